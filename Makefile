@@ -1,0 +1,33 @@
+# Two commands on a fresh machine: `make report` and `make test`.
+# Each creates .venv when missing and installs the package with its dependencies.
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+PROGRAMME ?= projects/xiaolan
+OUT       ?= outputs/xiaolan
+
+.PHONY: report test bench lint validate clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+report: $(STAMP)
+	$(PY) -m xlfinance build $(PROGRAMME) --out $(OUT)
+
+validate: $(STAMP)
+	$(PY) -m xlfinance validate $(PROGRAMME)
+
+test: $(STAMP)
+	$(PY) -m pytest
+
+bench: $(STAMP)
+	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+lint: $(STAMP)
+	$(PY) -m ruff check xlfinance tests benchmarks
+
+clean:
+	rm -rf $(VENV) outputs/*/ .pytest_cache .hypothesis

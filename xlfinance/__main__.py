@@ -1,0 +1,3 @@
+from xlfinance.cli import main
+
+raise SystemExit(main())
