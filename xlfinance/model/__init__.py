@@ -1,0 +1,1 @@
+"""The model core: lines written once, evaluated by numpy and emitted as Excel formulas."""

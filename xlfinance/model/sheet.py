@@ -1,0 +1,126 @@
+"""Lay a model out on a worksheet: inputs, timeline, series, lines and outputs.
+
+Columns: A label, B unit, C value (inputs and outputs), D opening (the period before the
+first: blank unless a line has an opening value), then one column a period. Every line is a
+formula written by `xlfinance.model.excel`; inputs are the only typed numbers.
+
+Text that comes from definitions (labels, units, sources) is always stored as text, never as
+a formula, whatever characters it starts with.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from openpyxl.utils import absolute_coordinate, get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from xlfinance.model.core import Model
+from xlfinance.model.excel import Layout, RowLoc, formula, sheet_prefix
+
+LABEL_COL, UNIT_COL, VALUE_COL, OPENING_COL, FIRST_PERIOD_COL = 1, 2, 3, 4, 5
+
+
+def write_text(ws: Worksheet, row: int, col: int, text: str | None):
+    """Store text as text: a leading '=', '+', '-' or '@' never turns it into a formula."""
+    cell = ws.cell(row=row, column=col)
+    if text is None:
+        return cell
+    cell.value = str(text)
+    cell.data_type = "s"
+    return cell
+
+
+@dataclass
+class SheetMap:
+    """Where `write_model` put things: its layout and the cells of inputs and outputs."""
+
+    layout: Layout
+    input_cells: dict[str, str] = field(default_factory=dict)
+    output_cells: dict[str, str] = field(default_factory=dict)
+    line_rows: dict[str, int] = field(default_factory=dict)
+    last_row: int = 0
+
+
+def write_model(
+    ws: Worksheet,
+    model: Model,
+    *,
+    inputs: dict[str, str] | None = None,
+    top: int = 1,
+) -> SheetMap:
+    """Write the model on `ws` from row `top`; return where everything went.
+
+    `inputs` maps input names to references elsewhere (an Inputs sheet, defined names);
+    without it the inputs are written on this sheet, above the timeline.
+    """
+    layout = Layout(first_col=FIRST_PERIOD_COL, n_periods=model.n_periods)
+    sheet_map = SheetMap(layout)
+    row = top
+    title = ws.title
+
+    def absolute(r: int, c: int) -> str:
+        return f"{sheet_prefix(title)}{absolute_coordinate(get_column_letter(c) + str(r))}"
+
+    write_text(ws, row, LABEL_COL, model.name)
+    row += 2
+    if inputs is None:
+        write_text(ws, row, LABEL_COL, "Inputs")
+        row += 1
+        for item in model.inputs.values():
+            _label(ws, row, item.label or item.name, item.unit)
+            ws.cell(row=row, column=VALUE_COL, value=item.value)
+            write_text(ws, row, OPENING_COL, item.source)
+            layout.inputs[item.name] = absolute(row, VALUE_COL)
+            row += 1
+        row += 1
+    else:
+        layout.inputs.update(inputs)
+    sheet_map.input_cells = dict(layout.inputs)
+
+    write_text(ws, row, LABEL_COL, "Timeline")
+    row += 1
+    for name, label in (("period", "Period"), ("year", "Year")):
+        _label(ws, row, label, "")
+        for p in range(model.n_periods):
+            value = p if name == "period" else model.start_year + p
+            ws.cell(row=row, column=FIRST_PERIOD_COL + p, value=value)
+        layout.rows[name] = RowLoc(row)
+        row += 1
+    for item in model.series.values():
+        _label(ws, row, item.label or item.name, item.unit)
+        for p, value in enumerate(item.values):
+            ws.cell(row=row, column=FIRST_PERIOD_COL + p, value=value)
+        layout.rows[item.name] = RowLoc(row)
+        row += 1
+    row += 1
+
+    write_text(ws, row, LABEL_COL, "Calculation")
+    row += 1
+    for name in model.lines:
+        layout.rows[name] = RowLoc(row)
+        sheet_map.line_rows[name] = row
+        row += 1
+    for name, line in model.lines.items():
+        r = layout.rows[name].row
+        _label(ws, r, line.label or name, line.unit)
+        if line.opening is not None:
+            ws.cell(row=r, column=OPENING_COL, value=formula(line.opening, layout))
+        for p in range(model.n_periods):
+            ws.cell(row=r, column=FIRST_PERIOD_COL + p, value=formula(line.expr, layout, p))
+    row += 1
+
+    write_text(ws, row, LABEL_COL, "Outputs")
+    row += 1
+    for name, output in model.outputs.items():
+        _label(ws, row, output.label or name, output.unit)
+        ws.cell(row=row, column=VALUE_COL, value=formula(output.expr, layout))
+        sheet_map.output_cells[name] = absolute(row, VALUE_COL)
+        row += 1
+    sheet_map.last_row = row - 1
+    return sheet_map
+
+
+def _label(ws: Worksheet, row: int, label: str, unit: str) -> None:
+    write_text(ws, row, LABEL_COL, label)
+    write_text(ws, row, UNIT_COL, unit or None)
