@@ -1,0 +1,146 @@
+"""The command line (xlfinance.cli): `python -m xlfinance validate DIR` as a user runs it."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from xlfinance import __version__, cli
+
+REPO = Path(__file__).resolve().parents[1]
+XIAOLAN = REPO / "projects" / "xiaolan"
+GOOD = (XIAOLAN / "programme.yaml").read_text(encoding="utf-8")
+
+
+def run(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
+    return subprocess.run(
+        [sys.executable, "-m", "xlfinance", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=120,
+    )
+
+
+def bad_programme(tmp_path: Path) -> Path:
+    root = tmp_path / "bad"
+    (root / "projects").mkdir(parents=True)
+    text = GOOD.replace("      market_wan_yuan: 21500\n", "      market_wan_yuan: -5\n")
+    text = text.replace("  discount_rate:\n    value: 0.08\n", "  discount_rate:\n    value: 1.5\n")
+    (root / "programme.yaml").write_text(text, encoding="utf-8")
+    (root / "projects" / "wind_farm.yaml").write_text(
+        "id: wind_farm\nname: {zh: 风电, en: Wind farm}\narchetype: wind\n"
+        'budget_line: "4"\nstart_year: 2015\n',
+        encoding="utf-8",
+    )
+    return root
+
+
+class TestValidateSubprocess:
+    def test_xiaolan_summary(self):
+        result = run("validate", "projects/xiaolan")
+        assert result.returncode == 0, result.stderr
+        out = result.stdout
+        assert "中山市小榄镇低碳试点" in out
+        assert "Xiaolan Town (Zhongshan) low-carbon pilot" in out
+        assert "13 lines" in out
+        assert "74,290" in out
+        for amount in ("71,000", "2,010", "1,280"):
+            assert amount in out
+        assert "projects: " in out
+        assert result.stderr == ""
+
+    def test_bad_programme_exits_2_with_every_problem_on_stderr(self, tmp_path):
+        root = bad_programme(tmp_path)
+        result = run("validate", str(root))
+        assert result.returncode == 2
+        assert "Traceback" not in result.stderr + result.stdout
+        lines = result.stderr.strip().splitlines()
+        assert lines[-1] == "3 problem(s) found"
+        problems = "\n".join(lines[:-1])
+        assert "budget.lines[3].market_wan_yuan: must be >= 0 (got -5)" in problems
+        assert "assumptions.discount_rate: must be between -1 and 1 (got 1.5)" in problems
+        assert "wind_farm.yaml: archetype: unknown archetype 'wind'" in problems
+        assert result.stdout == ""
+
+    def test_paths_are_shown_as_given(self, tmp_path):
+        bad_programme(tmp_path)
+        result = run("validate", "bad", cwd=tmp_path)
+        assert result.returncode == 2
+        assert result.stderr.startswith("bad/programme.yaml: ")
+
+    def test_missing_folder(self, tmp_path):
+        result = run("validate", str(tmp_path / "nowhere"))
+        assert result.returncode == 2
+        assert "nowhere: programme folder not found" in result.stderr
+        assert "1 problem(s) found" in result.stderr
+        assert "Traceback" not in result.stderr
+
+    def test_non_utf8_file(self, tmp_path):
+        root = tmp_path / "gbk"
+        root.mkdir()
+        (root / "programme.yaml").write_bytes(GOOD.encode("gbk"))
+        result = run("validate", str(root))
+        assert result.returncode == 2
+        assert "not valid UTF-8" in result.stderr
+        assert "Traceback" not in result.stderr
+
+    def test_version(self):
+        result = run("--version")
+        assert result.returncode == 0
+        assert result.stdout.strip() == f"xlfinance {__version__}"
+
+    def test_no_command_is_a_usage_error(self):
+        result = run()
+        assert result.returncode == 2
+        assert "usage:" in result.stderr
+
+
+class TestMainInProcess:
+    def test_validate_returns_0(self, capsys):
+        assert cli.main(["validate", str(XIAOLAN)]) == 0
+        out = capsys.readouterr().out
+        assert "budget: 13 lines, total 74,290 万元" in out
+
+    def test_definition_error_returns_2(self, tmp_path, capsys):
+        assert cli.main(["validate", str(bad_programme(tmp_path))]) == 2
+        err = capsys.readouterr().err
+        assert err.strip().splitlines()[-1] == "3 problem(s) found"
+
+    def test_os_error_returns_2(self, monkeypatch, capsys):
+        import xlfinance.definitions
+
+        def unreadable(path):
+            raise PermissionError(13, "Permission denied", str(path))
+
+        monkeypatch.setattr(xlfinance.definitions, "load_programme", unreadable)
+        assert cli.main(["validate", "somewhere"]) == 2
+        err = capsys.readouterr().err
+        assert err.strip() == "error: cannot read somewhere: Permission denied"
+
+    def test_commands_are_a_registry(self, monkeypatch, capsys):
+        def add_arguments(parser: argparse.ArgumentParser) -> None:
+            parser.add_argument("--times", type=int, default=1)
+
+        def hello(args: argparse.Namespace) -> int:
+            print("hello " * args.times)
+            return 0
+
+        monkeypatch.setitem(cli.COMMANDS, "hello", cli.Command("say hello", add_arguments, hello))
+        assert cli.main(["hello", "--times", "2"]) == 0
+        assert capsys.readouterr().out.strip() == "hello hello"
+        assert "validate" in cli.COMMANDS
+
+    def test_help_lists_commands(self, capsys):
+        with pytest.raises(SystemExit) as info:
+            cli.main(["--help"])
+        assert info.value.code == 0
+        assert "validate" in capsys.readouterr().out

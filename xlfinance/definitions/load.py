@@ -1,0 +1,240 @@
+"""Load a programme folder into a validated `Programme`, collecting every problem.
+
+A programme folder holds `programme.yaml` and `projects/*.yaml` (zero or more; each one
+investable project). `fund.yaml` belongs to a later stage and is not read here.
+
+`load_programme(path)` reads every file, validates each against its schema, runs the
+cross-field checks of `checks.py` on whatever validated, and raises one
+`DefinitionError` holding every problem found in every file. File names in problems
+are the folder as the user gave it joined with the file (`projects/xiaolan/programme.yaml`).
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from xlfinance.definitions import checks
+from xlfinance.definitions.schema import (
+    Assumptions,
+    BenefitLine,
+    Benefits,
+    Budget,
+    BudgetLine,
+    ProgrammeFile,
+    ProgrammeInfo,
+    ProjectDef,
+    Targets,
+    validate_model,
+)
+from xlfinance.definitions.yamlio import YamlDocument, read_yaml
+from xlfinance.errors import DefinitionError, Problem
+
+PROGRAMME_FILE = "programme.yaml"
+PROJECTS_DIR = "projects"
+PROJECT_SUFFIX = ".yaml"
+PARAMS_PACKAGE = "xlfinance.definitions.params"
+"""Imported before loading: its modules register the archetypes' params models."""
+
+
+@dataclass(frozen=True)
+class Programme:
+    """A validated programme: its definitions and the files they came from."""
+
+    root: Path
+    """The programme folder, as given to `load_programme`."""
+    programme: ProgrammeInfo
+    assumptions: Assumptions
+    budget: Budget
+    benefits: Benefits
+    targets: Targets
+    projects: tuple[ProjectDef, ...]
+    """One per `projects/*.yaml`, sorted by id."""
+    files: tuple[Path, ...]
+    """Every file read: `programme.yaml` first, then the project files."""
+
+    def project(self, project_id: str) -> ProjectDef:
+        for item in self.projects:
+            if item.id == project_id:
+                return item
+        raise KeyError(f"no project {project_id!r}")
+
+
+def load_programme(path: str | os.PathLike[str]) -> Programme:
+    """Read and validate the programme folder at `path`.
+
+    Raises `DefinitionError` with every problem found (missing files, YAML errors, field
+    errors, failed cross-field checks), in file order, sorted by line within a file.
+    """
+    _register_archetypes()
+    root = Path(path)
+    given = os.fspath(path)
+    if not root.exists():
+        raise DefinitionError([Problem(given, "", "programme folder not found")])
+    if not root.is_dir():
+        raise DefinitionError([Problem(given, "", "is not a folder (expected a programme folder)")])
+
+    collector = _Collector()
+    programme_path = root / PROGRAMME_FILE
+    programme_file = _display(given, PROGRAMME_FILE)
+    doc = collector.read(programme_path, programme_file)
+    parsed, budget_ids = _programme(doc, programme_file, collector)
+
+    projects: list[tuple[str, ProjectDef]] = []
+    project_paths = _project_paths(root, given, collector)
+    for project_path in project_paths:
+        display = _display(given, PROJECTS_DIR, project_path.name)
+        project_doc = collector.read(project_path, display)
+        if project_doc is None:
+            continue
+        project = collector.validate(ProjectDef, project_doc, display)
+        if project is None:
+            continue
+        collector.add(project_doc, checks.check_project_file_name(project, display))
+        if budget_ids is not None:
+            collector.add(
+                project_doc, checks.check_project_budget_line(project, budget_ids, display)
+            )
+        projects.append((display, project))
+    collector.add(None, checks.check_unique_project_ids(projects))
+
+    collector.raise_if_any()
+    assert parsed is not None  # no problems means programme.yaml validated
+    return Programme(
+        root=root,
+        programme=parsed.programme,
+        assumptions=parsed.assumptions,
+        budget=parsed.budget,
+        benefits=parsed.benefits,
+        targets=parsed.targets,
+        projects=tuple(sorted((p for _, p in projects), key=lambda p: p.id)),
+        files=(programme_path, *project_paths),
+    )
+
+
+def _register_archetypes() -> None:
+    try:
+        importlib.import_module(PARAMS_PACKAGE)
+    except ModuleNotFoundError as exc:
+        if exc.name != PARAMS_PACKAGE:
+            raise
+
+
+def _display(given: str, *parts: str) -> str:
+    return str(Path(given, *parts))
+
+
+def _programme(
+    doc: YamlDocument | None, file: str, collector: _Collector
+) -> tuple[ProgrammeFile | None, list[str] | None]:
+    """Validate programme.yaml and run its checks; returns it and the budget line ids.
+
+    When the file has field errors, the budget and benefit lines that do validate are
+    still checked, so that one pass reports as much as it can.
+    """
+    if doc is None:
+        return None, None
+    parsed = collector.validate(ProgrammeFile, doc, file)
+    data = doc.data if isinstance(doc.data, dict) else {}
+    if parsed is not None:
+        budget_lines: list[BudgetLine | None] = list(parsed.budget.lines)
+        benefit_lines: list[BenefitLine | None] = list(parsed.benefits.lines)
+    else:
+        budget_lines = _items(BudgetLine, data.get("budget"))
+        benefit_lines = _items(BenefitLine, data.get("benefits"))
+
+    collector.add(doc, checks.check_unique_line_ids(budget_lines, file))
+    collector.add(doc, checks.check_budget_splits(budget_lines, file))
+
+    budget_ids = _budget_ids(parsed, data)
+    if budget_ids is not None:
+        collector.add(doc, checks.check_benefit_lines(benefit_lines, budget_ids, file))
+    return parsed, budget_ids
+
+
+def _items(model: type[Any], section: Any) -> list[Any]:
+    """The `lines` of a section that failed validation: each line's model, or None."""
+    lines = section.get("lines") if isinstance(section, dict) else None
+    if not isinstance(lines, list):
+        return []
+    return [validate_model(model, item, "")[0] for item in lines]
+
+
+def _budget_ids(parsed: ProgrammeFile | None, data: dict[str, Any]) -> list[str] | None:
+    """Budget line ids, read leniently when the budget failed validation (None: unknown)."""
+    if parsed is not None:
+        return list(parsed.budget.ids)
+    budget = data.get("budget")
+    lines = budget.get("lines") if isinstance(budget, dict) else None
+    if not isinstance(lines, list):
+        return None
+    return [str(line["id"]) for line in lines if isinstance(line, dict) and "id" in line]
+
+
+def _project_paths(root: Path, given: str, collector: _Collector) -> list[Path]:
+    folder = root / PROJECTS_DIR
+    if not folder.exists():
+        return []
+    if not folder.is_dir():
+        collector.problems.append(
+            Problem(_display(given, PROJECTS_DIR), "", "must be a folder of project files")
+        )
+        return []
+    paths = []
+    for entry in sorted(folder.iterdir()):
+        if entry.name.startswith("."):
+            continue
+        if entry.suffix == PROJECT_SUFFIX:
+            paths.append(entry)
+        elif entry.suffix == ".yml":
+            collector.problems.append(
+                Problem(
+                    _display(given, PROJECTS_DIR, entry.name),
+                    "",
+                    "project files must end in .yaml (rename the file)",
+                )
+            )
+    return paths
+
+
+class _Collector:
+    """Gathers problems across files; remembers each file's line positions."""
+
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+
+    def read(self, path: Path, display: str) -> YamlDocument | None:
+        try:
+            return read_yaml(path, display)
+        except DefinitionError as exc:
+            self.problems.extend(exc.problems)
+            return None
+
+    def validate(self, model: type[Any], doc: YamlDocument, display: str) -> Any:
+        obj, problems = validate_model(model, doc.data, display, line_of=doc.line_of)
+        self.problems.extend(problems)
+        return obj
+
+    def add(self, doc: YamlDocument | None, problems: list[Problem]) -> None:
+        for problem in problems:
+            line = problem.line
+            if line is None and doc is not None and problem.field:
+                line = doc.line_of(problem.field)
+            self.problems.append(replace(problem, line=line))
+
+    def raise_if_any(self) -> None:
+        if not self.problems:
+            return
+        order: dict[str, int] = {}
+        for problem in self.problems:
+            order.setdefault(problem.file, len(order))
+        ranked = sorted(
+            self.problems, key=lambda p: (order[p.file], p.line if p.line is not None else 0)
+        )
+        raise DefinitionError(ranked)
+
+
+__all__ = ["Programme", "load_programme"]

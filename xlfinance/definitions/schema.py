@@ -1,0 +1,731 @@
+"""Pydantic models of a programme's definitions, and plain-English field errors.
+
+Every model forbids unknown fields and is frozen. Units live in field names
+(`total_wan_yuan`, `grid_emission_factor_t_per_mwh`); rates are fractions (0.08, not 8).
+A numeric assumption is a `Sourced` number: YAML may give it bare (`0.08`) or with
+its source (`{value: 0.08, source: "..."}`); a rate field may also be written with a
+`_pct` suffix in percent (`discount_rate_pct: 8`), converted to a fraction on load.
+
+A programme folder holds:
+
+- `programme.yaml` -> `ProgrammeFile`: `programme` (`ProgrammeInfo`), `assumptions`
+  (`Assumptions`), `budget` (`Budget`), `benefits` (`Benefits`), `targets` (`Targets`);
+- `projects/<id>.yaml` -> `ProjectDef`, whose `parameters` are validated by the params
+  model registered for its archetype in `ARCHETYPE_PARAMS`.
+
+Field rules live here; cross-field rules (a line's funding split adds up, ids are
+unique, references resolve) live in `checks.py`. `validate_model` runs a model over
+YAML data and turns pydantic's errors into `Problem`s with dotted paths
+(`budget.lines[3].market_wan_yuan`) and messages such as `must be >= 0 (got -5)`.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import re
+import typing
+from collections.abc import Callable
+from typing import Annotated, Any, Literal, TypeVar
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from xlfinance.definitions.yamlio import parent_path
+from xlfinance.errors import Problem
+
+# --------------------------------------------------------------------------------------
+# Archetype registry
+# --------------------------------------------------------------------------------------
+
+ARCHETYPES: tuple[str, ...] = ("pv", "chp", "retrofit", "fleet", "industrial", "programme")
+"""Archetypes a project may name; each is a kind of investable project."""
+
+ARCHETYPE_PARAMS: dict[str, type[BaseModel]] = {}
+"""Params model of each archetype; a project's `parameters` are validated by it.
+
+An archetype known in `ARCHETYPES` without an entry here keeps its `parameters` as a
+plain dict. Register with `register_archetype("pv", PvParams)` (or by adding to this
+dict) in a module imported before programmes are loaded.
+"""
+
+_M = TypeVar("_M", bound=type[BaseModel])
+
+
+def register_archetype(name: str, params_model: _M) -> _M:
+    """Register `params_model` as the model of archetype `name`'s `parameters`; returns it."""
+    if name not in ARCHETYPES:
+        raise ValueError(f"unknown archetype {name!r} (expected one of: {', '.join(ARCHETYPES)})")
+    if not (isinstance(params_model, type) and issubclass(params_model, BaseModel)):
+        raise TypeError(f"params model of {name!r} must be a pydantic model class")
+    ARCHETYPE_PARAMS[name] = params_model
+    return params_model
+
+
+# --------------------------------------------------------------------------------------
+# Value formatting shared by messages
+# --------------------------------------------------------------------------------------
+
+
+def format_number(x: float | int) -> str:
+    """`-5.0` -> `-5`, `1.5` -> `1.5`, `74290` -> `74290`: as a user would have written it."""
+    if isinstance(x, bool):
+        return "true" if x else "false"
+    if isinstance(x, int):
+        return str(x)
+    if math.isfinite(x) and x.is_integer() and abs(x) < 1e15:
+        return str(int(x))
+    return repr(x)
+
+
+def show(value: Any) -> str:
+    """A short rendering of a YAML value for error messages."""
+    if value is None:
+        return "null"
+    if isinstance(value, (bool, int, float)):
+        return format_number(value)
+    if isinstance(value, str):
+        return repr(value if len(value) <= 40 else value[:37] + "...")
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, (list, tuple)):
+        return "a list"
+    return type(value).__name__
+
+
+def _custom(kind: str, message: str, **ctx: Any) -> PydanticCustomError:
+    return PydanticCustomError(kind, message, ctx or None)
+
+
+# --------------------------------------------------------------------------------------
+# Field types
+# --------------------------------------------------------------------------------------
+
+
+class _FractionMarker:
+    """Marks a field holding a fraction, which YAML may also give in percent as `<name>_pct`."""
+
+    def __repr__(self) -> str:
+        return "FRACTION"
+
+
+FRACTION = _FractionMarker()
+
+Number = Annotated[float, Field(strict=True, allow_inf_nan=False)]
+"""A finite number; YAML ints are accepted, text and booleans are not."""
+NonNegative = Annotated[float, Field(strict=True, allow_inf_nan=False, ge=0)]
+Money = NonNegative
+"""An amount of money, >= 0; the unit is in the field name (`_wan_yuan`, `_yuan`)."""
+Count = Annotated[int, Field(strict=True, ge=0)]
+Year = Annotated[int, Field(strict=True, ge=1900, le=2200)]
+Text = Annotated[str, Field(strict=True, min_length=1)]
+
+_SNAKE = re.compile(r"^[a-z][a-z0-9_]*$")
+_LINE_ID = re.compile(r"^[0-9A-Za-z][0-9A-Za-z_.-]*$")
+
+
+def _snake_case(value: str) -> str:
+    if not _SNAKE.match(value):
+        raise _custom(
+            "snake_case",
+            "must be snake_case: lower-case letters, digits and _, starting with a letter"
+            " (got {got})",
+            got=show(value),
+        )
+    return value
+
+
+def _int_to_str(value: Any) -> Any:
+    # `id: 1` and `id: "1"` mean the same line; accept the bare number.
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return value
+
+
+def _line_id(value: str) -> str:
+    if not _LINE_ID.match(value):
+        raise _custom(
+            "line_id",
+            "must be a budget line id such as '1' or '7a': letters, digits, '_', '.', '-'"
+            " (got {got})",
+            got=show(value),
+        )
+    return value
+
+
+SnakeId = Annotated[str, Field(strict=True), AfterValidator(_snake_case)]
+LineId = Annotated[str, BeforeValidator(_int_to_str), Field(strict=True), AfterValidator(_line_id)]
+"""A budget line id: `"1"`, `"7a"`; a bare YAML integer is read as its text."""
+
+
+class Model(BaseModel):
+    """Base of every definition model: unknown fields are errors, instances are frozen."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _percent_to_fraction(cls, data: Any) -> Any:
+        """Accept `<name>_pct: 8` for a fraction field `<name>` and store 0.08."""
+        if not isinstance(data, dict):
+            return data
+        renamed = None
+        for key in list(data):
+            if not (isinstance(key, str) and key.endswith("_pct")) or key in cls.model_fields:
+                continue
+            name = key[: -len("_pct")]
+            field = cls.model_fields.get(name)
+            if field is None or not _is_fraction(field):
+                continue  # left in place: reported as an unknown field
+            if name in data:
+                raise _custom("pct_twice", "give {name} or {key}, not both", name=name, key=key)
+            renamed = dict(data) if renamed is None else renamed
+            renamed[name] = _percent(renamed.pop(key))
+        return data if renamed is None else renamed
+
+
+def _is_fraction(field: Any) -> bool:
+    if FRACTION in field.metadata:
+        return True
+    for arg in typing.get_args(field.annotation):
+        if FRACTION in getattr(arg, "__metadata__", ()):
+            return True
+    return False
+
+
+def _percent(value: Any) -> Any:
+    def scale(x: Any) -> Any:
+        return x / 100 if isinstance(x, (int, float)) and not isinstance(x, bool) else x
+
+    if isinstance(value, dict) and "value" in value:
+        return {**value, "value": scale(value["value"])}
+    return scale(value)
+
+
+class Bilingual(Model):
+    """A text in Chinese and English."""
+
+    zh: Text
+    en: Text
+
+
+class Sourced(Model):
+    """A numeric assumption with where it came from.
+
+    YAML gives either a bare number (`0.08`) or a mapping
+    (`{value: 0.08, source: "...", note: "..."}`); both load as `Sourced`.
+    `source` names the plan's table, a cited document, or says `assumption: <why>`.
+    """
+
+    value: Number
+    source: Text | None = None
+    note: Text | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _bare_number(cls, data: Any) -> Any:
+        if isinstance(data, (int, float)) and not isinstance(data, bool):
+            return {"value": data}
+        if isinstance(data, dict):
+            return data
+        raise _custom(
+            "sourced_type",
+            "must be a number, or a mapping with value and source (got {got})",
+            got=show(data),
+        )
+
+    def __float__(self) -> float:
+        return self.value
+
+
+def bounded(kind: str, ok: Callable[[float], bool], rule: str) -> Callable[[Sourced], Sourced]:
+    """An `AfterValidator` body for a `Sourced` field: `ok(value)` or the error `<rule> (got x)`.
+
+    `Annotated[Sourced, AfterValidator(bounded("share", lambda v: 0 <= v <= 1,
+    "must be between 0 and 1"))]` gives `must be between 0 and 1 (got 1.5)`.
+    """
+
+    def check(item: Sourced) -> Sourced:
+        if not ok(item.value):
+            raise _custom(kind, rule + " (got {got})", got=format_number(item.value))
+        return item
+
+    return check
+
+
+_bounded = bounded  # kept for modules that import it under its first name
+
+
+SourcedRate = Annotated[
+    Sourced,
+    FRACTION,
+    AfterValidator(bounded("rate_range", lambda v: -1 < v < 1, "must be between -1 and 1")),
+]
+"""A rate as a fraction, strictly between -1 and 1 (`0.08` for 8%)."""
+SourcedNonNegative = Annotated[
+    Sourced, AfterValidator(bounded("non_negative", lambda v: v >= 0, "must be >= 0"))
+]
+SourcedPositive = Annotated[
+    Sourced, AfterValidator(bounded("positive", lambda v: v > 0, "must be > 0"))
+]
+
+
+# --------------------------------------------------------------------------------------
+# programme.yaml
+# --------------------------------------------------------------------------------------
+
+
+class ProgrammeInfo(Model):
+    """Who and what: the `programme` section."""
+
+    id: SnakeId
+    name: Bilingual
+    base_year: Year
+    currency: Literal["CNY"]
+    display_unit: Literal["wan_yuan", "yuan"]
+    source: Text
+    """The source plan: full title, author, date."""
+    location: Bilingual | None = None
+
+
+FUELS: tuple[str, ...] = ("coal", "natural_gas", "diesel", "gasoline", "fuel_oil", "lpg")
+
+
+class FuelEmissionFactors(Model):
+    """CO2 emitted per unit of fuel energy, one factor per fuel."""
+
+    coal: SourcedNonNegative
+    natural_gas: SourcedNonNegative
+    diesel: SourcedNonNegative
+    gasoline: SourcedNonNegative
+    fuel_oil: SourcedNonNegative
+    lpg: SourcedNonNegative | None = None
+
+
+class Assumptions(Model):
+    """Programme-wide assumptions, each a `Sourced` number. Rates are fractions."""
+
+    discount_rate: SourcedRate
+    corporate_tax_rate: SourcedRate
+    lending_rate: SourcedRate
+    vat_rate_electricity: SourcedRate
+    price_escalation: SourcedRate
+    inflation: SourcedRate | None = None
+    grid_emission_factor_t_per_mwh: SourcedNonNegative
+    """Combined margin of the grid: CO2 avoided per MWh of grid electricity displaced."""
+    grid_average_emission_factor_t_per_mwh: SourcedNonNegative
+    """Average emission factor of the grid: for inventories, not for avoided emissions."""
+    emission_factors_t_co2_per_tj: FuelEmissionFactors
+    tce_per_mwh_electricity: SourcedPositive
+    """Tonnes of standard coal equivalent per MWh of electricity; the source says which basis."""
+    gj_per_tce: SourcedPositive
+
+    def emission_factor_t_co2_per_tce(self, fuel: str) -> float:
+        """t CO2 per tce of `fuel`: the per-TJ factor times `gj_per_tce` / 1000."""
+        factor = getattr(self.emission_factors_t_co2_per_tj, fuel, None)
+        if fuel not in FUELS or factor is None:
+            raise KeyError(f"no emission factor for fuel {fuel!r}")
+        return factor.value * self.gj_per_tce.value / 1000.0
+
+
+BUDGET_SOURCE_FIELDS: tuple[str, ...] = (
+    "market_wan_yuan",
+    "policy_grants_wan_yuan",
+    "town_government_wan_yuan",
+)
+"""The three funding sources of a budget line; they add up to `total_wan_yuan`."""
+BUDGET_MONEY_FIELDS: tuple[str, ...] = ("total_wan_yuan", *BUDGET_SOURCE_FIELDS)
+
+
+class BudgetLine(Model):
+    """One line of the budget: an action (or a sub-item of one) and its funding split."""
+
+    id: LineId
+    action_no: Annotated[int, Field(strict=True, ge=1)]
+    sub_item: Text | None = None
+    action: Bilingual | None = None
+    """Name of the parent action, for a sub-item (7a, 7b, ...)."""
+    name: Bilingual
+    total_wan_yuan: Money
+    market_wan_yuan: Money
+    """Market money: enterprises, developers, banks, the fund."""
+    policy_grants_wan_yuan: Money
+    """Higher-level government and international policy money."""
+    town_government_wan_yuan: Money
+    note: Text | None = None
+
+    @property
+    def sources_wan_yuan(self) -> float:
+        """Sum of the three funding sources."""
+        return sum(getattr(self, name) for name in BUDGET_SOURCE_FIELDS)
+
+
+class StatedBudgetTotals(Model):
+    """Totals as the plan prints them (data, not checked: reconciliation compares them)."""
+
+    source: Text | None = None
+    total_wan_yuan: Money | None = None
+    market_wan_yuan: Money | None = None
+    policy_grants_wan_yuan: Money | None = None
+    town_government_wan_yuan: Money | None = None
+    note: Text | None = None
+
+
+class Budget(Model):
+    """The programme budget by line and funding source (Xiaolan: table 5-4)."""
+
+    source: Text
+    unit: Literal["wan_yuan"]
+    lines: tuple[BudgetLine, ...]
+    stated_totals: StatedBudgetTotals
+    stated_in_text: StatedBudgetTotals | None = None
+
+    @property
+    def ids(self) -> tuple[str, ...]:
+        return tuple(line.id for line in self.lines)
+
+    def line(self, line_id: str) -> BudgetLine:
+        for line in self.lines:
+            if line.id == line_id:
+                return line
+        raise KeyError(f"no budget line {line_id!r}")
+
+    def column_sums(self) -> dict[str, float]:
+        """Sum of each money column over the lines, keyed by field name."""
+        return {
+            name: sum(getattr(line, name) for line in self.lines) for name in BUDGET_MONEY_FIELDS
+        }
+
+
+class BenefitLine(Model):
+    """Claimed benefits of one budget line (Xiaolan: a row of table 5-5).
+
+    A null means the plan gives no figure (for GHG: indirect reductions only; for the
+    economic benefit: stated only in words).
+    """
+
+    budget_line: LineId
+    name: Bilingual | None = None
+    """The row's name in the benefits table, where it differs from the budget line's."""
+    ghg_reduction_wan_t_per_year: NonNegative | None
+    ghg_indirect: Annotated[bool, Field(strict=True)] = False
+    """The plan claims (unquantified) indirect reductions for this line."""
+    economic_benefit_wan_yuan: NonNegative | None
+    beneficiaries_person_times: Count | None
+    new_jobs: Count | None
+    note: Text | None = None
+
+
+class StatedBenefitTotals(Model):
+    """Benefit totals as the plan prints them (data, not checked)."""
+
+    source: Text | None = None
+    ghg_reduction_wan_t_per_year: NonNegative | None = None
+    economic_benefit_wan_yuan: NonNegative | None = None
+    beneficiaries_person_times: Count | None = None
+    new_jobs: Count | None = None
+    tax_revenue_wan_yuan: NonNegative | None = None
+    note: Text | None = None
+
+
+class Benefits(Model):
+    """Claimed benefits by budget line (Xiaolan: table 5-5)."""
+
+    source: Text
+    lines: tuple[BenefitLine, ...]
+    stated_totals: StatedBenefitTotals
+    stated_in_text: StatedBenefitTotals | None = None
+
+
+class Indicator(Model):
+    """One row of the town's indicator system: current value and targets by year."""
+
+    id: SnakeId
+    row_no: Annotated[int, Field(strict=True, ge=1)] | None = None
+    """The row's number in the plan's table."""
+    group: SnakeId
+    name: Bilingual
+    unit: Text
+    """Unit of `current` and `targets`; percentages are stored as fractions (`fraction`)."""
+    unit_zh: Text | None = None
+    """The unit as the plan prints it."""
+    current: Number | None
+    current_year: Year | None
+    targets: dict[Year, Number | None]
+    note: Text | None = None
+
+
+class IndicatorTable(Model):
+    source: Text
+    rows: tuple[Indicator, ...]
+
+
+class PathwayTarget(Model):
+    """One target of a pathway in one year; `value` is null for a target stated only in words."""
+
+    year: Year
+    value: Number | None
+    unit: Text | None = None
+    text_zh: Text
+    """The table cell as printed."""
+    text_en: Text | None = None
+
+
+class Pathway(Model):
+    """One row of the emission-reduction pathways table."""
+
+    id: SnakeId
+    name: Bilingual
+    metric: Text
+    targets: tuple[PathwayTarget, ...]
+    note: Text | None = None
+
+
+class PathwayTable(Model):
+    source: Text
+    rows: tuple[Pathway, ...]
+
+
+class Figure(Model):
+    """A figure stated in the plan's text (not a table), with where it is stated."""
+
+    id: SnakeId
+    value: Number
+    unit: Text
+    year: Year | None = None
+    source: Text
+    note: Text | None = None
+
+
+class Outlook(Model):
+    """Assumptions for tracking the town-wide targets: the economy and emissions without the
+    programme. Not in the plan's tables; each says where it comes from."""
+
+    gdp_2010_wan_yuan: SourcedPositive
+    gdp_growth_after_2015: SourcedRate
+    baseline_intensity_change_per_year: SourcedRate
+    """Yearly change of t CO2e per 万元 GDP without the programme (negative: it falls)."""
+    town_electricity_2020_mwh: SourcedPositive
+    electricity_growth: SourcedRate
+
+
+class Targets(Model):
+    """Indicator targets (table 3-1), pathway targets (table 3-2) and figures from the text."""
+
+    indicators: IndicatorTable
+    pathways: PathwayTable
+    stated_figures: tuple[Figure, ...] = ()
+    outlook: Outlook | None = None
+
+    def figure(self, figure_id: str) -> Figure:
+        for item in self.stated_figures:
+            if item.id == figure_id:
+                return item
+        raise KeyError(f"no stated figure {figure_id!r}")
+
+
+class ProgrammeFile(Model):
+    """The whole of `programme.yaml`."""
+
+    programme: ProgrammeInfo
+    assumptions: Assumptions
+    budget: Budget
+    benefits: Benefits
+    targets: Targets
+
+
+# --------------------------------------------------------------------------------------
+# projects/<id>.yaml
+# --------------------------------------------------------------------------------------
+
+
+class ProjectDef(Model):
+    """One investable project: `projects/<id>.yaml`.
+
+    `parameters` is an instance of `ARCHETYPE_PARAMS[archetype]` when that archetype has
+    a registered params model, else the plain dict from YAML.
+    """
+
+    id: SnakeId
+    """Equals the file's stem (checked by `checks.check_project_file_name`)."""
+    name: Bilingual
+    archetype: Annotated[str, Field(strict=True)]
+    budget_line: LineId
+    """Id of the budget line that funds this project."""
+    description: Bilingual | None = None
+    start_year: Year
+    parameters: Any = Field(default_factory=dict, validate_default=True)
+
+    @field_validator("archetype")
+    @classmethod
+    def _known_archetype(cls, value: str) -> str:
+        if value not in ARCHETYPES:
+            raise _custom(
+                "unknown_archetype",
+                "unknown archetype {got} (expected one of: {expected})",
+                got=show(value),
+                expected=", ".join(ARCHETYPES),
+            )
+        return value
+
+    @field_validator("parameters")
+    @classmethod
+    def _archetype_parameters(cls, value: Any, info: ValidationInfo) -> Any:
+        if not isinstance(value, dict):
+            raise _custom("dict_type", "must be a mapping (got {got})", got=show(value))
+        params_model = ARCHETYPE_PARAMS.get(info.data.get("archetype", ""))
+        if params_model is None:
+            return dict(value)
+        # pydantic reports the params model's errors under `parameters.<field>`.
+        return params_model.model_validate(value)
+
+
+# --------------------------------------------------------------------------------------
+# pydantic errors -> Problems
+# --------------------------------------------------------------------------------------
+
+_NUMERIC_TEXT = re.compile(r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$")
+_BOUNDS = {
+    "greater_than_equal": (">=", "ge"),
+    "greater_than": (">", "gt"),
+    "less_than_equal": ("<=", "le"),
+    "less_than": ("<", "lt"),
+}
+_MAPPING_TYPES = {"dict_type", "model_type", "model_attributes_type", "mapping_type"}
+_LIST_TYPES = {"list_type", "tuple_type", "iterable_type", "set_type"}
+
+
+def _step(path: str, step: str | int, container: Any) -> str:
+    if isinstance(container, list) and isinstance(step, int):
+        return f"{path}[{step}]"
+    return f"{path}.{step}" if path else str(step)
+
+
+def loc_to_path(loc: tuple[str | int, ...], data: Any, prefix: str = "") -> str:
+    """Dotted path of a pydantic error location, walking the YAML data alongside.
+
+    List items become `[i]`, mapping keys `.key`. The walk stops at a scalar, so a
+    bare number given for a `Sourced` field is reported at the field, not `.value`.
+    """
+    path, node = prefix, data
+    for step in loc:
+        if isinstance(node, list) and isinstance(step, int):
+            path = _step(path, step, node)
+            node = node[step] if 0 <= step < len(node) else None
+        elif isinstance(node, dict):
+            path = _step(path, step, node)
+            node = node.get(step, node.get(str(step)))
+        else:
+            break
+    return path
+
+
+def error_message(error: dict[str, Any]) -> str:
+    """Plain English for one pydantic error."""
+    kind = error["type"]
+    ctx = error.get("ctx") or {}
+    value = error.get("input")
+    got = show(value)
+    if kind == "missing":
+        return "required field missing"
+    if kind == "extra_forbidden":
+        return f"unknown field '{error['loc'][-1]}'"
+    if kind in ("float_type", "float_parsing"):
+        if isinstance(value, str) and _NUMERIC_TEXT.match(value):
+            return (
+                f"must be a number (got {got}, which YAML reads as text:"
+                " remove the quotes, and write 1e-3 as 1.0e-3 or 0.001)"
+            )
+        return f"must be a number (got {got})"
+    if kind in ("int_type", "int_parsing", "int_from_float"):
+        return f"must be a whole number (got {got})"
+    if kind == "finite_number":
+        return f"must be a finite number (got {got})"
+    if kind in ("string_type", "string_sub_type"):
+        return f"must be text (got {got})"
+    if kind == "string_too_short":
+        return "must not be empty"
+    if kind in ("bool_type", "bool_parsing"):
+        return f"must be true or false (got {got})"
+    if kind in _MAPPING_TYPES:
+        return f"must be a mapping (got {got})"
+    if kind in _LIST_TYPES:
+        return f"must be a list (got {got})"
+    if kind in _BOUNDS:
+        symbol, key = _BOUNDS[kind]
+        return f"must be {symbol} {show(ctx.get(key))} (got {got})"
+    if kind == "literal_error":
+        return f"must be {ctx.get('expected')} (got {got})"
+    if kind == "invalid_key":
+        return f"keys must be text (got {got})"
+    if kind == "too_short":
+        return f"must have at least {ctx.get('min_length')} item(s)"
+    if kind == "too_long":
+        return f"must have at most {ctx.get('max_length')} item(s)"
+    if kind in ("value_error", "assertion_error"):
+        message = str(error.get("msg", ""))
+        for lead in ("Value error, ", "Assertion failed, "):
+            message = message.removeprefix(lead)
+        return message
+    message = str(error.get("msg", kind))  # our own PydanticCustomError messages, and others
+    return message[:1].lower() + message[1:]
+
+
+def problems_from_error(
+    exc: ValidationError,
+    file: str,
+    data: Any,
+    prefix: str = "",
+    line_of: Callable[[str], int | None] | None = None,
+) -> list[Problem]:
+    """Convert a pydantic `ValidationError` into `Problem`s.
+
+    `data` is the YAML data that was validated and `prefix` its dotted path in the file;
+    `line_of(path)` gives the YAML line of a dotted path (optional).
+    """
+    errors = exc.errors()
+    paths = [loc_to_path(tuple(e["loc"]), data, prefix) for e in errors]
+    missing: dict[str, list[str]] = {}
+    for error, path in zip(errors, paths, strict=True):
+        if error["type"] == "missing" and error["loc"]:
+            missing.setdefault(parent_path(path), []).append(str(error["loc"][-1]))
+
+    problems = []
+    for error, path in zip(errors, paths, strict=True):
+        message = error_message(error)
+        field = path
+        if error["type"] == "extra_forbidden" and error["loc"]:
+            field = parent_path(path)
+            close = difflib.get_close_matches(str(error["loc"][-1]), missing.get(field, []), n=1)
+            if close:
+                message += f" (did you mean '{close[0]}'?)"
+        line = line_of(path) if line_of else None
+        problems.append(Problem(file, field, message, line))
+    return problems
+
+
+_T = TypeVar("_T", bound=BaseModel)
+
+
+def validate_model(
+    model: type[_T],
+    data: Any,
+    file: str,
+    prefix: str = "",
+    line_of: Callable[[str], int | None] | None = None,
+) -> tuple[_T | None, list[Problem]]:
+    """Validate `data` with `model`: (instance, []) or (None, problems)."""
+    try:
+        return model.model_validate(data), []
+    except ValidationError as exc:
+        return None, problems_from_error(exc, file, data, prefix, line_of)
