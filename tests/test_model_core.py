@@ -29,7 +29,7 @@ def arithmetic() -> Model:
     m.line("sum_diff", a + b - s - (a - b) - (s - a - b))
     m.line("prod_div", a * s / b / (a / s) * (b * 3))
     m.line("powers", (1 + g) ** (m.period - 1) * a**2 + (-b) ** 2 + -(a**2) + 2 ** (s / 4))
-    m.line("nested_neg", -(-s) - -a + (-(s * b)) ** 2)
+    m.line("nested_neg", -(-s) - -a + (-(s * b)) ** 2)  # noqa: B002 - double negation on purpose
     # A negative base to a fractional power is NaN in numpy and #NUM! in Excel, but LibreOffice
     # takes odd roots of negatives; models avoid it, and so does this test.
     m.line("assoc", a - (b - s) - s / (a / b) + ex.ABS(s) ** (1 / 3))
@@ -168,7 +168,7 @@ def test_libreoffice_equals_numpy(recalculated, form):
 
 
 def _cell(ref: str) -> tuple[int, int]:
-    from openpyxl.utils.cell import coordinate_from_string, column_index_from_string
+    from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 
     coordinate = ref.split("!")[-1].replace("$", "")
     col, row = coordinate_from_string(coordinate)

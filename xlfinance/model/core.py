@@ -23,13 +23,19 @@ TIME_ROWS = ("period", "year")
 
 @dataclass(frozen=True)
 class Input:
-    """A scalar assumption: its value, unit, where it comes from and how to label it."""
+    """A scalar assumption: its value, unit, where it comes from and how to label it.
+
+    `link` names a programme-wide assumption this input takes its value from (a dotted
+    path such as `assumptions.discount_rate`): the workbook then points the input's cell at
+    that assumption, and a change to it reaches every project.
+    """
 
     name: str
     value: float
     unit: str = ""
     source: str | None = None
     label: str | None = None
+    link: str | None = None
 
 
 @dataclass(frozen=True)
@@ -104,9 +110,9 @@ class Model:
         if taken:
             raise ModelError(f"{self.name}: the name {name!r} is used twice")
 
-    def input(self, name, value, unit="", source=None, label=None) -> ex.InputRef:
+    def input(self, name, value, unit="", source=None, label=None, link=None) -> ex.InputRef:
         self._claim(name)
-        self.inputs[name] = Input(name, float(value), unit, source, label)
+        self.inputs[name] = Input(name, float(value), unit, source, label, link)
         return ex.InputRef(name)
 
     def series_input(self, name, values, unit="", source=None, label=None) -> ex.SeriesRef:
@@ -114,7 +120,8 @@ class Model:
         values = tuple(float(v) for v in values)
         if len(values) != self.n_periods:
             raise ModelError(
-                f"{self.name}: series {name!r} has {len(values)} values for {self.n_periods} periods"
+                f"{self.name}: series {name!r} has {len(values)} values "
+                f"for {self.n_periods} periods"
             )
         self.series[name] = Series(name, values, unit, source, label)
         return ex.SeriesRef(name)
@@ -145,7 +152,9 @@ class Model:
         """
         deps = {name: ex.dependencies(line.expr) for name, line in self.lines.items()}
         self._check_names(deps)
-        line_deps = {n: {d: how for d, how in ds.items() if d in self.lines} for n, ds in deps.items()}
+        line_deps = {
+            n: {d: how for d, how in ds.items() if d in self.lines} for n, ds in deps.items()
+        }
         blocks = []
         for component in _strongly_connected(list(self.lines), line_deps):
             members = set(component)
@@ -170,7 +179,11 @@ class Model:
     def _check_names(self, deps: dict[str, dict[str, str]]) -> None:
         rows = set(self.lines) | set(self.series) | set(TIME_ROWS)
         exprs = [(f"line {n!r}", line.expr) for n, line in self.lines.items()]
-        exprs += [(f"opening of {n!r}", line.opening) for n, line in self.lines.items() if line.opening is not None]
+        exprs += [
+            (f"opening of {n!r}", line.opening)
+            for n, line in self.lines.items()
+            if line.opening is not None
+        ]
         exprs += [(f"output {n!r}", o.expr) for n, o in self.outputs.items()]
         for where, expr in exprs:
             for node in expr.walk():
@@ -194,14 +207,20 @@ class Model:
         unknown = set(overrides) - set(self.inputs) - set(self.series)
         if unknown:
             raise ModelError(f"{self.name}: cannot override unknown inputs {sorted(unknown)}")
-        scalars = {n: np.asarray(overrides.get(n, i.value), dtype=float) for n, i in self.inputs.items()}
-        rows = {n: np.asarray(overrides.get(n, s.values), dtype=float) for n, s in self.series.items()}
+        scalars = {
+            n: np.asarray(overrides.get(n, i.value), dtype=float) for n, i in self.inputs.items()
+        }
+        rows = {
+            n: np.asarray(overrides.get(n, s.values), dtype=float) for n, s in self.series.items()
+        }
         sizes = {a.shape[0] for a in scalars.values() if a.ndim == 1}
         sizes |= {a.shape[0] for a in rows.values() if a.ndim == 2}
         if n_scenarios is not None:
             sizes.add(n_scenarios)
         if len(sizes) > 1:
-            raise ModelError(f"{self.name}: overrides disagree on the number of scenarios: {sorted(sizes)}")
+            raise ModelError(
+                f"{self.name}: overrides disagree on the number of scenarios: {sorted(sizes)}"
+            )
         n = sizes.pop() if sizes else 1
         env = _Env(self, n)
         for name, value in scalars.items():
@@ -328,7 +347,9 @@ def _evaluate(node: Expr, env: _Env, t: int | None) -> np.ndarray:
         full = env.rows[node.row.name]
         opening = env.opening(node.row.name)
         if t is None:
-            return np.concatenate([np.broadcast_to(opening, (full.shape[0], 1)), full[:, :-1]], axis=1)
+            return np.concatenate(
+                [np.broadcast_to(opening, (full.shape[0], 1)), full[:, :-1]], axis=1
+            )
         return opening if t == 0 else full[:, t - 1 : t]
     if kind is ex.Cumsum:
         full = env.rows[node.row.name]

@@ -16,9 +16,8 @@ Rules that keep the two engines equal:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import re
+from dataclasses import dataclass, field
 
 from openpyxl.utils import get_column_letter
 

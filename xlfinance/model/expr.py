@@ -204,9 +204,18 @@ def ne(a, b) -> Compare:
 
 
 # Functions evaluated cell by cell ---------------------------------------------------------
-FUNCTIONS = {"IF": (3, 3), "MIN": (1, None), "MAX": (1, None), "AND": (1, None),
-             "OR": (1, None), "NOT": (1, 1), "ABS": (1, 1), "SUM": (1, None), "NA": (0, 0),
-             "MOD": (2, 2)}
+FUNCTIONS = {
+    "IF": (3, 3),
+    "MIN": (1, None),
+    "MAX": (1, None),
+    "AND": (1, None),
+    "OR": (1, None),
+    "NOT": (1, 1),
+    "ABS": (1, 1),
+    "SUM": (1, None),
+    "NA": (0, 0),
+    "MOD": (2, 2),
+}
 _LOGICAL = {"AND", "OR", "NOT"}
 
 
@@ -218,7 +227,9 @@ class Func(Expr):
     def __post_init__(self):
         low, high = FUNCTIONS[self.name]
         if len(self.args) < low or (high is not None and len(self.args) > high):
-            raise TypeError(f"{self.name}() takes {low}..{high or 'any'} arguments, got {len(self.args)}")
+            raise TypeError(
+                f"{self.name}() takes {low}..{high or 'any'} arguments, got {len(self.args)}"
+            )
 
     @property
     def is_bool(self) -> bool:  # type: ignore[override]

@@ -10,6 +10,7 @@ a formula, whatever characters it starts with.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from openpyxl.utils import absolute_coordinate, get_column_letter
@@ -37,8 +38,10 @@ class SheetMap:
 
     layout: Layout
     input_cells: dict[str, str] = field(default_factory=dict)
+    series_rows: dict[str, int] = field(default_factory=dict)
     output_cells: dict[str, str] = field(default_factory=dict)
     line_rows: dict[str, int] = field(default_factory=dict)
+    timeline_row: int = 0
     last_row: int = 0
 
 
@@ -47,12 +50,15 @@ def write_model(
     model: Model,
     *,
     inputs: dict[str, str] | None = None,
+    series: dict[str, Callable[[int], str]] | None = None,
     top: int = 1,
 ) -> SheetMap:
     """Write the model on `ws` from row `top`; return where everything went.
 
     `inputs` maps input names to references elsewhere (an Inputs sheet, defined names);
-    without it the inputs are written on this sheet, above the timeline.
+    without it the inputs are written on this sheet, above the timeline. `series` maps a
+    series input to a function giving its formula at a period (a reference to another
+    sheet's row), written instead of its values, so that no number is typed twice.
     """
     layout = Layout(first_col=FIRST_PERIOD_COL, n_periods=model.n_periods)
     sheet_map = SheetMap(layout)
@@ -80,6 +86,7 @@ def write_model(
 
     write_text(ws, row, LABEL_COL, "Timeline")
     row += 1
+    sheet_map.timeline_row = row
     for name, label in (("period", "Period"), ("year", "Year")):
         _label(ws, row, label, "")
         for p in range(model.n_periods):
@@ -89,9 +96,11 @@ def write_model(
         row += 1
     for item in model.series.values():
         _label(ws, row, item.label or item.name, item.unit)
+        linked = (series or {}).get(item.name)
         for p, value in enumerate(item.values):
-            ws.cell(row=row, column=FIRST_PERIOD_COL + p, value=value)
+            ws.cell(row=row, column=FIRST_PERIOD_COL + p, value=linked(p) if linked else value)
         layout.rows[item.name] = RowLoc(row)
+        sheet_map.series_rows[item.name] = row
         row += 1
     row += 1
 
