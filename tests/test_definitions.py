@@ -84,7 +84,7 @@ def project_yaml(
     id: str = "demo_project",
     archetype: str = "programme",
     budget_line: str = "8",
-    parameters: str = "{}",
+    parameters: str = "{total_cost_yuan: 1000}",
 ) -> str:
     return (
         f"id: {id}\n"

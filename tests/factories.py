@@ -1,0 +1,59 @@
+"""Small, fully controlled definitions for hand-worked archetype examples."""
+
+from __future__ import annotations
+
+import copy
+from types import SimpleNamespace
+
+import xlfinance.definitions.params  # noqa: F401  (registers the archetypes' parameter schemas)
+from xlfinance.definitions.schema import Assumptions, ProjectDef
+
+BASE_ASSUMPTIONS = {
+    "discount_rate": 0.08,
+    "corporate_tax_rate": 0.25,
+    "lending_rate": 0.06,
+    "vat_rate_electricity": 0.17,
+    "price_escalation": 0.0,
+    "grid_emission_factor_t_per_mwh": 0.8,
+    "grid_average_emission_factor_t_per_mwh": 0.5271,
+    "emission_factors_t_co2_per_tj": {
+        "coal": 94.6,
+        "natural_gas": 56.1,
+        "diesel": 74.1,
+        "gasoline": 69.3,
+        "fuel_oil": 77.4,
+    },
+    "tce_per_mwh_electricity": 0.1229,
+    "gj_per_tce": 29.307,
+}
+
+
+def programme(**overrides) -> SimpleNamespace:
+    """A stand-in programme with only assumptions, as archetype builders need."""
+    data = copy.deepcopy(BASE_ASSUMPTIONS)
+    data.update(overrides)
+    return SimpleNamespace(assumptions=Assumptions.model_validate(data))
+
+
+def project(archetype: str, parameters: dict, start_year: int = 2015, id: str = "example"):
+    return ProjectDef.model_validate(
+        {
+            "id": id,
+            "name": {"zh": "示例", "en": "Example"},
+            "archetype": archetype,
+            "budget_line": "1",
+            "start_year": start_year,
+            "parameters": parameters,
+        }
+    )
+
+
+def merged(base: dict, **changes) -> dict:
+    """A deep copy of `base` with top-level keys and `finance.<key>` (as finance__key) changed."""
+    out = copy.deepcopy(base)
+    for key, value in changes.items():
+        if key.startswith("finance__"):
+            out["finance"][key.removeprefix("finance__")] = value
+        else:
+            out[key] = value
+    return out

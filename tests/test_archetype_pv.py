@@ -1,0 +1,198 @@
+"""Rooftop PV archetype: a hand-worked example and properties.
+
+The example is worked by hand below with plain arithmetic (no xlfinance code): a 1 MW roof,
+1,000 kWh/kW, no degradation, half used on site at 1.00 yuan/kWh and half exported at
+0.40, the 0.42 yuan/kWh national subsidy (NDRC Price [2013] 1638) for 20 years, capex
+7,000,000 yuan (7 yuan/W), O&M 70 yuan/kW, all equity, 25% tax, 5% residual, 8% discount.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from xlfinance import finance
+from xlfinance.archetypes import build_model
+
+from .factories import merged, programme, project
+
+BASE = {
+    "finance": {"capex_yuan": 7_000_000, "operating_years": 20},
+    "capacity_kw": 1000,
+    "specific_yield_kwh_per_kw": 1000,
+    "first_year_degradation_share": 0,
+    "annual_degradation_share": 0,
+    "self_consumption_share": 0.5,
+    "building_tariff_yuan_per_kwh": 1.0,
+    "export_tariff_yuan_per_kwh": 0.4,
+    "subsidy_yuan_per_kwh": 0.42,
+    "subsidy_years": 20,
+    "om_yuan_per_kw_per_year": 70,
+}
+
+
+def evaluate(params, **assumptions):
+    assumptions.setdefault("vat_rate_electricity", 0.0)  # the hand-worked example has no VAT
+    model = build_model(project("pv", params), programme(**assumptions))
+    return model, model.evaluate()
+
+
+class TestHandWorked:
+    # Year 1-20: 1,000,000 kWh; sales 500,000 x 1.00 + 500,000 x 0.40 = 700,000;
+    # subsidy 420,000; O&M 70,000; EBITDA 1,050,000.
+    # Depreciation 7,000,000 x 0.95 / 20 = 332,500; tax (1,050,000 - 332,500) x 25% = 179,375.
+    # Residual book value recovered in year 20: 7,000,000 x 5% = 350,000.
+    after_tax = 1_050_000 - 179_375
+    flows = np.array([-7_000_000] + [after_tax] * 20, dtype=float)
+    flows[-1] += 350_000
+
+    def test_annual_lines(self):
+        _, ev = evaluate(BASE)
+        frame = ev.frame()
+        assert frame["generation_kwh"].tolist() == [0] + [1_000_000] * 20
+        assert frame.loc[2016, "revenue"] == pytest.approx(1_120_000)
+        assert frame.loc[2016, "ebitda"] == pytest.approx(1_050_000)
+        assert frame.loc[2016, "depreciation"] == pytest.approx(332_500)
+        assert frame.loc[2016, "tax"] == pytest.approx(179_375)
+        np.testing.assert_allclose(frame["project_cash_flow"], self.flows)
+
+    def test_metrics(self):
+        _, ev = evaluate(BASE)
+        out = ev.metrics()
+        annuity = sum(1.08**-t for t in range(1, 21))
+        npv = -7_000_000 + self.after_tax * annuity + 350_000 / 1.08**20
+        assert out["npv_yuan"] == pytest.approx(npv, rel=1e-12)
+        assert out["capex_yuan"] == 7_000_000
+        # After 8 years the cumulative flow is -7,000,000 + 8 x 870,625 = -35,000.
+        assert out["payback_years"] == pytest.approx(8 + 35_000 / self.after_tax)
+        assert out["irr"] == pytest.approx(finance.irr(self.flows), rel=1e-10)
+        # Equity: no debt, so the same flows.
+        assert out["equity_irr"] == pytest.approx(out["irr"], rel=1e-12)
+        # LCOE: (capex + PV of O&M) / PV of kWh.
+        lcoe = (7_000_000 + 70_000 * annuity) / (1_000_000 * annuity)
+        assert out["lcoe_yuan_per_kwh"] == pytest.approx(lcoe, rel=1e-12)
+        # 1,000 MWh x 0.8 t/MWh = 800 t a year.
+        assert out["abatement_t_co2e_per_year"] == pytest.approx(800)
+        # Economic flows leave out the subsidy: 1,050,000 - 420,000 = 630,000 a year.
+        economic = -7_000_000 + 630_000 * annuity + 350_000 / 1.08**20
+        assert out["abatement_cost_yuan_per_t"] == pytest.approx(
+            -economic / (800 * annuity), rel=1e-12
+        )
+        assert np.isnan(out["min_dscr"])  # no debt, no cover ratio
+
+    def test_degradation(self):
+        # Year 1: 1000 x 1000 x (1 - 2.5%) = 975,000; year 2: 975,000 x (1 - 0.7%) = 968,175.
+        _, ev = evaluate(
+            merged(BASE, first_year_degradation_share=0.025, annual_degradation_share=0.007)
+        )
+        gen = ev.lines["generation_kwh"][0]
+        assert gen[1] == pytest.approx(975_000)
+        assert gen[2] == pytest.approx(968_175)
+
+    def test_subsidy_term(self):
+        _, ev = evaluate(merged(BASE, subsidy_years=5))
+        subsidy = ev.lines["subsidy_yuan"][0]
+        assert subsidy[1:6].tolist() == [420_000] * 5
+        assert subsidy[6:].sum() == 0
+
+    def test_inverter_replacement(self):
+        # 300 yuan/kW every 10 years: year 10 only (year 20 is the last year, no replacement).
+        _, ev = evaluate(merged(BASE, inverter_replacement_yuan_per_kw=300, inverter_life_years=10))
+        replacement = ev.lines["replacement"][0]
+        assert replacement[10] == 300_000
+        assert replacement.sum() == 300_000
+
+    def test_vat_and_its_refund(self):
+        # Prices include 17% VAT; half of it is refunded up to 2018 (Caishui [2013] 66, [2016] 81).
+        # Kept while the refund lasts: (1 + 0.5 x 0.17) / 1.17; afterwards 1 / 1.17.
+        _, ev = evaluate(BASE, vat_rate_electricity=0.17)
+        revenue = ev.frame()["revenue"]
+        assert revenue[2016] == pytest.approx(1_120_000 * 1.085 / 1.17)
+        assert revenue[2018] == pytest.approx(1_120_000 * 1.085 / 1.17)
+        assert revenue[2019] == pytest.approx(1_120_000 / 1.17)
+
+
+class TestDebt:
+    def test_annuity_repays_exactly(self):
+        params = merged(
+            BASE, finance__debt_share=0.7, finance__tenor_years=10, finance__grace_years=1
+        )
+        _, ev = evaluate(params)
+        lines = ev.lines
+        # Drawn 4,900,000 in year 0, with interest of year 0 capitalised? The balance opens at 0,
+        # so interest during construction is nil; repayment runs years 2-11 after one grace year.
+        principal = lines["principal_repaid"][0]
+        interest = lines["interest_paid"][0]
+        assert principal.sum() == pytest.approx(4_900_000)
+        assert principal[1] == 0 and interest[1] == pytest.approx(4_900_000 * 0.06)
+        service = (principal + interest)[2:12]
+        np.testing.assert_allclose(service, -finance.pmt(0.06, 10, 4_900_000), rtol=1e-12)
+        assert ev.outputs["debt_left_at_end_yuan"][0] == pytest.approx(0, abs=1e-6)
+        assert ev.outputs["min_dscr"][0] > 1
+
+    def test_equal_principal(self):
+        params = merged(
+            BASE,
+            finance__debt_share=0.5,
+            finance__tenor_years=7,
+            finance__repayment="equal_principal",
+        )
+        _, ev = evaluate(params)
+        principal = ev.lines["principal_repaid"][0]
+        np.testing.assert_allclose(principal[1:8], 3_500_000 / 7)
+        assert principal[8:].sum() == 0
+
+    def test_interest_during_construction_is_capitalised(self):
+        params = merged(
+            BASE, finance__debt_share=0.6, finance__construction_years=2, finance__tenor_years=10
+        )
+        _, ev = evaluate(params)
+        # 2,100,000 drawn in each construction year; year 1 accrues 6% on the first draw.
+        assert ev.lines["interest_capitalised"][0][1] == pytest.approx(2_100_000 * 0.06)
+        assert ev.lines["principal_repaid"][0].sum() == pytest.approx(4_200_000 + 126_000)
+
+    def test_tax_holiday(self):
+        _, ev = evaluate(merged(BASE, finance__tax_holiday=True))
+        tax = ev.lines["tax"][0]
+        assert tax[1:4].sum() == 0
+        np.testing.assert_allclose(tax[4:7], 179_375 / 2)
+        assert tax[7] == pytest.approx(179_375)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    tariff=st.floats(0.3, 1.5),
+    bump=st.floats(0.0, 0.5),
+    subsidy=st.floats(0, 0.5),
+    debt=st.floats(0, 0.8),
+)
+def test_higher_tariff_or_subsidy_never_lowers_npv(tariff, bump, subsidy, debt):
+    base = merged(
+        BASE,
+        building_tariff_yuan_per_kwh=tariff,
+        subsidy_yuan_per_kwh=subsidy,
+        finance__debt_share=debt,
+    )
+    _, low = evaluate(base)
+    _, high_tariff = evaluate(merged(base, building_tariff_yuan_per_kwh=tariff + bump))
+    _, high_subsidy = evaluate(merged(base, subsidy_yuan_per_kwh=subsidy + bump))
+    for key in ("npv_yuan", "equity_npv_yuan"):
+        assert high_tariff.outputs[key][0] >= low.outputs[key][0] - 1e-6
+        assert high_subsidy.outputs[key][0] >= low.outputs[key][0] - 1e-6
+
+
+@settings(max_examples=25, deadline=None)
+@given(scale=st.floats(0.01, 100), tariff=st.floats(0.3, 1.5))
+def test_no_debt_equity_equals_project_and_abatement_scales(scale, tariff):
+    _, one = evaluate(merged(BASE, building_tariff_yuan_per_kwh=tariff))
+    _, scaled = evaluate(
+        merged(BASE, building_tariff_yuan_per_kwh=tariff, capacity_kw=1000 * scale)
+    )
+    np.testing.assert_allclose(
+        one.lines["equity_cash_flow"], one.lines["project_cash_flow"], rtol=1e-12
+    )
+    assert scaled.outputs["abatement_t_co2e"][0] == pytest.approx(
+        scale * one.outputs["abatement_t_co2e"][0]
+    )

@@ -1,0 +1,51 @@
+"""Parameters of a rooftop PV project (archetype `pv`)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field
+
+from xlfinance.definitions.params.finance import FinanceParams, Share
+from xlfinance.definitions.schema import Model, Sourced, SourcedNonNegative, SourcedPositive
+
+Years = Annotated[int, Field(strict=True, ge=0, le=100)]
+
+
+class PvParams(Model):
+    """Distributed rooftop PV: output, who buys it at what price, subsidy, roof rent, O&M.
+
+    Tariffs and the subsidy are written as the buyer pays them, VAT included; the model
+    takes the output VAT off (less the refund of `vat_refund_share` up to
+    `vat_refund_last_year`). Input VAT on the capex is not credited: a conservative
+    simplification.
+    """
+
+    finance: FinanceParams
+    capacity_kw: SourcedPositive
+    specific_yield_kwh_per_kw: SourcedPositive
+    """First-year output per kWp before degradation."""
+    first_year_degradation_share: Share
+    annual_degradation_share: Share
+    self_consumption_share: Share
+    """Share of output used by the host building, paid at its tariff; the rest is exported."""
+    building_tariff_yuan_per_kwh: SourcedNonNegative
+    export_tariff_yuan_per_kwh: SourcedNonNegative
+    subsidy_yuan_per_kwh: SourcedNonNegative
+    subsidy_years: Years
+    om_yuan_per_kw_per_year: SourcedNonNegative
+    roof_rent_yuan_per_kw_per_year: SourcedNonNegative = Sourced(value=0)
+    insurance_share: Share = Sourced(value=0)
+    """Insurance a year as a share of capex."""
+    inverter_replacement_yuan_per_kw: SourcedNonNegative = Sourced(value=0)
+    inverter_life_years: Annotated[int, Field(strict=True, ge=1, le=100)] = 100
+    vat_refund_share: Share = Sourced(
+        value=0.5,
+        source="Caishui [2013] 66: 50% of the VAT on PV electricity refunded at once, "
+        "Oct 2013-2015; extended to 2018 by Caishui [2016] 81",
+    )
+    vat_refund_last_year: Annotated[int, Field(strict=True, ge=1900, le=2200)] = 2018
+
+
+ARCHETYPE = "pv"
+PARAMS = PvParams
