@@ -1,0 +1,183 @@
+"""Gas distributed energy station, combined cooling, heating and power (archetype `chp`).
+
+electricity = capacity x full-load hours, in operating years
+gas burned  = electricity x 3.6 MJ/kWh / electrical efficiency / NCV (m3); its energy in GJ
+heat recovered = gas energy x thermal efficiency; used heat = recovered x utilisation;
+cooling = used heat x cooling share x absorption COP; heat sold = used heat x (1 - cooling share)
+
+Electricity, heat and cooling are sold at their prices; gas, fixed O&M (per kW) and variable
+O&M (per kWh) are the operating costs; prices and costs escalate with the price index, a
+production subsidy (if any) does not. LCOE is on electricity, with the heat and cooling
+revenues credited against its cost.
+
+CO2 avoided = grid electricity displaced x the grid's combined margin
+            + electricity the displaced electric chillers would have used x the same factor
+            + fuel the displaced boilers would have burned (heat sold / boiler efficiency) x
+              the boiler fuel's factor
+            - gas burned x the natural-gas factor.
+
+`total_efficiency_share` is the annual average total efficiency as CJJ 145-2010 counts it,
+(electricity + heat sold + cooling) / gas energy, to hold against the NDRC's 70%.
+"""
+
+from __future__ import annotations
+
+from xlfinance.archetypes import common
+from xlfinance.archetypes.common import add_input
+from xlfinance.model.core import Model
+from xlfinance.model.expr import rowsum
+
+MJ_PER_KWH_SOURCE = "SI definition: 1 kWh = 3.6 MJ"
+
+
+def build(project, programme) -> Model:
+    p = project.parameters
+    a = programme.assumptions
+    fin = p.finance
+    m = Model(project.id, project.start_year, fin.construction_years + fin.operating_years)
+
+    def add(name, label, unit=None):
+        return add_input(m, name, getattr(p, name), label, unit=unit)
+
+    capacity = add("capacity_kw", "Electric capacity")
+    hours = add("full_load_hours", "Full-load hours a year")
+    eta_e = add("electrical_efficiency_share", "Electrical efficiency (NCV)")
+    eta_th = add("thermal_efficiency_share", "Heat recovered over gas energy (NCV)")
+    utilisation = add("heat_utilisation_share", "Share of heat recovered that is used")
+    cooling_share = add("cooling_share", "Share of used heat driving absorption chillers")
+    absorption_cop = add("absorption_chiller_cop", "Absorption chiller COP", unit="ratio")
+    ncv = add("gas_ncv_mj_per_m3", "Gas net calorific value", unit="MJ/m3")
+    gas_price = add("gas_price_yuan_per_m3", "Gas price")
+    power_price = add("electricity_price_yuan_per_kwh", "Electricity price")
+    heat_price = add("heat_price_yuan_per_gj", "Heat price")
+    cooling_price = add("cooling_price_yuan_per_gj", "Cooling price")
+    subsidy_rate = add("subsidy_yuan_per_kwh", "Production subsidy on electricity")
+    subsidy_years = add_input(m, "subsidy_years", p.subsidy_years, "Subsidy term", unit="years")
+    om_fixed = add("om_fixed_yuan_per_kw_per_year", "Fixed O&M")
+    om_variable = add("om_variable_yuan_per_kwh", "Variable O&M")
+    boiler_eff = add("boiler_efficiency_share", f"Displaced boiler efficiency ({p.boiler_fuel})")
+    chiller_cop = add("displaced_chiller_cop", "Displaced electric chiller COP", unit="ratio")
+    mj_per_kwh = m.input("mj_per_kwh", 3.6, "MJ/kWh", MJ_PER_KWH_SOURCE, "Energy in a kWh")
+    grid_factor = add_input(
+        m,
+        "grid_emission_factor_t_per_mwh",
+        a.grid_emission_factor_t_per_mwh,
+        "Grid emission factor (combined margin)",
+    )
+    factors = a.emission_factors_t_co2_per_tj
+    gas_factor = add_input(
+        m,
+        "gas_emission_factor_t_per_tj",
+        factors.natural_gas,
+        "Natural gas emission factor",
+        unit="t CO2/TJ",
+    )
+    boiler_factor_value = getattr(factors, p.boiler_fuel)
+    if boiler_factor_value is None:
+        raise ValueError(
+            f"{project.id}: boiler_fuel {p.boiler_fuel!r} has no factor in the programme's "
+            "emission_factors_t_co2_per_tj"
+        )
+    boiler_factor = add_input(
+        m,
+        "boiler_fuel_emission_factor_t_per_tj",
+        boiler_factor_value,
+        f"Emission factor of the displaced boilers' fuel ({p.boiler_fuel})",
+        unit="t CO2/TJ",
+    )
+
+    f = common.finance_inputs(m, fin, a)
+    t = common.add_timeline(m, f)
+    line = m.line
+
+    # Energy balance.
+    electricity = line(
+        "electricity_kwh", capacity * hours * t.in_operation, "kWh", "Electricity generated"
+    )
+    gas = line("gas_m3", electricity * mj_per_kwh / eta_e / ncv, "m3", "Gas burned")
+    fuel = line("fuel_gj", gas * ncv / 1000, "GJ", "Gas energy burned (NCV)")
+    recovered = line("heat_recovered_gj", fuel * eta_th, "GJ", "Heat recovered")
+    used = line(
+        "heat_used_gj", recovered * utilisation, "GJ", "Heat used (sold as heat or cooling)"
+    )
+    cooling = line("cooling_gj", used * cooling_share * absorption_cop, "GJ", "Cooling delivered")
+    heat_sold = line("heat_sold_gj", used * (1 - cooling_share), "GJ", "Heat sold")
+
+    # Revenues and costs.
+    sales_power = line(
+        "sales_electricity_yuan",
+        electricity * power_price * t.escalation,
+        "yuan",
+        "Electricity sales",
+    )
+    sales_heat = line(
+        "sales_heat_yuan", heat_sold * heat_price * t.escalation, "yuan", "Heat sales"
+    )
+    sales_cooling = line(
+        "sales_cooling_yuan", cooling * cooling_price * t.escalation, "yuan", "Cooling sales"
+    )
+    subsidy = line(
+        "subsidy_yuan",
+        electricity * subsidy_rate * (t.operating_year <= subsidy_years),
+        "yuan",
+        "Production subsidy",
+    )
+    gas_cost = line("gas_cost_yuan", gas * gas_price * t.escalation, "yuan", "Gas")
+    om_fixed_cost = line(
+        "om_fixed_yuan", capacity * om_fixed * t.escalation * t.in_operation, "yuan", "Fixed O&M"
+    )
+    om_variable_cost = line(
+        "om_variable_yuan", electricity * om_variable * t.escalation, "yuan", "Variable O&M"
+    )
+
+    # CO2: what the station displaces, less the gas it burns.
+    grid_avoided = line(
+        "grid_avoided_t_co2",
+        electricity / 1000 * grid_factor,
+        "t CO2",
+        "Grid electricity displaced",
+    )
+    chiller_avoided = line(
+        "chiller_avoided_t_co2",
+        cooling / mj_per_kwh / chiller_cop * grid_factor,  # GJ / (MJ/kWh) = MWh of cooling
+        "t CO2",
+        "Electric chillers' grid electricity displaced",
+    )
+    boiler_avoided = line(
+        "boiler_avoided_t_co2",
+        heat_sold / boiler_eff * boiler_factor / 1000,
+        "t CO2",
+        "Boiler fuel displaced",
+    )
+    gas_emitted = line("gas_emissions_t_co2", fuel * gas_factor / 1000, "t CO2", "Gas burned")
+    abatement = line(
+        "abatement_t_co2e",
+        grid_avoided + chiller_avoided + boiler_avoided - gas_emitted,
+        "t CO2e",
+        "CO2e avoided (net)",
+    )
+    useful = line(
+        "useful_energy_gj",
+        electricity * mj_per_kwh / 1000 + heat_sold + cooling,
+        "GJ",
+        "Electricity, heat and cooling supplied",
+    )
+    m.output(
+        "total_efficiency_share",
+        rowsum(useful) / rowsum(fuel),
+        "share",
+        "Annual average total efficiency, CJJ 145-2010 (NDRC asks >= 70%)",
+    )
+
+    common.add_finance(
+        m,
+        t,
+        f,
+        revenues=[sales_power, sales_heat, sales_cooling],
+        subsidies=[subsidy],
+        costs=[gas_cost, om_fixed_cost, om_variable_cost],
+        abatement_t=abatement,
+        energy_kwh=electricity,
+        energy_credits=[sales_heat, sales_cooling],
+    )
+    return m

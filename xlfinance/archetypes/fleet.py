@@ -1,0 +1,197 @@
+"""Vehicle-fleet conversion (archetype `fleet`): buses or taxis from diesel or gasoline to CNG
+or electricity, with the operator's own filling or charging stations.
+
+The cash flows are the fleet operator's. In each operating year:
+
+    fleet km          = vehicles x km per vehicle
+    old fuel before   = fleet km x L/100 km / 100
+    old fuel after    = fleet km x share still on the old fuel x L/100 km / 100
+    CNG after         = fleet km x (1 - that share) x m3/100 km / 100
+    electricity after = fleet km x (1 - that share) x kWh/100 km / 100
+    fuel savings      = (cost of the fuel before - cost of the fuel and power after) x price index
+
+The savings are the revenue line; the extra vehicle maintenance and the stations' O&M
+(escalated) are the costs. Capex = other capex + vehicles x conversion cost + stations x station
+capex; keeping the fleet on gas when its vehicles are renewed costs vehicles x renewal cost
+every renewal interval. CO2 avoided = emissions before - after, where a liquid fuel's energy
+is litres x density x net calorific value, gas energy is m3 x net calorific value (GB/T
+2589-2008), each times the programme's IPCC factor per TJ, and electricity is MWh x the grid's
+combined-margin factor.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from xlfinance.archetypes import common
+from xlfinance.archetypes.common import add_input
+from xlfinance.model.core import Model
+from xlfinance.model.expr import rowsum
+
+
+def build(project, programme) -> Model:
+    p = project.parameters
+    a = programme.assumptions
+    fin = p.finance
+    m = Model(project.id, project.start_year, fin.construction_years + fin.operating_years)
+
+    def add(name, label, unit=None):
+        return add_input(m, name, getattr(p, name), label, unit=unit)
+
+    factors = a.emission_factors_t_co2_per_tj
+    vehicles = add("vehicles", "Vehicles converted", "vehicles")
+    km = add("km_per_vehicle_per_year", "Distance a vehicle a year", "km/vehicle/yr")
+    old_l = add(
+        "old_fuel_l_per_100km", f"{p.old_fuel.capitalize()} use before conversion", "L/100 km"
+    )
+    old_price = add("old_fuel_price_yuan_per_l", f"{p.old_fuel.capitalize()} price", "yuan/L")
+    density = add("old_fuel_density_kg_per_l", f"{p.old_fuel.capitalize()} density", "kg/L")
+    old_ncv = add(
+        "old_fuel_ncv_mj_per_kg", f"{p.old_fuel.capitalize()} net calorific value", "MJ/kg"
+    )
+    old_factor = add_input(
+        m,
+        "old_fuel_emission_factor_t_co2_per_tj",
+        getattr(factors, p.old_fuel),
+        f"{p.old_fuel.capitalize()} emission factor",
+        unit="t CO2/TJ",
+    )
+    old_share = add(
+        "old_fuel_km_share_after", "Share of distance on the old fuel after conversion", "share"
+    )
+    cng = add("cng_m3_per_100km", "CNG use after conversion", "m3/100 km")
+    cng_price = add("cng_price_yuan_per_m3", "CNG price paid by the operator")
+    gas_ncv = add("natural_gas_ncv_mj_per_m3", "Natural gas net calorific value", "MJ/m3")
+    gas_factor = add_input(
+        m,
+        "natural_gas_emission_factor_t_co2_per_tj",
+        factors.natural_gas,
+        "Natural gas emission factor",
+        unit="t CO2/TJ",
+    )
+    power = add("electricity_kwh_per_100km", "Electricity use after conversion", "kWh/100 km")
+    power_price = add("electricity_price_yuan_per_kwh", "Electricity price paid by the operator")
+    grid_factor = add_input(
+        m,
+        "grid_emission_factor_t_per_mwh",
+        a.grid_emission_factor_t_per_mwh,
+        "Grid emission factor (combined margin)",
+    )
+    conversion = add("conversion_cost_yuan_per_vehicle", "Conversion cost (or new-vehicle premium)")
+    renewal = add("renewal_cost_yuan_per_vehicle", "Cost to stay converted at vehicle renewal")
+    renewal_years = add_input(
+        m,
+        "renewal_interval_years",
+        p.renewal_interval_years,
+        "Vehicle renewal interval",
+        unit="years",
+    )
+    maintenance = add(
+        "extra_maintenance_yuan_per_vehicle_per_year",
+        "Extra maintenance a vehicle",
+        "yuan/vehicle/yr",
+    )
+    stations = add("stations", "Stations built", "stations")
+    station_capex = add("station_capex_yuan", "Capex of a station", "yuan/station")
+    station_om = add("station_om_yuan_per_year", "O&M of a station", "yuan/station/yr")
+
+    f = common.finance_inputs(
+        m,
+        fin,
+        a,
+        replacement_cost_yuan=vehicles * renewal,
+        replacement_interval_years=renewal_years,
+    )
+    # `finance.capex_yuan` is the capex beyond vehicles and stations here; the capex that
+    # the finance lines read is the whole build-up.
+    other = m.inputs["capex_yuan"]
+    m.inputs["capex_yuan"] = dataclasses.replace(
+        other, label="Other capex (beyond vehicles and stations)"
+    )
+    f = dataclasses.replace(
+        f, capex_yuan=f.capex_yuan + vehicles * conversion + stations * station_capex
+    )
+    t = common.add_timeline(m, f)
+    line = m.line
+
+    fleet_km = line("fleet_km", vehicles * km * t.in_operation, "km", "Fleet distance")
+    old_before = line(
+        "old_fuel_before_l", fleet_km * old_l / 100, "L", "Old fuel without conversion"
+    )
+    old_after = line(
+        "old_fuel_after_l", fleet_km * old_share * old_l / 100, "L", "Old fuel after conversion"
+    )
+    gas = line("cng_m3", fleet_km * (1 - old_share) * cng / 100, "m3", "CNG after conversion")
+    kwh = line(
+        "electricity_kwh",
+        fleet_km * (1 - old_share) * power / 100,
+        "kWh",
+        "Electricity after conversion",
+    )
+
+    cost_before = line(
+        "fuel_cost_before_yuan",
+        old_before * old_price * t.escalation,
+        "yuan",
+        "Fuel cost without conversion",
+    )
+    cost_after = line(
+        "fuel_cost_after_yuan",
+        (old_after * old_price + gas * cng_price + kwh * power_price) * t.escalation,
+        "yuan",
+        "Fuel and power cost after conversion",
+    )
+    savings = line("fuel_savings_yuan", cost_before - cost_after, "yuan", "Fuel cost savings")
+    maintenance_cost = line(
+        "extra_maintenance_yuan",
+        vehicles * maintenance * t.escalation * t.in_operation,
+        "yuan",
+        "Extra vehicle maintenance",
+    )
+    station_cost = line(
+        "station_om_yuan",
+        stations * station_om * t.escalation * t.in_operation,
+        "yuan",
+        "Station O&M",
+    )
+
+    # Energy in TJ: litres x kg/L x MJ/kg, or m3 x MJ/m3, over 1,000,000 MJ/TJ.
+    old_tj_per_l = density * old_ncv / 1_000_000
+    before_t = line(
+        "emissions_before_t_co2",
+        old_before * old_tj_per_l * old_factor,
+        "t CO2",
+        "CO2 without conversion",
+    )
+    after_t = line(
+        "emissions_after_t_co2",
+        old_after * old_tj_per_l * old_factor
+        + gas * gas_ncv / 1_000_000 * gas_factor
+        + kwh / 1000 * grid_factor,
+        "t CO2",
+        "CO2 after conversion (electricity at the grid's combined margin)",
+    )
+    abatement = line("abatement_t_co2e", before_t - after_t, "t CO2e", "CO2e avoided")
+
+    common.add_finance(
+        m,
+        t,
+        f,
+        revenues=[savings],
+        subsidies=[],
+        costs=[maintenance_cost, station_cost],
+        abatement_t=abatement,
+    )
+    m.output(
+        "emissions_cut_share",
+        rowsum(abatement) / rowsum(before_t),
+        "share",
+        "CO2 cut, share of emissions before",
+    )
+    m.output(
+        "fuel_savings_yuan_per_vehicle_per_year",
+        rowsum(savings) / f.operating_years / vehicles,
+        "yuan/vehicle/yr",
+        "Fuel savings a vehicle a year (average)",
+    )
+    return m
