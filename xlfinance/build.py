@@ -1,0 +1,96 @@
+"""`xlfinance build`: evaluate a programme and write its outputs, all or nothing.
+
+Everything is written into a staging folder beside the output folder; only when every file
+is written does the staging folder take the output folder's place. A failed build leaves
+the previous outputs exactly as they were.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from xlfinance.definitions import Programme, load_programme
+from xlfinance.portfolio import Portfolio, roll_up
+from xlfinance.projects import ProjectResult, evaluate_projects
+from xlfinance.render import results_json
+
+
+@dataclass
+class BuildResult:
+    """What a build produced, for the command line to report."""
+
+    programme: Programme
+    projects: dict[str, ProjectResult]
+    portfolio: Portfolio
+    results: dict
+    out_dir: Path
+    files: list[Path] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def assemble(
+    programme: Programme, projects: dict[str, ProjectResult], portfolio: Portfolio
+) -> dict:
+    """The results.json document."""
+    info = programme.programme
+    return {
+        "programme": {
+            "id": info.id,
+            "name": {"zh": info.name.zh, "en": info.name.en},
+            "base_year": info.base_year,
+            "currency": info.currency,
+        },
+        "projects": {
+            pid: {
+                "name": {"zh": r.definition.name.zh, "en": r.definition.name.en},
+                "archetype": r.definition.archetype,
+                "budget_line": r.definition.budget_line,
+                "start_year": r.definition.start_year,
+                **r.metrics,
+            }
+            for pid, r in projects.items()
+        },
+        **portfolio.results(programme),
+    }
+
+
+def build(programme_dir: str | os.PathLike, out_dir: str | os.PathLike) -> BuildResult:
+    """Load, evaluate and write every output of a programme into `out_dir`."""
+    started = time.perf_counter()
+    programme = load_programme(programme_dir)
+    projects = evaluate_projects(programme)
+    portfolio = roll_up(programme, projects)
+    results = assemble(programme, projects, portfolio)
+    out = Path(out_dir)
+    with staged(out) as stage:
+        (stage / "results.json").write_text(results_json.dumps(results), encoding="utf-8")
+    files = sorted(p for p in out.rglob("*") if p.is_file())
+    seconds = time.perf_counter() - started
+    return BuildResult(programme, projects, portfolio, results, out, files, seconds)
+
+
+@contextmanager
+def staged(out: Path) -> Iterator[Path]:
+    """A fresh folder to write into; on success it replaces `out`, on failure it vanishes."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    stage = Path(tempfile.mkdtemp(prefix=f".{out.name}.staging-", dir=out.parent))
+    try:
+        yield stage
+    except BaseException:
+        shutil.rmtree(stage, ignore_errors=True)
+        raise
+    old = None
+    if out.exists():
+        old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
+        os.replace(out, old / out.name)
+    os.replace(stage, out)
+    os.chmod(out, 0o755)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)

@@ -1,0 +1,1 @@
+"""Renderers: they take results and write files; they never redo the maths."""
