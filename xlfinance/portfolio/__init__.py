@@ -1,0 +1,92 @@
+"""The programme roll-up: budget split, benefits, reconciliation, MACC and targets.
+
+`roll_up(programme, projects)` gathers everything into a `Portfolio` of pandas tables;
+`Portfolio.results()` is the matching part of results.json.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from xlfinance.portfolio import benefits as _benefits
+from xlfinance.portfolio import budget as _budget
+from xlfinance.portfolio import macc as _macc
+from xlfinance.portfolio import targets as _targets
+from xlfinance.portfolio.reconciliation import Finding, reconcile
+
+
+@dataclass(frozen=True)
+class Portfolio:
+    budget: pd.DataFrame
+    """A row a budget line (万元): the four money columns, linked projects, modelled capex."""
+    actions: pd.DataFrame
+    """Budget lines summed by action number."""
+    capex_by_year: pd.DataFrame
+    """Modelled capex (万元), a row a year, a column a budget line."""
+    benefits: pd.DataFrame
+    """Claimed (table 5-5) against modelled benefits, a row a budget line."""
+    findings: list[Finding]
+    macc: pd.DataFrame
+    intensity: pd.DataFrame | None
+    pv_share: pd.DataFrame | None
+
+    @property
+    def reconciliation(self) -> pd.DataFrame:
+        return pd.DataFrame([f.as_dict() for f in self.findings])
+
+    def results(self, programme) -> dict:
+        """The `budget`, `benefits`, `reconciliation`, `macc` and `targets` of results.json."""
+        totals = _budget.totals(self.budget)
+        stated = programme.budget.stated_totals
+        budget = {
+            "unit": "wan_yuan",
+            **totals,
+            "stated_totals": {k: getattr(stated, k) for k in totals},
+            "by_source": {
+                key: {
+                    "label": label,
+                    "wan_yuan": totals[key],
+                    "share": totals[key] / totals["total_wan_yuan"],
+                }
+                for key, label in _budget.SOURCES.items()
+            },
+            "lines": _records(self.budget.drop(columns=["name_zh"]).reset_index()),
+            "actions": _records(self.actions.reset_index()),
+            "capex_by_year": {
+                str(line): {str(year): value for year, value in column.items()}
+                for line, column in self.capex_by_year.items()
+            },
+        }
+        targets = {}
+        if self.intensity is not None:
+            targets["co2_intensity"] = _records(self.intensity.reset_index())
+            targets["pv_share"] = _records(self.pv_share.reset_index())
+        return {
+            "budget": budget,
+            "benefits": _records(self.benefits.reset_index()),
+            "reconciliation": [f.as_dict() for f in self.findings],
+            "macc": _records(self.macc),
+            "targets": targets,
+        }
+
+
+def roll_up(programme, projects) -> Portfolio:
+    budget = _budget.budget_table(programme, projects)
+    benefits = _benefits.benefits_table(programme, projects)
+    has_outlook = programme.targets.outlook is not None
+    return Portfolio(
+        budget=budget,
+        actions=_budget.action_subtotals(budget),
+        capex_by_year=_budget.capex_by_year(programme, projects),
+        benefits=benefits,
+        findings=reconcile(programme, projects, budget, benefits),
+        macc=_macc.macc_table(projects),
+        intensity=_targets.intensity_path(programme, projects) if has_outlook else None,
+        pv_share=_targets.pv_share(programme, projects) if has_outlook else None,
+    )
+
+
+def _records(frame: pd.DataFrame) -> list[dict]:
+    return frame.to_dict(orient="records")

@@ -1,0 +1,55 @@
+"""Benefits claimed by the plan (table 5-5) beside what the models compute, line by line."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from xlfinance.portfolio.budget import YUAN_PER_WAN
+
+T_PER_WAN_T = 10_000.0
+
+
+def benefits_table(programme, projects) -> pd.DataFrame:
+    """A row a budget line: claimed t CO2e a year, economic benefit, beneficiaries and jobs,
+    and the modelled t CO2e a year, NPV and (for lines without revenue) present cost."""
+    claims = {b.budget_line: b for b in programme.benefits.lines}
+    rows = []
+    for line in programme.budget.lines:
+        claim = claims.get(line.id)
+        linked = [r for r in projects.values() if r.definition.budget_line == line.id]
+        claimed_t = _times(claim.ghg_reduction_wan_t_per_year if claim else None, T_PER_WAN_T)
+        modelled_t = (
+            sum(r.metrics["abatement_t_co2e_per_year"] for r in linked) if linked else math.nan
+        )
+        npv = sum(r.metrics["npv_yuan"] for r in linked) / YUAN_PER_WAN if linked else math.nan
+        cost_only = bool(linked) and all(r.definition.archetype == "programme" for r in linked)
+        rows.append(
+            {
+                "line": line.id,
+                "name_en": (claim.name.en if claim and claim.name else line.name.en),
+                "claimed_t_co2e_per_year": claimed_t,
+                "indirect_reduction_claimed": bool(claim and claim.ghg_indirect),
+                "claimed_economic_benefit_wan_yuan": _times(
+                    claim.economic_benefit_wan_yuan if claim else None, 1.0
+                ),
+                "beneficiaries_person_times": _times(
+                    claim.beneficiaries_person_times if claim else None, 1.0
+                ),
+                "new_jobs": _times(claim.new_jobs if claim else None, 1.0),
+                "modelled_t_co2e_per_year": modelled_t,
+                "modelled_npv_wan_yuan": npv,
+                "present_cost_wan_yuan": -npv if cost_only else math.nan,
+                "projects": [r.id for r in linked],
+            }
+        )
+    table = pd.DataFrame(rows).set_index("line")
+    table["modelled_over_claimed"] = (
+        table["modelled_t_co2e_per_year"] / table["claimed_t_co2e_per_year"]
+    )
+    return table
+
+
+def _times(value, factor: float) -> float:
+    return math.nan if value is None else float(value) * factor

@@ -1,0 +1,99 @@
+"""Town-wide targets: CO2 intensity 2010-2020 with and without the programme; PV share.
+
+GDP: the 2010 value derived from the inventory (216 万 t / 1.21 t per 万元), the 2013 value
+and the 2015 target as the plan states them, geometric in between, then the outlook's
+growth. Without the programme, CO2 per 万元 moves from its 2010 level at the outlook's
+yearly rate; with it, the modelled tonnes avoided each year are taken off.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+FIRST_YEAR, LAST_YEAR = 2010, 2020
+T_PER_WAN_T = 10_000.0
+
+
+def gdp_path(programme) -> pd.Series:
+    """GDP in 万元 a year, 2010-2020."""
+    targets, outlook = programme.targets, programme.targets.outlook
+    anchors = {
+        FIRST_YEAR: outlook.gdp_2010_wan_yuan.value,
+        2013: targets.figure("gdp_2013").value,
+        2015: targets.figure("gdp_2015_target").value,
+    }
+    years = np.arange(FIRST_YEAR, LAST_YEAR + 1)
+    known = np.array(sorted(anchors))
+    log_gdp = np.interp(years[years <= known[-1]], known, np.log([anchors[y] for y in known]))
+    later = anchors[known[-1]] * (1 + outlook.gdp_growth_after_2015.value) ** (
+        years[years > known[-1]] - known[-1]
+    )
+    return pd.Series(np.concatenate([np.exp(log_gdp), later]), index=pd.Index(years, name="year"))
+
+
+def yearly(projects, line: str, archetypes: set[str] | None = None) -> pd.Series:
+    """A model line summed over projects by calendar year (0 where none runs)."""
+    total = pd.Series(0.0, index=pd.Index(np.arange(FIRST_YEAR, LAST_YEAR + 1), name="year"))
+    for result in projects.values():
+        if archetypes and result.definition.archetype not in archetypes:
+            continue
+        values = result.annual[line]
+        total = total.add(values.reindex(total.index, fill_value=0.0), fill_value=0.0)
+    return total
+
+
+def intensity_path(programme, projects) -> pd.DataFrame:
+    """A row a year 2010-2020: GDP, emissions and intensity without and with the programme,
+    and the plan's intensity targets where it sets one."""
+    targets = programme.targets
+    base_intensity = targets.figure("ghg_intensity_2010").value
+    change = targets.outlook.baseline_intensity_change_per_year.value
+    gdp = gdp_path(programme)
+    years = gdp.index.to_numpy()
+    without = base_intensity * (1 + change) ** (years - FIRST_YEAR)
+    emissions_without = without * gdp.to_numpy()
+    avoided = yearly(projects, "abatement_t_co2e").to_numpy()
+    emissions_with = emissions_without - avoided
+    intensity_target = _indicator(targets, "co2_intensity")
+    frame = pd.DataFrame(
+        {
+            "gdp_wan_yuan": gdp.to_numpy(),
+            "emissions_without_t_co2e": emissions_without,
+            "avoided_t_co2e": avoided,
+            "emissions_with_t_co2e": emissions_with,
+            "intensity_without_t_per_wan_yuan": without,
+            "intensity_with_t_per_wan_yuan": emissions_with / gdp.to_numpy(),
+            "target_t_per_wan_yuan": [intensity_target.get(int(y), np.nan) for y in years],
+        },
+        index=gdp.index,
+    )
+    frame.loc[FIRST_YEAR, "target_t_per_wan_yuan"] = base_intensity
+    return frame
+
+
+def pv_share(programme, projects) -> pd.DataFrame:
+    """PV generation against the town's electricity use, 2010-2020, and the 15% goal."""
+    outlook = programme.targets.outlook
+    generation = yearly(projects, "generation_kwh", {"pv"}) / 1000.0
+    years = generation.index.to_numpy()
+    use = outlook.town_electricity_2020_mwh.value / (1 + outlook.electricity_growth.value) ** (
+        LAST_YEAR - years
+    )
+    goal = programme.targets.figure("pv_share_of_town_electricity_2020").value
+    return pd.DataFrame(
+        {
+            "pv_generation_mwh": generation.to_numpy(),
+            "town_electricity_mwh": use,
+            "pv_share": generation.to_numpy() / use,
+            "goal_share": np.where(years == LAST_YEAR, goal, np.nan),
+        },
+        index=generation.index,
+    )
+
+
+def _indicator(targets, indicator_id: str) -> dict[int, float]:
+    for row in targets.indicators.rows:
+        if row.id == indicator_id:
+            return {int(y): v for y, v in row.targets.items() if v is not None}
+    raise KeyError(f"no indicator {indicator_id!r} in table 3-1")
