@@ -7,6 +7,7 @@ the previous outputs exactly as they were.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 import tempfile
@@ -20,6 +21,7 @@ from xlfinance.definitions import Programme, load_programme
 from xlfinance.portfolio import Portfolio, roll_up
 from xlfinance.projects import ProjectResult, evaluate_projects
 from xlfinance.render import results_json
+from xlfinance.render.workbook import write_workbook
 
 
 @dataclass
@@ -69,11 +71,35 @@ def build(programme_dir: str | os.PathLike, out_dir: str | os.PathLike) -> Build
     portfolio = roll_up(programme, projects)
     results = assemble(programme, projects, portfolio)
     out = Path(out_dir)
+    name = programme.programme.id
     with staged(out) as stage:
+        workbook = write_workbook(
+            stage / f"{name}.xlsx", programme, projects, portfolio, built=build_date()
+        )
+        results["workbook_names"] = {
+            path: defined for path, defined in workbook.names.items() if _has_path(results, path)
+        }
         (stage / "results.json").write_text(results_json.dumps(results), encoding="utf-8")
     files = sorted(p for p in out.rglob("*") if p.is_file())
     seconds = time.perf_counter() - started
     return BuildResult(programme, projects, portfolio, results, out, files, seconds)
+
+
+def build_date() -> dt.date:
+    """Today, or the date of SOURCE_DATE_EPOCH when set (reproducible builds)."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch:
+        return dt.datetime.fromtimestamp(int(epoch), dt.UTC).date()
+    return dt.date.today()
+
+
+def _has_path(document: dict, dotted: str) -> bool:
+    node = document
+    for key in dotted.split("."):
+        if not isinstance(node, dict) or key not in node:
+            return False
+        node = node[key]
+    return True
 
 
 @contextmanager

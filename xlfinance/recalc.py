@@ -37,7 +37,9 @@ def soffice() -> str:
         path = shutil.which(name)
         if path:
             return path
-    raise LibreOfficeMissing("LibreOffice (soffice) is not installed; apt-get install libreoffice-calc-nogui")
+    raise LibreOfficeMissing(
+        "LibreOffice (soffice) is not installed; apt-get install libreoffice-calc-nogui"
+    )
 
 
 def _profile(directory: Path) -> str:
@@ -47,7 +49,9 @@ def _profile(directory: Path) -> str:
     return directory.resolve().as_uri()
 
 
-def convert(paths: list[Path], out_dir: Path, fmt: str = "xlsx", timeout: float = 300) -> list[Path]:
+def convert(
+    paths: list[Path], out_dir: Path, fmt: str = "xlsx", timeout: float = 300
+) -> list[Path]:
     """Open each workbook in LibreOffice (always recalculating) and save it as `fmt` in out_dir.
 
     Several files go through one `soffice` start, which is most of the cost.

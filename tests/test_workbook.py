@@ -1,0 +1,225 @@
+"""The workbook is the model: LibreOffice recalculates it to the engine's numbers.
+
+Reference: LibreOffice Calc, headless, recalculating every formula on load (xlfinance.recalc).
+Every defined name that results.json lists in `workbook_names` is held against results.json
+(relative 1e-6), then inputs are changed in the workbook and the recalculated values are held
+against the Python engine evaluating the same change.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import openpyxl
+import pytest
+
+import xlfinance
+from xlfinance.build import build
+from xlfinance.errors import DefinitionError
+from xlfinance.recalc import convert
+
+from .lo import needs_libreoffice
+
+ROOT = Path(__file__).resolve().parents[1]
+XIAOLAN = ROOT / "projects" / "xiaolan"
+TARIFF = "inputs.pv_phase1.building_tariff_yuan_per_kwh"
+DISCOUNT = "assumptions.discount_rate"
+
+
+def name_values(wb) -> dict[str, object]:
+    values = {}
+    for name, defined in wb.defined_names.items():
+        sheet, coordinate = next(iter(defined.destinations))
+        values[name] = wb[sheet][coordinate.replace("$", "")].value
+    return values
+
+
+def set_name(wb, name: str, value) -> None:
+    sheet, coordinate = next(iter(wb.defined_names[name].destinations))
+    wb[sheet][coordinate.replace("$", "")].value = value
+
+
+def lookup(document: dict, dotted: str):
+    node = document
+    for key in dotted.split("."):
+        node = node[key]
+    return node
+
+
+def same(got, want, where: str) -> None:
+    if want is None or (isinstance(want, float) and math.isnan(want)):
+        assert isinstance(got, str) and got.startswith("#"), f"{where}: want no value, got {got!r}"
+    else:
+        assert isinstance(got, (int, float)) and not isinstance(got, bool), f"{where}: {got!r}"
+        assert got == pytest.approx(want, rel=1e-6, abs=1e-6), where
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    out = tmp_path_factory.mktemp("build") / "xiaolan"
+    result = build(XIAOLAN, out)
+    workbook = out / "xiaolan.xlsx"
+    changed = out.parent / "changed.xlsx"
+    wb = openpyxl.load_workbook(workbook)
+    set_name(wb, TARIFF, 1.05)
+    set_name(wb, DISCOUNT, 0.06)
+    wb.save(changed)
+    return result, out, workbook, changed
+
+
+@pytest.fixture(scope="module")
+def recalculated(built):
+    _, out, workbook, changed = built
+    if not shutil.which("soffice"):
+        pytest.skip("LibreOffice is not installed")
+    base, after = convert([workbook, changed], out.parent / "recalculated")
+    return (
+        name_values(openpyxl.load_workbook(base, data_only=True)),
+        name_values(openpyxl.load_workbook(after, data_only=True)),
+    )
+
+
+@needs_libreoffice
+def test_every_named_result_equals_results_json(built, recalculated):
+    result, out, _, _ = built
+    results = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    names = results["workbook_names"]
+    for pid in result.projects:
+        for metric in result.projects[pid].metrics:
+            assert f"projects.{pid}.{metric}" in names
+    for key in (
+        "total_wan_yuan",
+        "market_wan_yuan",
+        "policy_grants_wan_yuan",
+        "town_government_wan_yuan",
+    ):
+        assert f"budget.{key}" in names
+    values, _ = recalculated
+    for path, defined in names.items():
+        same(values[defined], lookup(results, path), path)
+    assert values["checks.all_pass"] is True
+
+
+@needs_libreoffice
+def test_changed_inputs_recalculate_to_the_engine(built, recalculated):
+    result, _, _, _ = built
+    _, values = recalculated
+    assert values["checks.all_pass"] is True
+    for pid, project in result.projects.items():
+        model = project.model
+        overrides = {name: 0.06 for name, item in model.inputs.items() if item.link == DISCOUNT}
+        if pid == "pv_phase1":
+            overrides["building_tariff_yuan_per_kwh"] = 1.05
+        want = model.evaluate(overrides).metrics()
+        for metric, value in want.items():
+            same(values[f"projects.{pid}.{metric}"], value, f"{pid}.{metric} after the change")
+    # The change moved what it should: a dearer tariff raises phase 1's NPV.
+    assert values["projects.pv_phase1.npv_yuan"] > result.projects["pv_phase1"].metrics["npv_yuan"]
+
+
+def test_every_computed_number_is_a_formula(built):
+    _, _, workbook, _ = built
+    wb = openpyxl.load_workbook(workbook)
+    for pid, project in built[0].projects.items():
+        ws = wb[pid[:31]]
+        for row in ws.iter_rows(min_col=5):
+            for cell in row:
+                if isinstance(cell.value, (int, float)) and cell.row > 6:
+                    # Only the timeline (period, year) and series inputs may hold typed numbers.
+                    label = ws.cell(row=cell.row, column=1).value
+                    assert label in ("Period", "Year") or label in {
+                        s.label or s.name for s in project.model.series.values()
+                    }, f"{pid}!{cell.coordinate} holds a typed number ({label})"
+
+
+def _renamed(tmp_path: Path, en: str, zh: str) -> Path:
+    folder = tmp_path / "xiaolan"
+    shutil.copytree(XIAOLAN, folder)
+    path = folder / "projects" / "pv_phase1.yaml"
+    text = path.read_text(encoding="utf-8")
+    text = text.replace(
+        "  en: Rooftop distributed PV, phase 1 (5 MW)", f"  en: {json.dumps(en)}", 1
+    )
+    text = text.replace("  zh: 屋顶分布式光伏一期（5兆瓦）", f"  zh: {json.dumps(zh)}", 1)
+    path.write_text(text, encoding="utf-8")
+    return folder
+
+
+def test_text_from_definitions_is_never_a_formula(tmp_path):
+    evil = '=HYPERLINK("http://x","y")'
+    folder = _renamed(tmp_path, evil, "+1")
+    build(folder, tmp_path / "out")
+    wb = openpyxl.load_workbook(tmp_path / "out" / "xiaolan.xlsx")
+    found = []
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str) and (
+                    "HYPERLINK" in cell.value or cell.value.startswith("+1")
+                ):
+                    found.append(cell)
+    assert found, "the project's name should appear"
+    for cell in found:
+        assert cell.data_type == "s", (
+            f"{cell.parent.title}!{cell.coordinate} is a formula: {cell.value}"
+        )
+        assert evil in cell.value or cell.value.startswith("+1")
+
+
+def test_failed_build_leaves_previous_outputs_untouched(tmp_path):
+    folder = tmp_path / "xiaolan"
+    shutil.copytree(XIAOLAN, folder)
+    out = tmp_path / "out"
+    build(folder, out)
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    programme = folder / "programme.yaml"
+    programme.write_text(
+        programme.read_text(encoding="utf-8").replace("base_year: 2014", "base_year: soon"),
+        encoding="utf-8",
+    )
+    with pytest.raises(DefinitionError):
+        build(folder, out)
+    done = subprocess.run(
+        [sys.executable, "-m", "xlfinance", "build", str(folder), "--out", str(out)],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "programme.yaml: programme.base_year" in done.stderr
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert not [p for p in tmp_path.iterdir() if ".staging-" in p.name]
+
+
+def test_same_inputs_same_cells(tmp_path, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1732492800")
+    build(XIAOLAN, tmp_path / "a")
+    build(XIAOLAN, tmp_path / "b")
+
+    def cells(path):
+        wb = openpyxl.load_workbook(path)
+        return {
+            (ws.title, c.coordinate): c.value
+            for ws in wb.worksheets
+            for r in ws.iter_rows()
+            for c in r
+        }
+
+    assert cells(tmp_path / "a" / "xiaolan.xlsx") == cells(tmp_path / "b" / "xiaolan.xlsx")
+    assert (tmp_path / "a" / "results.json").read_bytes() == (
+        tmp_path / "b" / "results.json"
+    ).read_bytes()
+
+
+def test_loaded_programme_matches_build(built):
+    result = built[0]
+    loaded = xlfinance.load(XIAOLAN)
+    for pid, project in result.projects.items():
+        np.testing.assert_allclose(
+            loaded.annual(pid)["equity_cash_flow"], project.annual["equity_cash_flow"]
+        )

@@ -1,0 +1,47 @@
+"""Cell styles and number formats of the workbook (FAST-standard colours: inputs blue on
+yellow, links green, calculations black)."""
+
+from __future__ import annotations
+
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+
+INPUT_FONT = Font(color="0000FF")
+INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")
+LINK_FONT = Font(color="00804C")
+HEADER_FONT = Font(bold=True, color="FFFFFF")
+HEADER_FILL = PatternFill("solid", fgColor="1F4E79")
+SECTION_FONT = Font(bold=True, color="1F4E79", size=12)
+TITLE_FONT = Font(bold=True, size=16, color="1F4E79")
+BOLD = Font(bold=True)
+TOTAL_BORDER = Border(top=Side(style="thin"), bottom=Side(style="double"))
+WRAP = Alignment(wrap_text=True, vertical="top")
+LEFT = Alignment(horizontal="left")
+CHECK_TRUE_FILL = PatternFill("solid", fgColor="C6EFCE")
+
+FORMATS = {
+    "yuan": "#,##0;[Red]-#,##0",
+    "wan_yuan": "#,##0;[Red]-#,##0",
+    "rate": "0.00%",
+    "share": "0.0%",
+    "flag": "0",
+    "year": "0",
+    "years": "0.0",
+    "x": "0.00",
+    "kWh": "#,##0",
+    "t CO2e": "#,##0",
+    "t CO2e/yr": "#,##0",
+    "yuan/t CO2e": "#,##0;[Red]-#,##0",
+    "yuan/kWh": "0.000",
+    "index": "0.000",
+}
+
+
+def number_format(unit: str) -> str:
+    """The format for a unit: money in thousands, rates as percentages, others sensibly."""
+    if unit in FORMATS:
+        return FORMATS[unit]
+    if unit.startswith("yuan/"):
+        return "#,##0.00"
+    if unit in ("kW", "MW", "m2", "km", "m3", "GJ", "tce", "t", "h", "vehicles"):
+        return "#,##0"
+    return "#,##0.00"

@@ -1,0 +1,650 @@
+"""The workbook: a live-formula Excel model of the programme.
+
+Sheets: Cover, Inputs (every assumption, with unit and source), one sheet a project (every
+line a formula emitted by the model core), Budget, Benefits, Reconciliation, MACC, Fund (when
+the programme has one), Checks. Plan figures and assumptions are the only typed numbers;
+everything computed is a formula, and headline inputs and outputs carry defined names equal
+to their dotted path in results.json (`projects.pv_phase1.npv_yuan`).
+
+Text from definitions is written as text (`write_text`), never as a formula.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.chart import BarChart, LineChart, Reference
+from openpyxl.utils import absolute_coordinate, get_column_letter
+from openpyxl.workbook.defined_name import DefinedName
+from openpyxl.worksheet.worksheet import Worksheet
+from pydantic import BaseModel
+
+from xlfinance.definitions.schema import BUDGET_MONEY_FIELDS, Sourced
+from xlfinance.model.excel import sheet_prefix
+from xlfinance.model.sheet import FIRST_PERIOD_COL, LABEL_COL, VALUE_COL, write_model, write_text
+from xlfinance.render import styles
+
+YUAN_PER_WAN = 10_000.0
+MONEY_LABELS = {
+    "total_wan_yuan": "Total (plan)",
+    "market_wan_yuan": "Market",
+    "policy_grants_wan_yuan": "Policy grants",
+    "town_government_wan_yuan": "Town government",
+}
+
+
+@dataclass
+class _Book:
+    """The workbook being written and the names given so far."""
+
+    wb: Workbook
+    names: dict[str, str] = field(default_factory=dict)
+    checks: list[tuple[str, str]] = field(default_factory=list)
+
+    def name(self, path: str, ws: Worksheet, row: int, col: int) -> str:
+        """Give the cell a defined name equal to its results.json path; return the name."""
+        ref = f"{sheet_prefix(ws.title)}{absolute_coordinate(get_column_letter(col) + str(row))}"
+        self.wb.defined_names[path] = DefinedName(path, attr_text=ref)
+        self.names[path] = path
+        return path
+
+    def check(self, description: str, formula: str) -> None:
+        """A check for the Checks sheet: a formula (without '=') that must be TRUE."""
+        self.checks.append((description, formula))
+
+
+@dataclass(frozen=True)
+class WorkbookOutput:
+    path: Path
+    names: dict[str, str]
+    """results.json dotted path -> defined name in the workbook."""
+    sheets: list[str]
+
+
+def write_workbook(
+    path: Path,
+    programme,
+    projects: dict,
+    portfolio,
+    *,
+    built: dt.date,
+    extra_sheets: list[Callable] = (),
+) -> WorkbookOutput:
+    """Write the programme's workbook to `path`; return its defined names."""
+    book = _Book(Workbook())
+    cover = book.wb.active
+    cover.title = "Cover"
+    inputs_ws = book.wb.create_sheet("Inputs")
+    project_inputs = _inputs_sheet(book, inputs_ws, programme, projects)
+    sheet_maps = {}
+    for pid, result in projects.items():
+        sheet_maps[pid] = _project_sheet(book, pid, result, project_inputs[pid])
+    _budget_sheet(book, programme, projects)
+    _benefits_sheet(book, programme, projects)
+    _reconciliation_sheet(book, portfolio)
+    _macc_sheet(book, portfolio)
+    for add_sheet in extra_sheets:
+        add_sheet(book, sheet_maps)
+    _checks_sheet(book, projects)
+    _cover_sheet(book, cover, programme, built)
+    book.wb.properties.creator = "xlfinance"
+    stamp = dt.datetime.combine(built, dt.time())
+    book.wb.properties.created = stamp
+    book.wb.properties.modified = stamp
+    book.wb.calculation.fullCalcOnLoad = True
+    book.wb.save(path)
+    return WorkbookOutput(path, dict(book.names), book.wb.sheetnames)
+
+
+# Inputs ------------------------------------------------------------------------------------
+_INPUT_HEADERS = ("Group", "Name", "Description", "Value", "Unit", "Source")
+
+
+def _inputs_sheet(book: _Book, ws: Worksheet, programme, projects) -> dict[str, dict[str, str]]:
+    """Programme assumptions, unit constants, then every project's inputs."""
+    _title(
+        ws,
+        "Inputs",
+        "Every assumption, with its unit and source. Blue on yellow: typed "
+        "inputs; green: taken from a programme assumption above.",
+    )
+    _headers(ws, 4, _INPUT_HEADERS)
+    row = 5
+    _section(ws, row, "Programme assumptions")
+    row += 1
+    for path, item in _sourced_fields(programme.assumptions, "assumptions"):
+        _input_row(
+            ws,
+            row,
+            "programme",
+            path,
+            path.split(".", 1)[1].replace("_", " "),
+            item.value,
+            _unit_of_field(path),
+            item.source,
+        )
+        book.name(path, ws, row, 4)
+        row += 1
+    _section(ws, row, "Unit conversions")
+    row += 1
+    for path, label, value in (
+        ("units.yuan_per_wan_yuan", "yuan per 万元", YUAN_PER_WAN),
+        ("units.t_per_wan_t", "t per 万 t", 10_000.0),
+    ):
+        _input_row(ws, row, "units", path, label, value, "", "definition")
+        book.name(path, ws, row, 4)
+        row += 1
+
+    refs: dict[str, dict[str, str]] = {}
+    for pid, result in projects.items():
+        row += 1
+        d = result.definition
+        _section(ws, row, f"{d.name.zh} / {d.name.en} ({pid})")
+        row += 1
+        refs[pid] = {}
+        for item in result.model.inputs.values():
+            path = f"inputs.{pid}.{item.name}"
+            if item.link:
+                _input_row(
+                    ws,
+                    row,
+                    pid,
+                    item.name,
+                    item.label or item.name,
+                    None,
+                    item.unit,
+                    f"programme assumption {item.link}",
+                )
+                ws.cell(row=row, column=4, value=f"={item.link}").font = styles.LINK_FONT
+            else:
+                _input_row(
+                    ws,
+                    row,
+                    pid,
+                    item.name,
+                    item.label or item.name,
+                    item.value,
+                    item.unit,
+                    item.source,
+                )
+            ws.cell(row=row, column=4).number_format = styles.number_format(item.unit)
+            book.name(path, ws, row, 4)
+            refs[pid][item.name] = f"Inputs!$D${row}"
+            row += 1
+    _widths(ws, {"A": 16, "B": 34, "C": 44, "D": 16, "E": 12, "F": 90})
+    ws.freeze_panes = "D5"
+    ws.print_title_rows = "4:4"
+    _landscape(ws)
+    return refs
+
+
+def _sourced_fields(model, prefix: str):
+    """(dotted path, Sourced) for every Sourced field, nested models flattened."""
+    for name, value in model:
+        path = f"{prefix}.{name}"
+        if isinstance(value, Sourced):
+            yield path, value
+        elif isinstance(value, BaseModel):
+            yield from _sourced_fields(value, path)
+
+
+def _unit_of_field(path: str) -> str:
+    from xlfinance.archetypes.common import unit_of
+
+    name = path.rsplit(".", 1)[-1]
+    if "rate" in name or "escalation" in name:
+        return "rate"
+    if "emission_factors_t_co2_per_tj" in path:
+        return "t CO2/TJ"
+    return unit_of(name)
+
+
+def _input_row(ws, row, group, name, label, value, unit, source) -> None:
+    write_text(ws, row, 1, group)
+    write_text(ws, row, 2, name)
+    write_text(ws, row, 3, label)
+    if value is not None:
+        cell = ws.cell(row=row, column=4, value=value)
+        cell.font, cell.fill = styles.INPUT_FONT, styles.INPUT_FILL
+        cell.number_format = styles.number_format(unit)
+    write_text(ws, row, 5, unit or None)
+    write_text(ws, row, 6, source).alignment = styles.WRAP
+    ws.cell(row=row, column=3).alignment = styles.WRAP
+
+
+# Projects ----------------------------------------------------------------------------------
+def _project_sheet(book: _Book, pid: str, result, input_refs: dict[str, str]):
+    ws = book.wb.create_sheet(pid[:31])
+    model = result.model
+    sheet_map = write_model(ws, model, inputs=input_refs)
+    d = result.definition
+    write_text(ws, 1, LABEL_COL, f"{d.name.zh} / {d.name.en}").font = styles.TITLE_FONT
+    write_text(
+        ws,
+        2,
+        LABEL_COL,
+        f"Archetype {d.archetype}; budget line {d.budget_line}; "
+        f"inputs on the Inputs sheet; yuan unless stated",
+    )
+    layout = sheet_map.layout
+    for name, row in sheet_map.line_rows.items():
+        fmt = styles.number_format(model.lines[name].unit)
+        for p in range(-1, model.n_periods):
+            ws.cell(row=row, column=layout.first_col + p).number_format = fmt
+    for row in (sheet_map.timeline_row, sheet_map.timeline_row + 1):
+        for p in range(model.n_periods):
+            ws.cell(row=row, column=layout.first_col + p).font = styles.BOLD
+    for name, ref in sheet_map.output_cells.items():
+        row = int(ref.rsplit("$", 1)[1])
+        ws.cell(row=row, column=VALUE_COL).number_format = styles.number_format(
+            model.outputs[name].unit
+        )
+        ws.cell(row=row, column=VALUE_COL).font = styles.BOLD
+        book.name(f"projects.{pid}.{name}", ws, row, VALUE_COL)
+    for cell in ws[1][:1] + ws[sheet_map.timeline_row - 1][:1]:
+        cell.font = styles.SECTION_FONT
+    ws.freeze_panes = ws.cell(row=sheet_map.timeline_row + 2, column=FIRST_PERIOD_COL)
+    ws.print_title_rows = f"{sheet_map.timeline_row}:{sheet_map.timeline_row + 1}"
+    ws.print_title_cols = "A:B"
+    _widths(ws, {"A": 46, "B": 12, "C": 16, "D": 10})
+    for p in range(model.n_periods):
+        ws.column_dimensions[get_column_letter(layout.first_col + p)].width = 13
+    _landscape(ws)
+    _cash_flow_chart(ws, sheet_map, model, d.name.en)
+    return sheet_map
+
+
+def _cash_flow_chart(ws, sheet_map, model, title: str) -> None:
+    first, last = sheet_map.layout.first_col, sheet_map.layout.first_col + model.n_periods - 1
+    years = Reference(ws, min_col=first, max_col=last, min_row=sheet_map.timeline_row + 1)
+    bars = BarChart()
+    bars.title = f"{title}: project cash flow (yuan)"
+    row = sheet_map.line_rows["project_cash_flow"]
+    bars.add_data(
+        Reference(ws, min_col=first - 1, max_col=last, min_row=row),
+        from_rows=True,
+        titles_from_data=False,
+    )
+    bars.series[0].tx = None
+    bars.set_categories(years)
+    line = LineChart()
+    cum_row = sheet_map.line_rows["cumulative_cash_flow"]
+    line.add_data(
+        Reference(ws, min_col=first - 1, max_col=last, min_row=cum_row),
+        from_rows=True,
+        titles_from_data=False,
+    )
+    bars += line
+    bars.legend = None
+    bars.height, bars.width = 8, 24
+    ws.add_chart(bars, ws.cell(row=sheet_map.last_row + 3, column=FIRST_PERIOD_COL).coordinate)
+
+
+# Budget ------------------------------------------------------------------------------------
+def _budget_sheet(book: _Book, programme, projects) -> None:
+    ws = book.wb.create_sheet("Budget")
+    _title(
+        ws,
+        "Budget (table 5-4), 万元",
+        "The plan's 13 budget lines by funding source; modelled capex from the project sheets.",
+    )
+    headers = (
+        "Line",
+        "Action",
+        "名称",
+        "Name",
+        *MONEY_LABELS.values(),
+        "Sum of sources",
+        "Projects",
+        "Modelled capex",
+        "Capex less budget",
+    )
+    _headers(ws, 4, headers)
+    first = 5
+    lines = programme.budget.lines
+    for i, line in enumerate(lines):
+        row = first + i
+        write_text(ws, row, 1, line.id)
+        ws.cell(row=row, column=2, value=line.action_no)
+        write_text(ws, row, 3, line.name.zh)
+        write_text(ws, row, 4, line.name.en)
+        for j, name in enumerate(BUDGET_MONEY_FIELDS):
+            cell = ws.cell(row=row, column=5 + j, value=getattr(line, name))
+            cell.font, cell.fill = styles.INPUT_FONT, styles.INPUT_FILL
+        ws.cell(row=row, column=9, value=f"=SUM(F{row}:H{row})")
+        linked = [pid for pid, r in projects.items() if r.definition.budget_line == line.id]
+        write_text(ws, row, 10, ", ".join(linked) or None)
+        if linked:
+            capex = "+".join(f"projects.{pid}.capex_yuan" for pid in linked)
+            ws.cell(row=row, column=11, value=f"=({capex})/units.yuan_per_wan_yuan")
+            ws.cell(row=row, column=12, value=f"=K{row}-E{row}")
+        book.check(
+            f"Budget line {line.id}: its sources add up to its total",
+            f"ABS(I{row}-E{row})<tolerance",
+        )
+    last = first + len(lines) - 1
+    total = last + 1
+    write_text(ws, total, 4, "Total").font = styles.BOLD
+    for col in range(5, 10):
+        letter = get_column_letter(col)
+        cell = ws.cell(row=total, column=col, value=f"=SUM({letter}{first}:{letter}{last})")
+        cell.font, cell.border = styles.BOLD, styles.TOTAL_BORDER
+    for j, name in enumerate(BUDGET_MONEY_FIELDS):
+        book.name(f"budget.{name}", ws, total, 5 + j)
+    ws.cell(row=total, column=11, value=f"=SUM(K{first}:K{last})").font = styles.BOLD
+    stated = total + 1
+    write_text(ws, stated, 4, "Stated total (plan's total row)")
+    for j, name in enumerate(BUDGET_MONEY_FIELDS):
+        value = getattr(programme.budget.stated_totals, name)
+        if value is not None:
+            cell = ws.cell(row=stated, column=5 + j, value=value)
+            cell.font, cell.fill = styles.INPUT_FONT, styles.INPUT_FILL
+            col = get_column_letter(5 + j)
+            book.check(
+                f"Budget: the {MONEY_LABELS[name].lower()} column adds up to the plan's total",
+                f"ABS({col}{total}-{col}{stated})<tolerance",
+            )
+    # Action subtotals.
+    row = stated + 2
+    _section(ws, row, "By action")
+    _headers(ws, row + 1, ("", "Action", "", "", *MONEY_LABELS.values()))
+    row += 2
+    actions = sorted({line.action_no for line in lines})
+    for action in actions:
+        ws.cell(row=row, column=2, value=action)
+        for j in range(4):
+            col = get_column_letter(5 + j)
+            ws.cell(
+                row=row,
+                column=5 + j,
+                value=f"=SUMIF($B${first}:$B${last},$B{row},{col}${first}:{col}${last})",
+            )
+        row += 1
+    for r in range(first, row):
+        for col in range(5, 13):
+            ws.cell(row=r, column=col).number_format = styles.FORMATS["wan_yuan"]
+    _widths(
+        ws,
+        {
+            "A": 6,
+            "B": 8,
+            "C": 30,
+            "D": 52,
+            "E": 14,
+            "F": 14,
+            "G": 14,
+            "H": 16,
+            "I": 15,
+            "J": 40,
+            "K": 16,
+            "L": 16,
+        },
+    )
+    ws.freeze_panes = "E5"
+    ws.print_title_rows = "4:4"
+    _landscape(ws)
+    chart = BarChart()
+    chart.type, chart.grouping, chart.overlap = "col", "stacked", 100
+    chart.title = "Budget by line and funding source (万元)"
+    chart.add_data(
+        Reference(ws, min_col=6, max_col=8, min_row=4, max_row=last), titles_from_data=True
+    )
+    chart.set_categories(Reference(ws, min_col=1, min_row=first, max_row=last))
+    chart.height, chart.width = 9, 22
+    ws.add_chart(chart, f"B{row + 2}")
+
+
+# Benefits and reconciliation ---------------------------------------------------------------
+def _benefits_sheet(book: _Book, programme, projects) -> None:
+    ws = book.wb.create_sheet("Benefits")
+    _title(
+        ws,
+        "Benefits: claimed (table 5-5) and modelled",
+        "Claims are the plan's; modelled figures are formulas over the project sheets.",
+    )
+    headers = (
+        "Line",
+        "Name",
+        "Claimed 万 t CO2e/yr",
+        "Claimed t CO2e/yr",
+        "Modelled t CO2e/yr",
+        "Modelled / claimed",
+        "Claimed economic benefit 万元",
+        "Beneficiaries",
+        "New jobs",
+    )
+    _headers(ws, 4, headers)
+    first = 5
+    claims = {c.budget_line: c for c in programme.benefits.lines}
+    for i, line in enumerate(programme.budget.lines):
+        row = first + i
+        claim = claims.get(line.id)
+        write_text(ws, row, 1, line.id)
+        write_text(ws, row, 2, claim.name.en if claim and claim.name else line.name.en)
+        if claim is None:
+            continue
+        for col, value in (
+            (3, claim.ghg_reduction_wan_t_per_year),
+            (7, claim.economic_benefit_wan_yuan),
+            (8, claim.beneficiaries_person_times),
+            (9, claim.new_jobs),
+        ):
+            if value is not None:
+                cell = ws.cell(row=row, column=col, value=value)
+                cell.font, cell.fill = styles.INPUT_FONT, styles.INPUT_FILL
+        if claim.ghg_reduction_wan_t_per_year is not None:
+            ws.cell(row=row, column=4, value=f"=C{row}*units.t_per_wan_t")
+        linked = [pid for pid, r in projects.items() if r.definition.budget_line == line.id]
+        if linked:
+            tonnes = "+".join(f"projects.{pid}.abatement_t_co2e_per_year" for pid in linked)
+            ws.cell(row=row, column=5, value=f"={tonnes}")
+            if claim.ghg_reduction_wan_t_per_year:
+                ws.cell(row=row, column=6, value=f"=E{row}/D{row}").number_format = "0%"
+    last = first + len(programme.budget.lines) - 1
+    total = last + 1
+    write_text(ws, total, 2, "Total of the rows").font = styles.BOLD
+    for col in (3, 4, 5, 7, 8, 9):
+        letter = get_column_letter(col)
+        ws.cell(
+            row=total, column=col, value=f"=SUM({letter}{first}:{letter}{last})"
+        ).font = styles.BOLD
+    book.name("benefits.claimed_t_co2e_per_year", ws, total, 4)
+    book.name("benefits.modelled_t_co2e_per_year", ws, total, 5)
+    stated = programme.benefits.stated_totals
+    write_text(ws, total + 1, 2, "Stated total (table 5-5's total row)")
+    for col, value in (
+        (3, stated.ghg_reduction_wan_t_per_year),
+        (7, stated.economic_benefit_wan_yuan),
+        (9, stated.new_jobs),
+    ):
+        if value is not None:
+            cell = ws.cell(row=total + 1, column=col, value=value)
+            cell.font, cell.fill = styles.INPUT_FONT, styles.INPUT_FILL
+    write_text(ws, total + 2, 2, "Rows less stated total")
+    for col in (3, 7, 9):
+        letter = get_column_letter(col)
+        ws.cell(row=total + 2, column=col, value=f"={letter}{total}-{letter}{total + 1}")
+    for r in range(first, total + 3):
+        for col in (3, 4, 5, 7, 8, 9):
+            ws.cell(row=r, column=col).number_format = "#,##0"
+    _widths(ws, {"A": 6, "B": 52, "C": 14, "D": 16, "E": 16, "F": 12, "G": 18, "H": 14, "I": 10})
+    ws.freeze_panes = "C5"
+    _landscape(ws)
+
+
+def _reconciliation_sheet(book: _Book, portfolio) -> None:
+    ws = book.wb.create_sheet("Reconciliation")
+    _title(
+        ws,
+        "Reconciliation findings",
+        "Where the plan disagrees with itself and where the "
+        "models disagree with it, as found when this workbook was built (see results.json).",
+    )
+    _headers(ws, 4, ("Id", "Severity", "Finding", "Numbers", "Sources"))
+    for i, finding in enumerate(portfolio.findings):
+        row = 5 + i
+        numbers = "\n".join(f"{k}: {_show(v)}" for k, v in finding.numbers.items())
+        sources = "\n".join(f"{k}: {v}" for k, v in finding.sources.items())
+        for col, text in enumerate(
+            (finding.id, finding.severity, finding.title, numbers, sources), 1
+        ):
+            write_text(ws, row, col, text).alignment = styles.WRAP
+    _widths(ws, {"A": 28, "B": 10, "C": 60, "D": 60, "E": 60})
+    ws.freeze_panes = "A5"
+    _landscape(ws)
+
+
+def _show(value) -> str:
+    if isinstance(value, float):
+        return f"{value:,.4g}" if abs(value) < 1000 else f"{value:,.0f}"
+    return str(value)
+
+
+def _macc_sheet(book: _Book, portfolio) -> None:
+    ws = book.wb.create_sheet("MACC")
+    _title(
+        ws,
+        "Marginal abatement cost curve",
+        "Projects in order of cost per tonne at build "
+        "time; figures are live formulas over the project sheets.",
+    )
+    _headers(
+        ws, 4, ("Rank", "Project", "Name", "yuan / t CO2e", "t CO2e / yr", "Cumulative t CO2e / yr")
+    )
+    macc = portfolio.macc
+    for i, row_data in macc.iterrows():
+        row = 5 + i
+        pid = row_data["project"]
+        ws.cell(row=row, column=1, value=i + 1)
+        write_text(ws, row, 2, pid)
+        write_text(ws, row, 3, row_data["name_en"])
+        ws.cell(
+            row=row, column=4, value=f"=projects.{pid}.abatement_cost_yuan_per_t"
+        ).number_format = "#,##0"
+        ws.cell(
+            row=row, column=5, value=f"=projects.{pid}.abatement_t_co2e_per_year"
+        ).number_format = "#,##0"
+        previous = f"+F{row - 1}" if i else ""
+        ws.cell(row=row, column=6, value=f"=E{row}{previous}").number_format = "#,##0"
+    _widths(ws, {"A": 6, "B": 26, "C": 50, "D": 14, "E": 14, "F": 20})
+    if len(macc):
+        chart = BarChart()
+        chart.title = "Abatement cost (yuan per t CO2e)"
+        chart.add_data(
+            Reference(ws, min_col=4, min_row=4, max_row=4 + len(macc)), titles_from_data=True
+        )
+        chart.set_categories(Reference(ws, min_col=2, min_row=5, max_row=4 + len(macc)))
+        chart.legend = None
+        chart.height, chart.width = 9, 22
+        ws.add_chart(chart, f"B{len(macc) + 7}")
+    _landscape(ws)
+
+
+# Checks and cover ----------------------------------------------------------------------------
+def _checks_sheet(book: _Book, projects) -> None:
+    ws = book.wb.create_sheet("Checks")
+    _title(
+        ws, "Checks", "Every check is a formula that must be TRUE; the master check is their AND."
+    )
+    write_text(ws, 4, 1, "Tolerance")
+    cell = ws.cell(row=4, column=2, value=0.01)
+    cell.font, cell.fill = styles.INPUT_FONT, styles.INPUT_FILL
+    write_text(ws, 4, 3, "yuan or 万元: differences smaller than this count as equal")
+    book.wb.defined_names["tolerance"] = DefinedName("tolerance", attr_text="Checks!$B$4")
+    for pid in projects:
+        book.check(
+            f"{pid}: the debt is repaid by the end of operation",
+            f"ABS(projects.{pid}.debt_left_at_end_yuan)<tolerance",
+        )
+    _headers(ws, 6, ("Check", "Result"))
+    first = 7
+    for i, (text, formula) in enumerate(book.checks):
+        write_text(ws, first + i, 1, text)
+        ws.cell(row=first + i, column=2, value=f"={formula}")
+    last = first + len(book.checks) - 1
+    write_text(ws, 5, 1, "All checks pass").font = styles.BOLD
+    ws.cell(row=5, column=2, value=f"=AND(B{first}:B{last})").font = styles.BOLD
+    book.name("checks.all_pass", ws, 5, 2)
+    _widths(ws, {"A": 70, "B": 12, "C": 50})
+    ws.freeze_panes = "A7"
+
+
+_CONTENTS = (
+    ("Inputs", "every assumption, with unit and source; change the blue cells"),
+    ("<project ids>", "one sheet a project: every line a formula, year by year, metrics below"),
+    ("Budget", "table 5-4 by funding source, action subtotals, modelled capex per line"),
+    ("Benefits", "table 5-5's claims beside the modelled tonnes"),
+    ("Reconciliation", "where the plan disagrees with itself or with the models"),
+    ("MACC", "projects by abatement cost"),
+    ("Checks", "formulas that must all be TRUE"),
+)
+
+
+def _cover_sheet(book: _Book, ws: Worksheet, programme, built: dt.date) -> None:
+    info = programme.programme
+    write_text(ws, 1, 1, info.name.zh).font = styles.TITLE_FONT
+    write_text(ws, 2, 1, info.name.en).font = styles.SECTION_FONT
+    write_text(ws, 4, 1, "Source")
+    write_text(ws, 4, 2, info.source).alignment = styles.WRAP
+    write_text(ws, 5, 1, "Built")
+    date_cell = ws.cell(row=5, column=2, value=built)
+    date_cell.number_format, date_cell.alignment = "yyyy-mm-dd", styles.LEFT
+    write_text(ws, 6, 1, "Money")
+    write_text(ws, 6, 2, "yuan on project sheets; 万元 (10,000 yuan) on Budget and Benefits")
+    write_text(ws, 7, 1, "All checks pass")
+    check = ws.cell(row=7, column=2, value="=checks.all_pass")
+    check.font, check.alignment = styles.BOLD, styles.LEFT
+    write_text(ws, 9, 1, "Contents").font = styles.SECTION_FONT
+    row = 10
+    for sheet, what in _CONTENTS:
+        write_text(ws, row, 1, sheet)
+        write_text(ws, row, 2, what)
+        row += 1
+    row += 1
+    write_text(ws, row, 1, "How to use").font = styles.SECTION_FONT
+    for text in (
+        "Change an input (blue on yellow) on the Inputs sheet; every formula recalculates.",
+        "Green inputs take a programme assumption: change it once at the top of Inputs.",
+        "Defined names (Formulas > Name Manager) match the keys of results.json.",
+        "The Checks sheet must show TRUE everywhere after a change.",
+    ):
+        row += 1
+        write_text(ws, row, 1, "•")
+        write_text(ws, row, 2, text)
+    _widths(ws, {"A": 22, "B": 100})
+    ws["B4"].alignment = styles.WRAP
+    ws.row_dimensions[4].height = 45
+    _landscape(ws)
+
+
+# Helpers -----------------------------------------------------------------------------------
+def _title(ws, title: str, subtitle: str) -> None:
+    write_text(ws, 1, 1, title).font = styles.TITLE_FONT
+    write_text(ws, 2, 1, subtitle)
+
+
+def _section(ws, row: int, text: str) -> None:
+    write_text(ws, row, 1, text).font = styles.SECTION_FONT
+
+
+def _headers(ws, row: int, headers) -> None:
+    for col, text in enumerate(headers, 1):
+        cell = write_text(ws, row, col, text)
+        cell.font, cell.fill, cell.alignment = styles.HEADER_FONT, styles.HEADER_FILL, styles.WRAP
+
+
+def _widths(ws, widths: dict[str, float]) -> None:
+    for col, width in widths.items():
+        ws.column_dimensions[col].width = width
+
+
+def _landscape(ws) -> None:
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
