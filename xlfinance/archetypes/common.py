@@ -96,6 +96,24 @@ def add_input(
     return m.input(name, number, unit, source, label, link)
 
 
+def project_model(project, n_periods: int | None = None) -> Model:
+    """An empty model for a project: its id, start year, and construction plus operating
+    years as periods (unless `n_periods` says otherwise)."""
+    if n_periods is None:
+        fin = project.parameters.finance
+        n_periods = fin.construction_years + fin.operating_years
+    return Model(project.id, project.start_year, n_periods)
+
+
+def parameter_inputs(m: Model, params):
+    """`add(name, label, unit=None, **kw)`: a model input from the parameter of that name."""
+
+    def add(name, label, unit=None, **kw):
+        return add_input(m, name, getattr(params, name), label, unit=unit, **kw)
+
+    return add
+
+
 def finance_inputs(
     m: Model,
     fin,

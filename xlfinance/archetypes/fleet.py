@@ -33,10 +33,9 @@ def build(project, programme) -> Model:
     p = project.parameters
     a = programme.assumptions
     fin = p.finance
-    m = Model(project.id, project.start_year, fin.construction_years + fin.operating_years)
+    m = common.project_model(project)
 
-    def add(name, label, unit=None):
-        return add_input(m, name, getattr(p, name), label, unit=unit)
+    add = common.parameter_inputs(m, p)
 
     factors = a.emission_factors_t_co2_per_tj
     vehicles = add("vehicles", "Vehicles converted", "vehicles")

@@ -48,10 +48,9 @@ def build(project, programme) -> Model:
     p = project.parameters
     a = programme.assumptions
     fin = p.finance
-    m = Model(project.id, project.start_year, fin.construction_years + fin.operating_years)
+    m = common.project_model(project)
 
-    def add(name, label, unit=None):
-        return add_input(m, name, getattr(p, name), label, unit=unit)
+    add = common.parameter_inputs(m, p)
 
     capacity = add("steam_capacity_t_per_h", "Steam capacity of the boilers replaced", unit="t/h")
     hours = add("full_load_hours", "Full-load hours a year", unit="h/yr")

@@ -21,10 +21,9 @@ def build(project, programme) -> Model:
     p = project.parameters
     a = programme.assumptions
     fin = p.finance
-    m = Model(project.id, project.start_year, fin.construction_years + fin.operating_years)
+    m = common.project_model(project)
 
-    def add(name, label):
-        return add_input(m, name, getattr(p, name), label)
+    add = common.parameter_inputs(m, p)
 
     capacity = add("capacity_kw", "Capacity")
     yield_ = add("specific_yield_kwh_per_kw", "Specific yield, first year")

@@ -35,10 +35,9 @@ def build(project, programme) -> Model:
     p = project.parameters
     a = programme.assumptions
     fin = p.finance
-    m = Model(project.id, project.start_year, fin.construction_years + fin.operating_years)
+    m = common.project_model(project)
 
-    def add(name, label, **kw):
-        return add_input(m, name, getattr(p, name), label, **kw)
+    add = common.parameter_inputs(m, p)
 
     area = add("floor_area_m2", "Floor area retrofitted")
     baseline_intensity = add(

@@ -18,13 +18,30 @@ from xlfinance.definitions.schema import (
     bounded,
 )
 
+HOURS_IN_YEAR = 8760
+
 Years = Annotated[int, Field(strict=True, ge=1, le=100)]
 GraceYears = Annotated[int, Field(strict=True, ge=0, le=100)]
+"""A number of years that may be 0."""
 Share = Annotated[
     Sourced,
     AfterValidator(bounded("share_range", lambda v: 0 <= v <= 1, "must be between 0 and 1")),
 ]
 """A share of a whole, from 0 to 1."""
+PositiveShare = Annotated[
+    Sourced,
+    AfterValidator(bounded("positive_share", lambda v: 0 < v <= 1, "must be > 0 and <= 1")),
+]
+"""A share that cannot be nil (an efficiency that divides)."""
+Hours = Annotated[
+    Sourced,
+    AfterValidator(
+        bounded(
+            "hours_range", lambda v: 0 < v <= HOURS_IN_YEAR, f"must be > 0 and <= {HOURS_IN_YEAR}"
+        )
+    ),
+]
+"""Full-load equivalent hours a year: more than 0, at most the 8,760 hours of a year."""
 
 
 class FinanceParams(Model):

@@ -20,35 +20,24 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, Field, model_validator
+from pydantic import Field, model_validator
 
-from xlfinance.definitions.params.finance import FinanceParams, Share
+from xlfinance.definitions.params.finance import (
+    FinanceParams,
+    Hours,
+    PositiveShare,
+    Share,
+)
 from xlfinance.definitions.schema import (
     Model,
     Sourced,
     SourcedNonNegative,
     SourcedPositive,
-    bounded,
 )
 
-HOURS_IN_YEAR = 8760
 SHARE_TOLERANCE = 1e-6
 """Largest difference from 1 that the baseline steam shares may add up to."""
 
-Hours = Annotated[
-    Sourced,
-    AfterValidator(
-        bounded(
-            "hours_range", lambda v: 0 < v <= HOURS_IN_YEAR, f"must be > 0 and <= {HOURS_IN_YEAR}"
-        )
-    ),
-]
-"""Full-load equivalent hours a year: more than 0, at most the 8,760 hours of a year."""
-PositiveShare = Annotated[
-    Sourced,
-    AfterValidator(bounded("positive_share", lambda v: 0 < v <= 1, "must be > 0 and <= 1")),
-]
-"""A share that cannot be nil (an efficiency that divides)."""
 RewardYears = Annotated[int, Field(strict=True, ge=0, le=100)]
 
 BaselineFuel = Literal["coal", "fuel_oil", "wood"]
