@@ -118,6 +118,17 @@ class TestModelsAgainstThePlan:
                 assert f"ghg-line-{line}" in findings(xiaolan)
 
 
+class TestBenefits:
+    def test_npv_is_summed_at_the_base_year(self, xiaolan):
+        # pv_phase2 starts in 2018: its NPV is discounted four more years to 2014 at 8%.
+        row = xiaolan.benefits.loc["4"]
+        metrics = {
+            pid: xiaolan.results[pid].metrics["npv_yuan"] for pid in ("pv_phase1", "pv_phase2")
+        }
+        want = metrics["pv_phase1"] / 1.08 + metrics["pv_phase2"] / 1.08**4
+        assert row["modelled_npv_wan_yuan"] == pytest.approx(want / 10_000)
+
+
 class TestMacc:
     def test_cheapest_tonne_first_and_widths(self, xiaolan):
         macc = xiaolan.macc

@@ -85,7 +85,8 @@ def _cell(value: float, fmt: str) -> str:
 
 def _project_table(projects) -> list[str]:
     """One line a project: capex and NPV in 万元, IRR, payback, t CO2e a year."""
-    head = f"  {'project':<26}{'archetype':<11}{'capex 万元':>12}{'NPV 万元':>12}"
+    # 万 is two columns wide in a terminal, so these headers are padded one space less.
+    head = f"  {'project':<26}{'archetype':<11}{'capex 万元':>10}{'NPV 万元':>10}"
     head += f"{'IRR':>8}{'payback':>9}{'t CO2e/yr':>12}"
     rows = [head]
     for pid, result in projects.items():

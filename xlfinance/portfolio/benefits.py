@@ -13,7 +13,8 @@ T_PER_WAN_T = 10_000.0
 
 def benefits_table(programme, projects) -> pd.DataFrame:
     """A row a budget line: claimed t CO2e a year, economic benefit, beneficiaries and jobs,
-    and the modelled t CO2e a year, NPV and (for lines without revenue) present cost."""
+    and the modelled t CO2e a year, NPV and (for lines without revenue) present cost, both
+    discounted to the programme's base year so that projects starting later add up."""
     claims = {b.budget_line: b for b in programme.benefits.lines}
     rows = []
     for line in programme.budget.lines:
@@ -23,7 +24,12 @@ def benefits_table(programme, projects) -> pd.DataFrame:
         modelled_t = (
             sum(r.metrics["abatement_t_co2e_per_year"] for r in linked) if linked else math.nan
         )
-        npv = sum(r.metrics["npv_yuan"] for r in linked) / YUAN_PER_WAN if linked else math.nan
+        base_year = programme.programme.base_year
+        npv = (
+            sum(npv_at_base_year(r, base_year) for r in linked) / YUAN_PER_WAN
+            if linked
+            else math.nan
+        )
         cost_only = bool(linked) and all(r.definition.archetype == "programme" for r in linked)
         rows.append(
             {
@@ -53,3 +59,10 @@ def benefits_table(programme, projects) -> pd.DataFrame:
 
 def _times(value, factor: float) -> float:
     return math.nan if value is None else float(value) * factor
+
+
+def npv_at_base_year(result, base_year: int) -> float:
+    """A project's NPV (at its own start year) discounted further to the base year, at the
+    project's own discount rate."""
+    rate = result.model.inputs["discount_rate"].value
+    return result.metrics["npv_yuan"] / (1 + rate) ** (result.definition.start_year - base_year)
