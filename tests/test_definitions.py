@@ -255,11 +255,15 @@ class TestXiaolan:
         with pytest.raises(AttributeError):
             xiaolan.budget = None
 
-    def test_fund_yaml_is_not_read(self, tmp_path):
+    def test_broken_fund_yaml_is_reported(self, tmp_path):
         root = programme_dir(tmp_path)
         (root / "fund.yaml").write_text("{not: [valid", encoding="utf-8")
-        programme = load_programme(root)
-        assert all(p.name != "fund.yaml" for p in programme.files)
+        with pytest.raises(DefinitionError) as caught:
+            load_programme(root)
+        assert "fund.yaml" in str(caught.value)
+
+    def test_no_fund_yaml_means_no_fund(self, tmp_path):
+        assert load_programme(programme_dir(tmp_path)).fund is None
 
     def test_no_projects_folder_means_no_projects(self, tmp_path):
         root = programme_dir(tmp_path)

@@ -1,7 +1,7 @@
 """Load a programme folder into a validated `Programme`, collecting every problem.
 
-A programme folder holds `programme.yaml` and `projects/*.yaml` (zero or more; each one
-investable project). `fund.yaml` belongs to a later stage and is not read here.
+A programme folder holds `programme.yaml`, `projects/*.yaml` (zero or more; each one
+investable project) and optionally `fund.yaml` (the fund's terms, `definitions.fund`).
 
 `load_programme(path)` reads every file, validates each against its schema, runs the
 cross-field checks of `checks.py` on whatever validated, and raises one
@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from xlfinance.definitions import checks
+from xlfinance.definitions.fund import FUND_FILE, FundFile, check_fund, check_fund_projects
 from xlfinance.definitions.schema import (
     Assumptions,
     BenefitLine,
@@ -54,7 +55,9 @@ class Programme:
     projects: tuple[ProjectDef, ...]
     """One per `projects/*.yaml`, sorted by id."""
     files: tuple[Path, ...]
-    """Every file read: `programme.yaml` first, then the project files."""
+    """Every file read: `programme.yaml` first, then the project files, then `fund.yaml`."""
+    fund: FundFile | None = None
+    """The fund's terms from `fund.yaml`; None when the folder has none."""
 
     def project(self, project_id: str) -> ProjectDef:
         for item in self.projects:
@@ -101,6 +104,18 @@ def load_programme(path: str | os.PathLike[str]) -> Programme:
         projects.append((display, project))
     collector.add(None, checks.check_unique_project_ids(projects))
 
+    fund_path = root / FUND_FILE
+    fund = None
+    if fund_path.exists():
+        fund_file = _display(given, FUND_FILE)
+        fund_doc = collector.read(fund_path, fund_file)
+        fund = None if fund_doc is None else collector.validate(FundFile, fund_doc, fund_file)
+        if fund is not None:
+            collector.add(fund_doc, check_fund(fund, fund_file))
+            if len(projects) == len(project_paths):  # project ids are known: all files valid
+                known = [p for _, p in projects]
+                collector.add(fund_doc, check_fund_projects(fund, known, fund_file))
+
     collector.raise_if_any()
     assert parsed is not None  # no problems means programme.yaml validated
     return Programme(
@@ -111,7 +126,8 @@ def load_programme(path: str | os.PathLike[str]) -> Programme:
         benefits=parsed.benefits,
         targets=parsed.targets,
         projects=tuple(sorted((p for _, p in projects), key=lambda p: p.id)),
-        files=(programme_path, *project_paths),
+        files=(programme_path, *project_paths, *([fund_path] if fund is not None else [])),
+        fund=fund,
     )
 
 

@@ -1,0 +1,644 @@
+"""The fund model: published waterfall examples to the yuan, invariants over random funds,
+the workbook's formulas against numpy, results.json, and definition errors.
+
+Worked examples (tests/data/fund_waterfall_examples.csv, sources in its header): a single
+investor class puts in its capital in year 0, the investment pays out once, and the waterfall
+must split it exactly as the published illustration does.
+
+Invariants (hypothesis, random funds of up to four classes, three closes and three projects,
+European and American): cash is conserved every year; no carried interest is paid while any
+class is owed capital or hurdle; a lower rank is paid nothing while a higher rank is owed;
+the manager never takes more than its carry share of the carry payers' profit, and exactly
+that share once the residual is being split; with no fees, expenses or carry the investors'
+net flows are the portfolio's gross flows, so net IRR equals gross IRR.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import shutil
+from pathlib import Path
+
+import numpy as np
+import openpyxl
+import pandas as pd
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from xlfinance import finance
+from xlfinance.definitions import load_programme
+from xlfinance.definitions.fund import FundFile
+from xlfinance.errors import DefinitionError
+from xlfinance.fund import ProjectFlows, evaluate, evaluate_fund, fund_results
+from xlfinance.fund import metrics as fund_metrics
+from xlfinance.model.sheet import write_model
+from xlfinance.projects import evaluate_projects
+
+from .lo import needs_libreoffice, recalculated_values
+
+ROOT = Path(__file__).resolve().parents[1]
+XIAOLAN = ROOT / "projects" / "xiaolan"
+EXAMPLES = Path(__file__).parent / "data" / "fund_waterfall_examples.csv"
+TOL = 1e-6  # yuan
+
+
+# ------------------------------------------------------------------------------------------
+# Building funds for tests
+# ------------------------------------------------------------------------------------------
+
+
+def sourced(value, source="test"):
+    return {"value": value, "source": source}
+
+
+def fund_dict(
+    *,
+    classes,
+    closes,
+    investments,
+    style="european",
+    carry=0.2,
+    catch_up=1.0,
+    compounding="compound",
+    fee_rate=0.0,
+    setup=0.0,
+    annual=0.0,
+    ip_years=1,
+    term_years=2,
+    nav_rate=0.08,
+):
+    return {
+        "fund": {
+            "id": "test_fund",
+            "name": {"zh": "测试基金", "en": "Test fund"},
+            "investment_period_years": sourced(ip_years),
+            "term_years": sourced(term_years),
+        },
+        "closes": closes,
+        "classes": classes,
+        "fees": {
+            "management_fee_rate": sourced(fee_rate),
+            "setup_expenses_yuan": sourced(setup),
+            "annual_expenses_yuan": sourced(annual),
+        },
+        "waterfall": {
+            "style": style,
+            "carried_interest_rate": sourced(carry),
+            "catch_up_share": sourced(catch_up),
+            "hurdle_compounding": compounding,
+        },
+        "valuation": {"nav_discount_rate": sourced(nav_rate)},
+        "investments": investments,
+    }
+
+
+def investor_class(id, rank, hurdle, *, manager=False, fee=True, carry=True, residual=True):  # noqa: A002
+    return {
+        "id": id,
+        "name": {"zh": id, "en": id.title()},
+        "rank": rank,
+        "manager": manager,
+        "hurdle_rate": sourced(hurdle),
+        "pays_management_fee": fee,
+        "pays_carry": carry,
+        "shares_residual": residual,
+    }
+
+
+def validated(data) -> FundFile:
+    return FundFile.model_validate(data)
+
+
+# ------------------------------------------------------------------------------------------
+# Published worked examples
+# ------------------------------------------------------------------------------------------
+
+
+def _examples():
+    frame = pd.read_csv(EXAMPLES, comment="#")
+    return [row for _, row in frame.iterrows()]
+
+
+@pytest.mark.parametrize("row", _examples(), ids=lambda r: r["example"])
+def test_published_waterfall_examples_to_the_yuan(row):
+    """One LP class puts in `contributed` at year 0; the investment pays `proceeds` after
+    `years_held` years; no fees. The tiers must equal the published split."""
+    years = int(row.years_held)
+    contributed, proceeds = float(row.contributed_yuan), float(row.proceeds_yuan)
+    fund = validated(
+        fund_dict(
+            classes=[
+                investor_class("lp", 1, float(row.hurdle_rate)),
+                investor_class("gp", 2, 0.0, manager=True, fee=False, carry=False),
+            ],
+            closes=[
+                {
+                    "year": 2015,
+                    "fund_size_yuan": sourced(contributed),
+                    "commitments_yuan": {"lp": sourced(contributed)},
+                }
+            ],
+            investments=[
+                {"project": "deal", "equity_share": sourced(1.0), "exit": {"method": "hold"}}
+            ],
+            carry=float(row.carried_interest_rate),
+            catch_up=float(row.catch_up_share),
+            compounding=row.hurdle_compounding,
+            term_years=years + 1,
+        )
+    )
+    flows = [-contributed] + [0.0] * (years - 1) + [proceeds]
+    fe = evaluate(fund, {"deal": ProjectFlows(2015, tuple(flows))})
+
+    def total(name):
+        return float(fe.line(name, term_only=False).sum())
+
+    got = {
+        "lp_return_of_capital_yuan": total("return_of_capital_lp"),
+        "lp_priority_return_yuan": total("priority_return_lp"),
+        "gp_catch_up_yuan": total("catch_up_to_manager"),
+        "lp_residual_split_yuan": total("residual_split_lp"),
+        "gp_carry_split_yuan": total("carry_split_to_manager"),
+        "lp_total_yuan": total("distribution_lp"),
+        "gp_total_yuan": total("carried_interest"),
+    }
+    for key, value in got.items():
+        assert value == pytest.approx(float(row[key]), abs=TOL), key
+        assert round(value) == round(float(row[key])), key  # to the yuan
+
+
+def test_example_arithmetic_by_hand():
+    """The Schweser 8% example worked by hand, as a check on the data file itself."""
+    capital, proceeds, hurdle, carry = 50e6, 100e6, 0.08, 0.2
+    pref = capital * hurdle  # 4,000,000: one year at 8%
+    catch_up = pref * carry / (1 - carry)  # 1,000,000: GP brought to 20% of 5,000,000
+    rest = proceeds - capital - pref - catch_up  # 45,000,000
+    assert (capital + pref + rest * (1 - carry), catch_up + rest * carry) == (90e6, 10e6)
+
+
+# ------------------------------------------------------------------------------------------
+# Random funds
+# ------------------------------------------------------------------------------------------
+
+FIRST = 2015
+money = st.floats(min_value=1e4, max_value=1e7, allow_nan=False, allow_infinity=False)
+
+
+@st.composite
+def random_funds(draw, zero_fees_and_carry: bool = False):
+    ip_years = draw(st.integers(1, 4))
+    term_years = ip_years + draw(st.integers(1, 6))
+    final = FIRST + term_years - 1
+    style = draw(st.sampled_from(["european", "american"]))
+    if zero_fees_and_carry:
+        carry, catch_up, fee_rate, setup, annual = 0.0, draw(st.sampled_from([0.0, 1.0])), 0, 0, 0
+    else:
+        carry = draw(st.floats(0.0, 0.3))
+        catch_up = draw(st.one_of(st.just(0.0), st.floats(min(carry + 0.05, 1.0), 1.0)))
+        fee_rate = draw(st.floats(0.0, 0.03))
+        setup = draw(st.floats(0.0, 1e5))
+        annual = draw(st.floats(0.0, 1e5))
+    hurdle = st.floats(0.0, 0.15)
+    classes = [
+        investor_class(
+            "senior", 1, draw(hurdle), fee=draw(st.booleans()), carry=draw(st.booleans())
+        ),
+        investor_class("junior", 2, draw(hurdle), fee=draw(st.booleans()), carry=True),
+        investor_class(
+            "manager",
+            draw(st.integers(2, 3)),
+            draw(hurdle),
+            manager=True,
+            fee=False,
+            carry=False,
+            residual=draw(st.booleans()),
+        ),
+    ]
+    if not classes[0]["pays_carry"]:
+        classes[0]["shares_residual"] = draw(st.booleans())
+    if draw(st.booleans()):  # a second class in rank 2: pari passu with the junior class
+        classes.append(investor_class("mezzanine", 2, draw(hurdle), fee=True, carry=True))
+    ids = [c["id"] for c in classes]
+
+    n_closes = draw(st.integers(1, min(3, ip_years)))
+    later = (
+        sorted(draw(st.sets(st.integers(FIRST + 1, FIRST + ip_years - 1), max_size=n_closes - 1)))
+        if ip_years > 1
+        else []
+    )
+    closes, size = [], 0.0
+    for k, year in enumerate([FIRST, *later]):
+        commitments = {}
+        for c in ids:
+            if k == 0 and c == "senior":
+                commitments[c] = sourced(draw(money))
+            elif c == "junior" and k == 0:
+                commitments[c] = sourced(draw(money))
+            elif draw(st.booleans()):
+                commitments[c] = sourced(draw(st.one_of(st.just(0.0), money)))
+        size += sum(v["value"] for v in commitments.values())
+        closes.append(
+            {"year": year, "fund_size_yuan": sourced(size), "commitments_yuan": commitments}
+        )
+
+    investments, flows = [], {}
+    for i in range(draw(st.integers(1, 3))):
+        pid = f"project_{i + 1}"
+        start = draw(st.integers(FIRST, FIRST + ip_years - 1))
+        n_invest = draw(st.integers(1, 2))
+        length = draw(st.integers(n_invest + 1, 14))
+        series = [-draw(money) for _ in range(n_invest)]
+        series += [
+            draw(st.one_of(money, st.just(0.0), money.map(lambda x: -x / 10)))
+            for _ in range(length - n_invest)
+        ]
+        flows[pid] = ProjectFlows(start, tuple(series))
+        end = start + length - 1
+        methods = ["multiple_of_cost", "discount_rate"] + (["hold"] if end <= final else [])
+        method = draw(st.sampled_from(methods))
+        exit_ = {"method": method}
+        if method != "hold":
+            exit_["year"] = draw(st.integers(start, final))
+        if method == "multiple_of_cost":
+            exit_["multiple"] = sourced(draw(st.floats(0.2, 3.0)))
+        if method == "discount_rate":
+            exit_["discount_rate"] = sourced(draw(st.floats(0.0, 0.2)))
+        investments.append(
+            {"project": pid, "equity_share": sourced(draw(st.floats(0.05, 1.0))), "exit": exit_}
+        )
+    data = fund_dict(
+        classes=classes,
+        closes=closes,
+        investments=investments,
+        style=style,
+        carry=carry,
+        catch_up=catch_up,
+        compounding=draw(st.sampled_from(["compound", "simple"])),
+        fee_rate=fee_rate,
+        setup=setup,
+        annual=annual,
+        ip_years=ip_years,
+        term_years=term_years,
+        nav_rate=draw(st.floats(0.0, 0.15)),
+    )
+    return validated(data), flows
+
+
+def _tags(fe):
+    return [""] if fe.fund.definition.waterfall.style == "european" else list(fe.fund.deals)
+
+
+def _name(metric, tag, owner=None):
+    text = f"{metric}_{tag}" if tag else metric
+    if owner is None:
+        return text
+    return f"{text}__{owner}" if tag else f"{text}_{owner}"
+
+
+def _row(fe, name):
+    return fe.line(name, term_only=False)
+
+
+FUND_SETTINGS = settings(
+    max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+
+
+@FUND_SETTINGS
+@given(random_funds())
+def test_invariants_over_random_funds(case):
+    fund, flows = case
+    fe = evaluate(fund, flows)
+    row = lambda name: _row(fe, name)  # noqa: E731
+    classes = fe.fund.classes
+
+    # Cash is conserved every year: calls plus proceeds pay investments, fees, expenses and
+    # distributions, the rest changing the cash. The fund calls what it spends and pays out
+    # what it receives, so the cash stays at zero and each half balances on its own.
+    cash = row("cash")
+    change = np.diff(np.concatenate([[0.0], cash]))
+    uses = row("investments") + row("management_fee") + row("fund_expenses")
+    paid_out = sum(row(f"distribution_{c}") for c in classes) + row("carried_interest")
+    called = row("capital_called")
+    np.testing.assert_allclose(called + row("proceeds"), uses + paid_out + change, atol=TOL)
+    np.testing.assert_allclose(cash, 0.0, atol=TOL)
+    np.testing.assert_allclose(called, uses + change, atol=TOL)
+    np.testing.assert_allclose(row("proceeds"), paid_out + change, atol=TOL)
+    np.testing.assert_allclose(sum(row(f"calls_{c}") for c in classes), called, atol=TOL)
+    np.testing.assert_allclose(row("distributions"), paid_out, atol=TOL)
+
+    # The waterfall's order holds in each waterfall (the fund, or each deal).
+    ranks = {c: fund.investor_class(c).rank for c in classes}
+    for tag in _tags(fe):
+        owed = {
+            c: row(_name("capital_close", tag, c)) + row(_name("priority_return_close", tag, c))
+            for c in classes
+        }
+        paid = {c: row(_name("distribution", tag, c)) for c in classes}
+        carried = row(_name("carried_interest", tag))
+        for t in range(fe.model.n_periods):
+            scale = TOL * (1 + max(abs(v[t]) for v in owed.values()))
+            if carried[t] > TOL:
+                assert all(owed[c][t] <= scale for c in classes), (tag, t)
+            for c in classes:
+                if owed[c][t] > scale:
+                    for junior in classes:
+                        if ranks[junior] > ranks[c]:
+                            assert paid[junior][t] <= TOL, (tag, t, c, junior)
+                    assert carried[t] <= TOL, (tag, t, c)
+
+        # Carry never exceeds its share of the carry payers' profit to date, and equals it at
+        # the end of a year in which, after a catch-up, the residual was split.
+        rate = fund.waterfall.carried_interest_rate.value
+        profit = row(_name("carry_payer_profit_cumulative", tag))
+        carry_cum = row(_name("carried_interest_cumulative", tag))
+        assert np.all(carry_cum <= rate / (1 - rate) * profit + TOL * (1 + abs(profit)))
+        split = row(_name("remaining_after_catch_up", tag))
+        reached = (split > TOL) & (fund.waterfall.catch_up_share.value > 0)
+        np.testing.assert_allclose(
+            carry_cum[reached], (rate / (1 - rate) * profit)[reached], rtol=1e-9, atol=TOL
+        )
+
+    # results.json reproduces each class's net IRR and DPI from its flows.
+    check_results(fe)
+
+
+@FUND_SETTINGS
+@given(random_funds(zero_fees_and_carry=True))
+def test_no_fees_no_carry_net_equals_gross(case):
+    fund, flows = case
+    fe = evaluate(fund, flows)
+    np.testing.assert_allclose(
+        _row(fe, "investors_net_cash_flow"), _row(fe, "gross_cash_flow"), atol=TOL
+    )
+    metrics = fe.evaluation.metrics()
+    gross, net = metrics["gross_irr"], metrics["net_irr_investors"]
+    assert (math.isnan(gross) and math.isnan(net)) or net == pytest.approx(gross, abs=1e-9)
+    if not math.isnan(gross):
+        assert metrics["fee_drag"] == pytest.approx(0.0, abs=1e-9)
+
+
+def check_results(fe):
+    section = fund_results(fe)
+    metrics = fe.evaluation.metrics()
+    assert set(section) == {"gross_irr", "gross_moic", "years", "classes"}
+    assert section["years"] == list(range(fe.fund.first_year, fe.fund.final_year + 1))
+    assert set(section["classes"]) == set(fe.fund.classes)
+    for c, item in section["classes"].items():
+        flows = np.array(item["cash_flows"])
+        assert len(flows) == len(section["years"])
+        full = _row(fe, f"net_cash_flow_{c}")
+        np.testing.assert_allclose(full[len(flows) :], 0.0, atol=TOL)  # nothing after the term
+        want_irr = metrics[f"net_irr_{c}"]
+        if item["net_irr"] is None:
+            assert math.isnan(want_irr)
+        else:
+            assert finance.irr(flows) == pytest.approx(item["net_irr"], abs=1e-9)
+        paid_in = -flows[flows < 0].sum()
+        if paid_in > 0:
+            assert flows[flows > 0].sum() / paid_in == pytest.approx(item["dpi"], rel=1e-9)
+            assert item["tvpi"] == pytest.approx(item["dpi"], rel=1e-9, abs=1e-12)
+        else:
+            assert item["dpi"] is None
+
+
+# ------------------------------------------------------------------------------------------
+# The Xiaolan fund
+# ------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def xiaolan():
+    programme = load_programme(XIAOLAN)
+    results = evaluate_projects(programme)
+    return programme, results, evaluate_fund(programme, results)
+
+
+def test_xiaolan_fund_loads_and_balances(xiaolan):
+    programme, _, fe = xiaolan
+    fund = programme.fund
+    assert fund is not None and XIAOLAN / "fund.yaml" in programme.files
+    assert fund.closes[0].fund_size_yuan.value == 200_000_000  # table 5-4 line 8
+    assert fund.closes[-1].fund_size_yuan.value == 1_000_000_000  # action 8: 10 亿 by 2020
+    assert {inv.project for inv in fund.investments} >= {"pv_phase1", "pv_phase2"}
+    m = fe.evaluation.metrics()
+    assert m["committed_yuan"] == pytest.approx(1e9)
+    assert m["max_abs_cash_yuan"] < TOL
+    assert abs(m["nav_at_term_end_yuan"]) < TOL
+    assert m["distributed_yuan"] == pytest.approx(m["proceeds_yuan"], abs=TOL)
+    for c in fe.fund.classes:
+        assert m[f"min_uncalled_yuan_{c}"] >= -TOL, c  # no class called beyond its commitment
+    # A fund that makes money pays carry, and investors net less than the portfolio's gross.
+    assert m["gross_moic"] > 1 and m["carried_interest_yuan"] > 0
+    assert m["net_irr_senior"] < m["gross_irr"] and m["fee_drag"] > 0
+    check_results(fe)
+
+
+def test_xiaolan_fund_uses_the_project_flows_once(xiaolan):
+    """The series rows hold the projects' equity flows at 100%; the share is a line."""
+    _, results, fe = xiaolan
+    for d in fe.fund.deals:
+        series = fe.model.series[f"equity_cash_flow_{d}"].values
+        start = results[d].definition.start_year - fe.fund.first_year
+        want = results[d].evaluation.lines["equity_cash_flow"][0]
+        n = min(len(want), len(series) - start)
+        np.testing.assert_array_equal(series[start : start + n], want[:n])
+        share = fe.model.inputs[f"equity_share_{d}"].value
+        held = _row(fe, f"held_{d}")
+        np.testing.assert_allclose(
+            _row(fe, f"fund_flow_{d}"), share * np.array(series) * held, atol=TOL
+        )
+
+
+def test_tables(xiaolan):
+    _, _, fe = xiaolan
+    annual = fund_metrics.annual(fe)
+    assert list(annual.index) == fe.years
+    tiers = fund_metrics.by_tier(fe)
+    assert tiers.to_numpy().sum() == pytest.approx(annual["distributions"].sum(), rel=1e-12)
+    assert fund_metrics.by_class(fe).loc["senior", "net_irr"] == pytest.approx(
+        fe.evaluation.metrics()["net_irr_senior"]
+    )
+    irr_by_year = fund_metrics.interim_net_irr(fe)
+    assert irr_by_year["senior"].iloc[-1] == pytest.approx(
+        fe.evaluation.metrics()["net_irr_senior"], abs=1e-9
+    )
+    assert set(fund_metrics.j_curve(fe).columns) >= {"senior", "all_investors"}
+    assert len(fund_metrics.by_investment(fe)) == len(fe.fund.deals)
+
+
+# ------------------------------------------------------------------------------------------
+# The workbook: every line and output of the fund recalculates in LibreOffice to numpy's
+# ------------------------------------------------------------------------------------------
+
+
+def _american_example():
+    data = fund_dict(
+        classes=[
+            investor_class("senior", 1, 0.06),
+            investor_class("junior", 2, 0.08),
+            investor_class("manager", 2, 0.08, manager=True, fee=False, carry=False),
+        ],
+        closes=[
+            {
+                "year": 2015,
+                "fund_size_yuan": sourced(3e7),
+                "commitments_yuan": {
+                    "senior": sourced(2e7),
+                    "junior": sourced(9e6),
+                    "manager": sourced(1e6),
+                },
+            }
+        ],
+        investments=[
+            {
+                "project": "a",
+                "equity_share": sourced(0.5),
+                "exit": {"method": "multiple_of_cost", "year": 2018, "multiple": sourced(2.0)},
+            },
+            {
+                "project": "b",
+                "equity_share": sourced(1.0),
+                "exit": {"method": "discount_rate", "year": 2019, "discount_rate": sourced(0.1)},
+            },
+        ],
+        style="american",
+        carry=0.2,
+        catch_up=0.8,
+        fee_rate=0.02,
+        annual=1e5,
+        ip_years=2,
+        term_years=5,
+    )
+    flows = {
+        "a": ProjectFlows(2015, (-1e7, 1e6, 2e6, 2e6, 2e6, 2e6)),
+        "b": ProjectFlows(2016, (-8e6, -2e6, 3e6, 3e6, 3e6, 3e6, 3e6)),
+    }
+    return evaluate(validated(data), flows)
+
+
+@needs_libreoffice
+def test_workbook_formulas_equal_numpy(xiaolan, tmp_path):
+    cases = {"Xiaolan fund": xiaolan[2], "American fund": _american_example()}
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    maps = {title: write_model(wb.create_sheet(title), fe.model) for title, fe in cases.items()}
+    path = tmp_path / "fund.xlsx"
+    wb.save(path)
+    values = recalculated_values(path)
+    for title, fe in cases.items():
+        sheet, sheet_map = values[title], maps[title]
+        first = sheet_map.layout.first_col
+        for line, r in sheet_map.line_rows.items():
+            for p, want in enumerate(fe.evaluation.lines[line][0]):
+                _close(sheet.get((r, first + p)), float(want), f"{title}: {line}[{p}]")
+        metrics = fe.evaluation.metrics()
+        for name, ref in sheet_map.output_cells.items():
+            r = int(ref.rsplit("$", 1)[1])
+            _close(sheet.get((r, 3)), metrics[name], f"{title}: {name}")
+
+
+def _close(got, want, where):
+    if math.isnan(want):
+        assert isinstance(got, str) and got.startswith("#"), f"{where}: numpy NaN, LO {got!r}"
+    else:
+        assert got == pytest.approx(want, rel=1e-9, abs=1e-6), where
+
+
+# ------------------------------------------------------------------------------------------
+# Definition errors name fund.yaml, the field and the problem
+# ------------------------------------------------------------------------------------------
+
+
+@pytest.fixture()
+def xiaolan_copy(tmp_path):
+    root = tmp_path / "xiaolan"
+    shutil.copytree(XIAOLAN, root)
+    return root
+
+
+def _edit_fund(root, edit):
+    path = root / "fund.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    edit(data)
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+
+
+def _problems(root):
+    with pytest.raises(DefinitionError) as info:
+        load_programme(root)
+    return info.value.problems
+
+
+def test_unknown_project_is_a_definition_error(xiaolan_copy):
+    _edit_fund(xiaolan_copy, lambda d: d["investments"][0].update(project="wind_farm"))
+    (problem,) = _problems(xiaolan_copy)
+    assert problem.file == str(xiaolan_copy / "fund.yaml")
+    assert problem.field == "investments[0].project"
+    assert problem.message.startswith("unknown project 'wind_farm' (projects: ")
+    assert "pv_phase1" in problem.message
+    assert problem.line is not None
+
+
+def test_commitments_must_add_up_to_the_close(xiaolan_copy):
+    _edit_fund(xiaolan_copy, lambda d: d["closes"][1]["commitments_yuan"]["senior"].update(value=1))
+    (problem,) = _problems(xiaolan_copy)
+    assert problem.field == "closes[1].commitments_yuan"
+    assert "but the fund grows from 200,000,000 to 600,000,000 yuan" in problem.message
+
+
+def test_exit_fields_follow_the_method(xiaolan_copy):
+    _edit_fund(xiaolan_copy, lambda d: d["investments"][0]["exit"].pop("year"))
+    (problem,) = _problems(xiaolan_copy)
+    assert (problem.field, problem.message) == (
+        "investments[0].exit",
+        "exit method 'discount_rate' needs 'year'",
+    )
+
+
+def test_no_fund_yaml_means_no_fund(xiaolan_copy):
+    (xiaolan_copy / "fund.yaml").unlink()
+    programme = load_programme(xiaolan_copy)
+    assert programme.fund is None
+    assert evaluate_fund(programme, {}) is None
+    assert fund_results(None) is None
+
+
+def test_model_level_errors_name_the_field():
+    base = fund_dict(
+        classes=[
+            investor_class("lp", 1, 0.08),
+            investor_class("gp", 2, 0.0, manager=True, fee=False, carry=False),
+        ],
+        closes=[
+            {
+                "year": 2015,
+                "fund_size_yuan": sourced(10.0),
+                "commitments_yuan": {"lp": sourced(10.0)},
+            }
+        ],
+        investments=[{"project": "deal", "equity_share": sourced(1.0), "exit": {"method": "hold"}}],
+        term_years=3,
+    )
+    fund = validated(base)
+    with pytest.raises(DefinitionError) as info:
+        evaluate(fund, {"other": ProjectFlows(2015, (-1.0, 2.0))}, file="x/fund.yaml")
+    (problem,) = info.value.problems
+    assert (problem.file, problem.field) == ("x/fund.yaml", "investments[0].project")
+    with pytest.raises(DefinitionError) as info:
+        evaluate(fund, {"deal": ProjectFlows(2015, (-1.0, 1.0, 1.0, 1.0))})
+    (problem,) = info.value.problems
+    assert problem.field == "investments[0].exit.method"
+    assert "runs to 2018, after the fund's final year 2017" in problem.message
+
+    bad = copy.deepcopy(base)
+    bad["waterfall"]["catch_up_share"] = sourced(0.1)
+    bad["classes"][1]["manager"] = False
+    from xlfinance.definitions.fund import check_fund
+
+    messages = {p.field: p.message for p in check_fund(validated(bad), "fund.yaml")}
+    assert "never catches up" in messages["waterfall.catch_up_share"]
+    assert messages["classes"].startswith("exactly one class must be the manager's")

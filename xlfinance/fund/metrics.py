@@ -1,0 +1,318 @@
+"""The fund's returns: model lines and outputs for every class, and pandas tables of them.
+
+`add_metrics` (called by `build_fund_model`) adds, for each class <c>:
+
+- received_<c>: what the class receives a year (for the manager's class, its distributions
+  plus the carried interest); net_cash_flow_<c> = received - calls (negative paid in,
+  positive received); cumulative_net_cash_flow_<c>, its J-curve;
+- paid_in_<c> and distributed_to_date_<c>: what it has paid in and received, each year's
+  call netted against the same year's distribution (as a combined notice settles them; the
+  waterfall itself runs on the gross amounts), so that DPI can be recomputed from the net
+  cash flows alone; residual_value_<c>, its share of the NAV if the fund were liquidated at
+  the year end, through the same waterfall (plus the carry on it for the manager);
+- dpi_<c> = distributed / paid in, rvpi_<c> = residual value / paid in, tvpi_<c> = dpi + rvpi,
+  by year (#N/A before the class has paid anything in);
+
+and the outputs: net_irr_<c> (IRR of net_cash_flow_<c>), dpi_<c>, rvpi_<c>, tvpi_<c> at the
+end of the term, fee_drag_<c> = gross IRR - net IRR. For the fund: gross_irr and gross_moic
+of the portfolio (proceeds against investments, before fees, expenses and carry);
+net_irr_investors over every class's flows without the carry (all the money investors put
+in and got back) and fee_drag = gross_irr - net_irr_investors (fees, expenses and carry);
+carried_interest_yuan; totals; and checks (cash left, NAV at the end, uncalled commitment).
+
+Tables (`annual`, `by_class`, `by_investment`, `by_tier`, `ratios_by_year`,
+`interim_net_irr`, `j_curve`) read an
+evaluation; the interim net IRR (flows to date plus the residual value as if received) is
+the one yearly row that is not a line: a spreadsheet IRR over a growing range plus a value
+is not one formula repeated across the row.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from xlfinance import finance
+from xlfinance.model import expr as ex
+from xlfinance.model.expr import IF, MAX, NA, cumsum, irr, rowmax, rowmin, rowsum
+
+
+def add_metrics(b) -> None:
+    """Add the return lines and outputs to the model being built by `model._Builder` `b`."""
+    m = b.m
+    out = m.output
+    for c in b.ids:
+        label = b._label(c)
+        is_manager = c == b.manager
+        received = m.line(
+            f"received_{c}",
+            b.distribution[c] + b.carried if is_manager else b.distribution[c],
+            "yuan",
+            f"{label}: received" + (" (distributions plus carried interest)" if is_manager else ""),
+        )
+        calls = b.class_calls[c]
+        net = m.line(f"net_cash_flow_{c}", received - calls, "yuan", f"{label}: net cash flow")
+        m.line(
+            f"cumulative_net_cash_flow_{c}",
+            cumsum(net),
+            "yuan",
+            f"{label}: cumulative net cash flow (J-curve)",
+        )
+        paid = m.line(
+            f"paid_in_net_{c}",
+            MAX(0, -net),
+            "yuan",
+            f"{label}: paid in, net of what it receives in the same year",
+        )
+        got = m.line(
+            f"received_net_{c}",
+            MAX(0, net),
+            "yuan",
+            f"{label}: received, net of what it pays in in the same year",
+        )
+        paid_in = m.line(f"paid_in_{c}", cumsum(paid), "yuan", f"{label}: paid in to date")
+        distributed = m.line(
+            f"distributed_to_date_{c}", cumsum(got), "yuan", f"{label}: received to date"
+        )
+        value = m.line(
+            f"residual_value_{c}",
+            b.liquidation[c] + b.liquidation_carry if is_manager else b.liquidation[c],
+            "yuan",
+            f"{label}: share of NAV if liquidated at the year end",
+        )
+        m.line(
+            f"uncalled_{c}",
+            b.committed[c] - cumsum(calls),
+            "yuan",
+            f"{label}: commitment not yet called",
+        )
+        ratios = {
+            "dpi": distributed / paid_in,
+            "rvpi": value / paid_in,
+            "tvpi": (distributed + value) / paid_in,
+        }
+        for key, expression in ratios.items():
+            row = m.line(
+                f"{key}_{c}",
+                IF(paid_in > 0, expression, NA()),
+                "x",
+                f"{label}: {key.upper()}",
+            )
+            at_end = m.line(
+                f"{key}_at_term_end_{c}",
+                IF(b.term_end, row, 0),
+                "x",
+                f"{label}: {key.upper()} in the final year",
+            )
+            out(f"{key}_{c}", rowsum(at_end), "x", f"{label}: {key.upper()} at the end of the term")
+        out(f"net_irr_{c}", irr(net), "rate", f"{label}: net IRR")
+        out(f"paid_in_yuan_{c}", rowsum(paid), "yuan", f"{label}: paid in (netted)")
+        out(f"received_yuan_{c}", rowsum(got), "yuan", f"{label}: received (netted)")
+        out(f"calls_yuan_{c}", rowsum(calls), "yuan", f"{label}: capital called (gross)")
+        out(
+            f"distributions_yuan_{c}",
+            rowsum(received),
+            "yuan",
+            f"{label}: distributions received (gross)",
+        )
+        out(f"committed_yuan_{c}", rowsum(b.commitment_new[c]), "yuan", f"{label}: committed")
+        out(
+            f"min_uncalled_yuan_{c}",
+            rowmin(ex.LineRef(f"uncalled_{c}")),
+            "yuan",
+            f"{label}: least commitment left uncalled (negative: called beyond commitment)",
+        )
+
+    investors = m.line(
+        "investors_net_cash_flow",
+        ex.total(*(b.distribution[c] - b.class_calls[c] for c in b.ids)),
+        "yuan",
+        "All classes: net cash flow (carried interest excluded)",
+    )
+    m.line(
+        "investors_cumulative_net_cash_flow",
+        cumsum(investors),
+        "yuan",
+        "All classes: cumulative net cash flow (J-curve)",
+    )
+
+    gross_irr = out("gross_irr", irr(b.gross), "rate", "Gross IRR of the portfolio")
+    out(
+        "gross_moic",
+        rowsum(b.proceeds_total) / rowsum(b.investments_total),
+        "x",
+        "Gross MOIC of the portfolio",
+    )
+    net_investors = out(
+        "net_irr_investors", irr(investors), "rate", "Net IRR of all classes, before carry"
+    )
+    out("fee_drag", gross_irr - net_investors, "rate", "Gross IRR minus net IRR of all classes")
+    for c in b.ids:
+        out(
+            f"fee_drag_{c}",
+            gross_irr - irr(ex.LineRef(f"net_cash_flow_{c}")),
+            "rate",
+            f"{b._label(c)}: gross IRR minus its net IRR",
+        )
+    for d in b.deals:
+        out(f"gross_irr_{d}", irr(ex.LineRef(f"net_flow_{d}")), "rate", f"Project {d}: gross IRR")
+        out(
+            f"gross_moic_{d}",
+            rowsum(b.proceeds[d]) / rowsum(b.investment[d]),
+            "x",
+            f"Project {d}: gross MOIC",
+        )
+    out("carried_interest_yuan", rowsum(b.carried), "yuan", "Carried interest earned")
+    out("management_fees_yuan", rowsum(b.fee), "yuan", "Management fees")
+    out("fund_expenses_yuan", rowsum(b.expenses), "yuan", "Fund expenses")
+    out("committed_yuan", _committed(b), "yuan", "Committed")
+    out("called_yuan", rowsum(b.called), "yuan", "Capital called")
+    out("invested_yuan", rowsum(b.investments_total), "yuan", "Invested")
+    out("proceeds_yuan", rowsum(b.proceeds_total), "yuan", "Proceeds")
+    out("distributed_yuan", rowsum(b.distributions), "yuan", "Distributed")
+    out(
+        "max_abs_cash_yuan",
+        MAX(rowmax(b.cash), -rowmin(b.cash)),
+        "yuan",
+        "Largest fund cash balance (must be 0)",
+    )
+    nav_end = m.line(
+        "nav_at_term_end", b.term_end * b.nav_fund, "yuan", "NAV in the final year (must be 0)"
+    )
+    out("nav_at_term_end_yuan", rowsum(nav_end), "yuan", "NAV at the end of the term (must be 0)")
+
+
+def _committed(b):
+    return ex.total(*(rowsum(b.commitment_new[c]) for c in b.ids))
+
+
+# ------------------------------------------------------------------------------------------
+# Tables
+# ------------------------------------------------------------------------------------------
+
+ANNUAL_LINES = (
+    ("committed_total", "committed to date"),
+    ("capital_called", "capital called"),
+    ("investments", "invested"),
+    ("management_fee", "management fee"),
+    ("fund_expenses", "fund expenses"),
+    ("proceeds", "proceeds"),
+    ("distributed_return_of_capital", "return of capital"),
+    ("distributed_priority_return", "priority return"),
+    ("distributed_catch_up", "catch-up (investors' part)"),
+    ("distributed_catch_up_to_manager", "catch-up to the manager"),
+    ("distributed_residual_split", "residual split to investors"),
+    ("distributed_carry_split_to_manager", "carry split to the manager"),
+    ("carried_interest", "carried interest"),
+    ("distributions", "distributed"),
+    ("nav", "NAV"),
+    ("cash", "cash"),
+    ("gross_cash_flow", "portfolio cash flow (gross)"),
+    ("investors_net_cash_flow", "investors' net cash flow"),
+    ("investors_cumulative_net_cash_flow", "investors' cumulative net cash flow"),
+)
+
+
+def annual(fe, scenario: int = 0) -> pd.DataFrame:
+    """A row a year of the term: the fund's flows, distributions by tier and by class, NAV."""
+    data = {name: fe.line(name, scenario) for name, _ in ANNUAL_LINES}
+    for c in fe.fund.classes:
+        data[f"calls_{c}"] = fe.line(f"calls_{c}", scenario)
+        data[f"distribution_{c}"] = fe.line(f"distribution_{c}", scenario)
+        data[f"net_cash_flow_{c}"] = fe.line(f"net_cash_flow_{c}", scenario)
+    frame = pd.DataFrame(data, index=pd.Index(fe.years, name="year"))
+    frame.attrs["unit"] = "yuan"
+    return frame
+
+
+def by_class(fe, scenario: int = 0) -> pd.DataFrame:
+    """A row a class: committed, paid in, received, net IRR, DPI, RVPI, TVPI, fee drag."""
+    metrics = fe.evaluation.metrics(scenario)
+    rows = {}
+    for c in fe.fund.classes:
+        item = fe.fund.definition.investor_class(c)
+        rows[c] = {
+            "name_en": item.name.en,
+            "rank": item.rank,
+            "committed_yuan": metrics[f"committed_yuan_{c}"],
+            "calls_yuan": metrics[f"calls_yuan_{c}"],
+            "distributions_yuan": metrics[f"distributions_yuan_{c}"],
+            "paid_in_yuan": metrics[f"paid_in_yuan_{c}"],
+            "received_yuan": metrics[f"received_yuan_{c}"],
+            "net_irr": metrics[f"net_irr_{c}"],
+            "dpi": metrics[f"dpi_{c}"],
+            "rvpi": metrics[f"rvpi_{c}"],
+            "tvpi": metrics[f"tvpi_{c}"],
+            "fee_drag": metrics[f"fee_drag_{c}"],
+        }
+    frame = pd.DataFrame.from_dict(rows, orient="index")
+    frame.index.name = "class"
+    return frame
+
+
+def by_investment(fe, scenario: int = 0) -> pd.DataFrame:
+    """A row an investment: share, exit, invested, proceeds, gross IRR and MOIC."""
+    metrics = fe.evaluation.metrics(scenario)
+    rows = {}
+    for inv in fe.fund.definition.investments:
+        d = inv.project
+        rows[d] = {
+            "equity_share": inv.equity_share.value,
+            "exit_method": inv.exit.method,
+            "exit_year": float(fe.evaluation.model.inputs[f"exit_year_{d}"].value),
+            "invested_yuan": float(fe.line(f"investment_{d}", scenario, term_only=False).sum()),
+            "proceeds_yuan": float(fe.line(f"proceeds_{d}", scenario, term_only=False).sum()),
+            "gross_irr": metrics[f"gross_irr_{d}"],
+            "gross_moic": metrics[f"gross_moic_{d}"],
+        }
+    frame = pd.DataFrame.from_dict(rows, orient="index")
+    frame.index.name = "project"
+    return frame
+
+
+def by_tier(fe, scenario: int = 0) -> pd.DataFrame:
+    """Total distributed over the term, a row a class (and the manager's carry), a column a
+    tier."""
+    rows: dict[str, dict[str, float]] = {}
+    for tier, owners in fe.fund.tier_lines.items():
+        for owner, names in owners.items():
+            total = sum(float(fe.line(n, scenario, term_only=False).sum()) for n in names)
+            rows.setdefault(owner, {})[tier] = total
+    frame = pd.DataFrame.from_dict(rows, orient="index").fillna(0.0)
+    frame.index.name = "class"
+    frame.attrs["unit"] = "yuan"
+    return frame
+
+
+def ratios_by_year(fe, ratio: str, scenario: int = 0) -> pd.DataFrame:
+    """DPI, RVPI or TVPI (`ratio`) of every class by year of the term."""
+    data = {c: fe.line(f"{ratio}_{c}", scenario) for c in fe.fund.classes}
+    frame = pd.DataFrame(data, index=pd.Index(fe.years, name="year"))
+    frame.attrs["unit"] = "x"
+    return frame
+
+
+def interim_net_irr(fe, scenario: int = 0) -> pd.DataFrame:
+    """Each class's net IRR by year: its flows to that year plus its residual value then."""
+    n = len(fe.years)
+    data = {}
+    for c in fe.fund.classes:
+        flows = fe.line(f"net_cash_flow_{c}", scenario)
+        value = fe.line(f"residual_value_{c}", scenario)
+        batch = np.zeros((n, n))
+        for t in range(n):
+            batch[t, : t + 1] = flows[: t + 1]
+            batch[t, t] += value[t]
+        data[c] = finance.irr(batch)
+    frame = pd.DataFrame(data, index=pd.Index(fe.years, name="year"))
+    frame.attrs["unit"] = "rate"
+    return frame
+
+
+def j_curve(fe, scenario: int = 0) -> pd.DataFrame:
+    """Cumulative net cash flow of every class and of all investors, by year."""
+    data = {c: fe.line(f"cumulative_net_cash_flow_{c}", scenario) for c in fe.fund.classes}
+    data["all_investors"] = fe.line("investors_cumulative_net_cash_flow", scenario)
+    frame = pd.DataFrame(data, index=pd.Index(fe.years, name="year"))
+    frame.attrs["unit"] = "yuan"
+    return frame
