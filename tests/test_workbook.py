@@ -22,6 +22,7 @@ import pytest
 import xlfinance
 from xlfinance.build import build
 from xlfinance.errors import DefinitionError
+from xlfinance.fund import ProjectFlows
 from xlfinance.recalc import convert
 
 from .lo import needs_libreoffice
@@ -30,6 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 XIAOLAN = ROOT / "projects" / "xiaolan"
 TARIFF = "inputs.pv_phase1.building_tariff_yuan_per_kwh"
 DISCOUNT = "assumptions.discount_rate"
+HURDLE = "inputs.fund.hurdle_rate_senior"
 
 
 def name_values(wb) -> dict[str, object]:
@@ -69,6 +71,7 @@ def built(tmp_path_factory):
     wb = openpyxl.load_workbook(workbook)
     set_name(wb, TARIFF, 1.05)
     set_name(wb, DISCOUNT, 0.06)
+    set_name(wb, HURDLE, 0.07)
     wb.save(changed)
     return result, out, workbook, changed
 
@@ -121,6 +124,21 @@ def test_changed_inputs_recalculate_to_the_engine(built, recalculated):
             same(values[f"projects.{pid}.{metric}"], value, f"{pid}.{metric} after the change")
     # The change moved what it should: a dearer tariff raises phase 1's NPV.
     assert values["projects.pv_phase1.npv_yuan"] > result.projects["pv_phase1"].metrics["npv_yuan"]
+
+    # The fund: a higher senior hurdle, and pv_phase1's new equity flows read from its sheet.
+    fund = result.fund
+    pv = result.projects["pv_phase1"]
+    flows = pv.model.evaluate({"building_tariff_yuan_per_kwh": 1.05}).lines["equity_cash_flow"][0]
+    calendar = ProjectFlows(pv.definition.start_year, tuple(flows)).on_calendar(
+        fund.fund.first_year, fund.model.n_periods
+    )
+    want = fund.model.evaluate(
+        {"hurdle_rate_senior": 0.07, "equity_cash_flow_pv_phase1": calendar}
+    ).metrics()
+    for c in fund.fund.classes:
+        same(values[f"fund.classes.{c}.net_irr"], want[f"net_irr_{c}"], f"fund {c} net IRR")
+        same(values[f"fund.classes.{c}.tvpi"], want[f"tvpi_{c}"], f"fund {c} TVPI")
+    same(values["fund.gross_irr"], want["gross_irr"], "fund gross IRR")
 
 
 def test_every_computed_number_is_a_formula(built):

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from xlfinance.definitions import Programme, load_programme
+from xlfinance.fund import evaluate_fund, fund_results
 from xlfinance.portfolio import Portfolio, roll_up
 from xlfinance.projects import ProjectResult, evaluate_projects
 from xlfinance.render import results_json
@@ -31,6 +32,7 @@ class BuildResult:
     programme: Programme
     projects: dict[str, ProjectResult]
     portfolio: Portfolio
+    fund: object
     results: dict
     out_dir: Path
     files: list[Path] = field(default_factory=list)
@@ -69,12 +71,15 @@ def build(programme_dir: str | os.PathLike, out_dir: str | os.PathLike) -> Build
     programme = load_programme(programme_dir)
     projects = evaluate_projects(programme)
     portfolio = roll_up(programme, projects)
+    fund = evaluate_fund(programme, projects)
     results = assemble(programme, projects, portfolio)
+    if fund is not None:
+        results["fund"] = fund_results(fund)
     out = Path(out_dir)
     name = programme.programme.id
     with staged(out) as stage:
         workbook = write_workbook(
-            stage / f"{name}.xlsx", programme, projects, portfolio, built=build_date()
+            stage / f"{name}.xlsx", programme, projects, portfolio, built=build_date(), fund=fund
         )
         results["workbook_names"] = {
             path: defined for path, defined in workbook.names.items() if _has_path(results, path)
@@ -82,7 +87,7 @@ def build(programme_dir: str | os.PathLike, out_dir: str | os.PathLike) -> Build
         (stage / "results.json").write_text(results_json.dumps(results), encoding="utf-8")
     files = sorted(p for p in out.rglob("*") if p.is_file())
     seconds = time.perf_counter() - started
-    return BuildResult(programme, projects, portfolio, results, out, files, seconds)
+    return BuildResult(programme, projects, portfolio, fund, results, out, files, seconds)
 
 
 def build_date() -> dt.date:

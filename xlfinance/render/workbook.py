@@ -12,6 +12,7 @@ Text from definitions is written as text (`write_text`), never as a formula.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -72,24 +73,39 @@ def write_workbook(
     portfolio,
     *,
     built: dt.date,
+    fund=None,
     extra_sheets: list[Callable] = (),
 ) -> WorkbookOutput:
-    """Write the programme's workbook to `path`; return its defined names."""
+    """Write the programme's workbook to `path`; return its defined names.
+
+    `fund` is the evaluated fund (`xlfinance.fund.FundEvaluation`) or None; `extra_sheets`
+    are functions `(book, sheet_maps)` adding sheets before Checks (the Risk sheet).
+    """
     book = _Book(Workbook())
     cover = book.wb.active
     cover.title = "Cover"
     inputs_ws = book.wb.create_sheet("Inputs")
-    project_inputs = _inputs_sheet(book, inputs_ws, programme, projects)
+    groups = [
+        (pid, f"{r.definition.name.zh} / {r.definition.name.en} ({pid})", r.model)
+        for pid, r in projects.items()
+    ]
+    if fund is not None:
+        groups.append(
+            ("fund", f"Fund: {fund.fund.definition.fund.name.en} (fund.yaml)", fund.model)
+        )
+    input_refs = _inputs_sheet(book, inputs_ws, programme, groups)
     sheet_maps = {}
     for pid, result in projects.items():
-        sheet_maps[pid] = _project_sheet(book, pid, result, project_inputs[pid])
+        sheet_maps[pid] = _project_sheet(book, pid, result, input_refs[pid])
+    if fund is not None:
+        sheet_maps["fund"] = _fund_sheet(book, fund, input_refs["fund"], sheet_maps, projects)
     _budget_sheet(book, programme, projects)
     _benefits_sheet(book, programme, projects)
     _reconciliation_sheet(book, portfolio)
     _macc_sheet(book, portfolio)
     for add_sheet in extra_sheets:
         add_sheet(book, sheet_maps)
-    _checks_sheet(book, projects)
+    _checks_sheet(book, projects, fund)
     _cover_sheet(book, cover, programme, built)
     book.wb.properties.creator = "xlfinance"
     stamp = dt.datetime.combine(built, dt.time())
@@ -104,8 +120,9 @@ def write_workbook(
 _INPUT_HEADERS = ("Group", "Name", "Description", "Value", "Unit", "Source")
 
 
-def _inputs_sheet(book: _Book, ws: Worksheet, programme, projects) -> dict[str, dict[str, str]]:
-    """Programme assumptions, unit constants, then every project's inputs."""
+def _inputs_sheet(book: _Book, ws: Worksheet, programme, groups) -> dict[str, dict[str, str]]:
+    """Programme assumptions, unit constants, then the inputs of every model in `groups`
+    ((id, title, model): each project, then the fund). Returns id -> input -> cell."""
     _title(
         ws,
         "Inputs",
@@ -140,13 +157,12 @@ def _inputs_sheet(book: _Book, ws: Worksheet, programme, projects) -> dict[str, 
         row += 1
 
     refs: dict[str, dict[str, str]] = {}
-    for pid, result in projects.items():
+    for pid, title, model in groups:
         row += 1
-        d = result.definition
-        _section(ws, row, f"{d.name.zh} / {d.name.en} ({pid})")
+        _section(ws, row, title)
         row += 1
         refs[pid] = {}
-        for item in result.model.inputs.values():
+        for item in model.inputs.values():
             path = f"inputs.{pid}.{item.name}"
             if item.link:
                 _input_row(
@@ -218,35 +234,100 @@ def _input_row(ws, row, group, name, label, value, unit, source) -> None:
 
 # Projects ----------------------------------------------------------------------------------
 def _project_sheet(book: _Book, pid: str, result, input_refs: dict[str, str]):
-    ws = book.wb.create_sheet(pid[:31])
-    model = result.model
-    sheet_map = write_model(ws, model, inputs=input_refs)
     d = result.definition
-    write_text(ws, 1, LABEL_COL, f"{d.name.zh} / {d.name.en}").font = styles.TITLE_FONT
-    write_text(
+    ws = book.wb.create_sheet(pid[:31])
+    sheet_map = _model_sheet(
+        book,
         ws,
-        2,
-        LABEL_COL,
-        f"Archetype {d.archetype}; budget line {d.budget_line}; "
-        f"inputs on the Inputs sheet; yuan unless stated",
+        result.model,
+        f"{d.name.zh} / {d.name.en}",
+        f"Archetype {d.archetype}; budget line {d.budget_line}; inputs on the Inputs sheet; "
+        "yuan unless stated",
+        input_refs,
+        lambda name: f"projects.{pid}.{name}",
     )
+    _cash_flow_chart(ws, sheet_map, result.model, d.name.en)
+    return sheet_map
+
+
+_CLASS_METRIC = re.compile(r"^(net_irr|tvpi|dpi|rvpi)_(\w+)$")
+
+
+def _fund_output_path(name: str, classes) -> str:
+    """`net_irr_senior` -> `fund.classes.senior.net_irr`; others `fund.<name>`."""
+    match = _CLASS_METRIC.match(name)
+    if match and match.group(2) in classes:
+        return f"fund.classes.{match.group(2)}.{match.group(1)}"
+    return f"fund.{name}"
+
+
+def _fund_sheet(book: _Book, fund, input_refs, sheet_maps, projects):
+    """The fund model; each investment's equity flow row points at its project's sheet."""
+    ws = book.wb.create_sheet("Fund")
+    first_year = fund.fund.first_year
+    series = {}
+    for deal in fund.fund.deals:
+        project = projects[deal]
+        row = sheet_maps[deal].line_rows["equity_cash_flow"]
+        offset = project.definition.start_year - first_year
+        series[f"equity_cash_flow_{deal}"] = _linked_row(
+            deal[:31], row, offset, project.model.n_periods
+        )
+    definition = fund.fund.definition.fund
+    return _model_sheet(
+        book,
+        ws,
+        fund.model,
+        f"{definition.name.en}",
+        "Commitments, calls, fees, the waterfall and returns by class; project equity flows "
+        "are read from the project sheets; yuan unless stated",
+        input_refs,
+        lambda name: _fund_output_path(name, fund.fund.classes),
+        series=series,
+    )
+
+
+def _linked_row(sheet: str, row: int, offset: int, n_periods: int):
+    """Formula at fund period p: the project sheet's cell for the same calendar year."""
+
+    def formula(p: int) -> str | None:
+        k = p - offset
+        if 0 <= k < n_periods:
+            return f"={sheet_prefix(sheet)}{get_column_letter(FIRST_PERIOD_COL + k)}{row}"
+        return None
+
+    return formula
+
+
+def _model_sheet(book, ws, model, title, subtitle, input_refs, output_path, series=None):
+    """A model's lines as formulas, formatted, with its outputs named by `output_path`."""
+    sheet_map = write_model(ws, model, inputs=input_refs, series=series)
+    write_text(ws, 1, LABEL_COL, title).font = styles.TITLE_FONT
+    write_text(ws, 2, LABEL_COL, subtitle)
     layout = sheet_map.layout
     for name, row in sheet_map.line_rows.items():
         fmt = styles.number_format(model.lines[name].unit)
         for p in range(-1, model.n_periods):
             ws.cell(row=row, column=layout.first_col + p).number_format = fmt
+    for name, row in sheet_map.series_rows.items():
+        fmt = styles.number_format(model.series[name].unit)
+        for p in range(model.n_periods):
+            cell = ws.cell(row=row, column=layout.first_col + p)
+            cell.number_format = fmt
+            if series and name in series:
+                cell.font = styles.LINK_FONT
+            else:
+                cell.font, cell.fill = styles.INPUT_FONT, styles.INPUT_FILL
     for row in (sheet_map.timeline_row, sheet_map.timeline_row + 1):
         for p in range(model.n_periods):
             ws.cell(row=row, column=layout.first_col + p).font = styles.BOLD
     for name, ref in sheet_map.output_cells.items():
         row = int(ref.rsplit("$", 1)[1])
-        ws.cell(row=row, column=VALUE_COL).number_format = styles.number_format(
-            model.outputs[name].unit
-        )
-        ws.cell(row=row, column=VALUE_COL).font = styles.BOLD
-        book.name(f"projects.{pid}.{name}", ws, row, VALUE_COL)
-    for cell in ws[1][:1] + ws[sheet_map.timeline_row - 1][:1]:
-        cell.font = styles.SECTION_FONT
+        cell = ws.cell(row=row, column=VALUE_COL)
+        cell.number_format = styles.number_format(model.outputs[name].unit)
+        cell.font = styles.BOLD
+        book.name(output_path(name), ws, row, VALUE_COL)
+    ws.cell(row=sheet_map.timeline_row - 1, column=LABEL_COL).font = styles.SECTION_FONT
     ws.freeze_panes = ws.cell(row=sheet_map.timeline_row + 2, column=FIRST_PERIOD_COL)
     ws.print_title_rows = f"{sheet_map.timeline_row}:{sheet_map.timeline_row + 1}"
     ws.print_title_cols = "A:B"
@@ -254,7 +335,6 @@ def _project_sheet(book: _Book, pid: str, result, input_refs: dict[str, str]):
     for p in range(model.n_periods):
         ws.column_dimensions[get_column_letter(layout.first_col + p)].width = 13
     _landscape(ws)
-    _cash_flow_chart(ws, sheet_map, model, d.name.en)
     return sheet_map
 
 
@@ -545,7 +625,7 @@ def _macc_sheet(book: _Book, portfolio) -> None:
 
 
 # Checks and cover ----------------------------------------------------------------------------
-def _checks_sheet(book: _Book, projects) -> None:
+def _checks_sheet(book: _Book, projects, fund=None) -> None:
     ws = book.wb.create_sheet("Checks")
     _title(
         ws, "Checks", "Every check is a formula that must be TRUE; the master check is their AND."
@@ -559,6 +639,11 @@ def _checks_sheet(book: _Book, projects) -> None:
         book.check(
             f"{pid}: the debt is repaid by the end of operation",
             f"ABS(projects.{pid}.debt_left_at_end_yuan)<tolerance",
+        )
+    if fund is not None:
+        book.check(
+            "Fund: cash is conserved every year (calls + proceeds = uses + distributions)",
+            "fund.max_abs_cash_yuan<tolerance",
         )
     _headers(ws, 6, ("Check", "Result"))
     first = 7
