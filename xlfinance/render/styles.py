@@ -8,6 +8,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 INPUT_FONT = Font(color="0000FF")
 INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")
 LINK_FONT = Font(color="00804C")
+LINK_TEXT_FONT = Font(color="0563C1", underline="single")
 HEADER_FONT = Font(bold=True, color="FFFFFF")
 HEADER_FILL = PatternFill("solid", fgColor="1F4E79")
 SECTION_FONT = Font(bold=True, color="1F4E79", size=12)
@@ -17,6 +18,8 @@ TOTAL_BORDER = Border(top=Side(style="thin"), bottom=Side(style="double"))
 WRAP = Alignment(wrap_text=True, vertical="top")
 LEFT = Alignment(horizontal="left")
 CHECK_TRUE_FILL = PatternFill("solid", fgColor="C6EFCE")
+BUILD_FILL = PatternFill("solid", bgColor="F8CBAD")
+RUN_FILL = PatternFill("solid", bgColor="C6EFCE")
 
 FORMATS = {
     "yuan": "#,##0;[Red]-#,##0",

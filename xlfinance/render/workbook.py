@@ -99,6 +99,7 @@ def write_workbook(
         sheet_maps[pid] = _project_sheet(book, pid, result, input_refs[pid])
     if fund is not None:
         sheet_maps["fund"] = _fund_sheet(book, fund, input_refs["fund"], sheet_maps, projects)
+    _timeline_sheet(book, programme, projects, sheet_maps)
     _budget_sheet(book, programme, projects)
     _benefits_sheet(book, programme, projects)
     _reconciliation_sheet(book, portfolio)
@@ -106,7 +107,7 @@ def write_workbook(
     for add_sheet in extra_sheets:
         add_sheet(book, sheet_maps)
     _checks_sheet(book, projects, fund)
-    _cover_sheet(book, cover, programme, built)
+    _cover_sheet(book, cover, programme, projects, built)
     book.wb.properties.creator = "xlfinance"
     stamp = dt.datetime.combine(built, dt.time())
     book.wb.properties.created = stamp
@@ -285,6 +286,54 @@ def _fund_sheet(book: _Book, fund, input_refs, sheet_maps, projects):
         lambda name: _fund_output_path(name, fund.fund.classes),
         series=series,
     )
+
+
+def _timeline_sheet(book: _Book, programme, projects, sheet_maps) -> None:
+    """The programme's calendar: for every project, its construction and operating years,
+    read from the project sheets (1 in construction, 2 in operation)."""
+    ws = book.wb.create_sheet("Timeline", index=2)
+    _title(
+        ws,
+        "Timeline",
+        "Programme calendar: 1 = construction, 2 = operation, read from each project's sheet.",
+    )
+    first = min(r.definition.start_year for r in projects.values())
+    last = max(r.definition.start_year + r.model.n_periods - 1 for r in projects.values())
+    years = list(range(first, last + 1))
+    _headers(ws, 4, ("Project", "Budget line", *years))
+    for i, (pid, result) in enumerate(projects.items()):
+        row = 5 + i
+        write_text(ws, row, 1, pid)
+        write_text(ws, row, 2, result.definition.budget_line)
+        smap = sheet_maps[pid]
+        offset = result.definition.start_year - first
+        construction = _linked_row(
+            pid[:31], smap.line_rows["in_construction"], offset, result.model.n_periods
+        )
+        operation = _linked_row(
+            pid[:31], smap.line_rows["in_operation"], offset, result.model.n_periods
+        )
+        for p in range(len(years)):
+            c, o = construction(p), operation(p)
+            if c is not None:
+                cell = ws.cell(row=row, column=3 + p, value=f"={c[1:]}+2*{o[1:]}")
+                cell.number_format = '0;-0;""'
+    last_row = 4 + len(projects)
+    end_col = get_column_letter(2 + len(years))
+    from openpyxl.formatting.rule import CellIsRule
+
+    area = f"C5:{end_col}{last_row}"
+    ws.conditional_formatting.add(
+        area, CellIsRule(operator="equal", formula=["1"], fill=styles.BUILD_FILL)
+    )
+    ws.conditional_formatting.add(
+        area, CellIsRule(operator="equal", formula=["2"], fill=styles.RUN_FILL)
+    )
+    _widths(ws, {"A": 28, "B": 8})
+    for p in range(len(years)):
+        ws.column_dimensions[get_column_letter(3 + p)].width = 6
+    ws.freeze_panes = "C5"
+    _landscape(ws)
 
 
 def _linked_row(sheet: str, row: int, offset: int, n_periods: int):
@@ -658,18 +707,20 @@ def _checks_sheet(book: _Book, projects, fund=None) -> None:
     ws.freeze_panes = "A7"
 
 
-_CONTENTS = (
-    ("Inputs", "every assumption, with unit and source; change the blue cells"),
-    ("<project ids>", "one sheet a project: every line a formula, year by year, metrics below"),
-    ("Budget", "table 5-4 by funding source, action subtotals, modelled capex per line"),
-    ("Benefits", "table 5-5's claims beside the modelled tonnes"),
-    ("Reconciliation", "where the plan disagrees with itself or with the models"),
-    ("MACC", "projects by abatement cost"),
-    ("Checks", "formulas that must all be TRUE"),
-)
+_CONTENTS = {
+    "Inputs": "every assumption, with unit and source; change the blue cells",
+    "Timeline": "the programme calendar: each project's construction and operating years",
+    "Fund": "the fund: closes, calls, fees, the waterfall and returns by investor class",
+    "Budget": "table 5-4 by funding source, action subtotals, modelled capex per line",
+    "Benefits": "table 5-5's claims beside the modelled tonnes",
+    "Reconciliation": "where the plan disagrees with itself or with the models",
+    "MACC": "projects by abatement cost",
+    "Risk": "scenarios, tornado and Monte Carlo results of the risk engine",
+    "Checks": "formulas that must all be TRUE",
+}
 
 
-def _cover_sheet(book: _Book, ws: Worksheet, programme, built: dt.date) -> None:
+def _cover_sheet(book: _Book, ws: Worksheet, programme, projects, built: dt.date) -> None:
     info = programme.programme
     write_text(ws, 1, 1, info.name.zh).font = styles.TITLE_FONT
     write_text(ws, 2, 1, info.name.en).font = styles.SECTION_FONT
@@ -685,8 +736,14 @@ def _cover_sheet(book: _Book, ws: Worksheet, programme, built: dt.date) -> None:
     check.font, check.alignment = styles.BOLD, styles.LEFT
     write_text(ws, 9, 1, "Contents").font = styles.SECTION_FONT
     row = 10
-    for sheet, what in _CONTENTS:
-        write_text(ws, row, 1, sheet)
+    for sheet in book.wb.sheetnames[1:]:
+        project = projects.get(sheet)
+        what = _CONTENTS.get(sheet) or (
+            f"{project.definition.name.zh} / {project.definition.name.en}" if project else ""
+        )
+        cell = write_text(ws, row, 1, sheet)
+        cell.hyperlink = f"#{sheet_prefix(sheet)}A1"
+        cell.font = styles.LINK_TEXT_FONT
         write_text(ws, row, 2, what)
         row += 1
     row += 1
