@@ -22,6 +22,7 @@ from xlfinance.fund import evaluate_fund, fund_results
 from xlfinance.portfolio import Portfolio, roll_up
 from xlfinance.projects import ProjectResult, evaluate_projects
 from xlfinance.render import results_json
+from xlfinance.render.reports import write_reports
 from xlfinance.render.workbook import write_workbook
 
 
@@ -85,6 +86,7 @@ def build(programme_dir: str | os.PathLike, out_dir: str | os.PathLike) -> Build
             path: defined for path, defined in workbook.names.items() if _has_path(results, path)
         }
         (stage / "results.json").write_text(results_json.dumps(results), encoding="utf-8")
+        write_reports(stage, results, projects, programme)
     files = sorted(p for p in out.rglob("*") if p.is_file())
     seconds = time.perf_counter() - started
     return BuildResult(programme, projects, portfolio, fund, results, out, files, seconds)

@@ -1,0 +1,764 @@
+"""The HTML reports (xlfinance.render.reports, xlfinance.render.charts, templates/).
+
+The Xiaolan programme is built once into a temporary folder (or into $XLFINANCE_REPORTS_OUT,
+to keep it and look at it) and its pages are held against its results.json:
+
+- every figure a page shows carries `data-key="<dotted path>"`; the test resolves the path in
+  results.json itself, parses the text a reader sees and checks they agree to the shown digits;
+- a project named `<script>alert(1)</script>` shows as text, in the file and in a browser;
+- headless Chromium (Debian's `chromium`, installed by .ci/run) opens every page with no
+  console error, prints each pitch to a one-page PDF, and saves screenshots under
+  `<out>/screenshots/` so a person can look.
+
+Chromium is driven over the DevTools protocol through a pipe (`--remote-debugging-pipe`: JSON
+messages separated by NUL bytes on file descriptors 3 and 4), so no websocket client is
+needed; one browser start serves every page.
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+import json
+import math
+import os
+import re
+import select
+import shutil
+import subprocess
+import tempfile
+import time
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from xlfinance.build import build
+from xlfinance.render import charts
+from xlfinance.render.reports import fmt, investable, write_reports
+
+REPO = Path(__file__).resolve().parents[1]
+XIAOLAN = REPO / "projects" / "xiaolan"
+SCRIPT_NAME = "<script>alert(1)</script>"
+CHROMIUM = next(
+    (p for p in map(shutil.which, ("chromium", "chromium-browser", "google-chrome")) if p), None
+)
+
+# --------------------------------------------------------------------------------------
+# Reading pages (independent of the renderer's own helpers)
+# --------------------------------------------------------------------------------------
+
+SCALE = {  # data-kind: factor from the results.json value to the number shown
+    "wan_yuan": 1e-4,
+    "wan": 1.0,
+    "pct": 100.0,
+    "years": 1.0,
+    "x": 1.0,
+    "t": 1.0,
+    "yuan_t": 1.0,
+    "yuan_kwh": 1.0,
+    "int": 1.0,
+    "dec2": 1.0,
+    "dec3": 1.0,
+}
+
+
+def lookup(document, path: str):
+    """Resolve a dotted path; a key may contain dots, the longest matching key wins."""
+    parts = path.split(".")
+    node, i = document, 0
+    while i < len(parts):
+        if isinstance(node, list):
+            node, i = node[int(parts[i])], i + 1
+            continue
+        for j in range(len(parts), i, -1):
+            if ".".join(parts[i:j]) in node:
+                node, i = node[".".join(parts[i:j])], j
+                break
+        else:
+            raise KeyError(path)
+    return node
+
+
+def shown_number(text: str) -> float | None:
+    text = text.strip()
+    if text == "\u2013":
+        return None
+    cleaned = text.replace(",", "").replace("%", "").replace("\u00d7", "").replace("\u2212", "-")
+    return float(cleaned)
+
+
+class Tagged(HTMLParser):
+    """Collects (attrs, text) of elements with data-key or data-line; ids; hrefs; srcs."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.figures: list[tuple[dict, str]] = []
+        self.ids: list[str] = []
+        self.links: list[str] = []
+        self.sources: list[str] = []
+        self.tags: list[str] = []
+        self._open: list[tuple] = []
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        self.tags.append(tag)
+        if "id" in a:
+            self.ids.append(a["id"])
+        if tag == "a" and "href" in a:
+            self.links.append(a["href"])
+        if "src" in a:
+            self.sources.append(a["src"])
+        if "data-key" in a or "data-line" in a:
+            self._open.append((tag, a, []))
+
+    def handle_endtag(self, tag):
+        # a figure holds text only, so the first end tag after it closes it
+        if self._open and self._open[-1][0] == tag:
+            _, attrs, text = self._open.pop()
+            self.figures.append((attrs, "".join(text)))
+
+    def handle_data(self, data):
+        if self._open:
+            self._open[-1][2].append(data)
+
+
+def parse(path: Path) -> Tagged:
+    parser = Tagged()
+    parser.feed(path.read_text(encoding="utf-8"))
+    return parser
+
+
+def check_figures(page: Path, results: dict) -> set[str]:
+    """Every data-key figure on `page` equals results.json to the digits shown; the keys."""
+    keys = set()
+    for attrs, text in parse(page).figures:
+        if "data-key" not in attrs:
+            continue
+        key, kind = attrs["data-key"], attrs["data-kind"]
+        value = lookup(results, key)
+        shown = shown_number(text)
+        where = f"{page.name}: {key} shows {text!r}, results.json has {value!r}"
+        if value is None or (isinstance(value, float) and not math.isfinite(value)):
+            assert shown is None, where
+        else:
+            assert shown is not None, where
+            decimals = len(text.split(".")[1].rstrip("%\u00d7")) if "." in text else 0
+            expected = value * SCALE[kind]
+            assert abs(shown - expected) <= 0.5 * 10**-decimals + 1e-9 * abs(expected), where
+        keys.add(key)
+    return keys
+
+
+# --------------------------------------------------------------------------------------
+# Chromium over the DevTools protocol, through a pipe
+# --------------------------------------------------------------------------------------
+
+
+class Browser:
+    """One headless Chromium; `visit(path)` loads a page in a fresh tab and reports it."""
+
+    def __init__(self, executable: str, timeout: float = 60.0):
+        self.timeout = timeout
+        self.profile = tempfile.mkdtemp(prefix="xlf-chromium-")
+        to_browser_r, self._to_browser = os.pipe()
+        self._from_browser, from_browser_w = os.pipe()
+
+        def wire_pipes():  # the DevTools pipe is fds 3 (commands in) and 4 (messages out)
+            os.dup2(to_browser_r, 3)
+            os.dup2(from_browser_w, 4)
+
+        self.proc = subprocess.Popen(
+            [
+                executable,
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--disable-extensions",
+                "--hide-scrollbars",
+                "--force-color-profile=srgb",
+                f"--user-data-dir={self.profile}",
+                "--remote-debugging-pipe",
+                "about:blank",
+            ],
+            preexec_fn=wire_pipes,
+            pass_fds=(3, 4),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        os.close(to_browser_r)
+        os.close(from_browser_w)
+        self._buffer = b""
+        self._id = 0
+        self.events: list[dict] = []
+
+    def close(self) -> None:
+        try:
+            self.send("Browser.close")
+        except Exception:
+            pass
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        os.close(self._to_browser)
+        os.close(self._from_browser)
+        shutil.rmtree(self.profile, ignore_errors=True)
+
+    def _read(self) -> dict:
+        deadline = time.monotonic() + self.timeout
+        while b"\0" not in self._buffer:
+            left = deadline - time.monotonic()
+            ready, _, _ = select.select([self._from_browser], [], [], max(left, 0))
+            if not ready:
+                raise TimeoutError("Chromium did not answer")
+            chunk = os.read(self._from_browser, 1 << 20)
+            if not chunk:
+                raise EOFError("Chromium closed the DevTools pipe")
+            self._buffer += chunk
+        message, self._buffer = self._buffer.split(b"\0", 1)
+        return json.loads(message)
+
+    def send(self, method: str, params: dict | None = None, session: str | None = None) -> dict:
+        self._id += 1
+        message = {"id": self._id, "method": method, "params": params or {}}
+        if session:
+            message["sessionId"] = session
+        os.write(self._to_browser, json.dumps(message).encode() + b"\0")
+        while True:
+            reply = self._read()
+            if reply.get("id") == self._id:
+                if "error" in reply:
+                    raise RuntimeError(f"{method}: {reply['error']}")
+                return reply.get("result", {})
+            self.events.append(reply)
+
+    def wait_for(self, method: str, session: str) -> None:
+        while not any(
+            e.get("method") == method and e.get("sessionId") == session for e in self.events
+        ):
+            self.events.append(self._read())
+
+    def visit(
+        self,
+        page: Path,
+        screenshot: Path | None = None,
+        pdf: Path | None = None,
+        width: int = 1280,
+        print_media: bool = False,
+    ) -> dict:
+        """Load `page`; return its console errors, its text, and the PDF's page count."""
+        target = self.send("Target.createTarget", {"url": "about:blank"})["targetId"]
+        session = self.send("Target.attachToTarget", {"targetId": target, "flatten": True})[
+            "sessionId"
+        ]
+        for method in ("Runtime.enable", "Log.enable", "Page.enable"):
+            self.send(method, session=session)
+        self.send(
+            "Emulation.setDeviceMetricsOverride",
+            {"width": width, "height": 900, "deviceScaleFactor": 1, "mobile": False},
+            session=session,
+        )
+        if print_media:
+            self.send("Emulation.setEmulatedMedia", {"media": "print"}, session=session)
+        self.send("Page.navigate", {"url": page.resolve().as_uri()}, session=session)
+        self.wait_for("Page.loadEventFired", session)
+        text = self.send(
+            "Runtime.evaluate",
+            {"expression": "document.body.innerText", "returnByValue": True},
+            session=session,
+        )["result"].get("value", "")
+        report = {"text": text, "pdf_pages": None}
+        if screenshot is not None:
+            size = self.send("Page.getLayoutMetrics", session=session)["cssContentSize"]
+            shot = self.send(
+                "Page.captureScreenshot",
+                {
+                    "format": "png",
+                    "captureBeyondViewport": True,
+                    "clip": {
+                        "x": 0,
+                        "y": 0,
+                        "width": width,
+                        "height": math.ceil(size["height"]),
+                        "scale": 1,
+                    },
+                },
+                session=session,
+            )
+            screenshot.parent.mkdir(parents=True, exist_ok=True)
+            screenshot.write_bytes(base64.b64decode(shot["data"]))
+        if pdf is not None:
+            data = base64.b64decode(
+                self.send(
+                    "Page.printToPDF",
+                    {"preferCSSPageSize": True, "printBackground": True},
+                    session=session,
+                )["data"]
+            )
+            pdf.parent.mkdir(parents=True, exist_ok=True)
+            pdf.write_bytes(data)
+            report["pdf_pages"] = pdf_pages(data)
+        self.send("Target.closeTarget", {"targetId": target})
+        mine = [e for e in self.events if e.get("sessionId") == session]
+        self.events = [e for e in self.events if e.get("sessionId") != session]
+        report["errors"] = console_errors(mine)
+        return report
+
+
+def console_errors(events: list[dict]) -> list[str]:
+    errors = []
+    for e in events:
+        method, params = e.get("method"), e.get("params", {})
+        if method == "Runtime.consoleAPICalled" and params.get("type") in ("error", "assert"):
+            errors.append("console: " + " ".join(str(a.get("value")) for a in params["args"]))
+        elif method == "Runtime.exceptionThrown":
+            errors.append("exception: " + params["exceptionDetails"].get("text", ""))
+        elif method == "Log.entryAdded" and params["entry"].get("level") == "error":
+            entry = params["entry"]
+            errors.append(f"log: {entry.get('text')} {entry.get('url', '')}")
+        elif method == "Page.javascriptDialogOpening":
+            errors.append("dialog: " + params.get("message", ""))
+    return errors
+
+
+def pdf_pages(data: bytes) -> int:
+    """Pages of a PDF: its page objects, cross-checked with the page tree's /Count."""
+    pages = len(re.findall(rb"/Type\s*/Page(?![a-zA-Z])", data))
+    counts = [int(c) for c in re.findall(rb"/Type\s*/Pages\b[^>]*?/Count\s+(\d+)", data)]
+    counts += [int(c) for c in re.findall(rb"/Count\s+(\d+)[^>]*?/Type\s*/Pages\b", data)]
+    assert data.startswith(b"%PDF"), "not a PDF"
+    assert counts and max(counts) == pages, (pages, counts)
+    return pages
+
+
+# --------------------------------------------------------------------------------------
+# Fixtures: one build, three renderings, one browser session
+# --------------------------------------------------------------------------------------
+
+
+def synthetic_risk(results: dict) -> dict:
+    """A risk section in the agreed shape, with made-up numbers around the base case."""
+    npv = results["projects"]["pv_phase1"]["npv_yuan"]
+    irr = results["projects"]["pv_phase1"]["irr"]
+    senior = results["fund"]["classes"]["senior"]["net_irr"]
+
+    def bar(output, label, parameter, low, high, base, at_low, at_high):
+        return {
+            "output": output,
+            "label": label,
+            "parameter": parameter,
+            "low": low,
+            "high": high,
+            "base": base,
+            "at_low": at_low,
+            "at_high": at_high,
+            "swing": abs(at_high - at_low),
+        }
+
+    pv_npv = "projects.pv_phase1.npv_yuan"
+    tornado = [  # deliberately not sorted by swing
+        bar(
+            pv_npv,
+            "O&M cost (x base)",
+            "projects.*.om_yuan_per_kw_per_year",
+            0.8,
+            1.2,
+            npv,
+            npv + 1.0e6,
+            npv - 1.0e6,
+        ),
+        bar(
+            pv_npv,
+            "Building tariff",
+            "projects.pv_phase1.building_tariff_yuan_per_kwh",
+            0.8,
+            1.0,
+            npv,
+            npv - 6.0e6,
+            npv + 6.0e6,
+        ),
+        {
+            **bar(
+                pv_npv,
+                "Specific yield",
+                "projects.pv_phase1.specific_yield_kwh_per_kw",
+                900.0,
+                1100.0,
+                npv,
+                npv - 4.0e6,
+                npv + 4.0e6,
+            ),
+            "apply": "value",
+        },
+        bar(
+            "projects.pv_phase1.irr",
+            "Building tariff",
+            "projects.pv_phase1.building_tariff_yuan_per_kwh",
+            0.8,
+            1.0,
+            irr,
+            irr - 0.02,
+            irr + 0.02,
+        ),
+        bar(
+            "fund.classes.senior.net_irr",
+            "Exit discount rate",
+            "fund.exit_discount_rate_pv_phase2",
+            0.06,
+            0.10,
+            senior,
+            senior + 0.02,
+            senior - 0.015,
+        ),
+    ]
+    edges = [npv + (k - 5) * 1.5e6 for k in range(11)]
+    counts = [5, 20, 60, 120, 190, 210, 180, 110, 70, 35]
+
+    def dist(p50, step, **probabilities):
+        return {
+            "p10": p50 - step,
+            "p50": p50,
+            "p90": p50 + step,
+            "mean": p50 + step / 40,
+            "share_undefined": 0.0,
+            **probabilities,
+            "histogram": {"edges": [p50 + (k - 5) * step / 2 for k in range(11)], "counts": counts},
+        }
+
+    def scenario(description, d_npv, d_irr, d_senior):
+        return {
+            "description": description,
+            "projects": {"pv_phase1": {"npv_yuan": npv + d_npv, "irr": irr + d_irr}},
+            "fund": {"classes": {"senior": {"net_irr": senior + d_senior}}},
+        }
+
+    return {
+        "trials": 1000,
+        "seed": 42,
+        "scenarios": {
+            "low_tariff": scenario("Building tariff 10% lower", -6.0e6, -0.02, -0.01),
+            "high_capex": scenario("Capex 15% higher", -4.5e6, -0.015, -0.008),
+            "lending rate 4.90%": scenario("PBOC cuts reach the loans", 1.0e6, 0.0, 0.004),
+        },
+        "tornado": tornado,
+        "monte_carlo": {
+            "outputs": {
+                pv_npv: {
+                    **dist(npv, 4.0e6, prob_below_zero=0.31),
+                    "histogram": {"edges": edges, "counts": counts},
+                },
+                "projects.pv_phase1.irr": dist(irr, 0.02, prob_below_zero=0.0),
+                "projects.capacity_building.npv_yuan": dist(-2.5e6, 1e5, prob_below_zero=1.0),
+                "fund.classes.senior.net_irr": dist(
+                    senior, 0.02, prob_below_zero=0.0, prob_below_hurdle=0.12
+                ),
+            }
+        },
+    }
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """Xiaolan built; results.json with the fund section; the reports written."""
+    keep = os.environ.get("XLFINANCE_REPORTS_OUT")
+    out = Path(keep) if keep else tmp_path_factory.mktemp("reports") / "xiaolan"
+    result = build(XIAOLAN, out)
+    results = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    files = [p for p in out.rglob("*.html")]
+    return {"out": out, "results": results, "build": result, "files": files}
+
+
+@pytest.fixture(scope="module")
+def hostile(built, tmp_path_factory):
+    """pv_phase1 renamed to a script tag; no fund and no risk section."""
+    results = copy.deepcopy(built["results"])
+    results.pop("fund", None)
+    results.pop("risk", None)
+    results["projects"]["pv_phase1"]["name"] = {"zh": SCRIPT_NAME, "en": SCRIPT_NAME}
+    for row in results.get("macc", []):
+        if row.get("project") == "pv_phase1":
+            row["name_zh"] = row["name_en"] = SCRIPT_NAME
+    out = tmp_path_factory.mktemp("hostile")
+    (out / "results.json").write_text(json.dumps(results), encoding="utf-8")
+    write_reports(out, results, built["build"].projects, built["build"].programme)
+    return {"out": out, "results": results}
+
+
+@pytest.fixture(scope="module")
+def risky(built, tmp_path_factory):
+    """The build with a synthetic risk section."""
+    results = copy.deepcopy(built["results"])
+    results["risk"] = synthetic_risk(results)
+    out = tmp_path_factory.mktemp("risky")
+    (out / "results.json").write_text(json.dumps(results), encoding="utf-8")
+    write_reports(out, results, built["build"].projects, built["build"].programme)
+    return {"out": out, "results": results}
+
+
+@pytest.fixture(scope="module")
+def browsed(built, hostile, risky):
+    """Every page opened in one Chromium: console errors, text, PDF pages, screenshots."""
+    if CHROMIUM is None:
+        if os.environ.get("CI"):
+            pytest.fail("chromium is not installed (.ci/run installs it)")
+        pytest.skip("chromium is not installed")
+    out = built["out"]
+    shots = out / "screenshots"
+    browser = Browser(CHROMIUM)
+    reports = {}
+    try:
+        for page in ("index.html", "proposal.html", "investor.html"):
+            reports[("main", page)] = browser.visit(
+                out / page, shots / page.replace(".html", ".png")
+            )
+        for pid in investable(built["results"]):
+            reports[("main", f"pitches/{pid}.html")] = browser.visit(
+                out / "pitches" / f"{pid}.html",
+                screenshot=shots / "pitches" / f"{pid}.png",
+                pdf=shots / "pitches" / f"{pid}.pdf",
+                width=794,
+                print_media=True,
+            )
+        for page in ("index.html", "investor.html", "proposal.html", "pitches/pv_phase1.html"):
+            reports[("hostile", page)] = browser.visit(hostile["out"] / page)
+        reports[("risky", "investor.html")] = browser.visit(
+            risky["out"] / "investor.html", shots / "investor-with-risk.png"
+        )
+    finally:
+        browser.close()
+    return reports
+
+
+# --------------------------------------------------------------------------------------
+# Tests
+# --------------------------------------------------------------------------------------
+
+
+class TestFormat:
+    def test_money_in_wan_yuan_with_separators(self):
+        assert fmt(35_000_000.0, "wan_yuan") == "3,500"
+        assert fmt(74290.0, "wan") == "74,290"
+        assert fmt(-2_998_466.32, "wan_yuan") == "\u2212300"
+
+    def test_percent_with_one_decimal(self):
+        assert fmt(0.09755617, "pct") == "9.8%"
+        assert fmt(-0.0004, "pct") == "0.0%"  # no minus on a number shown as zero
+
+    def test_undefined_is_a_dash(self):
+        assert fmt(None, "pct") == "\u2013"
+        assert fmt(float("nan"), "years") == "\u2013"
+
+
+class TestPages:
+    def test_every_page_written(self, built):
+        out, results = built["out"], built["results"]
+        for page in ("index.html", "proposal.html", "investor.html"):
+            assert (out / page).is_file()
+        ids = investable(results)
+        assert "pv_phase1" in ids and "capacity_building" not in ids
+        assert sorted(p.stem for p in (out / "pitches").glob("*.html")) == sorted(ids)
+        assert {p.name for p in (out / "charts").glob("*.svg")} >= {
+            "budget.svg",
+            "funding.svg",
+            "macc.svg",
+            "jcurve.svg",
+            "cashflow-pv_phase1.svg",
+        }
+
+    def test_self_contained_and_links_resolve(self, built):
+        out = built["out"]
+        for page in out.rglob("*.html"):
+            parsed = parse(page)
+            assert "script" not in parsed.tags, page
+            assert "link" not in parsed.tags, page
+            assert not parsed.sources, page
+            for href in parsed.links:
+                assert not re.match(r"^[a-z]+:", href), (page, href)
+                target = (page.parent / href.split("#")[0]).resolve()
+                assert target.exists(), f"{page.name} links to missing {href}"
+            ids = parsed.ids
+            assert len(ids) == len(set(ids)), f"{page.name} has duplicate ids"
+
+    def test_index_links_everything(self, built):
+        links = set(parse(built["out"] / "index.html").links)
+        assert {"proposal.html", "investor.html", "xiaolan.xlsx", "results.json"} <= links
+        for pid in investable(built["results"]):
+            assert f"pitches/{pid}.html" in links
+
+    def test_proposal_figures_equal_results(self, built):
+        results = built["results"]
+        keys = check_figures(built["out"] / "proposal.html", results)
+        assert {
+            "budget.total_wan_yuan",
+            "budget.market_wan_yuan",
+            "budget.by_source.market_wan_yuan.share",
+            "fund.gross_irr",
+            "fund.classes.senior.net_irr",
+            "fund.classes.government.tvpi",
+        } <= keys
+        for i in range(len(results["budget"]["lines"])):
+            assert f"budget.lines.{i}.total_wan_yuan" in keys
+        for i in range(len(results["benefits"])):
+            assert f"benefits.{i}.modelled_t_co2e_per_year" in keys
+        assert any(k.startswith("reconciliation.") for k in keys)
+
+    def test_investor_figures_equal_results(self, built):
+        results = built["results"]
+        keys = check_figures(built["out"] / "investor.html", results)
+        for pid in investable(results):
+            for metric in (
+                "capex_yuan",
+                "npv_yuan",
+                "irr",
+                "equity_irr",
+                "payback_years",
+                "min_dscr",
+                "abatement_t_co2e_per_year",
+                "abatement_cost_yuan_per_t",
+            ):
+                assert f"projects.{pid}.{metric}" in keys
+        assert "projects.pv_phase1.lcoe_yuan_per_kwh" in keys
+        for cid in results["fund"]["classes"]:
+            assert f"fund.classes.{cid}.net_irr" in keys
+        assert {f"macc.{i}.abatement_cost_yuan_per_t" for i in range(len(results["macc"]))} <= keys
+
+    def test_pitch_figures_equal_results(self, built):
+        results = built["results"]
+        for pid in investable(results):
+            keys = check_figures(built["out"] / "pitches" / f"{pid}.html", results)
+            for metric in (
+                "capex_yuan",
+                "irr",
+                "payback_years",
+                "abatement_t_co2e_per_year",
+                "abatement_cost_yuan_per_t",
+            ):
+                assert f"projects.{pid}.{metric}" in keys, (pid, metric)
+
+    def test_pitch_funding_ask_equals_results(self, built):
+        results = built["results"]
+        keys = check_figures(built["out"] / "pitches" / "pv_phase1.html", results)
+        assert {"projects.pv_phase1.debt_yuan", "projects.pv_phase1.equity_invested_yuan"} <= keys
+        # The ask adds up: debt + equity + grants = capex (35,000,000 yuan; 70% debt).
+        m = results["projects"]["pv_phase1"]
+        assert m["debt_yuan"] + m["equity_invested_yuan"] + m["grant_yuan"] == pytest.approx(
+            m["capex_yuan"]
+        )
+        assert m["debt_yuan"] == pytest.approx(0.7 * 35_000_000)
+
+    def test_script_name_is_escaped(self, hostile):
+        for page in ("index.html", "investor.html", "proposal.html", "pitches/pv_phase1.html"):
+            html = (hostile["out"] / page).read_text(encoding="utf-8")
+            if page != "proposal.html":
+                assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html, page
+            assert "<script>alert(1)" not in html, page
+
+    def test_absent_fund_and_risk_are_said_in_words(self, built, hostile):
+        investor = (hostile["out"] / "investor.html").read_text(encoding="utf-8")
+        proposal = (hostile["out"] / "proposal.html").read_text(encoding="utf-8")
+        assert "fund's results are not in this build" in investor
+        assert "fund's results are not in this build" in proposal
+        assert "risk results (tornado, scenarios, Monte Carlo) are not in" in investor
+        assert 'data-chart="jcurve"' not in investor
+        main = (built["out"] / "investor.html").read_text(encoding="utf-8")
+        assert 'data-chart="jcurve"' in main
+        assert "risk results (tornado, scenarios, Monte Carlo) are not in" in main
+
+    def test_risk_section_rendered(self, risky):
+        page = risky["out"] / "investor.html"
+        results = risky["results"]
+        keys = check_figures(page, results)
+        html = page.read_text(encoding="utf-8")
+        mc = "risk.monte_carlo.outputs."
+        # one tornado an output: the fund's class and the NPV shown, the IRR in a details
+        assert html.count('data-chart="tornado-') == 3
+        details = html[html.index("<details>", html.index('id="risk"')) :]
+        assert details.count('data-chart="tornado-') == 1
+        # histograms of the headline outputs; statistics of every output an investor has
+        assert html.count('data-chart="mc-') == 2
+        for output in (
+            "projects.pv_phase1.npv_yuan",
+            "projects.pv_phase1.irr",
+            "fund.classes.senior.net_irr",
+        ):
+            for stat in ("p10", "p50", "p90", "mean"):
+                assert f"{mc}{output}.{stat}" in keys
+        assert not any("capacity_building" in k for k in keys if k.startswith("risk."))
+        assert f"{mc}projects.pv_phase1.npv_yuan.prob_below_zero" in keys
+        assert f"{mc}fund.classes.senior.net_irr.prob_below_hurdle" in keys
+        for name in ("low_tariff", "high_capex", "lending rate 4.90%"):
+            assert f"risk.scenarios.{name}.projects.pv_phase1.npv_yuan" in keys
+            assert f"risk.scenarios.{name}.fund.classes.senior.net_irr" in keys
+        # the tornado lists the largest swing first: tariff, yield, O&M
+        svg = next(
+            text
+            for text in (
+                p.read_text(encoding="utf-8")
+                for p in (risky["out"] / "charts").glob("tornado-*.svg")
+            )
+            if "<!-- Specific yield" in text
+        )
+        heights = []
+        for label in ("Building tariff", "Specific yield", "O&amp;M cost"):
+            found = re.search(
+                re.escape(f"<!-- {label}") + r"[^>]*>\s*<g[^>]*translate\([\d.]+ ([\d.]+)\)", svg
+            )
+            assert found, label
+            heights.append(float(found.group(1)))  # SVG y grows downwards
+        assert heights == sorted(heights)
+        assert "<!-- ×0.80 – ×1.20 -->" in svg  # a factor of the base says so
+        assert "<!-- 900 – 1,100 kWh/kW -->" in svg  # a value has its unit
+
+
+class TestCharts:
+    def test_svg_is_deterministic(self):
+        args = ([2015, 2016, 2017], [-3.5e7, 5e6, 6e6], [-3.5e7, -3e7, -2.4e7], "cf")
+        first, second = charts.project_cash_flows(*args), charts.project_cash_flows(*args)
+        assert first == second
+        assert first.startswith("<svg") and "<?xml" not in first
+        assert re.search(r'id="(?!cf-)', first) is None  # every id carries the chart's prefix
+
+    def test_english_labels_without_a_cjk_font(self):
+        args = ([2015, 2016], [-1e6, 2e6], [-1e6, 1e6], "cf")
+        with charts.english_only():
+            svg = charts.project_cash_flows(*args)
+        comments = " ".join(re.findall(r"<!--(.*?)-->", svg))
+        assert "cumulative" in comments
+        assert not re.search(r"[\u4e00-\u9fff]", comments)
+        if charts.cjk_font():
+            assert re.search(r"[\u4e00-\u9fff]", charts.project_cash_flows(*args))
+
+
+class TestInBrowser:
+    def test_no_console_errors(self, browsed):
+        failures = {f"{k[0]}/{k[1]}": r["errors"] for k, r in browsed.items() if r["errors"]}
+        assert not failures
+
+    def test_each_pitch_prints_to_one_a4_page(self, browsed, built):
+        for pid in investable(built["results"]):
+            assert browsed[("main", f"pitches/{pid}.html")]["pdf_pages"] == 1, pid
+            assert (built["out"] / "screenshots" / "pitches" / f"{pid}.pdf").is_file()
+
+    def test_script_name_shows_as_text(self, browsed):
+        for page in ("index.html", "investor.html", "pitches/pv_phase1.html"):
+            report = browsed[("hostile", page)]
+            assert SCRIPT_NAME in report["text"], page
+            assert not report["errors"], page
+
+    def test_screenshots_saved(self, browsed, built):
+        shots = built["out"] / "screenshots"
+        expected = ["index.png", "proposal.png", "investor.png", "investor-with-risk.png"] + [
+            f"pitches/{pid}.png" for pid in investable(built["results"])
+        ]
+        for name in expected:
+            data = (shots / name).read_bytes()
+            assert data[:8] == b"\x89PNG\r\n\x1a\n", name
+            assert len(data) > 10_000, name

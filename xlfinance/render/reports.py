@@ -1,0 +1,1352 @@
+"""The HTML reports: `index.html`, `proposal.html`, `investor.html` and one printable A4 pitch
+a project, `pitches/<project>.html`, plus every chart as `charts/<name>.svg`.
+
+    from xlfinance.render.reports import write_reports
+    write_reports(stage, results, projects, programme)   # -> the files written
+
+Each page is one self-contained HTML file (CSS and SVG charts inline, no script, no network:
+a Content-Security-Policy forbids both) rendered from `templates/*.html` by jinja2 with
+autoescaping on, so text from definitions (a project's name) always shows as text.
+
+Renderers take results and never redo maths. Every figure on a page is read from the
+results.json document by its dotted path (`fig("projects.pv_phase1.irr", "pct")`), shown
+with its unit (万元 where the plan uses 万元, percentages with one decimal) and tagged
+`data-key="<path>"`, so a test can hold what a reader sees against results.json.
+
+The `fund` section is shown when results.json has one; the `risk` section (tornado, Monte
+Carlo, scenarios) when it has one; otherwise a sentence says it is not there yet.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup, escape
+
+from xlfinance.render import charts
+from xlfinance.render.results_json import clean
+
+TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+YUAN_PER_WAN = 10_000.0
+MINUS = "\u2212"
+DASH = "\u2013"
+
+SOURCES_ZH = {
+    "market_wan_yuan": "市场资金",
+    "policy_grants_wan_yuan": "上级及国际政策资金",
+    "town_government_wan_yuan": "镇政府财政资金",
+}
+SOURCES_EN = {
+    "market_wan_yuan": "Market",
+    "policy_grants_wan_yuan": "Policy grants",
+    "town_government_wan_yuan": "Town government",
+}
+SOURCE_KEYS = ("market_wan_yuan", "policy_grants_wan_yuan", "town_government_wan_yuan")
+
+ARCHETYPES = {
+    "pv": ("分布式光伏", "Rooftop PV"),
+    "chp": ("天然气分布式能源", "Gas CCHP"),
+    "retrofit": ("建筑节能改造", "Building retrofit"),
+    "fleet": ("车辆油改气", "Vehicle fuel switch"),
+    "industrial": ("工业锅炉改造", "Industrial boilers"),
+    "programme": ("公共项目", "Public programme"),
+}
+
+METRICS = {
+    "npv_yuan": ("净现值", "NPV"),
+    "irr": ("项目内部收益率", "project IRR"),
+    "equity_irr": ("资本金内部收益率", "equity IRR"),
+    "net_irr": ("净内部收益率", "net IRR"),
+    "payback_years": ("投资回收期", "payback"),
+    "abatement_cost_yuan_per_t": ("减排成本", "abatement cost"),
+}
+
+ASSUMPTIONS = {
+    "discount_rate": ("折现率", "Discount rate"),
+    "corporate_tax_rate": ("企业所得税税率", "Corporate income tax rate"),
+    "lending_rate": ("贷款利率", "Lending rate"),
+    "vat_rate_electricity": ("电力增值税税率", "VAT on electricity"),
+    "price_escalation": ("价格上涨率", "Price escalation"),
+    "inflation": ("通货膨胀率", "Inflation"),
+    "grid_emission_factor_t_per_mwh": (
+        "电网组合边际排放因子",
+        "Grid emission factor (combined margin)",
+    ),
+    "grid_average_emission_factor_t_per_mwh": ("电网平均排放因子", "Grid average emission factor"),
+    "emission_factors_t_co2_per_tj.coal": ("煤炭排放因子", "Emission factor, coal"),
+    "emission_factors_t_co2_per_tj.natural_gas": ("天然气排放因子", "Emission factor, natural gas"),
+    "emission_factors_t_co2_per_tj.diesel": ("柴油排放因子", "Emission factor, diesel"),
+    "emission_factors_t_co2_per_tj.gasoline": ("汽油排放因子", "Emission factor, gasoline"),
+    "emission_factors_t_co2_per_tj.fuel_oil": ("燃料油排放因子", "Emission factor, fuel oil"),
+    "emission_factors_t_co2_per_tj.lpg": ("液化石油气排放因子", "Emission factor, LPG"),
+    "tce_per_mwh_electricity": ("电力折标准煤系数", "Electricity in standard coal"),
+    "gj_per_tce": ("标准煤热值", "Heat value of standard coal"),
+    "gdp_2010_wan_yuan": ("2010年地区生产总值", "GDP in 2010"),
+    "gdp_growth_after_2015": ("2015年后GDP增速", "GDP growth after 2015"),
+    "baseline_intensity_change_per_year": (
+        "基准情景碳强度年变化",
+        "Baseline CO2 intensity change a year",
+    ),
+    "town_electricity_2020_mwh": ("2020年全镇用电量", "Town electricity use in 2020"),
+    "electricity_growth": ("用电量增速", "Electricity growth"),
+}
+
+SEVERITY = {
+    "error": ("矛盾", "Contradiction"),
+    "warning": ("差异", "Gap"),
+    "info": ("说明", "Note"),
+}
+
+ARCHETYPE_RISKS = {
+    "pv": (
+        "光伏收益依赖国家度电补贴按时发放，以及屋顶业主按工商业电价长期购电；补贴拖欠、业主迁出或电价下调都会直接降低收益。",
+        "PV revenue rests on the national per-kWh subsidy being paid on time and on roof hosts "
+        "buying the power at the commercial tariff for decades: late subsidy, a host moving out "
+        "or a tariff cut go straight to returns.",
+    ),
+    "chp": (
+        "分布式能源站的利润取决于天然气价格与电、热、冷价格之间的价差，以及周边用户稳定的用热用冷需求。",
+        "The energy station's margin is the spread between the gas price and the prices of "
+        "power, heat and cooling, and depends on steady heat and cooling demand nearby.",
+    ),
+    "retrofit": (
+        "合同能源管理项目的收益来自经核证的节能量，业主信用和节能量的测量核证是主要风险。",
+        "Energy performance contracts earn from verified savings: the building owner's credit "
+        "and the measurement of savings are the main risks.",
+    ),
+    "fleet": (
+        "油改气的收益取决于柴油、汽油与天然气的价差以及车辆行驶里程，加气站能力须跟上车队规模。",
+        "Fuel-switch savings depend on the price gap between diesel or gasoline and CNG and on "
+        "mileage; filling-station capacity must keep up with the fleet.",
+    ),
+    "industrial": (
+        "锅炉改造的经济性取决于天然气与煤炭的比价以及淘汰燃煤锅炉政策的执行力度，燃料成本上升由企业承担。",
+        "Boiler conversion turns on the price of gas against coal and on enforcement of the "
+        "coal-boiler phase-out; the firms bear the higher fuel bill.",
+    ),
+}
+
+NEUTRAL_SIGN = ("abatement_cost_yuan_per_t", "capex_minus_budget_wan_yuan")
+"""Figures whose negative is not bad news (a negative abatement cost saves money): not red."""
+
+EXITS = {
+    "hold": ("持有至项目期末", "held to the end"),
+    "multiple_of_cost": ("按成本倍数出售", "sold at a multiple of cost"),
+    "discount_rate": ("按剩余现金流折现值出售", "sold at the discounted value of what is left"),
+}
+
+PITCH_EXTRAS = (
+    ("lcoe_yuan_per_kwh", "平准化度电成本", "LCOE", "yuan_kwh", "yuan/kWh"),
+    ("min_dscr", "最低偿债覆盖率", "Min DSCR", "x", ""),
+    ("mirr", "修正内部收益率", "MIRR", "pct", ""),
+    ("discounted_payback_years", "动态回收期", "Discounted payback", "years", "years"),
+    ("abatement_t_co2e", "全生命期减排", "Lifetime abatement", "t", "t CO2e"),
+)
+"""Secondary figures of a pitch, shown when the project has them."""
+
+RISK_METRICS = ("npv_yuan", "irr", "equity_irr")
+TORNADO_BARS = 10
+"""At most this many parameters a tornado chart, the largest swings."""
+
+MATERIAL_CHANCE = 0.10
+"""Presentation threshold: the key risks name outcomes at least this likely."""
+
+DSCR_COMFORT = 1.2
+"""Presentation threshold: a minimum DSCR under this is flagged (a common lender minimum)."""
+
+
+# --------------------------------------------------------------------------------------
+# Looking up and formatting figures
+# --------------------------------------------------------------------------------------
+
+
+def resolve(document: Any, path: str) -> Any:
+    """The value at a dotted path; list items by index; a key may itself hold dots
+    (`risk.monte_carlo.outputs.projects.pv_phase1.npv_yuan.p50`): the longest key wins."""
+    parts = path.split(".")
+    node, i = document, 0
+    while i < len(parts):
+        if isinstance(node, list):
+            node, i = node[int(parts[i])], i + 1
+            continue
+        if not isinstance(node, dict):
+            raise KeyError(path)
+        for j in range(len(parts), i, -1):
+            key = ".".join(parts[i:j])
+            if key in node:
+                node, i = node[key], j
+                break
+        else:
+            raise KeyError(path)
+    return node
+
+
+def _number(value: Any) -> float | None:
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+KINDS = {
+    # kind: (scale, decimals, suffix)
+    "wan_yuan": (1 / YUAN_PER_WAN, 0, ""),  # yuan shown in 万元
+    "wan": (1.0, 0, ""),  # already 万元
+    "pct": (100.0, 1, "%"),
+    "years": (1.0, 1, ""),
+    "x": (1.0, 2, "\u00d7"),
+    "t": (1.0, 0, ""),
+    "yuan_t": (1.0, 0, ""),
+    "yuan_kwh": (1.0, 3, ""),
+    "int": (1.0, 0, ""),
+    "dec2": (1.0, 2, ""),
+    "dec3": (1.0, 3, ""),
+}
+
+
+def fmt(value: Any, kind: str = "int") -> str:
+    """A number as a reader sees it: thousands separators, the kind's decimals and suffix,
+    a true minus sign; a missing or undefined value (no IRR) is a dash."""
+    number = _number(value)
+    if number is None:
+        return DASH
+    scale, decimals, suffix = KINDS[kind]
+    shown = number * scale
+    text = f"{abs(shown):,.{decimals}f}"
+    if shown < 0 and float(text.replace(",", "")) != 0:
+        text = MINUS + text
+    return text + suffix
+
+
+def fmt_input(value: float, name: str) -> str:
+    """An input as typed: rates in percent with up to two decimals, others as given."""
+    last = name.rsplit(".", 1)[-1]
+    if (
+        last.endswith(("_share", "escalation", "inflation", "change_per_year"))
+        or "_rate" in f"_{last}"
+        or "growth" in last
+    ):
+        text = f"{value * 100:.2f}".rstrip("0").rstrip(".")
+        return (MINUS + text.lstrip("-") if value < 0 else text) + "%"
+    if float(value).is_integer():
+        return f"{value:,.0f}"
+    return f"{value:,.4f}".rstrip("0").rstrip(".")
+
+
+def unit_of_input(name: str) -> str:
+    for part, unit in (
+        ("_t_per_mwh", "t CO2/MWh"),
+        ("_t_co2_per_tj", "t CO2/TJ"),
+        ("tce_per_mwh", "tce/MWh"),
+        ("gj_per_tce", "GJ/tce"),
+        ("_yuan_per_kwh", "yuan/kWh"),
+        ("_kwh_per_kw", "kWh/kW"),
+        ("_yuan_per_kw_per_year", "yuan/kW/yr"),
+        ("_wan_yuan", "万元"),
+        ("_mwh", "MWh"),
+        ("_yuan", "yuan"),
+    ):
+        if part in name:
+            return unit
+    return ""
+
+
+class Figures:
+    """`fig(path, kind)`: the value at `path` of the results, formatted and tagged."""
+
+    def __init__(self, results: dict):
+        self.results = results
+
+    def value(self, path: str) -> Any:
+        return resolve(self.results, path)
+
+    def has(self, path: str) -> bool:
+        try:
+            resolve(self.results, path)
+        except (KeyError, IndexError, ValueError):
+            return False
+        return True
+
+    def __call__(self, path: str, kind: str = "int", unit: str = "") -> Markup:
+        value = self.value(path)
+        text = fmt(value, kind)
+        number = _number(value)
+        classes = ["fig"]
+        if number is None:
+            classes.append("na")
+        elif number < 0 and not path.endswith(NEUTRAL_SIGN):
+            classes.append("neg")
+        title = ' title="not defined"' if number is None else ""
+        unit_html = (
+            Markup(f' <span class="unit">{escape(unit)}</span>')
+            if unit and number is not None
+            else ""
+        )
+        return Markup(
+            f'<span class="{" ".join(classes)}" data-key="{escape(path)}" '
+            f'data-kind="{kind}"{title}>{escape(text)}</span>{unit_html}'
+        )
+
+
+# --------------------------------------------------------------------------------------
+# The pages' data
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Chart:
+    name: str
+    svg: str
+
+
+def _names(results: dict, pid: str) -> tuple[str, str]:
+    name = results["projects"][pid].get("name") or {}
+    return name.get("zh") or pid, name.get("en") or pid
+
+
+def investable(results: dict) -> list[str]:
+    """Projects an investor can buy into: not a public programme, with capex."""
+    out = []
+    for pid, p in results["projects"].items():
+        capex = _number(p.get("capex_yuan")) or 0.0
+        if p.get("archetype") != "programme" and capex > 0:
+            out.append(pid)
+    return sorted(out, key=lambda pid: _project_order(results, pid))
+
+
+def _project_order(results: dict, pid: str):
+    p = results["projects"][pid]
+    line = str(p.get("budget_line", ""))
+    digits = "".join(ch for ch in line if ch.isdigit())
+    return (int(digits) if digits else 999, line, p.get("start_year") or 0, pid)
+
+
+def _budget_definitions(programme) -> dict[str, Any]:
+    budget = getattr(programme, "budget", None)
+    return {line.id: line for line in getattr(budget, "lines", ())}
+
+
+def _line_names(programme, line_id: str, fallback_en: str = "") -> tuple[str, str]:
+    line = _budget_definitions(programme).get(line_id)
+    if line is None:
+        return "", fallback_en or line_id
+    return line.name.zh, line.name.en
+
+
+def _action_names(programme, action_no: int, line_ids: Iterable[str]) -> tuple[str, str]:
+    defs = _budget_definitions(programme)
+    for lid in line_ids:
+        line = defs.get(lid)
+        if line is None:
+            continue
+        named = line.action if line.action is not None else line.name
+        return named.zh, named.en
+    return "", f"Action {action_no}"
+
+
+def _funding(result, metrics: dict) -> dict[str, float] | None:
+    """Debt, grant and equity of a project, as results.json gives them (no new maths)."""
+    if not {"debt_yuan", "grant_yuan", "equity_invested_yuan"} <= set(metrics):
+        return None
+    share = None
+    fin = getattr(getattr(getattr(result, "definition", None), "parameters", None), "finance", None)
+    if fin is not None and getattr(fin, "debt_share", None) is not None:
+        share = float(getattr(fin.debt_share, "value", fin.debt_share))
+    return {
+        "debt": metrics["debt_yuan"],
+        "grant": metrics["grant_yuan"] or 0.0,
+        "equity": metrics["equity_invested_yuan"],
+        "debt_share": share,
+    }
+
+
+def _short(text: str, limit: int = 46) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "\u2026"
+
+
+class Reports:
+    """Builds the pages of one programme's results."""
+
+    def __init__(self, results: dict, projects: dict, programme):
+        self.results = clean(results)
+        self.projects = projects or {}
+        self.programme = programme
+        self.fig = Figures(self.results)
+        self.charts: list[Chart] = []
+        self.info = getattr(programme, "programme", None)
+
+    # -- charts -----------------------------------------------------------------------
+
+    def chart(self, name: str, svg: str) -> Markup:
+        self.charts.append(Chart(name, svg))
+        return Markup(svg)
+
+    # -- shared -----------------------------------------------------------------------
+
+    def common(self) -> dict:
+        r = self.results
+        name = r["programme"]["name"]
+        location = getattr(self.info, "location", None)
+        return {
+            "fig": self.fig,
+            "fmt": fmt,
+            "programme": {
+                "id": r["programme"]["id"],
+                "zh": name["zh"],
+                "en": name["en"],
+                "base_year": r["programme"].get("base_year"),
+                "location_zh": location.zh if location else "",
+                "location_en": location.en if location else "",
+                "source": getattr(self.info, "source", ""),
+            },
+            "workbook": f"{r['programme']['id']}.xlsx",
+            "pitch_ids": investable(r),
+            "names": {pid: _names(r, pid) for pid in r["projects"]},
+            "has_fund": bool(r.get("fund")),
+            "has_risk": bool(r.get("risk")),
+        }
+
+    # -- proposal ---------------------------------------------------------------------
+
+    def budget_rows(self) -> list[dict]:
+        rows = []
+        for i, line in enumerate(self.results["budget"]["lines"]):
+            zh, en = _line_names(self.programme, line["line"], line.get("name_en", ""))
+            rows.append(
+                {
+                    "path": f"budget.lines.{i}",
+                    "line": line["line"],
+                    "zh": zh,
+                    "en": en or line.get("name_en", ""),
+                    "has_capex": "modelled_capex_wan_yuan" in line,
+                    "projects": line.get("projects", []),
+                }
+            )
+        return rows
+
+    def budget_chart(self) -> Markup:
+        budget = self.results["budget"]
+        rows = []
+        for action in budget["actions"]:
+            zh, en = _action_names(self.programme, action["action_no"], action.get("lines", []))
+            text = charts.label(zh, _short(en, 52), "\n") if zh else _short(en, 52)
+            rows.append(
+                (f"{action['action_no']}. {text}", {k: action.get(k, 0.0) for k in SOURCE_KEYS})
+            )
+        sources = [(k, self.source_label(k, "\n")) for k in SOURCE_KEYS if k in budget["by_source"]]
+        return self.chart("budget", charts.budget_stacked_bars(rows, sources))
+
+    def source_label(self, key: str, sep: str = " ") -> str:
+        en = SOURCES_EN.get(key) or self.results["budget"]["by_source"][key]["label"]
+        return charts.label(SOURCES_ZH.get(key), en, sep)
+
+    def sources(self) -> list[dict]:
+        out = []
+        for key, entry in self.results["budget"]["by_source"].items():
+            out.append(
+                {
+                    "key": key,
+                    "zh": SOURCES_ZH.get(key, ""),
+                    "en": SOURCES_EN.get(key, entry["label"]),
+                    "long_en": entry["label"],
+                    "path": f"budget.by_source.{key}",
+                }
+            )
+        return out
+
+    def funding_chart(self) -> Markup:
+        budget = self.results["budget"]
+        parts = [
+            (key, self.source_label(key, "\n"), entry["wan_yuan"], entry["share"])
+            for key, entry in budget["by_source"].items()
+        ]
+        return self.chart("funding", charts.funding_donut(parts, budget["total_wan_yuan"]))
+
+    def benefit_rows(self) -> list[dict]:
+        rows = []
+        for i, b in enumerate(self.results.get("benefits", [])):
+            zh, en = _line_names(self.programme, b["line"], b.get("name_en", ""))
+            rows.append(
+                {
+                    "path": f"benefits.{i}",
+                    "line": b["line"],
+                    "zh": zh,
+                    "en": b.get("name_en") or en,
+                    "indirect": b.get("indirect_reduction_claimed"),
+                }
+            )
+        return rows
+
+    def findings(self) -> list[dict]:
+        """Reconciliation findings, worst first; a run of per-line findings of one kind
+        ("Line 4: modelled capex differs ...") becomes one table with a row a line."""
+        order = {"error": 0, "warning": 1, "info": 2}
+        blocks: list[dict] = []
+        groups: dict[tuple, dict] = {}
+        for i, f in enumerate(self.results.get("reconciliation", [])):
+            severity = f.get("severity", "info")
+            zh, en = SEVERITY.get(severity, ("", severity))
+            numbers = []
+            for key, value in (f.get("numbers") or {}).items():
+                kind = _finding_kind(key, value)
+                numbers.append(
+                    {
+                        "key": key,
+                        "label": finding_label(key),
+                        "path": f"reconciliation.{i}.numbers.{key}",
+                        "kind": kind,
+                        "text": value if kind is None else None,
+                        "source": (f.get("sources") or {}).get(key, ""),
+                    }
+                )
+            base = {
+                "severity": severity,
+                "severity_zh": zh,
+                "severity_en": en,
+                "order": order.get(severity, 3),
+                "index": i,
+            }
+            per_line = re.match(r"^(.+)-line-([0-9A-Za-z._]+)$", str(f.get("id", "")))
+            title = str(f.get("title", ""))
+            if per_line and re.match(r"^Line [^:]+: ", title):
+                key = (per_line.group(1), severity, tuple(n["key"] for n in numbers))
+                group = groups.get(key)
+                if group is None:
+                    head = title.split(": ", 1)[1]
+                    group = {
+                        **base,
+                        "table": True,
+                        "title": head[:1].upper() + head[1:],
+                        "columns": [
+                            {
+                                "label": n["label"],
+                                "source": n["source"],
+                                "numeric": n["kind"] is not None,
+                            }
+                            for n in numbers
+                        ],
+                        "rows": [],
+                    }
+                    groups[key] = group
+                    blocks.append(group)
+                group["rows"].append({"line": per_line.group(2), "cells": numbers})
+            else:
+                blocks.append(
+                    {
+                        **base,
+                        "table": False,
+                        "title": title,
+                        "detail": f.get("detail", ""),
+                        "numbers": numbers,
+                    }
+                )
+        return sorted(blocks, key=lambda b: (b["order"], b["index"]))
+
+    def finding_counts(self) -> list[tuple[str, str, str, int]]:
+        counts = {}
+        for f in self.results.get("reconciliation", []):
+            counts[f.get("severity")] = counts.get(f.get("severity"), 0) + 1
+        return [(s, *SEVERITY[s], counts[s]) for s in SEVERITY if s in counts]
+
+    def assumptions(self) -> list[dict]:
+        rows = []
+        a = getattr(self.programme, "assumptions", None)
+        if a is not None:
+            rows += list(_sourced_rows(a, ""))
+        outlook = getattr(getattr(self.programme, "targets", None), "outlook", None)
+        if outlook is not None:
+            rows += list(_sourced_rows(outlook, ""))
+        return rows
+
+    def target_rows(self) -> list[dict]:
+        rows = []
+        for i, row in enumerate((self.results.get("targets") or {}).get("co2_intensity") or []):
+            if row.get("target_t_per_wan_yuan") is not None:
+                rows.append(
+                    {
+                        "path": f"targets.co2_intensity.{i}",
+                        "year": row["year"],
+                        "met": _at_or_below(
+                            row.get("intensity_with_t_per_wan_yuan"),
+                            row.get("target_t_per_wan_yuan"),
+                        ),
+                    }
+                )
+        return rows
+
+    def pv_rows(self) -> list[dict]:
+        rows = []
+        for i, row in enumerate((self.results.get("targets") or {}).get("pv_share") or []):
+            if row.get("goal_share") is not None:
+                rows.append({"path": f"targets.pv_share.{i}", "year": row["year"]})
+        return rows
+
+    def headline_avoided(self) -> str | None:
+        rows = (self.results.get("targets") or {}).get("co2_intensity") or []
+        for i in range(len(rows) - 1, -1, -1):
+            if rows[i].get("avoided_t_co2e"):
+                return f"targets.co2_intensity.{i}"
+        return None
+
+    # -- fund -------------------------------------------------------------------------
+
+    def fund_terms(self):
+        return getattr(self.programme, "fund", None)
+
+    def class_names(self) -> dict[str, tuple[str, str]]:
+        terms = self.fund_terms()
+        names = {}
+        if terms is not None:
+            for c in terms.classes:
+                names[c.id] = (c.name.zh, c.name.en)
+        for cid in (self.results.get("fund") or {}).get("classes", {}):
+            names.setdefault(cid, ("", cid.replace("_", " ").capitalize()))
+        return names
+
+    def fund_context(self) -> dict | None:
+        fund = self.results.get("fund")
+        terms = self.fund_terms()
+        if not fund and terms is None:
+            return None
+        names = self.class_names()
+        ctx: dict[str, Any] = {"classes": [], "terms": None}
+        if fund:
+            for cid in fund.get("classes", {}):
+                zh, en = names[cid]
+                hurdle = None
+                if terms is not None:
+                    for c in terms.classes:
+                        if c.id == cid:
+                            hurdle = c.hurdle_rate
+                ctx["classes"].append(
+                    {
+                        "id": cid,
+                        "zh": zh,
+                        "en": en,
+                        "path": f"fund.classes.{cid}",
+                        "hurdle": fmt_input(hurdle.value, "hurdle_rate") if hurdle else DASH,
+                    }
+                )
+        if terms is not None:
+            class_ids = [c.id for c in terms.classes]
+            ctx["terms"] = {
+                "name": terms.fund.name,
+                "description": terms.fund.description,
+                "investment_period": terms.fund.investment_period_years,
+                "term": terms.fund.term_years,
+                "closes": [
+                    {
+                        "year": c.year,
+                        "size": fmt(c.fund_size_yuan.value, "wan_yuan"),
+                        "size_source": c.fund_size_yuan.source,
+                        "commitments": [
+                            fmt(c.commitments_yuan[cid].value, "wan_yuan")
+                            if cid in c.commitments_yuan
+                            else DASH
+                            for cid in class_ids
+                        ],
+                        "note": c.note,
+                    }
+                    for c in terms.closes
+                ],
+                "class_ids": class_ids,
+                "classes": [
+                    {
+                        "id": c.id,
+                        "zh": c.name.zh,
+                        "en": c.name.en,
+                        "rank": c.rank,
+                        "hurdle": fmt_input(c.hurdle_rate.value, "hurdle_rate"),
+                        "hurdle_source": c.hurdle_rate.source,
+                        "fee": c.pays_management_fee,
+                        "carry": c.pays_carry,
+                        "manager": c.manager,
+                        "note": c.note,
+                    }
+                    for c in terms.classes
+                ],
+                "fees": terms.fees,
+                "waterfall": terms.waterfall,
+                "fee_rate": fmt_input(terms.fees.management_fee_rate.value, "fee_rate"),
+                "carry_rate": fmt_input(terms.waterfall.carried_interest_rate.value, "carry_rate"),
+                "catch_up": fmt_input(terms.waterfall.catch_up_share.value, "catch_up_share"),
+                "investments": [
+                    {
+                        "project": i.project,
+                        "zh": _names(self.results, i.project)[0]
+                        if i.project in self.results["projects"]
+                        else i.project,
+                        "en": _names(self.results, i.project)[1]
+                        if i.project in self.results["projects"]
+                        else i.project,
+                        "share": fmt_input(i.equity_share.value, "equity_share"),
+                        "share_source": i.equity_share.source,
+                        "exit": i.exit,
+                        "exit_zh": EXITS.get(i.exit.method, ("", i.exit.method))[0],
+                        "exit_en": EXITS.get(i.exit.method, ("", i.exit.method))[1],
+                    }
+                    for i in terms.investments
+                ],
+            }
+        return ctx
+
+    def j_curve_chart(self) -> Markup | None:
+        fund = self.results.get("fund")
+        if not fund or not fund.get("classes") or not fund.get("years"):
+            return None
+        names = self.class_names()
+        series = [
+            (charts.label(names[cid][0], names[cid][1]), c.get("cash_flows") or [])
+            for cid, c in fund["classes"].items()
+        ]
+        return self.chart("jcurve", charts.j_curve(fund["years"], series))
+
+    # -- investor ---------------------------------------------------------------------
+
+    def project_rows(self, ids: Iterable[str]) -> list[dict]:
+        rows = []
+        for pid in ids:
+            p = self.results["projects"][pid]
+            zh, en = _names(self.results, pid)
+            arche = ARCHETYPES.get(p.get("archetype"), ("", p.get("archetype", "")))
+            rows.append(
+                {
+                    "id": pid,
+                    "zh": zh,
+                    "en": en,
+                    "path": f"projects.{pid}",
+                    "archetype_zh": arche[0],
+                    "archetype_en": arche[1],
+                    "line": p.get("budget_line"),
+                    "start": p.get("start_year"),
+                    "has_lcoe": "lcoe_yuan_per_kwh" in p,
+                    "has_spending": "total_spending_yuan" in p,
+                    "has_present_cost": "present_cost_yuan" in p,
+                }
+            )
+        return rows
+
+    def macc_chart(self) -> Markup | None:
+        rows = self.results.get("macc") or []
+        if not rows:
+            return None
+        labels = {k: charts.label(*v) for k, v in ARCHETYPES.items()}
+        return self.chart("macc", charts.macc(rows, labels))
+
+    def macc_rows(self) -> list[dict]:
+        rows = []
+        for i, r in enumerate(self.results.get("macc") or []):
+            arche = ARCHETYPES.get(r.get("archetype"), ("", r.get("archetype", "")))
+            pid = r.get("project")
+            zh, en = (
+                _names(self.results, pid)
+                if pid in self.results["projects"]
+                else (r.get("name_zh", ""), r.get("name_en", ""))
+            )
+            rows.append(
+                {
+                    "n": i + 1,
+                    "path": f"macc.{i}",
+                    "zh": zh,
+                    "en": en,
+                    "archetype_zh": arche[0],
+                    "archetype_en": arche[1],
+                }
+            )
+        return rows
+
+    def output_label(self, output: str) -> tuple[str, str]:
+        """A risk output path as words: 'pv_phase1 NPV' in both languages."""
+        parts = output.split(".")
+        metric = METRICS.get(parts[-1], ("", parts[-1].replace("_", " ")))
+        if parts[0] == "projects" and len(parts) >= 3 and parts[1] in self.results["projects"]:
+            zh, en = _names(self.results, parts[1])
+            return f"{zh} {metric[0]}", f"{en}: {metric[1]}"
+        if parts[0] == "fund" and len(parts) >= 4:
+            zh, en = self.class_names().get(parts[2], ("", parts[2]))
+            return f"基金{zh} {metric[0]}", f"Fund, {en}: {metric[1]}"
+        return metric[0], output
+
+    def risk_outputs(self, outputs: Iterable[str]) -> list[str]:
+        """The risk outputs an investor is shown, in page order: the fund's classes first,
+        then each investable project's NPV, IRR and equity IRR (public programmes, which
+        have no investor, are left out)."""
+        outputs = list(outputs)
+        ids = investable(self.results)
+        classes = list((self.results.get("fund") or {}).get("classes", {}))
+
+        def rank(output: str):
+            parts = output.split(".")
+            if parts[0] == "fund":
+                cid = parts[2] if len(parts) > 2 else ""
+                return (0, classes.index(cid) if cid in classes else 99, 0)
+            if parts[0] == "projects" and len(parts) >= 3 and parts[1] in ids:
+                metric = parts[-1]
+                order = RISK_METRICS.index(metric) if metric in RISK_METRICS else 99
+                return (1, ids.index(parts[1]), order)
+            return None
+
+        kept = [o for o in outputs if rank(o) is not None]
+        return sorted(kept, key=rank)
+
+    def risk_context(self) -> dict | None:
+        """The risk section's pieces: scenarios (a row an output, a column a scenario),
+        tornado charts (one an output, largest swing on top) and Monte Carlo statistics
+        and histograms. Headline charts (the fund's classes, each project's NPV) are shown;
+        the charts of project IRRs sit in a closed `details`."""
+        risk = self.results.get("risk")
+        if not risk:
+            return None
+        ctx: dict[str, Any] = {
+            "trials": risk.get("trials"),
+            "seed": risk.get("seed"),
+            "scenarios": [],
+            "scenario_rows": [],
+            "tornadoes": [],
+            "more_tornadoes": [],
+            "distributions": [],
+            "histograms": [],
+        }
+        # Scenarios: one column each; rows are the fund's classes and the projects' NPVs.
+        scenarios = risk.get("scenarios") or {}
+        for name, sc in scenarios.items():
+            pretty = name.replace("_", " ")
+            ctx["scenarios"].append(
+                {
+                    "key": name,
+                    "name": pretty[:1].upper() + pretty[1:],
+                    "description": sc.get("description", ""),
+                }
+            )
+        candidates: list[str] = []
+        for sc in scenarios.values():
+            for cid, metrics in ((sc.get("fund") or {}).get("classes") or {}).items():
+                candidates += [f"fund.classes.{cid}.{m}" for m in metrics]
+            for pid, metrics in (sc.get("projects") or {}).items():
+                candidates += [f"projects.{pid}.{m}" for m in metrics if m == "npv_yuan"]
+        for output in self.risk_outputs(dict.fromkeys(candidates)):
+            parts = output.split(".")
+            cells = []
+            for name in scenarios:
+                path = f"risk.scenarios.{name}.{output}"
+                cells.append(path if self.fig.has(path) else None)
+            zh, en = self.output_label(output)
+            ctx["scenario_rows"].append(
+                {"zh": zh, "en": en, "cells": cells, "kind": _risk_kind(parts[-1])}
+            )
+        # Tornado: one chart an output, largest swing first.
+        groups: dict[str, list[tuple[int, dict]]] = {}
+        for i, bar in enumerate(risk.get("tornado") or []):
+            groups.setdefault(bar["output"], []).append((i, bar))
+        for n, output in enumerate(self.risk_outputs(groups)):
+            bars = sorted(groups[output], key=lambda ib: -(_number(ib[1].get("swing")) or 0.0))
+            shown, hidden = bars[:TORNADO_BARS], len(bars) - TORNADO_BARS
+            unit = charts.display_unit(output)
+            chart_bars = []
+            for _, bar in shown:
+                text = bar.get("label") or str(bar.get("parameter", ""))
+                span = _parameter_range(bar)
+                chart_bars.append(
+                    {
+                        "label": f"{_short(text, 44)}\n{span}",
+                        "at_low": bar.get("at_low"),
+                        "at_high": bar.get("at_high"),
+                    }
+                )
+            base = _number(shown[0][1].get("base"))
+            zh, en = self.output_label(output)
+            name = f"tornado-{n + 1}"
+            svg = charts.tornado(
+                chart_bars,
+                unit,
+                base if base is not None else 0.0,
+                name,
+                low_legend=charts.label("参数取低值", "parameter at its low value", " / "),
+                high_legend=charts.label("参数取高值", "parameter at its high value", " / "),
+            )
+            entry = {
+                "output": output,
+                "zh": zh,
+                "en": en,
+                "kind": _risk_kind(output),
+                "chart": self.chart(name, svg),
+                "hidden": max(hidden, 0),
+                "base_path": f"risk.tornado.{shown[0][0]}.base",
+            }
+            headline = output.startswith("fund.") or output.endswith(".npv_yuan")
+            ctx["tornadoes" if headline else "more_tornadoes"].append(entry)
+        # Monte Carlo: statistics of every output shown; histograms of the headline ones.
+        outputs = ((risk.get("monte_carlo") or {}).get("outputs")) or {}
+        for n, output in enumerate(self.risk_outputs(outputs)):
+            dist = outputs[output]
+            unit = charts.display_unit(output)
+            kind = _risk_kind(output)
+            path = f"risk.monte_carlo.outputs.{output}"
+            zh, en = self.output_label(output)
+            ctx["distributions"].append(
+                {
+                    "output": output,
+                    "zh": zh,
+                    "en": en,
+                    "path": path,
+                    "kind": kind,
+                    "below_zero": "prob_below_zero" in dist,
+                    "below_hurdle": "prob_below_hurdle" in dist,
+                }
+            )
+            headline = output.startswith("fund.") or output.endswith(".npv_yuan")
+            hist = dist.get("histogram") or {}
+            if not (headline and hist.get("edges") and hist.get("counts")):
+                continue
+            markers = [
+                (p.upper(), dist[p])
+                for p in ("p10", "p50", "p90")
+                if _number(dist.get(p)) is not None
+            ]
+            threshold = None
+            hurdle = self._hurdle_of(output)
+            if hurdle is not None:
+                threshold = (charts.label("门槛收益率", "hurdle", " / "), hurdle)
+            elif "prob_below_zero" in dist:
+                threshold = (charts.label("零", "zero", " / "), 0.0)
+            name = f"mc-{n + 1}"
+            svg = charts.histogram(hist["edges"], hist["counts"], unit, name, markers, threshold)
+            ctx["histograms"].append({"zh": zh, "en": en, "chart": self.chart(name, svg)})
+        ctx["any_below_zero"] = any(d["below_zero"] for d in ctx["distributions"])
+        ctx["any_below_hurdle"] = any(d["below_hurdle"] for d in ctx["distributions"])
+        return ctx
+
+    def _hurdle_of(self, output: str) -> float | None:
+        parts = output.split(".")
+        terms = self.fund_terms()
+        if terms is None or parts[0] != "fund" or len(parts) < 3:
+            return None
+        for c in terms.classes:
+            if c.id == parts[2]:
+                return c.hurdle_rate.value
+        return None
+
+    def key_risks(self) -> list[dict]:
+        """Risks in words: facts from the results first, then what each kind of project
+        present turns on. Each item: head_zh/head_en, zh, en (markup with tagged figures)."""
+        r = self.results
+        items: list[dict] = []
+        ids = investable(r)
+
+        def listed(pids: list[str], key: str, kind: str, zh: bool) -> Markup:
+            pattern, sep = (
+                (Markup("{}（{}）"), Markup("；")) if zh else (Markup("{} ({})"), Markup("; "))
+            )
+            return sep.join(
+                pattern.format(
+                    _names(r, pid)[0 if zh else 1], self.fig(f"projects.{pid}.{key}", kind)
+                )
+                for pid in pids
+            )
+
+        def item(head: tuple[str, str], zh, en) -> None:
+            items.append({"head_zh": head[0], "head_en": head[1], "zh": zh, "en": en})
+
+        weak = [
+            pid
+            for pid in ids
+            if (_number(r["projects"][pid].get("min_dscr")) or math.inf) < DSCR_COMFORT
+        ]
+        if weak:
+            item(
+                ("偿债覆盖率偏低", "Thin debt cover"),
+                Markup(
+                    "最低偿债覆盖率：{}。低于1.0表示最差年份的经营现金流不足以还本付息，"
+                    "需延长贷款期限或提高资本金比例。"
+                ).format(listed(weak, "min_dscr", "x", True)),
+                Markup(
+                    "Minimum DSCR: {}. Under 1.0, operating cash does not cover debt service "
+                    "in the worst year; under 1.2, a common lender minimum, the loan needs a "
+                    "longer tenor or more equity."
+                ).format(listed(weak, "min_dscr", "x", False)),
+            )
+        rate = getattr(getattr(self.programme, "assumptions", None), "discount_rate", None)
+        rate_text = fmt_input(rate.value, "discount_rate") if rate is not None else ""
+        losing = [pid for pid in ids if (_number(r["projects"][pid].get("npv_yuan")) or 0) < 0]
+        if losing:
+            item(
+                ("净现值为负", "Negative NPV"),
+                Markup("按{}折现率净现值为负（万元），需补贴或让利才能吸引社会资本：{}。").format(
+                    rate_text, listed(losing, "npv_yuan", "wan_yuan", True)
+                ),
+                Markup(
+                    "At the {} discount rate these lose value (万元), so market money needs a "
+                    "subsidy or better terms: {}."
+                ).format(rate_text, listed(losing, "npv_yuan", "wan_yuan", False)),
+            )
+        no_irr = [pid for pid in ids if _number(r["projects"][pid].get("irr")) is None]
+        if no_irr:
+            item(
+                ("无内部收益率", "No IRR"),
+                Markup("现金流从未转正或多次变号，无法计算内部收益率：{}。").format(
+                    Markup("；").join(_names(r, pid)[0] for pid in no_irr)
+                ),
+                Markup("Cash flows never turn positive, or change sign more than once: {}.").format(
+                    Markup("; ").join(_names(r, pid)[1] for pid in no_irr)
+                ),
+            )
+        risk = r.get("risk") or {}
+        outputs = (risk.get("monte_carlo") or {}).get("outputs") or {}
+        bad = []  # (chance, zh, en) of a negative NPV or a class missing its hurdle
+        for output in self.risk_outputs(outputs):
+            dist = outputs[output]
+            if output.startswith("fund."):
+                key, zh_word, en_word = "prob_below_hurdle", "低于门槛", "below its hurdle"
+            elif output.endswith(".npv_yuan"):
+                key, zh_word, en_word = "prob_below_zero", "为负", "negative"
+            else:
+                continue
+            chance = _number(dist.get(key))
+            if chance is None or chance < MATERIAL_CHANCE:
+                continue
+            zh, en = self.output_label(output)
+            figure = self.fig(f"risk.monte_carlo.outputs.{output}.{key}", "pct")
+            bad.append(
+                (
+                    chance,
+                    Markup("{}{} {}").format(zh, zh_word, figure),
+                    Markup("{} {} {}").format(en, en_word, figure),
+                )
+            )
+        if outputs:
+            bad.sort(key=lambda b: -b[0])
+            limit = fmt(MATERIAL_CHANCE, "pct")
+            trials = risk.get("trials", "")
+            if bad:
+                zh_text = Markup("{}次模拟中，不利结果概率不低于{}的有：{}；其余均低于{}。").format(
+                    trials, limit, Markup("；").join(b[1] for b in bad), limit
+                )
+                en_text = Markup(
+                    "Over {} trials, the chances of a bad outcome of {} or more: "
+                    "{}; every other is below {}."
+                ).format(trials, limit, Markup("; ").join(b[2] for b in bad), limit)
+            else:
+                zh_text = Markup(
+                    "{}次模拟中，各项目净现值为负、各级投资人低于门槛收益率的概率均低于{}。"
+                ).format(trials, limit)
+                en_text = Markup(
+                    "Over {} trials, every chance of a negative NPV or of a class "
+                    "missing its hurdle is below {}."
+                ).format(trials, limit)
+            item(("蒙特卡洛模拟", "Monte Carlo"), zh_text, en_text)
+        if r.get("fund"):
+            item(
+                ("基金退出估值", "Fund exit values"),
+                "基金收益假设各项目在退出年份按剩余资本金现金流的折现值出售；买方要求更高回报将降低各级投资人的收益率。",
+                "Fund returns assume each investment is sold in its exit year at the discounted "
+                "value of its remaining equity cash flows; a buyer asking a higher return lowers "
+                "every class's IRR.",
+            )
+        counts = {s: n for s, _, _, n in self.finding_counts()}
+        if counts.get("error") or counts.get("warning"):
+            item(
+                ("方案数据", "The plan's figures"),
+                Markup(
+                    "方案自身数据存在{}处矛盾、{}处差异（见基金方案页“数据核对”），"
+                    "投资决策应以模型数据为准。"
+                ).format(counts.get("error", 0), counts.get("warning", 0)),
+                Markup(
+                    "The plan's own figures hold {} contradictions and {} gaps (see the "
+                    "proposal's reconciliation): decide on the modelled figures, not the "
+                    "plan's claims."
+                ).format(counts.get("error", 0), counts.get("warning", 0)),
+            )
+        present = {r["projects"][pid].get("archetype") for pid in ids}
+        for arche, (zh, en) in ARCHETYPE_RISKS.items():
+            if arche in present:
+                item(ARCHETYPES[arche], zh, en)
+        return items
+
+    # -- pitches ----------------------------------------------------------------------
+
+    def pitch_context(self, pid: str) -> dict:
+        p = self.results["projects"][pid]
+        zh, en = _names(self.results, pid)
+        result = self.projects.get(pid)
+        definition = getattr(result, "definition", None)
+        description = getattr(definition, "description", None)
+        funding = _funding(result, p)
+        chart = None
+        if result is not None:
+            annual = result.annual
+            if {"project_cash_flow", "cumulative_cash_flow"} <= set(annual.columns):
+                svg = charts.project_cash_flows(
+                    [int(y) for y in annual.index],
+                    [float(v) for v in annual["project_cash_flow"]],
+                    [float(v) for v in annual["cumulative_cash_flow"]],
+                    f"cashflow-{pid}",
+                    width=7.1,
+                    height=3.4,
+                )
+                chart = self.chart(f"cashflow-{pid}", svg)
+        line_zh, line_en = _line_names(self.programme, str(p.get("budget_line", "")))
+        arche = ARCHETYPES.get(p.get("archetype"), ("", p.get("archetype", "")))
+        fin = getattr(getattr(definition, "parameters", None), "finance", None)
+        return {
+            "pid": pid,
+            "zh": zh,
+            "en": en,
+            "path": f"projects.{pid}",
+            "description_zh": getattr(description, "zh", "") if description else "",
+            "description_en": getattr(description, "en", "") if description else "",
+            "archetype_zh": arche[0],
+            "archetype_en": arche[1],
+            "line": p.get("budget_line"),
+            "line_zh": line_zh,
+            "line_en": line_en,
+            "start": p.get("start_year"),
+            "operating_years": getattr(fin, "operating_years", None),
+            "funding": None
+            if funding is None
+            else {
+                "debt": self.fig(f"projects.{pid}.debt_yuan", "wan_yuan"),
+                "equity": self.fig(f"projects.{pid}.equity_invested_yuan", "wan_yuan"),
+                "grant": self.fig(f"projects.{pid}.grant_yuan", "wan_yuan")
+                if funding["grant"]
+                else None,
+                "debt_share": None
+                if funding["debt_share"] is None
+                else fmt_input(funding["debt_share"], "debt_share"),
+                "amounts": funding,
+            },
+            "extras": [
+                (zh_label, en_label, key, kind, unit)
+                for key, zh_label, en_label, kind, unit in PITCH_EXTRAS
+                if _number(p.get(key)) is not None
+            ],
+            "chart": chart,
+            "discount_rate": fmt_input(
+                self.programme.assumptions.discount_rate.value, "discount_rate"
+            )
+            if getattr(self.programme, "assumptions", None) is not None
+            else "",
+        }
+
+
+def _risk_kind(output: str) -> str:
+    unit = charts.display_unit(output)
+    return "wan_yuan" if unit == "wan" else "pct" if unit == "pct" else "dec3"
+
+
+def _parameter_range(bar: dict) -> str:
+    """A tornado parameter's low and high values as a reader needs them: factors of the base
+    for `apply: multiply`, amounts added for `add`, else values (rates in percent, money in
+    万元). Without `apply`, a range said to be "x base", or bracketing 1 for a quantity that
+    is not a rate, is read as factors."""
+    low, high = _number(bar.get("low")), _number(bar.get("high"))
+    if low is None or high is None:
+        return ""
+    parameter = str(bar.get("parameter", ""))
+    last = parameter.rsplit(".", 1)[-1]
+    rate = "rate" in last or last.endswith("_share")
+    apply = bar.get("apply")
+    if apply is None:
+        label = str(bar.get("label") or "").lower()
+        factors = "x base" in label or (not rate and 0 < low <= 1.0 <= high < 3)
+        apply = "multiply" if factors else "value"
+    if apply == "multiply":
+        return f"\u00d7{low:.2f} \u2013 \u00d7{high:.2f}"
+    sign = "+" if apply == "add" else ""
+    wan = last.endswith("_yuan") and max(abs(low), abs(high)) >= 1e4
+    unit = "" if rate else "万元" if wan else unit_of_input(parameter)
+    text = " \u2013 ".join(
+        (sign if v >= 0 else "") + _parameter_value(v, rate, wan) for v in (low, high)
+    )
+    return f"{text} {unit}".strip()
+
+
+def _parameter_value(number: float, rate: bool, wan: bool) -> str:
+    if rate and abs(number) < 1:
+        return fmt_input(number, "rate")
+    if wan:
+        return fmt(number, "wan_yuan")
+    if abs(number) >= 1000:
+        return fmt(number, "int")
+    return f"{number:.3g}".replace("-", MINUS)
+
+
+def _at_or_below(value, target) -> bool | None:
+    a, b = _number(value), _number(target)
+    if a is None or b is None:
+        return None
+    return a <= b
+
+
+def finding_label(key: str) -> str:
+    """`modelled_capex_wan_yuan` -> `Modelled capex, 万元`; `table_5_4` -> `Table 5-4`."""
+    unit = ""
+    for suffix, name in (
+        ("_wan_yuan", "万元"),
+        ("_t_co2e_per_year", "t CO2e/yr"),
+        ("_yuan_per_w", "yuan/W"),
+        ("_yuan", "yuan"),
+    ):
+        if key.endswith(suffix):
+            key, unit = key[: -len(suffix)], name
+            break
+    text = key.replace("_", " ")
+    text = re.sub(r"\b(table|figure) (\d+) (\d+)\b", r"\1 \2-\3", text)
+    for word, fixed in (
+        ("mw", "MW"),
+        ("gdp", "GDP"),
+        ("pv", "PV"),
+        ("co2", "CO2"),
+        ("pct", "%"),
+        ("ghg", "GHG"),
+    ):
+        text = re.sub(rf"\b{word}\b", fixed, text)
+    text = text[:1].upper() + text[1:]
+    return f"{text}, {unit}" if unit else text
+
+
+def _finding_kind(key: str, value: Any) -> str | None:
+    if isinstance(value, str) or _number(value) is None:
+        return None
+    if "t_co2e" in key or key.endswith("_t"):
+        return "t"
+    if key.endswith("_wan_yuan"):
+        return "wan"
+    if key.endswith("_yuan"):
+        return "wan_yuan"
+    if "share" in key or "growth" in key:
+        return "pct"
+    if key == "ratio" or "ratio" in key:
+        return "dec2"
+    if key.endswith("yuan_per_w") or key.endswith("_per_wan_yuan"):
+        return "dec2"
+    if isinstance(value, float) and not float(value).is_integer():
+        return "dec2"
+    return "int"
+
+
+def _sourced_rows(model, prefix: str):
+    for name in type(model).model_fields:
+        value = getattr(model, name)
+        path = f"{prefix}{name}"
+        if value is None:
+            continue
+        if hasattr(value, "value") and hasattr(value, "source"):
+            zh, en = ASSUMPTIONS.get(path, ("", name.replace("_", " ").capitalize()))
+            unit = unit_of_input(path)
+            yield {
+                "zh": zh,
+                "en": en,
+                "value": fmt_input(value.value, path),
+                "unit": unit,
+                "source": value.source or "",
+                "note": value.note or "",
+            }
+        elif hasattr(type(value), "model_fields"):
+            yield from _sourced_rows(value, f"{path}.")
+
+
+# --------------------------------------------------------------------------------------
+# Writing
+# --------------------------------------------------------------------------------------
+
+
+def environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(str(TEMPLATES)),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["fmt"] = fmt
+    return env
+
+
+def write_reports(stage: Path, results: dict, projects: dict, programme) -> list[Path]:
+    """Write index.html, proposal.html, investor.html, pitches/<id>.html and charts/*.svg
+    into `stage`; return the files written."""
+    stage = Path(stage)
+    reports = Reports(results, projects, programme)
+    env = environment()
+    common = reports.common()
+    written: list[Path] = []
+
+    def page(template: str, target: str, root: str, **context) -> None:
+        html = env.get_template(template).render(**common, root=root, **context)
+        path = stage / target
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(html, encoding="utf-8")
+        written.append(path)
+
+    fund = reports.fund_context()
+    proposal = {
+        "budget_rows": reports.budget_rows(),
+        "budget_chart": reports.budget_chart(),
+        "funding_chart": reports.funding_chart(),
+        "sources": reports.sources(),
+        "benefit_rows": reports.benefit_rows(),
+        "findings": reports.findings(),
+        "finding_counts": reports.finding_counts(),
+        "assumptions": reports.assumptions(),
+        "target_rows": reports.target_rows(),
+        "pv_rows": reports.pv_rows(),
+        "avoided_path": reports.headline_avoided(),
+        "fund": fund,
+        "n_projects": len(reports.results["projects"]),
+    }
+    page("proposal.html", "proposal.html", "", page_id="proposal", **proposal)
+
+    ids = investable(reports.results)
+    others = [
+        pid
+        for pid in sorted(
+            reports.results["projects"], key=lambda p: _project_order(reports.results, p)
+        )
+        if pid not in ids
+    ]
+    investor = {
+        "project_rows": reports.project_rows(ids),
+        "other_rows": reports.project_rows(others),
+        "fund": fund,
+        "j_curve": reports.j_curve_chart(),
+        "macc_chart": reports.macc_chart(),
+        "macc_rows": reports.macc_rows(),
+        "risk": reports.risk_context(),
+        "key_risks": reports.key_risks(),
+    }
+    page("investor.html", "investor.html", "", page_id="investor", **investor)
+
+    pitches = []
+    for pid in ids:
+        ctx = reports.pitch_context(pid)
+        page("pitch.html", f"pitches/{pid}.html", "../", page_id="pitch", p=ctx)
+        pitches.append(ctx)
+
+    page(
+        "index.html",
+        "index.html",
+        "",
+        page_id="index",
+        pitch_rows=reports.project_rows(ids),
+        fund=fund,
+    )
+
+    charts_dir = stage / "charts"
+    charts_dir.mkdir(parents=True, exist_ok=True)
+    for chart in reports.charts:
+        path = charts_dir / f"{chart.name}.svg"
+        path.write_text(
+            '<?xml version="1.0" encoding="utf-8" standalone="no"?>\n' + chart.svg, encoding="utf-8"
+        )
+        written.append(path)
+    return written
