@@ -476,6 +476,15 @@ def add_finance(
             "years",
             label,
         )
+    # How the capex is funded: the ask a pitch puts to investors.
+    out("debt_yuan", rowsum(draw), "yuan", "Debt drawn")
+    out("grant_yuan", rowsum(grant), "yuan", "Capital grants")
+    out(
+        "equity_invested_yuan",
+        rowsum(capex) - rowsum(grant) - rowsum(draw),
+        "yuan",
+        "Equity invested (capex less grants and debt)",
+    )
     out("min_dscr", ex.rowmin(dscr), "x", "Minimum DSCR")
     out("avg_dscr", ex.rowmean(dscr), "x", "Average DSCR")
     out(
