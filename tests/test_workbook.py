@@ -114,14 +114,19 @@ def test_changed_inputs_recalculate_to_the_engine(built, recalculated):
     result, _, _, _ = built
     _, values = recalculated
     assert values["checks.all_pass"] is True
+    linked = 0
     for pid, project in result.projects.items():
         model = project.model
         overrides = {name: 0.06 for name, item in model.inputs.items() if item.link == DISCOUNT}
+        linked += len(overrides)
         if pid == "pv_phase1":
             overrides["building_tariff_yuan_per_kwh"] = 1.05
         want = model.evaluate(overrides).metrics()
         for metric, value in want.items():
             same(values[f"projects.{pid}.{metric}"], value, f"{pid}.{metric} after the change")
+    # Every project takes the programme's discount rate (none sets its own), so the change
+    # reached them all through the workbook's links.
+    assert linked == len(result.projects)
     # The change moved what it should: a dearer tariff raises phase 1's NPV.
     assert values["projects.pv_phase1.npv_yuan"] > result.projects["pv_phase1"].metrics["npv_yuan"]
 
@@ -195,7 +200,11 @@ def test_failed_build_leaves_previous_outputs_untouched(tmp_path):
     shutil.copytree(XIAOLAN, folder)
     out = tmp_path / "out"
     build(folder, out)
-    before = {p.name: p.read_bytes() for p in out.iterdir()}
+
+    def snapshot():
+        return {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+
+    before = snapshot()
     programme = folder / "programme.yaml"
     programme.write_text(
         programme.read_text(encoding="utf-8").replace("base_year: 2014", "base_year: soon"),
@@ -210,7 +219,7 @@ def test_failed_build_leaves_previous_outputs_untouched(tmp_path):
     )
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert "programme.yaml: programme.base_year" in done.stderr
-    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert snapshot() == before
     assert not [p for p in tmp_path.iterdir() if ".staging-" in p.name]
 
 

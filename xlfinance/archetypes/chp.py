@@ -57,30 +57,32 @@ def build(project, programme) -> Model:
     boiler_eff = add("boiler_efficiency_share", f"Displaced boiler efficiency ({p.boiler_fuel})")
     chiller_cop = add("displaced_chiller_cop", "Displaced electric chiller COP", unit="ratio")
     mj_per_kwh = m.input("mj_per_kwh", 3.6, "MJ/kWh", MJ_PER_KWH_SOURCE, "Energy in a kWh")
-    grid_factor = add_input(
+    grid_factor = common.assumption_input(
         m,
         "grid_emission_factor_t_per_mwh",
-        a.grid_emission_factor_t_per_mwh,
+        a,
+        "grid_emission_factor_t_per_mwh",
         "Grid emission factor (combined margin)",
     )
-    factors = a.emission_factors_t_co2_per_tj
-    gas_factor = add_input(
+    gas_factor = common.assumption_input(
         m,
         "gas_emission_factor_t_per_tj",
-        factors.natural_gas,
+        a,
+        "emission_factors_t_co2_per_tj.natural_gas",
         "Natural gas emission factor",
         unit="t CO2/TJ",
     )
-    boiler_factor_value = getattr(factors, p.boiler_fuel)
+    boiler_factor_value = getattr(a.emission_factors_t_co2_per_tj, p.boiler_fuel)
     if boiler_factor_value is None:
         raise ValueError(
             f"{project.id}: boiler_fuel {p.boiler_fuel!r} has no factor in the programme's "
             "emission_factors_t_co2_per_tj"
         )
-    boiler_factor = add_input(
+    boiler_factor = common.assumption_input(
         m,
         "boiler_fuel_emission_factor_t_per_tj",
-        boiler_factor_value,
+        a,
+        f"emission_factors_t_co2_per_tj.{p.boiler_fuel}",
         f"Emission factor of the displaced boilers' fuel ({p.boiler_fuel})",
         unit="t CO2/TJ",
     )

@@ -96,6 +96,16 @@ def add_input(
     return m.input(name, number, unit, source, label, link)
 
 
+def assumption_input(m: Model, name: str, assumptions, path: str, label: str, unit=None):
+    """A model input that takes the programme assumption at `path` (e.g.
+    `emission_factors_t_co2_per_tj.coal`), linked to it so the workbook and the risk engine
+    change it in one place."""
+    value = assumptions
+    for part in path.split("."):
+        value = getattr(value, part)
+    return add_input(m, name, value, label, unit=unit, link=f"assumptions.{path}")
+
+
 def project_model(project, n_periods: int | None = None) -> Model:
     """An empty model for a project: its id, start year, and construction plus operating
     years as periods (unless `n_periods` says otherwise)."""
@@ -121,6 +131,7 @@ def finance_inputs(
     *,
     replacement_cost_yuan: Expr | None = None,
     replacement_interval_years: Expr | None = None,
+    tax_rate=None,
 ) -> FinanceInputs:
     """Model inputs for the finance terms of a project (`FinanceParams`), with the
     programme's assumptions where the project leaves a rate out."""
@@ -132,7 +143,7 @@ def finance_inputs(
     def own_or_programme(name, own, assumption, label):
         if own is not None:
             return add(name, own, label)
-        return add(name, getattr(a, assumption), label, link=f"assumptions.{assumption}")
+        return assumption_input(m, name, a, assumption, label)
 
     construction = add(
         "construction_years", fin.construction_years, "Construction years", unit="years"
@@ -177,12 +188,9 @@ def finance_inputs(
             "Annuity repayment (1) or equal principal (0)",
             unit="flag",
         ),
-        tax_rate=add(
-            "tax_rate",
-            a.corporate_tax_rate,
-            "Corporate income tax rate",
-            link="assumptions.corporate_tax_rate",
-        ),
+        tax_rate=add("tax_rate", tax_rate, "Corporate income tax rate")
+        if tax_rate is not None
+        else assumption_input(m, "tax_rate", a, "corporate_tax_rate", "Corporate income tax rate"),
         tax_holiday=add(
             "tax_holiday", 1.0 if fin.tax_holiday else 0.0, "Tax holiday applies (1/0)", unit="flag"
         ),
@@ -195,10 +203,14 @@ def finance_inputs(
         tax_half_share=add(
             "tax_half_share", 0.5, "Share of rate in half-rate years", source=TAX_HOLIDAY_SOURCE
         ),
-        discount_rate=add("discount_rate", fin.discount_rate or a.discount_rate, "Discount rate"),
-        finance_rate=add("finance_rate", a.lending_rate, "MIRR finance rate (lending rate)"),
-        escalation_rate=add(
-            "escalation_rate", fin.escalation_rate or a.price_escalation, "Price escalation a year"
+        discount_rate=own_or_programme(
+            "discount_rate", fin.discount_rate, "discount_rate", "Discount rate"
+        ),
+        finance_rate=assumption_input(
+            m, "finance_rate", a, "lending_rate", "MIRR finance rate (lending rate)"
+        ),
+        escalation_rate=own_or_programme(
+            "escalation_rate", fin.escalation_rate, "price_escalation", "Price escalation a year"
         ),
     )
 

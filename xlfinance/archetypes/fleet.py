@@ -37,7 +37,6 @@ def build(project, programme) -> Model:
 
     add = common.parameter_inputs(m, p)
 
-    factors = a.emission_factors_t_co2_per_tj
     vehicles = add("vehicles", "Vehicles converted", "vehicles")
     km = add("km_per_vehicle_per_year", "Distance a vehicle a year", "km/vehicle/yr")
     old_l = add(
@@ -48,10 +47,11 @@ def build(project, programme) -> Model:
     old_ncv = add(
         "old_fuel_ncv_mj_per_kg", f"{p.old_fuel.capitalize()} net calorific value", "MJ/kg"
     )
-    old_factor = add_input(
+    old_factor = common.assumption_input(
         m,
         "old_fuel_emission_factor_t_co2_per_tj",
-        getattr(factors, p.old_fuel),
+        a,
+        f"emission_factors_t_co2_per_tj.{p.old_fuel}",
         f"{p.old_fuel.capitalize()} emission factor",
         unit="t CO2/TJ",
     )
@@ -61,19 +61,21 @@ def build(project, programme) -> Model:
     cng = add("cng_m3_per_100km", "CNG use after conversion", "m3/100 km")
     cng_price = add("cng_price_yuan_per_m3", "CNG price paid by the operator")
     gas_ncv = add("natural_gas_ncv_mj_per_m3", "Natural gas net calorific value", "MJ/m3")
-    gas_factor = add_input(
+    gas_factor = common.assumption_input(
         m,
         "natural_gas_emission_factor_t_co2_per_tj",
-        factors.natural_gas,
+        a,
+        "emission_factors_t_co2_per_tj.natural_gas",
         "Natural gas emission factor",
         unit="t CO2/TJ",
     )
     power = add("electricity_kwh_per_100km", "Electricity use after conversion", "kWh/100 km")
     power_price = add("electricity_price_yuan_per_kwh", "Electricity price paid by the operator")
-    grid_factor = add_input(
+    grid_factor = common.assumption_input(
         m,
         "grid_emission_factor_t_per_mwh",
-        a.grid_emission_factor_t_per_mwh,
+        a,
+        "grid_emission_factor_t_per_mwh",
         "Grid emission factor (combined margin)",
     )
     conversion = add("conversion_cost_yuan_per_vehicle", "Conversion cost (or new-vehicle premium)")

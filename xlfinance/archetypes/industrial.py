@@ -62,10 +62,12 @@ def build(project, programme) -> Model:
         inputs = {}
         for key, field, label, unit in FUEL_INPUTS:
             value = getattr(boilers, field)
-            if value is None:  # only the emission factor may be left out: the programme's
-                value = getattr(a.emission_factors_t_co2_per_tj, fuel)
             name, text = f"{fuel}_{field}", label.format(FUEL_LABELS[fuel])
-            inputs[key] = add_input(m, name, value, text, unit=unit)
+            if value is None:  # only the emission factor may be left out: the programme's
+                path = f"emission_factors_t_co2_per_tj.{fuel}"
+                inputs[key] = common.assumption_input(m, name, a, path, text, unit=unit)
+            else:
+                inputs[key] = add_input(m, name, value, text, unit=unit)
         baseline[fuel] = inputs
 
     central_share = add("central_steam_share", "Share of steam bought from the network")
@@ -84,15 +86,16 @@ def build(project, programme) -> Model:
     reward_years = add_input(
         m, "reward_years", p.reward_years, "Reward paid in operating years", unit="years"
     )
-    gas_factor = add_input(
+    gas_factor = common.assumption_input(
         m,
         "natural_gas_emission_factor_t_co2_per_tj",
-        a.emission_factors_t_co2_per_tj.natural_gas,
+        a,
+        "emission_factors_t_co2_per_tj.natural_gas",
         "Natural gas emission factor",
         unit="t CO2/TJ",
     )
-    gj_per_tce = add_input(
-        m, "gj_per_tce", a.gj_per_tce, "GJ per tce (calorific value)", unit="GJ/tce"
+    gj_per_tce = common.assumption_input(
+        m, "gj_per_tce", a, "gj_per_tce", "GJ per tce (calorific value)", unit="GJ/tce"
     )
 
     f = common.finance_inputs(m, fin, a)

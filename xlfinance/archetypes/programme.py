@@ -45,10 +45,6 @@ def build(project, programme) -> Model:
     operating_years = max(1, p.claim_years)
     m = Model(project.id, project.start_year, spending_years + operating_years)
 
-    if p.tax_exempt:
-        a = a.model_copy(
-            update={"corporate_tax_rate": Sourced(value=0.0, source=TAX_EXEMPT_SOURCE)}
-        )
     fin = FinanceParams(
         capex_yuan=p.capital_cost_yuan,
         construction_years=spending_years,
@@ -58,7 +54,8 @@ def build(project, programme) -> Model:
         depreciation_years=operating_years,
         residual_value_share=Sourced(value=0.0, source=NO_RESIDUAL_SOURCE),
     )
-    f = common.finance_inputs(m, fin, a)
+    exempt = Sourced(value=0.0, source=TAX_EXEMPT_SOURCE) if p.tax_exempt else None
+    f = common.finance_inputs(m, fin, a, tax_rate=exempt)
     t = common.add_timeline(m, f)
     line = m.line
 

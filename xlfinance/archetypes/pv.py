@@ -41,23 +41,17 @@ def build(project, programme) -> Model:
     inverter_life = add_input(
         m, "inverter_life_years", p.inverter_life_years, "Inverter life", unit="years"
     )
-    vat = add_input(
-        m,
-        "vat_rate",
-        a.vat_rate_electricity,
-        "VAT on electricity",
-        link="assumptions.vat_rate_electricity",
-    )
+    vat = common.assumption_input(m, "vat_rate", a, "vat_rate_electricity", "VAT on electricity")
     refund = add("vat_refund_share", "Share of VAT refunded")
     refund_last = add_input(
         m, "vat_refund_last_year", p.vat_refund_last_year, "Last year of the refund", unit="year"
     )
-    grid_factor = add_input(
+    grid_factor = common.assumption_input(
         m,
         "grid_emission_factor_t_per_mwh",
-        a.grid_emission_factor_t_per_mwh,
+        a,
+        "grid_emission_factor_t_per_mwh",
         "Grid emission factor (combined margin)",
-        link="assumptions.grid_emission_factor_t_per_mwh",
     )
 
     f = common.finance_inputs(

@@ -64,16 +64,18 @@ def build(project, programme) -> Model:
         source="Caijian [2010] 249: a one-off reward on the audited annual savings",
     )
     om_share = add("om_capex_share", "O&M a year, share of capex")
-    tce_factor = add_input(
+    tce_factor = common.assumption_input(
         m,
         "tce_per_mwh_electricity",
-        a.tce_per_mwh_electricity,
+        a,
+        "tce_per_mwh_electricity",
         "Standard coal per MWh of electricity",
     )
-    grid_factor = add_input(
+    grid_factor = common.assumption_input(
         m,
         "grid_emission_factor_t_per_mwh",
-        a.grid_emission_factor_t_per_mwh,
+        a,
+        "grid_emission_factor_t_per_mwh",
         "Grid emission factor (combined margin)",
     )
 
