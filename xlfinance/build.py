@@ -24,6 +24,8 @@ from xlfinance.projects import ProjectResult, evaluate_projects
 from xlfinance.render import results_json
 from xlfinance.render.reports import write_reports
 from xlfinance.render.workbook import write_workbook
+from xlfinance.risk.engine import run_risk
+from xlfinance.risk.sheet import risk_sheet
 
 
 @dataclass
@@ -34,6 +36,7 @@ class BuildResult:
     projects: dict[str, ProjectResult]
     portfolio: Portfolio
     fund: object
+    risk: object
     results: dict
     out_dir: Path
     files: list[Path] = field(default_factory=list)
@@ -66,8 +69,20 @@ def assemble(
     }
 
 
-def build(programme_dir: str | os.PathLike, out_dir: str | os.PathLike) -> BuildResult:
-    """Load, evaluate and write every output of a programme into `out_dir`."""
+def build(
+    programme_dir: str | os.PathLike,
+    out_dir: str | os.PathLike,
+    *,
+    risk_trials: int | None = None,
+    risk_seed: int | None = None,
+    progress=None,
+) -> BuildResult:
+    """Load, evaluate and write every output of a programme into `out_dir`.
+
+    When the programme has a `risk.yaml`, its scenarios, tornado and Monte Carlo run too,
+    with `risk_trials` and `risk_seed` in place of the file's own when given; `progress`
+    reports the Monte Carlo's advance. Everything is computed before anything is written.
+    """
     started = time.perf_counter()
     programme = load_programme(programme_dir)
     projects = evaluate_projects(programme)
@@ -76,11 +91,23 @@ def build(programme_dir: str | os.PathLike, out_dir: str | os.PathLike) -> Build
     results = assemble(programme, projects, portfolio)
     if fund is not None:
         results["fund"] = fund_results(fund)
+    extra_sheets = []
+    risk = None
+    if programme.risk is not None:
+        risk = run_risk(programme, projects, fund, risk_trials, risk_seed, progress)
+        results["risk"] = risk.results()
+        extra_sheets.append(risk_sheet(risk))
     out = Path(out_dir)
     name = programme.programme.id
     with staged(out) as stage:
         workbook = write_workbook(
-            stage / f"{name}.xlsx", programme, projects, portfolio, built=build_date(), fund=fund
+            stage / f"{name}.xlsx",
+            programme,
+            projects,
+            portfolio,
+            built=build_date(),
+            fund=fund,
+            extra_sheets=extra_sheets,
         )
         results["workbook_names"] = {
             path: defined for path, defined in workbook.names.items() if _has_path(results, path)
@@ -89,7 +116,7 @@ def build(programme_dir: str | os.PathLike, out_dir: str | os.PathLike) -> Build
         write_reports(stage, results, projects, programme)
     files = sorted(p for p in out.rglob("*") if p.is_file())
     seconds = time.perf_counter() - started
-    return BuildResult(programme, projects, portfolio, fund, results, out, files, seconds)
+    return BuildResult(programme, projects, portfolio, fund, risk, results, out, files, seconds)
 
 
 def build_date() -> dt.date:

@@ -2,6 +2,9 @@
 
     xlfinance validate DIR            load and check a programme folder, print a summary
     xlfinance build DIR --out OUT     evaluate it and write every output into OUT
+    xlfinance risk DIR [--trials N] [--seed S] [--out OUT]
+                                      build with the scenarios, tornado and Monte Carlo of
+                                      DIR/risk.yaml, showing a progress bar
 
 Subcommands live in `COMMANDS`, a dict of name -> `Command` (help text, a function that
 adds the subcommand's arguments, a handler returning the exit status). To add one, write
@@ -126,6 +129,100 @@ def _build(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# --------------------------------------------------------------------------------------
+# risk
+# --------------------------------------------------------------------------------------
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number (got {text!r})") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1 (got {value})")
+    return value
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number (got {text!r})") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0 (got {value})")
+    return value
+
+
+def _risk_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("dir", metavar="DIR", help="programme folder (holds risk.yaml)")
+    parser.add_argument(
+        "--trials", metavar="N", type=_positive_int, help="Monte Carlo trials (default: risk.yaml)"
+    )
+    parser.add_argument("--seed", metavar="S", type=_seed, help="random seed (default: risk.yaml)")
+    parser.add_argument(
+        "--out",
+        metavar="OUT",
+        help="output folder, replaced as a whole (default: outputs/<the folder's name>)",
+    )
+
+
+def _risk_summary(risk: dict) -> list[str]:
+    """P10 / P50 / P90 of every NPV and IRR that varies (万元, %), and the fund's classes."""
+    mc = risk.get("monte_carlo")
+    lines = [f"scenarios: {', '.join(risk['scenarios'])}", f"tornado bars: {len(risk['tornado'])}"]
+    if not mc:
+        return [*lines, "Monte Carlo: risk.yaml defines no distributions"]
+    lines.append(f"Monte Carlo, {risk['trials']:,} trials, seed {risk['seed']}:")
+    lines.append(f"  {'output':<44}{'P10':>10}{'P50':>10}{'P90':>10}{'P(<0)':>8}{'P(<hurdle)':>11}")
+    for name, s in mc["outputs"].items():
+        if name.endswith(".equity_irr") or s["p10"] is None or s["p10"] == s["p90"]:
+            continue
+        money = name.endswith("_yuan")
+        scale, fmt = (1e4, ",.0f") if money else (0.01, ".1f")
+        cells = [
+            "n/a" if s[k] is None else format(s[k] / scale, fmt) for k in ("p10", "p50", "p90")
+        ]
+        unit = " 万元" if money else " %"
+        below = "" if s["prob_below_zero"] is None else f"{s['prob_below_zero']:.0%}"
+        hurdle = s.get("prob_below_hurdle")
+        hurdle = "" if hurdle is None else f"{hurdle:.0%}"
+        lines.append(
+            f"  {name + unit:<44}{cells[0]:>10}{cells[1]:>10}{cells[2]:>10}{below:>8}{hurdle:>11}"
+        )
+    return lines
+
+
+def _risk(args: argparse.Namespace) -> int:
+    import os
+    from pathlib import Path
+
+    from xlfinance.build import build
+    from xlfinance.definitions.risk import RISK_FILE
+    from xlfinance.risk.progress import ProgressBar
+
+    if not Path(args.dir, RISK_FILE).is_file():
+        print(
+            f"{Path(args.dir, RISK_FILE)}: file not found (the risk command needs the "
+            "programme's scenarios, tornado or distributions)",
+            file=sys.stderr,
+        )
+        return EXIT_PROBLEMS
+    out = args.out or os.path.join("outputs", Path(args.dir).resolve().name)
+    bar = ProgressBar("Monte Carlo")
+    try:
+        result = build(args.dir, out, risk_trials=args.trials, risk_seed=args.seed, progress=bar)
+    finally:
+        bar.close()
+    info = result.programme.programme
+    print(f"{info.name.zh} / {info.name.en}: {len(result.projects)} project(s)")
+    risk = result.results.get("risk")
+    if risk is not None:
+        print("\n".join(_risk_summary(risk)))
+    print(f"wrote {len(result.files)} file(s) to {result.out_dir} in {result.seconds:.2f} s")
+    return EXIT_OK
+
+
 COMMANDS: dict[str, Command] = {
     "validate": Command(
         help="load and check a programme folder, print a summary",
@@ -136,6 +233,12 @@ COMMANDS: dict[str, Command] = {
         help="evaluate a programme and write its outputs (results.json, workbook, reports)",
         add_arguments=_build_arguments,
         run=_build,
+    ),
+    "risk": Command(
+        help="build with risk.yaml's scenarios, tornado and Monte Carlo (results.json 'risk', "
+        "the workbook's Risk sheet, the investor report)",
+        add_arguments=_risk_arguments,
+        run=_risk,
     ),
 }
 

@@ -1,7 +1,8 @@
 """Load a programme folder into a validated `Programme`, collecting every problem.
 
 A programme folder holds `programme.yaml`, `projects/*.yaml` (zero or more; each one
-investable project) and optionally `fund.yaml` (the fund's terms, `definitions.fund`).
+investable project) and optionally `fund.yaml` (the fund's terms, `definitions.fund`) and
+`risk.yaml` (scenarios, tornado and distributions, `definitions.risk`).
 
 `load_programme(path)` reads every file, validates each against its schema, runs the
 cross-field checks of `checks.py` on whatever validated, and raises one
@@ -19,6 +20,7 @@ from typing import Any
 
 from xlfinance.definitions import checks
 from xlfinance.definitions.fund import FUND_FILE, FundFile, check_fund, check_fund_projects
+from xlfinance.definitions.risk import RISK_FILE, RiskFile, read_risk
 from xlfinance.definitions.schema import (
     Assumptions,
     BenefitLine,
@@ -55,9 +57,13 @@ class Programme:
     projects: tuple[ProjectDef, ...]
     """One per `projects/*.yaml`, sorted by id."""
     files: tuple[Path, ...]
-    """Every file read: `programme.yaml` first, then the project files, then `fund.yaml`."""
+    """Every file read: `programme.yaml` first, then the project files, then `fund.yaml`,
+    then `risk.yaml`."""
     fund: FundFile | None = None
     """The fund's terms from `fund.yaml`; None when the folder has none."""
+    risk: RiskFile | None = None
+    """Scenarios, tornado and distributions from `risk.yaml` (`definitions.risk`); None when
+    the folder has none."""
 
     def project(self, project_id: str) -> ProjectDef:
         for item in self.projects:
@@ -116,6 +122,17 @@ def load_programme(path: str | os.PathLike[str]) -> Programme:
                 known = [p for _, p in projects]
                 collector.add(fund_doc, check_fund_projects(fund, known, fund_file))
 
+    risk_path = root / RISK_FILE
+    risk = None
+    if risk_path.exists():
+        risk, risk_problems = read_risk(
+            risk_path,
+            _display(given, RISK_FILE),
+            project_ids=[p.stem for p in project_paths],
+            assumptions=parsed.assumptions if parsed is not None else None,
+        )
+        collector.problems.extend(risk_problems)
+
     collector.raise_if_any()
     assert parsed is not None  # no problems means programme.yaml validated
     return Programme(
@@ -126,8 +143,14 @@ def load_programme(path: str | os.PathLike[str]) -> Programme:
         benefits=parsed.benefits,
         targets=parsed.targets,
         projects=tuple(sorted((p for _, p in projects), key=lambda p: p.id)),
-        files=(programme_path, *project_paths, *([fund_path] if fund is not None else [])),
+        files=(
+            programme_path,
+            *project_paths,
+            *([fund_path] if fund is not None else []),
+            *([risk_path] if risk is not None else []),
+        ),
         fund=fund,
+        risk=risk,
     )
 
 

@@ -5,11 +5,17 @@ dependencies; a line that depends on its own past (an opening balance, through `
 part of a cycle, and the lines of a cycle are computed period by period, every scenario at
 once. Every other line is computed for all periods in one numpy expression.
 
+A value that is the same in every scenario (an input that is not overridden, the timeline,
+a line computed only from such values, or a line whose values come out exactly equal in
+every scenario) is held with a leading axis of 1 and broadcast by numpy where it meets one
+that varies, so a Monte Carlo run pays only for the lines that its varied inputs move.
+
 The workbook writer (`xlfinance.model.excel`) emits the same lines as formulas.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -196,12 +202,22 @@ class Model:
                 raise ModelError(f"{self.name}: {where} may use inputs only")
 
     # Evaluation -------------------------------------------------------------------------
-    def evaluate(self, overrides: dict[str, object] | None = None, n_scenarios: int | None = None):
+    def evaluate(
+        self,
+        overrides: dict[str, object] | None = None,
+        n_scenarios: int | None = None,
+        *,
+        only: Iterable[str] | None = None,
+    ):
         """Evaluate every line and output.
 
         `overrides` maps input names to a number or to an array of shape (scenarios,), and
         series names to arrays of shape (periods,) or (scenarios, periods). Returns an
-        `Evaluation` whose arrays have a leading scenarios axis.
+        `Evaluation` whose arrays have a leading scenarios axis. With several scenarios, a
+        line that is the same in all of them is a read-only broadcast view of one row.
+
+        `only` names the outputs and lines wanted (a Monte Carlo needs a few): then only
+        those outputs, and the lines they need, are computed and returned.
         """
         overrides = dict(overrides or {})
         unknown = set(overrides) - set(self.inputs) - set(self.series)
@@ -226,23 +242,73 @@ class Model:
         for name, value in scalars.items():
             if value.ndim > 1:
                 raise ModelError(f"{self.name}: override of {name!r} must be a number or 1-D array")
-            env.scalars[name] = np.broadcast_to(value.reshape(-1, 1), (n, 1))
+            env.scalars[name] = value.reshape(-1, 1)
         for name, value in rows.items():
             if value.shape[-1] != self.n_periods or value.ndim > 2:
                 raise ModelError(f"{self.name}: series {name!r} must have {self.n_periods} periods")
-            env.rows[name] = np.broadcast_to(value.reshape(-1, self.n_periods), (n, self.n_periods))
+            env.rows[name] = value.reshape(-1, self.n_periods)
         periods = np.arange(self.n_periods, dtype=float)
         env.rows["period"] = periods.reshape(1, -1)
         env.rows["year"] = (periods + self.start_year).reshape(1, -1)
 
+        plan = self._evaluation_plan()
+        wanted_outputs = list(self.outputs)
+        if only is not None:
+            needed, wanted_outputs = self._needed(only)
+            plan = [(block, whole) for block, whole in plan if needed.intersection(block)]
         with np.errstate(all="ignore"):
-            for block in self.line_order():
-                if len(block) == 1 and block[0] not in ex.dependencies(self.lines[block[0]].expr):
+            for block, whole in plan:
+                if whole:
                     env.set_row(block[0], env.row(self.lines[block[0]].expr))
                 else:
                     env.run_by_period(block)
-            outputs = {n: env.row(o.expr)[:, 0].copy() for n, o in self.outputs.items()}
-        return Evaluation(self, n, {n: env.rows[n] for n in self.lines}, outputs)
+            outputs = {
+                name: np.broadcast_to(env.row(self.outputs[name].expr), (n, 1))[:, 0].copy()
+                for name in wanted_outputs
+            }
+        lines = {name: env.full_row(name) for name in self.lines if name in env.rows}
+        return Evaluation(self, n, lines, outputs)
+
+    def _needed(self, only: Iterable[str]) -> tuple[set[str], list[str]]:
+        """The lines that the wanted outputs and lines depend on, and the wanted outputs."""
+        only = list(only)
+        unknown = [x for x in only if x not in self.outputs and x not in self.lines]
+        if unknown:
+            raise ModelError(f"{self.name}: no output or line named {sorted(unknown)}")
+        outputs = [x for x in only if x in self.outputs]
+        todo = [x for x in only if x in self.lines]
+        for name in outputs:
+            todo.extend(d for d in ex.dependencies(self.outputs[name].expr) if d in self.lines)
+        needed: set[str] = set()
+        while todo:
+            name = todo.pop()
+            if name in needed:
+                continue
+            needed.add(name)
+            todo.extend(d for d in ex.dependencies(self.lines[name].expr) if d in self.lines)
+        return needed, outputs
+
+    def _evaluation_plan(self) -> list[tuple[list[str], bool]]:
+        """`line_order()` with, for each block, whether it is computed as whole rows.
+
+        Kept until the model changes (lines, outputs, inputs or series added or replaced),
+        so that evaluating the same model again does not sort its lines again.
+        """
+        key = (
+            tuple(self.lines.values()),
+            tuple(self.outputs.values()),
+            tuple(self.inputs),
+            tuple(self.series),
+        )
+        cached = self.__dict__.get("_plan")
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        plan = [
+            (block, len(block) == 1 and block[0] not in ex.dependencies(self.lines[block[0]].expr))
+            for block in self.line_order()
+        ]
+        self.__dict__["_plan"] = (key, plan)
+        return plan
 
 
 @dataclass(frozen=True)
@@ -278,25 +344,49 @@ class _Env:
         self._openings: dict[str, np.ndarray] = {}
 
     def set_row(self, name: str, value: np.ndarray) -> None:
-        self.rows[name] = np.broadcast_to(value, (self.n, self.t)).copy()
+        """Store a computed row: (1, periods) when it is the same in every scenario."""
+        if value.shape[0] > 1 and _same_in_every_row(value):
+            value = value[:1]
+        if value.shape[1] != self.t:
+            value = np.broadcast_to(value, (value.shape[0], self.t))
+        self.rows[name] = value
+
+    def full_row(self, name: str) -> np.ndarray:
+        """A line as (scenarios, periods): its own array, or a read-only broadcast view of a
+        row that is the same in every scenario. With one scenario, always its own copy."""
+        row = self.rows[name]
+        if self.n == 1:
+            return np.array(row, dtype=float)
+        if row.shape[0] == self.n:
+            return row
+        return np.broadcast_to(row, (self.n, self.t))
 
     def opening(self, name: str) -> np.ndarray:
         if name not in self._openings:
             line = self.model.lines.get(name)
             if line is None or line.opening is None:
-                value = np.zeros((self.n, 1))
+                value = np.zeros((1, 1))
             else:
-                value = np.broadcast_to(self.row(line.opening), (self.n, 1))
+                value = self.row(line.opening)
             self._openings[name] = value
         return self._openings[name]
 
     def run_by_period(self, block: list[str]) -> None:
+        """The lines of a cycle, period by period. A row starts with one scenario and is
+        widened to all of them the first time one of its values differs between them."""
+        rows = self.rows
+        exprs = [(name, self.model.lines[name].expr) for name in block]
         for name in block:
-            self.rows[name] = np.full((self.n, self.t), np.nan)
+            rows[name] = np.full((1, self.t), np.nan)
         for t in range(self.t):
-            for name in block:
-                value = self.at(self.model.lines[name].expr, t)
-                self.rows[name][:, t] = np.broadcast_to(value, (self.n, 1))[:, 0]
+            for name, expr in exprs:
+                value = _evaluate(expr, self, t)
+                row = rows[name]
+                if value.shape[0] > row.shape[0] and not _same_in_every_row(value):
+                    wide = np.empty((value.shape[0], self.t))
+                    wide[:, :t] = row[:, :t]
+                    row = rows[name] = wide
+                row[:, t : t + 1] = value[: row.shape[0]]
 
     # Whole rows -------------------------------------------------------------------------
     def row(self, node: Expr) -> np.ndarray:
@@ -307,6 +397,12 @@ class _Env:
     def at(self, node: Expr, t: int) -> np.ndarray:
         """Value of a node at period t, shape (n or 1, 1)."""
         return _evaluate(node, self, t)
+
+
+def _same_in_every_row(value: np.ndarray) -> bool:
+    """Whether every scenario has exactly the same values (a debt line of a project without
+    debt, whatever the interest rate): then one row stands for all."""
+    return bool((value == value[:1]).all())
 
 
 def _take(row: np.ndarray, t: int | None) -> np.ndarray:
@@ -347,8 +443,10 @@ def _evaluate(node: Expr, env: _Env, t: int | None) -> np.ndarray:
         full = env.rows[node.row.name]
         opening = env.opening(node.row.name)
         if t is None:
+            k = max(opening.shape[0], full.shape[0])
             return np.concatenate(
-                [np.broadcast_to(opening, (full.shape[0], 1)), full[:, :-1]], axis=1
+                [np.broadcast_to(opening, (k, 1)), np.broadcast_to(full[:, :-1], (k, env.t - 1))],
+                axis=1,
             )
         return opening if t == 0 else full[:, t - 1 : t]
     if kind is ex.Cumsum:
@@ -397,7 +495,7 @@ def _function(node: ex.Func, env: _Env, t: int | None) -> np.ndarray:
 def _aggregate(node: ex.Aggregate, env: _Env) -> np.ndarray:
     from xlfinance import finance
 
-    row = np.broadcast_to(env.rows[node.row.name], (env.n, env.t))
+    row = env.rows[node.row.name]
     name = node.name
     if name == "ROWSUM":
         return row.sum(axis=1, keepdims=True)
@@ -408,7 +506,10 @@ def _aggregate(node: ex.Aggregate, env: _Env) -> np.ndarray:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
             return reduce(row, axis=1, keepdims=True)
-    params = [np.broadcast_to(_evaluate(p, env, None), (env.n, 1))[:, 0] for p in node.params]
+    values = [_evaluate(p, env, None) for p in node.params]
+    k = max([row.shape[0], *(v.shape[0] for v in values)])
+    row = np.broadcast_to(row, (k, env.t))
+    params = [np.broadcast_to(v, (k, 1))[:, 0] for v in values]
     if name == "NPV":
         out = finance.npv(params[0], row)
     elif name == "IRR":

@@ -1,0 +1,224 @@
+"""What a risk run found, and the `risk` section of results.json.
+
+    {"trials": 10000, "seed": 1,
+     "scenarios": {"<name>": {"description": "...",
+                              "projects": {"<id>": {"npv_yuan": x, "irr": x, "equity_irr": x}},
+                              "fund": {"classes": {"<class>": {"net_irr": x}}}}},
+     "tornado": [{"output": "projects.pv_phase1.npv_yuan", "parameter": "<path>",
+                  "label": "...", "low": v, "high": v, "base": x, "at_low": y, "at_high": z,
+                  "swing": s}, ...],
+     "monte_carlo": {"outputs": {"projects.<id>.npv_yuan": {"p10": .., "p50": .., "p90": ..,
+                                 "mean": .., "prob_below_zero": .., "share_undefined": ..,
+                                 "histogram": {"edges": [...], "counts": [...]}},
+                                 "projects.<id>.irr": {...}, "projects.<id>.equity_irr": {...},
+                                 "fund.classes.<class>.net_irr": {..., "prob_below_hurdle": ..}}}}
+
+- Tornado: for each output (every project's NPV and IRR, every fund class's net IRR), a bar for
+  each parameter that moves it; `low` and `high` are the parameter's range as `risk.yaml` states
+  it (a value, or a factor or amount for `multiply` or `add`); `swing` = |at_high - at_low|;
+  bars sorted by swing, largest first, within each output. A parameter that leaves an output
+  exactly where it was is left out of that output's tornado.
+- Monte Carlo: quantiles (numpy's linear interpolation) and mean over the trials with a
+  defined result; `share_undefined` is the share of trials without one (an IRR with no root),
+  and the probabilities are over the defined trials. A trial in which an investment or a
+  class never gets anything back has no IRR in the model (NaN, None in scenarios and the
+  tornado); where the base case has an IRR, the Monte Carlo counts such a trial at -100%,
+  the IRR's limit, so that total losses weigh in the quantiles and in the chance of missing
+  zero or a hurdle. `prob_below_hurdle`: net
+  IRR below the class's hurdle in the same trial. `monte_carlo` is None when `risk.yaml` has no
+  distributions; `fund` None when the programme has no fund.
+- NaN is None throughout.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+QUANTILES = {"p10": 0.10, "p50": 0.50, "p90": 0.90}
+TOTAL_LOSS_IRR = -1.0
+"""The IRR counted, in the Monte Carlo, for a trial in which nothing is ever received."""
+PROJECT_METRICS = ("npv_yuan", "irr", "equity_irr")
+TORNADO_METRICS = ("npv_yuan", "irr")
+
+
+def number(value) -> float | None:
+    """A plain float, or None for NaN and infinities."""
+    value = float(value)
+    return value if math.isfinite(value) else None
+
+
+@dataclass(frozen=True)
+class TornadoBar:
+    """One tornado parameter: its path, label and range (in its `apply` terms)."""
+
+    parameter: str
+    label: str
+    apply: str
+    low: float
+    high: float
+    source: str | None = None
+
+
+@dataclass
+class RiskResult:
+    """Every output of every row: base (row 0), scenarios, tornado ends, then the trials."""
+
+    trials: int
+    seed: int
+    bins: int
+    scenarios: dict[str, tuple[int, str]]
+    """name -> (row, description)."""
+    tornado: list[tuple[TornadoBar, tuple[int, int]]]
+    """Each bar with its rows at low and at high."""
+    trial_rows: slice
+    outputs: dict[str, np.ndarray]
+    """`projects.<id>.<metric>` and `fund.classes.<class>.net_irr` -> value in each row."""
+    hurdles: dict[str, np.ndarray] = field(default_factory=dict)
+    """Fund class -> its hurdle rate in each row."""
+    losses: dict[str, np.ndarray] = field(default_factory=dict)
+    """IRR output -> whether each row is a total loss (nothing ever received)."""
+    samples: dict[str, np.ndarray] = field(default_factory=dict)
+    """Distribution path -> its draw in each trial (before it is applied)."""
+    distributions: dict = field(default_factory=dict)
+    classes: tuple[str, ...] | None = None
+    """Fund class ids, or None when the programme has no fund."""
+
+    # Access ---------------------------------------------------------------------------
+    @property
+    def project_ids(self) -> list[str]:
+        seen: dict[str, None] = {}
+        for key in self.outputs:
+            if key.startswith("projects."):
+                seen.setdefault(key.split(".")[1], None)
+        return list(seen)
+
+    def base(self, output: str) -> float:
+        return float(self.outputs[output][0])
+
+    def trial_values(self, output: str) -> np.ndarray:
+        """The output in every trial, shape (trials,).
+
+        An IRR that has a value in the base case but none in a trial because nothing is
+        ever received in it (a total loss) counts as -100%, its limit. Where the base case
+        has no IRR either (a programme cost with no income), none is made up.
+        """
+        values = self.outputs[output][self.trial_rows]
+        lost = self.losses.get(output)
+        if lost is None or math.isnan(self.outputs[output][0]):
+            return values
+        return np.where(np.isnan(values) & lost[self.trial_rows], TOTAL_LOSS_IRR, values)
+
+    def tornado_outputs(self) -> list[str]:
+        names = [f"projects.{p}.{m}" for p in self.project_ids for m in TORNADO_METRICS]
+        return names + [f"fund.classes.{c}.net_irr" for c in self.classes or ()]
+
+    def monte_carlo_outputs(self) -> list[str]:
+        names = [f"projects.{p}.{m}" for p in self.project_ids for m in PROJECT_METRICS]
+        return names + [f"fund.classes.{c}.net_irr" for c in self.classes or ()]
+
+    # Sections ---------------------------------------------------------------------------
+    def scenario_results(self) -> dict:
+        out = {}
+        for name, (row, description) in self.scenarios.items():
+            fund = None
+            if self.classes is not None:
+                fund = {
+                    "classes": {
+                        c: {"net_irr": number(self.outputs[f"fund.classes.{c}.net_irr"][row])}
+                        for c in self.classes
+                    }
+                }
+            out[name] = {
+                "description": description,
+                "projects": {
+                    pid: {
+                        m: number(self.outputs[f"projects.{pid}.{m}"][row]) for m in PROJECT_METRICS
+                    }
+                    for pid in self.project_ids
+                },
+                "fund": fund,
+            }
+        return out
+
+    def tornado_results(self) -> list[dict]:
+        entries = []
+        for output in self.tornado_outputs():
+            values = self.outputs[output]
+            base = values[0]
+            bars = []
+            for bar, (low_row, high_row) in self.tornado:
+                at_low, at_high = values[low_row], values[high_row]
+                if _same(at_low, base) and _same(at_high, base):
+                    continue
+                swing = abs(at_high - at_low)
+                bars.append(
+                    {
+                        "output": output,
+                        "parameter": bar.parameter,
+                        "label": bar.label,
+                        "low": bar.low,
+                        "high": bar.high,
+                        "base": number(base),
+                        "at_low": number(at_low),
+                        "at_high": number(at_high),
+                        "swing": number(swing),
+                    }
+                )
+            bars.sort(key=lambda b: (b["swing"] is None, -(b["swing"] or 0.0)))
+            entries.extend(bars)
+        return entries
+
+    def statistics(self, output: str) -> dict:
+        hurdle = None
+        if output.startswith("fund.classes."):
+            hurdle = self.hurdles[output.split(".")[2]][self.trial_rows]
+        return statistics(self.trial_values(output), self.bins, hurdle)
+
+    def monte_carlo_results(self) -> dict | None:
+        if not self.trials:
+            return None
+        return {"outputs": {name: self.statistics(name) for name in self.monte_carlo_outputs()}}
+
+    def results(self) -> dict:
+        """The `risk` section of results.json."""
+        return {
+            "trials": self.trials,
+            "seed": self.seed,
+            "scenarios": self.scenario_results(),
+            "tornado": self.tornado_results(),
+            "monte_carlo": self.monte_carlo_results(),
+        }
+
+
+def _same(a: float, b: float) -> bool:
+    return bool(a == b or (math.isnan(a) and math.isnan(b)))
+
+
+def statistics(values: np.ndarray, bins: int = 20, hurdle: np.ndarray | None = None) -> dict:
+    """P10, P50, P90, mean, probabilities and a histogram of the defined values."""
+    values = np.asarray(values, dtype=float)
+    defined = np.isfinite(values)
+    finite = values[defined]
+    out: dict = {key: None for key in QUANTILES}
+    out.update({"mean": None, "prob_below_zero": None})
+    if hurdle is not None:
+        out["prob_below_hurdle"] = None
+    out["share_undefined"] = number(1.0 - defined.mean()) if values.size else None
+    out["histogram"] = None
+    if finite.size == 0:
+        return out
+    for key, q in zip(QUANTILES, np.quantile(finite, list(QUANTILES.values())), strict=True):
+        out[key] = number(q)
+    out["mean"] = number(finite.mean())
+    out["prob_below_zero"] = number((finite < 0).mean())
+    if hurdle is not None:
+        out["prob_below_hurdle"] = number((finite < np.asarray(hurdle)[defined]).mean())
+    counts, edges = np.histogram(finite, bins=bins)
+    out["histogram"] = {"edges": [float(e) for e in edges], "counts": [int(c) for c in counts]}
+    return out
+
+
+__all__ = ["RiskResult", "TornadoBar", "number", "statistics"]

@@ -1,0 +1,200 @@
+"""The workbook's Risk sheet: scenarios, tornado and Monte Carlo quantiles, as values.
+
+These are simulation results, not formulas: ten thousand trials do not fit a live
+spreadsheet, so the sheet says so in its heading ("values from the risk engine, N trials,
+seed S") and the model sheets stay the live model. `write_workbook(..., extra_sheets=[...])`
+calls each extra sheet as `fn(book, sheet_maps)`:
+
+    write_workbook(path, programme, projects, portfolio, built=date,
+                   extra_sheets=[risk_sheet(risk_result)])
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from openpyxl.utils import get_column_letter
+
+from xlfinance.model.sheet import write_text
+from xlfinance.render import styles
+from xlfinance.risk.results import RiskResult
+
+SHEET = "Risk"
+_METRIC_LABELS = {
+    "npv_yuan": ("NPV", "yuan"),
+    "irr": ("IRR", "rate"),
+    "equity_irr": ("Equity IRR", "rate"),
+    "net_irr": ("Net IRR", "rate"),
+}
+
+
+def risk_sheet(result: RiskResult) -> Callable:
+    """An `extra_sheets` entry writing `result` on a Risk sheet."""
+
+    def add(book, sheet_maps) -> None:
+        add_risk_sheet(book, sheet_maps, result)
+
+    return add
+
+
+def _describe(output: str) -> tuple[str, str, str]:
+    """`projects.pv_phase1.npv_yuan` -> ('pv_phase1', 'NPV', 'yuan')."""
+    parts = output.split(".")
+    owner = parts[1] if parts[0] == "projects" else f"fund: {parts[2]}"
+    label, unit = _METRIC_LABELS.get(parts[-1], (parts[-1], ""))
+    return owner, label, unit
+
+
+def _value(ws, row: int, col: int, value, unit: str = "") -> None:
+    if value is None:
+        write_text(ws, row, col, "n/a")
+        return
+    cell = ws.cell(row=row, column=col, value=float(value))
+    cell.number_format = styles.number_format(unit) if unit else "General"
+
+
+def _headers(ws, row: int, headers) -> None:
+    for col, text in enumerate(headers, 1):
+        cell = write_text(ws, row, col, text)
+        cell.font, cell.fill, cell.alignment = styles.HEADER_FONT, styles.HEADER_FILL, styles.WRAP
+
+
+def add_risk_sheet(book, sheet_maps, risk_result: RiskResult) -> None:
+    """Write the Risk sheet into `book` (the workbook writer's `_Book`, or an openpyxl
+    Workbook); `sheet_maps` is not needed: nothing here is a formula."""
+    wb = getattr(book, "wb", book)
+    ws = wb.create_sheet(SHEET)
+    r = risk_result
+    write_text(ws, 1, 1, "Risk").font = styles.TITLE_FONT
+    trials = f"{r.trials:,} trials, seed {r.seed}" if r.trials else "no Monte Carlo"
+    write_text(
+        ws,
+        2,
+        1,
+        f"Values from the risk engine, {trials}: simulation results, not formulas. "
+        "Change risk.yaml or an input definition and rebuild to update them.",
+    )
+    row = 4
+
+    # Scenarios side by side.
+    write_text(ws, row, 1, "Scenarios").font = styles.SECTION_FONT
+    row += 1
+    scenarios = r.scenario_results()
+    names = list(scenarios)
+    _headers(ws, row, ("Project / class", "Metric", *names))
+    row += 1
+    write_text(ws, row, 2, "Description").font = styles.BOLD
+    for j, name in enumerate(names):
+        write_text(ws, row, 3 + j, scenarios[name]["description"]).alignment = styles.WRAP
+    row += 1
+    for output in r.monte_carlo_outputs():
+        owner, label, unit = _describe(output)
+        write_text(ws, row, 1, owner)
+        write_text(ws, row, 2, label)
+        for j, (_, (scenario_row, _)) in enumerate(r.scenarios.items()):
+            value = r.outputs[output][scenario_row]
+            _value(ws, row, 3 + j, value if value == value else None, unit)
+        row += 1
+    row += 1
+
+    # Tornado.
+    write_text(ws, row, 1, "Tornado").font = styles.SECTION_FONT
+    write_text(
+        ws,
+        row,
+        3,
+        "each parameter at its low and high value, the rest at base; largest swing first",
+    )
+    row += 1
+    headers = (
+        "Output",
+        "Metric",
+        "Parameter",
+        "Label",
+        "Low",
+        "High",
+        "Base",
+        "At low",
+        "At high",
+        "Swing",
+    )
+    _headers(ws, row, headers)
+    row += 1
+    for bar in r.tornado_results():
+        owner, label, unit = _describe(bar["output"])
+        write_text(ws, row, 1, owner)
+        write_text(ws, row, 2, label)
+        write_text(ws, row, 3, bar["parameter"])
+        write_text(ws, row, 4, bar["label"])
+        _value(ws, row, 5, bar["low"])
+        _value(ws, row, 6, bar["high"])
+        for col, key in ((7, "base"), (8, "at_low"), (9, "at_high"), (10, "swing")):
+            _value(ws, row, col, bar[key], unit)
+        row += 1
+    row += 1
+
+    # Monte Carlo.
+    write_text(ws, row, 1, "Monte Carlo").font = styles.SECTION_FONT
+    mc = r.monte_carlo_results()
+    if mc is None:
+        write_text(ws, row, 3, "risk.yaml defines no distributions")
+    else:
+        write_text(ws, row, 3, f"{r.trials:,} trials, seed {r.seed}")
+        row += 1
+        _headers(
+            ws,
+            row,
+            (
+                "Project / class",
+                "Metric",
+                "P10",
+                "P50",
+                "P90",
+                "Mean",
+                "P(below 0)",
+                "P(below hurdle)",
+                "Share undefined",
+            ),
+        )
+        row += 1
+        for output, stats in mc["outputs"].items():
+            owner, label, unit = _describe(output)
+            write_text(ws, row, 1, owner)
+            write_text(ws, row, 2, label)
+            for col, key in enumerate(("p10", "p50", "p90", "mean"), 3):
+                _value(ws, row, col, stats[key], unit)
+            _value(ws, row, 7, stats["prob_below_zero"], "share")
+            if "prob_below_hurdle" in stats:
+                _value(ws, row, 8, stats["prob_below_hurdle"], "share")
+            _value(ws, row, 9, stats["share_undefined"], "share")
+            row += 1
+        row += 1
+        write_text(ws, row, 1, "Distributions").font = styles.SECTION_FONT
+        row += 1
+        _headers(ws, row, ("Parameter", "Kind", "Applied as", "Parameters", "Source"))
+        row += 1
+        for path, d in r.distributions.items():
+            params = ", ".join(
+                f"{k} {getattr(d, k):g}"
+                for k in ("low", "mode", "high", "mean", "sd")
+                if getattr(d, k) is not None
+            )
+            write_text(ws, row, 1, path)
+            write_text(ws, row, 2, d.kind)
+            write_text(ws, row, 3, d.apply)
+            write_text(ws, row, 4, params)
+            write_text(ws, row, 5, d.source).alignment = styles.WRAP
+            row += 1
+
+    widths = {1: 34, 2: 14, 3: 30, 4: 34}
+    for col in range(1, max(len(names) + 3, 11) + 1):
+        ws.column_dimensions[get_column_letter(col)].width = widths.get(col, 16)
+    ws.freeze_panes = "C4"
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+
+
+__all__ = ["SHEET", "add_risk_sheet", "risk_sheet"]
