@@ -144,3 +144,37 @@ class TestMainInProcess:
             cli.main(["--help"])
         assert info.value.code == 0
         assert "validate" in capsys.readouterr().out
+
+
+class TestNew:
+    """`xlfinance new DIR --archetype NAME` starts a valid project from the Xiaolan example."""
+
+    def _programme(self, tmp_path):
+        import shutil
+
+        folder = tmp_path / "town"
+        shutil.copytree(REPO / "projects" / "xiaolan", folder)
+        return folder
+
+    def test_new_project_validates(self, tmp_path):
+        folder = self._programme(tmp_path)
+        done = run("new", str(folder), "--archetype", "retrofit", "--id", "school_retrofit")
+        assert done.returncode == 0, done.stderr
+        text = (folder / "projects" / "school_retrofit.yaml").read_text(encoding="utf-8")
+        assert text.startswith("# New retrofit project") and "id: school_retrofit" in text
+        listed = run("validate", str(folder))
+        assert listed.returncode == 0 and "school_retrofit" in listed.stdout
+
+    def test_existing_file_is_not_overwritten(self, tmp_path):
+        folder = self._programme(tmp_path)
+        before = (folder / "projects" / "pv_phase1.yaml").read_bytes()
+        done = run("new", str(folder), "--archetype", "pv", "--id", "pv_phase1")
+        assert done.returncode == 2 and "already exists" in done.stderr
+        assert (folder / "projects" / "pv_phase1.yaml").read_bytes() == before
+
+    def test_unknown_budget_line_leaves_nothing_behind(self, tmp_path):
+        folder = self._programme(tmp_path)
+        done = run("new", str(folder), "--archetype", "pv", "--id", "roofs", "--budget-line", "99")
+        assert done.returncode == 2 and "Traceback" not in done.stderr
+        assert "projects/roofs.yaml" in done.stderr.replace("\\", "/")
+        assert not (folder / "projects" / "roofs.yaml").exists()

@@ -2,6 +2,8 @@
 
     xlfinance validate DIR            load and check a programme folder, print a summary
     xlfinance build DIR --out OUT     evaluate it and write every output into OUT
+    xlfinance risk DIR --trials N --seed S --out OUT   the same with the risk analysis
+    xlfinance new DIR --archetype NAME    start a project definition from an example
     xlfinance risk DIR [--trials N] [--seed S] [--out OUT]
                                       build with the scenarios, tornado and Monte Carlo of
                                       DIR/risk.yaml, showing a progress bar
@@ -23,6 +25,7 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from xlfinance import __version__
 from xlfinance.errors import DefinitionError
@@ -223,6 +226,76 @@ def _risk(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# --------------------------------------------------------------------------------------
+# new
+# --------------------------------------------------------------------------------------
+
+EXAMPLES = {
+    "pv": "pv_phase1",
+    "chp": "des_phase1",
+    "retrofit": "public_buildings_phase1",
+    "fleet": "taxi_cng",
+    "industrial": "industrial_boilers_phase2",
+    "programme": "capacity_building",
+}
+"""The Xiaolan project each archetype's new definition starts from."""
+EXAMPLE_DIR = Path(__file__).resolve().parents[1] / "projects" / "xiaolan" / "projects"
+
+
+def _new_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("dir", metavar="DIR", help="programme folder (holds programme.yaml)")
+    parser.add_argument("--archetype", required=True, choices=sorted(EXAMPLES))
+    parser.add_argument("--id", help="project id, snake_case (default: new_<archetype>)")
+    parser.add_argument("--budget-line", help="budget line id (default: the programme's first)")
+
+
+def _new(args: argparse.Namespace) -> int:
+    """Start a project definition from the Xiaolan example of its archetype."""
+    import re
+
+    import yaml
+
+    from xlfinance.definitions import load_programme
+
+    root = Path(args.dir)
+    programme_file = root / "programme.yaml"
+    if not programme_file.is_file():
+        print(
+            f"{programme_file}: file not found (new adds a project to a programme)", file=sys.stderr
+        )
+        return EXIT_PROBLEMS
+    project_id = args.id or f"new_{args.archetype}"
+    if not re.fullmatch(r"[a-z][a-z0-9_]*", project_id):
+        print(f"--id: must be snake_case (got {project_id!r})", file=sys.stderr)
+        return EXIT_PROBLEMS
+    target = root / "projects" / f"{project_id}.yaml"
+    if target.exists():
+        print(f"{target}: already exists; choose another --id", file=sys.stderr)
+        return EXIT_PROBLEMS
+    example = EXAMPLE_DIR / f"{EXAMPLES[args.archetype]}.yaml"
+    lines = yaml.safe_load(programme_file.read_text(encoding="utf-8"))["budget"]["lines"]
+    budget_line = args.budget_line or str(lines[0]["id"])
+    text = example.read_text(encoding="utf-8")
+    text = re.sub(r"(?m)^id: .*$", f"id: {project_id}", text, count=1)
+    text = re.sub(r"(?m)^budget_line: .*$", f'budget_line: "{budget_line}"', text, count=1)
+    header = (
+        f"# New {args.archetype} project, started from {example.name} of the Xiaolan programme.\n"
+        "# Replace every value and its source with this project's own; `xlfinance validate`\n"
+        "# checks the file.\n"
+    )
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(f".{target.name}.partial")
+    partial.write_text(header + text, encoding="utf-8")
+    partial.replace(target)
+    print(f"wrote {target} (from {example.name}); edit it, then: xlfinance validate {root}")
+    try:
+        load_programme(root)
+    except Exception:
+        target.unlink()
+        raise
+    return EXIT_OK
+
+
 COMMANDS: dict[str, Command] = {
     "validate": Command(
         help="load and check a programme folder, print a summary",
@@ -233,6 +306,11 @@ COMMANDS: dict[str, Command] = {
         help="evaluate a programme and write its outputs (results.json, workbook, reports)",
         add_arguments=_build_arguments,
         run=_build,
+    ),
+    "new": Command(
+        help="start a project definition of an archetype in a programme folder",
+        add_arguments=_new_arguments,
+        run=_new,
     ),
     "risk": Command(
         help="build with risk.yaml's scenarios, tornado and Monte Carlo (results.json 'risk', "
