@@ -627,3 +627,11 @@ class TestLibreOffice:
         )
         assert pmt(0.08 / 12, 10, 10_000) == pytest.approx(got["pmt"], rel=1e-12)
         assert irr([-100, 230, -132], guess=0.3) == pytest.approx(got["irr_two_roots"], rel=1e-9)
+
+
+def test_rounding_noise_is_not_a_sign_change():
+    # A total loss that floating point leaves 1e-9 short of zero has no IRR (not -99.99999%);
+    # found by the fund's hypothesis test of net = gross with no fees.
+    assert np.isnan(irr([-10_000.0, 0.0, 1e-9]))
+    assert np.isnan(irr([[-10_000.0, 0.0, 1e-9], [-10_000.0, 0.0, 0.0]])).all()
+    assert irr([-10_000.0, 0.0, 1e-3]) == pytest.approx(-0.99968377, rel=1e-6)

@@ -869,8 +869,17 @@ def _solve_rates(ev, guess: np.ndarray) -> tuple[np.ndarray, IRRInfo]:
     return rates, IRRInfo(converged=converged, ambiguous=ambiguous, reason=reason, method=method)
 
 
+NOISE = 1e-12
+"""Flows smaller than this share of a series' largest are rounding noise: they count as zero
+when sign changes are counted, so a total loss that floating point leaves a few 1e-9 yuan
+short of zero has no IRR, rather than one a hair above -100%."""
+
+
 def _sign_changes(C: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Number of sign changes along each row (zeros skipped), and which rows are all zero."""
+    """Number of sign changes along each row (zeros and noise skipped), and which rows are
+    all zero."""
+    scale = np.abs(C).max(axis=1, keepdims=True) if C.size else np.zeros((len(C), 1))
+    C = np.where(np.abs(C) <= NOISE * scale, 0.0, C)
     negative = C < 0.0
     nonzero = C != 0.0
     if nonzero.all():
