@@ -453,10 +453,11 @@ def test_an_input_no_model_has_is_a_definition_error(tmp_path):
                     "sd": 0,
                     "source": "assumption: test",
                 },
-                "assumptions.discount_rate": {
+                # The grid's average factor is for inventories: no project model takes it.
+                "assumptions.grid_average_emission_factor_t_per_mwh": {
                     "kind": "uniform",
-                    "low": 0.06,
-                    "high": 0.1,
+                    "low": 0.5,
+                    "high": 0.55,
                     "source": "assumption: test",
                 },
             }
@@ -472,8 +473,10 @@ def test_an_input_no_model_has_is_a_definition_error(tmp_path):
     )
     text = (root / "risk.yaml").read_text(encoding="utf-8").splitlines()
     assert typo.line == text.index("  projects.pv_phase1.capx_yuan:") + 1
-    unlinked = by_field["distributions.assumptions.discount_rate"]
-    assert unlinked.message.startswith("no model input takes 'assumptions.discount_rate'")
+    unlinked = by_field["distributions.assumptions.grid_average_emission_factor_t_per_mwh"]
+    assert unlinked.message.startswith(
+        "no model input takes 'assumptions.grid_average_emission_factor_t_per_mwh'"
+    )
 
 
 @pytest.mark.parametrize(
