@@ -383,13 +383,20 @@ def check_fund(fund: FundFile, file: str) -> list[Problem]:
 def check_fund_projects(fund: FundFile, projects: Sequence[ProjectDef], file: str) -> list[Problem]:
     """Each investment names a project of the programme that starts within the investment
     period and is not exited before it starts."""
-    known = {p.id: p for p in projects}
-    listed = ", ".join(sorted(known)) or "none"
+    return check_investments(fund, {p.id: p.start_year for p in projects}, file)
+
+
+def check_investments(
+    fund: FundFile, starts: dict[str, int], file: str, ends: dict[str, int] | None = None
+) -> list[Problem]:
+    """Each investment's project is known (`starts`: id -> first year), starts within the
+    investment period, is not exited before it starts, and, when `ends` (id -> last year,
+    known once the models are built) is given, is not held beyond the fund's final year."""
+    listed = ", ".join(sorted(starts)) or "none"
     problems = []
     for index, inv in enumerate(fund.investments):
         where = f"investments[{index}]"
-        project = known.get(inv.project)
-        if project is None:
+        if inv.project not in starts:
             problems.append(
                 Problem(
                     file,
@@ -398,7 +405,7 @@ def check_fund_projects(fund: FundFile, projects: Sequence[ProjectDef], file: st
                 )
             )
             continue
-        start = project.start_year
+        start = starts[inv.project]
         if not fund.first_year <= start <= fund.investment_period_end:
             problems.append(
                 Problem(
@@ -406,6 +413,17 @@ def check_fund_projects(fund: FundFile, projects: Sequence[ProjectDef], file: st
                     f"{where}.project",
                     f"project '{inv.project}' starts in {start}, outside the investment period "
                     f"({fund.first_year}-{fund.investment_period_end})",
+                )
+            )
+        end = (ends or {}).get(inv.project)
+        if inv.exit.method == "hold" and end is not None and end > fund.final_year:
+            problems.append(
+                Problem(
+                    file,
+                    f"{where}.exit.method",
+                    f"project '{inv.project}' runs to {end}, after the fund's final "
+                    f"year {fund.final_year}: sell it (multiple_of_cost or discount_rate) or "
+                    "lengthen the term",
                 )
             )
         if inv.exit.year is not None and inv.exit.year < start:
@@ -432,4 +450,5 @@ __all__ = [
     "Waterfall",
     "check_fund",
     "check_fund_projects",
+    "check_investments",
 ]

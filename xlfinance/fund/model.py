@@ -61,8 +61,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from xlfinance.definitions.fund import FUND_FILE, FundFile, InvestorClass
-from xlfinance.errors import DefinitionError, Problem
+from xlfinance.definitions.fund import FUND_FILE, FundFile, InvestorClass, check_investments
+from xlfinance.errors import DefinitionError
 from xlfinance.model import expr as ex
 from xlfinance.model.core import Evaluation, Model
 from xlfinance.model.expr import IF, MAX, MIN, Expr, LineRef, cumsum, eq, prev, rowsum
@@ -929,48 +929,12 @@ def build_fund_model(
 
 def check_flows(fund: FundFile, flows: dict[str, ProjectFlows], file: str) -> None:
     """Raise `DefinitionError` unless every investment's project is known and fits the fund."""
-    problems = []
-    listed = ", ".join(sorted(flows)) or "none"
-    for index, inv in enumerate(fund.investments):
-        where = f"investments[{index}]"
-        project = flows.get(inv.project)
-        if project is None:
-            problems.append(
-                Problem(
-                    file,
-                    f"{where}.project",
-                    f"unknown project '{inv.project}' (projects: {listed})",
-                )
-            )
-            continue
-        if not fund.first_year <= project.start_year <= fund.investment_period_end:
-            problems.append(
-                Problem(
-                    file,
-                    f"{where}.project",
-                    f"project '{inv.project}' starts in {project.start_year}, outside the "
-                    f"investment period ({fund.first_year}-{fund.investment_period_end})",
-                )
-            )
-        if inv.exit.method == "hold" and project.end_year > fund.final_year:
-            problems.append(
-                Problem(
-                    file,
-                    f"{where}.exit.method",
-                    f"project '{inv.project}' runs to {project.end_year}, after the fund's final "
-                    f"year {fund.final_year}: sell it (multiple_of_cost or discount_rate) or "
-                    "lengthen the term",
-                )
-            )
-        if inv.exit.year is not None and inv.exit.year < project.start_year:
-            problems.append(
-                Problem(
-                    file,
-                    f"{where}.exit.year",
-                    f"exit in {inv.exit.year} is before project '{inv.project}' starts "
-                    f"({project.start_year})",
-                )
-            )
+    problems = check_investments(
+        fund,
+        {pid: f.start_year for pid, f in flows.items()},
+        file,
+        ends={pid: f.end_year for pid, f in flows.items()},
+    )
     if problems:
         raise DefinitionError(problems)
 
