@@ -132,9 +132,15 @@ def finance_inputs(
     replacement_cost_yuan: Expr | None = None,
     replacement_interval_years: Expr | None = None,
     tax_rate=None,
+    extra_capex_yuan: Expr | None = None,
+    capex_label: str = "Capex",
 ) -> FinanceInputs:
     """Model inputs for the finance terms of a project (`FinanceParams`), with the
-    programme's assumptions where the project leaves a rate out."""
+    programme's assumptions where the project leaves a rate out.
+
+    `extra_capex_yuan` is capex the archetype builds up from its own inputs (vehicles x unit
+    cost); the project's `capex_yuan` is then the rest, labelled `capex_label`. A given
+    `tax_rate` replaces the programme's (tax-exempt public spending)."""
     a = assumptions
 
     def add(name, value, label, **kw):
@@ -149,8 +155,9 @@ def finance_inputs(
         "construction_years", fin.construction_years, "Construction years", unit="years"
     )
     operating = add("operating_years", fin.operating_years, "Operating years", unit="years")
+    capex = add("capex_yuan", fin.capex_yuan, capex_label)
     return FinanceInputs(
-        capex_yuan=add("capex_yuan", fin.capex_yuan, "Capex"),
+        capex_yuan=capex if extra_capex_yuan is None else capex + extra_capex_yuan,
         construction_years=construction,
         operating_years=operating,
         capital_grant_yuan=add("capital_grant_yuan", fin.capital_grant_yuan, "Capital grant"),

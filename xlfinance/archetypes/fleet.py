@@ -21,8 +21,6 @@ combined-margin factor.
 
 from __future__ import annotations
 
-import dataclasses
-
 from xlfinance.archetypes import common
 from xlfinance.archetypes.common import add_input
 from xlfinance.model.core import Model
@@ -96,21 +94,16 @@ def build(project, programme) -> Model:
     station_capex = add("station_capex_yuan", "Capex of a station", "yuan/station")
     station_om = add("station_om_yuan_per_year", "O&M of a station", "yuan/station/yr")
 
+    # `finance.capex_yuan` is the capex beyond vehicles and stations; the finance lines read
+    # the whole build-up.
     f = common.finance_inputs(
         m,
         fin,
         a,
         replacement_cost_yuan=vehicles * renewal,
         replacement_interval_years=renewal_years,
-    )
-    # `finance.capex_yuan` is the capex beyond vehicles and stations here; the capex that
-    # the finance lines read is the whole build-up.
-    other = m.inputs["capex_yuan"]
-    m.inputs["capex_yuan"] = dataclasses.replace(
-        other, label="Other capex (beyond vehicles and stations)"
-    )
-    f = dataclasses.replace(
-        f, capex_yuan=f.capex_yuan + vehicles * conversion + stations * station_capex
+        extra_capex_yuan=vehicles * conversion + stations * station_capex,
+        capex_label="Other capex (beyond vehicles and stations)",
     )
     t = common.add_timeline(m, f)
     line = m.line
