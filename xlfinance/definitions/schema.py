@@ -533,6 +533,20 @@ class Targets(Model):
                 return item
         raise KeyError(f"no stated figure {figure_id!r}")
 
+    def indicator_targets(self, indicator_id: str) -> dict[int, float]:
+        """Table 3-1's targets of one indicator by year, years left blank left out."""
+        for row in self.indicators.rows:
+            if row.id == indicator_id:
+                return {int(y): v for y, v in row.targets.items() if v is not None}
+        raise KeyError(f"no indicator {indicator_id!r} in table 3-1")
+
+    def pathway_targets(self, pathway_id: str) -> dict[int, float | None]:
+        """Table 3-2's targets of one pathway by year (None where it gives words only)."""
+        for row in self.pathways.rows:
+            if row.id == pathway_id:
+                return {t.year: t.value for t in row.targets}
+        raise KeyError(f"no pathway {pathway_id!r} in table 3-2")
+
 
 class ProgrammeFile(Model):
     """The whole of `programme.yaml`."""

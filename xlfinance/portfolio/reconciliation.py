@@ -200,7 +200,7 @@ def _buses(programme, projects, budget, benefits):
         share = targets.figure("bus_share_converted_2015").value
     except KeyError:
         return
-    buses = _pathway_targets(targets, "bus")
+    buses = _pathway_targets(targets, "bus_conversion")
     if buses.get(2015) and buses.get(2020):
         implied = buses[2015] / buses[2020]
         if abs(implied - share) > 0.05:
@@ -355,14 +355,14 @@ def _claims_against_models(programme, projects, budget, benefits):
 
 # Lookups ----------------------------------------------------------------------------------
 def _indicator_target(targets, indicator_id: str, year: int):
-    for row in targets.indicators.rows:
-        if row.id == indicator_id:
-            return row.targets.get(year)
-    return None
+    try:
+        return targets.indicator_targets(indicator_id).get(year)
+    except KeyError:
+        return None
 
 
-def _pathway_targets(targets, prefix: str) -> dict[int, float | None]:
-    for row in targets.pathways.rows:
-        if row.id.startswith(prefix):
-            return {t.year: t.value for t in row.targets}
-    return {}
+def _pathway_targets(targets, pathway_id: str) -> dict[int, float | None]:
+    try:
+        return targets.pathway_targets(pathway_id)
+    except KeyError:
+        return {}

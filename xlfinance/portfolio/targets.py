@@ -55,7 +55,7 @@ def intensity_path(programme, projects) -> pd.DataFrame:
     emissions_without = without * gdp.to_numpy()
     avoided = yearly(projects, "abatement_t_co2e").to_numpy()
     emissions_with = emissions_without - avoided
-    intensity_target = _indicator(targets, "co2_intensity")
+    intensity_target = targets.indicator_targets("co2_intensity")
     frame = pd.DataFrame(
         {
             "gdp_wan_yuan": gdp.to_numpy(),
@@ -90,10 +90,3 @@ def pv_share(programme, projects) -> pd.DataFrame:
         },
         index=generation.index,
     )
-
-
-def _indicator(targets, indicator_id: str) -> dict[int, float]:
-    for row in targets.indicators.rows:
-        if row.id == indicator_id:
-            return {int(y): v for y, v in row.targets.items() if v is not None}
-    raise KeyError(f"no indicator {indicator_id!r} in table 3-1")
