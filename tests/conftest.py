@@ -1,14 +1,64 @@
-"""Test-suite settings.
+"""Test-suite settings and the fixtures shared across modules.
 
 In CI (CI=true) hypothesis runs derandomized: the same examples every run, so a submission's
 result does not depend on the luck of the draw. Locally it explores new examples each run and
 keeps failing ones in .hypothesis/ to replay.
+
+Shared, built once a session:
+- `xiaolan_build`: the Xiaolan programme built with its reports, for every test that only reads it
+  (`XLFINANCE_REPORTS_OUT` names a folder to keep it in, for looking at the pages);
+- `recalculated_books`: every workbook registered with `tests.lo.workbooks`, recalculated in
+  one LibreOffice start.
 """
 
-import os
+from __future__ import annotations
 
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
 from hypothesis import settings
+
+from .lo import Recalculated
 
 settings.register_profile("ci", derandomize=True, print_blob=True)
 if os.environ.get("CI") == "true":
     settings.load_profile("ci")
+
+ROOT = Path(__file__).resolve().parents[1]
+XIAOLAN = ROOT / "projects" / "xiaolan"
+SOURCE_DATE_EPOCH = 1732492800
+"""The shared build's date (2024-11-25), so a test can build again and compare bytes."""
+
+
+@dataclass(frozen=True)
+class Built:
+    """The shared Xiaolan build: what `build` returned, its folder and its results.json."""
+
+    build: object
+    out: Path
+    results: dict
+
+    @property
+    def workbook(self) -> Path:
+        return self.out / "xiaolan.xlsx"
+
+
+@pytest.fixture(scope="session")
+def xiaolan_build(tmp_path_factory) -> Built:
+    from xlfinance.build import build
+
+    keep = os.environ.get("XLFINANCE_REPORTS_OUT")
+    out = Path(keep) if keep else tmp_path_factory.mktemp("xiaolan") / "xiaolan"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SOURCE_DATE_EPOCH", str(SOURCE_DATE_EPOCH))
+        result = build(XIAOLAN, out)
+    results = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    return Built(result, out, results)
+
+
+@pytest.fixture(scope="session")
+def recalculated_books(tmp_path_factory, request) -> Recalculated:
+    return Recalculated(tmp_path_factory.mktemp("libreoffice"), request.getfixturevalue)

@@ -1,4 +1,10 @@
-"""Test helpers around LibreOffice: recalculate a workbook and read its values.
+"""Test helpers around LibreOffice: every workbook the suite checks, recalculated in one pass.
+
+A test module registers the workbooks it needs with `@workbooks`: a function that writes them
+into a folder and returns their paths plus anything the checks need (the sheet maps). The
+first test that asks for recalculated values (the `recalculated_books` fixture of conftest.py)
+writes every registered workbook and recalculates them all in one LibreOffice start, which is
+most of LibreOffice's cost; later requests read the stored values.
 
 In CI (CI=true) a missing LibreOffice is a failure, not a skip: .ci/run installs it.
 """
@@ -7,12 +13,16 @@ from __future__ import annotations
 
 import os
 import shutil
+import zipfile
+from collections.abc import Callable
 from pathlib import Path
+from xml.etree import ElementTree
 
-import openpyxl
 import pytest
+from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 
-from xlfinance.recalc import recalculate
+from xlfinance import recalc
+from xlfinance.recalc import CellError
 
 HAVE_LIBREOFFICE = bool(shutil.which("soffice") or shutil.which("libreoffice"))
 
@@ -21,17 +31,77 @@ needs_libreoffice = pytest.mark.skipif(
     reason="LibreOffice (soffice) is not installed",
 )
 
+Writer = Callable[[Path, Callable[[str], object]], tuple[list[Path], object]]
+"""`writer(folder, fixture)` writes workbooks into `folder` (`fixture(name)` gives a session
+fixture's value, such as the shared Xiaolan build); returns their paths and what the checks
+need."""
 
-def recalculated_values(path: Path) -> dict[str, dict[tuple[int, int], object]]:
-    """Recalculate `path` in LibreOffice; return each sheet's values keyed by (row, column)."""
-    out = recalculate(Path(path), Path(path).parent / "recalculated")
-    wb = openpyxl.load_workbook(out, data_only=True)
-    return {
-        ws.title: {
-            (cell.row, cell.column): cell.value
-            for row in ws.iter_rows()
-            for cell in row
-            if cell.value is not None
-        }
-        for ws in wb.worksheets
-    }
+WRITERS: dict[str, Writer] = {}
+
+_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+
+
+def workbooks(writer: Writer) -> Writer:
+    """Register `writer` so that its workbooks join the suite's one LibreOffice pass."""
+    WRITERS[f"{writer.__module__}.{writer.__qualname__}"] = writer
+    return writer
+
+
+def defined_cells(path: Path) -> dict[str, tuple[str, int, int]]:
+    """Each defined name of a workbook and the cell it names: (sheet, row, column)."""
+    with zipfile.ZipFile(path) as archive:
+        root = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+    cells = {}
+    for defined in root.iter(f"{_MAIN}definedName"):
+        sheet, _, coordinate = (defined.text or "").rpartition("!")
+        if defined.get("localSheetId") is not None or ":" in coordinate:
+            continue  # print titles and other ranges
+        column, row = coordinate_from_string(coordinate.replace("$", ""))
+        cells[defined.get("name")] = (
+            sheet.strip("'").replace("''", "'"),
+            row,
+            column_index_from_string(column),
+        )
+    return cells
+
+
+def is_error(value: object) -> bool:
+    """A recalculated cell whose formula gave an error (#N/A, Err:502, ...)."""
+    return isinstance(value, CellError)
+
+
+class Recalculated:
+    """The suite's recalculated workbooks, computed on first use."""
+
+    def __init__(self, folder: Path, fixture: Callable[[str], object]):
+        self.folder = folder
+        self.fixture = fixture
+        self.done: dict[str, tuple[object, list[recalc.Values]]] = {}
+
+    def __call__(self, writer: Writer) -> tuple[object, list[recalc.Values]]:
+        """What `writer` returned beside its paths, and each workbook's recalculated values."""
+        key = f"{writer.__module__}.{writer.__qualname__}"
+        if key not in WRITERS:
+            raise KeyError(f"{key} is not registered with @workbooks")
+        if key not in self.done:
+            if not HAVE_LIBREOFFICE:
+                pytest.fail("LibreOffice (soffice) is not installed")
+            self._run([k for k in WRITERS if k not in self.done])
+        return self.done[key]
+
+    def _run(self, keys: list[str]) -> None:
+        written = {}
+        for i, key in enumerate(keys):
+            folder = self.folder / f"w{i}"
+            folder.mkdir()
+            written[key] = WRITERS[key](folder, self.fixture)
+        paths = [path for key in keys for path in written[key][0]]
+        renamed = []
+        for i, path in enumerate(paths):  # distinct names: LibreOffice names its output by stem
+            target = path.with_name(f"b{i}-{path.name}")
+            shutil.copyfile(path, target)
+            renamed.append(target)
+        books = iter(recalc.values(renamed))
+        for key in keys:
+            paths, extra = written[key]
+            self.done[key] = (extra, [next(books) for _ in paths])

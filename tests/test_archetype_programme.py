@@ -26,7 +26,7 @@ from xlfinance.definitions.schema import ProjectDef
 from xlfinance.model.sheet import write_model
 
 from .factories import merged, programme, project
-from .lo import needs_libreoffice, recalculated_values
+from .lo import is_error, needs_libreoffice, workbooks
 
 BASE = {
     "total_cost_yuan": 6_000_000,
@@ -296,9 +296,9 @@ def test_subcentre_planning_cost_per_claimed_tonne():
 # The workbook ----------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def recalculated(tmp_path_factory):
-    """A claimed and an unclaimed line on one workbook, recalculated by LibreOffice once."""
+@workbooks
+def programme_workbook(folder, _fixture):
+    """A claimed and an unclaimed line on one workbook."""
     wb = openpyxl.Workbook()
     wb.remove(wb.active)
     maps = {}
@@ -308,9 +308,15 @@ def recalculated(tmp_path_factory):
     ):
         model = build_model(project("programme", params, id=name), programme())
         maps[name] = (model, write_model(wb.create_sheet(name), model))
-    path = tmp_path_factory.mktemp("programme") / "programme.xlsx"
+    path = folder / "programme.xlsx"
     wb.save(path)
-    return maps, recalculated_values(path)
+    return [path], maps
+
+
+@pytest.fixture(scope="module")
+def recalculated(recalculated_books):
+    maps, (values,) = recalculated_books(programme_workbook)
+    return maps, values
 
 
 def _cell(ref: str) -> tuple[int, int]:
@@ -330,13 +336,13 @@ def test_workbook_equals_numpy(recalculated, name):
             got = sheet.get((row, sheet_map.layout.first_col + p))
             want = ev.lines[line][0][p]
             if np.isnan(want):
-                assert isinstance(got, str) and got.startswith("#"), (line, p, got)
+                assert is_error(got), (line, p, got)
             else:
                 assert got == pytest.approx(want, rel=1e-9, abs=1e-9), (line, p)
     for output, ref in sheet_map.output_cells.items():
         got, want = sheet.get(_cell(ref)), ev.outputs[output][0]
         if math.isnan(want):
-            assert isinstance(got, str) and got.startswith("#"), (output, got)
+            assert is_error(got), (output, got)
         else:
             assert got == pytest.approx(want, rel=1e-9, abs=1e-9), output
     if name == "unclaimed":

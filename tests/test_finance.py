@@ -34,7 +34,7 @@ from xlfinance.finance import (
     xnpv,
 )
 
-from .lo import needs_libreoffice, recalculated_values
+from .lo import needs_libreoffice, workbooks
 from .strategies import (
     any_flows,
     batches,
@@ -565,6 +565,40 @@ class TestDoctests:
         assert result.attempted > 10 and result.failed == 0
 
 
+@workbooks
+def finance_workbook(folder, _fixture):
+    """IRR of random series with two guesses, and the documented X-function examples."""
+    rng = np.random.default_rng(5)
+    series = np.concatenate([random_conventional(rng, 15, 26), random_ambiguous(rng, 45, 26)])
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    for i, row in enumerate(series, start=1):
+        for j, value in enumerate(row, start=1):
+            ws.cell(i, j, float(value))
+        ws.cell(i, 28, f"=IRR(A{i}:Z{i})")
+        ws.cell(i, 29, f"=IRR(A{i}:Z{i},-0.05)")
+    extra = len(series) + 2
+    pairs = zip(EXCEL_X_VALUES, EXCEL_X_DATES, strict=True)
+    for k, (value, date) in enumerate(pairs, start=extra):
+        ws.cell(k, 1, value)
+        ws.cell(k, 2, dt.date.fromisoformat(date))
+    span = f"A{extra}:A{extra + 4}", f"B{extra}:B{extra + 4}"
+    formulas = {
+        "xirr": f"=XIRR({span[0]},{span[1]})",
+        "xnpv": f"=XNPV(0.09,{span[0]},{span[1]})",
+        "npv": "=NPV(0.1,-10000,3000,4200,6800)",
+        "mirr": "=MIRR({-120000,39000,30000,21000,37000,46000},0.1,0.12)",
+        "pmt": "=PMT(0.08/12,10,10000)",
+        "irr_two_roots": "=IRR({-100,230,-132},0.3)",
+    }
+    for col, formula in enumerate(formulas.values(), start=4):
+        ws.cell(extra, col, formula)
+    assert ws.title == "Sheet"
+    path = folder / "finance.xlsx"
+    wb.save(path)
+    return [path], (series, formulas, extra)
+
+
 @needs_libreoffice
 class TestLibreOffice:
     """LibreOffice recalculates a workbook of IRR, XIRR, XNPV, NPV, MIRR and PMT formulas.
@@ -574,35 +608,9 @@ class TestLibreOffice:
     steps) or a "rate" below -1, ours is NaN or was found by the bracketing fallback.
     """
 
-    def test_recalculated_values(self, tmp_path):
-        rng = np.random.default_rng(5)
-        series = np.concatenate([random_conventional(rng, 15, 26), random_ambiguous(rng, 45, 26)])
-        wb = openpyxl.Workbook()
-        ws = wb.active
-        for i, row in enumerate(series, start=1):
-            for j, value in enumerate(row, start=1):
-                ws.cell(i, j, float(value))
-            ws.cell(i, 28, f"=IRR(A{i}:Z{i})")
-            ws.cell(i, 29, f"=IRR(A{i}:Z{i},-0.05)")
-        extra = len(series) + 2
-        pairs = zip(EXCEL_X_VALUES, EXCEL_X_DATES, strict=True)
-        for k, (value, date) in enumerate(pairs, start=extra):
-            ws.cell(k, 1, value)
-            ws.cell(k, 2, dt.date.fromisoformat(date))
-        span = f"A{extra}:A{extra + 4}", f"B{extra}:B{extra + 4}"
-        formulas = {
-            "xirr": f"=XIRR({span[0]},{span[1]})",
-            "xnpv": f"=XNPV(0.09,{span[0]},{span[1]})",
-            "npv": "=NPV(0.1,-10000,3000,4200,6800)",
-            "mirr": "=MIRR({-120000,39000,30000,21000,37000,46000},0.1,0.12)",
-            "pmt": "=PMT(0.08/12,10,10000)",
-            "irr_two_roots": "=IRR({-100,230,-132},0.3)",
-        }
-        for col, formula in enumerate(formulas.values(), start=4):
-            ws.cell(extra, col, formula)
-        path = tmp_path / "finance.xlsx"
-        wb.save(path)
-        values = recalculated_values(path)[ws.title]
+    def test_recalculated_values(self, recalculated_books):
+        (series, formulas, extra), (book,) = recalculated_books(finance_workbook)
+        values = book["Sheet"]
 
         def number(cell):
             value = values.get(cell)

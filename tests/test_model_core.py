@@ -17,7 +17,7 @@ from xlfinance.model.core import Model, ModelError
 from xlfinance.model.excel import Layout, RowLoc, formula, number
 from xlfinance.model.sheet import write_model
 
-from .lo import needs_libreoffice, recalculated_values
+from .lo import is_error, needs_libreoffice, workbooks
 
 
 def arithmetic() -> Model:
@@ -124,22 +124,27 @@ def no_irr() -> Model:
 FORMS = [arithmetic, comparisons_and_logic, if_min_max, balances, aggregates, no_irr]
 
 
-@pytest.fixture(scope="module")
-def recalculated(tmp_path_factory):
-    """Every form on its own sheet of one workbook, recalculated by LibreOffice once."""
+@workbooks
+def forms_workbook(folder, _fixture):
+    """Every form on its own sheet of one workbook."""
     wb = openpyxl.Workbook()
     wb.remove(wb.active)
     maps = {}
     for build in FORMS:
         model = build()
         maps[model.name] = (model, write_model(wb.create_sheet(model.name), model))
-    path = tmp_path_factory.mktemp("forms") / "forms.xlsx"
+    path = folder / "forms.xlsx"
     wb.save(path)
-    return maps, recalculated_values(path)
+    return [path], maps
 
 
-def _is_error(value) -> bool:
-    return isinstance(value, str) and value.startswith("#")
+@pytest.fixture(scope="module")
+def recalculated(recalculated_books):
+    maps, (values,) = recalculated_books(forms_workbook)
+    return maps, values
+
+
+_is_error = is_error
 
 
 @needs_libreoffice

@@ -203,13 +203,11 @@ def test_stated_total_that_differs_from_the_lines_is_a_finding(tmp_path):
     assert found.numbers == {"stated_wan_yuan": 74_920, "sum_of_lines_wan_yuan": 74_290}
 
 
-def test_results_json_sections(tmp_path):
+def test_results_json_sections(xiaolan_build):
     import json
 
-    from xlfinance.build import build
-
-    result = build(XIAOLAN, tmp_path / "out")
-    data = json.loads((tmp_path / "out" / "results.json").read_text(encoding="utf-8"))
+    result = xiaolan_build.build
+    data = json.loads((xiaolan_build.out / "results.json").read_text(encoding="utf-8"))
     for key in ("budget", "benefits", "reconciliation", "macc", "targets", "projects"):
         assert key in data
     assert data["budget"]["total_wan_yuan"] == 74_290

@@ -33,7 +33,6 @@ from pathlib import Path
 
 import pytest
 
-from xlfinance.build import build
 from xlfinance.render import charts
 from xlfinance.render.reports import fmt, investable, write_reports
 
@@ -466,14 +465,17 @@ def synthetic_risk(results: dict) -> dict:
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    """Xiaolan built; results.json with the fund section; the reports written."""
-    keep = os.environ.get("XLFINANCE_REPORTS_OUT")
-    out = Path(keep) if keep else tmp_path_factory.mktemp("reports") / "xiaolan"
-    result = build(XIAOLAN, out)
-    results = json.loads((out / "results.json").read_text(encoding="utf-8"))
+def built(xiaolan_build):
+    """Xiaolan built (the shared build of conftest.py); results.json with the fund section;
+    the reports written."""
+    out = xiaolan_build.out
     files = [p for p in out.rglob("*.html")]
-    return {"out": out, "results": results, "build": result, "files": files}
+    return {
+        "out": out,
+        "results": copy.deepcopy(xiaolan_build.results),
+        "build": xiaolan_build.build,
+        "files": files,
+    }
 
 
 @pytest.fixture(scope="module")

@@ -23,9 +23,9 @@ import xlfinance
 from xlfinance.build import build
 from xlfinance.errors import DefinitionError
 from xlfinance.fund import ProjectFlows
-from xlfinance.recalc import convert
 
-from .lo import needs_libreoffice
+from .conftest import SOURCE_DATE_EPOCH
+from .lo import defined_cells, is_error, needs_libreoffice, workbooks
 
 ROOT = Path(__file__).resolve().parents[1]
 XIAOLAN = ROOT / "projects" / "xiaolan"
@@ -34,12 +34,9 @@ DISCOUNT = "assumptions.discount_rate"
 HURDLE = "inputs.fund.hurdle_rate_senior"
 
 
-def name_values(wb) -> dict[str, object]:
-    values = {}
-    for name, defined in wb.defined_names.items():
-        sheet, coordinate = next(iter(defined.destinations))
-        values[name] = wb[sheet][coordinate.replace("$", "")].value
-    return values
+def name_values(cells: dict[str, tuple[str, int, int]], book) -> dict[str, object]:
+    """Each defined name's recalculated value."""
+    return {name: book[sheet].get((row, col)) for name, (sheet, row, col) in cells.items()}
 
 
 def set_name(wb, name: str, value) -> None:
@@ -56,41 +53,40 @@ def lookup(document: dict, dotted: str):
 
 def same(got, want, where: str) -> None:
     if want is None or (isinstance(want, float) and math.isnan(want)):
-        assert isinstance(got, str) and got.startswith("#"), f"{where}: want no value, got {got!r}"
+        assert is_error(got), f"{where}: want no value, got {got!r}"
     else:
         assert isinstance(got, (int, float)) and not isinstance(got, bool), f"{where}: {got!r}"
         assert got == pytest.approx(want, rel=1e-6, abs=1e-6), where
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    out = tmp_path_factory.mktemp("build") / "xiaolan"
-    result = build(XIAOLAN, out)
-    workbook = out / "xiaolan.xlsx"
-    changed = out.parent / "changed.xlsx"
+def built(xiaolan_build):
+    """The shared Xiaolan build (conftest.py): its result, folder and workbook."""
+    return xiaolan_build.build, xiaolan_build.out, xiaolan_build.workbook
+
+
+@workbooks
+def xiaolan_workbooks(folder, fixture):
+    """The built workbook, and a copy with the tariff, discount rate and hurdle changed."""
+    workbook = fixture("xiaolan_build").workbook
+    changed = folder / "changed.xlsx"
     wb = openpyxl.load_workbook(workbook)
     set_name(wb, TARIFF, 1.05)
     set_name(wb, DISCOUNT, 0.06)
     set_name(wb, HURDLE, 0.07)
     wb.save(changed)
-    return result, out, workbook, changed
+    return [workbook, changed], defined_cells(workbook)
 
 
 @pytest.fixture(scope="module")
-def recalculated(built):
-    _, out, workbook, changed = built
-    if not shutil.which("soffice"):
-        pytest.skip("LibreOffice is not installed")
-    base, after = convert([workbook, changed], out.parent / "recalculated")
-    return (
-        name_values(openpyxl.load_workbook(base, data_only=True)),
-        name_values(openpyxl.load_workbook(after, data_only=True)),
-    )
+def recalculated(recalculated_books):
+    cells, (base, after) = recalculated_books(xiaolan_workbooks)
+    return name_values(cells, base), name_values(cells, after)
 
 
 @needs_libreoffice
 def test_every_named_result_equals_results_json(built, recalculated):
-    result, out, _, _ = built
+    result, out, _ = built
     results = json.loads((out / "results.json").read_text(encoding="utf-8"))
     names = results["workbook_names"]
     for pid in result.projects:
@@ -111,7 +107,7 @@ def test_every_named_result_equals_results_json(built, recalculated):
 
 @needs_libreoffice
 def test_changed_inputs_recalculate_to_the_engine(built, recalculated):
-    result, _, _, _ = built
+    result, _, _ = built
     _, values = recalculated
     assert values["checks.all_pass"] is True
     linked = 0
@@ -147,7 +143,7 @@ def test_changed_inputs_recalculate_to_the_engine(built, recalculated):
 
 
 def test_every_computed_number_is_a_formula(built):
-    _, _, workbook, _ = built
+    _, _, workbook = built
     wb = openpyxl.load_workbook(workbook)
     for pid, project in built[0].projects.items():
         ws = wb[pid[:31]]
@@ -177,7 +173,7 @@ def _renamed(tmp_path: Path, en: str, zh: str) -> Path:
 def test_text_from_definitions_is_never_a_formula(tmp_path):
     evil = '=HYPERLINK("http://x","y")'
     folder = _renamed(tmp_path, evil, "+1")
-    build(folder, tmp_path / "out")
+    build(folder, tmp_path / "out", risk_trials=100, reports=False)
     wb = openpyxl.load_workbook(tmp_path / "out" / "xiaolan.xlsx")
     found = []
     for ws in wb.worksheets:
@@ -199,7 +195,7 @@ def test_failed_build_leaves_previous_outputs_untouched(tmp_path):
     folder = tmp_path / "xiaolan"
     shutil.copytree(XIAOLAN, folder)
     out = tmp_path / "out"
-    build(folder, out)
+    build(folder, out, risk_trials=100, reports=False)
 
     def snapshot():
         return {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
@@ -223,10 +219,11 @@ def test_failed_build_leaves_previous_outputs_untouched(tmp_path):
     assert not [p for p in tmp_path.iterdir() if ".staging-" in p.name]
 
 
-def test_same_inputs_same_cells(tmp_path, monkeypatch):
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1732492800")
-    build(XIAOLAN, tmp_path / "a")
-    build(XIAOLAN, tmp_path / "b")
+def test_same_inputs_same_cells(xiaolan_build, tmp_path, monkeypatch):
+    """A second build of the same definitions (built on the shared build's date) writes the
+    same cells and the same results.json, byte for byte."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(SOURCE_DATE_EPOCH))
+    build(XIAOLAN, tmp_path / "b", reports=False)
 
     def cells(path):
         wb = openpyxl.load_workbook(path)
@@ -237,8 +234,8 @@ def test_same_inputs_same_cells(tmp_path, monkeypatch):
             for c in r
         }
 
-    assert cells(tmp_path / "a" / "xiaolan.xlsx") == cells(tmp_path / "b" / "xiaolan.xlsx")
-    assert (tmp_path / "a" / "results.json").read_bytes() == (
+    assert cells(xiaolan_build.workbook) == cells(tmp_path / "b" / "xiaolan.xlsx")
+    assert (xiaolan_build.out / "results.json").read_bytes() == (
         tmp_path / "b" / "results.json"
     ).read_bytes()
 

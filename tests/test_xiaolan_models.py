@@ -13,52 +13,59 @@ import numpy as np
 import openpyxl
 import pytest
 
-from xlfinance.definitions import load_programme
 from xlfinance.model.sheet import write_model
-from xlfinance.projects import evaluate_projects
 
-from .lo import needs_libreoffice, recalculated_values
+from .lo import is_error, needs_libreoffice, workbooks
 
 ROOT = Path(__file__).resolve().parents[1]
 XIAOLAN = ROOT / "projects" / "xiaolan"
 
 
 @pytest.fixture(scope="module")
-def xiaolan():
-    return evaluate_projects(load_programme(XIAOLAN))
+def projects(xiaolan_build):
+    """The shared Xiaolan build's projects (conftest.py)."""
+    return xiaolan_build.build.projects
+
+
+@workbooks
+def projects_workbook(folder, fixture):
+    """Every Xiaolan project model on its own sheet."""
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    projects = fixture("xiaolan_build").build.projects
+    maps = {pid: write_model(wb.create_sheet(pid[:31]), r.model) for pid, r in projects.items()}
+    path = folder / "projects.xlsx"
+    wb.save(path)
+    return [path], maps
 
 
 @pytest.fixture(scope="module")
-def recalculated(xiaolan, tmp_path_factory):
-    wb = openpyxl.Workbook()
-    wb.remove(wb.active)
-    maps = {pid: write_model(wb.create_sheet(pid[:31]), r.model) for pid, r in xiaolan.items()}
-    path = tmp_path_factory.mktemp("xiaolan") / "projects.xlsx"
-    wb.save(path)
-    return maps, recalculated_values(path)
+def recalculated(recalculated_books):
+    maps, (values,) = recalculated_books(projects_workbook)
+    return maps, values
 
 
 def _close(got, want, where):
     if isinstance(want, float) and np.isnan(want):
-        assert isinstance(got, str) and got.startswith("#"), (
+        assert is_error(got), (
             f"{where}: numpy NaN, LibreOffice {got!r}"
         )
     else:
         assert got == pytest.approx(want, rel=1e-9, abs=1e-6), where
 
 
-def test_every_project_builds(xiaolan):
-    assert len(xiaolan) >= 3
-    for pid, result in xiaolan.items():
+def test_every_project_builds(projects):
+    assert len(projects) >= 3
+    for pid, result in projects.items():
         metrics = result.metrics
         assert metrics["capex_yuan"] >= 0, pid
         assert abs(metrics["debt_left_at_end_yuan"]) < 1e-3, pid
 
 
 @needs_libreoffice
-def test_workbook_formulas_equal_numpy(xiaolan, recalculated):
+def test_workbook_formulas_equal_numpy(projects, recalculated):
     maps, values = recalculated
-    for pid, result in xiaolan.items():
+    for pid, result in projects.items():
         sheet, sheet_map = values[pid[:31]], maps[pid]
         first = sheet_map.layout.first_col
         for line, row in sheet_map.line_rows.items():

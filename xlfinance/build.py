@@ -22,10 +22,6 @@ from xlfinance.fund import evaluate_fund, fund_results
 from xlfinance.portfolio import Portfolio, roll_up
 from xlfinance.projects import ProjectResult, evaluate_projects
 from xlfinance.render import results_json
-from xlfinance.render.reports import write_reports
-from xlfinance.render.workbook import write_workbook
-from xlfinance.risk.engine import run_risk
-from xlfinance.risk.sheet import risk_sheet
 
 
 @dataclass
@@ -41,6 +37,23 @@ class BuildResult:
     out_dir: Path
     files: list[Path] = field(default_factory=list)
     seconds: float = 0.0
+    timings: dict[str, float] = field(default_factory=dict)
+    """Seconds spent in each phase, in the order run (load, evaluate, roll-up, ...)."""
+
+
+class _Phases:
+    """Times the phases of a build: `with phases("load"): ...`."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+
+    @contextmanager
+    def __call__(self, name: str) -> Iterator[None]:
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - started
 
 
 def assemble(
@@ -76,47 +89,73 @@ def build(
     risk_trials: int | None = None,
     risk_seed: int | None = None,
     progress=None,
+    reports: bool = True,
 ) -> BuildResult:
     """Load, evaluate and write every output of a programme into `out_dir`.
 
     When the programme has a `risk.yaml`, its scenarios, tornado and Monte Carlo run too,
     with `risk_trials` and `risk_seed` in place of the file's own when given; `progress`
     reports the Monte Carlo's advance. Everything is computed before anything is written.
+    With `reports=False` only the workbook and results.json are written (no HTML, no charts).
     """
     started = time.perf_counter()
-    programme = load_programme(programme_dir)
-    projects = evaluate_projects(programme)
-    portfolio = roll_up(programme, projects)
-    fund = evaluate_fund(programme, projects)
-    results = assemble(programme, projects, portfolio)
-    if fund is not None:
-        results["fund"] = fund_results(fund)
+    phase = _Phases()
+    with phase("load"):
+        programme = load_programme(programme_dir)
+    with phase("evaluate"):
+        projects = evaluate_projects(programme)
+    with phase("roll-up"):
+        portfolio = roll_up(programme, projects)
+        results = assemble(programme, projects, portfolio)
+    with phase("fund"):
+        fund = evaluate_fund(programme, projects)
+        if fund is not None:
+            results["fund"] = fund_results(fund)
     extra_sheets = []
     risk = None
     if programme.risk is not None:
-        risk = run_risk(programme, projects, fund, risk_trials, risk_seed, progress)
-        results["risk"] = risk.results()
-        extra_sheets.append(risk_sheet(risk))
+        with phase("risk"):
+            from xlfinance.risk.engine import run_risk
+            from xlfinance.risk.sheet import risk_sheet
+
+            risk = run_risk(programme, projects, fund, risk_trials, risk_seed, progress)
+            results["risk"] = risk.results()
+            extra_sheets.append(risk_sheet(risk))
     out = Path(out_dir)
     name = programme.programme.id
-    with staged(out) as stage:
-        workbook = write_workbook(
+    with staged(out, phase.seconds) as stage:
+        with phase("workbook"):
+            workbook = _write_workbook(
             stage / f"{name}.xlsx",
             programme,
             projects,
             portfolio,
-            built=build_date(),
-            fund=fund,
-            extra_sheets=extra_sheets,
-        )
-        results["workbook_names"] = {
-            path: defined for path, defined in workbook.names.items() if _has_path(results, path)
-        }
-        (stage / "results.json").write_text(results_json.dumps(results), encoding="utf-8")
-        write_reports(stage, results, projects, programme)
+                built=build_date(),
+                fund=fund,
+                extra_sheets=extra_sheets,
+            )
+            results["workbook_names"] = {
+                path: defined
+                for path, defined in workbook.names.items()
+                if _has_path(results, path)
+            }
+            (stage / "results.json").write_text(results_json.dumps(results), encoding="utf-8")
+        if reports:
+            with phase("reports"):
+                from xlfinance.render.reports import write_reports
+
+                write_reports(stage, results, projects, programme)
     files = sorted(p for p in out.rglob("*") if p.is_file())
     seconds = time.perf_counter() - started
-    return BuildResult(programme, projects, portfolio, fund, risk, results, out, files, seconds)
+    return BuildResult(
+        programme, projects, portfolio, fund, risk, results, out, files, seconds, phase.seconds
+    )
+
+
+def _write_workbook(*args, **kwargs):
+    from xlfinance.render.workbook import write_workbook
+
+    return write_workbook(*args, **kwargs)
 
 
 def build_date() -> dt.date:
@@ -137,8 +176,10 @@ def _has_path(document: dict, dotted: str) -> bool:
 
 
 @contextmanager
-def staged(out: Path) -> Iterator[Path]:
-    """A fresh folder to write into; on success it replaces `out`, on failure it vanishes."""
+def staged(out: Path, timings: dict[str, float] | None = None) -> Iterator[Path]:
+    """A fresh folder to write into; on success it replaces `out`, on failure it vanishes.
+
+    `timings`, when given, receives the seconds the replacement took as "move"."""
     out.parent.mkdir(parents=True, exist_ok=True)
     stage = Path(tempfile.mkdtemp(prefix=f".{out.name}.staging-", dir=out.parent))
     try:
@@ -146,6 +187,7 @@ def staged(out: Path) -> Iterator[Path]:
     except BaseException:
         shutil.rmtree(stage, ignore_errors=True)
         raise
+    started = time.perf_counter()
     old = None
     if out.exists():
         old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
@@ -154,3 +196,5 @@ def staged(out: Path) -> Iterator[Path]:
     os.chmod(out, 0o755)
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
+    if timings is not None:
+        timings["move"] = time.perf_counter() - started

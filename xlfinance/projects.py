@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from xlfinance.archetypes import build_model
 from xlfinance.model.core import Evaluation, Model
+
+if TYPE_CHECKING:  # pandas is imported where a table is made, not by every command
+    import pandas as pd
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,8 @@ def evaluate_projects(programme) -> dict[str, ProjectResult]:
 
 def metrics_table(results: dict[str, ProjectResult]) -> pd.DataFrame:
     """A row a project, a column a metric (units in the names), plus its archetype and line."""
+    import pandas as pd
+
     rows = {
         pid: {
             "name_en": r.definition.name.en,
