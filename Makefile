@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 PROGRAMME ?= projects/xiaolan
 OUT       ?= outputs/xiaolan
 
-.PHONY: report test bench lint validate clean
+.PHONY: report test test-fast bench lint validate clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -20,8 +20,13 @@ report: $(STAMP)
 validate: $(STAMP)
 	$(PY) -m xlfinance validate $(PROGRAMME)
 
+# The full suite, as CI runs it, with the 15 slowest tests listed at the end.
 test: $(STAMP)
-	$(PY) -m pytest
+	$(PY) -m pytest --durations=15
+
+# The edit loop: everything but the LibreOffice and Chromium checks.
+test-fast: $(STAMP)
+	$(PY) -m pytest -m "not libreoffice and not chromium" --durations=5
 
 bench: $(STAMP)
 	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done

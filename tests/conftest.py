@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
-from .lo import Recalculated
+from .lo import HAVE_LIBREOFFICE, Recalculated
 
 settings.register_profile("ci", derandomize=True, print_blob=True)
 if os.environ.get("CI") == "true":
@@ -31,6 +31,21 @@ ROOT = Path(__file__).resolve().parents[1]
 XIAOLAN = ROOT / "projects" / "xiaolan"
 SOURCE_DATE_EPOCH = 1732492800
 """The shared build's date (2024-11-25), so a test can build again and compare bytes."""
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "libreoffice: recalculates workbooks in LibreOffice")
+    config.addinivalue_line("markers", "chromium: opens the reports in headless Chromium")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Skip LibreOffice tests where soffice is missing, except in CI, where it is a failure."""
+    if HAVE_LIBREOFFICE or os.environ.get("CI") == "true":
+        return
+    skip = pytest.mark.skip(reason="LibreOffice (soffice) is not installed")
+    for item in items:
+        if "libreoffice" in item.keywords:
+            item.add_marker(skip)
 
 
 @dataclass(frozen=True)

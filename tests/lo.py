@@ -11,7 +11,6 @@ In CI (CI=true) a missing LibreOffice is a failure, not a skip: .ci/run installs
 
 from __future__ import annotations
 
-import os
 import shutil
 import zipfile
 from collections.abc import Callable
@@ -26,10 +25,9 @@ from xlfinance.recalc import CellError
 
 HAVE_LIBREOFFICE = bool(shutil.which("soffice") or shutil.which("libreoffice"))
 
-needs_libreoffice = pytest.mark.skipif(
-    not HAVE_LIBREOFFICE and os.environ.get("CI") != "true",
-    reason="LibreOffice (soffice) is not installed",
-)
+needs_libreoffice = pytest.mark.libreoffice
+"""Marks a test that recalculates in LibreOffice: skipped where soffice is missing (except in
+CI), deselected by `make test-fast` (`-m "not libreoffice and not chromium"`)."""
 
 Writer = Callable[[Path, Callable[[str], object]], tuple[list[Path], object]]
 """`writer(folder, fixture)` writes workbooks into `folder` (`fixture(name)` gives a session

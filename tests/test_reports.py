@@ -741,6 +741,7 @@ class TestCharts:
             assert re.search(r"[\u4e00-\u9fff]", charts.project_cash_flows(*args))
 
 
+@pytest.mark.chromium
 class TestInBrowser:
     def test_no_console_errors(self, browsed):
         failures = {f"{k[0]}/{k[1]}": r["errors"] for k, r in browsed.items() if r["errors"]}

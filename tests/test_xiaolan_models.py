@@ -13,6 +13,7 @@ import numpy as np
 import openpyxl
 import pytest
 
+from xlfinance.model.excel import formula, row_formulas
 from xlfinance.model.sheet import write_model
 
 from .lo import is_error, needs_libreoffice, workbooks
@@ -75,3 +76,20 @@ def test_workbook_formulas_equal_numpy(projects, recalculated):
         for name, ref in sheet_map.output_cells.items():
             row = int(ref.rsplit("$", 1)[1])
             _close(sheet.get((row, 3)), result.metrics[name], f"{pid}.{name}")
+
+
+def test_row_formulas_equal_the_formula_of_each_period(xiaolan_build):
+    """`row_formulas` writes a row once for all periods: the strings must be the ones
+    `formula` writes period by period, for every line of every project and the fund."""
+    built = xiaolan_build.build
+    models = [r.model for r in built.projects.values()] + [built.fund.model]
+    checked = 0
+    for model in models:
+        wb = openpyxl.Workbook()
+        sheet_map = write_model(wb.active, model)
+        layout = sheet_map.layout
+        for name, line in model.lines.items():
+            each = [formula(line.expr, layout, p) for p in range(model.n_periods)]
+            assert row_formulas(line.expr, layout) == each, f"{model.name}.{name}"
+            checked += 1
+    assert checked > 1000

@@ -67,9 +67,13 @@ class Layout:
         return "" if loc.sheet is None else sheet_prefix(loc.sheet)
 
     def cell(self, name: str, period: int, absolute_row: bool = False) -> str:
+        return self.cell_in(name, self.col(period), absolute_row)
+
+    def cell_in(self, name: str, column: str, absolute_row: bool = False) -> str:
+        """The row's cell in a column given by its letters."""
         loc = self.rows[name]
         dollar = "$" if absolute_row else ""
-        return f"{self._prefix(loc)}{self.col(period)}{dollar}{loc.row}"
+        return f"{self._prefix(loc)}{column}{dollar}{loc.row}"
 
     def span(self, name: str, last: int | None = None, first: int = 0) -> str:
         """Absolute range over the row from period `first` to `last` (the final one by default)."""
@@ -81,8 +85,12 @@ class Layout:
 
     def running_span(self, name: str, period: int) -> str:
         """Range from the first period (anchored) to `period` (relative): for running totals."""
+        return self.running_span_to(name, self.col(period))
+
+    def running_span_to(self, name: str, column: str) -> str:
+        """`running_span` to a column given by its letters."""
         loc = self.rows[name]
-        return f"{self._prefix(loc)}${self.col(0)}{loc.row}:{self.col(period)}{loc.row}"
+        return f"{self._prefix(loc)}${self.col(0)}{loc.row}:{column}{loc.row}"
 
 
 def formula(expression: Expr, layout: Layout, period: int | None = None) -> str:
@@ -97,6 +105,38 @@ def formula(expression: Expr, layout: Layout, period: int | None = None) -> str:
     if expression.is_bool:
         text = f"IF({text},1,0)"
     return "=" + text
+
+
+def row_formulas(expression: Expr, layout: Layout) -> list[str]:
+    """`formula(expression, layout, p)` for every period p, the same strings, written once.
+
+    The expression is written a single time with a marker for each column it reads (the
+    period's own, or an earlier one for `prev`); each period's formula then only puts in
+    its column letters. A row of 26 periods costs one walk of the tree instead of 26.
+    """
+    if not expression.is_row:
+        return [formula(expression, layout, 0)] * layout.n_periods
+    parts = formula(expression, layout, _TEMPLATE).split(_MARK)
+    offsets = [int(part) for part in parts[1::2]]
+    texts = parts[0::2]
+    out = []
+    for period in range(layout.n_periods):
+        pieces = [texts[0]]
+        for offset, text in zip(offsets, texts[1:], strict=True):
+            pieces.append(get_column_letter(layout.first_col + period + offset))
+            pieces.append(text)
+        out.append("".join(pieces))
+    return out
+
+
+_MARK = "\x00"
+
+
+class _Template:
+    """The period of a formula written once for every period (see `row_formulas`)."""
+
+
+_TEMPLATE = _Template()
 
 
 def number(value: float) -> str:
@@ -139,10 +179,11 @@ class _Writer:
         if kind is ex.Prev:
             self._need_period()
             name = node.row.name
-            return self.layout.cell(name, self.period - 1, absolute_row=self._is_time(name)), _ATOM
+            column = self._column(-1)
+            return self.layout.cell_in(name, column, absolute_row=self._is_time(name)), _ATOM
         if kind is ex.Cumsum:
             self._need_period()
-            return f"SUM({self.layout.running_span(node.row.name, self.period)})", _ATOM
+            return f"SUM({self.layout.running_span_to(node.row.name, self._column(0))})", _ATOM
         if kind is ex.Aggregate:
             return self._aggregate(node), _ATOM
         raise TypeError(f"cannot write {node!r} as a formula")
@@ -154,9 +195,16 @@ class _Writer:
     def _is_time(self, name: str) -> bool:
         return name in ("period", "year")
 
+    def _column(self, offset: int) -> str:
+        """Letters of the column `offset` periods from the formula's own (a marker when the
+        formula is a template for every period)."""
+        if self.period is _TEMPLATE:
+            return f"{_MARK}{offset}{_MARK}"
+        return self.layout.col(self.period + offset)
+
     def _at(self, name: str) -> str:
         self._need_period()
-        return self.layout.cell(name, self.period, absolute_row=self._is_time(name))
+        return self.layout.cell_in(name, self._column(0), absolute_row=self._is_time(name))
 
     def _operand(self, node: Expr, min_prec: int, strict: bool = False) -> str:
         text, prec = self.write(node)

@@ -17,7 +17,7 @@ from openpyxl.utils import absolute_coordinate, get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from xlfinance.model.core import Model
-from xlfinance.model.excel import Layout, RowLoc, formula, sheet_prefix
+from xlfinance.model.excel import Layout, RowLoc, formula, row_formulas, sheet_prefix
 
 LABEL_COL, UNIT_COL, VALUE_COL, OPENING_COL, FIRST_PERIOD_COL = 1, 2, 3, 4, 5
 
@@ -115,8 +115,8 @@ def write_model(
         _label(ws, r, line.label or name, line.unit)
         if line.opening is not None:
             ws.cell(row=r, column=OPENING_COL, value=formula(line.opening, layout))
-        for p in range(model.n_periods):
-            ws.cell(row=r, column=FIRST_PERIOD_COL + p, value=formula(line.expr, layout, p))
+        for p, text in enumerate(row_formulas(line.expr, layout)):
+            ws.cell(row=r, column=FIRST_PERIOD_COL + p, value=text)
     row += 1
 
     write_text(ws, row, LABEL_COL, "Outputs")
