@@ -550,6 +550,7 @@ def test_risk_command_builds_with_trials_seed_and_a_bar(monkeypatch, tmp_path, c
         files = []
         out_dir = tmp_path
         seconds = 0.0
+        moved_aside = None
 
     def fake_build(directory, out, **kwargs):
         calls.append((directory, out, kwargs))
@@ -561,6 +562,7 @@ def test_risk_command_builds_with_trials_seed_and_a_bar(monkeypatch, tmp_path, c
     ((directory, out, kwargs),) = calls
     assert (directory, out) == (str(XIAOLAN), "o")
     assert kwargs["risk_trials"] == 250 and kwargs["risk_seed"] == 7
+    assert kwargs["force"] is False
     assert isinstance(kwargs["progress"], ProgressBar)
 
     assert cli.main(["risk", str(tmp_path)]) == cli.EXIT_PROBLEMS

@@ -1,16 +1,15 @@
 """`xlfinance build`: evaluate a programme and write its outputs, all or nothing.
 
-Everything is written into a staging folder beside the output folder; only when every file
-is written does the staging folder take the output folder's place. A failed build leaves
-the previous outputs exactly as they were.
+Where a build may write, and how it replaces the previous outputs without losing anything,
+is `xlfinance.outputs`: a staging folder that takes the output folder's place only when
+every file is written, so a failed or interrupted build leaves the previous outputs exactly
+as they were.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
-import shutil
-import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,6 +18,7 @@ from pathlib import Path
 
 from xlfinance.definitions import Programme, load_programme
 from xlfinance.fund import evaluate_fund, fund_results
+from xlfinance.outputs import check_output, staged
 from xlfinance.portfolio import Portfolio, roll_up
 from xlfinance.projects import ProjectResult, evaluate_projects
 from xlfinance.render import results_json
@@ -39,6 +39,8 @@ class BuildResult:
     seconds: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)
     """Seconds spent in each phase, in the order run (load, evaluate, roll-up, ...)."""
+    moved_aside: Path | None = None
+    """Where `force` moved the changed or foreign files of the previous outputs, if any."""
 
 
 class _Phases:
@@ -90,6 +92,7 @@ def build(
     risk_seed: int | None = None,
     progress=None,
     reports: bool = True,
+    force: bool = False,
 ) -> BuildResult:
     """Load, evaluate and write every output of a programme into `out_dir`.
 
@@ -97,11 +100,16 @@ def build(
     with `risk_trials` and `risk_seed` in place of the file's own when given; `progress`
     reports the Monte Carlo's advance. Everything is computed before anything is written.
     With `reports=False` only the workbook and results.json are written (no HTML, no charts).
+
+    `out_dir` must be new, empty or xlfinance's own (`xlfinance.outputs.check_output`), else
+    `OutputRefused` is raised before anything is computed; `force` moves aside, and never
+    deletes, the files of previous outputs that changed since they were written.
     """
     started = time.perf_counter()
     phase = _Phases()
     with phase("load"):
         programme = load_programme(programme_dir)
+        plan = check_output(out_dir, programme_dir, programme.files, force=force)
     with phase("evaluate"):
         projects = evaluate_projects(programme)
     with phase("roll-up"):
@@ -121,9 +129,9 @@ def build(
             risk = run_risk(programme, projects, fund, risk_trials, risk_seed, progress)
             results["risk"] = risk.results()
             extra_sheets.append(risk_sheet(risk))
-    out = Path(out_dir)
+    out = plan.path
     name = programme.programme.id
-    with staged(out, phase.seconds) as stage:
+    with staged(plan, programme_dir, phase.seconds) as stage:
         with phase("workbook"):
             workbook = _write_workbook(
             stage / f"{name}.xlsx",
@@ -148,7 +156,17 @@ def build(
     files = sorted(p for p in out.rglob("*") if p.is_file())
     seconds = time.perf_counter() - started
     return BuildResult(
-        programme, projects, portfolio, fund, risk, results, out, files, seconds, phase.seconds
+        programme,
+        projects,
+        portfolio,
+        fund,
+        risk,
+        results,
+        out,
+        files,
+        seconds,
+        phase.seconds,
+        plan.moved_to,
     )
 
 
@@ -173,28 +191,3 @@ def _has_path(document: dict, dotted: str) -> bool:
             return False
         node = node[key]
     return True
-
-
-@contextmanager
-def staged(out: Path, timings: dict[str, float] | None = None) -> Iterator[Path]:
-    """A fresh folder to write into; on success it replaces `out`, on failure it vanishes.
-
-    `timings`, when given, receives the seconds the replacement took as "move"."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    stage = Path(tempfile.mkdtemp(prefix=f".{out.name}.staging-", dir=out.parent))
-    try:
-        yield stage
-    except BaseException:
-        shutil.rmtree(stage, ignore_errors=True)
-        raise
-    started = time.perf_counter()
-    old = None
-    if out.exists():
-        old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
-        os.replace(out, old / out.name)
-    os.replace(stage, out)
-    os.chmod(out, 0o755)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
-    if timings is not None:
-        timings["move"] = time.perf_counter() - started

@@ -15,15 +15,19 @@ its two functions and add an entry:
     COMMANDS["build"] = Command("build the workbook and reports", _build_arguments, _build)
 
 Exit status: 0 success; 2 when the definitions have problems (each printed on stderr,
-one a line, then "N problem(s) found") or a file cannot be read; argparse's usage
-errors are 2 as well.
+one a line, then "N problem(s) found"), a file cannot be read or the output folder cannot
+be written as asked (one line naming --out and why); argparse's usage errors are 2 as
+well; 130 after Ctrl-C (SIGINT) and 143 after SIGTERM, with one line and the previous
+outputs untouched.
 """
 
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -115,14 +119,32 @@ def _project_table(projects) -> list[str]:
 def _build_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("dir", metavar="DIR", help="programme folder (holds programme.yaml)")
     parser.add_argument(
-        "--out", metavar="OUT", required=True, help="output folder (replaced as a whole)"
+        "--out",
+        metavar="OUT",
+        required=True,
+        help="output folder: new, empty, or written by xlfinance (replaced as a whole)",
     )
+    _force_argument(parser)
+
+
+def _force_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="move aside (never delete) output files changed since xlfinance wrote them",
+    )
+
+
+def _moved(result) -> None:
+    if result.moved_aside is not None:
+        print(f"moved the changed or foreign files of the previous outputs to {result.moved_aside}")
 
 
 def _build(args: argparse.Namespace) -> int:
     from xlfinance.build import build
 
-    result = build(args.dir, args.out)
+    result = build(args.dir, args.out, force=args.force)
+    _moved(result)
     info = result.programme.programme
     print(f"{info.name.zh} / {info.name.en}: {len(result.projects)} project(s)")
     print("\n".join(_project_table(result.projects)))
@@ -168,6 +190,7 @@ def _risk_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="OUT",
         help="output folder, replaced as a whole (default: outputs/<the folder's name>)",
     )
+    _force_argument(parser)
 
 
 def _risk_summary(risk: dict) -> list[str]:
@@ -214,9 +237,17 @@ def _risk(args: argparse.Namespace) -> int:
     out = args.out or os.path.join("outputs", Path(args.dir).resolve().name)
     bar = ProgressBar("Monte Carlo")
     try:
-        result = build(args.dir, out, risk_trials=args.trials, risk_seed=args.seed, progress=bar)
+        result = build(
+            args.dir,
+            out,
+            risk_trials=args.trials,
+            risk_seed=args.seed,
+            progress=bar,
+            force=args.force,
+        )
     finally:
         bar.close()
+    _moved(result)
     info = result.programme.programme
     print(f"{info.name.zh} / {info.name.en}: {len(result.projects)} project(s)")
     risk = result.results.get("risk")
@@ -326,6 +357,35 @@ COMMANDS: dict[str, Command] = {
 # --------------------------------------------------------------------------------------
 
 
+class _Interrupted(BaseException):
+    """SIGINT or SIGTERM arrived: unwinds like Ctrl-C, so every staging folder is removed."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+        self.name = signal.Signals(signum).name
+
+
+@contextmanager
+def _interruptible() -> Iterator[None]:
+    """Turn SIGINT and SIGTERM into `_Interrupted` while a command runs (main thread only)."""
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum, _frame):
+        raise _Interrupted(signum)
+
+    before = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for s, old in before.items():
+            signal.signal(s, old)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="xlfinance",
@@ -345,8 +405,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="backslashreplace")
     args = build_parser().parse_args(argv)
+    from xlfinance.outputs import OutputRefused
+
     try:
-        return COMMANDS[args.command].run(args)
+        with _interruptible():
+            return COMMANDS[args.command].run(args)
+    except _Interrupted as exc:
+        print(f"\ninterrupted ({exc.name}); nothing was replaced", file=sys.stderr)
+        return 128 + exc.signum
+    except OutputRefused as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_PROBLEMS
     except DefinitionError as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
