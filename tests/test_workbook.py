@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import shutil
 import subprocess
 import sys
@@ -23,6 +24,7 @@ import xlfinance
 from xlfinance.build import build
 from xlfinance.errors import DefinitionError
 from xlfinance.fund import ProjectFlows
+from xlfinance.render.sheetnames import project_sheet_titles
 
 from .conftest import SOURCE_DATE_EPOCH
 from .lo import defined_cells, is_error, needs_libreoffice, workbooks
@@ -146,7 +148,7 @@ def test_every_computed_number_is_a_formula(built):
     _, _, workbook = built
     wb = openpyxl.load_workbook(workbook)
     for pid, project in built[0].projects.items():
-        ws = wb[pid[:31]]
+        ws = wb[project_sheet_titles(built[0].projects)[pid]]
         for row in ws.iter_rows(min_col=5):
             for cell in row:
                 if isinstance(cell.value, (int, float)) and cell.row > 6:
@@ -247,3 +249,58 @@ def test_loaded_programme_matches_build(built):
         np.testing.assert_allclose(
             loaded.annual(pid)["equity_cash_flow"], project.annual["equity_cash_flow"]
         )
+
+
+# Ids that share their first 31 characters, one that reads as a cell, one that is a fixed
+# sheet's name in another case: every one keeps its own sheet and every named result its value.
+CLASHING_IDS = {
+    "pv_phase1": "rooftop_solar_programme_of_the_town_a",
+    "pv_phase2": "rooftop_solar_programme_of_the_town_b",
+    "des_phase1": "pv1",
+    "des_phase2": "checks",
+}
+
+
+def _with_ids(folder: Path, renames: dict[str, str]) -> Path:
+    """A copy of Xiaolan whose projects are renamed everywhere they are named."""
+    shutil.copytree(XIAOLAN, folder)
+    for path in folder.rglob("*.yaml"):
+        text = path.read_text(encoding="utf-8")
+        for old, new in renames.items():
+            text = re.sub(rf"(?<![a-z0-9]){old}(?![a-z0-9])", new, text)
+        path.write_text(text, encoding="utf-8")
+    for old, new in renames.items():
+        (folder / "projects" / f"{old}.yaml").rename(folder / "projects" / f"{new}.yaml")
+    return folder
+
+
+@workbooks
+def clashing_workbook(folder, _fixture):
+    programme = _with_ids(folder / "clashing", CLASHING_IDS)
+    result = build(programme, folder / "out", risk_trials=50, reports=False)
+    return [folder / "out" / "xiaolan.xlsx"], result
+
+
+@needs_libreoffice
+def test_ids_that_clash_as_sheet_names_keep_their_own_sheets(recalculated_books):
+    result, (values,) = recalculated_books(clashing_workbook)
+    titles = project_sheet_titles(result.projects)
+    assert len({t.casefold() for t in titles.values()}) == len(titles)
+    assert titles["checks"] != "Checks" and all(len(t) <= 31 for t in titles.values())
+    assert set(titles.values()) <= set(values)
+    workbook = result.out_dir / "xiaolan.xlsx"
+    named = name_values(defined_cells(workbook), values)
+    for path, defined in result.results["workbook_names"].items():
+        same(named[defined], lookup(result.results, path), path)
+    assert named["checks.all_pass"] is True
+    # The fund reads the renamed PV phase 2 and the DES phases from their own sheets.
+    assert named["fund.gross_irr"] == pytest.approx(result.results["fund"]["gross_irr"])
+
+
+def test_sheet_title_examples():
+    import doctest
+
+    from xlfinance.render import sheetnames
+
+    result = doctest.testmod(sheetnames)
+    assert result.attempted >= 2 and result.failed == 0

@@ -28,6 +28,7 @@ from xlfinance.definitions.schema import BUDGET_MONEY_FIELDS, Sourced
 from xlfinance.model.excel import sheet_prefix
 from xlfinance.model.sheet import FIRST_PERIOD_COL, LABEL_COL, VALUE_COL, write_model, write_text
 from xlfinance.render import styles
+from xlfinance.render.sheetnames import project_sheet_titles
 
 YUAN_PER_WAN = 10_000.0
 MONEY_LABELS = {
@@ -43,6 +44,8 @@ class _Book:
     """The workbook being written and the names given so far."""
 
     wb: Workbook
+    titles: dict[str, str]
+    """Project id -> its sheet's title (`sheetnames.project_sheet_titles`)."""
     names: dict[str, str] = field(default_factory=dict)
     checks: list[tuple[str, str]] = field(default_factory=list)
 
@@ -81,7 +84,7 @@ def write_workbook(
     `fund` is the evaluated fund (`xlfinance.fund.FundEvaluation`) or None; `extra_sheets`
     are functions `(book, sheet_maps)` adding sheets before Checks (the Risk sheet).
     """
-    book = _Book(Workbook())
+    book = _Book(Workbook(), project_sheet_titles(projects))
     cover = book.wb.active
     cover.title = "Cover"
     inputs_ws = book.wb.create_sheet("Inputs")
@@ -236,7 +239,7 @@ def _input_row(ws, row, group, name, label, value, unit, source) -> None:
 # Projects ----------------------------------------------------------------------------------
 def _project_sheet(book: _Book, pid: str, result, input_refs: dict[str, str]):
     d = result.definition
-    ws = book.wb.create_sheet(pid[:31])
+    ws = book.wb.create_sheet(book.titles[pid])
     sheet_map = _model_sheet(
         book,
         ws,
@@ -272,7 +275,7 @@ def _fund_sheet(book: _Book, fund, input_refs, sheet_maps, projects):
         row = sheet_maps[deal].line_rows["equity_cash_flow"]
         offset = project.definition.start_year - first_year
         series[f"equity_cash_flow_{deal}"] = _linked_row(
-            deal[:31], row, offset, project.model.n_periods
+            book.titles[deal], row, offset, project.model.n_periods
         )
     definition = fund.fund.definition.fund
     return _model_sheet(
@@ -308,10 +311,10 @@ def _timeline_sheet(book: _Book, programme, projects, sheet_maps) -> None:
         smap = sheet_maps[pid]
         offset = result.definition.start_year - first
         construction = _linked_row(
-            pid[:31], smap.line_rows["in_construction"], offset, result.model.n_periods
+            book.titles[pid], smap.line_rows["in_construction"], offset, result.model.n_periods
         )
         operation = _linked_row(
-            pid[:31], smap.line_rows["in_operation"], offset, result.model.n_periods
+            book.titles[pid], smap.line_rows["in_operation"], offset, result.model.n_periods
         )
         for p in range(len(years)):
             c, o = construction(p), operation(p)
