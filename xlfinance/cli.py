@@ -24,10 +24,8 @@ outputs untouched.
 from __future__ import annotations
 
 import argparse
-import signal
 import sys
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -357,35 +355,6 @@ COMMANDS: dict[str, Command] = {
 # --------------------------------------------------------------------------------------
 
 
-class _Interrupted(BaseException):
-    """SIGINT or SIGTERM arrived: unwinds like Ctrl-C, so every staging folder is removed."""
-
-    def __init__(self, signum: int):
-        super().__init__(signum)
-        self.signum = signum
-        self.name = signal.Signals(signum).name
-
-
-@contextmanager
-def _interruptible() -> Iterator[None]:
-    """Turn SIGINT and SIGTERM into `_Interrupted` while a command runs (main thread only)."""
-    import threading
-
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def handler(signum, _frame):
-        raise _Interrupted(signum)
-
-    before = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        yield
-    finally:
-        for s, old in before.items():
-            signal.signal(s, old)
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="xlfinance",
@@ -405,13 +374,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="backslashreplace")
     args = build_parser().parse_args(argv)
+    from xlfinance.interrupt import Interrupted, interruptible
     from xlfinance.outputs import OutputRefused
 
     try:
-        with _interruptible():
+        with interruptible():
             return COMMANDS[args.command].run(args)
-    except _Interrupted as exc:
-        print(f"\ninterrupted ({exc.name}); nothing was replaced", file=sys.stderr)
+    except Interrupted as exc:
+        print(f"\n{exc}", file=sys.stderr)
         return 128 + exc.signum
     except OutputRefused as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -24,12 +24,14 @@ import hashlib
 import json
 import os
 import shutil
-import signal
 import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from xlfinance import interrupt
+from xlfinance.interrupt import held
 
 MARKER = ".xlfinance-output.json"
 
@@ -148,17 +150,6 @@ def write_marker(stage: Path, programme_dir: str | os.PathLike) -> None:
 
 
 @contextmanager
-def _signals_held() -> Iterator[None]:
-    """SIGINT and SIGTERM wait until the block is done (then arrive as usual)."""
-    held = {signal.SIGINT, signal.SIGTERM}
-    before = signal.pthread_sigmask(signal.SIG_BLOCK, held)
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, before)
-
-
-@contextmanager
 def staged(
     plan: OutputPlan, programme_dir: str | os.PathLike, timings: dict[str, float] | None = None
 ) -> Iterator[Path]:
@@ -169,13 +160,12 @@ def staged(
 
     out = plan.path
     parent = out.parent
-    try:
-        parent.mkdir(parents=True, exist_ok=True)
-        stage = Path(tempfile.mkdtemp(prefix=f".{out.name}.staging-", dir=parent))
-    except OSError as exc:
-        raise OutputRefused(f"--out {plan.given}: cannot write: {exc.strerror or exc}") from None
+    stage: Path | None = None
     try:
         try:
+            parent.mkdir(parents=True, exist_ok=True)
+            with held():  # so an interruption cannot fall between made and recorded
+                stage = Path(tempfile.mkdtemp(prefix=f".{out.name}.staging-", dir=parent))
             yield stage
             write_marker(stage, programme_dir)
         except OSError as exc:
@@ -183,7 +173,8 @@ def staged(
                 f"--out {plan.given}: cannot write: {exc.strerror or exc}"
             ) from None
         started = time.perf_counter()
-        with _signals_held():
+        interrupt.check()  # a signal whose exception a callback swallowed stops here
+        with held():
             # Edited since the check? Then nothing is replaced (force moves what it found).
             if out.is_dir():
                 now = [file for file, _ in changed_files(out, f"--out {plan.given}")]
@@ -194,10 +185,12 @@ def staged(
                         "build; nothing was replaced"
                     )
             _swap(plan, stage)
+            interrupt.outputs_replaced()
         if timings is not None:
             timings["move"] = time.perf_counter() - started
     finally:
-        shutil.rmtree(stage, ignore_errors=True)
+        if stage is not None:
+            shutil.rmtree(stage, ignore_errors=True)
 
 
 def _swap(plan: OutputPlan, stage: Path) -> None:
