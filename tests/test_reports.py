@@ -28,6 +28,7 @@ import shutil
 import subprocess
 import tempfile
 import time
+import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -121,6 +122,27 @@ class Tagged(HTMLParser):
     def handle_data(self, data):
         if self._open:
             self._open[-1][2].append(data)
+
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def svg_texts(svg: str) -> list[tuple[float, float, str]]:
+    """(x, y, text) of every `<text>` of an SVG (charts write text as text, not glyph
+    outlines), in SVG units: y grows downwards."""
+    root = ET.fromstring(svg.encode("utf-8"))
+    found = []
+    for element in root.iter(f"{SVG}text"):
+        if "y" in element.attrib:
+            x, y = float(element.get("x", "0")), float(element.get("y"))
+        else:
+            moved = re.search(
+                r"translate\(([-\d.e]+)[ ,]([-\d.e]+)\)", element.get("transform", "")
+            )
+            assert moved, element.attrib
+            x, y = float(moved.group(1)), float(moved.group(2))
+        found.append((x, y, "".join(element.itertext())))
+    return found
 
 
 def parse(path: Path) -> Tagged:
@@ -700,24 +722,23 @@ class TestPages:
             assert f"risk.scenarios.{name}.projects.pv_phase1.npv_yuan" in keys
             assert f"risk.scenarios.{name}.fund.classes.senior.net_irr" in keys
         # the tornado lists the largest swing first: tariff, yield, O&M
-        svg = next(
-            text
-            for text in (
-                p.read_text(encoding="utf-8")
+        texts = next(
+            texts
+            for texts in (
+                svg_texts(p.read_text(encoding="utf-8"))
                 for p in (risky["out"] / "charts").glob("tornado-*.svg")
             )
-            if "<!-- Specific yield" in text
+            if any(t == "Specific yield" for _, _, t in texts)
         )
         heights = []
-        for label in ("Building tariff", "Specific yield", "O&amp;M cost"):
-            found = re.search(
-                re.escape(f"<!-- {label}") + r"[^>]*>\s*<g[^>]*translate\([\d.]+ ([\d.]+)\)", svg
-            )
-            assert found, label
-            heights.append(float(found.group(1)))  # SVG y grows downwards
+        for label in ("Building tariff", "Specific yield", "O&M cost (x base)"):
+            found = [y for _, y, t in texts if t == label]
+            assert len(found) == 1, label
+            heights.append(found[0])  # SVG y grows downwards
         assert heights == sorted(heights)
-        assert "<!-- ×0.80 – ×1.20 -->" in svg  # a factor of the base says so
-        assert "<!-- 900 – 1,100 kWh/kW -->" in svg  # a value has its unit
+        shown = {t for _, _, t in texts}
+        assert "\u00d70.80 \u2013 \u00d71.20" in shown  # a factor of the base says so
+        assert "900 \u2013 1,100 kWh/kW" in shown  # a value has its unit
 
 
 class TestCharts:
@@ -728,15 +749,29 @@ class TestCharts:
         assert first.startswith("<svg") and "<?xml" not in first
         assert re.search(r'id="(?!cf-)', first) is None  # every id carries the chart's prefix
 
+    def test_text_is_text(self, built):
+        """Labels are SVG text (the browser draws them), in the font stack of the page."""
+        svg = (built["out"] / "charts" / "budget.svg").read_text(encoding="utf-8")
+        shown = [t for _, _, t in svg_texts(svg)]
+        assert "10,000 yuan" in " ".join(shown)
+        assert "<text" in svg and "<!--" not in svg  # no glyph outlines (each had a comment)
+        assert "font-family: 'Noto Sans CJK SC', 'Source Han Sans SC', 'PingFang SC'" in svg
+        assert re.search(r"font-family: [^}]*sans-serif}", svg)
+        if charts.cjk_font():
+            assert "万元 / 10,000 yuan" in shown
+            assert any(t.startswith("1. ") and re.search(r"[\u4e00-\u9fff]", t) for t in shown)
+
     def test_english_labels_without_a_cjk_font(self):
         args = ([2015, 2016], [-1e6, 2e6], [-1e6, 1e6], "cf")
         with charts.english_only():
             svg = charts.project_cash_flows(*args)
-        comments = " ".join(re.findall(r"<!--(.*?)-->", svg))
-        assert "cumulative" in comments
-        assert not re.search(r"[\u4e00-\u9fff]", comments)
+        shown = " ".join(t for _, _, t in svg_texts(svg))
+        assert "cumulative" in shown
+        assert not re.search(r"[\u4e00-\u9fff]", shown)
+        assert "font-family: 'DejaVu Sans', sans-serif" in svg
         if charts.cjk_font():
-            assert re.search(r"[\u4e00-\u9fff]", charts.project_cash_flows(*args))
+            with_cjk = " ".join(t for _, _, t in svg_texts(charts.project_cash_flows(*args)))
+            assert "累计现金流 / cumulative" in with_cjk
 
 
 class TestInBrowser:

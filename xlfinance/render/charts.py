@@ -35,6 +35,9 @@ from matplotlib.patches import Patch  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
 
 CJK_FAMILY = "Noto Sans CJK SC"
+CJK_FALLBACKS = ("Source Han Sans SC", "PingFang SC", "Microsoft YaHei")
+"""Fonts a reader's browser may use in place of Noto Sans CJK SC: the same design under
+Adobe's name, then the system Chinese fonts of macOS and Windows (similar metrics)."""
 YUAN_PER_WAN = 10_000.0
 
 NAVY = "#1F4E79"
@@ -102,10 +105,13 @@ def label(zh: str | None, en: str, sep: str = " ") -> str:
 
 
 def _rc() -> dict:
-    families = [CJK_FAMILY, "DejaVu Sans"] if cjk_font() else ["DejaVu Sans"]
+    # Text is written as SVG text, not glyph outlines: matplotlib lays it out with the font
+    # named first, and the SVG's font-family (this list, then `sans-serif`) lets the
+    # browser draw it with that font or the nearest it has.
+    families = [CJK_FAMILY, *CJK_FALLBACKS, "DejaVu Sans"] if cjk_font() else ["DejaVu Sans"]
     return {
         "svg.hashsalt": "xlfinance",
-        "svg.fonttype": "path",
+        "svg.fonttype": "none",
         "font.family": "sans-serif",
         "font.sans-serif": families,
         "font.size": 9.0,
@@ -143,19 +149,33 @@ def _svg(fig: Figure, prefix: str) -> str:
     return _draw(fig, prefix, _rc())
 
 
+_NO_METADATA = {key: None for key in ("Date", "Creator", "Format", "Type")}
+"""No metadata block: no date (the output is reproducible) and no creator."""
+
+
 def _draw(fig: Figure, prefix: str, rc: dict) -> str:
     """The figure as SVG text: no XML prolog, ids prefixed, sized by its viewBox."""
     buffer = io.StringIO()
     with matplotlib.rc_context(rc):
-        fig.savefig(buffer, format="svg", metadata={"Date": None}, transparent=True)
+        fig.savefig(buffer, format="svg", metadata=_NO_METADATA, transparent=True)
     text = buffer.getvalue()
     text = text[text.index("<svg") :]
+    # One font stack a chart, in its style sheet, rather than on every text element.
+    families = set(re.findall(r"font-family: ([^;\"]*);? ?", text))
+    if len(families) == 1:
+        (family,) = families
+        text = re.sub(r"font-family: [^;\"]*;? ?", "", text)
+        text = text.replace(
+            '<style type="text/css">', f'<style type="text/css">text{{font-family: {family}}}\n', 1
+        )
     ids = re.findall(r'\bid="([^"]+)"', text)
     for old in sorted(set(ids), key=len, reverse=True):
         new = f"{prefix}-{old}"
         text = text.replace(f'id="{old}"', f'id="{new}"')
         text = text.replace(f'href="#{old}"', f'href="#{new}"')
         text = text.replace(f"url(#{old})", f"url(#{new})")
+    text = text.replace(' transform="rotate(-0 ', ' transform="rotate(0 ')  # (no "-0")
+    text = re.sub(r' transform="rotate\(0 [^"]*\)"', "", text)  # unrotated text: no transform
     # Let the page size it: keep the viewBox, drop the fixed size.
     text = re.sub(r'<svg([^>]*?) width="[^"]*" height="[^"]*"', r"<svg\1", text, count=1)
     return text.replace("<svg ", f'<svg class="chart" data-chart="{prefix}" ', 1).strip() + "\n"
