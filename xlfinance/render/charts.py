@@ -32,6 +32,7 @@ matplotlib.use("Agg")  # before anything draws; the charts never open a window
 from matplotlib import font_manager  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
+from matplotlib.text import Text  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
 
 CJK_FAMILY = "Noto Sans CJK SC"
@@ -137,7 +138,7 @@ def _rc() -> dict:
 @contextmanager
 def _figure(width: float, height: float) -> Iterator[Figure]:
     with matplotlib.rc_context(_rc()):
-        fig = Figure(figsize=(width, height), layout="constrained")
+        fig = Figure(figsize=(width, height), dpi=72)
         yield fig
 
 
@@ -265,23 +266,176 @@ def _year_axis(ax, years: Sequence[int]) -> None:
     ax.set_xlim(first - 0.7, last + 0.7)
 
 
-def _text_width(text: str, size: float = 8.5) -> float:
-    """Rough width in inches of one line of text: CJK glyphs are about twice as wide."""
-    wide = sum(1 for ch in text if ord(ch) > 0x2E80)
-    return (len(text) - wide + 2 * wide) * size * 0.55 / 72.0
+# --------------------------------------------------------------------------------------
+# Layout: margins from the sizes of the labels, no layout engine
+# --------------------------------------------------------------------------------------
+#
+# A layout engine (constrained layout) costs a full extra draw of every chart and several
+# passes over its text. The charts are simple enough to place by hand: each margin is the
+# measured size of what sits in it (tick labels, axis label, legend) plus fixed paddings,
+# all in points, as matplotlib itself lays them out.
+
+PT = 1 / 72.0  # inches
+PAD = 5.0  # between the outermost text and the figure's edge
+TICK = 3.5  # tick length and the gap between tick and label (rc defaults)
+LABEL_PAD = 4.0  # between tick labels and the axis label (rc axes.labelpad)
+LEGEND_GAP = 8.0  # between a legend above the plot and the plot
+HANDLE = 2.0  # legend handle length, handletextpad, columnspacing, labelspacing: in em
+HANDLE_PAD = 0.8
+COLUMN_GAP = 2.0
+LABEL_SPACING = 0.5
+
+_MEASURE: list = []  # a figure and a renderer to measure text with, made when first needed
 
 
-def _legend_above(fig: Figure, ax, handles=None, loc: str = "left") -> None:
-    """The legend in rows above the plot, where it hides no data, as many columns as fit."""
-    if handles is None:
-        handles, labels = ax.get_legend_handles_labels()
-    else:
+LINES = 1.25
+"""Line spacing of text of several lines, in ems (matplotlib's 'normal' gives 1.0 em with
+the CJK font, too tight for a Chinese line over an English one)."""
+
+
+def text_size(text: str, size: float, weight: str = "normal") -> tuple[float, float]:
+    """Width and height in points of `text` (lines split at newlines, `LINES` apart) in
+    the current rc font, as matplotlib lays it out."""
+    points = font_manager.FontProperties(size=size).get_size_in_points()  # 'medium' and such
+    return _text_size(str(text), points, weight, tuple(matplotlib.rcParams["font.sans-serif"]))
+
+
+@lru_cache(maxsize=8192)
+def _text_size(text: str, size: float, weight: str, _fonts: tuple) -> tuple[float, float]:
+    if not _MEASURE:
+        from matplotlib.backends.backend_svg import RendererSVG
+
+        _MEASURE.extend([Figure(dpi=72), RendererSVG(100, 100, io.StringIO())])
+    figure, renderer = _MEASURE
+    box = Text(0, 0, text, fontsize=size, fontweight=weight, linespacing=LINES, figure=figure)
+    extent = box.get_window_extent(renderer)
+    return extent.width, extent.height
+
+
+def _widest(texts, size: float) -> float:
+    return max((text_size(t, size)[0] for t in texts), default=0.0)
+
+
+def _tallest(texts, size: float) -> float:
+    return max((text_size(t, size)[1] for t in texts), default=0.0)
+
+
+def _tick_texts(axis) -> list[str]:
+    """The tick labels an axis will show, from its locator and formatter."""
+    lo, hi = sorted(axis.get_view_interval())
+    slack = (hi - lo) * 1e-9
+    locs = [v for v in axis.get_majorticklocs() if lo - slack <= v <= hi + slack]
+    return [t for t in axis.get_major_formatter().format_ticks(locs) if t]
+
+
+def _tick_positions(axis) -> list[float]:
+    """Where the ticks are, as fractions of the axis (0 at its start, 1 at its end)."""
+    lo, hi = axis.get_view_interval()
+    span = (hi - lo) or 1.0
+    out = [(v - lo) / span for v in axis.get_majorticklocs()]
+    return [f for f in out if -1e-9 <= f <= 1 + 1e-9]
+
+
+def _axis_label(axis) -> str:
+    return axis.get_label().get_text()
+
+
+def _margins(ax, ytick: float = TICK, xtick: float = TICK) -> tuple[float, float]:
+    """Left and bottom margins in points that `ax`'s tick labels and axis labels need;
+    `ytick`/`xtick` the tick lengths (0 where ticks are hidden)."""
+    rc = matplotlib.rcParams
+    left = ytick + TICK + _widest(_tick_texts(ax.yaxis), rc["ytick.labelsize"])
+    if _axis_label(ax.yaxis):
+        left += LABEL_PAD + text_size(_axis_label(ax.yaxis), rc["axes.labelsize"])[1]
+    bottom = xtick + TICK + _tallest(_tick_texts(ax.xaxis), rc["xtick.labelsize"])
+    if _axis_label(ax.xaxis):
+        bottom += LABEL_PAD + text_size(_axis_label(ax.xaxis), rc["axes.labelsize"])[1]
+    return left, bottom
+
+
+def _overhang(ax, width: float) -> float:
+    """Points by which the last x tick label passes the right end of a `width`-point axis."""
+    rc = matplotlib.rcParams
+    texts, where = _tick_texts(ax.xaxis), _tick_positions(ax.xaxis)
+    if not texts or len(texts) != len(where):
+        return 0.0
+    half = text_size(texts[-1], rc["xtick.labelsize"])[0] / 2
+    return max(0.0, where[-1] * width + half - width)
+
+
+def _place(fig: Figure, ax, left: float, bottom: float, right: float, top: float) -> None:
+    """Put `ax` with these margins (points from the figure's edges)."""
+    width, height = (v / PT for v in fig.get_size_inches())
+    ax.set_position(
+        [
+            left / width,
+            bottom / height,
+            (width - left - right) / width,
+            (height - bottom - top) / height,
+        ]
+    )
+
+
+def _fit(fig: Figure, ax, legend=None, ytick: float = TICK, xtick: float = TICK) -> None:
+    """Place a one-plot chart: margins from its labels, `legend` (from `_legend`) above."""
+    width = fig.get_figwidth() / PT
+    left, bottom = _margins(ax, ytick, xtick)
+    left, bottom = left + PAD, bottom + PAD
+    rc = matplotlib.rcParams
+    top = PAD + text_size("0", rc["ytick.labelsize"])[1] / 2  # the top tick label's upper half
+    if legend is not None:
+        top = PAD + legend + LEGEND_GAP
+    right = PAD
+    right += _overhang(ax, width - left - right)
+    _place(fig, ax, left, bottom, right, top)
+
+
+def _legend(fig: Figure, handles, labels=None, loc: str = "left") -> float:
+    """A legend in rows above the plot, where it hides no data, as many columns as fit;
+    returns its height in points."""
+    if labels is None:
         labels = [h.get_label() for h in handles]
     if not handles:
-        return
-    widest = max(max(_text_width(line) for line in str(t).split("\n")) for t in labels) + 0.55
-    ncols = max(1, min(len(handles), int(fig.get_figwidth() * 0.92 // widest)))
-    fig.legend(handles, labels, loc=f"outside upper {loc}", ncols=ncols)
+        return 0.0
+    size = matplotlib.rcParams["legend.fontsize"]
+    width, height = (v / PT for v in fig.get_size_inches())
+    entry = [(HANDLE + HANDLE_PAD) * size + text_size(t, size)[0] for t in labels]
+    heights = [text_size(t, size)[1] for t in labels]
+    ncols = 1
+    for n in range(len(handles), 0, -1):
+        columns = _columns(entry, n)
+        used = sum(max(c) for c in columns) + COLUMN_GAP * size * (len(columns) - 1)
+        if used <= width - 2 * PAD:
+            ncols = n
+            break
+    x = PAD / width if loc == "left" else 1 - PAD / width
+    legend = fig.legend(
+        handles,
+        labels,
+        loc=f"upper {loc}",
+        bbox_to_anchor=(x, 1 - PAD / height),
+        ncols=ncols,
+        borderpad=0.0,
+        borderaxespad=0.0,
+        handlelength=HANDLE,
+        handletextpad=HANDLE_PAD,
+        columnspacing=COLUMN_GAP,
+        labelspacing=LABEL_SPACING,
+    )
+    for text in legend.get_texts():
+        text.set_linespacing(LINES)
+    return max(sum(c) + LABEL_SPACING * size * (len(c) - 1) for c in _columns(heights, ncols))
+
+
+def _columns(values: list, ncols: int) -> list[list]:
+    """`values` split into the columns of a legend of `ncols` columns, as matplotlib
+    fills them: down each column, the first `len % ncols` columns one entry longer."""
+    n, out, start = len(values), [], 0
+    for i in range(min(ncols, n)):
+        size = n // ncols + (1 if i < n % ncols else 0)
+        out.append(values[start : start + size])
+        start += size
+    return out
 
 
 def wan(yuan: float | None) -> float:
@@ -348,14 +502,14 @@ def budget_stacked_bars(
         top = max(left) if left else 1.0
         for yy, total in zip(y, left, strict=True):
             ax.text(total + top * 0.008, yy, _thousands(total), va="center", fontsize=8, color=INK)
-        ax.set_yticks(y, [r[0] for r in rows])
+        ax.set_yticks(y, [r[0] for r in rows], linespacing=LINES)
         ax.set_xlim(0, top * 1.1)
         ax.xaxis.set_major_formatter(FuncFormatter(_thousands))
         ax.set_xlabel(label("万元", "10,000 yuan", " / "))
         ax.grid(axis="x")
         ax.set_axisbelow(True)
         ax.tick_params(axis="y", length=0)
-        _legend_above(fig, ax)
+        _fit(fig, ax, _legend(fig, *ax.get_legend_handles_labels()), ytick=0)
         return _svg(fig, _safe_prefix(name))
 
 
@@ -364,7 +518,7 @@ def funding_donut(
 ) -> str:
     """A donut of the funding sources: (key, label, 万元, share); the total in the hole."""
     with _figure(5.4, 2.7) as fig:
-        ax = fig.subplots()
+        ax = fig.add_axes((0, 0, 1, 1))
         values = [p[2] for p in parts]
         colours = [SOURCE_COLOURS.get(p[0], GREY) for p in parts]
         wedges, _ = ax.pie(
@@ -395,14 +549,25 @@ def funding_donut(
             color=GREY,
         )
         legend = [f"{p[1]}\n{_thousands(p[2])} ({p[3] * 100:.1f}%)" for p in parts]
-        ax.legend(
+        box = ax.legend(
             wedges,
             legend,
             loc="center left",
             bbox_to_anchor=(1.02, 0.5),
             labelspacing=1.0,
             handlelength=1.0,
+            borderaxespad=0.0,
+            borderpad=0.0,
         )
+        for text in box.get_texts():
+            text.set_linespacing(LINES)
+        # The donut, then its legend, centred as one block in the figure.
+        width, height = (v / PT for v in fig.get_size_inches())
+        side = height - 2 * PAD
+        size = matplotlib.rcParams["legend.fontsize"]
+        keys = (1.0 + HANDLE_PAD) * size + _widest(legend, size)
+        left = max(PAD, (width - side * 1.02 - keys) / 2)
+        _place(fig, ax, left, PAD, width - left - side, PAD)
         return _svg(fig, _safe_prefix(name))
 
 
@@ -488,7 +653,7 @@ def macc(rows: Sequence[dict], archetype_labels: dict[str, str], name: str = "ma
         ax.xaxis.set_major_formatter(FuncFormatter(_thousands))
         ax.yaxis.set_major_formatter(FuncFormatter(_thousands))
         ax.set_xlabel(label("年减排量（千吨CO2e）", "abatement, thousand t CO2e a year", " / "))
-        ax.set_ylabel(label("减排成本（元/吨）", "yuan per t CO2e", "\n"))
+        ax.set_ylabel(label("减排成本（元/吨）", "yuan per t CO2e", "\n"), linespacing=LINES)
         ax.grid(axis="y")
         ax.set_axisbelow(True)
         handles = [
@@ -496,7 +661,7 @@ def macc(rows: Sequence[dict], archetype_labels: dict[str, str], name: str = "ma
             for a in ARCHETYPE_COLOURS
             if a in seen
         ]
-        _legend_above(fig, ax, handles)
+        _fit(fig, ax, _legend(fig, handles))
         return _svg(fig, _safe_prefix(name))
 
 
@@ -535,7 +700,7 @@ def project_cash_flows(
             Patch(color=GREEN, label=label("年度净流入", "net cash in, a year", " / ")),
             Patch(color=RED, label=label("年度净流出", "net cash out, a year", " / ")),
         ]
-        _legend_above(fig, ax, handles)
+        _fit(fig, ax, _legend(fig, handles))
         return _svg(fig, _safe_prefix(name))
 
 
@@ -567,10 +732,13 @@ def j_curve(
         _zero_line(ax)
         ax.yaxis.set_major_formatter(FuncFormatter(_thousands))
         _year_axis(ax, years)
-        ax.set_ylabel(label("累计净现金流（万元）", "cumulative net cash flow, 10,000 yuan", "\n"))
+        ax.set_ylabel(
+            label("累计净现金流（万元）", "cumulative net cash flow, 10,000 yuan", "\n"),
+            linespacing=LINES,
+        )
         ax.grid(axis="y")
         ax.set_axisbelow(True)
-        _legend_above(fig, ax)
+        _fit(fig, ax, _legend(fig, *ax.get_legend_handles_labels()))
         return _svg(fig, _safe_prefix(name))
 
 
@@ -596,29 +764,30 @@ def tornado(
                 if not math.isfinite(value):
                     continue
                 ax.barh(yy, value - base_d, left=base_d, height=0.6, color=colour)
-                ax.text(
-                    value,
-                    yy,
-                    " " + _tick(value, unit) + " ",
+                ax.annotate(  # a gap from the bar's end (SVG text drops edge spaces)
+                    _tick(value, unit),
+                    (value, yy),
+                    xytext=(2.5 if value >= base_d else -2.5, 0),
+                    textcoords="offset points",
                     va="center",
                     ha="left" if value >= base_d else "right",
                     fontsize=7.5,
                     color=INK,
                 )
         ax.axvline(base_d, color=INK, linewidth=1.0)
-        ax.set_yticks(y, [b["label"] for b in bars])
+        ax.set_yticks(y, [b["label"] for b in bars], linespacing=LINES)
         ax.tick_params(axis="y", length=0)
         ax.xaxis.set_major_formatter(FuncFormatter(_percent if unit == "pct" else _thousands))
         ax.set_xlabel(unit_caption(unit))
         ax.margins(x=0.18)
         ax.grid(axis="x")
         ax.set_axisbelow(True)
-        _legend_above(
+        legend = _legend(
             fig,
-            ax,
             [Patch(color=SKY, label=low_legend), Patch(color=NAVY, label=high_legend)],
             loc="right",
         )
+        _fit(fig, ax, legend, ytick=0)
         return _svg(fig, _safe_prefix(name))
 
 
@@ -674,10 +843,11 @@ def histogram(
             text = f"{threshold[0]} ({_tick(x, unit)})"
             if e[0] - 0.1 * span <= x <= e[-1] + 0.1 * span:
                 ax.axvline(x, color=RED, linewidth=1.4)
-                ax.text(
-                    x,
-                    top * 0.55,
-                    " " + threshold[0],
+                ax.annotate(
+                    threshold[0],
+                    (x, top * 0.55),
+                    xytext=(3, 0),
+                    textcoords="offset points",
                     ha="left",
                     va="center",
                     fontsize=7.5,
@@ -712,4 +882,5 @@ def histogram(
         ax.set_ylabel(label("次数", "trials", " / "))
         ax.grid(axis="y")
         ax.set_axisbelow(True)
+        _fit(fig, ax)
         return _svg(fig, _safe_prefix(name))
