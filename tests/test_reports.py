@@ -145,6 +145,16 @@ def svg_texts(svg: str) -> list[tuple[float, float, str]]:
     return found
 
 
+def panels(html: str, chart: str) -> set[str]:
+    """The results.json paths the panels of the charts named `chart...` show
+    (`data-output` of an SVG group)."""
+    found = set()
+    for svg in re.findall(rf'<svg [^>]*data-chart="{chart}.*?</svg>', html, re.S):
+        root = ET.fromstring(svg.encode("utf-8"))
+        found |= {g.get("data-output") for g in root.iter(f"{SVG}g") if g.get("data-output")}
+    return found
+
+
 def parse(path: Path) -> Tagged:
     parser = Tagged()
     parser.feed(path.read_text(encoding="utf-8"))
@@ -694,7 +704,31 @@ class TestPages:
         assert 'data-chart="jcurve"' in main
         # Xiaolan has a risk.yaml, so the build's own investor page has the risk section.
         assert "risk results (tornado, scenarios, Monte Carlo) are not in" not in main
-        assert 'data-chart="tornado-1"' in main
+        assert 'data-chart="tornado-npv_yuan"' in main
+
+    def test_every_risk_output_has_its_panel(self, built):
+        """Xiaolan's tornado and Monte Carlo figures: a panel for each output an investor
+        is shown (the fund's classes, each investable project), tagged with its path."""
+        results, html = built["results"], (built["out"] / "investor.html").read_text("utf-8")
+        ids = investable(results)
+
+        def shown(output: str) -> bool:
+            parts = output.split(".")
+            return parts[0] == "fund" or (parts[0] == "projects" and parts[1] in ids)
+
+        tornado = {b["output"] for b in results["risk"]["tornado"] if shown(b["output"])}
+        assert panels(html, "tornado-") == tornado
+        outputs = results["risk"]["monte_carlo"]["outputs"]
+        headline = {
+            f"risk.monte_carlo.outputs.{o}"
+            for o, d in outputs.items()
+            if shown(o) and (o.startswith("fund.") or o.endswith(".npv_yuan")) and d["histogram"]
+        }
+        assert panels(html, "mc-") == headline
+        assert len(headline) > 10  # (Xiaolan has 13 investable projects and 3 classes)
+        # fewer, larger figures: one a group, not one an output
+        assert html.count('data-chart="tornado-') == 3
+        assert html.count('data-chart="mc-') == 2
 
     def test_risk_section_rendered(self, risky):
         page = risky["out"] / "investor.html"
@@ -702,12 +736,26 @@ class TestPages:
         keys = check_figures(page, results)
         html = page.read_text(encoding="utf-8")
         mc = "risk.monte_carlo.outputs."
-        # one tornado an output: the fund's class and the NPV shown, the IRR in a details
+        # one tornado figure a group of outputs, a panel an output: the fund's classes and
+        # the NPVs shown, the IRRs in a details
         assert html.count('data-chart="tornado-') == 3
         details = html[html.index("<details>", html.index('id="risk"')) :]
         assert details.count('data-chart="tornado-') == 1
+        assert panels(html, "tornado-") == {
+            "fund.classes.senior.net_irr",
+            "projects.pv_phase1.npv_yuan",
+            "projects.pv_phase1.irr",
+        }
+        assert panels(details, "tornado-") == {"projects.pv_phase1.irr"}
+        for output in ("fund.classes.senior.net_irr", "projects.pv_phase1.npv_yuan"):
+            i = next(i for i, b in enumerate(results["risk"]["tornado"]) if b["output"] == output)
+            assert f"risk.tornado.{i}.base" in keys  # its base case, in the caption
         # histograms of the headline outputs; statistics of every output an investor has
         assert html.count('data-chart="mc-') == 2
+        assert panels(html, "mc-") == {
+            f"{mc}fund.classes.senior.net_irr",
+            f"{mc}projects.pv_phase1.npv_yuan",
+        }
         for output in (
             "projects.pv_phase1.npv_yuan",
             "projects.pv_phase1.irr",

@@ -31,9 +31,10 @@ matplotlib.use("Agg")  # before anything draws; the charts never open a window
 
 from matplotlib import font_manager  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 from matplotlib.text import Text  # noqa: E402
-from matplotlib.ticker import FuncFormatter  # noqa: E402
+from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
 
 CJK_FAMILY = "Noto Sans CJK SC"
 CJK_FALLBACKS = ("Source Han Sans SC", "PingFang SC", "Microsoft YaHei")
@@ -150,6 +151,7 @@ def _svg(fig: Figure, prefix: str) -> str:
     return _draw(fig, prefix, _rc())
 
 
+_ID_RE = re.compile(r'(\bid="|\bhref="#|\burl\(#)([^")]+)')
 _NO_METADATA = {key: None for key in ("Date", "Creator", "Format", "Type")}
 """No metadata block: no date (the output is reproducible) and no creator."""
 
@@ -169,12 +171,10 @@ def _draw(fig: Figure, prefix: str, rc: dict) -> str:
         text = text.replace(
             '<style type="text/css">', f'<style type="text/css">text{{font-family: {family}}}\n', 1
         )
-    ids = re.findall(r'\bid="([^"]+)"', text)
-    for old in sorted(set(ids), key=len, reverse=True):
-        new = f"{prefix}-{old}"
-        text = text.replace(f'id="{old}"', f'id="{new}"')
-        text = text.replace(f'href="#{old}"', f'href="#{new}"')
-        text = text.replace(f"url(#{old})", f"url(#{new})")
+    # A panel tagged by `_tagged` names the results.json path it shows.
+    text = re.sub(r'id="xlf-output:([^"]*)"', r'data-output="\1"', text)
+    # Every id, and every reference to one, carries the chart's prefix.
+    text = _ID_RE.sub(lambda m: f"{m.group(1)}{prefix}-{m.group(2)}", text)
     text = text.replace(' transform="rotate(-0 ', ' transform="rotate(0 ')  # (no "-0")
     text = re.sub(r' transform="rotate\(0 [^"]*\)"', "", text)  # unrotated text: no transform
     # Let the page size it: keep the viewBox, drop the fixed size.
@@ -296,8 +296,9 @@ the CJK font, too tight for a Chinese line over an English one)."""
 def text_size(text: str, size: float, weight: str = "normal") -> tuple[float, float]:
     """Width and height in points of `text` (lines split at newlines, `LINES` apart) in
     the current rc font, as matplotlib lays it out."""
-    points = font_manager.FontProperties(size=size).get_size_in_points()  # 'medium' and such
-    return _text_size(str(text), points, weight, tuple(matplotlib.rcParams["font.sans-serif"]))
+    if isinstance(size, str):  # 'medium' and such
+        size = font_manager.FontProperties(size=size).get_size_in_points()
+    return _text_size(text, size, weight, tuple(matplotlib.rcParams["font.sans-serif"]))
 
 
 @lru_cache(maxsize=8192)
@@ -390,9 +391,9 @@ def _fit(fig: Figure, ax, legend=None, ytick: float = TICK, xtick: float = TICK)
     _place(fig, ax, left, bottom, right, top)
 
 
-def _legend(fig: Figure, handles, labels=None, loc: str = "left") -> float:
+def _legend(fig: Figure, handles, labels=None, loc: str = "left", draw: bool = True) -> float:
     """A legend in rows above the plot, where it hides no data, as many columns as fit;
-    returns its height in points."""
+    returns its height in points (only that, with `draw` False)."""
     if labels is None:
         labels = [h.get_label() for h in handles]
     if not handles:
@@ -408,6 +409,9 @@ def _legend(fig: Figure, handles, labels=None, loc: str = "left") -> float:
         if used <= width - 2 * PAD:
             ncols = n
             break
+    height_pt = max(sum(c) + LABEL_SPACING * size * (len(c) - 1) for c in _columns(heights, ncols))
+    if not draw:
+        return height_pt
     x = PAD / width if loc == "left" else 1 - PAD / width
     legend = fig.legend(
         handles,
@@ -424,7 +428,7 @@ def _legend(fig: Figure, handles, labels=None, loc: str = "left") -> float:
     )
     for text in legend.get_texts():
         text.set_linespacing(LINES)
-    return max(sum(c) + LABEL_SPACING * size * (len(c) - 1) for c in _columns(heights, ncols))
+    return height_pt
 
 
 def _columns(values: list, ncols: int) -> list[list]:
@@ -742,53 +746,17 @@ def j_curve(
         return _svg(fig, _safe_prefix(name))
 
 
-def tornado(
-    bars: Sequence[dict],
-    unit: str,
-    base: float,
-    name: str,
-    low_legend: str = "low value",
-    high_legend: str = "high value",
-) -> str:
-    """A tornado: for each parameter (largest swing on top) the output at its low and at its
-    high value, as bars from the base case. `bars`: {"label", "at_low", "at_high"}; `unit`
-    'wan', 'pct' or 'raw' (how the output is shown)."""
-    n = len(bars)
-    with _figure(WIDE, 1.2 + 0.45 * max(n, 1)) as fig:
-        ax = fig.subplots()
-        base_d = to_display(base, unit)
-        y = list(range(n))[::-1]
-        for yy, bar in zip(y, bars, strict=True):
-            for key, colour in (("at_low", SKY), ("at_high", NAVY)):
-                value = to_display(bar[key], unit)
-                if not math.isfinite(value):
-                    continue
-                ax.barh(yy, value - base_d, left=base_d, height=0.6, color=colour)
-                ax.annotate(  # a gap from the bar's end (SVG text drops edge spaces)
-                    _tick(value, unit),
-                    (value, yy),
-                    xytext=(2.5 if value >= base_d else -2.5, 0),
-                    textcoords="offset points",
-                    va="center",
-                    ha="left" if value >= base_d else "right",
-                    fontsize=7.5,
-                    color=INK,
-                )
-        ax.axvline(base_d, color=INK, linewidth=1.0)
-        ax.set_yticks(y, [b["label"] for b in bars], linespacing=LINES)
-        ax.tick_params(axis="y", length=0)
-        ax.xaxis.set_major_formatter(FuncFormatter(_percent if unit == "pct" else _thousands))
-        ax.set_xlabel(unit_caption(unit))
-        ax.margins(x=0.18)
-        ax.grid(axis="x")
-        ax.set_axisbelow(True)
-        legend = _legend(
-            fig,
-            [Patch(color=SKY, label=low_legend), Patch(color=NAVY, label=high_legend)],
-            loc="right",
-        )
-        _fit(fig, ax, legend, ytick=0)
-        return _svg(fig, _safe_prefix(name))
+# --------------------------------------------------------------------------------------
+# Small multiples: the risk section's tornadoes and histograms, a figure a group of outputs
+# --------------------------------------------------------------------------------------
+
+GAP = 22.0  # points between neighbouring panels
+ROW_GAP = 20.0  # points between rows of panels
+BAR_ROW = 25.0  # points a tornado bar takes (two lines of label)
+TITLE = 8.0  # panel titles
+SMALL = 7.5  # values and markers in the panels
+MAX_COLUMNS = 4
+EDGE = 14.0  # points kept free beside the outer panels, for tick labels at their ends
 
 
 def _tick(value: float, unit: str) -> str:
@@ -799,88 +767,302 @@ def _tick(value: float, unit: str) -> str:
     return f"{value:,.3g}".replace("-", "\u2212")
 
 
-def histogram(
-    edges: Sequence[float],
-    counts: Sequence[float],
-    unit: str,
+def _advance(text: str, size: float, weight: str = "normal") -> float:
+    """A quick width in points of one line (glyph by glyph, no kerning), for wrapping."""
+    fonts = tuple(matplotlib.rcParams["font.sans-serif"])
+    return sum(_glyph_width(ch, size, weight, fonts) for ch in text)
+
+
+@lru_cache(maxsize=4096)
+def _glyph_width(ch: str, size: float, weight: str, _fonts: tuple) -> float:
+    from matplotlib.textpath import text_to_path
+
+    prop = font_manager.FontProperties(size=size, weight=weight)
+    return text_to_path.get_text_width_height_descent(ch, prop, False)[0]
+
+
+_OPENING = "（(【《“‘"
+_CLOSING = "）)】》”’，,、。.：:；;！!？?"
+_TOKEN_RE = re.compile(
+    # a Chinese character (with an opening bracket before it or a closing bracket or comma
+    # after it: a line neither ends in "（" nor starts with "）"), a word, or spaces
+    r"[\uff08\u3010\u300a]?[\u2e80-\u9fff\uff00-\uffef][\uff09\u3011\u300b\uff0c\u3001\u3002]?"
+    r"|[^\s\u2e80-\u9fff\uff00-\uffef]+|\s+"
+)
+
+
+def wrap(text: str, width: float, size: float, lines: int = 2, weight: str = "normal") -> str:
+    """`text` broken into at most `lines` lines of at most `width` points (at spaces, or
+    between Chinese characters); what does not fit ends in an ellipsis."""
+    out, line = [], ""
+    for token in _TOKEN_RE.findall(text):
+        fits = _advance((line + token).rstrip(), size, weight) <= width
+        if fits or not line.strip() or token[0] in _CLOSING:  # no line starts "），"
+            line += token
+            continue
+        carried = ""
+        while line.rstrip()[:-1].strip() and line.rstrip()[-1] in _OPENING:  # nor ends "（"
+            line = line.rstrip()
+            carried, line = line[-1] + carried, line[:-1]
+        out.append(line.rstrip())
+        line = carried + token.lstrip()
+        if len(out) == lines:
+            break
+    else:
+        if line.strip():
+            out.append(line.rstrip())
+        return "\n".join(out)
+    last = out[-1]
+    while last and _advance(last + "\u2026", size, weight) > width:
+        last = last[:-1].rstrip()
+    return "\n".join(out[:-1] + [last + "\u2026"])
+
+
+def _panel_titles(panels: Sequence[dict], width: float) -> list[str]:
+    """Each panel's title, each of its lines (Chinese, English) in at most two."""
+    return [
+        "\n".join(wrap(t, width, TITLE, weight="bold") for t in p["title"].split("\n"))
+        for p in panels
+    ]
+
+
+def _tagged(ax, output: str) -> None:
+    """Mark a panel's SVG group with the results.json path of what it shows."""
+    ax.set_gid(f"xlf-output:{output}")
+
+
+def tornado_grid(
+    rows: Sequence[dict],
     name: str,
-    markers: Sequence[tuple[str, float]] = (),
-    threshold: tuple[str, float] | None = None,
+    unit: str,
+    low_legend: str = "low value",
+    high_legend: str = "high value",
+    base_legend: str = "base case",
 ) -> str:
-    """A Monte Carlo histogram with dashed lines at `markers` (label, value: P10, P50, P90)
-    and a red line at `threshold` (zero NPV, a hurdle). Values in the output's own unit."""
-    e = [to_display(v, unit) for v in edges]
-    with _figure(WIDE * 0.6, 2.7) as fig:
-        ax = fig.subplots()
-        lefts = e[:-1]
-        widths = [b - a for a, b in zip(e[:-1], e[1:], strict=True)]
-        ax.bar(
-            lefts,
-            list(counts),
-            width=widths,
-            align="edge",
-            color=BLUE,
-            edgecolor="white",
-            linewidth=0.4,
-        )
-        top = max(counts) if len(counts) else 1
-        for text, value in markers:
-            x = to_display(value, unit)
-            ax.axvline(x, color=INK, linestyle="--", linewidth=0.9)
-            ax.text(
-                x,
-                top * 1.03,
-                text,
-                ha="center",
-                va="bottom",
-                fontsize=7.5,
-                color=INK,
-                bbox={"facecolor": "white", "edgecolor": "none", "pad": 1.0},
-            )
-        if threshold is not None:
-            x = to_display(threshold[1], unit)
-            span = (e[-1] - e[0]) or 1.0
-            text = f"{threshold[0]} ({_tick(x, unit)})"
-            if e[0] - 0.1 * span <= x <= e[-1] + 0.1 * span:
-                ax.axvline(x, color=RED, linewidth=1.4)
-                ax.annotate(
-                    threshold[0],
-                    (x, top * 0.55),
-                    xytext=(3, 0),
-                    textcoords="offset points",
-                    ha="left",
-                    va="center",
-                    fontsize=7.5,
-                    color=RED,
-                    bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.5},
+    """Tornadoes of a group of outputs as small multiples: each row of panels shares its
+    driver axis (the parameters, largest swing on top), each panel one output with its
+    own scale, bars from its base case to the output at the parameter's low and high value.
+
+    `rows`: {"drivers": [label], "panels": [{"output", "title", "base", "bars": [{"at_low",
+    "at_high"} or None, a driver each]}]}; `unit` 'wan', 'pct' or 'raw' (how the outputs
+    are shown)."""
+    with _figure(WIDE, 1.0) as fig:
+        size = matplotlib.rcParams["ytick.labelsize"]
+        width = fig.get_figwidth() / PT
+        label_w = _widest([d for r in rows for d in r["drivers"]], size) + TICK
+        keys = [
+            Patch(color=SKY, label=low_legend),
+            Patch(color=NAVY, label=high_legend),
+            Line2D([], [], color=INK, linewidth=1.0, label=base_legend),
+        ]
+        legend = _legend(fig, keys, loc="right", draw=False)
+        caption = unit_caption(unit) if unit == "wan" else ""  # (percentages say so)
+        ticks_h = 2 * TICK + text_size("0", size)[1]
+        layout, y = [], PAD + legend + LEGEND_GAP
+        for row in rows:
+            k = len(row["panels"])
+            panel_w = (width - 2 * PAD - EDGE - label_w - GAP * (k - 1)) / k
+            titles = _panel_titles(row["panels"], panel_w)
+            title_h = max(text_size(t, TITLE, "bold")[1] for t in titles) + SMALL * 1.6
+            plot_h = BAR_ROW * len(row["drivers"])
+            layout.append((row, panel_w, titles, y + title_h, plot_h))
+            y += title_h + plot_h + ticks_h + ROW_GAP
+        height = y - ROW_GAP + PAD
+        fig.set_size_inches(width * PT, height * PT)
+        _legend(fig, keys, loc="right")
+        if caption:
+            fig.text(PAD / width, 1 - PAD / height, caption, ha="left", va="top", color=GREY)
+        for row, panel_w, titles, top, plot_h in layout:
+            n = len(row["drivers"])
+            for i, (panel, title) in enumerate(zip(row["panels"], titles, strict=True)):
+                left = PAD + label_w + i * (panel_w + GAP)
+                ax = fig.add_axes(
+                    (
+                        left / width,
+                        1 - (top + plot_h) / height,
+                        panel_w / width,
+                        plot_h / height,
+                    )
                 )
-            elif x < e[0]:  # far off the chart: say where, do not squash the histogram
-                ax.text(
-                    0.01,
-                    0.97,
-                    "\u2190 " + text,
-                    transform=ax.transAxes,
-                    ha="left",
-                    va="top",
-                    fontsize=7.5,
-                    color=RED,
+                _tagged(ax, panel["output"])
+                _tornado_panel(ax, panel, row["drivers"], unit, panel_w)
+                ax.set_ylim(n - 0.5, -0.5)
+                if i == 0:
+                    ax.set_yticks(range(n), row["drivers"], linespacing=LINES)
+                    ax.tick_params(axis="y", length=0)
+                else:
+                    ax.set_yticks([])  # the row's first panel names the drivers
+                ax.set_title(
+                    title,
+                    loc="left",
+                    fontsize=TITLE,
+                    fontweight="bold",
+                    pad=SMALL * 1.6,
+                    linespacing=LINES,
                 )
-            else:
-                ax.text(
-                    0.99,
-                    0.97,
-                    text + " \u2192",
-                    transform=ax.transAxes,
-                    ha="right",
-                    va="top",
-                    fontsize=7.5,
-                    color=RED,
-                )
-        ax.set_ylim(0, top * 1.18)
-        ax.xaxis.set_major_formatter(FuncFormatter(_percent if unit == "pct" else _thousands))
-        ax.set_xlabel(unit_caption(unit))
-        ax.set_ylabel(label("次数", "trials", " / "))
-        ax.grid(axis="y")
-        ax.set_axisbelow(True)
-        _fit(fig, ax)
         return _svg(fig, _safe_prefix(name))
+
+
+def _tornado_panel(ax, panel: dict, drivers: Sequence[str], unit: str, width: float) -> None:
+    base = to_display(panel["base"], unit)
+    ends = []  # (driver row, value, text)
+    for key, colour in (("at_low", SKY), ("at_high", NAVY)):  # the high value over the low
+        rows, values = [], []
+        for yy, bar in enumerate(panel["bars"]):
+            value = to_display(bar.get(key), unit) if bar is not None else math.nan
+            if math.isfinite(value):
+                rows.append(yy)
+                values.append(value)
+                ends.append((yy, value, _tick(value, unit)))
+        if rows:  # one call a colour: each call costs far more than its bars
+            ax.barh(rows, [v - base for v in values], left=base, height=0.62, color=colour)
+    values = [v for _, v, _ in ends] + [base]
+    lo, hi = min(values), max(values)
+    span = (hi - lo) or (abs(base) * 0.1 or 1.0)
+    # Room for the values beside the bar ends: each side gets the widest value's width.
+    room = max((text_size(t, SMALL)[0] for _, _, t in ends), default=0.0) + 5.0
+    share = room / width
+    labels = share < 0.3
+    share = share if labels else 0.06
+    full = span / (1 - 2 * share)
+    ax.set_xlim(lo - share * full, hi + share * full)
+    if labels:
+        for yy, value, text in ends:
+            right = value >= base
+            ax.annotate(
+                text,
+                (value, yy),
+                xytext=(2.5 if right else -2.5, 0),
+                textcoords="offset points",
+                va="center",
+                ha="left" if right else "right",
+                fontsize=SMALL,
+                color=INK,
+            )
+    ax.axvline(base, color=INK, linewidth=1.0)
+    ax.annotate(
+        _tick(base, unit),
+        (base, 1),
+        xycoords=("data", "axes fraction"),
+        xytext=(0, 2),
+        textcoords="offset points",
+        ha="center",
+        va="bottom",
+        fontsize=SMALL,
+        color=INK,
+    )
+    ax.xaxis.set_major_locator(
+        MaxNLocator(nbins=max(2, int(width // 40)), steps=[1, 2, 2.5, 5, 10])
+    )
+    ax.xaxis.set_major_formatter(FuncFormatter(_percent if unit == "pct" else _thousands))
+    ax.grid(axis="x")
+    ax.set_axisbelow(True)
+
+
+def histogram_grid(panels: Sequence[dict], name: str, unit: str) -> str:
+    """Monte Carlo histograms of a group of outputs as small multiples (same unit), each
+    with dashed lines at its `markers` (label, value: P10, P50, P90) and a red line at its
+    `threshold` (label, value: zero NPV, a hurdle). `panels`: {"output", "title", "edges",
+    "counts", "markers", "threshold"}, values in the output's own unit."""
+    with _figure(WIDE, 1.0) as fig:
+        size = matplotlib.rcParams["xtick.labelsize"]
+        width = fig.get_figwidth() / PT
+        ncols = min(MAX_COLUMNS, len(panels)) or 1
+        panel_w = (width - 2 * PAD - 2 * EDGE - GAP * (ncols - 1)) / ncols
+        titles = _panel_titles(panels, panel_w)
+        caption = unit_caption(unit) if unit == "wan" else ""  # (percentages say so)
+        ticks_h = 2 * TICK + text_size("0", size)[1]
+        plot_h = 84.0
+        y = PAD + (text_size(caption, size)[1] + LEGEND_GAP if caption else 0.0)
+        tops = []
+        for start in range(0, len(panels), ncols):
+            row_titles = titles[start : start + ncols]
+            title_h = max(text_size(t, TITLE, "bold")[1] for t in row_titles) + 4.0
+            tops.append(y + title_h)
+            y += title_h + plot_h + ticks_h + ROW_GAP
+        height = y - ROW_GAP + PAD
+        fig.set_size_inches(width * PT, height * PT)
+        if caption:
+            fig.text(PAD / width, 1 - PAD / height, caption, ha="left", va="top", color=GREY)
+        for i, (panel, title) in enumerate(zip(panels, titles, strict=True)):
+            top = tops[i // ncols]
+            left = PAD + EDGE + (i % ncols) * (panel_w + GAP)
+            ax = fig.add_axes(
+                (left / width, 1 - (top + plot_h) / height, panel_w / width, plot_h / height)
+            )
+            _tagged(ax, panel["output"])
+            _histogram_panel(ax, panel, unit, panel_w)
+            ax.set_title(
+                title, loc="left", fontsize=TITLE, fontweight="bold", pad=4.0, linespacing=LINES
+            )
+        return _svg(fig, _safe_prefix(name))
+
+
+def _histogram_panel(ax, panel: dict, unit: str, width: float) -> None:
+    e = [to_display(v, unit) for v in panel["edges"]]
+    counts = list(panel["counts"])
+    # The bars as one filled outline and white lines between them: two artists, not one
+    # a bar (each costs more to make than to draw).
+    ax.stairs(counts, e, fill=True, color=BLUE, linewidth=0)
+    ax.vlines(
+        e[1:-1],
+        0,
+        [min(a, b) for a, b in zip(counts[:-1], counts[1:], strict=True)],
+        colors="white",
+        linewidth=0.5,
+    )
+    top = max(counts) if counts else 1
+    for text, value in panel.get("markers") or ():
+        x = to_display(value, unit)
+        ax.axvline(x, color=INK, linestyle="--", linewidth=0.8)
+        ax.text(
+            x,
+            top * 1.03,
+            text,
+            ha="center",
+            va="bottom",
+            fontsize=SMALL - 0.5,
+            color=INK,
+            bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.8},
+        )
+    threshold = panel.get("threshold")
+    span = (e[-1] - e[0]) or 1.0
+    lo, hi = e[0] - 0.02 * span, e[-1] + 0.02 * span
+    if threshold is not None:
+        x = to_display(threshold[1], unit)
+        text = f"{threshold[0]} ({_tick(x, unit)})"
+        if e[0] - 0.1 * span <= x <= e[-1] + 0.1 * span:
+            lo, hi = min(lo, x - 0.02 * span), max(hi, x + 0.02 * span)
+            ax.axvline(x, color=RED, linewidth=1.3)
+            right = x > lo + 0.6 * (hi - lo)  # near the right end: label on the line's left
+            ax.annotate(
+                threshold[0],
+                (x, top * 0.6),
+                xytext=(-3 if right else 3, 0),
+                textcoords="offset points",
+                ha="right" if right else "left",
+                va="center",
+                fontsize=SMALL - 0.5,
+                color=RED,
+                bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.5},
+            )
+        else:  # far off the chart: say where, do not squash the histogram
+            left = x < e[0]
+            ax.text(
+                0.01 if left else 0.99,
+                0.99,
+                ("\u2190 " + text) if left else (text + " \u2192"),
+                transform=ax.transAxes,
+                ha="left" if left else "right",
+                va="top",
+                fontsize=SMALL - 0.5,
+                color=RED,
+            )
+    ax.set_xlim(lo, hi)
+    ax.set_ylim(0, top * 1.42)  # room above the bars: the markers' labels, then any note
+    ax.xaxis.set_major_locator(
+        MaxNLocator(nbins=max(2, int(width // 40)), steps=[1, 2, 2.5, 5, 10])
+    )
+    ax.xaxis.set_major_formatter(FuncFormatter(_percent if unit == "pct" else _thousands))
+    ax.set_yticks([])  # the shape matters, not the count of trials
+    ax.spines["left"].set_visible(False)
