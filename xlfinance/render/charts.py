@@ -16,12 +16,8 @@ from __future__ import annotations
 
 import io
 import math
-import multiprocessing
-import os
-import pickle
 import re
 from collections.abc import Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from functools import lru_cache
 
@@ -144,10 +140,6 @@ def _figure(width: float, height: float) -> Iterator[Figure]:
 
 
 def _svg(fig: Figure, prefix: str) -> str:
-    """The figure as SVG text, or, inside `deferred()`, a token that stands for it until
-    `Deferred.resolve` replaces it with the SVG a worker process drew."""
-    if _DEFERRED[0] is not None:
-        return _DEFERRED[0].submit(fig, prefix)
     return _draw(fig, prefix, _rc())
 
 
@@ -180,57 +172,6 @@ def _draw(fig: Figure, prefix: str, rc: dict) -> str:
     # Let the page size it: keep the viewBox, drop the fixed size.
     text = re.sub(r'<svg([^>]*?) width="[^"]*" height="[^"]*"', r"<svg\1", text, count=1)
     return text.replace("<svg ", f'<svg class="chart" data-chart="{prefix}" ', 1).strip() + "\n"
-
-
-def _draw_pickled(figure: bytes, prefix: str, rc: dict) -> str:
-    """Worker side of `Deferred`: unpickle a figure and draw it."""
-    return _draw(pickle.loads(figure), prefix, rc)
-
-
-class Deferred:
-    """Charts drawn in worker processes while the pages are assembled.
-
-    Drawing is nearly all the time a build spends on its reports (about 0.3 s a chart); the
-    figures are built here, pickled and drawn by `workers` processes, each under the rc
-    settings in force when the chart was made, so the SVG is the same as drawn at once.
-    """
-
-    def __init__(self, executor: ProcessPoolExecutor):
-        self.executor = executor
-        self.pending: dict[str, Future] = {}
-
-    def submit(self, fig: Figure, prefix: str) -> str:
-        token = f"<!--xlfinance-chart-{len(self.pending)}-{prefix}-->"
-        self.pending[token] = self.executor.submit(_draw_pickled, pickle.dumps(fig), prefix, _rc())
-        return token
-
-    def resolve(self, text: str) -> str:
-        """`text` with every chart token replaced by its SVG."""
-        if "<!--xlfinance-chart-" not in text:
-            return text
-        return _TOKEN.sub(lambda match: self.pending[match.group(0)].result(), text)
-
-
-_TOKEN = re.compile(r"<!--xlfinance-chart-\d+-[A-Za-z0-9_-]*-->")
-_DEFERRED: list[Deferred | None] = [None]
-
-
-@contextmanager
-def deferred(workers: int | None = None) -> Iterator[Deferred | None]:
-    """Draw the charts made inside the block in worker processes (one a core, at most
-    `workers`); yields the `Deferred` whose `resolve` puts the SVG in place, or None when
-    one core would do the work anyway (then charts are drawn at once)."""
-    workers = min(workers or os.cpu_count() or 1, os.cpu_count() or 1)
-    if workers < 2 or _DEFERRED[0] is not None:
-        yield None
-        return
-    # "spawn": the build may have run threads (the risk engine), which fork would copy badly.
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        _DEFERRED[0] = Deferred(pool)
-        try:
-            yield _DEFERRED[0]
-        finally:
-            _DEFERRED[0] = None
 
 
 def _safe_prefix(name: str) -> str:

@@ -1363,30 +1363,28 @@ def environment() -> Environment:
 def write_reports(stage: Path, results: dict, projects: dict, programme) -> list[Path]:
     """Write index.html, proposal.html, investor.html, pitches/<id>.html and charts/*.svg
     into `stage`; return the files written."""
-    with charts.deferred() as pending:
-        pages, drawn = _render_pages(results, projects, programme)
-        resolve = pending.resolve if pending is not None else (lambda text: text)
-        stage = Path(stage)
-        written: list[Path] = []
-        for target, html in pages:
-            path = stage / target
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(resolve(html), encoding="utf-8")
-            written.append(path)
-        charts_dir = stage / "charts"
-        charts_dir.mkdir(parents=True, exist_ok=True)
-        for chart in drawn:
-            path = charts_dir / f"{chart.name}.svg"
-            svg = resolve(chart.svg)
-            path.write_text(
-                '<?xml version="1.0" encoding="utf-8" standalone="no"?>\n' + svg, encoding="utf-8"
-            )
-            written.append(path)
+    pages, drawn = _render_pages(results, projects, programme)
+    stage = Path(stage)
+    written: list[Path] = []
+    for target, html in pages:
+        path = stage / target
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(html, encoding="utf-8")
+        written.append(path)
+    charts_dir = stage / "charts"
+    charts_dir.mkdir(parents=True, exist_ok=True)
+    for chart in drawn:
+        path = charts_dir / f"{chart.name}.svg"
+        path.write_text(
+            '<?xml version="1.0" encoding="utf-8" standalone="no"?>\n' + chart.svg,
+            encoding="utf-8",
+        )
+        written.append(path)
     return written
 
 
 def _render_pages(results: dict, projects: dict, programme):
-    """Every page's HTML (charts as they come back from `charts`) and the charts drawn."""
+    """Every page's HTML and the charts drawn."""
     reports = Reports(results, projects, programme)
     env = environment()
     common = reports.common()
