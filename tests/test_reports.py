@@ -790,9 +790,12 @@ class TestPages:
 
 
 class TestCharts:
-    def test_svg_is_deterministic(self):
+    def test_svg_is_deterministic(self, tmp_path, monkeypatch):
         args = ([2015, 2016, 2017], [-3.5e7, 5e6, 6e6], [-3.5e7, -3e7, -2.4e7], "cf")
-        first, second = charts.project_cash_flows(*args), charts.project_cash_flows(*args)
+        monkeypatch.setenv("XLFINANCE_CACHE_DIR", str(tmp_path / "one"))  # drawn, not cached
+        first = charts.project_cash_flows(*args)
+        monkeypatch.setenv("XLFINANCE_CACHE_DIR", str(tmp_path / "two"))
+        second = charts.project_cash_flows(*args)
         assert first == second
         assert first.startswith("<svg") and "<?xml" not in first
         assert re.search(r'id="(?!cf-)', first) is None  # every id carries the chart's prefix

@@ -5,9 +5,17 @@ and returns an SVG string; it converts units for display (yuan to 万元, fracti
 percent) and computes nothing else, except the J-curve's running total of a class's net
 cash flows.
 
-This module is the cheap half: labels, units and the font check. Drawing is
-`xlfinance.render.drawing`, which imports matplotlib, and is imported only when a chart is
-drawn, so commands that draw nothing (`validate`) never load matplotlib.
+This module is the cheap half: labels, units, the font check and a cache of drawn charts.
+Drawing is `xlfinance.render.drawing`, which imports matplotlib, and is imported only when
+a chart is not in the cache, so commands that draw nothing (`validate`), and builds whose
+charts are all cached, never load matplotlib.
+
+The cache: each chart is stored under a hash of everything that makes it (the chart's
+kind, name and inputs, the rc settings, the fonts, the matplotlib version and the drawing
+code), in `$XLFINANCE_CACHE_DIR`, else `$XDG_CACHE_HOME/xlfinance/charts`, else
+`~/.cache/xlfinance/charts`. A chart from the cache is byte for byte the chart drawn; an
+entry that cannot be read or fails its checksum is drawn again; the cache never fails a
+build (it is skipped when it cannot be written).
 
 Chinese labels are used when the Noto Sans CJK SC font is installed (`cjk_font()`), and the
 charts fall back to English labels when it is not. `label(zh, en)` picks the text. Text is
@@ -16,14 +24,21 @@ written as SVG text: the browser draws it in the font stack named in each chart.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import re
 import shutil
 import subprocess
+import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
+
+CHART_VERSION = 1
+"""Bump to redraw every cached chart when something outside this package's drawing code
+changes how charts look (the drawing code itself is part of each chart's hash)."""
 
 CJK_FAMILY = "Noto Sans CJK SC"
 CJK_FALLBACKS = ("Source Han Sans SC", "PingFang SC", "Microsoft YaHei")
@@ -200,11 +215,124 @@ def unit_caption(unit: str) -> str:
     return {"wan": label("万元", "10,000 yuan", " / "), "pct": "%"}.get(unit, "")
 
 
-def _chart(kind: str, name: str, **inputs) -> str:
-    """The chart `kind` named `name`, drawn from `inputs`."""
-    from xlfinance.render import drawing  # matplotlib: only when something is drawn
+# --------------------------------------------------------------------------------------
+# The cache
+# --------------------------------------------------------------------------------------
 
-    return getattr(drawing, kind)(name=name, **inputs)
+MAX_ENTRIES = 1000
+"""The cache keeps at most this many charts (about 20 builds of Xiaolan), the most
+recently used."""
+
+_HEADER = "<!-- xlfinance chart cache, sha256 of the chart: "
+_PRUNED: list[bool] = [False]
+
+
+def cache_dir() -> Path:
+    """Where drawn charts are kept (see the module's docstring)."""
+    if os.environ.get("XLFINANCE_CACHE_DIR"):
+        return Path(os.environ["XLFINANCE_CACHE_DIR"])
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "xlfinance" / "charts"
+
+
+@lru_cache(maxsize=1)
+def _code() -> dict:
+    """What besides its inputs makes a chart: the drawing code and matplotlib's version."""
+    from importlib.metadata import version
+
+    here = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for name in ("charts.py", "drawing.py"):
+        digest.update((here / name).read_bytes())
+    return {"version": CHART_VERSION, "code": digest.hexdigest(), "mpl": version("matplotlib")}
+
+
+def chart_key(kind: str, name: str, inputs: dict) -> str:
+    """The hash a chart is cached under."""
+    cjk = _CJK_OVERRIDE[0] is not False and bool(system_cjk_fonts())
+    made_of = {
+        "kind": kind,
+        "name": name,
+        "inputs": inputs,
+        "rc": rc(),
+        "fonts": system_cjk_fonts() if cjk else None,
+        **_code(),
+    }
+    text = json.dumps(made_of, sort_keys=True, ensure_ascii=False, default=repr)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _cached(key: str) -> str | None:
+    """The chart stored under `key`, or None when there is none or it is damaged."""
+    path = cache_dir() / f"{key}.svg"
+    try:
+        data = path.read_bytes().decode("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    head, _, svg = data.partition(" -->\n")
+    if not head.startswith(_HEADER) or head[len(_HEADER) :] != _digest(svg):
+        return None
+    try:
+        os.utime(path)  # recently used: kept when the cache is pruned
+    except OSError:
+        pass
+    return svg
+
+
+def _store(key: str, svg: str) -> None:
+    """Keep `svg` under `key`: written whole to a temporary file, then renamed into place,
+    so no reader sees half a chart. Any failure leaves the cache as it was."""
+    folder = cache_dir()
+    tmp = None
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".svg")
+        with os.fdopen(fd, "wb") as out:
+            out.write(f"{_HEADER}{_digest(svg)} -->\n{svg}".encode())
+        os.replace(tmp, folder / f"{key}.svg")
+        tmp = None
+    except OSError:
+        pass
+    finally:
+        if tmp is not None:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+    if not _PRUNED[0]:
+        _PRUNED[0] = True
+        _prune(folder)
+
+
+def _prune(folder: Path) -> None:
+    """Drop the least recently used charts beyond `MAX_ENTRIES` (once a process)."""
+    try:
+        entries = [(p.stat().st_mtime, p) for p in folder.glob("*.svg")]
+    except OSError:
+        return
+    if len(entries) <= MAX_ENTRIES:
+        return
+    for _, path in sorted(entries, reverse=True)[MAX_ENTRIES:]:
+        try:
+            path.unlink()
+        except OSError:
+            pass
+
+
+def _digest(svg: str) -> str:
+    return hashlib.sha256(svg.encode("utf-8")).hexdigest()
+
+
+def _chart(kind: str, name: str, **inputs) -> str:
+    """The chart `kind` named `name` from `inputs`: from the cache, else drawn (and kept)."""
+    key = chart_key(kind, name, inputs)
+    svg = _cached(key)
+    if svg is None:
+        from xlfinance.render import drawing  # matplotlib: only when something is drawn
+
+        svg = getattr(drawing, kind)(name=name, **inputs)
+        _store(key, svg)
+    return svg
 
 
 # --------------------------------------------------------------------------------------
