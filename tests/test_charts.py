@@ -1,4 +1,4 @@
-"""The charts' cache and what they import (xlfinance.render.charts, .drawing).
+"""The charts' cache, their fonts and what they import (xlfinance.render.charts, .drawing).
 
 The pictures themselves are checked with the pages in test_reports.py.
 """
@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -170,3 +171,100 @@ class TestImports:
             "print('matplotlib' in sys.modules)"
         )
         assert out.strip() == "False"
+
+
+class TestFonts:
+    FONT = ("/fonts/opentype/noto/NotoSansCJK-Regular.ttc", 123)
+
+    @staticmethod
+    def manager(*fonts: tuple[str, str]):
+        """A stand-in for matplotlib's font list: (family, file) entries."""
+        cleared: list[bool] = []
+        return SimpleNamespace(
+            ttflist=[SimpleNamespace(name=n, fname=f) for n, f in fonts],
+            _findfont_cached=SimpleNamespace(cache_clear=lambda: cleared.append(True)),
+            cleared=cleared,
+        )
+
+    def fake_matplotlib(self, monkeypatch, knows: bool):
+        """A font_manager module whose cached list lacks (or has) the system's CJK font,
+        and whose rebuild finds it."""
+        monkeypatch.setattr(drawing, "system_cjk_fonts", lambda: (self.FONT,))
+        dejavu = ("DejaVu Sans", "/mpl-data/fonts/ttf/DejaVuSans.ttf")
+        cjk = ("Noto Sans CJK SC", self.FONT[0])
+        rebuilds: list[bool] = []
+
+        def load(*, try_read_cache=True):
+            rebuilds.append(try_read_cache)
+            return self.manager(dejavu, cjk)
+
+        listed = self.manager(dejavu, cjk) if knows else self.manager(dejavu)
+        return SimpleNamespace(fontManager=listed, _load_fontmanager=load), rebuilds
+
+    def test_a_stale_font_list_is_rebuilt_once(self, monkeypatch):
+        module, rebuilds = self.fake_matplotlib(monkeypatch, knows=False)
+        before = module.fontManager
+        assert drawing.check_fonts(module)
+        assert rebuilds == [False]  # rebuilt without reading the stale cache
+        assert module.fontManager is before  # in place: matplotlib's modules hold it
+        assert any(f.name == "Noto Sans CJK SC" for f in module.fontManager.ttflist)
+        assert module.fontManager.cleared  # no stale findfont answers
+        assert drawing.check_fonts(module)
+        assert rebuilds == [False]  # once
+
+    def test_a_font_list_that_has_the_font_is_kept(self, monkeypatch):
+        module, rebuilds = self.fake_matplotlib(monkeypatch, knows=True)
+        assert drawing.check_fonts(module)
+        assert rebuilds == []
+
+    def test_no_cjk_font_is_said_once_on_one_line(self, monkeypatch, capsys):
+        monkeypatch.setattr(charts, "system_cjk_fonts", lambda: ())
+        monkeypatch.setattr(charts, "_WARNED", [False])
+        monkeypatch.setattr(drawing, "system_cjk_fonts", lambda: ())
+        assert charts.cjk_font() is None
+        assert charts.label("万元", "10,000 yuan") == "10,000 yuan"
+        assert charts.rc()["font.sans-serif"] == ["DejaVu Sans"]
+        assert not drawing.check_fonts(SimpleNamespace())  # nothing to look for
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "no CJK font" in err and "Noto Sans CJK SC" in err
+
+    def test_english_only_says_nothing(self, monkeypatch, capsys):
+        monkeypatch.setattr(charts, "_WARNED", [False])
+        with charts.english_only():
+            assert charts.cjk_font() is None
+        assert capsys.readouterr().err == ""
+
+    @pytest.fixture
+    def fresh_probe(self):
+        charts.system_cjk_fonts.cache_clear()
+        yield
+        charts.system_cjk_fonts.cache_clear()
+
+    def test_found_by_fontconfig(self, monkeypatch, tmp_path, fresh_probe):
+        ttc, other = tmp_path / "a.ttc", tmp_path / "b.ttf"
+        ttc.write_bytes(b"1234")
+        other.write_bytes(b"1")
+        listed = [(str(ttc), ["Noto Sans CJK JP", "Noto Sans CJK SC"]), (str(other), ["X"])]
+        monkeypatch.setattr(charts, "_fc_list", lambda: listed)
+        assert charts.system_cjk_fonts() == ((str(ttc), 4),)
+
+    def test_found_in_the_font_folders_without_fontconfig(self, monkeypatch, tmp_path, fresh_probe):
+        (tmp_path / "noto").mkdir()
+        font = tmp_path / "noto" / "NotoSansCJK-Regular.ttc"
+        font.write_bytes(b"12")
+        (tmp_path / "DejaVuSans.ttf").write_bytes(b"1")
+        monkeypatch.setattr(charts, "_fc_list", lambda: None)
+        monkeypatch.setattr(charts, "_font_folders", lambda: [tmp_path])
+        assert charts.system_cjk_fonts() == ((str(font), 2),)
+
+    def test_this_machine(self):
+        """With a CJK font installed (CI installs Noto CJK), matplotlib has it."""
+        if not charts.system_cjk_fonts():
+            pytest.skip("no CJK font on this machine")
+        from matplotlib import font_manager
+
+        assert drawing.check_fonts()
+        path = font_manager.findfont(
+            font_manager.FontProperties(family=charts.CJK_FAMILY), fallback_to_default=False
+        )
+        assert Path(path).name in {Path(p).name for p, _ in charts.system_cjk_fonts()}

@@ -30,6 +30,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -52,6 +53,7 @@ RULE = "#C8D0DA"
 INK = "#1D232B"
 
 _CJK_OVERRIDE: list[bool | None] = [None]
+_WARNED: list[bool] = [False]
 
 
 # --------------------------------------------------------------------------------------
@@ -125,11 +127,25 @@ def _font_folders() -> list[Path]:
 
 
 def cjk_font() -> str | None:
-    """Path of the installed CJK font, or None when charts must keep to English."""
+    """Path of the installed CJK font, or None when charts must keep to English (said once,
+    on one line of stderr, when the machine has no CJK font at all)."""
     if _CJK_OVERRIDE[0] is False:
         return None
     fonts = system_cjk_fonts()
-    return fonts[0][0] if fonts else None
+    if not fonts:
+        warn_no_cjk()
+        return None
+    return fonts[0][0]
+
+
+def warn_no_cjk() -> None:
+    if not _WARNED[0]:
+        _WARNED[0] = True
+        print(
+            f"xlfinance: no CJK font ({CJK_FAMILY}) on this machine, so the charts are "
+            "labelled in English only; install it (Debian: fonts-noto-cjk) for Chinese.",
+            file=sys.stderr,
+        )
 
 
 @contextmanager

@@ -6,6 +6,9 @@ No pyplot: each chart is a `matplotlib.figure.Figure` drawn under `rc_context`, 
 state leaks; the SVG is deterministic (`svg.hashsalt` fixed, no metadata) and its ids carry
 a per-chart prefix so several charts can sit in one HTML page. No layout engine either:
 margins are computed from the sizes of the labels (see "Layout" below).
+
+On import it checks matplotlib's font list knows the CJK font the system has (the list is
+cached once per user, and a font installed after it was made is missing from it).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
+from pathlib import Path
 
 import matplotlib
 
@@ -29,9 +33,11 @@ from matplotlib.text import Text  # noqa: E402
 from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
 
 from xlfinance.render.charts import (  # noqa: E402
+    CJK_FAMILY,
     MAX_COLUMNS,
     label,
     rc,
+    system_cjk_fonts,
     to_display,
     unit_caption,
     wan,
@@ -62,6 +68,32 @@ ARCHETYPE_COLOURS = {
 CLASS_COLOURS = (NAVY, GREEN, AMBER, "#7A5195", "#3A8FB7", RED)
 
 WIDE = 9.0  # inches; the page scales the SVG to its column
+# --------------------------------------------------------------------------------------
+# Fonts
+# --------------------------------------------------------------------------------------
+
+
+def check_fonts(manager=font_manager) -> bool:
+    """Make sure matplotlib's font list (`manager.fontManager`) has the CJK font installed on
+    the system: a list cached before the font was installed lacks it, and the charts would
+    measure Chinese text with a font that has no Chinese. Rebuilds the list once when so.
+    True when matplotlib has the font (afterwards)."""
+    fonts = system_cjk_fonts()
+    if not fonts or _knows(manager.fontManager):
+        return bool(fonts)
+    rebuilt = manager._load_fontmanager(try_read_cache=False)  # and rewrites the cache file
+    # In place, not a new object: matplotlib's modules hold this one (`text.fontManager`).
+    vars(manager.fontManager).update(vars(rebuilt))
+    manager.fontManager._findfont_cached.cache_clear()
+    return _knows(manager.fontManager)
+
+
+def _knows(manager) -> bool:
+    names = {Path(f).name for f, _ in system_cjk_fonts()}
+    return any(f.name == CJK_FAMILY or Path(f.fname).name in names for f in manager.ttflist)
+
+
+check_fonts()
 
 
 @contextmanager
