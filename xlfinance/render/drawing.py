@@ -631,6 +631,7 @@ ROW_GAP = 20.0  # points between rows of panels
 BAR_ROW = 25.0  # points a tornado bar takes (two lines of label)
 TITLE = 8.0  # panel titles
 SMALL = 7.5  # values and markers in the panels
+BASE_ROOM = SMALL * 2.0  # between a tornado panel's title and its plot: the base value
 EDGE = 14.0  # points kept free beside the outer panels, for tick labels at their ends
 
 
@@ -736,9 +737,11 @@ def tornado_grid(
         layout, y = [], PAD + legend + LEGEND_GAP
         for row in rows:
             k = len(row["panels"])
-            panel_w = (width - 2 * PAD - EDGE - label_w - GAP * (k - 1)) / k
+            room = width - 2 * PAD - EDGE - label_w
+            # a row of one panel no wider than a row of two: the panels look alike
+            panel_w = (room - GAP * (max(k, 2) - 1)) / max(k, 2)
             titles = _panel_titles(row["panels"], panel_w)
-            title_h = max(text_size(t, TITLE, "bold")[1] for t in titles) + SMALL * 1.6
+            title_h = max(text_size(t, TITLE, "bold")[1] for t in titles) + BASE_ROOM
             plot_h = BAR_ROW * len(row["drivers"])
             layout.append((row, panel_w, titles, y + title_h, plot_h))
             y += title_h + plot_h + ticks_h + ROW_GAP
@@ -772,7 +775,7 @@ def tornado_grid(
                     loc="left",
                     fontsize=TITLE,
                     fontweight="bold",
-                    pad=SMALL * 1.6,
+                    pad=BASE_ROOM,
                     linespacing=LINES,
                 )
         return _svg(fig, _safe_prefix(name))

@@ -1250,7 +1250,8 @@ def _parameter_range(bar: dict) -> str:
         return f"\u00d7{low:.2f} \u2013 \u00d7{high:.2f}"
     sign = "+" if apply == "add" else ""
     wan = last.endswith("_yuan") and max(abs(low), abs(high)) >= 1e4
-    unit = "" if rate else "万元" if wan else unit_of_input(parameter)
+    wan_unit = "万元" if charts.cjk_font() else "10,000 yuan"  # (a chart label: its font)
+    unit = "" if rate else wan_unit if wan else unit_of_input(parameter)
     text = " \u2013 ".join(
         (sign if v >= 0 else "") + _parameter_value(v, rate, wan) for v in (low, high)
     )
