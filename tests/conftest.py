@@ -4,6 +4,8 @@ In CI (CI=true) hypothesis runs derandomized: the same examples every run, so a 
 result does not depend on the luck of the draw. Locally it explores new examples each run and
 keeps failing ones in .hypothesis/ to replay.
 
+Charts are cached in a folder of the session's own (`chart_cache`), never the user's cache.
+
 Shared, built once a session:
 - `xiaolan_build`: the Xiaolan programme built with its reports, for every test that only reads it
   (`XLFINANCE_REPORTS_OUT` names a folder to keep it in, for looking at the pages);
@@ -46,6 +48,16 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "libreoffice" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def chart_cache(tmp_path_factory):
+    """Charts are cached in a folder of the test session's own, never the user's cache
+    (subprocesses the tests start inherit it)."""
+    with pytest.MonkeyPatch.context() as patch:
+        folder = tmp_path_factory.mktemp("chart-cache")
+        patch.setenv("XLFINANCE_CACHE_DIR", str(folder))
+        yield folder
 
 
 @dataclass(frozen=True)

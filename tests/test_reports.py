@@ -28,6 +28,7 @@ import shutil
 import subprocess
 import tempfile
 import time
+import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -120,6 +121,37 @@ class Tagged(HTMLParser):
     def handle_data(self, data):
         if self._open:
             self._open[-1][2].append(data)
+
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def svg_texts(svg: str) -> list[tuple[float, float, str]]:
+    """(x, y, text) of every `<text>` of an SVG (charts write text as text, not glyph
+    outlines), in SVG units: y grows downwards."""
+    root = ET.fromstring(svg.encode("utf-8"))
+    found = []
+    for element in root.iter(f"{SVG}text"):
+        if "y" in element.attrib:
+            x, y = float(element.get("x", "0")), float(element.get("y"))
+        else:
+            moved = re.search(
+                r"translate\(([-\d.e]+)[ ,]([-\d.e]+)\)", element.get("transform", "")
+            )
+            assert moved, element.attrib
+            x, y = float(moved.group(1)), float(moved.group(2))
+        found.append((x, y, "".join(element.itertext())))
+    return found
+
+
+def panels(html: str, chart: str) -> set[str]:
+    """The results.json paths the panels of the charts named `chart...` show
+    (`data-output` of an SVG group)."""
+    found = set()
+    for svg in re.findall(rf'<svg [^>]*data-chart="{chart}.*?</svg>', html, re.S):
+        root = ET.fromstring(svg.encode("utf-8"))
+        found |= {g.get("data-output") for g in root.iter(f"{SVG}g") if g.get("data-output")}
+    return found
 
 
 def parse(path: Path) -> Tagged:
@@ -674,7 +706,31 @@ class TestPages:
         assert 'data-chart="jcurve"' in main
         # Xiaolan has a risk.yaml, so the build's own investor page has the risk section.
         assert "risk results (tornado, scenarios, Monte Carlo) are not in" not in main
-        assert 'data-chart="tornado-1"' in main
+        assert 'data-chart="tornado-npv_yuan"' in main
+
+    def test_every_risk_output_has_its_panel(self, built):
+        """Xiaolan's tornado and Monte Carlo figures: a panel for each output an investor
+        is shown (the fund's classes, each investable project), tagged with its path."""
+        results, html = built["results"], (built["out"] / "investor.html").read_text("utf-8")
+        ids = investable(results)
+
+        def shown(output: str) -> bool:
+            parts = output.split(".")
+            return parts[0] == "fund" or (parts[0] == "projects" and parts[1] in ids)
+
+        tornado = {b["output"] for b in results["risk"]["tornado"] if shown(b["output"])}
+        assert panels(html, "tornado-") == tornado
+        outputs = results["risk"]["monte_carlo"]["outputs"]
+        headline = {
+            f"risk.monte_carlo.outputs.{o}"
+            for o, d in outputs.items()
+            if shown(o) and (o.startswith("fund.") or o.endswith(".npv_yuan")) and d["histogram"]
+        }
+        assert panels(html, "mc-") == headline
+        assert len(headline) > 10  # (Xiaolan has 13 investable projects and 3 classes)
+        # fewer, larger figures: one a group, not one an output
+        assert html.count('data-chart="tornado-') == 3
+        assert html.count('data-chart="mc-') == 2
 
     def test_risk_section_rendered(self, risky):
         page = risky["out"] / "investor.html"
@@ -682,12 +738,26 @@ class TestPages:
         keys = check_figures(page, results)
         html = page.read_text(encoding="utf-8")
         mc = "risk.monte_carlo.outputs."
-        # one tornado an output: the fund's class and the NPV shown, the IRR in a details
+        # one tornado figure a group of outputs, a panel an output: the fund's classes and
+        # the NPVs shown, the IRRs in a details
         assert html.count('data-chart="tornado-') == 3
         details = html[html.index("<details>", html.index('id="risk"')) :]
         assert details.count('data-chart="tornado-') == 1
+        assert panels(html, "tornado-") == {
+            "fund.classes.senior.net_irr",
+            "projects.pv_phase1.npv_yuan",
+            "projects.pv_phase1.irr",
+        }
+        assert panels(details, "tornado-") == {"projects.pv_phase1.irr"}
+        for output in ("fund.classes.senior.net_irr", "projects.pv_phase1.npv_yuan"):
+            i = next(i for i, b in enumerate(results["risk"]["tornado"]) if b["output"] == output)
+            assert f"risk.tornado.{i}.base" in keys  # its base case, in the caption
         # histograms of the headline outputs; statistics of every output an investor has
         assert html.count('data-chart="mc-') == 2
+        assert panels(html, "mc-") == {
+            f"{mc}fund.classes.senior.net_irr",
+            f"{mc}projects.pv_phase1.npv_yuan",
+        }
         for output in (
             "projects.pv_phase1.npv_yuan",
             "projects.pv_phase1.irr",
@@ -702,43 +772,59 @@ class TestPages:
             assert f"risk.scenarios.{name}.projects.pv_phase1.npv_yuan" in keys
             assert f"risk.scenarios.{name}.fund.classes.senior.net_irr" in keys
         # the tornado lists the largest swing first: tariff, yield, O&M
-        svg = next(
-            text
-            for text in (
-                p.read_text(encoding="utf-8")
+        texts = next(
+            texts
+            for texts in (
+                svg_texts(p.read_text(encoding="utf-8"))
                 for p in (risky["out"] / "charts").glob("tornado-*.svg")
             )
-            if "<!-- Specific yield" in text
+            if any(t == "Specific yield" for _, _, t in texts)
         )
         heights = []
-        for label in ("Building tariff", "Specific yield", "O&amp;M cost"):
-            found = re.search(
-                re.escape(f"<!-- {label}") + r"[^>]*>\s*<g[^>]*translate\([\d.]+ ([\d.]+)\)", svg
-            )
-            assert found, label
-            heights.append(float(found.group(1)))  # SVG y grows downwards
+        for label in ("Building tariff", "Specific yield", "O&M cost (x base)"):
+            found = [y for _, y, t in texts if t == label]
+            assert len(found) == 1, label
+            heights.append(found[0])  # SVG y grows downwards
         assert heights == sorted(heights)
-        assert "<!-- ×0.80 – ×1.20 -->" in svg  # a factor of the base says so
-        assert "<!-- 900 – 1,100 kWh/kW -->" in svg  # a value has its unit
+        shown = {t for _, _, t in texts}
+        assert "\u00d70.80 \u2013 \u00d71.20" in shown  # a factor of the base says so
+        assert "900 \u2013 1,100 kWh/kW" in shown  # a value has its unit
 
 
 class TestCharts:
-    def test_svg_is_deterministic(self):
+    def test_svg_is_deterministic(self, tmp_path, monkeypatch):
         args = ([2015, 2016, 2017], [-3.5e7, 5e6, 6e6], [-3.5e7, -3e7, -2.4e7], "cf")
-        first, second = charts.project_cash_flows(*args), charts.project_cash_flows(*args)
+        monkeypatch.setenv("XLFINANCE_CACHE_DIR", str(tmp_path / "one"))  # drawn, not cached
+        first = charts.project_cash_flows(*args)
+        monkeypatch.setenv("XLFINANCE_CACHE_DIR", str(tmp_path / "two"))
+        second = charts.project_cash_flows(*args)
         assert first == second
         assert first.startswith("<svg") and "<?xml" not in first
         assert re.search(r'id="(?!cf-)', first) is None  # every id carries the chart's prefix
+
+    def test_text_is_text(self, built):
+        """Labels are SVG text (the browser draws them), in the font stack of the page."""
+        svg = (built["out"] / "charts" / "budget.svg").read_text(encoding="utf-8")
+        shown = [t for _, _, t in svg_texts(svg)]
+        assert "10,000 yuan" in " ".join(shown)
+        assert "<text" in svg and "<!--" not in svg  # no glyph outlines (each had a comment)
+        assert "font-family: 'Noto Sans CJK SC', 'Source Han Sans SC', 'PingFang SC'" in svg
+        assert re.search(r"font-family: [^}]*sans-serif}", svg)
+        if charts.cjk_font():
+            assert "万元 / 10,000 yuan" in shown
+            assert any(t.startswith("1. ") and re.search(r"[\u4e00-\u9fff]", t) for t in shown)
 
     def test_english_labels_without_a_cjk_font(self):
         args = ([2015, 2016], [-1e6, 2e6], [-1e6, 1e6], "cf")
         with charts.english_only():
             svg = charts.project_cash_flows(*args)
-        comments = " ".join(re.findall(r"<!--(.*?)-->", svg))
-        assert "cumulative" in comments
-        assert not re.search(r"[\u4e00-\u9fff]", comments)
+        shown = " ".join(t for _, _, t in svg_texts(svg))
+        assert "cumulative" in shown
+        assert not re.search(r"[\u4e00-\u9fff]", shown)
+        assert "font-family: 'DejaVu Sans', sans-serif" in svg
         if charts.cjk_font():
-            assert re.search(r"[\u4e00-\u9fff]", charts.project_cash_flows(*args))
+            with_cjk = " ".join(t for _, _, t in svg_texts(charts.project_cash_flows(*args)))
+            assert "累计现金流 / cumulative" in with_cjk
 
 
 @pytest.mark.chromium

@@ -1,86 +1,151 @@
-"""Charts of the HTML reports, drawn by matplotlib as SVG text to inline in a page.
+"""Charts of the HTML reports, as SVG text to inline in a page.
 
-Every function takes numbers already computed (results.json, a project's model lines) and
-returns an SVG string; it converts units for display (yuan to 万元, fractions to percent)
-and computes nothing else, except the J-curve's running total of a class's net cash flows.
+Every chart function takes numbers already computed (results.json, a project's model lines)
+and returns an SVG string; it converts units for display (yuan to 万元, fractions to
+percent) and computes nothing else, except the J-curve's running total of a class's net
+cash flows.
 
-No pyplot: each chart is a `matplotlib.figure.Figure` drawn under `rc_context`, so no global
-state leaks; the SVG is deterministic (`svg.hashsalt` fixed, no date in the metadata) and
-its ids carry a per-chart prefix so several charts can sit in one HTML page.
+This module is the cheap half: labels, units, the font check and a cache of drawn charts.
+Drawing is `xlfinance.render.drawing`, which imports matplotlib, and is imported only when
+a chart is not in the cache, so commands that draw nothing (`validate`), and builds whose
+charts are all cached, never load matplotlib.
 
-Chinese labels use the Noto Sans CJK SC font when it is installed (`cjk_font()`), and the
-charts fall back to English labels when it is not. `label(zh, en)` picks the text.
+The cache: each chart is stored under a hash of everything that makes it (the chart's
+kind, name and inputs, the rc settings, the fonts, the matplotlib version and the drawing
+code), in `$XLFINANCE_CACHE_DIR`, else `$XDG_CACHE_HOME/xlfinance/charts`, else
+`~/.cache/xlfinance/charts`. A chart from the cache is byte for byte the chart drawn; an
+entry that cannot be read or fails its checksum is drawn again; the cache never fails a
+build (it is skipped when it cannot be written).
+
+Chinese labels are used when the Noto Sans CJK SC font is installed (`cjk_font()`), and the
+charts fall back to English labels when it is not. `label(zh, en)` picks the text. Text is
+written as SVG text: the browser draws it in the font stack named in each chart.
 """
 
 from __future__ import annotations
 
-import io
-import math
-import multiprocessing
+import hashlib
+import json
 import os
-import pickle
 import re
+import shutil
+import subprocess
+import sys
+import tempfile
 from collections.abc import Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from functools import lru_cache
+from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")  # before anything draws; the charts never open a window
-
-from matplotlib import font_manager  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.patches import Patch  # noqa: E402
-from matplotlib.ticker import FuncFormatter  # noqa: E402
+CHART_VERSION = 1
+"""Bump to redraw every cached chart when something outside this package's drawing code
+changes how charts look (the drawing code itself is part of each chart's hash)."""
 
 CJK_FAMILY = "Noto Sans CJK SC"
+CJK_FALLBACKS = ("Source Han Sans SC", "PingFang SC", "Microsoft YaHei")
+"""Fonts a reader's browser may use in place of Noto Sans CJK SC: the same design under
+Adobe's name, then the system Chinese fonts of macOS and Windows (similar metrics)."""
 YUAN_PER_WAN = 10_000.0
+MAX_COLUMNS = 4
+"""At most this many panels a row of a small-multiples figure."""
 
-NAVY = "#1F4E79"
-BLUE = "#4A7FB0"
-SKY = "#9DC3E6"
-GREEN = "#2E7D5B"
-AMBER = "#C98A1B"
-RED = "#B23A3A"
-GREY = "#8A8F98"
-INK = "#1D232B"
 RULE = "#C8D0DA"
+INK = "#1D232B"
 
-SOURCE_COLOURS = {
-    "market_wan_yuan": NAVY,
-    "policy_grants_wan_yuan": GREEN,
-    "town_government_wan_yuan": AMBER,
-}
-ARCHETYPE_COLOURS = {
-    "pv": "#E0A100",
-    "chp": NAVY,
-    "retrofit": GREEN,
-    "fleet": "#3A8FB7",
-    "industrial": "#7A5195",
-    "programme": GREY,
-}
-CLASS_COLOURS = (NAVY, GREEN, AMBER, "#7A5195", "#3A8FB7", RED)
-
-WIDE = 9.0  # inches; the page scales the SVG to its column
 _CJK_OVERRIDE: list[bool | None] = [None]
+_WARNED: list[bool] = [False]
+
+
+# --------------------------------------------------------------------------------------
+# Fonts
+# --------------------------------------------------------------------------------------
 
 
 @lru_cache(maxsize=1)
-def _find_cjk_font() -> str | None:
-    try:
-        return font_manager.findfont(
-            font_manager.FontProperties(family=CJK_FAMILY), fallback_to_default=False
-        )
-    except ValueError:
+def system_cjk_fonts() -> tuple[tuple[str, int], ...]:
+    """(path, size in bytes) of each Noto Sans CJK font file installed, without matplotlib:
+    from fontconfig (`fc-list`) where there is one, else from the usual font folders."""
+    found: set[str] = set()
+    listed = _fc_list()
+    if listed is not None:
+        for path, families in listed:
+            if CJK_FAMILY in families or _CJK_FILE.search(os.path.basename(path)):
+                found.add(path)
+    else:
+        for folder in _font_folders():
+            for root, _, files in os.walk(folder):
+                found.update(os.path.join(root, f) for f in files if _CJK_FILE.search(f))
+    out = []
+    for path in sorted(found, key=lambda p: ("Regular" not in p, p)):
+        try:
+            out.append((path, os.path.getsize(path)))
+        except OSError:
+            continue
+    return tuple(out)
+
+
+_CJK_FILE = re.compile(r"NotoSansCJK|Noto Sans CJK", re.IGNORECASE)
+
+
+def _fc_list() -> list[tuple[str, list[str]]] | None:
+    """(file, families) of every font fontconfig knows, or None without fontconfig."""
+    if shutil.which("fc-list") is None:
         return None
+    try:
+        done = subprocess.run(
+            ["fc-list", "--format=%{file}\t%{family}\n"],
+            capture_output=True,
+            text=True,
+            timeout=20,
+            check=True,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    out = []
+    for line in done.stdout.splitlines():
+        path, _, families = line.partition("\t")
+        out.append((path, [f.strip() for f in families.split(",")]))
+    return out
+
+
+def _font_folders() -> list[Path]:
+    home = Path.home()
+    data = Path(os.environ.get("XDG_DATA_HOME") or home / ".local" / "share")
+    folders = [
+        Path("/usr/share/fonts"),
+        Path("/usr/local/share/fonts"),
+        home / ".fonts",
+        data / "fonts",
+        Path("/Library/Fonts"),
+        Path("/System/Library/Fonts"),
+        home / "Library" / "Fonts",
+    ]
+    for variable, tail in (("WINDIR", "Fonts"), ("LOCALAPPDATA", "Microsoft/Windows/Fonts")):
+        if os.environ.get(variable):
+            folders.append(Path(os.environ[variable]) / tail)
+    return [f for f in folders if f.is_dir()]
 
 
 def cjk_font() -> str | None:
-    """Path of the installed CJK font, or None when charts must keep to English."""
+    """Path of the installed CJK font, or None when charts must keep to English (said once,
+    on one line of stderr, when the machine has no CJK font at all)."""
     if _CJK_OVERRIDE[0] is False:
         return None
-    return _find_cjk_font()
+    fonts = system_cjk_fonts()
+    if not fonts:
+        warn_no_cjk()
+        return None
+    return fonts[0][0]
+
+
+def warn_no_cjk() -> None:
+    if not _WARNED[0]:
+        _WARNED[0] = True
+        print(
+            f"xlfinance: no CJK font ({CJK_FAMILY}) on this machine, so the charts are "
+            "labelled in English only; install it (Debian: fonts-noto-cjk) for Chinese.",
+            file=sys.stderr,
+        )
 
 
 @contextmanager
@@ -101,11 +166,15 @@ def label(zh: str | None, en: str, sep: str = " ") -> str:
     return en
 
 
-def _rc() -> dict:
-    families = [CJK_FAMILY, "DejaVu Sans"] if cjk_font() else ["DejaVu Sans"]
+def rc() -> dict:
+    """The matplotlib settings every chart is drawn under."""
+    # Text is written as SVG text, not glyph outlines: matplotlib lays it out with the font
+    # named first, and the SVG's font-family (this list, then `sans-serif`) lets the
+    # browser draw it with that font or the nearest it has.
+    families = [CJK_FAMILY, *CJK_FALLBACKS, "DejaVu Sans"] if cjk_font() else ["DejaVu Sans"]
     return {
         "svg.hashsalt": "xlfinance",
-        "svg.fonttype": "path",
+        "svg.fonttype": "none",
         "font.family": "sans-serif",
         "font.sans-serif": families,
         "font.size": 9.0,
@@ -128,140 +197,9 @@ def _rc() -> dict:
     }
 
 
-@contextmanager
-def _figure(width: float, height: float) -> Iterator[Figure]:
-    with matplotlib.rc_context(_rc()):
-        fig = Figure(figsize=(width, height), layout="constrained")
-        yield fig
-
-
-def _svg(fig: Figure, prefix: str) -> str:
-    """The figure as SVG text, or, inside `deferred()`, a token that stands for it until
-    `Deferred.resolve` replaces it with the SVG a worker process drew."""
-    if _DEFERRED[0] is not None:
-        return _DEFERRED[0].submit(fig, prefix)
-    return _draw(fig, prefix, _rc())
-
-
-def _draw(fig: Figure, prefix: str, rc: dict) -> str:
-    """The figure as SVG text: no XML prolog, ids prefixed, sized by its viewBox."""
-    buffer = io.StringIO()
-    with matplotlib.rc_context(rc):
-        fig.savefig(buffer, format="svg", metadata={"Date": None}, transparent=True)
-    text = buffer.getvalue()
-    text = text[text.index("<svg") :]
-    ids = re.findall(r'\bid="([^"]+)"', text)
-    for old in sorted(set(ids), key=len, reverse=True):
-        new = f"{prefix}-{old}"
-        text = text.replace(f'id="{old}"', f'id="{new}"')
-        text = text.replace(f'href="#{old}"', f'href="#{new}"')
-        text = text.replace(f"url(#{old})", f"url(#{new})")
-    # Let the page size it: keep the viewBox, drop the fixed size.
-    text = re.sub(r'<svg([^>]*?) width="[^"]*" height="[^"]*"', r"<svg\1", text, count=1)
-    return text.replace("<svg ", f'<svg class="chart" data-chart="{prefix}" ', 1).strip() + "\n"
-
-
-def _draw_pickled(figure: bytes, prefix: str, rc: dict) -> str:
-    """Worker side of `Deferred`: unpickle a figure and draw it."""
-    return _draw(pickle.loads(figure), prefix, rc)
-
-
-class Deferred:
-    """Charts drawn in worker processes while the pages are assembled.
-
-    Drawing is nearly all the time a build spends on its reports (about 0.3 s a chart); the
-    figures are built here, pickled and drawn by `workers` processes, each under the rc
-    settings in force when the chart was made, so the SVG is the same as drawn at once.
-    """
-
-    def __init__(self, executor: ProcessPoolExecutor):
-        self.executor = executor
-        self.pending: dict[str, Future] = {}
-
-    def submit(self, fig: Figure, prefix: str) -> str:
-        token = f"<!--xlfinance-chart-{len(self.pending)}-{prefix}-->"
-        self.pending[token] = self.executor.submit(_draw_pickled, pickle.dumps(fig), prefix, _rc())
-        return token
-
-    def resolve(self, text: str) -> str:
-        """`text` with every chart token replaced by its SVG."""
-        if "<!--xlfinance-chart-" not in text:
-            return text
-        return _TOKEN.sub(lambda match: self.pending[match.group(0)].result(), text)
-
-
-_TOKEN = re.compile(r"<!--xlfinance-chart-\d+-[A-Za-z0-9_-]*-->")
-_DEFERRED: list[Deferred | None] = [None]
-
-
-@contextmanager
-def deferred(workers: int | None = None) -> Iterator[Deferred | None]:
-    """Draw the charts made inside the block in worker processes (one a core, at most
-    `workers`); yields the `Deferred` whose `resolve` puts the SVG in place, or None when
-    one core would do the work anyway (then charts are drawn at once)."""
-    workers = min(workers or os.cpu_count() or 1, os.cpu_count() or 1)
-    if workers < 2 or _DEFERRED[0] is not None:
-        yield None
-        return
-    # "spawn": the build may have run threads (the risk engine), which fork would copy badly.
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        _DEFERRED[0] = Deferred(pool)
-        try:
-            yield _DEFERRED[0]
-        finally:
-            _DEFERRED[0] = None
-
-
-def _safe_prefix(name: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_-]", "-", name)
-
-
-def _thousands(value: float, _pos=None, decimals: int = 0) -> str:
-    text = f"{abs(value):,.{decimals}f}"
-    return ("\u2212" + text) if value < 0 and float(text.replace(",", "")) != 0 else text
-
-
-def _percent(value: float, _pos=None) -> str:
-    return _thousands(value, decimals=0) + "%"
-
-
-def _zero_line(ax, horizontal: bool = True) -> None:
-    if horizontal:
-        ax.axhline(0, color=INK, linewidth=0.8, zorder=1)
-    else:
-        ax.axvline(0, color=INK, linewidth=0.8, zorder=1)
-
-
-def _year_axis(ax, years: Sequence[int]) -> None:
-    """Whole years on the x axis: every year for a short span, else every 2 or 5."""
-    years = [int(y) for y in years]
-    if not years:
-        return
-    first, last = min(years), max(years)
-    span = last - first
-    step = 1 if span <= 12 else 2 if span <= 20 else 5
-    start = first if step == 1 else first + (-first) % step
-    ax.set_xticks(list(range(start, last + 1, step)))
-    ax.set_xlim(first - 0.7, last + 0.7)
-
-
-def _text_width(text: str, size: float = 8.5) -> float:
-    """Rough width in inches of one line of text: CJK glyphs are about twice as wide."""
-    wide = sum(1 for ch in text if ord(ch) > 0x2E80)
-    return (len(text) - wide + 2 * wide) * size * 0.55 / 72.0
-
-
-def _legend_above(fig: Figure, ax, handles=None, loc: str = "left") -> None:
-    """The legend in rows above the plot, where it hides no data, as many columns as fit."""
-    if handles is None:
-        handles, labels = ax.get_legend_handles_labels()
-    else:
-        labels = [h.get_label() for h in handles]
-    if not handles:
-        return
-    widest = max(max(_text_width(line) for line in str(t).split("\n")) for t in labels) + 0.55
-    ncols = max(1, min(len(handles), int(fig.get_figwidth() * 0.92 // widest)))
-    fig.legend(handles, labels, loc=f"outside upper {loc}", ncols=ncols)
+# --------------------------------------------------------------------------------------
+# Units
+# --------------------------------------------------------------------------------------
 
 
 def wan(yuan: float | None) -> float:
@@ -294,7 +232,127 @@ def unit_caption(unit: str) -> str:
 
 
 # --------------------------------------------------------------------------------------
-# The charts
+# The cache
+# --------------------------------------------------------------------------------------
+
+MAX_ENTRIES = 1000
+"""The cache keeps at most this many charts (about 20 builds of Xiaolan), the most
+recently used."""
+
+_HEADER = "<!-- xlfinance chart cache, sha256 of the chart: "
+_PRUNED: list[bool] = [False]
+
+
+def cache_dir() -> Path:
+    """Where drawn charts are kept (see the module's docstring)."""
+    if os.environ.get("XLFINANCE_CACHE_DIR"):
+        return Path(os.environ["XLFINANCE_CACHE_DIR"])
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "xlfinance" / "charts"
+
+
+@lru_cache(maxsize=1)
+def _code() -> dict:
+    """What besides its inputs makes a chart: the drawing code and matplotlib's version."""
+    from importlib.metadata import version
+
+    here = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for name in ("charts.py", "drawing.py"):
+        digest.update((here / name).read_bytes())
+    return {"version": CHART_VERSION, "code": digest.hexdigest(), "mpl": version("matplotlib")}
+
+
+def chart_key(kind: str, name: str, inputs: dict) -> str:
+    """The hash a chart is cached under."""
+    cjk = _CJK_OVERRIDE[0] is not False and bool(system_cjk_fonts())
+    made_of = {
+        "kind": kind,
+        "name": name,
+        "inputs": inputs,
+        "rc": rc(),
+        "fonts": system_cjk_fonts() if cjk else None,
+        **_code(),
+    }
+    text = json.dumps(made_of, sort_keys=True, ensure_ascii=False, default=repr)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _cached(key: str) -> str | None:
+    """The chart stored under `key`, or None when there is none or it is damaged."""
+    path = cache_dir() / f"{key}.svg"
+    try:
+        data = path.read_bytes().decode("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    head, _, svg = data.partition(" -->\n")
+    if not head.startswith(_HEADER) or head[len(_HEADER) :] != _digest(svg):
+        return None
+    try:
+        os.utime(path)  # recently used: kept when the cache is pruned
+    except OSError:
+        pass
+    return svg
+
+
+def _store(key: str, svg: str) -> None:
+    """Keep `svg` under `key`: written whole to a temporary file, then renamed into place,
+    so no reader sees half a chart. Any failure leaves the cache as it was."""
+    folder = cache_dir()
+    tmp = None
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".svg")
+        with os.fdopen(fd, "wb") as out:
+            out.write(f"{_HEADER}{_digest(svg)} -->\n{svg}".encode())
+        os.replace(tmp, folder / f"{key}.svg")
+        tmp = None
+    except OSError:
+        pass
+    finally:
+        if tmp is not None:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+    if not _PRUNED[0]:
+        _PRUNED[0] = True
+        _prune(folder)
+
+
+def _prune(folder: Path) -> None:
+    """Drop the least recently used charts beyond `MAX_ENTRIES` (once a process)."""
+    try:
+        entries = [(p.stat().st_mtime, p) for p in folder.glob("*.svg")]
+    except OSError:
+        return
+    if len(entries) <= MAX_ENTRIES:
+        return
+    for _, path in sorted(entries, reverse=True)[MAX_ENTRIES:]:
+        try:
+            path.unlink()
+        except OSError:
+            pass
+
+
+def _digest(svg: str) -> str:
+    return hashlib.sha256(svg.encode("utf-8")).hexdigest()
+
+
+def _chart(kind: str, name: str, **inputs) -> str:
+    """The chart `kind` named `name` from `inputs`: from the cache, else drawn (and kept)."""
+    key = chart_key(kind, name, inputs)
+    svg = _cached(key)
+    if svg is None:
+        from xlfinance.render import drawing  # matplotlib: only when something is drawn
+
+        svg = getattr(drawing, kind)(name=name, **inputs)
+        _store(key, svg)
+    return svg
+
+
+# --------------------------------------------------------------------------------------
+# The charts (see `xlfinance.render.drawing` for what each shows)
 # --------------------------------------------------------------------------------------
 
 
@@ -303,181 +361,20 @@ def budget_stacked_bars(
     sources: Sequence[tuple[str, str]],
     name: str = "budget",
 ) -> str:
-    """Horizontal bars, one an action, stacked by funding source, in 万元.
-
-    `rows`: (label, {source key: 万元}) from the top down; `sources`: (key, legend label).
-    """
-    height = 1.1 + 0.42 * len(rows)
-    with _figure(WIDE, height) as fig:
-        ax = fig.subplots()
-        y = list(range(len(rows)))[::-1]
-        left = [0.0] * len(rows)
-        for key, legend in sources:
-            values = [r[1].get(key, 0.0) or 0.0 for r in rows]
-            ax.barh(
-                y,
-                values,
-                left=left,
-                height=0.62,
-                color=SOURCE_COLOURS.get(key, GREY),
-                label=legend,
-                edgecolor="white",
-                linewidth=0.6,
-            )
-            left = [a + b for a, b in zip(left, values, strict=True)]
-        top = max(left) if left else 1.0
-        for yy, total in zip(y, left, strict=True):
-            ax.text(total + top * 0.008, yy, _thousands(total), va="center", fontsize=8, color=INK)
-        ax.set_yticks(y, [r[0] for r in rows])
-        ax.set_xlim(0, top * 1.1)
-        ax.xaxis.set_major_formatter(FuncFormatter(_thousands))
-        ax.set_xlabel(label("万元", "10,000 yuan", " / "))
-        ax.grid(axis="x")
-        ax.set_axisbelow(True)
-        ax.tick_params(axis="y", length=0)
-        _legend_above(fig, ax)
-        return _svg(fig, _safe_prefix(name))
+    """Horizontal bars, one an action, stacked by funding source, in 万元."""
+    return _chart("budget_stacked_bars", name, rows=rows, sources=sources)
 
 
 def funding_donut(
     parts: Sequence[tuple[str, str, float, float]], total_wan: float, name: str = "funding"
 ) -> str:
     """A donut of the funding sources: (key, label, 万元, share); the total in the hole."""
-    with _figure(5.4, 2.7) as fig:
-        ax = fig.subplots()
-        values = [p[2] for p in parts]
-        colours = [SOURCE_COLOURS.get(p[0], GREY) for p in parts]
-        wedges, _ = ax.pie(
-            values,
-            colors=colours,
-            startangle=90,
-            counterclock=False,
-            wedgeprops={"width": 0.36, "edgecolor": "white", "linewidth": 1.2},
-        )
-        ax.set_aspect("equal")
-        ax.text(
-            0,
-            0.1,
-            _thousands(total_wan),
-            ha="center",
-            va="center",
-            fontsize=13,
-            fontweight="bold",
-            color=INK,
-        )
-        ax.text(
-            0,
-            -0.16,
-            label("万元", "10,000 yuan", " / "),
-            ha="center",
-            va="center",
-            fontsize=8,
-            color=GREY,
-        )
-        legend = [f"{p[1]}\n{_thousands(p[2])} ({p[3] * 100:.1f}%)" for p in parts]
-        ax.legend(
-            wedges,
-            legend,
-            loc="center left",
-            bbox_to_anchor=(1.02, 0.5),
-            labelspacing=1.0,
-            handlelength=1.0,
-        )
-        return _svg(fig, _safe_prefix(name))
+    return _chart("funding_donut", name, parts=parts, total_wan=total_wan)
 
 
 def macc(rows: Sequence[dict], archetype_labels: dict[str, str], name: str = "macc") -> str:
-    """Marginal abatement cost curve: bars as wide as t CO2e a year, as tall as yuan/t.
-
-    `rows`: results.json `macc` entries in order (x_start/x_end, cost, archetype); each bar
-    is numbered from 1 as the table under the chart is. A bar too narrow to see whose cost
-    lies far beyond the others is cut at the plot's edge and labelled with its value, so
-    it does not squash the rest of the curve.
-    """
-    total = max((r["x_end_t_co2e_per_year"] for r in rows), default=1.0) / 1000.0
-    costs = [r["abatement_cost_yuan_per_t"] for r in rows]
-    wide = [
-        c
-        for r, c in zip(rows, costs, strict=True)
-        if r["abatement_t_co2e_per_year"] / 1000.0 >= total * 0.01
-    ]
-    lo_wide, hi_wide = min(wide + [0.0]), max(wide + [0.0])
-    pad = (hi_wide - lo_wide) * 0.12 or 100.0
-    lo, hi = lo_wide - pad, hi_wide + pad
-    if costs and min(costs) >= lo_wide - 4 * pad:  # near enough: show it whole
-        lo = min(lo, min(costs) - pad / 2)
-    if costs and max(costs) <= hi_wide + 4 * pad:
-        hi = max(hi, max(costs) + pad / 2)
-    with _figure(WIDE, 4.2) as fig:
-        ax = fig.subplots()
-        seen = []
-        clipped: list[list] = []  # runs of neighbouring bars cut at the same edge
-        for i, r in enumerate(rows, start=1):
-            x0 = r["x_start_t_co2e_per_year"] / 1000.0
-            w = r["abatement_t_co2e_per_year"] / 1000.0
-            cost = r["abatement_cost_yuan_per_t"]
-            shown = min(max(cost, lo), hi)
-            colour = ARCHETYPE_COLOURS.get(r.get("archetype"), GREY)
-            ax.bar(
-                x0,
-                shown,
-                width=max(w, total * 0.002),
-                align="edge",
-                color=colour,
-                edgecolor="white",
-                linewidth=0.4,
-            )
-            if r.get("archetype") not in seen:
-                seen.append(r.get("archetype"))
-            if shown != cost:
-                if clipped and clipped[-1][0] == shown and clipped[-1][-1][0] == i - 1:
-                    clipped[-1].append((i, cost, x0 + w))
-                else:
-                    clipped.append([shown, (i, cost, x0 + w)])
-            elif w >= total * 0.02:
-                ax.text(
-                    x0 + w / 2,
-                    cost,
-                    f"{i}",
-                    ha="center",
-                    va="bottom" if cost >= 0 else "top",
-                    fontsize=8,
-                    color=INK,
-                )
-        notes = []
-        for edge, *bars in clipped:
-            numbers = ", ".join(str(i) for i, _, _ in bars)
-            values = sorted({_thousands(c) for _, c, _ in bars})
-            notes.append(
-                f"{numbers}: {' / '.join(values)}" + (" \u2193" if edge < 0 else " \u2191")
-            )
-        if notes:
-            ax.text(
-                0.99,
-                0.03,
-                label("超出坐标范围", "off the scale", " / ") + ": " + "; ".join(notes),
-                transform=ax.transAxes,
-                ha="right",
-                va="bottom",
-                fontsize=7.5,
-                color=INK,
-            )
-        _zero_line(ax)
-        ax.set_ylim(lo, hi)
-        ax.set_xlim(0, total * 1.01)
-        ax.xaxis.set_major_formatter(FuncFormatter(_thousands))
-        ax.yaxis.set_major_formatter(FuncFormatter(_thousands))
-        ax.set_xlabel(label("年减排量（千吨CO2e）", "abatement, thousand t CO2e a year", " / "))
-        ax.set_ylabel(label("减排成本（元/吨）", "yuan per t CO2e", "\n"))
-        ax.grid(axis="y")
-        ax.set_axisbelow(True)
-        handles = [
-            Patch(color=ARCHETYPE_COLOURS.get(a, GREY), label=archetype_labels.get(a, a))
-            for a in ARCHETYPE_COLOURS
-            if a in seen
-        ]
-        _legend_above(fig, ax, handles)
-        return _svg(fig, _safe_prefix(name))
+    """Marginal abatement cost curve: bars as wide as t CO2e a year, as tall as yuan/t."""
+    return _chart("macc", name, rows=rows, archetype_labels=archetype_labels)
 
 
 def project_cash_flows(
@@ -485,211 +382,50 @@ def project_cash_flows(
     cash_flow_yuan: Sequence[float],
     cumulative_yuan: Sequence[float],
     name: str,
-    width: float = WIDE,
+    width: float = 9.0,
     height: float = 3.2,
 ) -> str:
     """Bars of a project's yearly cash flow with its cumulative cash flow as a line, in 万元."""
-    flows = [wan(v) for v in cash_flow_yuan]
-    cumulative = [wan(v) for v in cumulative_yuan]
-    with _figure(width, height) as fig:
-        ax = fig.subplots()
-        colours = [GREEN if v >= 0 else RED for v in flows]
-        ax.bar(years, flows, width=0.7, color=colours)
-        (line,) = ax.plot(
-            years,
-            cumulative,
-            color=NAVY,
-            linewidth=1.8,
-            marker="o",
-            markersize=2.8,
-            label=label("累计现金流", "cumulative", " / "),
-        )
-        _zero_line(ax)
-        ax.yaxis.set_major_formatter(FuncFormatter(_thousands))
-        _year_axis(ax, years)
-        ax.set_ylabel(label("万元", "10,000 yuan", " / "))
-        ax.grid(axis="y")
-        ax.set_axisbelow(True)
-        handles = [
-            line,
-            Patch(color=GREEN, label=label("年度净流入", "net cash in, a year", " / ")),
-            Patch(color=RED, label=label("年度净流出", "net cash out, a year", " / ")),
-        ]
-        _legend_above(fig, ax, handles)
-        return _svg(fig, _safe_prefix(name))
+    return _chart(
+        "project_cash_flows",
+        name,
+        years=years,
+        cash_flow_yuan=cash_flow_yuan,
+        cumulative_yuan=cumulative_yuan,
+        width=width,
+        height=height,
+    )
 
 
 def j_curve(
-    years: Sequence[int],
-    classes: Sequence[tuple[str, Sequence[float]]],
-    name: str = "jcurve",
+    years: Sequence[int], classes: Sequence[tuple[str, Sequence[float]]], name: str = "jcurve"
 ) -> str:
-    """Cumulative net cash flows of each investor class by year (the J-curve), in 万元.
-
-    `classes`: (legend label, net cash flows a year in yuan, as results.json gives them).
-    """
-    with _figure(WIDE, 3.6) as fig:
-        ax = fig.subplots()
-        for i, (legend, flows) in enumerate(classes):
-            running, total = [], 0.0
-            for value in flows:
-                total += value or 0.0
-                running.append(wan(total))
-            ax.plot(
-                list(years),
-                running,
-                color=CLASS_COLOURS[i % len(CLASS_COLOURS)],
-                linewidth=2.0,
-                marker="o",
-                markersize=3,
-                label=legend,
-            )
-        _zero_line(ax)
-        ax.yaxis.set_major_formatter(FuncFormatter(_thousands))
-        _year_axis(ax, years)
-        ax.set_ylabel(label("累计净现金流（万元）", "cumulative net cash flow, 10,000 yuan", "\n"))
-        ax.grid(axis="y")
-        ax.set_axisbelow(True)
-        _legend_above(fig, ax)
-        return _svg(fig, _safe_prefix(name))
+    """Cumulative net cash flows of each investor class by year (the J-curve), in 万元."""
+    return _chart("j_curve", name, years=years, classes=classes)
 
 
-def tornado(
-    bars: Sequence[dict],
-    unit: str,
-    base: float,
+def tornado_grid(
+    rows: Sequence[dict],
     name: str,
+    unit: str,
     low_legend: str = "low value",
     high_legend: str = "high value",
+    base_legend: str = "base case",
 ) -> str:
-    """A tornado: for each parameter (largest swing on top) the output at its low and at its
-    high value, as bars from the base case. `bars`: {"label", "at_low", "at_high"}; `unit`
-    'wan', 'pct' or 'raw' (how the output is shown)."""
-    n = len(bars)
-    with _figure(WIDE, 1.2 + 0.45 * max(n, 1)) as fig:
-        ax = fig.subplots()
-        base_d = to_display(base, unit)
-        y = list(range(n))[::-1]
-        for yy, bar in zip(y, bars, strict=True):
-            for key, colour in (("at_low", SKY), ("at_high", NAVY)):
-                value = to_display(bar[key], unit)
-                if not math.isfinite(value):
-                    continue
-                ax.barh(yy, value - base_d, left=base_d, height=0.6, color=colour)
-                ax.text(
-                    value,
-                    yy,
-                    " " + _tick(value, unit) + " ",
-                    va="center",
-                    ha="left" if value >= base_d else "right",
-                    fontsize=7.5,
-                    color=INK,
-                )
-        ax.axvline(base_d, color=INK, linewidth=1.0)
-        ax.set_yticks(y, [b["label"] for b in bars])
-        ax.tick_params(axis="y", length=0)
-        ax.xaxis.set_major_formatter(FuncFormatter(_percent if unit == "pct" else _thousands))
-        ax.set_xlabel(unit_caption(unit))
-        ax.margins(x=0.18)
-        ax.grid(axis="x")
-        ax.set_axisbelow(True)
-        _legend_above(
-            fig,
-            ax,
-            [Patch(color=SKY, label=low_legend), Patch(color=NAVY, label=high_legend)],
-            loc="right",
-        )
-        return _svg(fig, _safe_prefix(name))
+    """Tornadoes of a group of outputs as small multiples, a row of panels sharing its
+    driver axis (see `drawing.tornado_grid` for `rows`)."""
+    return _chart(
+        "tornado_grid",
+        name,
+        rows=rows,
+        unit=unit,
+        low_legend=low_legend,
+        high_legend=high_legend,
+        base_legend=base_legend,
+    )
 
 
-def _tick(value: float, unit: str) -> str:
-    if unit == "pct":
-        return f"{value:.1f}%".replace("-", "\u2212")
-    if unit == "wan":
-        return _thousands(value)
-    return f"{value:,.3g}".replace("-", "\u2212")
-
-
-def histogram(
-    edges: Sequence[float],
-    counts: Sequence[float],
-    unit: str,
-    name: str,
-    markers: Sequence[tuple[str, float]] = (),
-    threshold: tuple[str, float] | None = None,
-) -> str:
-    """A Monte Carlo histogram with dashed lines at `markers` (label, value: P10, P50, P90)
-    and a red line at `threshold` (zero NPV, a hurdle). Values in the output's own unit."""
-    e = [to_display(v, unit) for v in edges]
-    with _figure(WIDE * 0.6, 2.7) as fig:
-        ax = fig.subplots()
-        lefts = e[:-1]
-        widths = [b - a for a, b in zip(e[:-1], e[1:], strict=True)]
-        ax.bar(
-            lefts,
-            list(counts),
-            width=widths,
-            align="edge",
-            color=BLUE,
-            edgecolor="white",
-            linewidth=0.4,
-        )
-        top = max(counts) if len(counts) else 1
-        for text, value in markers:
-            x = to_display(value, unit)
-            ax.axvline(x, color=INK, linestyle="--", linewidth=0.9)
-            ax.text(
-                x,
-                top * 1.03,
-                text,
-                ha="center",
-                va="bottom",
-                fontsize=7.5,
-                color=INK,
-                bbox={"facecolor": "white", "edgecolor": "none", "pad": 1.0},
-            )
-        if threshold is not None:
-            x = to_display(threshold[1], unit)
-            span = (e[-1] - e[0]) or 1.0
-            text = f"{threshold[0]} ({_tick(x, unit)})"
-            if e[0] - 0.1 * span <= x <= e[-1] + 0.1 * span:
-                ax.axvline(x, color=RED, linewidth=1.4)
-                ax.text(
-                    x,
-                    top * 0.55,
-                    " " + threshold[0],
-                    ha="left",
-                    va="center",
-                    fontsize=7.5,
-                    color=RED,
-                    bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.5},
-                )
-            elif x < e[0]:  # far off the chart: say where, do not squash the histogram
-                ax.text(
-                    0.01,
-                    0.97,
-                    "\u2190 " + text,
-                    transform=ax.transAxes,
-                    ha="left",
-                    va="top",
-                    fontsize=7.5,
-                    color=RED,
-                )
-            else:
-                ax.text(
-                    0.99,
-                    0.97,
-                    text + " \u2192",
-                    transform=ax.transAxes,
-                    ha="right",
-                    va="top",
-                    fontsize=7.5,
-                    color=RED,
-                )
-        ax.set_ylim(0, top * 1.18)
-        ax.xaxis.set_major_formatter(FuncFormatter(_percent if unit == "pct" else _thousands))
-        ax.set_xlabel(unit_caption(unit))
-        ax.set_ylabel(label("次数", "trials", " / "))
-        ax.grid(axis="y")
-        ax.set_axisbelow(True)
-        return _svg(fig, _safe_prefix(name))
+def histogram_grid(panels: Sequence[dict], name: str, unit: str) -> str:
+    """Monte Carlo histograms of a group of outputs as small multiples (see
+    `drawing.histogram_grid` for `panels`)."""
+    return _chart("histogram_grid", name, panels=panels, unit=unit)

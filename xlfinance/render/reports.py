@@ -152,7 +152,18 @@ PITCH_EXTRAS = (
 
 RISK_METRICS = ("npv_yuan", "irr", "equity_irr")
 TORNADO_BARS = 10
-"""At most this many parameters a tornado chart, the largest swings."""
+"""At most this many parameters a row of tornado panels, the largest swings."""
+
+GROUPS = {
+    "fund": ("基金各级投资人净内部收益率", "The fund's classes: net IRR"),
+    "npv_yuan": ("各项目净现值", "The projects' NPV"),
+    "irr": ("各项目内部收益率", "The projects' IRR"),
+    "equity_irr": ("各项目资本金内部收益率", "The projects' equity IRR"),
+}
+"""Titles of the risk section's figures, a group of outputs each."""
+
+HEADLINE_GROUPS = ("fund", "npv_yuan")
+"""Groups whose tornado is shown open and whose Monte Carlo histograms are drawn."""
 
 MATERIAL_CHANCE = 0.10
 """Presentation threshold: the key risks name outcomes at least this likely."""
@@ -764,17 +775,88 @@ class Reports:
             )
         return rows
 
-    def output_label(self, output: str) -> tuple[str, str]:
-        """A risk output path as words: 'pv_phase1 NPV' in both languages."""
+    def output_label(self, output: str, metric: bool = True) -> tuple[str, str]:
+        """A risk output path as words: 'pv_phase1 NPV' in both languages; with `metric`
+        False, only whose it is ('pv_phase1')."""
         parts = output.split(".")
-        metric = METRICS.get(parts[-1], ("", parts[-1].replace("_", " ")))
+        what = METRICS.get(parts[-1], ("", parts[-1].replace("_", " ")))
         if parts[0] == "projects" and len(parts) >= 3 and parts[1] in self.results["projects"]:
             zh, en = _names(self.results, parts[1])
-            return f"{zh} {metric[0]}", f"{en}: {metric[1]}"
+            return (f"{zh} {what[0]}", f"{en}: {what[1]}") if metric else (zh, en)
         if parts[0] == "fund" and len(parts) >= 4:
             zh, en = self.class_names().get(parts[2], ("", parts[2]))
-            return f"基金{zh} {metric[0]}", f"Fund, {en}: {metric[1]}"
-        return metric[0], output
+            return (f"基金{zh} {what[0]}", f"Fund, {en}: {what[1]}") if metric else (zh, en)
+        return (what[0], output) if metric else ("", output)
+
+    @staticmethod
+    def output_group(output: str) -> str:
+        """Which figure a risk output is drawn in: 'fund' (the fund's classes) or the
+        projects' metric ('npv_yuan', 'irr', ...)."""
+        return "fund" if output.startswith("fund.") else output.rsplit(".", 1)[-1]
+
+    def output_groups(self, outputs: Iterable[str]) -> list[tuple[str, list[str]]]:
+        """`outputs` (in page order) grouped by `output_group`, groups in order of first
+        appearance."""
+        groups: dict[str, list[str]] = {}
+        for output in outputs:
+            groups.setdefault(self.output_group(output), []).append(output)
+        return list(groups.items())
+
+    def output_rows(self, outputs: list[str]) -> list[list[str]]:
+        """A group's outputs in rows of panels that share their drivers: the fund's classes
+        together, projects by archetype (in order of first appearance), at most
+        `charts.MAX_COLUMNS` a row."""
+        kinds: dict[str, list[str]] = {}
+        for output in outputs:
+            parts = output.split(".")
+            kind = "fund"
+            if parts[0] == "projects" and parts[1] in self.results["projects"]:
+                kind = self.results["projects"][parts[1]].get("archetype") or parts[1]
+            kinds.setdefault(kind, []).append(output)
+        width = charts.MAX_COLUMNS
+        return [c[i : i + width] for c in kinds.values() for i in range(0, len(c), width)]
+
+    def tornado_row(
+        self, outputs: list[str], bars_of: dict[str, list[tuple[int, dict]]]
+    ) -> tuple[dict, dict[str, int]]:
+        """One row of tornado panels: the drivers (parameters) of its outputs, largest swing
+        on any of them first, at most `TORNADO_BARS`; and each output's bars left out."""
+        swing: dict[tuple, float] = {}
+        labels: dict[tuple, str] = {}
+        for output in outputs:
+            for _, bar in bars_of[output]:
+                driver = (str(bar.get("parameter", "")), str(bar.get("label") or ""))
+                size = _number(bar.get("swing")) or 0.0
+                swing[driver] = max(swing.get(driver, 0.0), size)
+                if driver not in labels:
+                    text = bar.get("label") or str(bar.get("parameter", ""))
+                    labels[driver] = f"{_short(text, 44)}\n{_parameter_range(bar)}".strip()
+        drivers = sorted(swing, key=lambda d: -swing[d])[:TORNADO_BARS]
+        panels, hidden = [], {}
+        for output in outputs:
+            by_driver = {
+                (str(b.get("parameter", "")), str(b.get("label") or "")): b
+                for _, b in bars_of[output]
+            }
+            base = _number(bars_of[output][0][1].get("base"))
+            panels.append(
+                {
+                    "output": output,
+                    "title": charts.label(*self.output_label(output, metric=False), "\n"),
+                    "base": base if base is not None else 0.0,
+                    "bars": [
+                        {
+                            "at_low": by_driver[d].get("at_low"),
+                            "at_high": by_driver[d].get("at_high"),
+                        }
+                        if d in by_driver
+                        else None
+                        for d in drivers
+                    ],
+                }
+            )
+            hidden[output] = sum(1 for d in by_driver if d not in drivers)
+        return {"drivers": [labels[d] for d in drivers], "panels": panels}, hidden
 
     def risk_outputs(self, outputs: Iterable[str]) -> list[str]:
         """The risk outputs an investor is shown, in page order: the fund's classes first,
@@ -843,52 +925,45 @@ class Reports:
             ctx["scenario_rows"].append(
                 {"zh": zh, "en": en, "cells": cells, "kind": _risk_kind(parts[-1])}
             )
-        # Tornado: one chart an output, largest swing first.
-        groups: dict[str, list[tuple[int, dict]]] = {}
+        # Tornado: a figure a group of outputs (the fund's classes, the projects' NPVs,
+        # their IRRs), a row of panels sharing their drivers a kind of project.
+        bars_of: dict[str, list[tuple[int, dict]]] = {}
         for i, bar in enumerate(risk.get("tornado") or []):
-            groups.setdefault(bar["output"], []).append((i, bar))
-        for n, output in enumerate(self.risk_outputs(groups)):
-            bars = sorted(groups[output], key=lambda ib: -(_number(ib[1].get("swing")) or 0.0))
-            shown, hidden = bars[:TORNADO_BARS], len(bars) - TORNADO_BARS
-            unit = charts.display_unit(output)
-            chart_bars = []
-            for _, bar in shown:
-                text = bar.get("label") or str(bar.get("parameter", ""))
-                span = _parameter_range(bar)
-                chart_bars.append(
-                    {
-                        "label": f"{_short(text, 44)}\n{span}",
-                        "at_low": bar.get("at_low"),
-                        "at_high": bar.get("at_high"),
-                    }
-                )
-            base = _number(shown[0][1].get("base"))
-            zh, en = self.output_label(output)
-            name = f"tornado-{n + 1}"
-            svg = charts.tornado(
-                chart_bars,
-                unit,
-                base if base is not None else 0.0,
+            bars_of.setdefault(bar["output"], []).append((i, bar))
+        for key, outputs in self.output_groups(self.risk_outputs(bars_of)):
+            rows, listed = [], []
+            for cluster in self.output_rows(outputs):
+                row, hidden = self.tornado_row(cluster, bars_of)
+                rows.append(row)
+                for output in cluster:
+                    zh, en = self.output_label(output, metric=False)
+                    listed.append(
+                        {
+                            "zh": zh,
+                            "en": en,
+                            "base_path": f"risk.tornado.{bars_of[output][0][0]}.base",
+                            "kind": _risk_kind(output),
+                            "hidden": hidden[output],
+                        }
+                    )
+            name = f"tornado-{key}"
+            svg = charts.tornado_grid(
+                rows,
                 name,
+                charts.display_unit(outputs[0]),
                 low_legend=charts.label("参数取低值", "parameter at its low value", " / "),
                 high_legend=charts.label("参数取高值", "parameter at its high value", " / "),
+                base_legend=charts.label("基准值", "base case", " / "),
             )
-            entry = {
-                "output": output,
-                "zh": zh,
-                "en": en,
-                "kind": _risk_kind(output),
-                "chart": self.chart(name, svg),
-                "hidden": max(hidden, 0),
-                "base_path": f"risk.tornado.{shown[0][0]}.base",
-            }
-            headline = output.startswith("fund.") or output.endswith(".npv_yuan")
-            ctx["tornadoes" if headline else "more_tornadoes"].append(entry)
-        # Monte Carlo: statistics of every output shown; histograms of the headline ones.
+            zh, en = GROUPS.get(key, ("", key))
+            entry = {"zh": zh, "en": en, "chart": self.chart(name, svg), "outputs": listed}
+            ctx["tornadoes" if key in HEADLINE_GROUPS else "more_tornadoes"].append(entry)
+        # Monte Carlo: statistics of every output shown; histograms of the headline ones,
+        # a figure a group.
         outputs = ((risk.get("monte_carlo") or {}).get("outputs")) or {}
-        for n, output in enumerate(self.risk_outputs(outputs)):
+        histograms: dict[str, list[dict]] = {}
+        for output in self.risk_outputs(outputs):
             dist = outputs[output]
-            unit = charts.display_unit(output)
             kind = _risk_kind(output)
             path = f"risk.monte_carlo.outputs.{output}"
             zh, en = self.output_label(output)
@@ -903,9 +978,9 @@ class Reports:
                     "below_hurdle": "prob_below_hurdle" in dist,
                 }
             )
-            headline = output.startswith("fund.") or output.endswith(".npv_yuan")
             hist = dist.get("histogram") or {}
-            if not (headline and hist.get("edges") and hist.get("counts")):
+            key = self.output_group(output)
+            if key not in HEADLINE_GROUPS or not (hist.get("edges") and hist.get("counts")):
                 continue
             markers = [
                 (p.upper(), dist[p])
@@ -918,8 +993,21 @@ class Reports:
                 threshold = (charts.label("门槛收益率", "hurdle", " / "), hurdle)
             elif "prob_below_zero" in dist:
                 threshold = (charts.label("零", "zero", " / "), 0.0)
-            name = f"mc-{n + 1}"
-            svg = charts.histogram(hist["edges"], hist["counts"], unit, name, markers, threshold)
+            histograms.setdefault(key, []).append(
+                {
+                    "output": path,
+                    "title": charts.label(*self.output_label(output, metric=False), "\n"),
+                    "edges": hist["edges"],
+                    "counts": hist["counts"],
+                    "markers": markers,
+                    "threshold": threshold,
+                }
+            )
+        for key, panels in histograms.items():
+            name = f"mc-{key}"
+            unit = charts.display_unit(panels[0]["output"])
+            svg = charts.histogram_grid(panels, name, unit)
+            zh, en = GROUPS.get(key, ("", key))
             ctx["histograms"].append({"zh": zh, "en": en, "chart": self.chart(name, svg)})
         ctx["any_below_zero"] = any(d["below_zero"] for d in ctx["distributions"])
         ctx["any_below_hurdle"] = any(d["below_hurdle"] for d in ctx["distributions"])
@@ -1162,7 +1250,8 @@ def _parameter_range(bar: dict) -> str:
         return f"\u00d7{low:.2f} \u2013 \u00d7{high:.2f}"
     sign = "+" if apply == "add" else ""
     wan = last.endswith("_yuan") and max(abs(low), abs(high)) >= 1e4
-    unit = "" if rate else "万元" if wan else unit_of_input(parameter)
+    wan_unit = "万元" if charts.cjk_font() else "10,000 yuan"  # (a chart label: its font)
+    unit = "" if rate else wan_unit if wan else unit_of_input(parameter)
     text = " \u2013 ".join(
         (sign if v >= 0 else "") + _parameter_value(v, rate, wan) for v in (low, high)
     )
@@ -1275,30 +1364,28 @@ def environment() -> Environment:
 def write_reports(stage: Path, results: dict, projects: dict, programme) -> list[Path]:
     """Write index.html, proposal.html, investor.html, pitches/<id>.html and charts/*.svg
     into `stage`; return the files written."""
-    with charts.deferred() as pending:
-        pages, drawn = _render_pages(results, projects, programme)
-        resolve = pending.resolve if pending is not None else (lambda text: text)
-        stage = Path(stage)
-        written: list[Path] = []
-        for target, html in pages:
-            path = stage / target
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(resolve(html), encoding="utf-8")
-            written.append(path)
-        charts_dir = stage / "charts"
-        charts_dir.mkdir(parents=True, exist_ok=True)
-        for chart in drawn:
-            path = charts_dir / f"{chart.name}.svg"
-            svg = resolve(chart.svg)
-            path.write_text(
-                '<?xml version="1.0" encoding="utf-8" standalone="no"?>\n' + svg, encoding="utf-8"
-            )
-            written.append(path)
+    pages, drawn = _render_pages(results, projects, programme)
+    stage = Path(stage)
+    written: list[Path] = []
+    for target, html in pages:
+        path = stage / target
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(html, encoding="utf-8")
+        written.append(path)
+    charts_dir = stage / "charts"
+    charts_dir.mkdir(parents=True, exist_ok=True)
+    for chart in drawn:
+        path = charts_dir / f"{chart.name}.svg"
+        path.write_text(
+            '<?xml version="1.0" encoding="utf-8" standalone="no"?>\n' + chart.svg,
+            encoding="utf-8",
+        )
+        written.append(path)
     return written
 
 
 def _render_pages(results: dict, projects: dict, programme):
-    """Every page's HTML (charts as they come back from `charts`) and the charts drawn."""
+    """Every page's HTML and the charts drawn."""
     reports = Reports(results, projects, programme)
     env = environment()
     common = reports.common()
