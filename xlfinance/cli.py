@@ -60,10 +60,8 @@ def _validate_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _validate(args: argparse.Namespace) -> int:
     from xlfinance.definitions import load_programme
-    from xlfinance.definitions.load import require_projects
 
-    programme = load_programme(args.dir)
-    require_projects(programme)
+    programme = load_programme(args.dir, require_projects=True)
     info, budget = programme.programme, programme.budget
     sums = budget.column_sums()
     labels = {

@@ -72,11 +72,13 @@ class Programme:
         raise KeyError(f"no project {project_id!r}")
 
 
-def load_programme(path: str | os.PathLike[str]) -> Programme:
+def load_programme(path: str | os.PathLike[str], *, require_projects: bool = False) -> Programme:
     """Read and validate the programme folder at `path`.
 
     Raises `DefinitionError` with every problem found (missing files, YAML errors, field
     errors, failed cross-field checks), in file order, sorted by line within a file.
+    With `require_projects` a programme without project files is one of them (`validate`
+    and `build` need a project; `xlfinance new`, which starts one, does not).
     """
     _register_archetypes()
     root = Path(path)
@@ -99,6 +101,8 @@ def load_programme(path: str | os.PathLike[str]) -> Programme:
     project_paths = _project_paths(root, given, collector)
     listed = project_paths is not None  # None: projects/ could not be listed
     project_paths = project_paths or []
+    if require_projects and listed and not project_paths:
+        collector.problems.append(_no_projects(given))
     base_year = parsed.programme.base_year if parsed is not None else None
     for project_path in project_paths:
         display = _display(given, PROJECTS_DIR, project_path.name)
@@ -221,17 +225,12 @@ def _budget_ids(parsed: ProgrammeFile | None, data: dict[str, Any]) -> list[str]
     return [str(line["id"]) for line in lines if isinstance(line, dict) and "id" in line]
 
 
-def require_projects(programme: Programme) -> None:
-    """Raise `DefinitionError` when `programme` has no project: there is nothing to
-    evaluate, check or build (`xlfinance validate` refuses it; `xlfinance new` starts one)."""
-    if programme.projects:
-        return
-    folder = _display(os.fspath(programme.root), PROJECTS_DIR)
+def _no_projects(given: str) -> Problem:
     message = (
-        "holds no project files: a programme needs at least one"
-        f" (start one with: xlfinance new {os.fspath(programme.root)} --archetype pv)"
+        "no project files: a programme needs at least one (start one with:"
+        f" xlfinance new {given} --archetype pv)"
     )
-    raise DefinitionError([Problem(folder, "", message)])
+    return Problem(_display(given, PROJECTS_DIR), "", message)
 
 
 def _project_paths(root: Path, given: str, collector: _Collector) -> list[Path] | None:
@@ -307,4 +306,4 @@ class _Collector:
         raise DefinitionError(ranked)
 
 
-__all__ = ["Programme", "load_programme", "require_projects"]
+__all__ = ["Programme", "load_programme"]

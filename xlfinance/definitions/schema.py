@@ -691,10 +691,13 @@ def loc_to_path(loc: tuple[str | int, ...], data: Any, prefix: str = "") -> str:
     """Dotted path of a pydantic error location, walking the YAML data alongside.
 
     List items become `[i]`, mapping keys `.key`. The walk stops at a scalar, so a
-    bare number given for a `Sourced` field is reported at the field, not `.value`.
+    bare number given for a `Sourced` field is reported at the field, not `.value`; an
+    error in a mapping key (pydantic's `[key]` step) is reported at that key.
     """
     path, node = prefix, data
     for step in loc:
+        if step == "[key]":  # the mapping key itself is wrong: its path is the key's
+            break
         if isinstance(node, list) and isinstance(step, int):
             path = _step(path, step, node)
             node = node[step] if 0 <= step < len(node) else None
