@@ -103,6 +103,7 @@ def load_programme(path: str | os.PathLike[str], *, require_projects: bool = Fal
     project_paths = project_paths or []
     if require_projects and listed and not project_paths:
         collector.problems.append(_no_projects(given))
+        listed = False  # that says it: no "unknown project" line for each reference
     base_year = parsed.programme.base_year if parsed is not None else None
     for project_path in project_paths:
         display = _display(given, PROJECTS_DIR, project_path.name)

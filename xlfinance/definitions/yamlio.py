@@ -169,9 +169,11 @@ class StrictLoader(_BoundedComposer, _Parser, SafeConstructor, Resolver):  # typ
             return super().construct_object(node, deep=deep)
         except (ValueError, OverflowError, TypeError) as exc:
             what = node.value if isinstance(node, yaml.ScalarNode) else "this value"
+            reason = str(exc).split(";")[0]
+            if isinstance(exc, ValueError) and "integer string conversion" in reason:
+                reason = f"a number of {len(what):,} digits is too long to read"
             if isinstance(what, str) and len(what) > 40:
                 what = what[:37] + "..."
-            reason = str(exc).split(";")[0]
             raise _ValueError(
                 None, None, f"cannot read {what!r}: {reason}", node.start_mark
             ) from None
@@ -353,7 +355,10 @@ def parse_yaml(raw: bytes, display: str) -> YamlDocument:
             raise DefinitionError([*walk.problems, *_capped(walk.control, total, display)])
         if walk.problems:
             raise DefinitionError(walk.problems)
-        data = loader.construct_document(node)
+        try:
+            data = loader.construct_document(node)
+        except _ValueError as exc:
+            raise DefinitionError([walk.value_problem(exc)]) from None
     except yaml.MarkedYAMLError as exc:
         raise DefinitionError([Problem(display, "", _syntax_message(exc))]) from None
     except yaml.YAMLError as exc:  # pragma: no cover - errors without a position are rare
@@ -421,8 +426,6 @@ def _syntax_message(exc: yaml.MarkedYAMLError) -> str:
         what = f"{exc.problem} ({exc.context})"
     if mark is None:  # pragma: no cover
         return f"YAML syntax error: {what}"
-    if isinstance(exc, _ValueError):
-        return f"at line {mark.line + 1}, column {mark.column + 1}: {what}"
     return f"YAML syntax error at line {mark.line + 1}, column {mark.column + 1}: {what}"
 
 
@@ -443,6 +446,12 @@ class _Walk:
         self.scalars: list[tuple[int, int, str, int]] = []
         self._seen: set[int] = set()
         self._record = True
+
+    def value_problem(self, exc: _ValueError) -> Problem:
+        """A value YAML could not read, at the field written there."""
+        mark = exc.problem_mark
+        path = next((p for start, _, p, _ in self.scalars if start == mark.index), "")
+        return Problem(self.display, path, str(exc.problem), mark.line + 1)
 
     def _scalar(self, node: yaml.ScalarNode, path: str) -> None:
         if id(node) in self._seen:
