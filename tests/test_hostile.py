@@ -208,6 +208,11 @@ def _(root):
     replace_with(root, "risk.yaml", os.mkfifo)
 
 
+@case("files", "fifo-risk-for-risk-command", "risk.yaml", "", "FIFO", command=("risk",))
+def _(root):
+    replace_with(root, "risk.yaml", os.mkfifo)
+
+
 @case("files", "device-zero-project", "projects/zero.yaml", "", "character device")
 def _(root):
     (root / "projects" / "zero.yaml").symlink_to("/dev/zero")

@@ -213,7 +213,7 @@ def _risk(args: argparse.Namespace) -> int:
     from xlfinance.definitions.risk import RISK_FILE
     from xlfinance.risk.progress import ProgressBar
 
-    if not Path(args.dir, RISK_FILE).is_file():
+    if not os.path.lexists(Path(args.dir, RISK_FILE)):  # anything else: the loader says what
         print(
             printable(
                 f"{Path(args.dir, RISK_FILE)}: file not found (the risk command needs the "
