@@ -118,7 +118,7 @@ class TestMainInProcess:
     def test_os_error_returns_2(self, monkeypatch, capsys):
         import xlfinance.definitions
 
-        def unreadable(path):
+        def unreadable(path, **options):
             raise PermissionError(13, "Permission denied", str(path))
 
         monkeypatch.setattr(xlfinance.definitions, "load_programme", unreadable)

@@ -249,11 +249,11 @@ def test_scenario_overrides_reach_linked_and_project_inputs(xiaolan, fund_model)
     programme, projects = xiaolan
     risk = risk_of(
         scenarios={
-            "cheap money": {
+            "cheap_money": {
                 "description": "lending rate 4.90%",
                 "overrides": {"assumptions.lending_rate": 0.049},
             },
-            "dear pv": {
+            "dear_pv": {
                 "description": "PV phase 1 capex +10%",
                 "overrides": {"projects.pv_phase1.capex_yuan": {"multiply": 1.1}},
             },
@@ -267,7 +267,7 @@ def test_scenario_overrides_reach_linked_and_project_inputs(xiaolan, fund_model)
     out = result.results()
     assert out["monte_carlo"] is None and out["trials"] == 0
     scenarios = out["scenarios"]
-    assert list(scenarios) == ["base", "cheap money", "dear pv", "gas"]
+    assert list(scenarios) == ["base", "cheap_money", "dear_pv", "gas"]
 
     linked = [
         pid
@@ -280,7 +280,7 @@ def test_scenario_overrides_reach_linked_and_project_inputs(xiaolan, fund_model)
         one = projects[pid].model.evaluate({"debt_rate": 0.049})
         for metric in ("npv_yuan", "irr", "equity_irr"):
             want = one.metrics()[metric]
-            got = scenarios["cheap money"]["projects"][pid][metric]
+            got = scenarios["cheap_money"]["projects"][pid][metric]
             assert (got is None and math.isnan(want)) or got == pytest.approx(want, rel=1e-12)
         cheap_flows[pid] = ProjectFlows(
             projects[pid].definition.start_year, tuple(one.lines["equity_cash_flow"][0])
@@ -288,16 +288,16 @@ def test_scenario_overrides_reach_linked_and_project_inputs(xiaolan, fund_model)
     # ... and the fund receives the re-evaluated equity flows of its investments
     fund = build_fund_model(programme.fund, cheap_flows).model.evaluate()
     for c in fund_model.classes:
-        got = scenarios["cheap money"]["fund"]["classes"][c]["net_irr"]
+        got = scenarios["cheap_money"]["fund"]["classes"][c]["net_irr"]
         assert got == pytest.approx(fund.outputs[f"net_irr_{c}"][0], rel=1e-12)
 
     capex = projects["pv_phase1"].model.inputs["capex_yuan"].value
     want = projects["pv_phase1"].model.evaluate({"capex_yuan": capex * 1.1}).metrics()
-    assert scenarios["dear pv"]["projects"]["pv_phase1"]["npv_yuan"] == pytest.approx(
+    assert scenarios["dear_pv"]["projects"]["pv_phase1"]["npv_yuan"] == pytest.approx(
         want["npv_yuan"], rel=1e-12
     )
     assert (
-        scenarios["dear pv"]["projects"]["pv_phase2"] == scenarios["base"]["projects"]["pv_phase2"]
+        scenarios["dear_pv"]["projects"]["pv_phase2"] == scenarios["base"]["projects"]["pv_phase2"]
     )
 
     hit = [p for p in projects if "gas_price_yuan_per_m3" in projects[p].model.inputs]
@@ -404,7 +404,7 @@ def test_risk_sheet_holds_values_with_their_provenance(xiaolan):
     cells = [c for row in ws.iter_rows() for c in row if c.value is not None]
     assert not any(c.data_type == "f" for c in cells)  # values, not formulas
     text = {c.value for c in cells if isinstance(c.value, str)}
-    assert {"Scenarios", "Tornado", "Monte Carlo", "subsidy ends after 2020"} <= text
+    assert {"Scenarios", "Tornado", "Monte Carlo", "subsidy_ends_2020"} <= text
 
 
 # --------------------------------------------------------------------------------------

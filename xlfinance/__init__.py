@@ -1,8 +1,8 @@
 """xlfinance: low-carbon project finance and fund feasibility, as live Excel models and reports.
 
-    import xlfinance
-    xiaolan = xlfinance.load("projects/xiaolan")
-    xiaolan.budget, xiaolan.projects, xiaolan.macc     # pandas DataFrames
+import xlfinance
+xiaolan = xlfinance.load("projects/xiaolan")
+xiaolan.budget, xiaolan.projects, xiaolan.macc     # pandas DataFrames
 """
 
 __version__ = "0.1.0"

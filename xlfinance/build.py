@@ -134,10 +134,10 @@ def build(
     with staged(plan, programme_dir, phase.seconds) as stage:
         with phase("workbook"):
             workbook = _write_workbook(
-            stage / f"{name}.xlsx",
-            programme,
-            projects,
-            portfolio,
+                stage / f"{name}.xlsx",
+                programme,
+                projects,
+                portfolio,
                 built=build_date(),
                 fund=fund,
                 extra_sheets=extra_sheets,

@@ -24,13 +24,14 @@ outputs untouched.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from xlfinance import __version__
-from xlfinance.errors import DefinitionError
+from xlfinance.errors import DefinitionError, printable
 
 EXIT_OK = 0
 EXIT_PROBLEMS = 2
@@ -62,7 +63,7 @@ def _validate_arguments(parser: argparse.ArgumentParser) -> None:
 def _validate(args: argparse.Namespace) -> int:
     from xlfinance.definitions import load_programme
 
-    programme = load_programme(args.dir)
+    programme = load_programme(args.dir, require_projects=True)
     info, budget = programme.programme, programme.budget
     sums = budget.column_sums()
     labels = {
@@ -83,8 +84,14 @@ def _validate(args: argparse.Namespace) -> int:
 
         lines.extend(_project_table(evaluate_projects(programme)))
     lines.append(f"OK: {len(programme.files)} file(s) valid")
-    print("\n".join(lines))
+    print(printable_lines(lines))
     return EXIT_OK
+
+
+def printable_lines(lines: Sequence[str]) -> str:
+    """`lines` joined for the terminal, each escaped (`errors.printable`): names come
+    from definition files, and nothing read from a file is printed raw."""
+    return "\n".join(printable(line) for line in lines)
 
 
 def _cell(value: float, fmt: str) -> str:
@@ -144,8 +151,8 @@ def _build(args: argparse.Namespace) -> int:
     result = build(args.dir, args.out, force=args.force)
     _moved(result)
     info = result.programme.programme
-    print(f"{info.name.zh} / {info.name.en}: {len(result.projects)} project(s)")
-    print("\n".join(_project_table(result.projects)))
+    print(printable(f"{info.name.zh} / {info.name.en}: {len(result.projects)} project(s)"))
+    print(printable_lines(_project_table(result.projects)))
     print(f"wrote {len(result.files)} file(s) to {result.out_dir} in {result.seconds:.2f} s:")
     for path in result.files:
         print(f"  {path.relative_to(result.out_dir)}")
@@ -168,12 +175,14 @@ def _positive_int(text: str) -> int:
 
 
 def _seed(text: str) -> int:
+    from xlfinance.definitions.risk import MAX_SEED
+
     try:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"must be a whole number (got {text!r})") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be >= 0 (got {value})")
+    if not 0 <= value <= MAX_SEED:
+        raise argparse.ArgumentTypeError(f"must be from 0 to {MAX_SEED} (got {value})")
     return value
 
 
@@ -225,12 +234,16 @@ def _risk(args: argparse.Namespace) -> int:
     from xlfinance.definitions.risk import RISK_FILE
     from xlfinance.risk.progress import ProgressBar
 
-    if not Path(args.dir, RISK_FILE).is_file():
+    if not os.path.lexists(Path(args.dir, RISK_FILE)):  # anything else: the loader says what
         print(
-            f"{Path(args.dir, RISK_FILE)}: file not found (the risk command needs the "
-            "programme's scenarios, tornado or distributions)",
+            printable(
+                f"{Path(args.dir, RISK_FILE)}: file not found (the risk command needs the "
+                "programme's scenarios, tornado or distributions)"
+            ),
             file=sys.stderr,
         )
+        return EXIT_PROBLEMS
+    if args.trials is not None and _trials_refused(args):
         return EXIT_PROBLEMS
     out = args.out or os.path.join("outputs", Path(args.dir).resolve().name)
     bar = ProgressBar("Monte Carlo")
@@ -247,12 +260,25 @@ def _risk(args: argparse.Namespace) -> int:
         bar.close()
     _moved(result)
     info = result.programme.programme
-    print(f"{info.name.zh} / {info.name.en}: {len(result.projects)} project(s)")
+    print(printable(f"{info.name.zh} / {info.name.en}: {len(result.projects)} project(s)"))
     risk = result.results.get("risk")
     if risk is not None:
         print("\n".join(_risk_summary(risk)))
     print(f"wrote {len(result.files)} file(s) to {result.out_dir} in {result.seconds:.2f} s")
     return EXIT_OK
+
+
+def _trials_refused(args: argparse.Namespace) -> bool:
+    """Print why `--trials` is refused (over `MAX_TRIALS`, with the memory it would need
+    for this programme) and return True; False when it is allowed."""
+    from xlfinance.definitions import load_programme
+    from xlfinance.definitions.risk import MAX_TRIALS, trials_problem
+
+    if args.trials <= MAX_TRIALS:
+        return False
+    projects = len(load_programme(args.dir).projects)  # bad definitions: their problems
+    print(f"--trials: {trials_problem(args.trials, projects)}", file=sys.stderr)
+    return True
 
 
 # --------------------------------------------------------------------------------------
@@ -279,34 +305,38 @@ def _new_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _new(args: argparse.Namespace) -> int:
-    """Start a project definition from the Xiaolan example of its archetype."""
+    """Start a project definition from the Xiaolan example of its archetype.
+
+    The programme is read by the same loader as every other command (its problems are
+    reported the same way, and nothing is written); the new file is checked by loading
+    the programme again, and removed if it does not load."""
+    import json
     import re
 
-    import yaml
-
     from xlfinance.definitions import load_programme
+    from xlfinance.definitions.schema import project_id_problem
 
     root = Path(args.dir)
-    programme_file = root / "programme.yaml"
-    if not programme_file.is_file():
-        print(
-            f"{programme_file}: file not found (new adds a project to a programme)", file=sys.stderr
-        )
-        return EXIT_PROBLEMS
+    programme = load_programme(root)
     project_id = args.id or f"new_{args.archetype}"
-    if not re.fullmatch(r"[a-z][a-z0-9_]*", project_id):
-        print(f"--id: must be snake_case (got {project_id!r})", file=sys.stderr)
+    problem = project_id_problem(project_id)
+    if problem is not None:
+        print(printable(f"--id: {problem}"), file=sys.stderr)
         return EXIT_PROBLEMS
     target = root / "projects" / f"{project_id}.yaml"
-    if target.exists():
-        print(f"{target}: already exists; choose another --id", file=sys.stderr)
+    if os.path.lexists(target):
+        print(printable(f"{target}: already exists; choose another --id"), file=sys.stderr)
+        return EXIT_PROBLEMS
+    if args.budget_line is None and not programme.budget.ids:
+        print(printable(f"{root}: the budget has no lines to fund a project"), file=sys.stderr)
         return EXIT_PROBLEMS
     example = EXAMPLE_DIR / f"{EXAMPLES[args.archetype]}.yaml"
-    lines = yaml.safe_load(programme_file.read_text(encoding="utf-8"))["budget"]["lines"]
-    budget_line = args.budget_line or str(lines[0]["id"])
+    budget_line = args.budget_line or programme.budget.ids[0]
     text = example.read_text(encoding="utf-8")
     text = re.sub(r"(?m)^id: .*$", f"id: {project_id}", text, count=1)
-    text = re.sub(r"(?m)^budget_line: .*$", f'budget_line: "{budget_line}"', text, count=1)
+    # json.dumps is a YAML double-quoted string: --budget-line cannot add keys or lines
+    quoted = json.dumps(budget_line)
+    text = re.sub(r"(?m)^budget_line: .*$", lambda _: f"budget_line: {quoted}", text, count=1)
     header = (
         f"# New {args.archetype} project, started from {example.name} of the Xiaolan programme.\n"
         "# Replace every value and its source with this project's own; `xlfinance validate`\n"
@@ -316,12 +346,14 @@ def _new(args: argparse.Namespace) -> int:
     partial = target.with_name(f".{target.name}.partial")
     partial.write_text(header + text, encoding="utf-8")
     partial.replace(target)
-    print(f"wrote {target} (from {example.name}); edit it, then: xlfinance validate {root}")
     try:
         load_programme(root)
-    except Exception:
+    except BaseException:
         target.unlink()
         raise
+    print(
+        printable(f"wrote {target} (from {example.name}); edit it, then: xlfinance validate {root}")
+    )
     return EXIT_OK
 
 

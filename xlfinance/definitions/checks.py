@@ -130,6 +130,19 @@ def check_project_file_name(project: ProjectDef, file: str) -> list[Problem]:
     ]
 
 
+def check_project_start_year(project: ProjectDef, base_year: int, file: str) -> list[Problem]:
+    """A project starts in or after the programme's base year (NPVs are discounted to it)."""
+    if project.start_year >= base_year:
+        return []
+    return [
+        Problem(
+            file,
+            "start_year",
+            f"must be >= the programme's base_year {base_year} (got {project.start_year})",
+        )
+    ]
+
+
 def check_unique_project_ids(projects: Sequence[tuple[str, ProjectDef]]) -> list[Problem]:
     """No two project files define the same id; `projects` holds (file, project) pairs."""
     problems = []

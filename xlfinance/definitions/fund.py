@@ -34,6 +34,7 @@ from pydantic import AfterValidator, Field, model_validator
 
 from xlfinance.definitions.schema import (
     Bilingual,
+    Bool,
     Model,
     ProjectDef,
     SnakeId,
@@ -115,15 +116,15 @@ class InvestorClass(Model):
     name: Bilingual
     rank: Annotated[int, Field(strict=True, ge=1)]
     """Order of payment: rank 1 first; equal ranks are paid pari passu."""
-    manager: bool = False
+    manager: Bool = False
     """The manager's own commitment (exactly one class); it receives the carried interest."""
     hurdle_rate: HurdleRate
     """Preferred (priority) return a year on its unreturned capital, paid before lower ranks
     and before any carried interest."""
-    pays_management_fee: bool
-    pays_carry: bool
+    pays_management_fee: Bool
+    pays_carry: Bool
     """Its profits above its hurdle are shared with the manager as carried interest."""
-    shares_residual: bool
+    shares_residual: Bool
     """It shares in what is left after every hurdle and the catch-up, pro rata to its
     commitment; a class that does not is capped at its capital plus its hurdle."""
     note: Text | None = None

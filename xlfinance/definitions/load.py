@@ -33,7 +33,7 @@ from xlfinance.definitions.schema import (
     Targets,
     validate_model,
 )
-from xlfinance.definitions.yamlio import YamlDocument, read_yaml
+from xlfinance.definitions.yamlio import YamlDocument, path_problem, read_yaml
 from xlfinance.errors import DefinitionError, Problem
 
 PROGRAMME_FILE = "programme.yaml"
@@ -72,19 +72,24 @@ class Programme:
         raise KeyError(f"no project {project_id!r}")
 
 
-def load_programme(path: str | os.PathLike[str]) -> Programme:
+def load_programme(path: str | os.PathLike[str], *, require_projects: bool = False) -> Programme:
     """Read and validate the programme folder at `path`.
 
     Raises `DefinitionError` with every problem found (missing files, YAML errors, field
     errors, failed cross-field checks), in file order, sorted by line within a file.
+    With `require_projects` a programme without project files is one of them (`validate`
+    and `build` need a project; `xlfinance new`, which starts one, does not).
     """
     _register_archetypes()
     root = Path(path)
     given = os.fspath(path)
-    if not root.exists():
+    problem = path_problem(root, given, "folder")
+    if problem == "folder not found":
         raise DefinitionError([Problem(given, "", "programme folder not found")])
-    if not root.is_dir():
-        raise DefinitionError([Problem(given, "", "is not a folder (expected a programme folder)")])
+    if problem is not None:
+        if problem.endswith("expected a folder"):
+            problem = "is not a folder (expected a programme folder)"
+        raise DefinitionError([Problem(given, "", problem)])
 
     collector = _Collector()
     programme_path = root / PROGRAMME_FILE
@@ -94,6 +99,12 @@ def load_programme(path: str | os.PathLike[str]) -> Programme:
 
     projects: list[tuple[str, ProjectDef]] = []
     project_paths = _project_paths(root, given, collector)
+    listed = project_paths is not None  # None: projects/ could not be listed
+    project_paths = project_paths or []
+    if require_projects and listed and not project_paths:
+        collector.problems.append(_no_projects(given))
+        listed = False  # that says it: no "unknown project" line for each reference
+    base_year = parsed.programme.base_year if parsed is not None else None
     for project_path in project_paths:
         display = _display(given, PROJECTS_DIR, project_path.name)
         project_doc = collector.read(project_path, display)
@@ -107,28 +118,30 @@ def load_programme(path: str | os.PathLike[str]) -> Programme:
             collector.add(
                 project_doc, checks.check_project_budget_line(project, budget_ids, display)
             )
+        if base_year is not None:
+            collector.add(project_doc, checks.check_project_start_year(project, base_year, display))
         projects.append((display, project))
     collector.add(None, checks.check_unique_project_ids(projects))
 
     fund_path = root / FUND_FILE
     fund = None
-    if fund_path.exists():
+    if os.path.lexists(fund_path):  # a broken link or a link loop is reported, not skipped
         fund_file = _display(given, FUND_FILE)
         fund_doc = collector.read(fund_path, fund_file)
         fund = None if fund_doc is None else collector.validate(FundFile, fund_doc, fund_file)
         if fund is not None:
             collector.add(fund_doc, check_fund(fund, fund_file))
-            if len(projects) == len(project_paths):  # project ids are known: all files valid
+            if listed and len(projects) == len(project_paths):  # every project id is known
                 known = [p for _, p in projects]
                 collector.add(fund_doc, check_fund_projects(fund, known, fund_file))
 
     risk_path = root / RISK_FILE
     risk = None
-    if risk_path.exists():
+    if os.path.lexists(risk_path):
         risk, risk_problems = read_risk(
             risk_path,
             _display(given, RISK_FILE),
-            project_ids=[p.stem for p in project_paths],
+            project_ids=[p.stem for p in project_paths] if listed else None,
             assumptions=parsed.assumptions if parsed is not None else None,
         )
         collector.problems.extend(risk_problems)
@@ -213,17 +226,35 @@ def _budget_ids(parsed: ProgrammeFile | None, data: dict[str, Any]) -> list[str]
     return [str(line["id"]) for line in lines if isinstance(line, dict) and "id" in line]
 
 
-def _project_paths(root: Path, given: str, collector: _Collector) -> list[Path]:
+def _no_projects(given: str) -> Problem:
+    message = (
+        "no project files: a programme needs at least one (start one with:"
+        f" xlfinance new {given} --archetype pv)"
+    )
+    return Problem(_display(given, PROJECTS_DIR), "", message)
+
+
+def _project_paths(root: Path, given: str, collector: _Collector) -> list[Path] | None:
+    """The project files of `root/projects`, sorted; [] when there is no such folder, None
+    (with a problem) when it cannot be listed."""
     folder = root / PROJECTS_DIR
-    if not folder.exists():
+    display = _display(given, PROJECTS_DIR)
+    if not os.path.lexists(folder):
         return []
-    if not folder.is_dir():
-        collector.problems.append(
-            Problem(_display(given, PROJECTS_DIR), "", "must be a folder of project files")
-        )
-        return []
+    problem = path_problem(folder, display, "folder")
+    if problem is not None:
+        if problem.endswith("expected a folder"):
+            problem = "must be a folder of project files"
+        collector.problems.append(Problem(display, "", problem))
+        return None
+    try:
+        entries = sorted(folder.iterdir())
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        collector.problems.append(Problem(display, "", f"cannot list folder: {reason}"))
+        return None
     paths = []
-    for entry in sorted(folder.iterdir()):
+    for entry in entries:
         if entry.name.startswith("."):
             continue
         if entry.suffix == PROJECT_SUFFIX:

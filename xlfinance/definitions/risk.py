@@ -34,6 +34,9 @@ fund has the named input is checked when the models are built (`xlfinance.risk.e
 
 from __future__ import annotations
 
+import math
+import re
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -42,7 +45,16 @@ import numpy as np
 from pydantic import Field, model_validator
 from pydantic_core import PydanticCustomError
 
-from xlfinance.definitions.schema import Model, Number, Sourced, Text, show, validate_model
+from xlfinance.definitions.schema import (
+    Model,
+    Number,
+    SnakeId,
+    Sourced,
+    Text,
+    format_number,
+    show,
+    validate_model,
+)
 from xlfinance.definitions.yamlio import read_yaml
 from xlfinance.errors import DefinitionError, Problem
 
@@ -51,6 +63,20 @@ SCOPES = ("assumptions", "projects", "fund")
 APPLY = ("value", "multiply", "add")
 PSD_TOLERANCE = 1e-10
 """Smallest eigenvalue of a correlation matrix still counted as non-negative."""
+MAX_TRIALS = 200_000
+"""Most Monte Carlo trials (risk.yaml `trials`, `--trials`): about 0.5 GB for Xiaolan."""
+MAX_SEED = 2**63 - 1
+"""Seeds run from 0 to this (risk.yaml `seed`, `--seed`)."""
+BYTES_PER_TRIAL_PER_PROJECT = 96
+BYTES_PER_TRIAL = 128
+"""What a Monte Carlo run holds a trial, measured on Xiaolan (22 projects, 13
+distributions: about 2.2 KiB a trial beyond the chunk being evaluated)."""
+Z_BOUND = 10.0
+"""Distributions must give finite draws for standard normals up to this size (200,000
+trials draw none beyond about 5)."""
+_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+"""A scenario's name, and each step of a distribution's path (`*` for every project)."""
+_LOG_MAX = math.log(sys.float_info.max)
 
 Apply = Literal["value", "multiply", "add"]
 
@@ -83,8 +109,14 @@ class ParamPath:
         return self.text if self.scope == "assumptions" else None
 
 
+def _name(part: str) -> bool:
+    return bool(_NAME.match(part))
+
+
 def parse_path(text: str) -> ParamPath:
-    """Split a dotted path; raises ValueError with a plain-English reason."""
+    """Split a dotted path; raises ValueError with a plain-English reason.
+
+    Every step after the scope is a name `^[a-z][a-z0-9_]*$` (`*` for the project)."""
     parts = text.split(".")
     usage = "write assumptions.<name>, projects.<project id>.<input> or fund.<input>"
     if parts[0] not in SCOPES or any(not p for p in parts):
@@ -94,15 +126,15 @@ def parse_path(text: str) -> ParamPath:
         if len(parts) != 3:
             raise ValueError(f"{show(text)}: {usage}")
         project, name = parts[1], parts[2]
-        if not (project == "*" or project.isidentifier()) or not name.isidentifier():
+        if not (project == "*" or _name(project)) or not _name(name):
             raise ValueError(f"{show(text)}: project ids and input names are snake_case names")
         return ParamPath(text, scope, name, project)
     if scope == "fund":
-        if len(parts) != 2 or not parts[1].isidentifier():
-            raise ValueError(f"{show(text)}: {usage}")
+        if len(parts) != 2 or not _name(parts[1]):
+            raise ValueError(f"{show(text)}: {usage} (the input a snake_case name)")
         return ParamPath(text, scope, parts[1])
-    if len(parts) < 2 or not all(p.isidentifier() for p in parts[1:]):
-        raise ValueError(f"{show(text)}: {usage}")
+    if len(parts) < 2 or not all(_name(p) for p in parts[1:]):
+        raise ValueError(f"{show(text)}: {usage} (each name snake_case)")
     return ParamPath(text, scope, ".".join(parts[1:]))
 
 
@@ -168,9 +200,11 @@ class Change(Model):
 
 
 class Scenario(Model):
-    """A named set of changes, evaluated side by side with the base case."""
+    """A named set of changes, evaluated side by side with the base case. Its name (the
+    key in `scenarios`) is snake_case; `label` is how a report may title it."""
 
     description: Text
+    label: Text | None = None
     source: Text | None = None
     overrides: dict[Text, Change] = Field(default_factory=dict)
 
@@ -230,7 +264,42 @@ class Distribution(Model):
             raise _error(
                 "lognormal_mean", "a lognormal's mean must be > 0 (got {got})", got=show(self.mean)
             )
+        overflow = self._overflow()
+        if overflow:
+            raise _error(
+                "distribution_overflow",
+                "a {kind} distribution with these parameters cannot be drawn: {why}",
+                kind=self.kind,
+                why=overflow,
+            )
         return self
+
+    def _overflow(self) -> str | None:
+        """Why a draw of this distribution would not be a finite number, or None.
+
+        Draws are taken for standard normals z up to `Z_BOUND`: mean + sd z (normal),
+        exp(mu + sigma z) with sigma^2 = ln(1 + sd^2 / mean^2) (lognormal), and the
+        inverse CDF, which multiplies the span by itself (triangular, uniform)."""
+        if self.kind in ("triangular", "uniform"):
+            span = self.high - self.low
+            if not math.isfinite(span * span):
+                return "high - low is too large a range for a number (it overflows)"
+            return None
+        if self.kind == "normal":
+            if not math.isfinite(abs(self.mean) + Z_BOUND * self.sd):
+                return f"mean + {format_number(Z_BOUND)} sd overflows"
+            return None
+        ratio = self.sd / self.mean
+        if not math.isfinite(ratio * ratio):
+            return (
+                f"sd / mean is {ratio:.3g}, so the underlying normal's sigma overflows;"
+                " give the quantity on a scale near 1 (a factor: apply: multiply)"
+            )
+        sigma2 = math.log1p(ratio * ratio)
+        mu = math.log(self.mean) - sigma2 / 2.0
+        if mu + Z_BOUND * math.sqrt(sigma2) >= _LOG_MAX:
+            return f"exp(mu + {format_number(Z_BOUND)} sigma) overflows"
+        return None
 
 
 class TornadoItem(Model):
@@ -275,13 +344,39 @@ class RiskFile(Model):
     """The whole of `risk.yaml`."""
 
     trials: Annotated[int, Field(strict=True, ge=1)] = 10_000
-    seed: Annotated[int, Field(strict=True, ge=0)] = 1
+    """At most `MAX_TRIALS` (`check_risk`, which says what more would take)."""
+    seed: Annotated[int, Field(strict=True, ge=0, le=MAX_SEED)] = 1
     histogram_bins: Annotated[int, Field(strict=True, ge=1, le=200)] = 20
     note: Text | None = None
-    scenarios: dict[Text, Scenario] = Field(default_factory=dict)
+    scenarios: dict[SnakeId, Scenario] = Field(default_factory=dict)
     tornado: tuple[TornadoItem, ...] = ()
     distributions: dict[Text, Distribution] = Field(default_factory=dict)
     correlations: tuple[Correlation, ...] = ()
+
+
+def monte_carlo_bytes(trials: int, projects: int) -> int:
+    """About how much memory a Monte Carlo of `trials` over `projects` projects holds."""
+    return trials * (BYTES_PER_TRIAL + BYTES_PER_TRIAL_PER_PROJECT * projects)
+
+
+def _bytes(n: float) -> str:
+    for unit in ("bytes", "KiB", "MiB", "GiB", "TiB", "PiB"):
+        if n < 1024 or unit == "PiB":
+            return f"{n:,.0f} {unit}" if unit == "bytes" else f"{n:,.1f} {unit}"
+        n /= 1024
+    raise AssertionError  # pragma: no cover
+
+
+def trials_problem(trials: int, projects: int) -> str | None:
+    """Why `trials` Monte Carlo trials are refused (over `MAX_TRIALS`, with the memory
+    they would take over `projects` projects), or None."""
+    if trials <= MAX_TRIALS:
+        return None
+    need = _bytes(monte_carlo_bytes(trials, projects))
+    return (
+        f"must be at most {MAX_TRIALS:,} (got {trials:,}): {trials:,} trials of"
+        f" {projects} project(s) would need about {need} of memory"
+    )
 
 
 # --------------------------------------------------------------------------------------
@@ -389,6 +484,9 @@ def check_risk(
                 "the correlations contradict each other: their matrix is not positive "
                 f"semi-definite (smallest eigenvalue {smallest:.3g}); weaken some of them",
             )
+    too_many = trials_problem(risk.trials, len(project_ids or ()))
+    if too_many:
+        add("trials", too_many)
     return problems
 
 
@@ -438,9 +536,13 @@ __all__ = [
     "TornadoItem",
     "assumption_value",
     "check_risk",
+    "MAX_SEED",
+    "MAX_TRIALS",
     "correlation_matrix",
+    "monte_carlo_bytes",
     "normal_rho",
     "parse_path",
     "problem_at",
     "read_risk",
+    "trials_problem",
 ]

@@ -41,7 +41,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from xlfinance.definitions.yamlio import parent_path
+from xlfinance.definitions.yamlio import CONTROL_CHARACTERS, control_character_message, parent_path
 from xlfinance.errors import Problem
 
 # --------------------------------------------------------------------------------------
@@ -82,7 +82,7 @@ def format_number(x: float | int) -> str:
     if isinstance(x, bool):
         return "true" if x else "false"
     if isinstance(x, int):
-        return str(x)
+        return str(x) if abs(x) < 10**20 else f"a {len(str(abs(x))):,}-digit number"
     if math.isfinite(x) and x.is_integer() and abs(x) < 1e15:
         return str(int(x))
     return repr(x)
@@ -127,10 +127,48 @@ NonNegative = Annotated[float, Field(strict=True, allow_inf_nan=False, ge=0)]
 Money = NonNegative
 """An amount of money, >= 0; the unit is in the field name (`_wan_yuan`, `_yuan`)."""
 Count = Annotated[int, Field(strict=True, ge=0)]
-Year = Annotated[int, Field(strict=True, ge=1900, le=2200)]
-Text = Annotated[str, Field(strict=True, min_length=1)]
+FIRST_YEAR = 1990
+LAST_YEAR = 2100
+Year = Annotated[int, Field(strict=True, ge=FIRST_YEAR, le=LAST_YEAR)]
+"""A calendar year from `FIRST_YEAR` to `LAST_YEAR` (README, "Limits")."""
+Bool = Annotated[bool, Field(strict=True)]
+"""true or false, nothing else: not "yes", not 1 (every boolean field is a `Bool`)."""
+
+
+def _no_control_characters(value: str) -> str:
+    bad = CONTROL_CHARACTERS.search(value)
+    if bad:
+        raise _custom("control_character", control_character_message(bad.group()))
+    return value
+
+
+Text = Annotated[str, Field(strict=True, min_length=1), AfterValidator(_no_control_characters)]
+"""Non-empty text without control characters (`yamlio.CONTROL_CHARACTERS`)."""
 
 _SNAKE = re.compile(r"^[a-z][a-z0-9_]*$")
+PROJECT_ID = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+"""A project id: snake_case, at most 40 characters (README, "Limits")."""
+RESERVED_PROJECT_IDS = frozenset(
+    name.lower()
+    for name in (
+        "fund",
+        "programme",
+        "Cover",
+        "Inputs",
+        "Timeline",
+        "Fund",
+        "Budget",
+        "Benefits",
+        "Reconciliation",
+        "MACC",
+        "Risk",
+        "Checks",
+        "Summary",
+        "Structuring",
+    )
+)
+"""Ids a project may not take in any case: the fund's and programme's own names and the
+workbook's fixed sheets, whose names and formulas a project sheet would capture."""
 _LINE_ID = re.compile(r"^[0-9A-Za-z][0-9A-Za-z_.-]*$")
 
 
@@ -163,7 +201,31 @@ def _line_id(value: str) -> str:
     return value
 
 
+def project_id_problem(value: str) -> str | None:
+    """Why `value` cannot be a project id, or None when it can."""
+    if not PROJECT_ID.match(value):
+        return (
+            "must be snake_case: lower-case letters, digits and _, starting with a letter,"
+            f" at most 40 characters (got {show(value)})"
+        )
+    if value.lower() in RESERVED_PROJECT_IDS:
+        return (
+            f"'{value}' is reserved (the name of the fund, the programme or a workbook sheet):"
+            " choose another id"
+        )
+    return None
+
+
+def _project_id(value: str) -> str:
+    problem = project_id_problem(value)
+    if problem is not None:
+        raise _custom("project_id", problem)
+    return value
+
+
 SnakeId = Annotated[str, Field(strict=True), AfterValidator(_snake_case)]
+ProjectId = Annotated[str, Field(strict=True), AfterValidator(_project_id)]
+"""A project's id (`PROJECT_ID`, not one of `RESERVED_PROJECT_IDS`)."""
 LineId = Annotated[str, BeforeValidator(_int_to_str), Field(strict=True), AfterValidator(_line_id)]
 """A budget line id: `"1"`, `"7a"`; a bare YAML integer is read as its text."""
 
@@ -418,7 +480,7 @@ class BenefitLine(Model):
     name: Bilingual | None = None
     """The row's name in the benefits table, where it differs from the budget line's."""
     ghg_reduction_wan_t_per_year: NonNegative | None
-    ghg_indirect: Annotated[bool, Field(strict=True)] = False
+    ghg_indirect: Bool = False
     """The plan claims (unquantified) indirect reductions for this line."""
     economic_benefit_wan_yuan: NonNegative | None
     beneficiaries_person_times: Count | None
@@ -570,7 +632,7 @@ class ProjectDef(Model):
     a registered params model, else the plain dict from YAML.
     """
 
-    id: SnakeId
+    id: ProjectId
     """Equals the file's stem (checked by `checks.check_project_file_name`)."""
     name: Bilingual
     archetype: Annotated[str, Field(strict=True)]
@@ -629,10 +691,13 @@ def loc_to_path(loc: tuple[str | int, ...], data: Any, prefix: str = "") -> str:
     """Dotted path of a pydantic error location, walking the YAML data alongside.
 
     List items become `[i]`, mapping keys `.key`. The walk stops at a scalar, so a
-    bare number given for a `Sourced` field is reported at the field, not `.value`.
+    bare number given for a `Sourced` field is reported at the field, not `.value`; an
+    error in a mapping key (pydantic's `[key]` step) is reported at that key.
     """
     path, node = prefix, data
     for step in loc:
+        if step == "[key]":  # the mapping key itself is wrong: its path is the key's
+            break
         if isinstance(node, list) and isinstance(step, int):
             path = _step(path, step, node)
             node = node[step] if 0 <= step < len(node) else None

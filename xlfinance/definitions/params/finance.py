@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, Field, model_validator
 
 from xlfinance.definitions.schema import (
+    Bool,
     Model,
     Sourced,
     SourcedNonNegative,
@@ -63,7 +64,7 @@ class FinanceParams(Model):
     tenor_years: Years = 10
     grace_years: GraceYears = 0
     repayment: Literal["annuity", "equal_principal"] = "annuity"
-    tax_holiday: bool = False
+    tax_holiday: Bool = False
     """三免三减半: no income tax in operating years 1-3, half the rate in years 4-6."""
     discount_rate: SourcedRate | None = None
     escalation_rate: SourcedRate | None = None

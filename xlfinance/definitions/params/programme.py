@@ -16,6 +16,7 @@ from typing import Annotated
 from pydantic import AfterValidator, Field, model_validator
 
 from xlfinance.definitions.schema import (
+    Bool,
     Model,
     NonNegative,
     Sourced,
@@ -86,7 +87,7 @@ class ProgrammeParams(Model):
     reduction_years: SourcedYearsOrNone = Sourced(value=0)
     """Years over which the claimed reduction is counted, from the year after the spending;
     at least 1 with a claim, 0 without."""
-    tax_exempt: bool = True
+    tax_exempt: Bool = True
     """Public spending pays no income tax (the model's tax rate is 0); false applies the
     programme's corporate rate, which changes nothing while the line earns no profit."""
 

@@ -7,7 +7,13 @@ from typing import Annotated
 from pydantic import Field
 
 from xlfinance.definitions.params.finance import FinanceParams, Share
-from xlfinance.definitions.schema import Model, Sourced, SourcedNonNegative, SourcedPositive
+from xlfinance.definitions.schema import (
+    Model,
+    Sourced,
+    SourcedNonNegative,
+    SourcedPositive,
+    Year,
+)
 
 Years = Annotated[int, Field(strict=True, ge=0, le=100)]
 
@@ -44,7 +50,7 @@ class PvParams(Model):
         source="Caishui [2013] 66: 50% of the VAT on PV electricity refunded at once, "
         "Oct 2013-2015; extended to 2018 by Caishui [2016] 81",
     )
-    vat_refund_last_year: Annotated[int, Field(strict=True, ge=1900, le=2200)] = 2018
+    vat_refund_last_year: Year = 2018
 
 
 ARCHETYPE = "pv"
