@@ -96,7 +96,7 @@ class Recalculated:
         paths = [path for key in keys for path in written[key][0]]
         renamed = []
         for i, path in enumerate(paths):  # distinct names: LibreOffice names its output by stem
-            target = path.with_name(f"b{i}-{path.name}")
+            target = self.folder / f"b{i}-{path.name}"
             shutil.copyfile(path, target)
             renamed.append(target)
         books = iter(recalc.values(renamed))
