@@ -149,10 +149,15 @@ def build(
             }
             (stage / "results.json").write_text(results_json.dumps(results), encoding="utf-8")
         if reports:
-            with phase("reports"):
-                from xlfinance.render.reports import write_reports
+            from xlfinance.render import charts
+            from xlfinance.render.reports import write_reports
 
+            before = charts.STATS["seconds"]
+            with phase("html"):
                 write_reports(stage, results, projects, programme)
+            drawing = charts.STATS["seconds"] - before
+            phase.seconds["charts"] = drawing  # drawn or read from the cache
+            phase.seconds["html"] -= drawing
     files = sorted(p for p in out.rglob("*") if p.is_file())
     seconds = time.perf_counter() - started
     return BuildResult(

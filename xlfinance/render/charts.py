@@ -32,6 +32,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
@@ -339,8 +340,14 @@ def _digest(svg: str) -> str:
     return hashlib.sha256(svg.encode("utf-8")).hexdigest()
 
 
+STATS = {"seconds": 0.0, "drawn": 0, "cached": 0}
+"""Time spent on charts (drawing, or reading the cache) and how many were drawn or cached
+since the process started: a build reports the difference as its "charts" phase."""
+
+
 def _chart(kind: str, name: str, **inputs) -> str:
     """The chart `kind` named `name` from `inputs`: from the cache, else drawn (and kept)."""
+    started = time.perf_counter()
     key = chart_key(kind, name, inputs)
     svg = _cached(key)
     if svg is None:
@@ -348,6 +355,10 @@ def _chart(kind: str, name: str, **inputs) -> str:
 
         svg = getattr(drawing, kind)(name=name, **inputs)
         _store(key, svg)
+        STATS["drawn"] += 1
+    else:
+        STATS["cached"] += 1
+    STATS["seconds"] += time.perf_counter() - started
     return svg
 
 
