@@ -4,7 +4,7 @@ In CI (CI=true) hypothesis runs derandomized: the same examples every run, so a 
 result does not depend on the luck of the draw. Locally it explores new examples each run and
 keeps failing ones in .hypothesis/ to replay.
 
-Charts are cached in a folder of the session's own (`chart_cache`), never the user's cache.
+Charts are cached in a folder of the suite's own (`chart_cache`), never the user's cache.
 
 Shared, built once a session:
 - `xiaolan_build`: the Xiaolan programme built with its reports, for every test that only reads it
@@ -52,10 +52,17 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture(autouse=True, scope="session")
 def chart_cache(tmp_path_factory):
-    """Charts are cached in a folder of the test session's own, never the user's cache
-    (subprocesses the tests start inherit it)."""
-    with pytest.MonkeyPatch.context() as patch:
+    """Charts are cached in a folder of the suite's own, never the user's cache (the tests'
+    subprocesses inherit it): in CI a new one each run, so every chart is drawn; locally
+    `.pytest_cache/charts`, kept between runs for the edit loop. A cached chart is byte for
+    byte the chart drawn, and its key hashes the drawing code, so an edit to a chart redraws
+    it (tests/test_charts.py holds both)."""
+    if os.environ.get("CI") == "true":
         folder = tmp_path_factory.mktemp("chart-cache")
+    else:
+        folder = ROOT / ".pytest_cache" / "charts"
+        folder.mkdir(parents=True, exist_ok=True)
+    with pytest.MonkeyPatch.context() as patch:
         patch.setenv("XLFINANCE_CACHE_DIR", str(folder))
         yield folder
 

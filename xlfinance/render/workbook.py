@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +23,7 @@ from openpyxl.chart import BarChart, LineChart, Reference
 from openpyxl.utils import absolute_coordinate, get_column_letter
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.writer.excel import ExcelWriter
 from pydantic import BaseModel
 
 from xlfinance.definitions.schema import BUDGET_MONEY_FIELDS, Sourced
@@ -116,8 +118,15 @@ def write_workbook(
     book.wb.properties.created = stamp
     book.wb.properties.modified = stamp
     book.wb.calculation.fullCalcOnLoad = True
-    book.wb.save(path)
+    _save(book.wb, path)
     return WorkbookOutput(path, dict(book.names), book.wb.sheetnames)
+
+
+def _save(wb: Workbook, path: Path) -> None:
+    """Save as `Workbook.save` does, but keep the properties' modified date: openpyxl sets
+    it to now, which made two builds of the same definitions differ (SOURCE_DATE_EPOCH)."""
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
+        ExcelWriter(wb, archive).write_data()
 
 
 # Inputs ------------------------------------------------------------------------------------
