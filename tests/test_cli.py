@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -178,3 +179,58 @@ class TestNew:
         assert done.returncode == 2 and "Traceback" not in done.stderr
         assert "projects/roofs.yaml" in done.stderr.replace("\\", "/")
         assert not (folder / "projects" / "roofs.yaml").exists()
+
+
+# validate = build: what build refuses, validate refuses, with the same file and field.
+def _lpg_boilers_without_a_factor(root: Path) -> None:
+    programme = root / "programme.yaml"
+    text = programme.read_text(encoding="utf-8")
+    start = text.index("    lpg:\n")
+    end = text.index("  tce_per_mwh_electricity:")
+    programme.write_text(text[:start] + text[end:], encoding="utf-8")
+    des = root / "projects" / "des_phase1.yaml"
+    des.write_text(
+        des.read_text(encoding="utf-8").replace("boiler_fuel: natural_gas", "boiler_fuel: lpg"),
+        encoding="utf-8",
+    )
+
+
+def _replace(name: str, old: str, new: str):
+    def edit(root: Path) -> None:
+        path = root / name
+        text = path.read_text(encoding="utf-8")
+        assert old in text, (name, old)
+        path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+    return edit
+
+
+CAUGHT_AT_VALIDATE = {
+    "a misspelt risk input": (
+        _replace("risk.yaml", "projects.pv_phase1.capex_yuan", "projects.pv_phase1.capex_yaun"),
+        ("risk.yaml", "projects.pv_phase1.capex_yaun", "did you mean 'capex_yuan'"),
+    ),
+    "an exit after the project's life": (
+        _replace("fund.yaml", "year: 2022", "year: 2061"),
+        ("fund.yaml", "investments[0].exit.year"),
+    ),
+    "an archetype's guard": (
+        _lpg_boilers_without_a_factor,
+        ("des_phase1.yaml", "parameters.boiler_fuel", "'lpg' has no emission factor", "(line "),
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(CAUGHT_AT_VALIDATE))
+def test_validate_refuses_what_build_refuses(tmp_path, capsys, case):
+    edit, words = CAUGHT_AT_VALIDATE[case]
+    root = tmp_path / "xiaolan"
+    shutil.copytree(XIAOLAN, root)
+    edit(root)
+    for argv in (["validate", str(root)], ["build", str(root), "--out", str(tmp_path / "o")]):
+        assert cli.main(argv) == 2, argv
+        err = capsys.readouterr().err
+        assert "Traceback" not in err
+        for word in words:
+            assert word in err, (argv[0], word, err)
+    assert not (tmp_path / "o").exists()

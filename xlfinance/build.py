@@ -16,11 +16,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from xlfinance.check import check_programme
 from xlfinance.definitions import Programme, load_programme
-from xlfinance.fund import evaluate_fund, fund_results
+from xlfinance.fund import fund_results
 from xlfinance.outputs import check_output, staged
 from xlfinance.portfolio import Portfolio, roll_up
-from xlfinance.projects import ProjectResult, evaluate_projects
+from xlfinance.projects import ProjectResult
 from xlfinance.render import results_json
 
 
@@ -108,15 +109,15 @@ def build(
     started = time.perf_counter()
     phase = _Phases()
     with phase("load"):
-        programme = load_programme(programme_dir)
+        programme = load_programme(programme_dir, require_projects=True)
         plan = check_output(out_dir, programme_dir, programme.files, force=force)
-    with phase("evaluate"):
-        projects = evaluate_projects(programme)
+    with phase("evaluate"):  # the projects, the fund and risk.yaml's paths, as validate does
+        checked = check_programme(programme)
+        projects, fund = checked.projects, checked.fund
     with phase("roll-up"):
         portfolio = roll_up(programme, projects)
         results = assemble(programme, projects, portfolio)
     with phase("fund"):
-        fund = evaluate_fund(programme, projects)
         if fund is not None:
             results["fund"] = fund_results(fund)
     extra_sheets = []

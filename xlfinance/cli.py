@@ -61,9 +61,11 @@ def _validate_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _validate(args: argparse.Namespace) -> int:
+    from xlfinance.check import check_programme
     from xlfinance.definitions import load_programme
 
     programme = load_programme(args.dir, require_projects=True)
+    checked = check_programme(programme)  # everything build checks, nothing written
     info, budget = programme.programme, programme.budget
     sums = budget.column_sums()
     labels = {
@@ -80,9 +82,7 @@ def _validate(args: argparse.Namespace) -> int:
         lines.append(f"  {label + ':':<17}{_money(sums[name]):>{width}} 万元")
     lines.append(f"projects: {len(programme.projects)}")
     if programme.projects:
-        from xlfinance.projects import evaluate_projects
-
-        lines.extend(_project_table(evaluate_projects(programme)))
+        lines.extend(_project_table(checked.projects))
     lines.append(f"OK: {len(programme.files)} file(s) valid")
     print(printable_lines(lines))
     return EXIT_OK

@@ -53,3 +53,13 @@ class DefinitionError(Exception):
     def __init__(self, problems: list[Problem]):
         self.problems = list(problems)
         super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class ParameterError(ValueError):
+    """An archetype's guard: a parameter the model cannot be built with. `field` is its
+    dotted path in the project file (`parameters.boiler_fuel`), so the problem can name it
+    and its line."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field

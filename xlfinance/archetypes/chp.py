@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from xlfinance.archetypes import common
 from xlfinance.archetypes.common import add_input
+from xlfinance.errors import ParameterError
 from xlfinance.model.core import Model
 from xlfinance.model.expr import rowsum
 
@@ -74,9 +75,10 @@ def build(project, programme) -> Model:
     )
     boiler_factor_value = getattr(a.emission_factors_t_co2_per_tj, p.boiler_fuel)
     if boiler_factor_value is None:
-        raise ValueError(
-            f"{project.id}: boiler_fuel {p.boiler_fuel!r} has no factor in the programme's "
-            "emission_factors_t_co2_per_tj"
+        raise ParameterError(
+            "parameters.boiler_fuel",
+            f"{p.boiler_fuel!r} has no emission factor in the programme's "
+            "assumptions.emission_factors_t_co2_per_tj",
         )
     boiler_factor = common.assumption_input(
         m,

@@ -435,3 +435,14 @@ def _fund_outputs(fund_model, ev, outputs, losses, rows: slice) -> None:
 
 
 __all__ = ["CHUNK_SIZE", "Target", "on_calendar", "run_risk"]
+
+
+def resolve_paths(programme, projects: dict, fund=None) -> dict[str, list[Target]]:
+    """Every path of the programme's risk.yaml and the model inputs it reaches; raises
+    `DefinitionError` naming risk.yaml and the field of each path that reaches none (what
+    `validate` checks without running anything)."""
+    fund_model = _fund_model(programme, projects, fund)
+    models: dict[str, Model] = {pid: r.model for pid, r in projects.items()}
+    if fund_model is not None:
+        models[FUND] = fund_model.model
+    return _Resolver(models, str(Path(programme.root) / RISK_FILE)).resolve_all(programme.risk)
