@@ -214,6 +214,14 @@ CAUGHT_AT_VALIDATE = {
         _replace("fund.yaml", "year: 2022", "year: 2061"),
         ("fund.yaml", "investments[0].exit.year"),
     ),
+    "a risk input that shapes the model": (
+        _replace(
+            "risk.yaml",
+            "projects.pv_phase1.capex_yuan: {value: 40000000",
+            "projects.pv_phase1.operating_years: {value: 30",
+        ),
+        ("risk.yaml", "overrides.projects.pv_phase1.operating_years", "fixes the model's shape"),
+    ),
     "an archetype's guard": (
         _lpg_boilers_without_a_factor,
         ("des_phase1.yaml", "parameters.boiler_fuel", "'lpg' has no emission factor", "(line "),

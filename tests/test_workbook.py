@@ -35,6 +35,7 @@ XIAOLAN = ROOT / "projects" / "xiaolan"
 TARIFF = "inputs.pv_phase1.building_tariff_yuan_per_kwh"
 DISCOUNT = "assumptions.discount_rate"
 HURDLE = "inputs.fund.hurdle_rate_senior"
+STRUCTURAL = "inputs.pv_phase1.operating_years"
 
 
 def name_values(cells: dict[str, tuple[str, int, int]], book) -> dict[str, object]:
@@ -78,13 +79,17 @@ def xiaolan_workbooks(folder, fixture):
     set_name(wb, DISCOUNT, 0.06)
     set_name(wb, HURDLE, 0.07)
     wb.save(changed)
-    return [workbook, changed], defined_cells(workbook)
+    reshaped = folder / "reshaped.xlsx"
+    wb = openpyxl.load_workbook(workbook)
+    set_name(wb, STRUCTURAL, 30)
+    wb.save(reshaped)
+    return [workbook, changed, reshaped], defined_cells(workbook)
 
 
 @pytest.fixture(scope="module")
 def recalculated(recalculated_books):
-    cells, (base, after) = recalculated_books(xiaolan_workbooks)
-    return name_values(cells, base), name_values(cells, after)
+    cells, (base, after, reshaped) = recalculated_books(xiaolan_workbooks)
+    return name_values(cells, base), name_values(cells, after), name_values(cells, reshaped)
 
 
 @needs_libreoffice
@@ -102,7 +107,7 @@ def test_every_named_result_equals_results_json(built, recalculated):
         "town_government_wan_yuan",
     ):
         assert f"budget.{key}" in names
-    values, _ = recalculated
+    values, _, _ = recalculated
     for path, defined in names.items():
         same(values[defined], lookup(results, path), path)
     assert values["checks.all_pass"] is True
@@ -111,7 +116,7 @@ def test_every_named_result_equals_results_json(built, recalculated):
 @needs_libreoffice
 def test_changed_inputs_recalculate_to_the_engine(built, recalculated):
     result, _, _ = built
-    _, values = recalculated
+    _, values, _ = recalculated
     assert values["checks.all_pass"] is True
     linked = 0
     for pid, project in result.projects.items():
@@ -305,3 +310,17 @@ def test_sheet_title_examples():
 
     result = doctest.testmod(sheetnames)
     assert result.attempted >= 2 and result.failed == 0
+
+
+@needs_libreoffice
+def test_a_structural_input_changed_in_the_workbook_fails_the_checks(built, recalculated):
+    """pv_phase1's 20 operating years laid out its 21 periods: 30 typed into the cell cannot
+    add periods, so the master check turns FALSE instead of a silently wrong NPV."""
+    result, _, workbook = built
+    assert result.projects["pv_phase1"].model.inputs["operating_years"].structural
+    _, _, reshaped = recalculated
+    assert reshaped["checks.all_pass"] is False
+    wb = openpyxl.load_workbook(workbook)
+    sheet, coordinate = next(iter(wb.defined_names[STRUCTURAL].destinations))
+    cell = wb[sheet][coordinate.replace("$", "")]
+    assert cell.font.color.rgb != "000000FF", "a structural input must not look editable"

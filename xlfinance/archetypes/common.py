@@ -85,15 +85,17 @@ def add_input(
     source: str | None = None,
     unit: str | None = None,
     link: str | None = None,
+    structural: bool = False,
 ):
     """Add a model input from a `Sourced` value or a plain number, its unit from its name.
 
-    `link` marks a value taken from the programme's assumptions (`assumptions.<name>`).
+    `link` marks a value taken from the programme's assumptions (`assumptions.<name>`);
+    `structural` one that fixes the model's shape (`Input.structural`).
     """
     number = float(getattr(value, "value", value))
     source = source or getattr(value, "source", None)
     unit = unit if unit is not None else unit_of(name)
-    return m.input(name, number, unit, source, label, link)
+    return m.input(name, number, unit, source, label, link, structural)
 
 
 def assumption_input(m: Model, name: str, assumptions, path: str, label: str, unit=None):
@@ -152,9 +154,15 @@ def finance_inputs(
         return assumption_input(m, name, a, assumption, label)
 
     construction = add(
-        "construction_years", fin.construction_years, "Construction years", unit="years"
+        "construction_years",
+        fin.construction_years,
+        "Construction years",
+        unit="years",
+        structural=True,
     )
-    operating = add("operating_years", fin.operating_years, "Operating years", unit="years")
+    operating = add(
+        "operating_years", fin.operating_years, "Operating years", unit="years", structural=True
+    )
     capex = add("capex_yuan", fin.capex_yuan, capex_label)
     return FinanceInputs(
         capex_yuan=capex if extra_capex_yuan is None else capex + extra_capex_yuan,
@@ -177,6 +185,7 @@ def finance_inputs(
             fin.depreciation_years or fin.operating_years,
             "Depreciation years",
             unit="years",
+            structural=True,
         ),
         residual_value_share=add(
             "residual_value_share", fin.residual_value_share, "Residual value share"
@@ -185,9 +194,15 @@ def finance_inputs(
         debt_rate=own_or_programme(
             "debt_rate", fin.debt_rate, "lending_rate", "Debt interest rate"
         ),
-        tenor_years=add("tenor_years", fin.tenor_years, "Debt tenor", unit="years"),
+        tenor_years=add(
+            "tenor_years", fin.tenor_years, "Debt tenor", unit="years", structural=True
+        ),
         grace_years=add(
-            "grace_years", fin.grace_years, "Grace years (interest only)", unit="years"
+            "grace_years",
+            fin.grace_years,
+            "Grace years (interest only)",
+            unit="years",
+            structural=True,
         ),
         repayment_annuity=add(
             "repayment_annuity",

@@ -197,14 +197,27 @@ class _Builder:
             "years",
             _src(f.fund.investment_period_years),
             "Investment period",
+            structural=True,
         )
         self.term_years = m.input(
-            "term_years", f.fund.term_years.value, "years", _src(f.fund.term_years), "Term"
+            "term_years",
+            f.fund.term_years.value,
+            "years",
+            _src(f.fund.term_years),
+            "Term",
+            structural=True,
         )
         self.close_years = []
         for k, close in enumerate(f.closes, start=1):
             self.close_years.append(
-                m.input(f"close_{k}_year", close.year, "year", close.note, f"Close {k}: year")
+                m.input(
+                    f"close_{k}_year",
+                    close.year,
+                    "year",
+                    close.note,
+                    f"Close {k}: year",
+                    structural=True,
+                )
             )
         self.commitments: dict[str, list[tuple[int, Expr]]] = {c: [] for c in self.ids}
         for k, close in enumerate(f.closes, start=1):
@@ -392,6 +405,7 @@ class _Builder:
                 if exit_.year is not None
                 else f"held to the end of the project's life: last year of projects/{d}.yaml",
                 f"Project {d}: exit year",
+                structural=True,
             )
             held = m.line(f"held_{d}", m.year <= exit_year, "flag", f"Project {d}: held")
             fund_flow = m.line(

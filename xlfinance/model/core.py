@@ -34,6 +34,11 @@ class Input:
     `link` names a programme-wide assumption this input takes its value from (a dotted
     path such as `assumptions.discount_rate`): the workbook then points the input's cell at
     that assumption, and a change to it reaches every project.
+
+    `structural` marks an input that fixes the model's shape (construction and operating
+    years, depreciation, tenor and grace years, a fund's term, closes and exits): the number
+    of periods and the rows laid out were chosen for its value, so it is changed in the
+    definition, never in risk.yaml or a workbook cell.
     """
 
     name: str
@@ -42,6 +47,7 @@ class Input:
     source: str | None = None
     label: str | None = None
     link: str | None = None
+    structural: bool = False
 
 
 @dataclass(frozen=True)
@@ -116,9 +122,11 @@ class Model:
         if taken:
             raise ModelError(f"{self.name}: the name {name!r} is used twice")
 
-    def input(self, name, value, unit="", source=None, label=None, link=None) -> ex.InputRef:
+    def input(
+        self, name, value, unit="", source=None, label=None, link=None, structural=False
+    ) -> ex.InputRef:
         self._claim(name)
-        self.inputs[name] = Input(name, float(value), unit, source, label, link)
+        self.inputs[name] = Input(name, float(value), unit, source, label, link, structural)
         return ex.InputRef(name)
 
     def series_input(self, name, values, unit="", source=None, label=None) -> ex.SeriesRef:

@@ -8,6 +8,8 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 INPUT_FONT = Font(color="0000FF")
 INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")
 LINK_FONT = Font(color="00804C")
+FIXED_FONT = Font(color="404040")  # a structural input: shown, not for editing
+FIXED_FILL = PatternFill("solid", fgColor="E7E6E6")
 LINK_TEXT_FONT = Font(color="0563C1", underline="single")
 HEADER_FONT = Font(bold=True, color="FFFFFF")
 HEADER_FILL = PatternFill("solid", fgColor="1F4E79")

@@ -27,7 +27,7 @@ from openpyxl.writer.excel import ExcelWriter
 from pydantic import BaseModel
 
 from xlfinance.definitions.schema import BUDGET_MONEY_FIELDS, Sourced
-from xlfinance.model.excel import sheet_prefix
+from xlfinance.model.excel import number, sheet_prefix
 from xlfinance.model.sheet import FIRST_PERIOD_COL, LABEL_COL, VALUE_COL, write_model, write_text
 from xlfinance.render import styles
 from xlfinance.render.sheetnames import project_sheet_titles
@@ -199,6 +199,17 @@ def _inputs_sheet(book: _Book, ws: Worksheet, programme, groups) -> dict[str, di
                     item.value,
                     item.unit,
                     item.source,
+                )
+            if item.structural:
+                # Fixed, not blue: the model's periods and rows were laid out for this value.
+                # A Checks row holds the cell to it, so an edit shows as FALSE.
+                cell = ws.cell(row=row, column=4)
+                cell.font, cell.fill = styles.FIXED_FONT, styles.FIXED_FILL
+                write_text(ws, row, 7, "fixed: shapes the model; change it in the definition")
+                book.check(
+                    f"{pid}: {item.label or item.name} is as the model was built "
+                    f"({item.value:g}; it fixes the periods and rows)",
+                    f"Inputs!$D${row}={number(item.value)}",
                 )
             ws.cell(row=row, column=4).number_format = styles.number_format(item.unit)
             book.name(path, ws, row, 4)

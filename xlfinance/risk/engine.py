@@ -231,6 +231,11 @@ class _Resolver:
             return self._one(FUND, model, path.name, "the fund")
         if path.project == "*":
             found = [Target(k, path.name) for k, m in projects.items() if path.name in m.inputs]
+            if any(projects[t.model].inputs[t.input].structural for t in found):
+                return [], (
+                    f"'{path.name}' fixes the projects' shape (their periods and rows), so it "
+                    "cannot vary here; change it in the definitions and build again"
+                )
             return found, None if found else f"no project has an input '{path.name}'"
         model = projects.get(path.project)
         if model is None:
@@ -239,7 +244,13 @@ class _Resolver:
 
     @staticmethod
     def _one(key: str, model: Model, name: str, what: str) -> tuple[list[Target], str | None]:
-        if name in model.inputs:
+        item = model.inputs.get(name)
+        if item is not None and item.structural:
+            return [], (
+                f"{what}: '{name}' fixes the model's shape (its periods and rows), so it "
+                "cannot vary here; change it in the definition and build again"
+            )
+        if item is not None:
             return [Target(key, name)], None
         close = difflib.get_close_matches(name, list(model.inputs), n=1)
         hint = f" (did you mean '{close[0]}'?)" if close else ""
