@@ -299,6 +299,10 @@ def test_ids_that_clash_as_sheet_names_keep_their_own_sheets(recalculated_books)
     for path, defined in result.results["workbook_names"].items():
         same(named[defined], lookup(result.results, path), path)
     assert named["checks.all_pass"] is True
+    # Every defined name is one Excel accepts: letters, digits, _ and ., not a cell reference.
+    for name in named:
+        assert re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.]{0,254}", name), name
+        assert not re.fullmatch(r"[A-Za-z]{1,3}[0-9]+|[Rr][0-9]*[Cc][0-9]*", name), name
     # The fund reads the renamed PV phase 2 and the DES phases from their own sheets.
     assert named["fund.gross_irr"] == pytest.approx(result.results["fund"]["gross_irr"])
 

@@ -142,7 +142,16 @@ def _force_argument(parser: argparse.ArgumentParser) -> None:
 
 def _moved(result) -> None:
     if result.moved_aside is not None:
-        print(f"moved the changed or foreign files of the previous outputs to {result.moved_aside}")
+        print(
+            printable(
+                "moved the changed or foreign files of the previous outputs to "
+                f"{result.moved_aside}"
+            )
+        )
+
+
+def _wrote(result) -> str:
+    return f"wrote {len(result.files)} file(s) to {result.out_dir} in {result.seconds:.2f} s"
 
 
 def _build(args: argparse.Namespace) -> int:
@@ -153,7 +162,7 @@ def _build(args: argparse.Namespace) -> int:
     info = result.programme.programme
     print(printable(f"{info.name.zh} / {info.name.en}: {len(result.projects)} project(s)"))
     print(printable_lines(_project_table(result.projects)))
-    print(f"wrote {len(result.files)} file(s) to {result.out_dir} in {result.seconds:.2f} s:")
+    print(printable(_wrote(result) + ":"))
     for path in result.files:
         print(f"  {path.relative_to(result.out_dir)}")
     return EXIT_OK
@@ -264,7 +273,7 @@ def _risk(args: argparse.Namespace) -> int:
     risk = result.results.get("risk")
     if risk is not None:
         print("\n".join(_risk_summary(risk)))
-    print(f"wrote {len(result.files)} file(s) to {result.out_dir} in {result.seconds:.2f} s")
+    print(printable(_wrote(result)))
     return EXIT_OK
 
 
@@ -416,7 +425,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"\n{exc}", file=sys.stderr)
         return 128 + exc.signum
     except OutputRefused as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(printable(f"error: {exc}"), file=sys.stderr)
         return EXIT_PROBLEMS
     except DefinitionError as exc:
         for problem in exc.problems:
@@ -425,5 +434,5 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_PROBLEMS
     except OSError as exc:
         where = f" {exc.filename}" if exc.filename else ""
-        print(f"error: cannot read{where}: {exc.strerror or exc}", file=sys.stderr)
+        print(printable(f"error: cannot read{where}: {exc.strerror or exc}"), file=sys.stderr)
         return EXIT_PROBLEMS
