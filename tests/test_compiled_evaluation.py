@@ -143,6 +143,35 @@ def test_a_changed_model_is_compiled_again():
     assert m.evaluate().lines["x"][0].tolist() == [10.0, 11.0, 12.0, 13.0]
 
 
+def widening_models() -> list[Model]:
+    """Cycles whose rows widen late. In a cycle a row is widened to every scenario when its
+    value differs between them, and NaN differs from NaN: a line reading one scenario's NaN
+    from a row already widened reads it in every scenario, and is widened too."""
+    huge = 1e300  # nothing is: `IF(prev(x) > huge, 0, ...)` only makes a line depend on x
+    stored = Model("widened row holds a narrow value", 2020, 2)
+    a = stored.input("a", 1.0)
+    x, y, z = (ex.LineRef(name) for name in "xyz")
+    stored.line("y", ex.IF(ex.prev(z) > huge, 0.0, ex.NA()), opening=a)
+    stored.line("x", ex.prev(y))  # a, wide; then y's NaN, from one scenario
+    stored.line("z", ex.IF(stored.period > 0, x, 1.0))  # 1.0, narrow; then x's NaN, wide
+    before = Model("prev of a row widened since", 2020, 2)
+    a = before.input("a", 1.0)
+    q, p, r = (ex.LineRef(name) for name in "qpr")
+    before.line("q", ex.IF(ex.prev(r) > huge, 0.0, a))  # wide from the start
+    before.line("p", ex.IF(ex.prev(q) > 0.5, ex.NA(), ex.NA()))  # NaN, narrow; then wide
+    before.line("r", ex.prev(p))  # 0, narrow; then p's first NaN, as p holds it: wide
+    return [stored, before]
+
+
+@pytest.mark.parametrize("model", widening_models(), ids=lambda m: m.name)
+def test_a_cycle_widens_its_rows_as_before(model):
+    overrides = {"a": np.array([1.0, 2.0, 3.0])}
+    got, want = model.evaluate(overrides), reference.evaluate(model, overrides)
+    assert_identical(got, want, model.name)
+    last = list(model.lines)[-1]
+    assert want.lines[last].strides[0] != 0, "the last line is widened"
+
+
 # Random models ---------------------------------------------------------------------------
 NUMBERS = st.sampled_from([0.0, -0.0, 1.0, -1.0, 0.5, 2.0, -3.0, 0.1, 1e-9, 1e300, np.nan])
 
