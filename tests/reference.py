@@ -1,11 +1,13 @@
 """The tree-walking evaluator of `xlfinance.model.core` as it was before models were compiled,
-kept as the yardstick that the compiled evaluation must match bit for bit.
+and the IRR bracketing of `xlfinance.finance` as it was before it was made cheaper: kept as
+the yardsticks that the code must match bit for bit.
 
 `evaluate(model, overrides, n_scenarios, only=...)` is `Model.evaluate` as it was: the same
 checks, the same blocks in the same order (from `Model.line_order`), and every node of every
 expression walked by `_evaluate` for each line (and, in a cycle, for each period). The code
-below is copied from `xlfinance/model/core.py` of that time and must not be "improved": its
-value is that it is the old code.
+below is copied from `xlfinance/model/core.py` (and `bracketed_root` from
+`xlfinance/finance.py`) of that time and must not be "improved": its value is that it is the
+old code.
 
 Why a copy rather than stored arrays: the engine's numbers depend, in their last bits, on the
 machine that computes them (numpy picks SIMD kernels by CPU, and `x ** y` rounds differently
@@ -21,6 +23,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
+from xlfinance import finance
 from xlfinance.model import expr as ex
 from xlfinance.model.core import Evaluation, Model, ModelError
 from xlfinance.model.expr import Expr
@@ -252,8 +255,6 @@ def _function(node: ex.Func, env: _Env, t: int | None) -> np.ndarray:
 
 
 def _aggregate(node: ex.Aggregate, env: _Env) -> np.ndarray:
-    from xlfinance import finance
-
     row = env.rows[node.row.name]
     name = node.name
     if name == "ROWSUM":
@@ -278,7 +279,47 @@ def _aggregate(node: ex.Aggregate, env: _Env) -> np.ndarray:
     return np.asarray(out, dtype=float).reshape(-1, 1)
 
 
+# finance.py ---------------------------------------------------------------------------
+def bracketed_root(ev, guess: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """The root nearest the guess among sign changes on the rate grid; NaN if none."""
+    C = ev.C[rows]
+    powers = finance._grid_powers(ev.tau)
+    # einsum sums each row on its own (no BLAS blocking), so a row's result never depends on
+    # the other rows of the batch.
+    values = np.einsum("km,mg->kg", C, powers)
+    scale = np.einsum("km,mg->kg", np.abs(C), powers)
+    signs = np.sign(values)
+    g = guess[rows][:, np.newaxis]
+
+    exact = (values == 0.0) & (scale > 0.0)
+    point_dist = np.where(exact, np.abs(finance._GRID - g), np.inf)
+    lo_grid, hi_grid = finance._GRID[:-1], finance._GRID[1:]
+    crossing = signs[:, :-1] * signs[:, 1:] < 0
+    interval_dist = np.where(
+        crossing, np.maximum(np.maximum(lo_grid - g, g - hi_grid), 0.0), np.inf
+    )
+
+    best_point = np.argmin(point_dist, axis=1)
+    best_interval = np.argmin(interval_dist, axis=1)
+    k = np.arange(rows.size)
+    d_point = point_dist[k, best_point]
+    d_interval = interval_dist[k, best_interval]
+
+    out = np.full(rows.size, np.nan)
+    use_point = np.isfinite(d_point) & (d_point <= d_interval)
+    out[use_point] = finance._GRID[best_point[use_point]]
+    use_interval = np.isfinite(d_interval) & ~use_point
+    if use_interval.any():
+        j = best_interval[use_interval]
+        out[use_interval] = finance._refine(
+            ev, rows[use_interval], lo_grid[j], hi_grid[j], signs[k[use_interval], j]
+        )
+    return out
+
+
 def install(patch) -> None:
-    """Make the library evaluate models as it did before (for a whole risk run); `patch` is a
-    pytest MonkeyPatch, which puts everything back afterwards."""
+    """Make the library compute as it did before (for a whole risk run): evaluate models by
+    walking their trees, and bracket IRRs as before. `patch` is a pytest MonkeyPatch, which
+    puts everything back afterwards."""
     patch.setattr(Model, "evaluate", evaluate)
+    patch.setattr(finance, "_bracketed_root", bracketed_root)

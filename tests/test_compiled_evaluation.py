@@ -1,5 +1,6 @@
 """`Model.evaluate` gives the same numbers, to the last bit, as the tree-walking evaluator it
-replaced (`tests.reference`), and so does a whole risk run.
+replaced (`tests.reference`); IRR bracketing gives the same roots as before; and so does a
+whole risk run.
 
 Compared: every line and output of every Xiaolan project model, of the fund's model and of
 the forms of test_model_core, in several scenario sets (the base case; many scenarios with
@@ -21,6 +22,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from xlfinance import finance
 from xlfinance.definitions import load_programme
 from xlfinance.fund.model import build_fund_model, project_flows
 from xlfinance.model import expr as ex
@@ -263,6 +265,54 @@ def test_random_models_match_the_reference(case):
     else:
         assert isinstance(got, Evaluation), got
         assert_identical(got, want, "random model")
+
+
+# IRR bracketing --------------------------------------------------------------------------
+SMALL_INTEGERS = st.sampled_from([-4.0, -2.0, -1.0, 0.0, 1.0, 2.0, 4.0])
+"""Flows whose NPV is exactly zero at some grid rates (at 100%, 1 / (1 + r) is 0.5)."""
+
+
+@st.composite
+def flow_batches(draw):
+    """(rows of flows, one guess a row, times of the flows): integer or any flows, yearly or
+    at year fractions."""
+    m = draw(st.integers(2, 12))
+    amount = draw(st.sampled_from([SMALL_INTEGERS, st.floats(-1e6, 1e6, allow_nan=False)]))
+    rows = draw(st.lists(st.lists(amount, min_size=m, max_size=m), min_size=1, max_size=6))
+    guess = draw(st.lists(st.floats(-0.95, 5.0), min_size=len(rows), max_size=len(rows)))
+    tau = np.arange(m, dtype=float)
+    if draw(st.booleans()):
+        tau = np.cumsum(draw(st.lists(st.floats(0.05, 2.0), min_size=m, max_size=m)))
+        tau -= tau[0]
+    return np.array(rows), np.array(guess), tau
+
+
+@settings(max_examples=300, deadline=None)
+@given(flow_batches())
+def test_bracketed_roots_match_the_reference(batch):
+    flows, guess, tau = batch
+    if np.array_equal(tau, np.arange(len(tau))):
+        ev = finance._PeriodicFlows(flows)
+    else:
+        ev = finance._DatedFlows(flows, tau)
+    rows = np.arange(len(flows))
+    with np.errstate(all="ignore"):
+        got = finance._bracketed_root(ev, guess, rows)
+        want = reference.bracketed_root(ev, guess, rows)
+    assert_same_array(got, want, "bracketed roots")
+
+
+def test_bracketing_breaks_a_tie_as_before():
+    """The guess on a grid rate between two roots, one in the grid interval below it and one
+    in the interval above: both intervals are at distance 0, and the lower one wins."""
+    k = int(np.searchsorted(finance._GRID, 0.1))
+    g = finance._GRID[k]
+    x1, x2 = 1 / (1 + g - 0.004), 1 / (1 + g + 0.004)  # roots in v = 1 / (1 + r)
+    flows = np.array([[x1 * x2, -(x1 + x2), 1.0]])
+    ev, rows, guess = finance._PeriodicFlows(flows), np.arange(1), np.array([g])
+    got = finance._bracketed_root(ev, guess, rows)
+    assert_same_array(got, reference.bracketed_root(ev, guess, rows), "tie")
+    assert got[0] == pytest.approx(g - 0.004, abs=1e-12)
 
 
 # The risk run ---------------------------------------------------------------------------

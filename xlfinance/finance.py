@@ -945,29 +945,22 @@ def _grid_powers(tau: np.ndarray) -> np.ndarray:
 
 
 def _bracketed_root(ev, guess: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    """The root nearest the guess among sign changes on the rate grid; NaN if none."""
+    """The root nearest the guess among sign changes on the rate grid; NaN if none.
+
+    A grid rate where the NPV is exactly zero (and the flows are not all zero there) is a
+    root itself; an interval whose ends have opposite signs holds one, found by `_refine`.
+    The nearest of them to the guess wins, a point over an interval at the same distance
+    and, among equals, the lowest rate.
+    """
     C = ev.C[rows]
     powers = _grid_powers(ev.tau)
     # einsum sums each row on its own (no BLAS blocking), so a row's result never depends on
     # the other rows of the batch.
     values = np.einsum("km,mg->kg", C, powers)
-    scale = np.einsum("km,mg->kg", np.abs(C), powers)
     signs = np.sign(values)
-    g = guess[rows][:, np.newaxis]
-
-    exact = (values == 0.0) & (scale > 0.0)
-    point_dist = np.where(exact, np.abs(_GRID - g), np.inf)
-    lo_grid, hi_grid = _GRID[:-1], _GRID[1:]
-    crossing = signs[:, :-1] * signs[:, 1:] < 0
-    interval_dist = np.where(
-        crossing, np.maximum(np.maximum(lo_grid - g, g - hi_grid), 0.0), np.inf
-    )
-
-    best_point = np.argmin(point_dist, axis=1)
-    best_interval = np.argmin(interval_dist, axis=1)
-    k = np.arange(rows.size)
-    d_point = point_dist[k, best_point]
-    d_interval = interval_dist[k, best_interval]
+    g = guess[rows]
+    best_point, d_point = _nearest_point(C, powers, signs == 0.0, g)
+    best_interval, d_interval = _nearest_interval(signs[:, :-1] * signs[:, 1:] < 0, g)
 
     out = np.full(rows.size, np.nan)
     use_point = np.isfinite(d_point) & (d_point <= d_interval)
@@ -975,10 +968,38 @@ def _bracketed_root(ev, guess: np.ndarray, rows: np.ndarray) -> np.ndarray:
     use_interval = np.isfinite(d_interval) & ~use_point
     if use_interval.any():
         j = best_interval[use_interval]
-        out[use_interval] = _refine(
-            ev, rows[use_interval], lo_grid[j], hi_grid[j], signs[k[use_interval], j]
-        )
+        k = np.flatnonzero(use_interval)
+        out[use_interval] = _refine(ev, rows[use_interval], _GRID[j], _GRID[j + 1], signs[k, j])
     return out
+
+
+def _nearest_point(C, powers, zero, g) -> tuple[np.ndarray, np.ndarray]:
+    """For each row, the first grid rate nearest `g` where the NPV is exactly zero and the
+    discounted |flows| are not, and its distance (inf where there is none)."""
+    if not zero.any():  # the usual case: no grid rate is a root
+        return np.zeros(len(g), dtype=np.intp), np.full(len(g), np.inf)
+    scale = np.einsum("km,mg->kg", np.abs(C), powers)
+    exact = zero & (scale > 0.0)
+    point_dist = np.where(exact, np.abs(_GRID - g[:, np.newaxis]), np.inf)
+    best = np.argmin(point_dist, axis=1)
+    return best, point_dist[np.arange(len(g)), best]
+
+
+def _nearest_interval(crossing, g) -> tuple[np.ndarray, np.ndarray]:
+    """For each row, the first grid interval nearest `g` among those in `crossing`, and its
+    distance max(lo - g, g - hi, 0) (inf where there is none), computed at the crossings
+    only: what `argmin` over every interval, inf where none crosses, would pick."""
+    row, j = np.nonzero(crossing)
+    best = np.zeros(len(g), dtype=np.intp)
+    distance = np.full(len(g), np.inf)
+    if row.size:
+        lo, hi, at = _GRID[j], _GRID[j + 1], g[row]
+        d = np.maximum(np.maximum(lo - at, at - hi), 0.0)
+        order = np.lexsort((j, d, row))  # by row, then distance, then interval
+        first = order[np.r_[True, row[order][1:] != row[order][:-1]]]
+        best[row[first]] = j[first]
+        distance[row[first]] = d[first]
+    return best, distance
 
 
 def _refine(ev, rows, lo, hi, sign_lo) -> np.ndarray:
