@@ -189,42 +189,95 @@ class Cycle:
         self.invariants = nodes.invariants
         self.external = nodes.external
         self.openings = nodes.openings
+        self.totals = nodes.totals
 
     def run(self, env: Env) -> None:
         """Compute the cycle's rows into `env.rows`."""
-        periods, rows = env.t, env.rows
         run = Run(env, self)
-        full = run.full
-        for name in self.names:
-            rows[name] = np.full((1, periods), np.nan)
-            full.append(rows[name])
-        for t in range(periods):
+        store = Store(len(self.names), env.t, env.n)
+        totals = {i: self.names[i] for i in sorted(self.totals)}
+        for name in totals.values():  # kept as rows throughout, for cumsum to sum
+            env.rows[name] = np.full((1, env.t), np.nan)
+        for t in range(env.t):
             now = run.now = [None] * len(self.names)
             for i, line in enumerate(self.lines):
                 value = line(run, t)
-                row = full[i]
-                if value.shape[0] > row.shape[0] and not same_in_every_row(value):
-                    wide = np.empty((value.shape[0], periods))
-                    wide[:, :t] = row[:, :t]
-                    row = full[i] = rows[self.names[i]] = wide
-                row[:, t : t + 1] = value[: row.shape[0]]
-                now[i] = _as_stored(value, row.shape[0])
+                k = run.widths[i]
+                if value.shape[0] > k and not same_in_every_row(value):
+                    k = run.widths[i] = value.shape[0]
+                    store.widen(i, t)
+                    if i in totals:
+                        env.rows[totals[i]] = _widened(env.rows[totals[i]], t, k)
+                store.by_period[i][t] = value[:k, 0]
+                if i in totals:
+                    env.rows[totals[i]][:, t : t + 1] = value[:k]
+                now[i] = _as_stored(value, k)
             run.last = now
+        for i, row in enumerate(store.rows()):
+            if i not in totals:
+                env.rows[self.names[i]] = row
 
 
 class Run:
     """One run of a cycle: the values its closures read."""
 
-    __slots__ = ("rows", "full", "invariants", "columns", "openings", "now", "last")
+    __slots__ = ("rows", "widths", "invariants", "columns", "openings", "now", "last")
 
     def __init__(self, env: Env, cycle: Cycle):
         self.rows = env.rows
-        self.full: list[np.ndarray] = []
+        self.widths = [1] * len(cycle.names)
         self.invariants = [f(env) for f in cycle.invariants]
-        self.columns = [columns(env.rows[name]) for name in cycle.external]
+        self.columns = columns([env.rows[name] for name in cycle.external])
         self.openings = {i: env.opening(name) for i, name in cycle.openings.items()}
         self.now: list = []
         self.last: list = []
+
+
+class Store:
+    """A cycle's rows while it runs, by period: line i at period t is `by_period[i][t]`,
+    contiguous, so that a period's values are written in one sweep rather than one element
+    every row of a (k, periods) array; `rows()` makes the (k, periods) rows at the end.
+
+    The rows widened to n scenarios share one block of memory, as do the rows made of
+    them: large enough for the kernel's huge pages, where separate arrays each fault in
+    their memory 4 kB at a time.
+    """
+
+    def __init__(self, m: int, periods: int, n: int):
+        self.periods = periods
+        self.n = n
+        self.by_period = [np.full((periods, 1), np.nan) for _ in range(m)]
+        self.wide: list[int] = []
+        self._block: np.ndarray | None = None
+
+    def widen(self, i: int, t: int) -> None:
+        """Line i holds n scenarios from period t on; before, one, the same in all."""
+        if self._block is None:
+            self._block = np.empty((len(self.by_period), self.periods, self.n))
+        wide = self._block[i]
+        wide[:t] = self.by_period[i][:t]
+        self.by_period[i] = wide
+        self.wide.append(i)
+
+    def rows(self) -> list[np.ndarray]:
+        """Every line as a (k, periods) C-ordered row, as the model holds its rows."""
+        block = np.empty((len(self.wide), self.n, self.periods))
+        wide = {i: j for j, i in enumerate(self.wide)}
+        out = []
+        for i, values in enumerate(self.by_period):
+            if i in wide:
+                out.append(block[wide[i]])
+                out[-1][...] = values.T
+            else:
+                out.append(values.T.copy())
+        return out
+
+
+def _widened(row: np.ndarray, t: int, k: int) -> np.ndarray:
+    """A row of one scenario made a row of k, its first t periods copied to each."""
+    wide = np.empty((k, row.shape[1]))
+    wide[:, :t] = row[:, :t]
+    return wide
 
 
 def _as_stored(value: np.ndarray, k: int) -> np.ndarray:
@@ -234,12 +287,27 @@ def _as_stored(value: np.ndarray, k: int) -> np.ndarray:
     return np.broadcast_to(value, (k, 1))
 
 
-def columns(row: np.ndarray) -> list[np.ndarray]:
-    """`row[:, t : t + 1]` for every period t, each contiguous."""
-    k, periods = row.shape
-    if periods == 1 or row.strides[1] == 0:  # every column is the same
-        return [row[:, :1]] * periods
-    return list(np.ascontiguousarray(row.T).reshape(periods, k, 1))
+def columns(rows: list[np.ndarray]) -> list[list[np.ndarray]]:
+    """For each row, `row[:, t : t + 1]` for every period t, each contiguous (k, 1). The
+    rows of n scenarios are transposed into one block (see `Store`)."""
+    out: list = []
+    wide = []
+    for row in rows:
+        k, periods = row.shape
+        if periods == 1 or row.strides[1] == 0:  # every column is the same
+            out.append([row[:, :1]] * periods)
+        elif k == 1:
+            out.append(list(row.T.reshape(periods, 1, 1)))
+        else:
+            wide.append(len(out))
+            out.append(None)
+    if wide:
+        k, periods = rows[wide[0]].shape
+        block = np.empty((len(wide), periods, k))
+        for j, i in enumerate(wide):
+            block[j] = rows[i].T
+            out[i] = list(block[j].reshape(periods, k, 1))
+    return out
 
 
 # --------------------------------------------------------------------------------------
@@ -349,6 +417,7 @@ class CycleNodes(Nodes):
         self.invariants: list[Closure] = []
         self.external: list[str] = []
         self.openings: dict[int, str] = {}
+        self.totals: set[int] = set()
         self._external_openings: dict[str, int] = {}
 
     def value(self, node: Expr) -> Closure:
@@ -382,6 +451,8 @@ class CycleNodes(Nodes):
             opening = self._external_openings[name]
             return _previous_column(_position(self.external, name), opening)
         if kind is ex.Cumsum:
+            if node.row.name in self.slots:
+                self.totals.add(self.slots[node.row.name])
             return _running_total(node.row.name)
         return super().leaf(node)
 
@@ -547,7 +618,7 @@ def _last(i: int) -> Closure:
     def last(run, t):
         if t == 0:
             return run.openings[i]
-        value, k = run.last[i], run.full[i].shape[0]
+        value, k = run.last[i], run.widths[i]
         return value if value.shape[0] == k else np.broadcast_to(value, (k, 1))
 
     return last
