@@ -1,13 +1,13 @@
 """The tree-walking evaluator of `xlfinance.model.core` as it was before models were compiled,
-and the IRR bracketing of `xlfinance.finance` as it was before it was made cheaper: kept as
-the yardsticks that the code must match bit for bit.
+and the IRR solver of `xlfinance.finance` as it was before it was made cheaper: kept as the
+yardsticks that the code must match bit for bit.
 
 `evaluate(model, overrides, n_scenarios, only=...)` is `Model.evaluate` as it was: the same
 checks, the same blocks in the same order (from `Model.line_order`), and every node of every
 expression walked by `_evaluate` for each line (and, in a cycle, for each period). The code
-below is copied from `xlfinance/model/core.py` (and `bracketed_root` from
-`xlfinance/finance.py`) of that time and must not be "improved": its value is that it is the
-old code.
+below is copied from `xlfinance/model/core.py` (and `solve_rates`, `sign_changes` and
+`bracketed_root` from `xlfinance/finance.py`) of that time and must not be "improved": its
+value is that it is the old code.
 
 Why a copy rather than stored arrays: the engine's numbers depend, in their last bits, on the
 machine that computes them (numpy picks SIMD kernels by CPU, and `x ** y` rounds differently
@@ -317,9 +317,67 @@ def bracketed_root(ev, guess: np.ndarray, rows: np.ndarray) -> np.ndarray:
     return out
 
 
+def solve_rates(ev, guess: np.ndarray) -> tuple[np.ndarray, finance.IRRInfo]:
+    """Rates with NPV = 0 for every row of ev.C, and how they were found."""
+    C = ev.C
+    n = C.shape[0]
+    finite = np.isfinite(C).all(axis=1)
+    if not finite.all():
+        C = np.where(finite[:, np.newaxis], C, 0.0)
+    changes, all_zero = sign_changes(C)
+
+    rates = np.full(n, np.nan)
+    method = np.full(n, "", dtype=object)
+    todo = np.flatnonzero(finite & (changes > 0))
+    if todo.size:
+        r = finance._newton(ev, guess, todo)
+        ok = finance._verified(ev, todo, r)
+        rates[todo[ok]] = r[ok]
+        method[todo[ok]] = "newton"
+        rest = todo[~ok]
+        if rest.size:
+            r = finance._bracketed_root(ev, guess, rest)
+            ok = finance._verified(ev, rest, r)
+            rates[rest[ok]] = r[ok]
+            method[rest[ok]] = "bracket"
+
+    converged = np.isfinite(rates)
+    ambiguous = changes > 1
+    reason = np.full(n, "", dtype=object)
+    # Later assignments take precedence.
+    reason[ambiguous] = finance._REASON_AMBIGUOUS_BRACKET
+    reason[ambiguous & (method == "newton")] = finance._REASON_AMBIGUOUS_NEWTON
+    reason[~converged] = finance._REASON_NO_ROOT
+    reason[changes == 0] = finance._REASON_ONE_SIGN
+    reason[all_zero] = finance._REASON_ZERO
+    reason[~finite] = finance._REASON_NONFINITE
+    ambiguous &= finite
+    return rates, finance.IRRInfo(
+        converged=converged, ambiguous=ambiguous, reason=reason, method=method
+    )
+
+
+def sign_changes(C: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Number of sign changes along each row (zeros and noise skipped), and which rows are
+    all zero."""
+    scale = np.abs(C).max(axis=1, keepdims=True) if C.size else np.zeros((len(C), 1))
+    C = np.where(np.abs(C) <= finance.NOISE * scale, 0.0, C)
+    negative = C < 0.0
+    nonzero = C != 0.0
+    if nonzero.all():
+        return np.count_nonzero(negative[:, 1:] != negative[:, :-1], axis=1), np.zeros(len(C), bool)
+    signs = np.sign(C)
+    last_nonzero = np.where(nonzero, np.arange(C.shape[1]), 0)
+    np.maximum.accumulate(last_nonzero, axis=1, out=last_nonzero)
+    carried = np.take_along_axis(signs, last_nonzero, axis=1)
+    changes = np.count_nonzero(carried[:, 1:] * carried[:, :-1] < 0, axis=1)
+    return changes, ~nonzero.any(axis=1)
+
+
 def install(patch) -> None:
     """Make the library compute as it did before (for a whole risk run): evaluate models by
-    walking their trees, and bracket IRRs as before. `patch` is a pytest MonkeyPatch, which
-    puts everything back afterwards."""
+    walking their trees, and solve and bracket IRRs as before. `patch` is a pytest
+    MonkeyPatch, which puts everything back afterwards."""
     patch.setattr(Model, "evaluate", evaluate)
     patch.setattr(finance, "_bracketed_root", bracketed_root)
+    patch.setattr(finance, "_solve_rates", solve_rates)

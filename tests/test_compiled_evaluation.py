@@ -302,6 +302,35 @@ def test_bracketed_roots_match_the_reference(batch):
     assert_same_array(got, want, "bracketed roots")
 
 
+ANY_FLOW = st.one_of(
+    SMALL_INTEGERS,
+    st.floats(-1e6, 1e6, allow_nan=False),
+    st.sampled_from([np.nan, np.inf, -np.inf, 1e-15, -1e-15]),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.integers(1, 12).flatmap(
+        lambda m: st.lists(st.lists(ANY_FLOW, min_size=m, max_size=m), min_size=1, max_size=8)
+    )
+)
+def test_irr_matches_the_reference(rows):
+    """IRRs and how they were found, of yearly and dated flows: non-finite, all zero, of one
+    sign, with noise, several sign changes."""
+    flows = np.array(rows)
+    dates = np.datetime64("2020-01-01") + np.cumsum(np.arange(flows.shape[1]) * 45 + 20)
+    solvers = (finance.irr, lambda f, **k: finance.xirr(f, dates, **k))
+    with pytest.MonkeyPatch.context() as patch:
+        reference.install(patch)
+        want = [solve(flows, return_info=True) for solve in solvers]
+    got = [solve(flows, return_info=True) for solve in solvers]
+    for (rates, info), (want_rates, want_info) in zip(got, want, strict=True):
+        assert_same_array(rates, want_rates, "irr")
+        for field in ("converged", "ambiguous", "reason", "method"):
+            assert getattr(info, field).tolist() == getattr(want_info, field).tolist(), field
+
+
 def test_bracketing_breaks_a_tie_as_before():
     """The guess on a grid rate between two roots, one in the grid interval below it and one
     in the interval above: both intervals are at distance 0, and the lower one wins."""

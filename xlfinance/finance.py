@@ -740,6 +740,10 @@ class _PeriodicFlows:
     def block(self, rows: np.ndarray) -> np.ndarray:
         return self._CT if rows.size == self.C.shape[0] else self._CT[:, rows]
 
+    def transposed(self) -> np.ndarray:
+        """The flows as (periods, series), contiguous."""
+        return self._CT
+
     @staticmethod
     def shrink(block: np.ndarray, keep: np.ndarray) -> np.ndarray:
         return block[:, keep]
@@ -803,6 +807,10 @@ class _DatedFlows:
     def block(self, rows: np.ndarray) -> np.ndarray:
         return self.C if rows.size == self.C.shape[0] else self.C[rows]
 
+    def transposed(self) -> np.ndarray:
+        """The flows as (dates, series), contiguous."""
+        return np.ascontiguousarray(self.C.T)
+
     @staticmethod
     def shrink(block: np.ndarray, keep: np.ndarray) -> np.ndarray:
         return block[keep]
@@ -833,12 +841,12 @@ def _far_below_zero(r: np.ndarray, horizon: float) -> np.ndarray:
 
 def _solve_rates(ev, guess: np.ndarray) -> tuple[np.ndarray, IRRInfo]:
     """Rates with NPV = 0 for every row of ev.C, and how they were found."""
-    C = ev.C
-    n = C.shape[0]
-    finite = np.isfinite(C).all(axis=1)
+    n = ev.C.shape[0]
+    CT = ev.transposed()
+    finite = np.isfinite(CT).all(axis=0)
     if not finite.all():
-        C = np.where(finite[:, np.newaxis], C, 0.0)
-    changes, all_zero = _sign_changes(C)
+        CT = np.where(finite, CT, 0.0)
+    changes, all_zero = _sign_changes(CT)
 
     rates = np.full(n, np.nan)
     method = np.full(n, "", dtype=object)
@@ -875,21 +883,25 @@ when sign changes are counted, so a total loss that floating point leaves a few 
 short of zero has no IRR, rather than one a hair above -100%."""
 
 
-def _sign_changes(C: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Number of sign changes along each row (zeros and noise skipped), and which rows are
-    all zero."""
-    scale = np.abs(C).max(axis=1, keepdims=True) if C.size else np.zeros((len(C), 1))
-    C = np.where(np.abs(C) <= NOISE * scale, 0.0, C)
-    negative = C < 0.0
-    nonzero = C != 0.0
+def _sign_changes(CT: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Number of sign changes along each series (zeros and noise skipped), and which series
+    are all zero. `CT` holds the series as columns, (periods, series), contiguous: each
+    step then works on a whole period of every series at once, where reducing along the
+    few periods of each row of a (series, periods) array is many times slower. The counts
+    are the same either way."""
+    periods, n = CT.shape
+    scale = np.abs(CT).max(axis=0) if CT.size else np.zeros(n)
+    CT = np.where(np.abs(CT) <= NOISE * scale, 0.0, CT)
+    negative = CT < 0.0
+    nonzero = CT != 0.0
     if nonzero.all():
-        return np.count_nonzero(negative[:, 1:] != negative[:, :-1], axis=1), np.zeros(len(C), bool)
-    signs = np.sign(C)
-    last_nonzero = np.where(nonzero, np.arange(C.shape[1]), 0)
-    np.maximum.accumulate(last_nonzero, axis=1, out=last_nonzero)
-    carried = np.take_along_axis(signs, last_nonzero, axis=1)
-    changes = np.count_nonzero(carried[:, 1:] * carried[:, :-1] < 0, axis=1)
-    return changes, ~nonzero.any(axis=1)
+        return np.count_nonzero(negative[1:] != negative[:-1], axis=0), np.zeros(n, bool)
+    signs = np.sign(CT)
+    last_nonzero = np.where(nonzero, np.arange(periods)[:, np.newaxis], 0)
+    np.maximum.accumulate(last_nonzero, axis=0, out=last_nonzero)
+    carried = np.take_along_axis(signs, last_nonzero, axis=0)
+    changes = np.count_nonzero(carried[1:] * carried[:-1] < 0, axis=0)
+    return changes, ~nonzero.any(axis=0)
 
 
 def _newton(ev, guess: np.ndarray, rows: np.ndarray) -> np.ndarray:
