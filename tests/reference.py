@@ -1,12 +1,13 @@
 """The tree-walking evaluator of `xlfinance.model.core` as it was before models were compiled,
-and the IRR solver of `xlfinance.finance` as it was before it was made cheaper: kept as the
-yardsticks that the code must match bit for bit.
+and the IRR solver of `xlfinance.finance` and two helpers of the risk engine as they were
+before they were made cheaper: kept as the yardsticks that the code must match bit for bit.
 
 `evaluate(model, overrides, n_scenarios, only=...)` is `Model.evaluate` as it was: the same
 checks, the same blocks in the same order (from `Model.line_order`), and every node of every
 expression walked by `_evaluate` for each line (and, in a cycle, for each period). The code
 below is copied from `xlfinance/model/core.py` (and `solve_rates`, `sign_changes` and
-`bracketed_root` from `xlfinance/finance.py`) of that time and must not be "improved": its
+`bracketed_root` from `xlfinance/finance.py`, `normal_cdf` and `total_loss` from
+`xlfinance/risk/`) of that time and must not be "improved": its
 value is that it is the old code.
 
 Why a copy rather than stored arrays: the engine's numbers depend, in their last bits, on the
@@ -18,6 +19,7 @@ code under test, so any difference is the code's.
 
 from __future__ import annotations
 
+import math
 import warnings
 from collections.abc import Iterable
 
@@ -27,6 +29,7 @@ from xlfinance import finance
 from xlfinance.model import expr as ex
 from xlfinance.model.core import Evaluation, Model, ModelError
 from xlfinance.model.expr import Expr
+from xlfinance.risk import engine, sampling
 
 
 def evaluate(
@@ -374,10 +377,27 @@ def sign_changes(C: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return changes, ~nonzero.any(axis=1)
 
 
+# risk/ --------------------------------------------------------------------------------
+_ERFC = np.frompyfunc(math.erfc, 1, 1)
+
+
+def normal_cdf(z: np.ndarray) -> np.ndarray:
+    """Phi(z), to double precision in both tails (through erfc)."""
+    z = np.asarray(z, dtype=float)
+    return 0.5 * _ERFC(-z / math.sqrt(2.0)).astype(float)
+
+
+def total_loss(flows: np.ndarray) -> np.ndarray:
+    """Rows in which nothing is ever received (every flow <= 0, some < 0)."""
+    return (flows.max(axis=1) <= 0) & (flows.min(axis=1) < 0)
+
+
 def install(patch) -> None:
     """Make the library compute as it did before (for a whole risk run): evaluate models by
-    walking their trees, and solve and bracket IRRs as before. `patch` is a pytest
-    MonkeyPatch, which puts everything back afterwards."""
+    walking their trees, solve and bracket IRRs, map draws to uniforms and find total
+    losses as before. `patch` is a pytest MonkeyPatch, which puts everything back."""
     patch.setattr(Model, "evaluate", evaluate)
     patch.setattr(finance, "_bracketed_root", bracketed_root)
     patch.setattr(finance, "_solve_rates", solve_rates)
+    patch.setattr(sampling, "normal_cdf", normal_cdf)
+    patch.setattr(engine, "_total_loss", total_loss)

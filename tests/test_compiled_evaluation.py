@@ -28,7 +28,7 @@ from xlfinance.fund.model import build_fund_model, project_flows
 from xlfinance.model import expr as ex
 from xlfinance.model.core import Evaluation, Model, ModelError
 from xlfinance.projects import evaluate_projects
-from xlfinance.risk import run_risk
+from xlfinance.risk import engine, run_risk, sampling
 from xlfinance.risk.engine import PROJECT_LINES, PROJECT_METRICS
 
 from . import reference
@@ -344,14 +344,39 @@ def test_bracketing_breaks_a_tie_as_before():
     assert got[0] == pytest.approx(g - 0.004, abs=1e-12)
 
 
+# The risk engine's helpers ------------------------------------------------------------------
+def test_normal_cdf_matches_the_reference():
+    z = np.random.default_rng(5).standard_normal((300, 7)) * 6
+    z[0, :6] = [np.nan, np.inf, -np.inf, 0.0, -0.0, 40.0]
+    for values in (z, z[:, 3], z.T[::2]):
+        got, want = sampling.normal_cdf(values), reference.normal_cdf(values)
+        assert_same_array(got, want, "normal_cdf")
+
+
+def test_total_loss_matches_the_reference():
+    rng = np.random.default_rng(6)
+    flows = np.round(rng.normal(-0.5, 1.0, (400, 9)), 1)
+    flows[:50] = -np.abs(flows[:50])
+    flows[50:60] = 0.0
+    flows[60:70, 3] = np.nan
+    flows[70:80, 4] = -np.inf
+    for rows in (flows, flows[:, ::2], np.broadcast_to(flows[10], flows.shape)):
+        got = engine._total_loss(rows)
+        assert got.tolist() == reference.total_loss(rows).tolist()
+    assert 40 < engine._total_loss(flows).sum() < 70
+
+
 # The risk run ---------------------------------------------------------------------------
-def test_risk_run_matches_the_reference(monkeypatch):
+@pytest.mark.parametrize("chunk_size", [None, 700])
+def test_risk_run_matches_the_reference(monkeypatch, chunk_size):
+    """Two threads (the fund's model evaluated beside the projects), in one chunk or
+    several, against the old code on one thread."""
     programme = load_programme(XIAOLAN)
     projects = evaluate_projects(programme)
-    got = run_risk(programme, projects, trials=2000, seed=3)
+    got = run_risk(programme, projects, trials=2000, seed=3, threads=2, chunk_size=chunk_size)
     with monkeypatch.context() as patch:
         reference.install(patch)
-        want = run_risk(programme, projects, trials=2000, seed=3)
+        want = run_risk(programme, projects, trials=2000, seed=3, threads=1)
     for field in ("outputs", "losses", "hurdles", "samples"):
         mine, theirs = getattr(got, field), getattr(want, field)
         assert list(mine) == list(theirs), field
