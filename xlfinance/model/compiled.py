@@ -15,7 +15,8 @@ result was the same every time, and one pass whose result was not needed:
   cycle) is computed once an evaluation, not once a period;
 - in a cycle, the rows are read as contiguous columns (a copy of each row that the cycle
   reads, transposed once), where slicing column t out of a (scenarios, periods) row gave a
-  strided view that numpy's loops go through many times slower; the values are the same;
+  strided view that numpy's loops go through many times slower; and its values are written
+  into its rows a few periods at a time (`Store`); the values are the same;
 - the condition of an IF that is a comparison or AND / OR / NOT is used as the truth values
   it computed, not turned into 1.0 / 0.0 and compared with 0 again: `np.where` picks the
   same elements.
@@ -194,10 +195,7 @@ class Cycle:
     def run(self, env: Env) -> None:
         """Compute the cycle's rows into `env.rows`."""
         run = Run(env, self)
-        store = Store(len(self.names), env.t, env.n)
-        totals = {i: self.names[i] for i in sorted(self.totals)}
-        for name in totals.values():  # kept as rows throughout, for cumsum to sum
-            env.rows[name] = np.full((1, env.t), np.nan)
+        store = Store(self.names, env.rows, env.t, now=self.totals)
         for t in range(env.t):
             now = run.now = [None] * len(self.names)
             for i, line in enumerate(self.lines):
@@ -205,17 +203,11 @@ class Cycle:
                 k = run.widths[i]
                 if value.shape[0] > k and not same_in_every_row(value):
                     k = run.widths[i] = value.shape[0]
-                    store.widen(i, t)
-                    if i in totals:
-                        env.rows[totals[i]] = _widened(env.rows[totals[i]], t, k)
-                store.by_period[i][t] = value[:k, 0]
-                if i in totals:
-                    env.rows[totals[i]][:, t : t + 1] = value[:k]
+                    store.widen(i, t, k)
+                store.put(i, t, value[:k])
                 now[i] = _as_stored(value, k)
             run.last = now
-        for i, row in enumerate(store.rows()):
-            if i not in totals:
-                env.rows[self.names[i]] = row
+            store.flush(t)
 
 
 class Run:
@@ -227,57 +219,69 @@ class Run:
         self.rows = env.rows
         self.widths = [1] * len(cycle.names)
         self.invariants = [f(env) for f in cycle.invariants]
-        self.columns = columns([env.rows[name] for name in cycle.external])
+        self.columns = [columns(env.rows[name]) for name in cycle.external]
         self.openings = {i: env.opening(name) for i, name in cycle.openings.items()}
         self.now: list = []
         self.last: list = []
 
 
-class Store:
-    """A cycle's rows while it runs, by period: line i at period t is `by_period[i][t]`,
-    contiguous, so that a period's values are written in one sweep rather than one element
-    every row of a (k, periods) array; `rows()` makes the (k, periods) rows at the end.
+FLUSH = 8
+"""Periods of a cycle's values kept contiguous before they are written into its rows."""
 
-    The rows widened to n scenarios share one block of memory, as do the rows made of
-    them: large enough for the kernel's huge pages, where separate arrays each fault in
-    their memory 4 kB at a time.
+
+class Store:
+    """A cycle's rows, (k, periods), in `rows` (the model's rows) as it runs.
+
+    Writing period t into a (k, periods) row touches a cache line, and every few rows a
+    page, for each of its k scenarios: over 10,000 scenarios and 46 lines (the fund's
+    waterfall), as slow as computing the values. So the values of up to `FLUSH` periods are
+    kept by period, contiguous, and written into the rows together, a cache line at a time.
+    The lines in `now` (read by cumsum as they go) are written period by period. The rows
+    are made, widened and filled as they were, so they are the same arrays.
     """
 
-    def __init__(self, m: int, periods: int, n: int):
-        self.periods = periods
-        self.n = n
-        self.by_period = [np.full((periods, 1), np.nan) for _ in range(m)]
-        self.wide: list[int] = []
-        self._block: np.ndarray | None = None
+    def __init__(self, names: list[str], rows: dict, periods: int, now: set[int]):
+        self.names, self.rows, self.periods, self.now = names, rows, periods, now
+        self.pending = [np.empty((FLUSH, 1)) for _ in names]
+        self.first = 0  # the first period not yet written into the rows
+        for name in names:
+            rows[name] = np.full((1, periods), np.nan)
 
-    def widen(self, i: int, t: int) -> None:
-        """Line i holds n scenarios from period t on; before, one, the same in all."""
-        if self._block is None:
-            self._block = np.empty((len(self.by_period), self.periods, self.n))
-        wide = self._block[i]
-        wide[:t] = self.by_period[i][:t]
-        self.by_period[i] = wide
-        self.wide.append(i)
+    def put(self, i: int, t: int, value: np.ndarray) -> None:
+        """Line i's value at period t: (k, 1), or (1, 1) for all k scenarios of its row."""
+        if i in self.now:
+            self.rows[self.names[i]][:, t : t + 1] = value
+        else:
+            self.pending[i][t - self.first] = value[:, 0]
 
-    def rows(self) -> list[np.ndarray]:
-        """Every line as a (k, periods) C-ordered row, as the model holds its rows."""
-        block = np.empty((len(self.wide), self.n, self.periods))
-        wide = {i: j for j, i in enumerate(self.wide)}
-        out = []
-        for i, values in enumerate(self.by_period):
-            if i in wide:
-                out.append(block[wide[i]])
-                out[-1][...] = values.T
-            else:
-                out.append(values.T.copy())
-        return out
+    def widen(self, i: int, t: int, k: int) -> None:
+        """Line i holds k scenarios from period t on; before, one, the same in all."""
+        name, held = self.names[i], t - self.first
+        row = self.rows[name]
+        if i not in self.now:
+            row[:, self.first : t] = self.pending[i][:held].T
+        wide = self.rows[name] = np.empty((k, self.periods))
+        wide[:, :t] = row[:, :t]
+        pending = self.pending[i] = np.empty((FLUSH, k))
+        pending[:held] = wide[:, self.first : t].T
+
+    def flush(self, t: int) -> None:
+        """After period t: write the values kept, every `FLUSH` periods and at the end."""
+        held = t + 1 - self.first
+        if held < FLUSH and t + 1 < self.periods:
+            return
+        for i, name in enumerate(self.names):
+            if i not in self.now:
+                self.rows[name][:, self.first : t + 1] = self.pending[i][:held].T
+        self.first = t + 1
 
 
-def _widened(row: np.ndarray, t: int, k: int) -> np.ndarray:
-    """A row of one scenario made a row of k, its first t periods copied to each."""
-    wide = np.empty((k, row.shape[1]))
-    wide[:, :t] = row[:, :t]
-    return wide
+def columns(row: np.ndarray) -> list[np.ndarray]:
+    """`row[:, t : t + 1]` for every period t, each contiguous."""
+    k, periods = row.shape
+    if periods == 1 or row.strides[1] == 0:  # every column is the same
+        return [row[:, :1]] * periods
+    return list(np.ascontiguousarray(row.T).reshape(periods, k, 1))
 
 
 def _as_stored(value: np.ndarray, k: int) -> np.ndarray:
@@ -285,29 +289,6 @@ def _as_stored(value: np.ndarray, k: int) -> np.ndarray:
     if value.shape[0] >= k:
         return value[:k]
     return np.broadcast_to(value, (k, 1))
-
-
-def columns(rows: list[np.ndarray]) -> list[list[np.ndarray]]:
-    """For each row, `row[:, t : t + 1]` for every period t, each contiguous (k, 1). The
-    rows of n scenarios are transposed into one block (see `Store`)."""
-    out: list = []
-    wide = []
-    for row in rows:
-        k, periods = row.shape
-        if periods == 1 or row.strides[1] == 0:  # every column is the same
-            out.append([row[:, :1]] * periods)
-        elif k == 1:
-            out.append(list(row.T.reshape(periods, 1, 1)))
-        else:
-            wide.append(len(out))
-            out.append(None)
-    if wide:
-        k, periods = rows[wide[0]].shape
-        block = np.empty((len(wide), periods, k))
-        for j, i in enumerate(wide):
-            block[j] = rows[i].T
-            out[i] = list(block[j].reshape(periods, k, 1))
-    return out
 
 
 # --------------------------------------------------------------------------------------
