@@ -320,8 +320,9 @@ def bracketed_root(ev, guess: np.ndarray, rows: np.ndarray) -> np.ndarray:
     return out
 
 
-def solve_rates(ev, guess: np.ndarray) -> tuple[np.ndarray, finance.IRRInfo]:
-    """Rates with NPV = 0 for every row of ev.C, and how they were found."""
+def solve_rates(ev, guess: np.ndarray, *_) -> tuple[np.ndarray, finance.IRRInfo]:
+    """Rates with NPV = 0 for every row of ev.C, and how they were found. (`*_`: the callers
+    now say whether they want to know how; this always tells.)"""
     C = ev.C
     n = C.shape[0]
     finite = np.isfinite(C).all(axis=1)

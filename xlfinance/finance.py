@@ -655,7 +655,7 @@ def irr(flows, *, guess=0.1, return_info=False):
     C, single = _as_flows(flows)
     C, single, p = _per_row(C, single, guess=guess)
     _check_guess(p["guess"])
-    rates, info = _solve_rates(_PeriodicFlows(C), p["guess"])
+    rates, info = _solve_rates(_PeriodicFlows(C), p["guess"], return_info)
     return _finish_irr(rates, info, single, return_info)
 
 
@@ -703,7 +703,7 @@ def xirr(flows, dates, *, guess=0.1, return_info=False):
     tau = _year_fractions(dates, C.shape[1])
     C, single, p = _per_row(C, single, guess=guess)
     _check_guess(p["guess"])
-    rates, info = _solve_rates(_DatedFlows(C, tau), p["guess"])
+    rates, info = _solve_rates(_DatedFlows(C, tau), p["guess"], return_info)
     return _finish_irr(rates, info, single, return_info)
 
 
@@ -839,8 +839,8 @@ def _far_below_zero(r: np.ndarray, horizon: float) -> np.ndarray:
         return -horizon * np.log1p(r) > 460.0
 
 
-def _solve_rates(ev, guess: np.ndarray) -> tuple[np.ndarray, IRRInfo]:
-    """Rates with NPV = 0 for every row of ev.C, and how they were found."""
+def _solve_rates(ev, guess: np.ndarray, explain: bool = True) -> tuple[np.ndarray, IRRInfo | None]:
+    """Rates with NPV = 0 for every row of ev.C, and (with `explain`) how they were found."""
     n = ev.C.shape[0]
     CT = ev.transposed()
     finite = np.isfinite(CT).all(axis=0)
@@ -849,32 +849,40 @@ def _solve_rates(ev, guess: np.ndarray) -> tuple[np.ndarray, IRRInfo]:
     changes, all_zero = _sign_changes(CT)
 
     rates = np.full(n, np.nan)
-    method = np.full(n, "", dtype=object)
+    newton = np.zeros(n, dtype=bool)
     todo = np.flatnonzero(finite & (changes > 0))
     if todo.size:
         r = _newton(ev, guess, todo)
         ok = _verified(ev, todo, r)
         rates[todo[ok]] = r[ok]
-        method[todo[ok]] = "newton"
+        newton[todo[ok]] = True
         rest = todo[~ok]
         if rest.size:
             r = _bracketed_root(ev, guess, rest)
             ok = _verified(ev, rest, r)
             rates[rest[ok]] = r[ok]
-            method[rest[ok]] = "bracket"
+    if not explain:
+        return rates, None
+    return rates, _info(rates, newton, changes, all_zero, finite)
 
+
+def _info(rates, newton, changes, all_zero, finite) -> IRRInfo:
+    """How each rate was found (Newton or bracket) or why there is none."""
     converged = np.isfinite(rates)
+    method = np.full(len(rates), "", dtype=object)
+    method[converged & ~newton] = "bracket"
+    method[newton] = "newton"
     ambiguous = changes > 1
-    reason = np.full(n, "", dtype=object)
+    reason = np.full(len(rates), "", dtype=object)
     # Later assignments take precedence.
     reason[ambiguous] = _REASON_AMBIGUOUS_BRACKET
-    reason[ambiguous & (method == "newton")] = _REASON_AMBIGUOUS_NEWTON
+    reason[ambiguous & newton] = _REASON_AMBIGUOUS_NEWTON
     reason[~converged] = _REASON_NO_ROOT
     reason[changes == 0] = _REASON_ONE_SIGN
     reason[all_zero] = _REASON_ZERO
     reason[~finite] = _REASON_NONFINITE
     ambiguous &= finite
-    return rates, IRRInfo(converged=converged, ambiguous=ambiguous, reason=reason, method=method)
+    return IRRInfo(converged=converged, ambiguous=ambiguous, reason=reason, method=method)
 
 
 NOISE = 1e-12
