@@ -14,6 +14,8 @@ and whether they are writable or a broadcast row must match too.
 
 from __future__ import annotations
 
+import copy
+import pickle
 import zlib
 from pathlib import Path
 
@@ -172,6 +174,15 @@ def test_a_cycle_widens_its_rows_as_before(model):
     assert_identical(got, want, model.name)
     last = list(model.lines)[-1]
     assert want.lines[last].strides[0] != 0, "the last line is widened"
+
+
+def test_a_compiled_model_pickles_and_copies(models):
+    """The compiled program (closures) is left behind, and made again when needed."""
+    model = models["pv_phase1"]
+    want = model.evaluate()
+    for other in (pickle.loads(pickle.dumps(model)), copy.deepcopy(model), copy.copy(model)):
+        assert "_compiled" not in other.__dict__
+        assert_identical(other.evaluate(), want, "copy")
 
 
 # Random models ---------------------------------------------------------------------------
