@@ -655,7 +655,7 @@ def irr(flows, *, guess=0.1, return_info=False):
     C, single = _as_flows(flows)
     C, single, p = _per_row(C, single, guess=guess)
     _check_guess(p["guess"])
-    rates, info = _solve_rates(_PeriodicFlows(C), p["guess"])
+    rates, info = _solve_rates(_PeriodicFlows(C), p["guess"], return_info)
     return _finish_irr(rates, info, single, return_info)
 
 
@@ -703,7 +703,7 @@ def xirr(flows, dates, *, guess=0.1, return_info=False):
     tau = _year_fractions(dates, C.shape[1])
     C, single, p = _per_row(C, single, guess=guess)
     _check_guess(p["guess"])
-    rates, info = _solve_rates(_DatedFlows(C, tau), p["guess"])
+    rates, info = _solve_rates(_DatedFlows(C, tau), p["guess"], return_info)
     return _finish_irr(rates, info, single, return_info)
 
 
@@ -739,6 +739,10 @@ class _PeriodicFlows:
 
     def block(self, rows: np.ndarray) -> np.ndarray:
         return self._CT if rows.size == self.C.shape[0] else self._CT[:, rows]
+
+    def transposed(self) -> np.ndarray:
+        """The flows as (periods, series), contiguous."""
+        return self._CT
 
     @staticmethod
     def shrink(block: np.ndarray, keep: np.ndarray) -> np.ndarray:
@@ -803,6 +807,10 @@ class _DatedFlows:
     def block(self, rows: np.ndarray) -> np.ndarray:
         return self.C if rows.size == self.C.shape[0] else self.C[rows]
 
+    def transposed(self) -> np.ndarray:
+        """The flows as (dates, series), contiguous."""
+        return np.ascontiguousarray(self.C.T)
+
     @staticmethod
     def shrink(block: np.ndarray, keep: np.ndarray) -> np.ndarray:
         return block[keep]
@@ -831,42 +839,50 @@ def _far_below_zero(r: np.ndarray, horizon: float) -> np.ndarray:
         return -horizon * np.log1p(r) > 460.0
 
 
-def _solve_rates(ev, guess: np.ndarray) -> tuple[np.ndarray, IRRInfo]:
-    """Rates with NPV = 0 for every row of ev.C, and how they were found."""
-    C = ev.C
-    n = C.shape[0]
-    finite = np.isfinite(C).all(axis=1)
+def _solve_rates(ev, guess: np.ndarray, explain: bool = True) -> tuple[np.ndarray, IRRInfo | None]:
+    """Rates with NPV = 0 for every row of ev.C, and (with `explain`) how they were found."""
+    n = ev.C.shape[0]
+    CT = ev.transposed()
+    finite = np.isfinite(CT).all(axis=0)
     if not finite.all():
-        C = np.where(finite[:, np.newaxis], C, 0.0)
-    changes, all_zero = _sign_changes(C)
+        CT = np.where(finite, CT, 0.0)
+    changes, all_zero = _sign_changes(CT)
 
     rates = np.full(n, np.nan)
-    method = np.full(n, "", dtype=object)
+    newton = np.zeros(n, dtype=bool)
     todo = np.flatnonzero(finite & (changes > 0))
     if todo.size:
         r = _newton(ev, guess, todo)
         ok = _verified(ev, todo, r)
         rates[todo[ok]] = r[ok]
-        method[todo[ok]] = "newton"
+        newton[todo[ok]] = True
         rest = todo[~ok]
         if rest.size:
             r = _bracketed_root(ev, guess, rest)
             ok = _verified(ev, rest, r)
             rates[rest[ok]] = r[ok]
-            method[rest[ok]] = "bracket"
+    if not explain:
+        return rates, None
+    return rates, _info(rates, newton, changes, all_zero, finite)
 
+
+def _info(rates, newton, changes, all_zero, finite) -> IRRInfo:
+    """How each rate was found (Newton or bracket) or why there is none."""
     converged = np.isfinite(rates)
+    method = np.full(len(rates), "", dtype=object)
+    method[converged & ~newton] = "bracket"
+    method[newton] = "newton"
     ambiguous = changes > 1
-    reason = np.full(n, "", dtype=object)
+    reason = np.full(len(rates), "", dtype=object)
     # Later assignments take precedence.
     reason[ambiguous] = _REASON_AMBIGUOUS_BRACKET
-    reason[ambiguous & (method == "newton")] = _REASON_AMBIGUOUS_NEWTON
+    reason[ambiguous & newton] = _REASON_AMBIGUOUS_NEWTON
     reason[~converged] = _REASON_NO_ROOT
     reason[changes == 0] = _REASON_ONE_SIGN
     reason[all_zero] = _REASON_ZERO
     reason[~finite] = _REASON_NONFINITE
     ambiguous &= finite
-    return rates, IRRInfo(converged=converged, ambiguous=ambiguous, reason=reason, method=method)
+    return IRRInfo(converged=converged, ambiguous=ambiguous, reason=reason, method=method)
 
 
 NOISE = 1e-12
@@ -875,21 +891,25 @@ when sign changes are counted, so a total loss that floating point leaves a few 
 short of zero has no IRR, rather than one a hair above -100%."""
 
 
-def _sign_changes(C: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Number of sign changes along each row (zeros and noise skipped), and which rows are
-    all zero."""
-    scale = np.abs(C).max(axis=1, keepdims=True) if C.size else np.zeros((len(C), 1))
-    C = np.where(np.abs(C) <= NOISE * scale, 0.0, C)
-    negative = C < 0.0
-    nonzero = C != 0.0
+def _sign_changes(CT: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Number of sign changes along each series (zeros and noise skipped), and which series
+    are all zero. `CT` holds the series as columns, (periods, series), contiguous: each
+    step then works on a whole period of every series at once, where reducing along the
+    few periods of each row of a (series, periods) array is many times slower. The counts
+    are the same either way."""
+    periods, n = CT.shape
+    scale = np.abs(CT).max(axis=0) if CT.size else np.zeros(n)
+    CT = np.where(np.abs(CT) <= NOISE * scale, 0.0, CT)
+    negative = CT < 0.0
+    nonzero = CT != 0.0
     if nonzero.all():
-        return np.count_nonzero(negative[:, 1:] != negative[:, :-1], axis=1), np.zeros(len(C), bool)
-    signs = np.sign(C)
-    last_nonzero = np.where(nonzero, np.arange(C.shape[1]), 0)
-    np.maximum.accumulate(last_nonzero, axis=1, out=last_nonzero)
-    carried = np.take_along_axis(signs, last_nonzero, axis=1)
-    changes = np.count_nonzero(carried[:, 1:] * carried[:, :-1] < 0, axis=1)
-    return changes, ~nonzero.any(axis=1)
+        return np.count_nonzero(negative[1:] != negative[:-1], axis=0), np.zeros(n, bool)
+    signs = np.sign(CT)
+    last_nonzero = np.where(nonzero, np.arange(periods)[:, np.newaxis], 0)
+    np.maximum.accumulate(last_nonzero, axis=0, out=last_nonzero)
+    carried = np.take_along_axis(signs, last_nonzero, axis=0)
+    changes = np.count_nonzero(carried[1:] * carried[:-1] < 0, axis=0)
+    return changes, ~nonzero.any(axis=0)
 
 
 def _newton(ev, guess: np.ndarray, rows: np.ndarray) -> np.ndarray:
@@ -945,29 +965,22 @@ def _grid_powers(tau: np.ndarray) -> np.ndarray:
 
 
 def _bracketed_root(ev, guess: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    """The root nearest the guess among sign changes on the rate grid; NaN if none."""
+    """The root nearest the guess among sign changes on the rate grid; NaN if none.
+
+    A grid rate where the NPV is exactly zero (and the flows are not all zero there) is a
+    root itself; an interval whose ends have opposite signs holds one, found by `_refine`.
+    The nearest of them to the guess wins, a point over an interval at the same distance
+    and, among equals, the lowest rate.
+    """
     C = ev.C[rows]
     powers = _grid_powers(ev.tau)
     # einsum sums each row on its own (no BLAS blocking), so a row's result never depends on
     # the other rows of the batch.
     values = np.einsum("km,mg->kg", C, powers)
-    scale = np.einsum("km,mg->kg", np.abs(C), powers)
     signs = np.sign(values)
-    g = guess[rows][:, np.newaxis]
-
-    exact = (values == 0.0) & (scale > 0.0)
-    point_dist = np.where(exact, np.abs(_GRID - g), np.inf)
-    lo_grid, hi_grid = _GRID[:-1], _GRID[1:]
-    crossing = signs[:, :-1] * signs[:, 1:] < 0
-    interval_dist = np.where(
-        crossing, np.maximum(np.maximum(lo_grid - g, g - hi_grid), 0.0), np.inf
-    )
-
-    best_point = np.argmin(point_dist, axis=1)
-    best_interval = np.argmin(interval_dist, axis=1)
-    k = np.arange(rows.size)
-    d_point = point_dist[k, best_point]
-    d_interval = interval_dist[k, best_interval]
+    g = guess[rows]
+    best_point, d_point = _nearest_point(C, powers, signs == 0.0, g)
+    best_interval, d_interval = _nearest_interval(signs[:, :-1] * signs[:, 1:] < 0, g)
 
     out = np.full(rows.size, np.nan)
     use_point = np.isfinite(d_point) & (d_point <= d_interval)
@@ -975,10 +988,38 @@ def _bracketed_root(ev, guess: np.ndarray, rows: np.ndarray) -> np.ndarray:
     use_interval = np.isfinite(d_interval) & ~use_point
     if use_interval.any():
         j = best_interval[use_interval]
-        out[use_interval] = _refine(
-            ev, rows[use_interval], lo_grid[j], hi_grid[j], signs[k[use_interval], j]
-        )
+        k = np.flatnonzero(use_interval)
+        out[use_interval] = _refine(ev, rows[use_interval], _GRID[j], _GRID[j + 1], signs[k, j])
     return out
+
+
+def _nearest_point(C, powers, zero, g) -> tuple[np.ndarray, np.ndarray]:
+    """For each row, the first grid rate nearest `g` where the NPV is exactly zero and the
+    discounted |flows| are not, and its distance (inf where there is none)."""
+    if not zero.any():  # the usual case: no grid rate is a root
+        return np.zeros(len(g), dtype=np.intp), np.full(len(g), np.inf)
+    scale = np.einsum("km,mg->kg", np.abs(C), powers)
+    exact = zero & (scale > 0.0)
+    point_dist = np.where(exact, np.abs(_GRID - g[:, np.newaxis]), np.inf)
+    best = np.argmin(point_dist, axis=1)
+    return best, point_dist[np.arange(len(g)), best]
+
+
+def _nearest_interval(crossing, g) -> tuple[np.ndarray, np.ndarray]:
+    """For each row, the first grid interval nearest `g` among those in `crossing`, and its
+    distance max(lo - g, g - hi, 0) (inf where there is none), computed at the crossings
+    only: what `argmin` over every interval, inf where none crosses, would pick."""
+    row, j = np.nonzero(crossing)
+    best = np.zeros(len(g), dtype=np.intp)
+    distance = np.full(len(g), np.inf)
+    if row.size:
+        lo, hi, at = _GRID[j], _GRID[j + 1], g[row]
+        d = np.maximum(np.maximum(lo - at, at - hi), 0.0)
+        order = np.lexsort((j, d, row))  # by row, then distance, then interval
+        first = order[np.r_[True, row[order][1:] != row[order][:-1]]]
+        best[row[first]] = j[first]
+        distance[row[first]] = d[first]
+    return best, distance
 
 
 def _refine(ev, rows, lo, hi, sign_lo) -> np.ndarray:

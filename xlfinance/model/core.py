@@ -246,34 +246,21 @@ class Model:
                 f"{self.name}: overrides disagree on the number of scenarios: {sorted(sizes)}"
             )
         n = sizes.pop() if sizes else 1
-        env = _Env(self, n)
         for name, value in scalars.items():
             if value.ndim > 1:
                 raise ModelError(f"{self.name}: override of {name!r} must be a number or 1-D array")
-            env.scalars[name] = value.reshape(-1, 1)
+            scalars[name] = value.reshape(-1, 1)
         for name, value in rows.items():
             if value.shape[-1] != self.n_periods or value.ndim > 2:
                 raise ModelError(f"{self.name}: series {name!r} must have {self.n_periods} periods")
-            env.rows[name] = value.reshape(-1, self.n_periods)
+            rows[name] = value.reshape(-1, self.n_periods)
         periods = np.arange(self.n_periods, dtype=float)
-        env.rows["period"] = periods.reshape(1, -1)
-        env.rows["year"] = (periods + self.start_year).reshape(1, -1)
+        rows["period"] = periods.reshape(1, -1)
+        rows["year"] = (periods + self.start_year).reshape(1, -1)
 
-        plan = self._evaluation_plan()
-        wanted_outputs = list(self.outputs)
-        if only is not None:
-            needed, wanted_outputs = self._needed(only)
-            plan = [(block, whole) for block, whole in plan if needed.intersection(block)]
-        with np.errstate(all="ignore"):
-            for block, whole in plan:
-                if whole:
-                    env.set_row(block[0], env.row(self.lines[block[0]].expr))
-                else:
-                    env.run_by_period(block)
-            outputs = {
-                name: np.broadcast_to(env.row(self.outputs[name].expr), (n, 1))[:, 0].copy()
-                for name in wanted_outputs
-            }
+        program = self._program()
+        env = program.environment(n, self.n_periods, scalars, rows)
+        outputs = program.run(env, only)
         lines = {name: env.full_row(name) for name in self.lines if name in env.rows}
         return Evaluation(self, n, lines, outputs)
 
@@ -300,7 +287,7 @@ class Model:
         """`line_order()` with, for each block, whether it is computed as whole rows.
 
         Kept until the model changes (lines, outputs, inputs or series added or replaced),
-        so that evaluating the same model again does not sort its lines again.
+        so that evaluating the same model again neither sorts nor compiles its lines again.
         """
         key = (
             tuple(self.lines.values()),
@@ -317,6 +304,24 @@ class Model:
         ]
         self.__dict__["_plan"] = (key, plan)
         return plan
+
+    def _program(self):
+        """The model compiled into numpy closures (`xlfinance.model.compiled`), kept as long
+        as its plan is: compiled once, evaluated many times."""
+        from xlfinance.model.compiled import Program  # it imports this module
+
+        plan = self._evaluation_plan()
+        program = self.__dict__.get("_compiled")
+        if program is None or program.plan is not plan:
+            program = self.__dict__["_compiled"] = Program(self, plan)
+        return program
+
+    def __getstate__(self):
+        """Pickled and copied without its compiled program (closures), made again when
+        needed."""
+        state = dict(self.__dict__)
+        state.pop("_compiled", None)
+        return state
 
 
 @dataclass(frozen=True)
@@ -338,195 +343,6 @@ class Evaluation:
 
     def metrics(self, scenario: int = 0) -> dict[str, float]:
         return {name: float(values[scenario]) for name, values in self.outputs.items()}
-
-
-class _Env:
-    """Values computed so far, and the numpy meaning of each node."""
-
-    def __init__(self, model: Model, n: int):
-        self.model = model
-        self.n = n
-        self.t = model.n_periods
-        self.scalars: dict[str, np.ndarray] = {}
-        self.rows: dict[str, np.ndarray] = {}
-        self._openings: dict[str, np.ndarray] = {}
-
-    def set_row(self, name: str, value: np.ndarray) -> None:
-        """Store a computed row: (1, periods) when it is the same in every scenario."""
-        if value.shape[0] > 1 and _same_in_every_row(value):
-            value = value[:1]
-        if value.shape[1] != self.t:
-            value = np.broadcast_to(value, (value.shape[0], self.t))
-        self.rows[name] = value
-
-    def full_row(self, name: str) -> np.ndarray:
-        """A line as (scenarios, periods): its own array, or a read-only broadcast view of a
-        row that is the same in every scenario. With one scenario, always its own copy."""
-        row = self.rows[name]
-        if self.n == 1:
-            return np.array(row, dtype=float)
-        if row.shape[0] == self.n:
-            return row
-        return np.broadcast_to(row, (self.n, self.t))
-
-    def opening(self, name: str) -> np.ndarray:
-        if name not in self._openings:
-            line = self.model.lines.get(name)
-            if line is None or line.opening is None:
-                value = np.zeros((1, 1))
-            else:
-                value = self.row(line.opening)
-            self._openings[name] = value
-        return self._openings[name]
-
-    def run_by_period(self, block: list[str]) -> None:
-        """The lines of a cycle, period by period. A row starts with one scenario and is
-        widened to all of them the first time one of its values differs between them."""
-        rows = self.rows
-        exprs = [(name, self.model.lines[name].expr) for name in block]
-        for name in block:
-            rows[name] = np.full((1, self.t), np.nan)
-        for t in range(self.t):
-            for name, expr in exprs:
-                value = _evaluate(expr, self, t)
-                row = rows[name]
-                if value.shape[0] > row.shape[0] and not _same_in_every_row(value):
-                    wide = np.empty((value.shape[0], self.t))
-                    wide[:, :t] = row[:, :t]
-                    row = rows[name] = wide
-                row[:, t : t + 1] = value[: row.shape[0]]
-
-    # Whole rows -------------------------------------------------------------------------
-    def row(self, node: Expr) -> np.ndarray:
-        """Value of a node for all periods: shape (n or 1, 1) for scalars, (n or 1, t) for rows."""
-        return _evaluate(node, self, None)
-
-    # One period ---------------------------------------------------------------------------
-    def at(self, node: Expr, t: int) -> np.ndarray:
-        """Value of a node at period t, shape (n or 1, 1)."""
-        return _evaluate(node, self, t)
-
-
-def _same_in_every_row(value: np.ndarray) -> bool:
-    """Whether every scenario has exactly the same values (a debt line of a project without
-    debt, whatever the interest rate): then one row stands for all."""
-    return bool((value == value[:1]).all())
-
-
-def _take(row: np.ndarray, t: int | None) -> np.ndarray:
-    return row if t is None else row[:, t : t + 1]
-
-
-_BINARY = {
-    "+": np.add,
-    "-": np.subtract,
-    "*": np.multiply,
-    "/": np.divide,
-    "^": np.power,
-    "<": np.less,
-    "<=": np.less_equal,
-    ">": np.greater,
-    ">=": np.greater_equal,
-    "=": np.equal,
-    "<>": np.not_equal,
-}
-
-
-def _evaluate(node: Expr, env: _Env, t: int | None) -> np.ndarray:
-    kind = type(node)
-    if kind is ex.Const:
-        return np.full((1, 1), node.value)
-    if kind is ex.InputRef:
-        return env.scalars[node.name]
-    if isinstance(node, ex.RowRef):
-        return _take(env.rows[node.name], t)
-    if kind is ex.BinOp or kind is ex.Compare:
-        out = _BINARY[node.op](_evaluate(node.left, env, t), _evaluate(node.right, env, t))
-        return out.astype(float) if kind is ex.Compare else out
-    if kind is ex.Neg:
-        return -_evaluate(node.operand, env, t)
-    if kind is ex.Func:
-        return _function(node, env, t)
-    if kind is ex.Prev:
-        full = env.rows[node.row.name]
-        opening = env.opening(node.row.name)
-        if t is None:
-            k = max(opening.shape[0], full.shape[0])
-            return np.concatenate(
-                [np.broadcast_to(opening, (k, 1)), np.broadcast_to(full[:, :-1], (k, env.t - 1))],
-                axis=1,
-            )
-        return opening if t == 0 else full[:, t - 1 : t]
-    if kind is ex.Cumsum:
-        full = env.rows[node.row.name]
-        if t is None:
-            return np.cumsum(full, axis=1)
-        return full[:, : t + 1].sum(axis=1, keepdims=True)
-    if kind is ex.Aggregate:
-        return _aggregate(node, env)
-    raise ModelError(f"cannot evaluate {node!r}")
-
-
-def _function(node: ex.Func, env: _Env, t: int | None) -> np.ndarray:
-    name = node.name
-    if name == "NA":
-        return np.full((1, 1), np.nan)
-    args = [_evaluate(a, env, t) for a in node.args]
-    if name == "IF":
-        cond, yes, no = args
-        return np.where(cond != 0, yes, no)
-    if name in ("MIN", "MAX"):
-        reduce = np.minimum if name == "MIN" else np.maximum
-        out = args[0]
-        for a in args[1:]:
-            out = reduce(out, a)
-        return out
-    if name == "SUM":
-        out = args[0]
-        for a in args[1:]:
-            out = out + a
-        return out
-    if name == "ABS":
-        return np.abs(args[0])
-    if name == "MOD":
-        return np.mod(args[0], args[1])
-    truth = [a != 0 for a in args]
-    if name == "AND":
-        return np.logical_and.reduce(np.broadcast_arrays(*truth)).astype(float)
-    if name == "OR":
-        return np.logical_or.reduce(np.broadcast_arrays(*truth)).astype(float)
-    if name == "NOT":
-        return (~truth[0]).astype(float)
-    raise ModelError(f"unknown function {name}")
-
-
-def _aggregate(node: ex.Aggregate, env: _Env) -> np.ndarray:
-    from xlfinance import finance
-
-    row = env.rows[node.row.name]
-    name = node.name
-    if name == "ROWSUM":
-        return row.sum(axis=1, keepdims=True)
-    if name in ("ROWMIN", "ROWMAX", "ROWMEAN"):
-        reduce = {"ROWMIN": np.nanmin, "ROWMAX": np.nanmax, "ROWMEAN": np.nanmean}[name]
-        import warnings
-
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            return reduce(row, axis=1, keepdims=True)
-    values = [_evaluate(p, env, None) for p in node.params]
-    k = max([row.shape[0], *(v.shape[0] for v in values)])
-    row = np.broadcast_to(row, (k, env.t))
-    params = [np.broadcast_to(v, (k, 1))[:, 0] for v in values]
-    if name == "NPV":
-        out = finance.npv(params[0], row)
-    elif name == "IRR":
-        out = finance.irr(row)
-    elif name == "MIRR":
-        out = finance.mirr(row, params[0], params[1])
-    else:
-        raise ModelError(f"unknown aggregate {name}")
-    return np.asarray(out, dtype=float).reshape(-1, 1)
 
 
 def _strongly_connected(nodes: list[str], edges: dict[str, dict[str, str]]) -> list[list[str]]:

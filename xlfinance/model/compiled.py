@@ -1,0 +1,622 @@
+"""A model compiled into numpy closures, once, and run for every evaluation.
+
+Each expression becomes a tree of Python closures, one a node, built the first time a line,
+an opening or an output is needed and kept on the model (`Model._program`) until the model
+changes. Evaluating runs the closures: no dispatch on node types and no look-up of how to
+compute each node, once a line and, in a cycle, once a line and period.
+
+Every closure makes the numpy calls that the tree-walking evaluator made, in the same order
+on the same values, so the numbers are the same to the last bit. What goes is work whose
+result was the same every time, and one pass whose result was not needed:
+
+- a constant (a number, NA(), or a sub-tree of them only) is made when compiled;
+- in a cycle (the lines computed period by period), a part of an expression that does not
+  change across periods (an input, a sum of inputs, an aggregate of a row outside the
+  cycle) is computed once an evaluation, not once a period;
+- in a cycle, the rows are read as contiguous columns (a copy of each row that the cycle
+  reads, transposed once), where slicing column t out of a (scenarios, periods) row gave a
+  strided view that numpy's loops go through many times slower; and its values are written
+  into its rows a few periods at a time (`Store`); the values are the same;
+- the condition of an IF that is a comparison or AND / OR / NOT is used as the truth values
+  it computed, not turned into 1.0 / 0.0 and compared with 0 again: `np.where` picks the
+  same elements.
+
+Reductions are the one kind of numpy call whose bits depend on memory layout (numpy sums a
+contiguous run pairwise), so every sum, `cumsum` and aggregate is made on the same arrays as
+before: a running total inside a cycle still sums the row's first t + 1 columns.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Iterable
+
+import numpy as np
+
+from xlfinance import finance
+from xlfinance.model import expr as ex
+from xlfinance.model.core import Model, ModelError
+from xlfinance.model.expr import Expr
+
+Closure = Callable[..., np.ndarray]
+"""A compiled node: `f(env)` for whole rows, `f(run, t)` for period t of a cycle."""
+Plan = list[tuple[list[str], bool]]
+"""Blocks of lines in evaluation order, each with whether it is computed as whole rows."""
+
+BINARY = {
+    "+": np.add,
+    "-": np.subtract,
+    "*": np.multiply,
+    "/": np.divide,
+    "^": np.power,
+    "<": np.less,
+    "<=": np.less_equal,
+    ">": np.greater,
+    ">=": np.greater_equal,
+    "=": np.equal,
+    "<>": np.not_equal,
+}
+
+
+class Env:
+    """The values of one evaluation: scalars as (k, 1), rows as (k, periods), k = 1 for a
+    value the same in every scenario, else the number of scenarios `n`."""
+
+    def __init__(self, program: Program, n: int, t: int, scalars: dict, rows: dict):
+        self.program = program
+        self.n = n
+        self.t = t
+        self.scalars: dict[str, np.ndarray] = scalars
+        self.rows: dict[str, np.ndarray] = rows
+        self._openings: dict[str, np.ndarray] = {}
+
+    def set_row(self, name: str, value: np.ndarray) -> None:
+        """Store a computed row: (1, periods) when it is the same in every scenario."""
+        if value.shape[0] > 1 and same_in_every_row(value):
+            value = value[:1]
+        if value.shape[1] != self.t:
+            value = np.broadcast_to(value, (value.shape[0], self.t))
+        self.rows[name] = value
+
+    def full_row(self, name: str) -> np.ndarray:
+        """A line as (scenarios, periods): its own array, or a read-only broadcast view of a
+        row that is the same in every scenario. With one scenario, always its own copy."""
+        row = self.rows[name]
+        if self.n == 1:
+            return np.array(row, dtype=float)
+        if row.shape[0] == self.n:
+            return row
+        return np.broadcast_to(row, (self.n, self.t))
+
+    def opening(self, name: str) -> np.ndarray:
+        """The value of a row before the first period, read by `prev` (zero if none given)."""
+        if name not in self._openings:
+            compiled = self.program.opening(name)
+            self._openings[name] = np.zeros((1, 1)) if compiled is None else compiled(self)
+        return self._openings[name]
+
+
+def same_in_every_row(value: np.ndarray) -> bool:
+    """Whether every scenario has exactly the same values (a debt line of a project without
+    debt, whatever the interest rate): then one row stands for all. Rows 0 and 1 are
+    compared first, which settles most rows that differ without comparing them all."""
+    first = value[:1]
+    if not (value[1:2] == first).all():
+        return False
+    return bool((value == first).all())
+
+
+class Program:
+    """A model's lines, openings and outputs, each compiled when first needed."""
+
+    def __init__(self, model: Model, plan: Plan):
+        self.model = model
+        self.plan = plan
+        self.nodes = WholeNodes()
+        self._lines: dict[str, Closure] = {}
+        self._cycles: dict[tuple[str, ...], Cycle] = {}
+        self._openings: dict[str, Closure | None] = {}
+        self._outputs: dict[str, Closure] = {}
+        self._only: dict[tuple[str, ...], tuple[Plan, list[str]]] = {}
+
+    def environment(self, n: int, t: int, scalars: dict, rows: dict) -> Env:
+        """A new evaluation of n scenarios and t periods from these inputs (as (k, 1)) and
+        series and timeline rows (as (k, periods))."""
+        return Env(self, n, t, scalars, rows)
+
+    def run(self, env: Env, only: Iterable[str] | None) -> dict[str, np.ndarray]:
+        """Compute the lines of the plan (those `only` needs) into `env`; return the outputs
+        wanted, each as (scenarios,)."""
+        plan, wanted = self.plan_for(only)
+        with np.errstate(all="ignore"):
+            for block, whole in plan:
+                if whole:
+                    env.set_row(block[0], self.line(block[0])(env))
+                else:
+                    self.cycle(block).run(env)
+            return {
+                name: np.broadcast_to(self.output(name)(env), (env.n, 1))[:, 0].copy()
+                for name in wanted
+            }
+
+    def plan_for(self, only: Iterable[str] | None) -> tuple[Plan, list[str]]:
+        """The blocks to compute and the outputs to return for `only` (None: everything)."""
+        if only is None:
+            return self.plan, list(self.model.outputs)
+        key = tuple(only)
+        if key not in self._only:
+            needed, outputs = self.model._needed(key)
+            plan = [(block, whole) for block, whole in self.plan if needed.intersection(block)]
+            self._only[key] = (plan, outputs)
+        return self._only[key]
+
+    def line(self, name: str) -> Closure:
+        if name not in self._lines:
+            self._lines[name] = self.nodes.value(self.model.lines[name].expr)
+        return self._lines[name]
+
+    def cycle(self, block: list[str]) -> Cycle:
+        key = tuple(block)
+        if key not in self._cycles:
+            self._cycles[key] = Cycle(self, block)
+        return self._cycles[key]
+
+    def opening(self, name: str) -> Closure | None:
+        if name not in self._openings:
+            line = self.model.lines.get(name)
+            opening = None if line is None else line.opening
+            self._openings[name] = None if opening is None else self.nodes.value(opening)
+        return self._openings[name]
+
+    def output(self, name: str) -> Closure:
+        if name not in self._outputs:
+            self._outputs[name] = self.nodes.value(self.model.outputs[name].expr)
+        return self._outputs[name]
+
+
+class Cycle:
+    """The lines of a cycle, compiled to run period by period, every scenario at once.
+
+    A row starts as one scenario, (1, periods), and is widened to all of them the first
+    time one of its values differs between them. Within a period the lines run in the
+    block's order, each reading the others' values at this period or, through `prev`, at
+    the last one.
+    """
+
+    def __init__(self, program: Program, block: list[str]):
+        self.names = list(block)
+        nodes = CycleNodes(program.nodes, self.names)
+        self.lines = [nodes.value(program.model.lines[name].expr) for name in block]
+        self.invariants = nodes.invariants
+        self.external = nodes.external
+        self.openings = nodes.openings
+        self.totals = nodes.totals
+
+    def run(self, env: Env) -> None:
+        """Compute the cycle's rows into `env.rows`."""
+        run = Run(env, self)
+        store = Store(self.names, env.rows, env.t, now=self.totals)
+        for t in range(env.t):
+            now = run.now = [None] * len(self.names)
+            for i, line in enumerate(self.lines):
+                value = line(run, t)
+                k = run.widths[i]
+                if value.shape[0] > k and not same_in_every_row(value):
+                    k = run.widths[i] = value.shape[0]
+                    store.widen(i, t, k)
+                store.put(i, t, value[:k])
+                now[i] = _as_stored(value, k)
+            run.last = now
+            store.flush(t)
+
+
+class Run:
+    """One run of a cycle: the values its closures read."""
+
+    __slots__ = ("rows", "widths", "invariants", "columns", "openings", "now", "last")
+
+    def __init__(self, env: Env, cycle: Cycle):
+        self.rows = env.rows
+        self.widths = [1] * len(cycle.names)
+        self.invariants = [f(env) for f in cycle.invariants]
+        self.columns = [columns(env.rows[name]) for name in cycle.external]
+        self.openings = {i: env.opening(name) for i, name in cycle.openings.items()}
+        self.now: list = []
+        self.last: list = []
+
+
+FLUSH = 8
+"""Periods of a cycle's values kept contiguous before they are written into its rows."""
+
+
+class Store:
+    """A cycle's rows, (k, periods), in `rows` (the model's rows) as it runs.
+
+    Writing period t into a (k, periods) row touches a cache line, and every few rows a
+    page, for each of its k scenarios: over 10,000 scenarios and 46 lines (the fund's
+    waterfall), as slow as computing the values. So the values of up to `FLUSH` periods are
+    kept by period, contiguous, and written into the rows together, a cache line at a time.
+    The lines in `now` (read by cumsum as they go) are written period by period. The rows
+    are made, widened and filled as they were, so they are the same arrays.
+    """
+
+    def __init__(self, names: list[str], rows: dict, periods: int, now: set[int]):
+        self.names, self.rows, self.periods, self.now = names, rows, periods, now
+        self.pending = [np.empty((FLUSH, 1)) for _ in names]
+        self.first = 0  # the first period not yet written into the rows
+        for name in names:
+            rows[name] = np.full((1, periods), np.nan)
+
+    def put(self, i: int, t: int, value: np.ndarray) -> None:
+        """Line i's value at period t: (k, 1), or (1, 1) for all k scenarios of its row."""
+        if i in self.now:
+            self.rows[self.names[i]][:, t : t + 1] = value
+        else:
+            self.pending[i][t - self.first] = value[:, 0]
+
+    def widen(self, i: int, t: int, k: int) -> None:
+        """Line i holds k scenarios from period t on; before, one, the same in all."""
+        name, held = self.names[i], t - self.first
+        row = self.rows[name]
+        if i not in self.now:
+            row[:, self.first : t] = self.pending[i][:held].T
+        wide = self.rows[name] = np.empty((k, self.periods))
+        wide[:, :t] = row[:, :t]
+        pending = self.pending[i] = np.empty((FLUSH, k))
+        pending[:held] = wide[:, self.first : t].T
+
+    def flush(self, t: int) -> None:
+        """After period t: write the values kept, every `FLUSH` periods and at the end."""
+        held = t + 1 - self.first
+        if held < FLUSH and t + 1 < self.periods:
+            return
+        for i, name in enumerate(self.names):
+            if i not in self.now:
+                self.rows[name][:, self.first : t + 1] = self.pending[i][:held].T
+        self.first = t + 1
+
+
+def columns(row: np.ndarray) -> list[np.ndarray]:
+    """`row[:, t : t + 1]` for every period t, each contiguous."""
+    k, periods = row.shape
+    if periods == 1 or row.strides[1] == 0:  # every column is the same
+        return [row[:, :1]] * periods
+    return list(np.ascontiguousarray(row.T).reshape(periods, k, 1))
+
+
+def _as_stored(value: np.ndarray, k: int) -> np.ndarray:
+    """Column t of a cycle's row, (k, 1), once `value` is stored in it: what the row holds."""
+    if value.shape[0] >= k:
+        return value[:k]
+    return np.broadcast_to(value, (k, 1))
+
+
+# --------------------------------------------------------------------------------------
+# Nodes
+# --------------------------------------------------------------------------------------
+
+
+class Nodes:
+    """Compiles operators and functions over compiled children; subclasses compile the
+    nodes that read values (inputs, rows, prev, cumsum, aggregates) for one way of
+    evaluating: whole rows (`f(env)`) or one period of a cycle (`f(run, t)`)."""
+
+    def leaf(self, node: Expr) -> Closure:
+        raise ModelError(f"cannot evaluate {node!r}")
+
+    def value(self, node: Expr) -> Closure:
+        """The closure of a node's value; a sub-tree of constants only, computed now."""
+        return _fold(node, self._value(node))
+
+    def truth(self, node: Expr) -> Closure:
+        """The closure of `value != 0` as booleans: for a comparison or a logical function,
+        the booleans it computes (its value is them as 1.0 and 0.0)."""
+        return _fold(node, self._truth(node))
+
+    def _value(self, node: Expr) -> Closure:
+        kind = type(node)
+        if kind is ex.Const:
+            return constant(np.full((1, 1), node.value))
+        if kind is ex.BinOp:
+            return _binary(BINARY[node.op], self.value(node.left), self.value(node.right))
+        if kind is ex.Compare or (kind is ex.Func and node.name in LOGICAL):
+            return _as_number(self.truth(node))
+        if kind is ex.Neg:
+            return _negative(self.value(node.operand))
+        if kind is ex.Func:
+            return self._function(node)
+        return self.leaf(node)
+
+    def _truth(self, node: Expr) -> Closure:
+        kind = type(node)
+        if kind is ex.Compare:
+            return _binary(BINARY[node.op], self.value(node.left), self.value(node.right))
+        if kind is ex.Func and node.name == "NOT":
+            return _unary(np.logical_not, self.truth(node.args[0]))
+        if kind is ex.Func and node.name in LOGICAL:
+            return _logical(LOGICAL[node.name], [self.truth(a) for a in node.args])
+        return _nonzero(self.value(node))
+
+    def _function(self, node: ex.Func) -> Closure:
+        name = node.name
+        if name == "NA":
+            return constant(np.full((1, 1), np.nan))
+        if name == "IF":
+            cond, yes, no = node.args
+            return _where(self.truth(cond), self.value(yes), self.value(no))
+        args = [self.value(a) for a in node.args]
+        if name in CHAINS:
+            return _chain(CHAINS[name], args)
+        if name == "ABS":
+            return _unary(np.abs, args[0])
+        if name == "MOD":
+            return _binary(np.mod, args[0], args[1])
+        raise ModelError(f"unknown function {name}")
+
+
+class WholeNodes(Nodes):
+    """Closures `f(env)`: a node's value for all periods, (k, 1) for a scalar, (k, periods)
+    for a row."""
+
+    def leaf(self, node: Expr) -> Closure:
+        kind = type(node)
+        if kind is ex.InputRef:
+            return _input(node.name)
+        if isinstance(node, ex.RowRef):
+            return _row(node.name)
+        if kind is ex.Prev:
+            return _whole_prev(node.row.name)
+        if kind is ex.Cumsum:
+            return _cumsum(node.row.name)
+        if kind is ex.Aggregate:
+            return self._aggregate(node)
+        return super().leaf(node)
+
+    def _aggregate(self, node: ex.Aggregate) -> Closure:
+        name, row = node.name, node.row.name
+        if name == "ROWSUM":
+            return _rowsum(row)
+        if name in ROW_REDUCTIONS:
+            return _row_reduction(ROW_REDUCTIONS[name], row)
+        if name not in SOLVERS:
+            raise ModelError(f"unknown aggregate {name}")
+        return _solver(SOLVERS[name], row, [self.value(p) for p in node.params])
+
+
+class CycleNodes(Nodes):
+    """Closures `f(run, t)`: a node's value at period t of a cycle, (k, 1).
+
+    What does not change across periods (a node that is not `is_row`) is compiled for
+    whole rows and computed once a run (`invariants`); rows outside the cycle are read as
+    contiguous columns (`external`); the cycle's own lines from the values of this period
+    and the last one, or their openings (`openings`).
+    """
+
+    def __init__(self, whole: WholeNodes, block: list[str]):
+        self.whole = whole
+        self.slots = {name: i for i, name in enumerate(block)}
+        self.invariants: list[Closure] = []
+        self.external: list[str] = []
+        self.openings: dict[int, str] = {}
+        self.totals: set[int] = set()
+        self._external_openings: dict[str, int] = {}
+
+    def value(self, node: Expr) -> Closure:
+        if node.is_row:
+            return super().value(node)
+        return self._invariant(self.whole.value(node))
+
+    def truth(self, node: Expr) -> Closure:
+        if node.is_row:
+            return super().truth(node)
+        return self._invariant(self.whole.truth(node))
+
+    def _invariant(self, f: Closure) -> Closure:
+        if is_constant(f):
+            return f
+        return _invariant(_position(self.invariants, f))
+
+    def leaf(self, node: Expr) -> Closure:
+        kind = type(node)
+        if isinstance(node, ex.RowRef):
+            if node.name in self.slots:
+                return _now(self.slots[node.name])
+            return _column(_position(self.external, node.name))
+        if kind is ex.Prev:
+            name = node.row.name
+            if name in self.slots:
+                self.openings[self.slots[name]] = name
+                return _last(self.slots[name])
+            if name not in self._external_openings:
+                self._external_openings[name] = _position(self.invariants, _opening(name))
+            opening = self._external_openings[name]
+            return _previous_column(_position(self.external, name), opening)
+        if kind is ex.Cumsum:
+            if node.row.name in self.slots:
+                self.totals.add(self.slots[node.row.name])
+            return _running_total(node.row.name)
+        return super().leaf(node)
+
+
+def _position(items: list, item) -> int:
+    """The position of `item` in `items`, appended if new."""
+    if item not in items:
+        items.append(item)
+    return items.index(item)
+
+
+LOGICAL = {"AND": np.logical_and, "OR": np.logical_or, "NOT": np.logical_not}
+CHAINS = {"MIN": np.minimum, "MAX": np.maximum, "SUM": np.add}
+ROW_REDUCTIONS = {"ROWMIN": np.nanmin, "ROWMAX": np.nanmax, "ROWMEAN": np.nanmean}
+SOLVERS = {"NPV": "npv", "IRR": "irr", "MIRR": "mirr"}
+CONSTANT_ONLY = (ex.Const, ex.BinOp, ex.Compare, ex.Neg, ex.Func)
+"""The node kinds of a sub-tree that reads no value: computed once, when compiled."""
+
+
+# Closures for either way of evaluating: f(*a) -------------------------------------------
+def constant(value: np.ndarray) -> Closure:
+    """A closure that returns `value`, read-only as every evaluation shares it."""
+    value.flags.writeable = False
+
+    def const(*_):
+        return value
+
+    const.constant = True
+    return const
+
+
+def is_constant(f: Closure) -> bool:
+    return getattr(f, "constant", False)
+
+
+def _fold(node: Expr, f: Closure) -> Closure:
+    if is_constant(f) or not all(isinstance(n, CONSTANT_ONLY) for n in node.walk()):
+        return f
+    with np.errstate(all="ignore"):
+        return constant(f())
+
+
+def _binary(op, left: Closure, right: Closure) -> Closure:
+    return lambda *a: op(left(*a), right(*a))
+
+
+def _unary(op, operand: Closure) -> Closure:
+    return lambda *a: op(operand(*a))
+
+
+def _negative(operand: Closure) -> Closure:
+    return lambda *a: -operand(*a)
+
+
+def _as_number(truth: Closure) -> Closure:
+    return lambda *a: truth(*a).astype(float)
+
+
+def _nonzero(value: Closure) -> Closure:
+    return lambda *a: value(*a) != 0
+
+
+def _where(condition: Closure, yes: Closure, no: Closure) -> Closure:
+    return lambda *a: np.where(condition(*a), yes(*a), no(*a))
+
+
+def _chain(op, args: list[Closure]) -> Closure:
+    """op(op(op(a, b), c), d): MIN, MAX and SUM of several arguments."""
+    if len(args) == 1:
+        return args[0]
+    if len(args) == 2:
+        return _binary(op, *args)
+
+    def chain(*a):
+        values = [f(*a) for f in args]
+        out = values[0]
+        for value in values[1:]:
+            out = op(out, value)
+        return out
+
+    return chain
+
+
+def _logical(reduce, truths: list[Closure]) -> Closure:
+    """AND / OR of several truth values, as booleans."""
+    return lambda *a: reduce.reduce(np.broadcast_arrays(*[f(*a) for f in truths]))
+
+
+# Whole rows: f(env) -----------------------------------------------------------------------
+def _input(name: str) -> Closure:
+    return lambda env: env.scalars[name]
+
+
+def _row(name: str) -> Closure:
+    return lambda env: env.rows[name]
+
+
+def _whole_prev(name: str) -> Closure:
+    """prev(row) for all periods: the opening, then the row without its last period."""
+
+    def prev(env):
+        full = env.rows[name]
+        opening = env.opening(name)
+        k = max(opening.shape[0], full.shape[0])
+        return np.concatenate(
+            [np.broadcast_to(opening, (k, 1)), np.broadcast_to(full[:, :-1], (k, env.t - 1))],
+            axis=1,
+        )
+
+    return prev
+
+
+def _cumsum(name: str) -> Closure:
+    return lambda env: np.cumsum(env.rows[name], axis=1)
+
+
+def _rowsum(name: str) -> Closure:
+    return lambda env: env.rows[name].sum(axis=1, keepdims=True)
+
+
+def _row_reduction(reduce, name: str) -> Closure:
+    def reduction(env):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            return reduce(env.rows[name], axis=1, keepdims=True)
+
+    return reduction
+
+
+def _solver(kind: str, name: str, params: list[Closure]) -> Closure:
+    """NPV, IRR or MIRR of a row, with scalar parameters, broadcast to one another."""
+
+    def solve(env):
+        row = env.rows[name]
+        values = [p(env) for p in params]
+        k = max([row.shape[0], *(v.shape[0] for v in values)])
+        row = np.broadcast_to(row, (k, env.t))
+        args = [np.broadcast_to(v, (k, 1))[:, 0] for v in values]
+        if kind == "npv":
+            out = finance.npv(args[0], row)
+        elif kind == "irr":
+            out = finance.irr(row)
+        else:
+            out = finance.mirr(row, args[0], args[1])
+        return np.asarray(out, dtype=float).reshape(-1, 1)
+
+    return solve
+
+
+# Cycles: f(run, t) ------------------------------------------------------------------------
+def _invariant(i: int) -> Closure:
+    return lambda run, t: run.invariants[i]
+
+
+def _now(i: int) -> Closure:
+    return lambda run, t: run.now[i]
+
+
+def _last(i: int) -> Closure:
+    """prev() of a line of the cycle: its opening, then its value at the last period as its
+    row holds it now (widened since, if it was)."""
+
+    def last(run, t):
+        if t == 0:
+            return run.openings[i]
+        value, k = run.last[i], run.widths[i]
+        return value if value.shape[0] == k else np.broadcast_to(value, (k, 1))
+
+    return last
+
+
+def _column(i: int) -> Closure:
+    return lambda run, t: run.columns[i][t]
+
+
+def _previous_column(i: int, opening: int) -> Closure:
+    return lambda run, t: run.columns[i][t - 1] if t else run.invariants[opening]
+
+
+def _opening(name: str) -> Closure:
+    return lambda env: env.opening(name)
+
+
+def _running_total(name: str) -> Closure:
+    """cumsum() at period t: the sum of the row's first t + 1 columns, as before."""
+    return lambda run, t: run.rows[name][:, : t + 1].sum(axis=1, keepdims=True)
