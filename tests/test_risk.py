@@ -404,7 +404,7 @@ def test_risk_sheet_holds_values_with_their_provenance(xiaolan):
     cells = [c for row in ws.iter_rows() for c in row if c.value is not None]
     assert not any(c.data_type == "f" for c in cells)  # values, not formulas
     text = {c.value for c in cells if isinstance(c.value, str)}
-    assert {"Scenarios", "Tornado", "Monte Carlo", "subsidy_ends_2020"} <= text
+    assert {"Scenarios", "Tornado", "Monte Carlo", "subsidy ends after 2020"} <= text  # its label
 
 
 # --------------------------------------------------------------------------------------

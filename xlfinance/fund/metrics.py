@@ -29,12 +29,16 @@ is not one formula repeated across the row.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-import pandas as pd
 
 from xlfinance import finance
 from xlfinance.model import expr as ex
 from xlfinance.model.expr import IF, MAX, NA, cumsum, irr, rowmax, rowmin, rowsum
+
+if TYPE_CHECKING:  # the tables need pandas; the model and the Monte Carlo do not
+    import pandas as pd
 
 
 def add_metrics(b) -> None:
@@ -215,6 +219,8 @@ ANNUAL_LINES = (
 
 def annual(fe, scenario: int = 0) -> pd.DataFrame:
     """A row a year of the term: the fund's flows, distributions by tier and by class, NAV."""
+    import pandas as pd
+
     data = {name: fe.line(name, scenario) for name, _ in ANNUAL_LINES}
     for c in fe.fund.classes:
         data[f"calls_{c}"] = fe.line(f"calls_{c}", scenario)
@@ -227,6 +233,8 @@ def annual(fe, scenario: int = 0) -> pd.DataFrame:
 
 def by_class(fe, scenario: int = 0) -> pd.DataFrame:
     """A row a class: committed, paid in, received, net IRR, DPI, RVPI, TVPI, fee drag."""
+    import pandas as pd
+
     metrics = fe.evaluation.metrics(scenario)
     rows = {}
     for c in fe.fund.classes:
@@ -252,6 +260,8 @@ def by_class(fe, scenario: int = 0) -> pd.DataFrame:
 
 def by_investment(fe, scenario: int = 0) -> pd.DataFrame:
     """A row an investment: share, exit, invested, proceeds, gross IRR and MOIC."""
+    import pandas as pd
+
     metrics = fe.evaluation.metrics(scenario)
     rows = {}
     for inv in fe.fund.definition.investments:
@@ -273,6 +283,8 @@ def by_investment(fe, scenario: int = 0) -> pd.DataFrame:
 def by_tier(fe, scenario: int = 0) -> pd.DataFrame:
     """Total distributed over the term, a row a class (and the manager's carry), a column a
     tier."""
+    import pandas as pd
+
     rows: dict[str, dict[str, float]] = {}
     for tier, owners in fe.fund.tier_lines.items():
         for owner, names in owners.items():
@@ -286,6 +298,8 @@ def by_tier(fe, scenario: int = 0) -> pd.DataFrame:
 
 def ratios_by_year(fe, ratio: str, scenario: int = 0) -> pd.DataFrame:
     """DPI, RVPI or TVPI (`ratio`) of every class by year of the term."""
+    import pandas as pd
+
     data = {c: fe.line(f"{ratio}_{c}", scenario) for c in fe.fund.classes}
     frame = pd.DataFrame(data, index=pd.Index(fe.years, name="year"))
     frame.attrs["unit"] = "x"
@@ -294,6 +308,8 @@ def ratios_by_year(fe, ratio: str, scenario: int = 0) -> pd.DataFrame:
 
 def interim_net_irr(fe, scenario: int = 0) -> pd.DataFrame:
     """Each class's net IRR by year: its flows to that year plus its residual value then."""
+    import pandas as pd
+
     n = len(fe.years)
     data = {}
     for c in fe.fund.classes:
@@ -311,6 +327,8 @@ def interim_net_irr(fe, scenario: int = 0) -> pd.DataFrame:
 
 def j_curve(fe, scenario: int = 0) -> pd.DataFrame:
     """Cumulative net cash flow of every class and of all investors, by year."""
+    import pandas as pd
+
     data = {c: fe.line(f"cumulative_net_cash_flow_{c}", scenario) for c in fe.fund.classes}
     data["all_investors"] = fe.line("investors_cumulative_net_cash_flow", scenario)
     frame = pd.DataFrame(data, index=pd.Index(fe.years, name="year"))

@@ -17,14 +17,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from xlfinance.model import expr as ex
 from xlfinance.model.expr import Expr
 
 TIME_ROWS = ("period", "year")
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 @dataclass(frozen=True)
@@ -334,6 +337,8 @@ class Evaluation:
     outputs: dict[str, np.ndarray]
 
     def frame(self, scenario: int = 0) -> pd.DataFrame:
+        import pandas as pd  # here, not at import: validate and the risk engine need none
+
         """One scenario's annual table: a row a year, a column a line."""
         years = pd.Index(self.model.start_year + np.arange(self.model.n_periods), name="year")
         data = {name: values[scenario] for name, values in self.lines.items()}

@@ -901,7 +901,7 @@ class Reports:
         # Scenarios: one column each; rows are the fund's classes and the projects' NPVs.
         scenarios = risk.get("scenarios") or {}
         for name, sc in scenarios.items():
-            pretty = name.replace("_", " ")
+            pretty = sc.get("label") or name.replace("_", " ")
             ctx["scenarios"].append(
                 {
                     "key": name,

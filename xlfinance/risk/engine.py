@@ -197,6 +197,9 @@ def run_risk(
         samples=samples,
         distributions=dict(risk.distributions),
         classes=tuple(fund_model.classes) if fund_model is not None else None,
+        labels={
+            name: scenario.label for name, scenario in risk.scenarios.items() if scenario.label
+        },
     )
 
 

@@ -1,7 +1,7 @@
 """What a risk run found, and the `risk` section of results.json.
 
     {"trials": 10000, "seed": 1,
-     "scenarios": {"<name>": {"description": "...",
+     "scenarios": {"<name>": {"label": "...", "description": "...",
                               "projects": {"<id>": {"npv_yuan": x, "irr": x, "equity_irr": x}},
                               "fund": {"classes": {"<class>": {"net_irr": x}}}}},
      "tornado": [{"output": "projects.pv_phase1.npv_yuan", "parameter": "<path>",
@@ -85,6 +85,8 @@ class RiskResult:
     distributions: dict = field(default_factory=dict)
     classes: tuple[str, ...] | None = None
     """Fund class ids, or None when the programme has no fund."""
+    labels: dict[str, str] = field(default_factory=dict)
+    """Scenario name -> how a report titles it (risk.yaml's `label`, else the name)."""
 
     # Access ---------------------------------------------------------------------------
     @property
@@ -132,6 +134,7 @@ class RiskResult:
                     }
                 }
             out[name] = {
+                "label": self.labels.get(name, name.replace("_", " ")),
                 "description": description,
                 "projects": {
                     pid: {

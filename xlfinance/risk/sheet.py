@@ -81,7 +81,7 @@ def add_risk_sheet(book, sheet_maps, risk_result: RiskResult) -> None:
     row += 1
     scenarios = r.scenario_results()
     names = list(scenarios)
-    _headers(ws, row, ("Project / class", "Metric", *names))
+    _headers(ws, row, ("Project / class", "Metric", *(scenarios[n]["label"] for n in names)))
     row += 1
     write_text(ws, row, 2, "Description").font = styles.BOLD
     for j, name in enumerate(names):
