@@ -41,7 +41,12 @@ def pytest_configure(config):
 
 
 def pytest_collection_modifyitems(config, items):
-    """Skip LibreOffice tests where soffice is missing, except in CI, where it is a failure."""
+    """Skip LibreOffice tests where soffice is missing, except in CI, where it is a failure.
+
+    `make test` runs two pytest-xdist workers with `--dist loadfile`: a file's tests stay on
+    one worker, so the Chromium checks (all in test_reports.py) start Chromium once; each
+    worker that has LibreOffice tests makes its own one pass (xdist's loadgroup, which would
+    keep them together, did not group in xdist 3.8 with pytest 9 here)."""
     if HAVE_LIBREOFFICE or os.environ.get("CI") == "true":
         return
     skip = pytest.mark.skip(reason="LibreOffice (soffice) is not installed")

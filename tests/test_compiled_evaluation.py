@@ -265,7 +265,7 @@ def outcome(evaluate):
         return error
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(random_cases())
 def test_random_models_match_the_reference(case):
     model, overrides, n, only = case
@@ -298,7 +298,7 @@ def flow_batches(draw):
     return np.array(rows), np.array(guess), tau
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(flow_batches())
 def test_bracketed_roots_match_the_reference(batch):
     flows, guess, tau = batch
@@ -320,7 +320,7 @@ ANY_FLOW = st.one_of(
 )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(
     st.integers(1, 12).flatmap(
         lambda m: st.lists(st.lists(ANY_FLOW, min_size=m, max_size=m), min_size=1, max_size=8)

@@ -286,58 +286,124 @@ class Browser:
         print_media: bool = False,
     ) -> dict:
         """Load `page`; return its console errors, its text, and the PDF's page count."""
-        target = self.send("Target.createTarget", {"url": "about:blank"})["targetId"]
-        session = self.send("Target.attachToTarget", {"targetId": target, "flatten": True})[
+        return self.visit_all(
+            [dict(page=page, screenshot=screenshot, pdf=pdf, width=width, print_media=print_media)]
+        )[0]
+
+    def visit_all(self, jobs: list[dict], at_once: int = 4) -> list[dict]:
+        """`visit(**job)` for every job, up to `at_once` tabs loading and printing at the
+        same time (Chromium renders each tab in its own process, so two cores are both
+        used); the reports come back in the order of the jobs."""
+        reports: list[dict | None] = [None] * len(jobs)
+        queue = list(enumerate(jobs))
+        replies: dict[int, tuple[int, object]] = {}  # command id -> (job, its steps)
+        waiting: list[tuple[int, object, str, str]] = []  # (job, steps, event, session)
+
+        def advance(index, steps, value) -> None:
+            while True:
+                try:
+                    step = steps.send(value)
+                except StopIteration as done:
+                    reports[index] = done.value
+                    start_next()
+                    return
+                if step[0] == "wait":
+                    _, event, session = step
+                    if not self._seen(event, session):
+                        waiting.append((index, steps, event, session))
+                        return
+                    value = None
+                    continue
+                method, params, session = step
+                replies[self._write(method, params, session)] = (index, steps)
+                return
+
+        def start_next() -> None:
+            if queue:
+                index, job = queue.pop(0)
+                steps = self._visit_steps(**job)
+                advance(index, steps, None)
+
+        for _ in range(at_once):
+            start_next()
+        while replies or waiting:
+            message = self._read()
+            if message.get("id") in replies:
+                index, steps = replies.pop(message["id"])
+                if "error" in message:
+                    raise RuntimeError(f"{jobs[index]['page']}: {message['error']}")
+                advance(index, steps, message.get("result", {}))
+                continue
+            self.events.append(message)
+            for entry in list(waiting):
+                index, steps, event, session = entry
+                if self._seen(event, session):
+                    waiting.remove(entry)
+                    advance(index, steps, None)
+        return reports
+
+    def _seen(self, event: str, session: str) -> bool:
+        return any(e.get("method") == event and e.get("sessionId") == session for e in self.events)
+
+    def _write(self, method: str, params: dict | None, session: str | None) -> int:
+        self._id += 1
+        message = {"id": self._id, "method": method, "params": params or {}}
+        if session:
+            message["sessionId"] = session
+        os.write(self._to_browser, json.dumps(message).encode() + b"\0")
+        return self._id
+
+    def _visit_steps(
+        self,
+        page: Path,
+        screenshot: Path | None = None,
+        pdf: Path | None = None,
+        width: int = 1280,
+        print_media: bool = False,
+    ):
+        """The commands of one visit, as a generator: each `yield (method, params, session)`
+        receives the command's result; `yield ("wait", event, session)` waits for an event."""
+        target = (yield ("Target.createTarget", {"url": "about:blank"}, None))["targetId"]
+        session = (yield ("Target.attachToTarget", {"targetId": target, "flatten": True}, None))[
             "sessionId"
         ]
         for method in ("Runtime.enable", "Log.enable", "Page.enable"):
-            self.send(method, session=session)
-        self.send(
-            "Emulation.setDeviceMetricsOverride",
-            {"width": width, "height": 900, "deviceScaleFactor": 1, "mobile": False},
-            session=session,
-        )
+            yield (method, {}, session)
+        metrics = {"width": width, "height": 900, "deviceScaleFactor": 1, "mobile": False}
+        yield ("Emulation.setDeviceMetricsOverride", metrics, session)
         if print_media:
-            self.send("Emulation.setEmulatedMedia", {"media": "print"}, session=session)
-        self.send("Page.navigate", {"url": page.resolve().as_uri()}, session=session)
-        self.wait_for("Page.loadEventFired", session)
-        text = self.send(
-            "Runtime.evaluate",
-            {"expression": "document.body.innerText", "returnByValue": True},
-            session=session,
+            yield ("Emulation.setEmulatedMedia", {"media": "print"}, session)
+        yield ("Page.navigate", {"url": page.resolve().as_uri()}, session)
+        yield ("wait", "Page.loadEventFired", session)
+        text = (
+            yield (
+                "Runtime.evaluate",
+                {"expression": "document.body.innerText", "returnByValue": True},
+                session,
+            )
         )["result"].get("value", "")
         report = {"text": text, "pdf_pages": None}
         if screenshot is not None:
-            size = self.send("Page.getLayoutMetrics", session=session)["cssContentSize"]
-            shot = self.send(
+            size = (yield ("Page.getLayoutMetrics", {}, session))["cssContentSize"]
+            clip = {"x": 0, "y": 0, "width": width, "height": math.ceil(size["height"]), "scale": 1}
+            shot = yield (
                 "Page.captureScreenshot",
-                {
-                    "format": "png",
-                    "captureBeyondViewport": True,
-                    "clip": {
-                        "x": 0,
-                        "y": 0,
-                        "width": width,
-                        "height": math.ceil(size["height"]),
-                        "scale": 1,
-                    },
-                },
-                session=session,
+                {"format": "png", "captureBeyondViewport": True, "clip": clip},
+                session,
             )
             screenshot.parent.mkdir(parents=True, exist_ok=True)
             screenshot.write_bytes(base64.b64decode(shot["data"]))
         if pdf is not None:
-            data = base64.b64decode(
-                self.send(
-                    "Page.printToPDF",
-                    {"preferCSSPageSize": True, "printBackground": True},
-                    session=session,
-                )["data"]
+            printed = yield (
+                "Page.printToPDF",
+                {"preferCSSPageSize": True, "printBackground": True},
+                session,
             )
+            data = base64.b64decode(printed["data"])
             pdf.parent.mkdir(parents=True, exist_ok=True)
             pdf.write_bytes(data)
             report["pdf_pages"] = pdf_pages(data)
-        self.send("Target.closeTarget", {"targetId": target})
+        yield ("Target.closeTarget", {"targetId": target}, None)
         mine = [e for e in self.events if e.get("sessionId") == session]
         self.events = [e for e in self.events if e.get("sessionId") != session]
         report["errors"] = console_errors(mine)
@@ -496,7 +562,7 @@ def synthetic_risk(results: dict) -> dict:
     }
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def built(xiaolan_build):
     """Xiaolan built (the shared build of conftest.py); results.json with the fund section;
     the reports written."""
@@ -510,7 +576,7 @@ def built(xiaolan_build):
     }
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def hostile(built, tmp_path_factory):
     """pv_phase1 renamed to a script tag; no fund and no risk section."""
     results = copy.deepcopy(built["results"])
@@ -526,7 +592,7 @@ def hostile(built, tmp_path_factory):
     return {"out": out, "results": results}
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def risky(built, tmp_path_factory):
     """The build with a synthetic risk section."""
     results = copy.deepcopy(built["results"])
@@ -537,7 +603,7 @@ def risky(built, tmp_path_factory):
     return {"out": out, "results": results}
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def browsed(built, hostile, risky):
     """Every page opened in one Chromium: console errors, text, PDF pages, screenshots."""
     if CHROMIUM is None:
@@ -546,26 +612,27 @@ def browsed(built, hostile, risky):
         pytest.skip("chromium is not installed")
     out = built["out"]
     shots = out / "screenshots"
-    browser = Browser(CHROMIUM)
-    reports = {}
-    try:
-        for page in ("index.html", "proposal.html", "investor.html"):
-            reports[("main", page)] = browser.visit(
-                out / page, shots / page.replace(".html", ".png")
-            )
-        for pid in investable(built["results"]):
-            reports[("main", f"pitches/{pid}.html")] = browser.visit(
-                out / "pitches" / f"{pid}.html",
-                screenshot=shots / "pitches" / f"{pid}.png",
-                pdf=shots / "pitches" / f"{pid}.pdf",
-                width=794,
-                print_media=True,
-            )
-        for page in ("index.html", "investor.html", "proposal.html", "pitches/pv_phase1.html"):
-            reports[("hostile", page)] = browser.visit(hostile["out"] / page)
-        reports[("risky", "investor.html")] = browser.visit(
-            risky["out"] / "investor.html", shots / "investor-with-risk.png"
+    jobs: dict[tuple[str, str], dict] = {}
+    for page in ("index.html", "proposal.html", "investor.html"):
+        jobs[("main", page)] = dict(
+            page=out / page, screenshot=shots / page.replace(".html", ".png")
         )
+    for pid in investable(built["results"]):
+        jobs[("main", f"pitches/{pid}.html")] = dict(
+            page=out / "pitches" / f"{pid}.html",
+            screenshot=shots / "pitches" / f"{pid}.png",
+            pdf=shots / "pitches" / f"{pid}.pdf",
+            width=794,
+            print_media=True,
+        )
+    for page in ("index.html", "investor.html", "proposal.html", "pitches/pv_phase1.html"):
+        jobs[("hostile", page)] = dict(page=hostile["out"] / page)
+    jobs[("risky", "investor.html")] = dict(
+        page=risky["out"] / "investor.html", screenshot=shots / "investor-with-risk.png"
+    )
+    browser = Browser(CHROMIUM)
+    try:
+        reports = dict(zip(jobs, browser.visit_all(list(jobs.values())), strict=True))
     finally:
         browser.close()
     return reports
