@@ -22,11 +22,11 @@ validate: $(STAMP)
 
 # The full suite, as CI runs it, with the 15 slowest tests listed at the end.
 test: $(STAMP)
-	$(PY) -m pytest -n 2 --dist loadfile --durations=15
+	$(PY) -m pytest -n 2 --durations=15
 
 # The edit loop: everything but the LibreOffice and Chromium checks.
 test-fast: $(STAMP)
-	$(PY) -m pytest -n 2 --dist loadfile -m "not libreoffice and not chromium" --durations=5
+	$(PY) -m pytest -n 2 -m "not libreoffice and not chromium" --durations=5
 
 bench: $(STAMP)
 	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done

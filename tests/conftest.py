@@ -43,10 +43,10 @@ def pytest_configure(config):
 def pytest_collection_modifyitems(config, items):
     """Skip LibreOffice tests where soffice is missing, except in CI, where it is a failure.
 
-    `make test` runs two pytest-xdist workers with `--dist loadfile`: a file's tests stay on
-    one worker, so the Chromium checks (all in test_reports.py) start Chromium once; each
-    worker that has LibreOffice tests makes its own one pass (xdist's loadgroup, which would
-    keep them together, did not group in xdist 3.8 with pytest 9 here)."""
+    `make test` runs two pytest-xdist workers, scheduled by `pytest_xdist_make_scheduler`
+    below: a file's tests stay on one worker (so Chromium, all in test_reports.py, starts
+    once) and the files with LibreOffice checks share one. (xdist's own `loadgroup` would do
+    it by marks, but pytest 9 no longer reads the node ids it rewrites.)"""
     if HAVE_LIBREOFFICE or os.environ.get("CI") == "true":
         return
     skip = pytest.mark.skip(reason="LibreOffice (soffice) is not installed")
@@ -70,6 +70,28 @@ def chart_cache(tmp_path_factory):
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("XLFINANCE_CACHE_DIR", str(folder))
         yield folder
+
+
+# Test files with LibreOffice checks: under pytest-xdist they all run on one worker, so the
+# suite makes one LibreOffice pass (tests/lo.py recalculates every registered workbook on
+# the first request in a process).
+LIBREOFFICE_FILES = frozenset(
+    path.name
+    for path in Path(__file__).parent.glob("test_*.py")
+    if "needs_libreoffice" in path.read_text(encoding="utf-8")
+)
+
+
+def pytest_xdist_make_scheduler(config, log):
+    """`--dist loadfile`, except that every file with LibreOffice checks is one scope."""
+    from xdist.scheduler import LoadFileScheduling
+
+    class OneLibreOffice(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            file = nodeid.split("::", 1)[0]
+            return "libreoffice" if Path(file).name in LIBREOFFICE_FILES else file
+
+    return OneLibreOffice(config, log)
 
 
 @dataclass(frozen=True)
