@@ -4,8 +4,9 @@ Prints, each as the median of repeats (`--repeats`, default 3) with its ratio to
 
 - imports: `python -c "import xlfinance.cli"` and the modules a build loads, less a bare
   `python -c pass` (what every command pays before it starts);
-- each phase of `xlfinance.build.build` (load, evaluate, roll-up, fund, risk, workbook,
-  charts, HTML, move), from `BuildResult.timings`;
+- each phase of `xlfinance.build.build` (load; evaluate: the projects, the fund and
+  risk.yaml's paths; roll-up; risk; workbook; charts; HTML; move), from
+  `BuildResult.timings`;
 - the whole `xlfinance build` command, cold (empty chart cache) and warm (every chart cached);
 - the 10,000-trial Monte Carlo of everything (`xlfinance.risk.engine.run_risk`);
 - LibreOffice recalculating the built workbook (`xlfinance.recalc.values`, one start).
@@ -37,9 +38,7 @@ GOALS = {
     "Monte Carlo, 10,000 trials": 0.3,
     "LibreOffice recalculation": 3.0,
 }
-PHASES = (
-    "load", "evaluate", "roll-up", "fund", "risk", "workbook", "reports", "charts", "html", "move"
-)
+PHASES = ("load", "evaluate", "roll-up", "risk", "workbook", "charts", "html", "move")
 
 
 def median_of(repeats: int, fn) -> float:

@@ -114,10 +114,9 @@ def build(
     with phase("evaluate"):  # the projects, the fund and risk.yaml's paths, as validate does
         checked = check_programme(programme)
         projects, fund = checked.projects, checked.fund
-    with phase("roll-up"):
+    with phase("roll-up"):  # the budget, benefits, MACC and findings; the fund's results
         portfolio = roll_up(programme, projects)
         results = assemble(programme, projects, portfolio)
-    with phase("fund"):
         if fund is not None:
             results["fund"] = fund_results(fund)
     extra_sheets = []
