@@ -148,25 +148,23 @@ Text = Annotated[str, Field(strict=True, min_length=1), AfterValidator(_no_contr
 _SNAKE = re.compile(r"^[a-z][a-z0-9_]*$")
 PROJECT_ID = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 """A project id: snake_case, at most 40 characters (README, "Limits")."""
-RESERVED_PROJECT_IDS = frozenset(
-    name.lower()
-    for name in (
-        "fund",
-        "programme",
-        "Cover",
-        "Inputs",
-        "Timeline",
-        "Fund",
-        "Budget",
-        "Benefits",
-        "Reconciliation",
-        "MACC",
-        "Risk",
-        "Checks",
-        "Summary",
-        "Structuring",
-    )
+FIXED_SHEETS = (
+    "Cover",
+    "Summary",
+    "Inputs",
+    "Timeline",
+    "Fund",
+    "Budget",
+    "Benefits",
+    "Reconciliation",
+    "MACC",
+    "Risk",
+    "Structuring",
+    "Checks",
 )
+"""Titles of the sheets every workbook may have, whatever its projects (the workbook's
+`render.sheetnames` keeps project sheets clear of them)."""
+RESERVED_PROJECT_IDS = frozenset(name.lower() for name in ("fund", "programme", *FIXED_SHEETS))
 """Ids a project may not take in any case: the fund's and programme's own names and the
 workbook's fixed sheets, whose names and formulas a project sheet would capture."""
 _LINE_ID = re.compile(r"^[0-9A-Za-z][0-9A-Za-z_.-]*$")

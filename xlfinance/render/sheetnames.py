@@ -13,21 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-FIXED_SHEETS = (
-    "Cover",
-    "Summary",
-    "Inputs",
-    "Timeline",
-    "Fund",
-    "Budget",
-    "Benefits",
-    "Reconciliation",
-    "MACC",
-    "Risk",
-    "Structuring",
-    "Checks",
-)
-"""Titles of the sheets every workbook may have, whatever its projects."""
+from xlfinance.definitions.schema import FIXED_SHEETS
 
 RESERVED = (*FIXED_SHEETS, "History")
 MAX_TITLE = 31
