@@ -187,7 +187,7 @@ def check_figures(page: Path, results: dict) -> set[str]:
 
 
 class Browser:
-    """One headless Chromium; `visit(path)` loads a page in a fresh tab and reports it."""
+    """One headless Chromium; `visit_all(jobs)` loads pages in fresh tabs and reports them."""
 
     def __init__(self, executable: str, timeout: float = 60.0):
         self.timeout = timeout
@@ -258,42 +258,21 @@ class Browser:
         return json.loads(message)
 
     def send(self, method: str, params: dict | None = None, session: str | None = None) -> dict:
-        self._id += 1
-        message = {"id": self._id, "method": method, "params": params or {}}
-        if session:
-            message["sessionId"] = session
-        os.write(self._to_browser, json.dumps(message).encode() + b"\0")
+        """Send one command and wait for its reply (events read meanwhile are kept)."""
+        sent = self._write(method, params, session)
         while True:
             reply = self._read()
-            if reply.get("id") == self._id:
+            if reply.get("id") == sent:
                 if "error" in reply:
                     raise RuntimeError(f"{method}: {reply['error']}")
                 return reply.get("result", {})
             self.events.append(reply)
 
-    def wait_for(self, method: str, session: str) -> None:
-        while not any(
-            e.get("method") == method and e.get("sessionId") == session for e in self.events
-        ):
-            self.events.append(self._read())
-
-    def visit(
-        self,
-        page: Path,
-        screenshot: Path | None = None,
-        pdf: Path | None = None,
-        width: int = 1280,
-        print_media: bool = False,
-    ) -> dict:
-        """Load `page`; return its console errors, its text, and the PDF's page count."""
-        return self.visit_all(
-            [dict(page=page, screenshot=screenshot, pdf=pdf, width=width, print_media=print_media)]
-        )[0]
-
     def visit_all(self, jobs: list[dict], at_once: int = 4) -> list[dict]:
-        """`visit(**job)` for every job, up to `at_once` tabs loading and printing at the
-        same time (Chromium renders each tab in its own process, so two cores are both
-        used); the reports come back in the order of the jobs."""
+        """Load each job's page (`_visit_steps(**job)`): its console errors, its text, the
+        PDF's page count, and the screenshot and PDF saved where asked. Up to `at_once` tabs
+        load and print at the same time (Chromium renders each tab in its own process, so
+        two cores are both used); the reports come back in the order of the jobs."""
         reports: list[dict | None] = [None] * len(jobs)
         queue = list(enumerate(jobs))
         replies: dict[int, tuple[int, object]] = {}  # command id -> (job, its steps)
