@@ -25,6 +25,7 @@ import json
 import os
 import shutil
 import tempfile
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -156,8 +157,6 @@ def staged(
     """A fresh folder to write into; on success it replaces the output folder, on failure
     or interruption it vanishes. `timings`, when given, receives the seconds the
     replacement took as "move"."""
-    import time
-
     out = plan.path
     parent = out.parent
     stage: Path | None = None
