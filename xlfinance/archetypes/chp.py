@@ -89,7 +89,7 @@ def build(project, programme) -> Model:
         unit="t CO2/TJ",
     )
 
-    f = common.finance_inputs(m, fin, a)
+    f = common.finance_inputs(m, fin, a, production_unit="kWh")
     t = common.add_timeline(m, f)
     line = m.line
 
@@ -182,5 +182,6 @@ def build(project, programme) -> Model:
         abatement_t=abatement,
         energy_kwh=electricity,
         energy_credits=[sales_heat, sales_cooling],
+        production=electricity,
     )
     return m

@@ -136,13 +136,17 @@ def finance_inputs(
     tax_rate=None,
     extra_capex_yuan: Expr | None = None,
     capex_label: str = "Capex",
+    production_unit: str | None = None,
+    carbon_price: bool = True,
 ) -> FinanceInputs:
     """Model inputs for the finance terms of a project (`FinanceParams`), with the
     programme's assumptions where the project leaves a rate out.
 
     `extra_capex_yuan` is capex the archetype builds up from its own inputs (vehicles x unit
     cost); the project's `capex_yuan` is then the rest, labelled `capex_label`. A given
-    `tax_rate` replaces the programme's (tax-exempt public spending)."""
+    `tax_rate` replaces the programme's (tax-exempt public spending). `production_unit` is the
+    unit of the archetype's production line (kWh, km, t): it adds the production subsidy in
+    yuan per that unit; `carbon_price` adds the price of the tonnes avoided."""
     a = assumptions
 
     def add(name, value, label, **kw):
@@ -234,6 +238,22 @@ def finance_inputs(
         escalation_rate=own_or_programme(
             "escalation_rate", fin.escalation_rate, "price_escalation", "Price escalation a year"
         ),
+        production_subsidy=None
+        if production_unit is None
+        else add(
+            "production_subsidy",
+            fin.production_subsidy,
+            "Production subsidy",
+            unit=f"yuan/{production_unit}",
+        ),
+        carbon_price_yuan_per_t=add(
+            "carbon_price_yuan_per_t",
+            fin.carbon_price_yuan_per_t,
+            "Carbon price (credits sold)",
+            unit="yuan/t CO2e",
+        )
+        if carbon_price
+        else None,
     )
 
 
@@ -299,6 +319,8 @@ class FinanceInputs:
     discount_rate: Expr
     finance_rate: Expr  # MIRR's finance rate: the lending rate
     escalation_rate: Expr  # prices and operating costs, from the first operating year
+    production_subsidy: Expr | None = None  # yuan per unit of the production line
+    carbon_price_yuan_per_t: Expr | None = None
 
 
 def add_finance(
@@ -313,6 +335,7 @@ def add_finance(
     energy_kwh: LineRef | None = None,
     energy_credits: list[LineRef] = (),
     external_benefits: list[LineRef] = (),
+    production: LineRef | None = None,
 ) -> None:
     """Capex, grants, debt, tax and cash flows, then every project metric as an output.
 
@@ -320,9 +343,35 @@ def add_finance(
     `costs` are operating costs, positive. `energy_kwh` makes an LCOE; `energy_credits` are
     by-product revenues (heat, cooling) credited against its cost. `external_benefits` are
     net cash flows the project creates for others (a building owner's share of savings):
-    left out of the project's accounts, counted in the economic cash flow.
+    left out of the project's accounts, counted in the economic cash flow. `production` is
+    what the production subsidy (`f.production_subsidy`, yuan per its unit) is paid on.
+
+    The production subsidy and carbon revenue are taxable income, like every subsidy here,
+    and transfers, left out of the economic cost (a carbon price paid for the tonnes that
+    the abatement cost divides by would count them twice).
     """
     line = m.line
+    subsidies = list(subsidies)
+    if f.production_subsidy is not None:
+        if production is None:
+            raise ValueError("a production subsidy needs the line it is paid on")
+        subsidies.append(
+            line(
+                "production_subsidy_yuan",
+                f.production_subsidy * production,
+                "yuan",
+                "Production subsidy received",
+            )
+        )
+    if f.carbon_price_yuan_per_t is not None:
+        subsidies.append(
+            line(
+                "carbon_revenue_yuan",
+                f.carbon_price_yuan_per_t * abatement_t * t.in_operation,
+                "yuan",
+                "Carbon credits sold",
+            )
+        )
     capex = line(
         "capex",
         f.capex_yuan / f.construction_years * t.in_construction,

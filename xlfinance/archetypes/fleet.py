@@ -104,6 +104,7 @@ def build(project, programme) -> Model:
         replacement_interval_years=renewal_years,
         extra_capex_yuan=vehicles * conversion + stations * station_capex,
         capex_label="Other capex (beyond vehicles and stations)",
+        production_unit="km",
     )
     t = common.add_timeline(m, f)
     line = m.line
@@ -175,6 +176,7 @@ def build(project, programme) -> Model:
         subsidies=[],
         costs=[maintenance_cost, station_cost],
         abatement_t=abatement,
+        production=fleet_km,
     )
     m.output(
         "emissions_cut_share",

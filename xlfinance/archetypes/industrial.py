@@ -98,7 +98,7 @@ def build(project, programme) -> Model:
         m, "gj_per_tce", a, "gj_per_tce", "GJ per tce (calorific value)", unit="GJ/tce"
     )
 
-    f = common.finance_inputs(m, fin, a)
+    f = common.finance_inputs(m, fin, a, production_unit="t")
     t = common.add_timeline(m, f)
     line = m.line
 
@@ -188,6 +188,7 @@ def build(project, programme) -> Model:
         subsidies=[reward],
         costs=[gas_cost, central_cost, om_after],
         abatement_t=abatement,
+        production=steam,
     )
 
     years = f.operating_years

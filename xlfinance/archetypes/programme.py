@@ -55,7 +55,7 @@ def build(project, programme) -> Model:
         residual_value_share=Sourced(value=0.0, source=NO_RESIDUAL_SOURCE),
     )
     exempt = Sourced(value=0.0, source=TAX_EXEMPT_SOURCE) if p.tax_exempt else None
-    f = common.finance_inputs(m, fin, a, tax_rate=exempt)
+    f = common.finance_inputs(m, fin, a, tax_rate=exempt, carbon_price=False)
     t = common.add_timeline(m, f)
     line = m.line
 

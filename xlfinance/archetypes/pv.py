@@ -60,6 +60,7 @@ def build(project, programme) -> Model:
         a,
         replacement_cost_yuan=capacity * inverter,
         replacement_interval_years=inverter_life,
+        production_unit="kWh",
     )
     t = common.add_timeline(m, f)
     line = m.line
@@ -118,5 +119,6 @@ def build(project, programme) -> Model:
         costs=[om_cost, rent_cost, insurance_cost],
         abatement_t=abatement,
         energy_kwh=generation,
+        production=generation,
     )
     return m

@@ -79,7 +79,7 @@ def build(project, programme) -> Model:
         "Grid emission factor (combined margin)",
     )
 
-    f = common.finance_inputs(m, fin, a)
+    f = common.finance_inputs(m, fin, a, production_unit="kWh")
     t = common.add_timeline(m, f)
     line = m.line
 
@@ -161,6 +161,7 @@ def build(project, programme) -> Model:
         external_benefits=[owner_flow],
         costs=[esco_om],
         abatement_t=abatement,
+        production=saved,
     )
 
     out = m.output

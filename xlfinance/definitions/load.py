@@ -21,6 +21,11 @@ from typing import Any
 from xlfinance.definitions import checks
 from xlfinance.definitions.fund import FUND_FILE, FundFile, check_fund, check_fund_projects
 from xlfinance.definitions.risk import RISK_FILE, RiskFile, read_risk
+from xlfinance.definitions.structuring import (
+    STRUCTURING_FILE,
+    StructuringFile,
+    read_structuring,
+)
 from xlfinance.definitions.schema import (
     Assumptions,
     BenefitLine,
@@ -58,12 +63,15 @@ class Programme:
     """One per `projects/*.yaml`, sorted by id."""
     files: tuple[Path, ...]
     """Every file read: `programme.yaml` first, then the project files, then `fund.yaml`,
-    then `risk.yaml`."""
+    then `risk.yaml`, then `structuring.yaml`."""
     fund: FundFile | None = None
     """The fund's terms from `fund.yaml`; None when the folder has none."""
     risk: RiskFile | None = None
     """Scenarios, tornado and distributions from `risk.yaml` (`definitions.risk`); None when
     the folder has none."""
+    structuring: StructuringFile | None = None
+    """Targets and what may move to meet them, from `structuring.yaml`
+    (`definitions.structuring`); None when the folder has none."""
 
     def project(self, project_id: str) -> ProjectDef:
         for item in self.projects:
@@ -146,6 +154,16 @@ def load_programme(path: str | os.PathLike[str], *, require_projects: bool = Fal
         )
         collector.problems.extend(risk_problems)
 
+    structuring_path = root / STRUCTURING_FILE
+    structuring = None
+    if os.path.lexists(structuring_path):
+        structuring, structuring_problems = read_structuring(
+            structuring_path,
+            _display(given, STRUCTURING_FILE),
+            project_ids=[p.stem for p in project_paths] if listed else None,
+        )
+        collector.problems.extend(structuring_problems)
+
     collector.raise_if_any()
     assert parsed is not None  # no problems means programme.yaml validated
     return Programme(
@@ -161,9 +179,11 @@ def load_programme(path: str | os.PathLike[str], *, require_projects: bool = Fal
             *project_paths,
             *([fund_path] if fund is not None else []),
             *([risk_path] if risk is not None else []),
+            *([structuring_path] if structuring is not None else []),
         ),
         fund=fund,
         risk=risk,
+        structuring=structuring,
     )
 
 

@@ -109,6 +109,68 @@ def run_risk(
     not given). `trials` and `seed` default to those of `risk.yaml`. Raises
     `DefinitionError` naming `risk.yaml` and the field when a path reaches no model input.
     """
+    lay = layout(programme, projects, fund, trials, seed, risk=risk)
+    risk, fund_model, rows, values = lay.risk, lay.fund_model, lay.rows, lay.values
+    workers = threads if threads is not None else min(2, os.cpu_count() or 1)
+    outputs, hurdles, losses = _evaluate(
+        projects, fund_model, values, rows.total, chunk_size or CHUNK_SIZE, progress, workers
+    )
+    return RiskResult(
+        trials=lay.n_trials,
+        seed=lay.seed,
+        bins=risk.histogram_bins,
+        scenarios=rows.scenarios,
+        tornado=list(zip(lay.bars, rows.tornado, strict=True)),
+        trial_rows=rows.trials,
+        outputs=outputs,
+        hurdles=hurdles,
+        losses=losses,
+        samples=lay.samples,
+        distributions=dict(risk.distributions),
+        classes=tuple(fund_model.classes) if fund_model is not None else None,
+        labels={
+            name: scenario.label for name, scenario in risk.scenarios.items() if scenario.label
+        },
+    )
+
+
+@dataclass(frozen=True)
+class Layout:
+    """The rows of a risk run and every input that changes across them: the base case (row
+    0), each scenario, each tornado bar's low and high, then the trials."""
+
+    risk: RiskFile
+    fund_model: object
+    rows: _Rows
+    values: _Overrides
+    bars: list
+    samples: dict[str, np.ndarray]
+    n_trials: int
+    seed: int
+
+    @property
+    def n_rows(self) -> int:
+        return self.rows.total
+
+    def overrides(self, key: str, cases: np.ndarray | slice | None = None) -> dict:
+        """The changed inputs of project `key` (or FUND) in the given rows (all rows)."""
+        arrays = self.values.arrays.get(key, {})
+        if cases is None:
+            return dict(arrays)
+        return {name: a[cases] for name, a in arrays.items()}
+
+
+def layout(
+    programme,
+    projects: dict,
+    fund=None,
+    trials: int | None = None,
+    seed: int | None = None,
+    *,
+    risk: RiskFile | None = None,
+) -> Layout:
+    """Lay out the rows of `risk.yaml` (scenarios, tornado, trials) over the programme and
+    fill in every changed input, without evaluating anything (see `run_risk`)."""
     risk = risk if risk is not None else programme.risk
     if risk is None:
         raise ValueError("the programme has no risk.yaml")
@@ -180,27 +242,7 @@ def run_risk(
             how = risk.distributions[text].apply
             values.apply(targets[text], rows.trials, how, samples[text])
 
-    workers = threads if threads is not None else min(2, os.cpu_count() or 1)
-    outputs, hurdles, losses = _evaluate(
-        projects, fund_model, values, rows.total, chunk_size or CHUNK_SIZE, progress, workers
-    )
-    return RiskResult(
-        trials=n_trials,
-        seed=seed,
-        bins=risk.histogram_bins,
-        scenarios=rows.scenarios,
-        tornado=list(zip(bars, rows.tornado, strict=True)),
-        trial_rows=rows.trials,
-        outputs=outputs,
-        hurdles=hurdles,
-        losses=losses,
-        samples=samples,
-        distributions=dict(risk.distributions),
-        classes=tuple(fund_model.classes) if fund_model is not None else None,
-        labels={
-            name: scenario.label for name, scenario in risk.scenarios.items() if scenario.label
-        },
-    )
+    return Layout(risk, fund_model, rows, values, bars, samples, n_trials, seed)
 
 
 # --------------------------------------------------------------------------------------
@@ -512,7 +554,7 @@ def _fund_outputs(fund_model, ev, outputs, losses, rows: slice) -> None:
         )
 
 
-__all__ = ["CHUNK_SIZE", "Target", "on_calendar", "run_risk"]
+__all__ = ["CHUNK_SIZE", "Layout", "Target", "layout", "on_calendar", "run_risk"]
 
 
 def resolve_paths(programme, projects: dict, fund=None) -> dict[str, list[Target]]:

@@ -68,6 +68,13 @@ class FinanceParams(Model):
     """三免三减半: no income tax in operating years 1-3, half the rate in years 4-6."""
     discount_rate: SourcedRate | None = None
     escalation_rate: SourcedRate | None = None
+    production_subsidy: SourcedNonNegative = Sourced(value=0)
+    """Yuan per unit of what the project produces (kWh generated, km driven, t of steam, kWh
+    saved: the archetype's production line and its unit), paid every operating year. What a
+    viability subsidy solved by `xlfinance structure` is written into."""
+    carbon_price_yuan_per_t: SourcedNonNegative = Sourced(value=0)
+    """Revenue per tonne of CO2e avoided (carbon credits sold), every operating year; the
+    break-even carbon price solved by `xlfinance structure` is written into it."""
 
     @model_validator(mode="after")
     def _consistent(self):

@@ -1,0 +1,175 @@
+"""Run every solve of `structuring.yaml` and gather the answers as results.
+
+`run_structuring(programme, projects, fund)` lays out the rows of risk.yaml (the base case,
+its scenarios, the tornado's ends and the trials; only the base case without a risk.yaml),
+solves each project over them (`projects.solve_projects`, two projects at a time on two
+cores) and returns a `StructuringResult`: per solve and project the base-case answer, the
+answer in each scenario, and over the trials the P50 and P90 of what is needed.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from xlfinance.definitions.structuring import STRUCTURING_FILE, StructuringFile
+from xlfinance.structuring import solver
+from xlfinance.structuring.projects import (
+    CONFIDENCE,
+    ProjectSolve,
+    applies,
+    percentile_need,
+    solve_project,
+)
+
+
+@dataclass(frozen=True)
+class StructuringResult:
+    """Every solve's answers, and where they came from."""
+
+    file: str
+    """structuring.yaml, relative to the programme folder."""
+    solves: list[ProjectSolve]
+    scenarios: dict[str, int]
+    """Scenario name -> its row (the base case is row 0)."""
+    trials: slice
+    """The rows of the Monte Carlo trials (empty without them)."""
+    labels: dict[str, dict] = field(default_factory=dict)
+    """Solve name -> {"zh": ..., "en": ...} from structuring.yaml (where given)."""
+    target_labels: dict[str, dict] = field(default_factory=dict)
+
+    def entries(self) -> list[dict]:
+        """One results.json entry per solve and project (see `entry`)."""
+        return [self.entry(s) for s in self.solves]
+
+    def entry(self, s: ProjectSolve) -> dict:
+        """The answer in the form a user can write back: the value, the file and field to
+        write it into, the target it meets and its status; then the scenarios and trials."""
+        value, status, achieved = s.base
+        sol = s.solution
+        out = {
+            "solve": s.solve,
+            "project": s.project,
+            "value": _number(value),
+            "unit": s.unit,
+            "status": status,
+            "file": f"projects/{s.project}.yaml",
+            "field": s.field,
+            "input": s.input,
+            "defined": s.base_value,
+            "target": {
+                "output": f"projects.{s.project}.{s.output}",
+                "value": s.target,
+                "comparison": s.comparison,
+            },
+            "achieved": _number(achieved),
+            "bounds": [s.lower, s.upper],
+            "tolerance": s.tolerance,
+            "monotone": bool(sol.monotone[0]),
+            "prefer": s.prefer,
+        }
+        if status == solver.UNREACHABLE:
+            out["bound"] = _number(float(sol.bound[0]))
+            out["reason"] = unreachable_reason(s, float(sol.bound[0]), achieved)
+        out["scenarios"] = {
+            name: {"value": _number(float(sol.value[row])), "status": str(sol.status[row])}
+            for name, row in self.scenarios.items()
+            if row != 0 and name != "base"
+        }
+        t = self.trials
+        if t.stop > t.start and len(sol.value) >= t.stop:
+            values, statuses = sol.value[t], sol.status[t]
+            out["trials"] = {
+                "n": int(t.stop - t.start),
+                **{
+                    f"p{round(p * 100)}": _number(percentile_need(values, statuses, p, s.prefer))
+                    for p in CONFIDENCE
+                },
+                "unreachable_share": float(np.mean(statuses == solver.UNREACHABLE)),
+                "monotone_share": float(np.mean(sol.monotone[t])),
+            }
+        return out
+
+
+def unreachable_reason(s: ProjectSolve, bound: float, achieved: float) -> str:
+    """Why no value within the bounds meets the target, in one sentence."""
+    what = "the output is not defined" if math.isnan(achieved) else f"it reaches {achieved:.6g}"
+    return (
+        f"no {s.input} from {s.lower:g} to {bound:.6g} {s.unit} gives {s.output} "
+        f"{s.comparison} {s.target:g}: at {bound:.6g} {what}"
+    )
+
+
+def _number(x: float):
+    return None if x is None or (isinstance(x, float) and math.isnan(x)) else float(x)
+
+
+def run_structuring(
+    programme,
+    projects: dict,
+    fund=None,
+    *,
+    structuring: StructuringFile | None = None,
+    trials: int | None = None,
+    threads: int | None = None,
+) -> StructuringResult:
+    """Solve every solve of structuring.yaml for every project it applies to."""
+    structuring = structuring if structuring is not None else programme.structuring
+    if structuring is None:
+        raise ValueError("the programme has no structuring.yaml")
+    if getattr(programme, "risk", None) is not None:
+        from xlfinance.risk.engine import layout
+
+        lay = layout(programme, projects, fund, trials)
+        n_rows = lay.n_rows
+        scenarios = {name: row for name, (row, _) in lay.rows.scenarios.items()}
+        trial_rows = lay.rows.trials
+
+        def overrides(pid):
+            return lay.overrides(pid)
+    else:
+        n_rows, scenarios, trial_rows = 1, {"base": 0}, slice(0, 0)
+
+        def overrides(pid):
+            return {}
+
+    jobs = []
+    for name, solve in structuring.solves.items():
+        target = structuring.targets[solve.target]
+        rows_wanted = n_rows if solve.trials else min(n_rows, trial_rows.start or n_rows)
+        for pid in solve.projects or sorted(projects):
+            model = projects[pid].model
+            if applies(model, solve, target.output):
+                jobs.append((name, solve, target, pid, model, rows_wanted))
+
+    def one(job):
+        name, solve, target, pid, model, n = job
+        rows = {k: v[:n] for k, v in overrides(pid).items()}
+        return solve_project(name, solve, target, pid, model, rows, n)
+
+    workers = threads if threads is not None else min(2, os.cpu_count() or 1)
+    if workers > 1:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            solved = list(pool.map(one, jobs))
+    else:
+        solved = [one(job) for job in jobs]
+    return StructuringResult(
+        file=STRUCTURING_FILE,
+        solves=solved,
+        scenarios=scenarios,
+        trials=trial_rows,
+        labels={n: s.label.model_dump() for n, s in structuring.solves.items() if s.label},
+        target_labels={n: t.label.model_dump() for n, t in structuring.targets.items() if t.label},
+    )
+
+
+def programme_file(programme) -> Path:
+    return Path(programme.root) / STRUCTURING_FILE
+
+
+__all__ = ["StructuringResult", "run_structuring", "unreachable_reason"]

@@ -1,0 +1,240 @@
+"""Find, for a batch of cases at once, the input value that brings an output to a target.
+
+`solve(f, target, lo, hi, ...)` answers, for each of n cases (a project's base case, its
+scenarios, 10,000 Monte Carlo trials), "the smallest (or largest) x in [lo, hi] at which
+f(x) meets the target": the smallest grant that gives an 8% equity return, the largest loan
+whose cover stays at 1.30. `f(cases, x)` evaluates the model for the cases named by the
+integer array `cases` at the inputs `x`, all in one call (one numpy evaluation of the model
+over len(cases) scenarios), so the search runs in lock-step: every iteration evaluates each
+unsettled case once, together.
+
+The search:
+
+1. A grid of `grid` + 1 points from lo to hi, evaluated one point at a time over the batch.
+   A case already meeting the target at the preferred end (lo for "smallest") is
+   `ALREADY_MET` there; one meeting it nowhere on the grid (including the far end) is
+   `UNREACHABLE`, its value NaN and the bound recorded; a case whose output is not monotone
+   on the grid (or turns NaN inside it) is flagged `monotone = False` and solved in the first
+   grid interval where the target becomes met, seen from the preferred end.
+2. In that interval, regula falsi with the Illinois modification (Dowell and Jarratt, BIT 11,
+   1971), each new point kept at least a quarter of the tolerance from the interval's ends so
+   that the interval closes from both sides, falling back to bisection when an iteration has
+   not halved it. It stops when the interval is no wider than the tolerance.
+3. The answer is the end of the final interval that meets the target, so writing it into
+   the definition and evaluating again meets the target exactly, not only to the tolerance;
+   the true threshold lies within `xtol` of it, on the side of the other end.
+
+A NaN output (an IRR with no sign change) never meets a target. Tolerance: `xtol`, in the
+input's unit, absolute.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+SOLVED = "solved"
+ALREADY_MET = "already_met"
+UNREACHABLE = "unreachable"
+STATUSES = (SOLVED, ALREADY_MET, UNREACHABLE)
+
+COMPARISONS = {">=": np.greater_equal, "<=": np.less_equal}
+PREFER = ("smallest", "largest")
+GRID = 3
+"""Grid intervals over the bounds: 4 evaluations that check monotonicity and narrow the
+bracket before the iterations."""
+MAX_ITERATIONS = 100
+
+Evaluate = Callable[[np.ndarray, np.ndarray], np.ndarray]
+"""f(cases, x) -> output, all arrays of one length: case indices, inputs, outputs."""
+
+
+@dataclass(frozen=True)
+class Solution:
+    """The answer for each of n cases."""
+
+    value: np.ndarray
+    """The input that meets the target, (n,); NaN where unreachable."""
+    achieved: np.ndarray
+    """The output at `value`, (n,); at the far bound where unreachable."""
+    status: np.ndarray
+    """One of `STATUSES` per case, (n,)."""
+    monotone: np.ndarray
+    """False where the output was not monotone in the input over the grid, (n,)."""
+    bound: np.ndarray
+    """The bound at which the search ended for an unreachable case (the far end), else NaN."""
+    width: np.ndarray
+    """Width of the final interval (0 where already met or unreachable), <= xtol."""
+    iterations: int
+    evaluations: int
+    """Model evaluations over the batch (grid points plus iterations)."""
+
+    def __len__(self) -> int:
+        return len(self.value)
+
+
+def solve(
+    f: Evaluate,
+    target,
+    lo,
+    hi,
+    *,
+    comparison: str = ">=",
+    prefer: str = "smallest",
+    xtol: float,
+    n: int | None = None,
+    grid: int = GRID,
+    max_iterations: int = MAX_ITERATIONS,
+) -> Solution:
+    """Solve every case; `target`, `lo` and `hi` are numbers or arrays of the n cases."""
+    if comparison not in COMPARISONS:
+        raise ValueError(f"comparison must be one of {sorted(COMPARISONS)}, not {comparison!r}")
+    if prefer not in PREFER:
+        raise ValueError(f"prefer must be one of {PREFER}, not {prefer!r}")
+    if not xtol > 0:
+        raise ValueError(f"xtol must be positive (got {xtol})")
+    if grid < 1:
+        raise ValueError(f"grid must be at least 1 (got {grid})")
+    sizes = {np.size(a) for a in (target, lo, hi) if np.ndim(a) > 0}
+    if n is not None:
+        sizes.add(n)
+    if len(sizes) > 1:
+        raise ValueError(f"target and bounds disagree on the number of cases: {sorted(sizes)}")
+    n = sizes.pop() if sizes else 1
+    target = np.broadcast_to(np.asarray(target, dtype=float), (n,))
+    lo = np.broadcast_to(np.asarray(lo, dtype=float), (n,))
+    hi = np.broadcast_to(np.asarray(hi, dtype=float), (n,))
+    if np.any(~(lo <= hi)):
+        bad = int(np.flatnonzero(~(lo <= hi))[0])
+        raise ValueError(f"bounds are reversed or not numbers: lo {lo[bad]} > hi {hi[bad]}")
+    sign = 1.0 if comparison == ">=" else -1.0
+
+    def excess(cases, x):
+        """How far past the target (>= 0 meets), NaN for a NaN output."""
+        y = np.asarray(f(cases, x), dtype=float)
+        return sign * (y - target[cases]), y
+
+    # Seen from the preferred end: u = 0 at it, 1 at the far end.
+    near, far = (lo, hi) if prefer == "smallest" else (hi, lo)
+    cases = np.arange(n)
+    points = [near + (far - near) * (k / grid) for k in range(grid + 1)]
+    margins, outputs = [], []
+    for x in points:
+        e, y = excess(cases, x)
+        margins.append(e)
+        outputs.append(y)
+    margins_grid = np.array(margins)  # (grid + 1, n)
+    outputs_grid = np.array(outputs)
+    meets = margins_grid >= 0  # NaN compares False: never meets
+    evaluations = grid + 1
+
+    value = np.full(n, np.nan)
+    achieved = np.full(n, np.nan)
+    status = np.full(n, UNREACHABLE, dtype=object)
+    bound = np.full(n, np.nan)
+    width = np.zeros(n)
+
+    already = meets[0]
+    value[already] = near[already]
+    achieved[already] = outputs_grid[0, already]
+    status[already] = ALREADY_MET
+    never = ~meets.any(axis=0)
+    bound[never] = far[never]
+    achieved[never] = outputs_grid[-1, never]
+    monotone = _monotone(outputs_grid)
+
+    # The first grid point (from the preferred end) that meets, for the others.
+    open_ = ~already & ~never
+    first = np.argmax(meets, axis=0)
+    idx = np.flatnonzero(open_)
+    k = first[idx]
+    a = points_at(points, k - 1, idx)  # fails the target
+    b = points_at(points, k, idx)  # meets it
+    ea = margins_grid[k - 1, idx]
+    eb = margins_grid[k, idx]
+    yb = outputs_grid[k, idx]
+    # a fails the target (its margin may be NaN: then bisect until a number turns up), b
+    # meets it. `side` is which end the last point replaced: +1 b, -1 a, 0 none yet.
+    iterations = 0
+    history = [np.abs(b - a)] * 3  # the widths of the last three iterations
+    side = np.zeros(idx.size)
+    while idx.size and iterations < max_iterations:
+        w = np.abs(b - a)
+        done = w <= xtol
+        if done.any():
+            _settle(value, achieved, status, width, idx[done], b[done], yb[done], w[done])
+            keep = ~done
+            idx, a, b, ea, eb, yb, side, w = (v[keep] for v in (idx, a, b, ea, eb, yb, side, w))
+            history = [h[keep] for h in history]
+            if not idx.size:
+                break
+        iterations += 1
+        with np.errstate(all="ignore"):
+            falsi = b - eb * (b - a) / (eb - ea)
+        # Bisect where three iterations have not halved the interval (a margin at one end
+        # far larger than at the other makes even Illinois creep) or falsi has no number.
+        slow = (iterations > 3) & (w > history[0] / 2)
+        x = np.where(np.isfinite(falsi) & ~slow, falsi, (a + b) / 2)
+        # Inside the interval, at least a quarter tolerance from either end, so that it
+        # closes from both sides once the root is near.
+        step = np.minimum(xtol / 4, w / 2)
+        x = np.clip(x, np.minimum(a, b) + step, np.maximum(a, b) - step)
+        history = [*history[1:], w]
+        e, y = excess(idx, x)
+        evaluations += 1
+        ok = e >= 0  # the new point meets the target: it replaces b, else a
+        # Illinois: an end kept for the second time running has its margin halved.
+        ea = np.where(ok & (side == 1), ea / 2, ea)
+        eb = np.where(~ok & (side == -1), eb / 2, eb)
+        a, ea = np.where(ok, a, x), np.where(ok, ea, e)
+        b, eb, yb = np.where(ok, x, b), np.where(ok, e, eb), np.where(ok, y, yb)
+        side = np.where(ok, 1.0, -1.0)
+    if idx.size:  # out of iterations: settle on the meeting end, reporting the width
+        w = np.abs(b - a)
+        _settle(value, achieved, status, width, idx, b, yb, w)
+    return Solution(
+        value=value,
+        achieved=achieved,
+        status=status,
+        monotone=monotone,
+        bound=bound,
+        width=width,
+        iterations=iterations,
+        evaluations=evaluations,
+    )
+
+
+def points_at(points: list[np.ndarray], k: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    """points[k[i]][idx[i]] for each i."""
+    stacked = np.array(points)
+    return stacked[k, idx]
+
+
+def _settle(value, achieved, status, width, idx, x, y, w) -> None:
+    value[idx] = x
+    achieved[idx] = y
+    status[idx] = SOLVED
+    width[idx] = w
+
+
+def _monotone(outputs: np.ndarray) -> np.ndarray:
+    """Whether each case's outputs over the grid (rows) never turn back, over the points
+    where the output is a number (a DSCR with no debt, an IRR with no sign change are NaN:
+    gaps, not turns)."""
+    finite = np.isfinite(outputs)
+    filled = np.where(finite, outputs, np.nan)
+    # Compare each finite point with the last finite one before it.
+    rising = np.ones(outputs.shape[1], dtype=bool)
+    falling = np.ones(outputs.shape[1], dtype=bool)
+    last = np.full(outputs.shape[1], np.nan)
+    for row, ok in zip(filled, finite, strict=True):
+        seen = ok & np.isfinite(last)
+        rising &= ~seen | (row >= last)
+        falling &= ~seen | (row <= last)
+        last = np.where(ok, row, last)
+    return rising | falling
+
+
+__all__ = ["ALREADY_MET", "SOLVED", "STATUSES", "Solution", "UNREACHABLE", "solve"]
