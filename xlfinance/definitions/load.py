@@ -21,11 +21,6 @@ from typing import Any
 from xlfinance.definitions import checks
 from xlfinance.definitions.fund import FUND_FILE, FundFile, check_fund, check_fund_projects
 from xlfinance.definitions.risk import RISK_FILE, RiskFile, read_risk
-from xlfinance.definitions.structuring import (
-    STRUCTURING_FILE,
-    StructuringFile,
-    read_structuring,
-)
 from xlfinance.definitions.schema import (
     Assumptions,
     BenefitLine,
@@ -37,6 +32,11 @@ from xlfinance.definitions.schema import (
     ProjectDef,
     Targets,
     validate_model,
+)
+from xlfinance.definitions.structuring import (
+    STRUCTURING_FILE,
+    StructuringFile,
+    read_structuring,
 )
 from xlfinance.definitions.yamlio import YamlDocument, path_problem, read_yaml
 from xlfinance.errors import DefinitionError, Problem
