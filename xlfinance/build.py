@@ -42,6 +42,9 @@ class BuildResult:
     """Seconds spent in each phase, in the order run (load, evaluate, roll-up, ...)."""
     moved_aside: Path | None = None
     """Where `force` moved the changed or foreign files of the previous outputs, if any."""
+    structuring: object = None
+    """The solves of structuring.yaml (`xlfinance.structuring.run.StructuringResult`), None
+    when the programme has none."""
 
 
 class _Phases:
@@ -129,6 +132,13 @@ def build(
             risk = run_risk(programme, projects, fund, risk_trials, risk_seed, progress)
             results["risk"] = risk.results()
             extra_sheets.append(risk_sheet(risk))
+    structuring = None
+    if programme.structuring is not None:
+        with phase("structuring"):
+            from xlfinance.structuring.run import run_structuring
+
+            structuring = run_structuring(programme, projects, fund, trials=risk_trials)
+            results["structuring"] = structuring.results()
     out = plan.path
     name = programme.programme.id
     with staged(plan, programme_dir, phase.seconds) as stage:
@@ -172,6 +182,7 @@ def build(
         seconds,
         phase.seconds,
         plan.moved_to,
+        structuring,
     )
 
 

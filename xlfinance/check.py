@@ -7,7 +7,8 @@ run this one function: it builds and evaluates every project model, turning an a
 guard into a problem naming the project's file, the field and its line; builds the fund,
 whose check of each investment's window against its project's life runs there; and
 resolves every risk.yaml path (distributions, tornado, scenario overrides) against the
-models' inputs. Every problem it finds is raised at once as a `DefinitionError`.
+models' inputs; and checks structuring.yaml's inputs and outputs against the models.
+Every problem it finds is raised at once as a `DefinitionError`.
 """
 
 from __future__ import annotations
@@ -52,6 +53,12 @@ def check_programme(programme: Programme) -> CheckedProgramme:
         from xlfinance.risk.engine import resolve_paths
 
         resolve_paths(programme, projects, fund)
+    if programme.structuring is not None:
+        from xlfinance.structuring.check import check_models, structuring_file
+
+        problems = check_models(programme.structuring, projects, structuring_file(programme))
+        if problems:
+            raise DefinitionError(problems)
     return CheckedProgramme(programme, projects, fund)
 
 

@@ -4,6 +4,7 @@
     xlfinance build DIR --out OUT     evaluate it and write every output into OUT
     xlfinance risk DIR --trials N --seed S --out OUT   the same with the risk analysis
     xlfinance new DIR --archetype NAME    start a project definition from an example
+    xlfinance structure DIR [--trials N]  the support each project needs (structuring.yaml)
     xlfinance risk DIR [--trials N] [--seed S] [--out OUT]
                                       build with the scenarios, tornado and Monte Carlo of
                                       DIR/risk.yaml, showing a progress bar
@@ -366,6 +367,74 @@ def _new(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# --------------------------------------------------------------------------------------
+# structure
+# --------------------------------------------------------------------------------------
+
+
+def _structure_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("dir", metavar="DIR", help="programme folder (holds structuring.yaml)")
+    parser.add_argument(
+        "--trials",
+        type=_positive_int,
+        default=None,
+        help="Monte Carlo trials to solve over (default: risk.yaml's)",
+    )
+
+
+def structure_value(value, unit: str) -> str:
+    """A solved value for the terminal: money in 万元, a share as %, else with its unit."""
+    if value is None:
+        return "-"
+    if unit == "yuan":
+        return f"{value / 1e4:,.1f} 万元"
+    if unit in ("share", "rate"):
+        return f"{value * 100:.2f}%"
+    return f"{value:,.4g} {unit}"
+
+
+def structure_table(entries: list[dict]) -> list[str]:
+    """One line an answer: solve, project, base-case value and status, P50 and P90."""
+    head = f"  {'solve':<26}{'project':<27}{'base case':>18}  {'status':<12}"
+    head += f"{'P50':>18}{'P90':>18}"
+    rows = [head]
+    for e in entries:
+        trials = e.get("trials") or {}
+        p50 = structure_value(trials.get("p50"), e["unit"]) if trials else ""
+        p90 = structure_value(trials.get("p90"), e["unit"]) if trials else ""
+        rows.append(
+            f"  {e['solve']:<26}{e['project']:<27}"
+            f"{structure_value(e['value'], e['unit']):>18}  {e['status']:<12}{p50:>18}{p90:>18}"
+        )
+    return rows
+
+
+def _structure(args: argparse.Namespace) -> int:
+    from xlfinance.check import check_programme
+    from xlfinance.definitions import load_programme
+    from xlfinance.structuring.run import run_structuring
+
+    programme = load_programme(args.dir, require_projects=True)
+    if programme.structuring is None:
+        print(
+            printable(f"error: {Path(args.dir) / 'structuring.yaml'}: no such file"),
+            file=sys.stderr,
+        )
+        return EXIT_PROBLEMS
+    checked = check_programme(programme)
+    result = run_structuring(programme, checked.projects, checked.fund, trials=args.trials)
+    entries = result.entries()
+    info = programme.programme
+    print(
+        printable(f"{info.name.zh} / {info.name.en}: {len(entries)} answer(s) of structuring.yaml")
+    )
+    print(printable_lines(structure_table(entries)))
+    unreachable = [e for e in entries if e["status"] == "unreachable"]
+    for e in unreachable:
+        print(printable(f"warning: {e['project']}: {e['solve']}: {e['reason']}"), file=sys.stderr)
+    return EXIT_OK
+
+
 COMMANDS: dict[str, Command] = {
     "validate": Command(
         help="load and check a programme folder, print a summary",
@@ -387,6 +456,12 @@ COMMANDS: dict[str, Command] = {
         "the workbook's Risk sheet, the investor report)",
         add_arguments=_risk_arguments,
         run=_risk,
+    ),
+    "structure": Command(
+        help="solve structuring.yaml: the grant, subsidy, debt and carbon price each project "
+        "needs to meet its targets, in the base case, the scenarios and the trials",
+        add_arguments=_structure_arguments,
+        run=_structure,
     ),
 }
 

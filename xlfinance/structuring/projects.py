@@ -59,6 +59,18 @@ def field_of(input_name: str) -> str:
     return f"parameters.{input_name}"
 
 
+PUBLIC_ARCHETYPES = frozenset({"programme"})
+"""Archetypes of public spending (studies, forums, lanes): paid from the budget, with no
+return to structure, so no solve applies to them (as the pitches leave them out)."""
+
+
+def investable(result) -> bool:
+    """Whether a project is one that can be financed: not public spending, with capex."""
+    if result.definition.archetype in PUBLIC_ARCHETYPES:
+        return False
+    return result.metrics.get("capex_yuan", 0.0) > 0
+
+
 def applies(model: Model, solve: SolveDef, output: str) -> bool:
     """Whether a project's model has the solve's input (a structural one excluded) and the
     target's output."""
@@ -202,7 +214,7 @@ def solve_projects(
         target = structuring.targets[solve.target]
         for pid in solve.projects or sorted(projects):
             model = projects[pid].model
-            if not applies(model, solve, target.output):
+            if not investable(projects[pid]) or not applies(model, solve, target.output):
                 continue
             rows = overrides(pid) if overrides is not None else {}
             out.append(solve_project(name, solve, target, pid, model, rows, n_rows))

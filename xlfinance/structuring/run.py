@@ -23,6 +23,7 @@ from xlfinance.structuring.projects import (
     CONFIDENCE,
     ProjectSolve,
     applies,
+    investable,
     percentile_need,
     solve_project,
 )
@@ -42,6 +43,10 @@ class StructuringResult:
     labels: dict[str, dict] = field(default_factory=dict)
     """Solve name -> {"zh": ..., "en": ...} from structuring.yaml (where given)."""
     target_labels: dict[str, dict] = field(default_factory=dict)
+
+    def results(self) -> dict:
+        """The results.json section: the file, the targets and one entry per answer."""
+        return {"file": self.file, "entries": self.entries()}
 
     def entries(self) -> list[dict]:
         """One results.json entry per solve and project (see `entry`)."""
@@ -144,7 +149,7 @@ def run_structuring(
         rows_wanted = n_rows if solve.trials else min(n_rows, trial_rows.start or n_rows)
         for pid in solve.projects or sorted(projects):
             model = projects[pid].model
-            if applies(model, solve, target.output):
+            if investable(projects[pid]) and applies(model, solve, target.output):
                 jobs.append((name, solve, target, pid, model, rows_wanted))
 
     def one(job):
