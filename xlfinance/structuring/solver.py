@@ -14,8 +14,10 @@ The search:
    A case already meeting the target at the preferred end (lo for "smallest") is
    `ALREADY_MET` there; one meeting it nowhere on the grid (including the far end) is
    `UNREACHABLE`, its value NaN and the bound recorded; a case whose output is not monotone
-   on the grid (or turns NaN inside it) is flagged `monotone = False` and solved in the first
-   grid interval where the target becomes met, seen from the preferred end.
+   on the grid (NaN points are gaps) is flagged `monotone = False` and solved in the first
+   grid interval where the target becomes met, seen from the preferred end: a crossing
+   between two grid points that both fail is not seen, so such an answer (and such an
+   `UNREACHABLE`) is not to be trusted without a finer grid.
 2. In that interval, regula falsi with the Illinois modification (Dowell and Jarratt, BIT 11,
    1971), each new point kept at least a quarter of the tolerance from the interval's ends so
    that the interval closes from both sides, falling back to bisection when an iteration has
