@@ -136,9 +136,11 @@ def build(
     if programme.structuring is not None:
         with phase("structuring"):
             from xlfinance.structuring.run import run_structuring
+            from xlfinance.structuring.sheet import structuring_sheet
 
             structuring = run_structuring(programme, projects, fund, trials=risk_trials)
             results["structuring"] = structuring.results()
+            extra_sheets.append(structuring_sheet(structuring))
     out = plan.path
     name = programme.programme.id
     with staged(plan, programme_dir, phase.seconds) as stage:

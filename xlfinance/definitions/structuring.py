@@ -28,7 +28,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, model_validator
 
-from xlfinance.definitions.schema import Bilingual, Model, Sourced, validate_model
+from xlfinance.definitions.schema import Bilingual, Bool, Model, Sourced, validate_model
 from xlfinance.definitions.yamlio import read_yaml
 from xlfinance.errors import DefinitionError, Problem
 
@@ -85,7 +85,7 @@ class SolveDef(Model):
     unit: Annotated[str, Field(strict=True, min_length=1, max_length=32)] | None = None
     """Only the projects whose input is in this unit (`yuan/kWh`): a subsidy per kWh and one
     per km of bus travel need their own bounds."""
-    trials: bool = True
+    trials: Bool = True
     """Solve every Monte Carlo trial of risk.yaml too (the P50 and P90 of what is needed);
     false: the base case and the scenarios only."""
     label: Bilingual | None = None

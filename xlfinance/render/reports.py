@@ -1217,12 +1217,55 @@ class Reports:
                 if _number(p.get(key)) is not None
             ],
             "chart": chart,
+            "support": pitch_support(self.results, pid),
             "discount_rate": fmt_input(
                 self.programme.assumptions.discount_rate.value, "discount_rate"
             )
             if getattr(self.programme, "assumptions", None) is not None
             else "",
         }
+
+
+SUPPORT_SOLVES = ("viability_grant", "viability_subsidy", "break_even_carbon_price")
+"""The solves whose answer is support a loss-making project needs (structuring.yaml): a
+grant, a production subsidy per unit (any solve named viability_subsidy*), a carbon price."""
+
+
+def _support_text(entry: dict) -> tuple[str, str]:
+    value, unit = entry["value"], entry["unit"]
+    if unit == "yuan":
+        amount = f"{value / 1e4:,.0f} 万元"
+        return f"资本金补助 {amount}", f"a capital grant of {amount}"
+    if entry["solve"] == "break_even_carbon_price":
+        return f"碳价 {value:,.0f} 元/吨", f"a carbon price of {value:,.0f} yuan/t CO2e"
+    per = unit.split("/", 1)[-1]
+    label = entry.get("label") or {}
+    zh = f"（{label['zh']}）" if label.get("zh") else ""
+    en = f" ({label['en'].lower()})" if label.get("en") else ""
+    return f"补贴 {value:,.3f} 元/{per}{zh}", f"a subsidy of {value:,.3f} yuan/{per}{en}"
+
+
+def pitch_support(results: dict, pid: str) -> dict | None:
+    """What a project short of its target return needs, from results.json's structuring
+    section: None when it meets the target as defined (or there is no structuring.yaml)."""
+    entries = [
+        e
+        for e in (results.get("structuring") or {}).get("entries", [])
+        if e["project"] == pid and e["solve"].startswith(SUPPORT_SOLVES)
+    ]
+    short = [e for e in entries if e["status"] == "solved" and e["value"] > e["defined"]]
+    if not short:
+        return None
+    target = short[0]["target"]
+    rate = f"{target['value'] * 100:.0f}%"
+    options = [_support_text(e) for e in short]
+    unreachable = [e for e in entries if e["status"] == "unreachable"]
+    return {
+        "rate": rate,
+        "zh": "或".join(zh for zh, _ in options),
+        "en": ", or ".join(en for _, en in options),
+        "grant_unreachable": any(e["solve"] == "viability_grant" for e in unreachable),
+    }
 
 
 def _risk_kind(output: str) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import os
+import warnings
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -59,6 +60,7 @@ class StructuringResult:
         sol = s.solution
         out = {
             "solve": s.solve,
+            "label": self.labels.get(s.solve),
             "project": s.project,
             "value": _number(value),
             "unit": s.unit,
@@ -158,11 +160,17 @@ def run_structuring(
         return solve_project(name, solve, target, pid, model, rows, n)
 
     workers = threads if threads is not None else min(2, os.cpu_count() or 1)
-    if workers > 1:
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            solved = list(pool.map(one, jobs))
-    else:
-        solved = [one(job) for job in jobs]
+    # The models' row reductions silence numpy's "all-NaN slice" warning with
+    # warnings.catch_warnings, which is not thread-safe: two threads entering and leaving
+    # it can restore each other's filters and let the warning through. Silencing it here,
+    # before the threads start, covers every interleaving.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        if workers > 1:
+            with ThreadPoolExecutor(max_workers=workers) as pool:
+                solved = list(pool.map(one, jobs))
+        else:
+            solved = [one(job) for job in jobs]
     return StructuringResult(
         file=STRUCTURING_FILE,
         solves=solved,

@@ -1,0 +1,112 @@
+"""The workbook's Structuring sheet: the answers of structuring.yaml, and a live check.
+
+The answers are the solver's, as values (like Excel's Goal Seek, whose result is a typed
+number): each row names the file and field to write its value into, so that the model
+sheets stay the model of the definitions as they are. Two columns are live formulas on
+the project sheets: the target's output with the inputs as defined, and whether it meets
+the target now (TRUE where the project needs no more than it has).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from xlfinance.model.sheet import write_text
+from xlfinance.render import styles
+from xlfinance.structuring.run import StructuringResult
+
+SHEET = "Structuring"
+HEADERS = (
+    "Solve",
+    "Project",
+    "Field (projects/<id>.yaml)",
+    "Unit",
+    "As defined",
+    "Answer, base case",
+    "Status",
+    "Target",
+    "Output at the answer",
+    "Output as defined (live)",
+    "Meets as defined (live)",
+)
+
+
+def structuring_sheet(result: StructuringResult) -> Callable:
+    """An `extra_sheets` entry writing `result` on a Structuring sheet."""
+
+    def add(book, sheet_maps) -> None:
+        add_structuring_sheet(book, sheet_maps, result)
+
+    return add
+
+
+def _number(ws, row: int, col: int, value, unit: str) -> None:
+    if value is None:
+        write_text(ws, row, col, "n/a")
+        return
+    cell = ws.cell(row=row, column=col, value=float(value))
+    cell.number_format = styles.number_format(unit)
+
+
+def add_structuring_sheet(book, sheet_maps, result: StructuringResult) -> None:
+    wb = getattr(book, "wb", book)
+    ws = wb.create_sheet(SHEET)
+    write_text(ws, 1, 1, "Structuring / 融资结构").font = styles.TITLE_FONT
+    write_text(
+        ws,
+        2,
+        1,
+        "Answers of structuring.yaml from the solver (values, as Goal Seek leaves them): write "
+        "an answer into its field and rebuild, and its target is met. The last two columns "
+        "are live: the output with the inputs as defined, and whether it meets the target.",
+    )
+    entries = result.entries()
+    scenarios = [n for n in result.scenarios if n != "base" and result.scenarios[n] != 0]
+    has_trials = any(e.get("trials") for e in entries)
+    headers = [*HEADERS, *(f"Scenario: {n}" for n in scenarios)]
+    if has_trials:
+        headers += ["Trials: P50 needed", "Trials: P90 needed", "Trials: unreachable share"]
+    row = 4
+    for col, text in enumerate(headers, 1):
+        cell = write_text(ws, row, col, text)
+        cell.font, cell.fill, cell.alignment = styles.HEADER_FONT, styles.HEADER_FILL, styles.WRAP
+    for e in entries:
+        row += 1
+        pid, unit = e["project"], e["unit"]
+        label = result.labels.get(e["solve"], {})
+        write_text(ws, row, 1, f"{label.get('zh', '')} / {label.get('en', e['solve'])}")
+        write_text(ws, row, 2, pid)
+        write_text(ws, row, 3, e["field"])
+        write_text(ws, row, 4, unit)
+        _number(ws, row, 5, e["defined"], unit)
+        _number(ws, row, 6, e["value"], unit)
+        write_text(ws, row, 7, e["status"])
+        t = e["target"]
+        output = t["output"].rsplit(".", 1)[-1]
+        write_text(ws, row, 8, f"{output} {t['comparison']} {t['value']:g}")
+        out_unit = "rate" if output.endswith("irr") else "x"
+        _number(ws, row, 9, e["achieved"], out_unit)
+        ref = getattr(sheet_maps.get(pid), "output_cells", {}).get(output)
+        if ref is not None:
+            live = ws.cell(row=row, column=10, value=f'=IFERROR({ref},"n/a")')
+            live.number_format = styles.number_format(out_unit)
+            op = ">=" if t["comparison"] == ">=" else "<="
+            ws.cell(row=row, column=11, value=f"=IFERROR({ref}{op}{t['value']!r},FALSE)")
+        for j, name in enumerate(scenarios):
+            s = e["scenarios"].get(name)
+            _number(ws, row, 12 + j, s["value"] if s else None, unit)
+        if has_trials:
+            col = 12 + len(scenarios)
+            trials = e.get("trials") or {}
+            if trials:
+                _number(ws, row, col, trials["p50"], unit)
+                _number(ws, row, col + 1, trials["p90"], unit)
+                _number(ws, row, col + 2, trials["unreachable_share"], "share")
+    widths = {1: 34, 2: 26, 3: 38, 4: 12, 8: 22}
+    for col in range(1, len(headers) + 1):
+        letter = ws.cell(row=4, column=col).column_letter
+        ws.column_dimensions[letter].width = widths.get(col, 15)
+    ws.freeze_panes = "C5"
+
+
+__all__ = ["SHEET", "add_structuring_sheet", "structuring_sheet"]
