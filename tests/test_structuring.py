@@ -25,6 +25,9 @@ from xlfinance.structuring import solver
 from xlfinance.structuring.projects import solve_projects
 from xlfinance.structuring.run import run_structuring
 
+from .lo import is_error, needs_libreoffice
+from .test_workbook import built, xiaolan_workbooks  # noqa: F401 (fixture)
+
 ROOT = Path(__file__).resolve().parents[1]
 XIAOLAN = ROOT / "projects" / "xiaolan"
 
@@ -343,3 +346,44 @@ def test_structure_command_prints_the_answers(capsys):
     out, err = capsys.readouterr()
     assert "viability_grant" in out and "des_phase1" in out and "万元" in out
     assert "debt_capacity" in out and "%" in out
+
+
+# --------------------------------------------------------------------------------------
+# The Structuring sheet, recalculated in LibreOffice
+# --------------------------------------------------------------------------------------
+
+
+@needs_libreoffice
+def test_structuring_sheet_live_columns_recalculate_to_the_model(built, recalculated_books):
+    """Columns J and K are formulas on the project sheets: the target's output as defined
+    and whether it meets the target. Recalculated, they equal results.json, with no error
+    cell anywhere on the sheet."""
+    result, out, _ = built
+    _, (values, *_) = recalculated_books(xiaolan_workbooks)
+    sheet = values["Structuring"]
+    assert not [k for k, v in sheet.items() if is_error(v)]
+    entries = result.results["structuring"]["entries"]
+    rows = {(sheet.get((r, 1)), sheet.get((r, 2))): r for r in range(5, 5 + len(entries))}
+    checked = 0
+    for e in entries:
+        pid, output = e["project"], e["target"]["output"].rsplit(".", 1)[-1]
+        row = next(
+            r
+            for r in range(5, 5 + len(entries))
+            if sheet.get((r, 2)) == pid and sheet.get((r, 3)) == e["field"]
+        )
+        want = result.results["projects"][pid][output]
+        got = sheet.get((row, 10))
+        if want is None or want != want:  # no IRR: NaN here, null in results.json
+            assert got == "n/a"
+            assert sheet.get((row, 11)) is False
+            continue
+        assert got == pytest.approx(want, rel=1e-9, abs=1e-12), (pid, output)
+        meets = (
+            want >= e["target"]["value"]
+            if e["target"]["comparison"] == ">="
+            else (want <= e["target"]["value"])
+        )
+        assert sheet.get((row, 11)) is meets, (pid, output)
+        checked += 1
+    assert rows and checked >= 30
