@@ -409,6 +409,40 @@ def structure_table(entries: list[dict]) -> list[str]:
     return rows
 
 
+def blended_summary(blended: dict) -> list[str]:
+    """The programme's and the fund's blended-finance figures, a line each."""
+
+    def value(node) -> float | None:
+        return None if node is None else node.get("value")
+
+    def ratio(node) -> str:
+        v = value(node)
+        return "n/a" if v is None else f"{v:,.2f}"
+
+    prog, fund = blended.get("programme", {}), blended.get("fund") or {}
+    lines = ["blended finance (the projects as defined):"]
+    lines.append(
+        f"  mobilisation: {ratio(prog.get('mobilisation_ratio'))} yuan private per yuan public"
+        f" ({ratio(prog.get('mobilisation_ratio_without_tariff_subsidies'))} without the "
+        f"national tariff subsidy; the plan's table 5-4: "
+        f"{ratio(prog.get('plan_mobilisation_ratio'))})"
+    )
+    if fund:
+        lines.append(f"  fund mobilisation at commitment: {ratio(fund.get('mobilisation_ratio'))}")
+    cost = value(prog.get("public_cost_yuan_per_t_co2e"))
+    if cost is not None:
+        lines.append(f"  public cost: {cost:,.0f} yuan per t CO2e avoided (present values)")
+    who = prog.get("who_pays") or {}
+    shares = [
+        f"{name} {value(who[name]['share']) * 100:.1f}%"
+        for name in ("market", "policy", "town")
+        if name in who and value(who[name]["share"]) is not None
+    ]
+    if shares:
+        lines.append("  who pays: " + ", ".join(shares))
+    return lines
+
+
 def _structure(args: argparse.Namespace) -> int:
     from xlfinance.check import check_programme
     from xlfinance.definitions import load_programme
@@ -429,6 +463,8 @@ def _structure(args: argparse.Namespace) -> int:
         printable(f"{info.name.zh} / {info.name.en}: {len(entries)} answer(s) of structuring.yaml")
     )
     print(printable_lines(structure_table(entries)))
+    if result.blended is not None:
+        print(printable_lines(blended_summary(result.blended)))
     unreachable = [e for e in entries if e["status"] == "unreachable"]
     for e in unreachable:
         print(printable(f"warning: {e['project']}: {e['solve']}: {e['reason']}"), file=sys.stderr)

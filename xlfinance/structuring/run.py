@@ -44,10 +44,15 @@ class StructuringResult:
     labels: dict[str, dict] = field(default_factory=dict)
     """Solve name -> {"zh": ..., "en": ...} from structuring.yaml (where given)."""
     target_labels: dict[str, dict] = field(default_factory=dict)
+    blended: dict | None = None
+    """Blended-finance metrics of the programme as defined (`blended.blended_metrics`)."""
 
     def results(self) -> dict:
         """The results.json section: the file, the targets and one entry per answer."""
-        return {"file": self.file, "entries": self.entries()}
+        out = {"file": self.file, "entries": self.entries()}
+        if self.blended is not None:
+            out["blended"] = self.blended
+        return out
 
     def entries(self) -> list[dict]:
         """One results.json entry per solve and project (see `entry`)."""
@@ -171,7 +176,10 @@ def run_structuring(
                 solved = list(pool.map(one, jobs))
         else:
             solved = [one(job) for job in jobs]
+    from xlfinance.structuring.blended import blended_metrics
+
     return StructuringResult(
+        blended=blended_metrics(programme, projects, fund),
         file=STRUCTURING_FILE,
         solves=solved,
         scenarios=scenarios,
