@@ -387,3 +387,29 @@ def test_structuring_sheet_live_columns_recalculate_to_the_model(built, recalcul
         assert sheet.get((row, 11)) is meets, (pid, output)
         checked += 1
     assert rows and checked >= 30
+
+
+def test_viability_gaps_add_up_and_move_the_mobilisation_ratio(xiaolan):
+    """The total is the sum of the base-case grants beyond what each project has; paid,
+    each yuan of grant replaces a yuan of market equity: (private - gaps) / (public + gaps)."""
+    programme, projects = xiaolan
+    result = run_structuring(programme, projects, None, trials=50)
+    gaps = result.results()["viability_gaps"]
+    grants = {
+        e["project"]: e["value"] - e["defined"]
+        for e in result.entries()
+        if e["solve"] == "viability_grant" and e["status"] == "solved" and e["value"] > e["defined"]
+    }
+    assert (
+        set(gaps["projects"])
+        == set(grants)
+        == {"bus_cng", "bus_cng_phase2", "des_phase1", "des_phase2"}
+    )
+    total = sum(grants.values())
+    assert gaps["total"]["value"] == pytest.approx(total, abs=1e-6)
+    prog = result.blended["programme"]
+    private, public = prog["private_yuan"]["value"], prog["public_yuan"]["value"]
+    assert gaps["mobilisation_ratio_with_gaps_filled"]["value"] == pytest.approx(
+        (private - total) / (public + total), rel=1e-12
+    )
+    assert gaps["unreachable"] == ["industrial_boilers_phase1"]

@@ -163,6 +163,17 @@ def _build(args: argparse.Namespace) -> int:
     info = result.programme.programme
     print(printable(f"{info.name.zh} / {info.name.en}: {len(result.projects)} project(s)"))
     print(printable_lines(_project_table(result.projects)))
+    if result.structuring is not None:
+        entries = result.results["structuring"]["entries"]
+        short = sum(e["status"] == "solved" and e["value"] > e["defined"] for e in entries)
+        unreachable = sum(e["status"] == "unreachable" for e in entries)
+        print(
+            printable(
+                f"structuring: {len(entries)} answer(s), {short} short of a target as defined, "
+                f"{unreachable} unreachable (Structuring sheet; `xlfinance structure` prints "
+                "them)"
+            )
+        )
     print(printable(_wrote(result) + ":"))
     for path in result.files:
         print(f"  {path.relative_to(result.out_dir)}")
@@ -465,6 +476,19 @@ def _structure(args: argparse.Namespace) -> int:
     print(printable_lines(structure_table(entries)))
     if result.blended is not None:
         print(printable_lines(blended_summary(result.blended)))
+        gaps = result.results().get("viability_gaps")
+        if gaps:
+            total = gaps["total"]["value"]
+            ratio = gaps["mobilisation_ratio_with_gaps_filled"]["value"]
+            line = (
+                f"  viability gaps: {total / 1e4:,.1f} 万元 of grants over "
+                f"{len(gaps['projects'])} project(s) bring them to their return"
+            )
+            if ratio is not None:
+                line += f"; mobilisation then {ratio:,.2f}"
+            if gaps["unreachable"]:
+                line += f"; no grant suffices for {', '.join(gaps['unreachable'])}"
+            print(printable(line))
     unreachable = [e for e in entries if e["status"] == "unreachable"]
     for e in unreachable:
         print(printable(f"warning: {e['project']}: {e['solve']}: {e['reason']}"), file=sys.stderr)

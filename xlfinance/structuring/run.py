@@ -52,7 +52,39 @@ class StructuringResult:
         out = {"file": self.file, "entries": self.entries()}
         if self.blended is not None:
             out["blended"] = self.blended
+            gaps = self.viability_gaps()
+            if gaps is not None:
+                out["viability_gaps"] = gaps
         return out
+
+    def viability_gaps(self, solve: str = "viability_grant") -> dict | None:
+        """The base-case grants that bring every project short of its return to it, in
+        total, and the programme's mobilisation ratio once they are paid: each yuan of
+        grant replaces a yuan of market equity (private - gaps over public + gaps). The
+        projects no grant within its bounds can bring there are listed, not counted."""
+        answers = [s for s in self.solves if s.solve == solve]
+        prog = (self.blended or {}).get("programme", {})
+        private = (prog.get("private_yuan") or {}).get("value")
+        public = (prog.get("public_yuan") or {}).get("value")
+        if not answers or private is None or public is None:
+            return None
+        needed = {}
+        for s in answers:
+            value, status, _ = s.base
+            if status == solver.SOLVED and value > s.base_value:
+                needed[s.project] = value - s.base_value
+        unreachable = sorted(s.project for s in answers if s.base[1] == solver.UNREACHABLE)
+        total = sum(needed.values())
+        return {
+            "solve": solve,
+            "projects": {pid: {"value": v, "unit": "yuan"} for pid, v in sorted(needed.items())},
+            "total": {"value": total, "unit": "yuan"},
+            "unreachable": unreachable,
+            "mobilisation_ratio_with_gaps_filled": {
+                "value": (private - total) / (public + total) if public + total > 0 else None,
+                "unit": "yuan private per yuan public",
+            },
+        }
 
     def entries(self) -> list[dict]:
         """One results.json entry per solve and project (see `entry`)."""

@@ -102,11 +102,75 @@ def add_structuring_sheet(book, sheet_maps, result: StructuringResult) -> None:
                 _number(ws, row, col, trials["p50"], unit)
                 _number(ws, row, col + 1, trials["p90"], unit)
                 _number(ws, row, col + 2, trials["unreachable_share"], "share")
+    if result.blended is not None:
+        row = _blended_block(ws, row + 2, result.blended)
     widths = {1: 34, 2: 26, 3: 38, 4: 12, 8: 22}
     for col in range(1, len(headers) + 1):
         letter = ws.cell(row=4, column=col).column_letter
         ws.column_dimensions[letter].width = widths.get(col, 15)
     ws.freeze_panes = "C5"
+
+
+BLENDED_ROWS = (
+    ("mobilisation_ratio", "动员比率 / Mobilisation ratio (private per public yuan)"),
+    (
+        "mobilisation_ratio_without_tariff_subsidies",
+        "动员比率（不含国家电价补贴）/ Mobilisation ratio, without national tariff subsidies",
+    ),
+    ("plan_mobilisation_ratio", "规划表5-4的比率 / The plan's ratio (table 5-4)"),
+    ("public_cost_yuan_per_t_co2e", "每吨公共成本 / Public cost per t CO2e (present values)"),
+    (
+        "public_cost_yuan_per_t_co2e_without_tariff_subsidies",
+        "每吨公共成本（不含国家电价补贴）/ Public cost per t CO2e, without tariff subsidies",
+    ),
+)
+PAYERS = (
+    ("market", "市场 / Market"),
+    ("policy", "上级政策资金 / Higher-level policy money"),
+    ("town", "镇政府 / Town"),
+)
+
+
+def _blended_block(ws, row: int, blended: dict) -> int:
+    """The programme's blended-finance figures and who pays, each project a row."""
+    write_text(ws, row, 1, "Blended finance / 混合融资（as defined）").font = styles.SECTION_FONT
+    prog = blended.get("programme", {})
+    for key, label in BLENDED_ROWS:
+        node = prog.get(key)
+        if node is None:
+            continue
+        row += 1
+        write_text(ws, row, 1, label)
+        _number(ws, row, 2, node.get("value"), "x" if "ratio" in key else "yuan/t CO2e")
+    fund = blended.get("fund") or {}
+    if fund.get("mobilisation_ratio"):
+        row += 1
+        write_text(ws, row, 1, "基金动员比率 / Fund mobilisation ratio (at commitment)")
+        _number(ws, row, 2, fund["mobilisation_ratio"].get("value"), "x")
+    row += 2
+    headers = [
+        "Project",
+        *(f"{label}, yuan" for _, label in PAYERS),
+        *(f"{label}, share" for _, label in PAYERS),
+        "Mobilisation ratio",
+        "Public cost per t CO2e",
+    ]
+    for col, text in enumerate(headers, 1):
+        cell = write_text(ws, row, col, text)
+        cell.font, cell.fill, cell.alignment = styles.HEADER_FONT, styles.HEADER_FILL, styles.WRAP
+    for pid, p in sorted((blended.get("projects") or {}).items()):
+        who = p.get("who_pays") or {}
+        row += 1
+        write_text(ws, row, 1, pid)
+        for j, (name, _) in enumerate(PAYERS):
+            payer = who.get(name) or {}
+            _number(ws, row, 2 + j, (payer.get("yuan") or {}).get("value"), "yuan")
+            _number(ws, row, 5 + j, (payer.get("share") or {}).get("value"), "share")
+        _number(ws, row, 8, (p.get("mobilisation_ratio") or {}).get("value"), "x")
+        _number(
+            ws, row, 9, (p.get("public_cost_yuan_per_t_co2e") or {}).get("value"), "yuan/t CO2e"
+        )
+    return row
 
 
 __all__ = ["SHEET", "add_structuring_sheet", "structuring_sheet"]
