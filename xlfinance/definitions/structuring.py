@@ -13,9 +13,21 @@ them.
         prefer: smallest              # or largest (the most debt that keeps the cover)
         upper: {value: 500000000, source: "..."}
 
+    fund:                             # optional: the fund of fund.yaml
+      first_loss:                     # the smallest junior share for the senior's net IRR
+        junior: government
+        balance: senior
+        protected: senior
+        net_irr: {value: 0.06, source: "..."}
+      deployment:                     # the fund size the deals absorb
+        ratio: {value: 0.8, source: "..."}
+      supported_hurdle:               # the senior net IRR met at P90
+        investor_class: senior
+
 Each solve is run for every project whose model has both its input and its target's output
 (or the projects it lists), over the base case, every scenario of risk.yaml and every
-trial (`xlfinance.structuring`). Rules that need the models (an input or output a project
+trial (`xlfinance.structuring`); the `fund` section over the fund's model and the trials
+(`xlfinance.structuring.fund`). Rules that need the models (an input or output a project
 lacks, an input that is not money or a rate) are checked when they are built
 (`xlfinance.check`); rules within the file here.
 """
@@ -100,11 +112,99 @@ class SolveDef(Model):
         return self
 
 
+def _confidence(value: float) -> float:
+    if not 0 < value < 1:
+        raise ValueError(f"a confidence is a share of the trials, above 0 and below 1 ({value})")
+    return value
+
+
+Confidence = Annotated[float, Field(strict=False, allow_inf_nan=False), AfterValidator(_confidence)]
+"""A share of the Monte Carlo trials: 0.9 is P90, the value met or beaten in 90% of them."""
+
+
+class FirstLossDef(Model):
+    """The smallest share of the fund committed by the junior (first-loss) class at which
+    the protected class's net IRR meets `net_irr` at each confidence over the trials.
+
+    The share moves the junior class's commitments at the closes where it commits, in
+    proportion to them, and gives the difference to the `balance` class at the same close,
+    so every close, and the fund, keeps its size."""
+
+    junior: Name
+    """The first-loss class whose share moves (the government guidance fund)."""
+    balance: Name
+    """The class that takes up (or gives up) the difference at each close."""
+    protected: Name
+    """The class whose net IRR must meet the target (the senior class)."""
+    net_irr: Cited
+    """The protected class's target net IRR (`net_irr_<class>` >= it)."""
+    confidence: list[Confidence] = Field(default_factory=lambda: [0.5, 0.9], min_length=1)
+    lower: Sourced = Sourced(value=0)
+    upper: Sourced | None = None
+    """By default the largest share the balance class's commitments leave room for."""
+    tolerance: Annotated[float, Field(gt=0, allow_inf_nan=False)] = 1e-4
+    """In share of the fund."""
+    label: Bilingual | None = None
+
+    @model_validator(mode="after")
+    def _bounds(self):
+        if not 0 <= self.lower.value <= 1:
+            raise ValueError(f"lower must be a share from 0 to 1 (got {self.lower.value:g})")
+        if self.upper is not None and not self.lower.value <= self.upper.value <= 1:
+            raise ValueError(
+                f"upper ({self.upper.value:g}) must be at least lower ({self.lower.value:g}) "
+                "and at most 1"
+            )
+        if len({self.junior, self.balance}) < 2:
+            raise ValueError("junior and balance must be different classes")
+        return self
+
+
+class DeploymentDef(Model):
+    """The largest fund the deals can absorb at `ratio` (invested / committed), and which
+    further projects would have to enter the fund to deploy `fund_size_yuan` at it."""
+
+    ratio: Cited
+    """Invested over committed, at least."""
+    fund_size_yuan: Cited | None = None
+    """The size to deploy; by default the fund's commitments in fund.yaml."""
+    candidates: list[Name] | None = None
+    """The projects that may enter the fund; by default every investable project of the
+    programme not in it that starts in its investment period."""
+    label: Bilingual | None = None
+
+    @model_validator(mode="after")
+    def _positive(self):
+        if not 0 < self.ratio.value <= 1:
+            raise ValueError(f"ratio must be above 0 and at most 1 (got {self.ratio.value:g})")
+        if self.fund_size_yuan is not None and not self.fund_size_yuan.value > 0:
+            raise ValueError("fund_size_yuan must be above 0")
+        return self
+
+
+class SupportedHurdleDef(Model):
+    """The largest target net IRR of a class that the fund as defined meets at a
+    confidence: the class's net IRR met or beaten in that share of the trials."""
+
+    investor_class: Name
+    confidence: Confidence = 0.9
+    label: Bilingual | None = None
+
+
+class FundStructuring(Model):
+    """The `fund` section: questions about the fund of fund.yaml."""
+
+    first_loss: FirstLossDef | None = None
+    deployment: DeploymentDef | None = None
+    supported_hurdle: SupportedHurdleDef | None = None
+
+
 class StructuringFile(Model):
     """The whole of `structuring.yaml`."""
 
     targets: dict[Name, TargetDef]
     solves: dict[Name, SolveDef] = Field(default_factory=dict)
+    fund: FundStructuring | None = None
 
     @model_validator(mode="after")
     def _known_targets(self):
@@ -154,8 +254,12 @@ def read_structuring(
 
 __all__ = [
     "STRUCTURING_FILE",
+    "DeploymentDef",
+    "FirstLossDef",
+    "FundStructuring",
     "SolveDef",
     "StructuringFile",
+    "SupportedHurdleDef",
     "TargetDef",
     "check_structuring",
     "read_structuring",

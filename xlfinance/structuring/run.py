@@ -4,7 +4,9 @@
 its scenarios, the tornado's ends and the trials; only the base case without a risk.yaml),
 solves each project over them (`projects.solve_projects`, two projects at a time on two
 cores) and returns a `StructuringResult`: per solve and project the base-case answer, the
-answer in each scenario, and over the trials the P50 and P90 of what is needed.
+answer in each scenario, and over the trials the P50 and P90 of what is needed. The
+answers of the file's `fund` section (`structuring.fund.solve_fund`: the first-loss share,
+the fund size the deals absorb, the senior net IRR at P90) follow as entries of their own.
 """
 
 from __future__ import annotations
@@ -46,6 +48,9 @@ class StructuringResult:
     target_labels: dict[str, dict] = field(default_factory=dict)
     blended: dict | None = None
     """Blended-finance metrics of the programme as defined (`blended.blended_metrics`)."""
+    fund: list[dict] = field(default_factory=list)
+    """The answers of structuring.yaml's `fund` section (`structuring.fund.solve_fund`),
+    already in entry form."""
 
     def results(self) -> dict:
         """The results.json section: the file, the targets and one entry per answer."""
@@ -88,7 +93,7 @@ class StructuringResult:
 
     def entries(self) -> list[dict]:
         """One results.json entry per solve and project (see `entry`)."""
-        return [self.entry(s) for s in self.solves]
+        return [self.entry(s) for s in self.solves] + list(self.fund)
 
     def entry(self, s: ProjectSolve) -> dict:
         """The answer in the form a user can write back: the value, the file and field to
@@ -177,6 +182,7 @@ def run_structuring(
         def overrides(pid):
             return lay.overrides(pid)
     else:
+        lay = None
         n_rows, scenarios, trial_rows = 1, {"base": 0}, slice(0, 0)
 
         def overrides(pid):
@@ -208,6 +214,14 @@ def run_structuring(
                 solved = list(pool.map(one, jobs))
         else:
             solved = [one(job) for job in jobs]
+
+    # --- The fund section (structuring.fund): over the fund's model and the same rows. ---
+    fund_entries: list[dict] = []
+    if structuring.fund is not None:
+        from xlfinance.structuring.fund import solve_fund
+
+        fund_entries = solve_fund(programme, projects, fund, structuring, lay)
+    # --------------------------------------------------------------------------------------
     from xlfinance.structuring.blended import blended_metrics
 
     return StructuringResult(
@@ -218,6 +232,7 @@ def run_structuring(
         trials=trial_rows,
         labels={n: s.label.model_dump() for n, s in structuring.solves.items() if s.label},
         target_labels={n: t.label.model_dump() for n, t in structuring.targets.items() if t.label},
+        fund=fund_entries,
     )
 
 

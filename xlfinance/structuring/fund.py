@@ -1,0 +1,687 @@
+"""The `fund` section of structuring.yaml: questions about the fund of fund.yaml, answered
+over its model and the Monte Carlo trials of risk.yaml.
+
+`solve_fund(programme, projects, fund, structuring, layout)` returns one results.json entry
+per answer, in the form of `StructuringResult.entries()` (value, unit, status, target, file
+and the edits that reproduce it):
+
+1. `first_loss`: the smallest share of the fund committed by the junior (first-loss) class
+   at which the protected class's net IRR meets its target at each confidence (P50, P90).
+   A share s moves the junior class's commitments at the closes where it commits, in
+   proportion to them (s x fund size x its part of them at that close, to the whole yuan),
+   and gives the difference to the balance class at the same close, so that each close's
+   `fund_size_yuan` and the fund's size stay as they are. For each candidate share the
+   fund's model is evaluated over every trial in one numpy pass (the deals' equity flows
+   in each trial computed once beforehand, as `risk.engine` lays them on the fund's
+   calendar), and the statistic of the protected class's net IRR is a number; `solver.solve`
+   searches the share, one case per confidence, in lock-step (an evaluation at a share the
+   other case has already asked for is reused). The share answered is the end of the final
+   interval that meets the target, so writing the edits it lists and running again meets
+   the target exactly; the threshold lies within the tolerance below it. More first loss
+   protects the senior class in the bad trials but also cuts its part of the residual (pro
+   rata to commitments) in the good ones, so the statistic need not rise with the share:
+   the solver flags a turn on its grid (`monotone`) and answers from the lower bound up.
+2. `deployment`: the largest fund size S whose commitments the deals absorb at the target
+   ratio, invested / S >= ratio, so S = invested / ratio (the fund's `invested_yuan`: its
+   share of every negative equity flow of its deals while it holds them; it does not depend
+   on the commitments). Its edits scale every close's size and commitments in proportion
+   (to the whole yuan, down). Then the projects that would have to enter the fund to deploy
+   the target size: a greedy choice of the investable projects not in the fund that start
+   in its investment period, the highest base-case equity IRR first (a project with no IRR
+   last), each at all of its equity (`equity_invested_yuan` of its results), until the
+   invested amount reaches ratio x size. Only the equity amounts are reported, not the
+   classes' returns with these projects: entering one needs exit terms (when and at what
+   price the fund sells it) that fund.yaml does not give.
+3. `supported_hurdle`: the largest target net IRR of a class that the fund as defined
+   meets at a confidence: the statistic below, with no solve.
+
+Statistics over the trials: the value at confidence p ("Pp") is the value met or beaten in
+at least a share p of the trials: sorted from the highest, the ceil(p x n)-th. P90 is thus
+the value met or exceeded in 90% of the trials, the 10th percentile (numpy's
+`inverted_cdf` at 1 - p, up to which of two neighbouring trials is taken), and "the
+target is met at P90" means at least 90% of the trials meet it. A trial with no net IRR
+(NaN: nothing received) counts as missing every target; a net IRR within `IRR_TOLERANCE`
+(1e-9) below its target meets it. Without a risk.yaml the one case is the base case. The
+first-loss share's commitments replace any that risk.yaml varies (`fund.commitment_*`).
+
+The first-loss entries also give the share the base case (row 0) and each scenario of
+risk.yaml needs (`base`, `scenarios`: value, status, achieved and the edits), solved over
+those rows in lock-step.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from xlfinance.definitions.structuring import (
+    DeploymentDef,
+    FirstLossDef,
+    StructuringFile,
+    SupportedHurdleDef,
+)
+from xlfinance.errors import DefinitionError, Problem
+from xlfinance.structuring import solver
+from xlfinance.structuring.projects import investable
+
+FUND_FILE = "fund.yaml"
+IRR_TOLERANCE = 1e-9
+"""A net IRR this close below its target meets it: the IRR is found to about 1e-14, but a
+class paid exactly its capital and hurdle earns its hurdle rate give or take the rounding
+of the sums (6% as 0.05999999999999997), and a target equal to the hurdle must count that."""
+FUND_KEY = "fund"
+"""The `projects` path of a fund input in risk.yaml (`fund.<input>`)."""
+
+
+def met_at(values: np.ndarray, p: float) -> float:
+    """The value met or beaten in at least a share p of `values` (NaN counts as missing
+    everything): sorted from the highest, the ceil(p x n)-th; NaN when that one is NaN."""
+    v = np.where(np.isnan(values), -np.inf, np.asarray(values, dtype=float))
+    n = v.size
+    k = min(n, max(1, math.ceil(p * n - 1e-9)))  # the k-th highest
+    x = float(np.partition(v, n - k)[n - k])
+    return x if math.isfinite(x) else float("nan")
+
+
+# ------------------------------------------------------------------------------------------
+# The fund's model over the rows
+# ------------------------------------------------------------------------------------------
+
+
+class FundRows:
+    """The fund's model over a set of rows of the risk layout (the trials, or the base
+    case), with each deal's equity flow in each row computed once."""
+
+    def __init__(self, fund_model, projects: dict, lay=None, rows: slice | None = None):
+        from xlfinance.risk.engine import on_calendar
+
+        self.fund_model = fund_model
+        model = fund_model.model
+        if lay is None or rows is None or rows.stop <= rows.start:
+            rows = slice(0, 1)
+        self.rows = rows
+        self.n = n = rows.stop - rows.start
+        base = lay.overrides(FUND_KEY, rows) if lay is not None else {}
+        for d in fund_model.deals:
+            over = lay.overrides(d, rows) if lay is not None else {}
+            result = projects[d]
+            if over:
+                ev = result.model.evaluate(over, n_scenarios=n, only=("equity_cash_flow",))
+                flows = ev.lines["equity_cash_flow"]
+            else:
+                flows = result.evaluation.lines["equity_cash_flow"][:1]
+            flows = np.broadcast_to(flows, (n, flows.shape[-1]))
+            base[f"equity_cash_flow_{d}"] = on_calendar(
+                flows, result.definition.start_year, model.start_year, model.n_periods
+            )
+        self.base = base
+
+    def evaluate(
+        self, inputs: dict, only: tuple[str, ...], cases: np.ndarray | None = None
+    ) -> dict[str, np.ndarray]:
+        """The outputs `only` over the rows (those numbered `cases` among them), with
+        `inputs` changed: each a number for every row or an array, one value a case."""
+        if cases is None:
+            overrides, n = dict(self.base), self.n
+        else:
+            overrides, n = {k: v[cases] for k, v in self.base.items()}, len(cases)
+        for name, value in inputs.items():
+            overrides[name] = np.broadcast_to(np.asarray(value, dtype=float), (n,)).copy()
+        ev = self.fund_model.model.evaluate(overrides, n_scenarios=n, only=only)
+        return {k: np.broadcast_to(ev.outputs[k], (n,)) for k in only}
+
+
+# ------------------------------------------------------------------------------------------
+# The junior class's share
+# ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Shares:
+    """How a share of the fund for the junior class becomes commitments at each close."""
+
+    size: float
+    """The fund's size: every commitment at every close."""
+    junior: str
+    balance: str
+    closes: tuple[tuple[int, float, float, float], ...]
+    """(close index from 0, junior's commitment, balance's commitment, junior's part) for
+    each close where the junior class commits (or, when it commits nowhere, where the
+    balance class does)."""
+
+    @classmethod
+    def of(cls, definition, junior: str, balance: str) -> Shares:
+        size = sum(v.value for close in definition.closes for v in close.commitments_yuan.values())
+        old = [
+            (
+                k,
+                _commitment(close, junior),
+                _commitment(close, balance),
+            )
+            for k, close in enumerate(definition.closes)
+        ]
+        total = sum(j for _, j, _ in old)
+        if total > 0:
+            closes = tuple((k, j, b, j / total) for k, j, b in old if j > 0)
+        else:  # the junior class commits nowhere yet: alongside the balance class
+            total_b = sum(b for _, _, b in old)
+            closes = tuple((k, j, b, b / total_b) for k, j, b in old if b > 0)
+        return cls(size, junior, balance, closes)
+
+    @property
+    def defined(self) -> float:
+        """The junior class's share as fund.yaml defines it."""
+        return sum(j for _, j, _, _ in self.closes) / self.size
+
+    @property
+    def most(self) -> float:
+        """The largest share the balance class's commitments leave room for."""
+        return min(1.0, min((j + b) / (self.size * w) for _, j, b, w in self.closes))
+
+    def commitments(self, share: float) -> list[tuple[int, float, float]]:
+        """(close index, junior's commitment, balance's commitment) at each close moved, in
+        whole yuan; each close keeps its total."""
+        out = []
+        for k, j, b, w in self.closes:
+            new = min(float(round(share * self.size * w)), j + b)
+            out.append((k, new, j + b - new))
+        return out
+
+    def inputs(self, share: float) -> dict[str, float]:
+        """The fund model's inputs at `share` (`commitment_<class>_close_<k>`, k from 1)."""
+        out = {}
+        for k, j, b in self.commitments(share):
+            out[f"commitment_{self.junior}_close_{k + 1}"] = j
+            out[f"commitment_{self.balance}_close_{k + 1}"] = b
+        return out
+
+    def edits(self, share: float) -> list[dict]:
+        """The edits to fund.yaml that give `share`: each field is a `{value, source}`
+        whose value is to be set."""
+        out = []
+        for k, j, b in self.commitments(share):
+            out.append({"field": f"closes[{k}].commitments_yuan.{self.junior}", "value": _num(j)})
+            out.append({"field": f"closes[{k}].commitments_yuan.{self.balance}", "value": _num(b)})
+        return out
+
+    def realised(self, share: float) -> float:
+        """The share the whole-yuan commitments at `share` give."""
+        return sum(j for _, j, _ in self.commitments(share)) / self.size
+
+
+def _commitment(close, class_id: str) -> float:
+    value = close.commitments_yuan.get(class_id)
+    return float(value.value) if value is not None else 0.0
+
+
+def _num(x: float):
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return None
+    return int(x) if float(x).is_integer() else float(x)
+
+
+def solve_first_loss(
+    defn: FirstLossDef,
+    fund_model,
+    trials: FundRows,
+    n_trials: int,
+    fixed: FundRows | None = None,
+    scenarios: dict[str, int] | None = None,
+) -> list:
+    """The smallest junior share that meets the protected class's target at each confidence
+    over the trials (one entry each); with `fixed` (the rows from the base case, row 0, to
+    the last scenario) and `scenarios` (name -> row), the share each scenario needs and the
+    base case's too, in each entry."""
+    definition = fund_model.definition
+    shares = Shares.of(definition, defn.junior, defn.balance)
+    model = fund_model.model
+    missing = [name for name in shares.inputs(shares.defined) if name not in model.inputs]
+    if missing:
+        raise DefinitionError(
+            [
+                Problem(
+                    "structuring.yaml",
+                    "fund.first_loss.balance",
+                    f"class '{defn.balance}' has no commitment at a close where "
+                    f"'{defn.junior}' commits ({', '.join(missing)}): it cannot take up the "
+                    "difference",
+                )
+            ]
+        )
+    output = f"net_irr_{defn.protected}"
+    goal = float(defn.net_irr.value)
+    threshold = goal - IRR_TOLERANCE
+    confidence = [float(p) for p in defn.confidence]
+    lower = float(defn.lower.value)
+    most = shares.most
+    upper = min(float(defn.upper.value), most) if defn.upper is not None else most
+    upper = max(lower, upper)
+    cache: dict[float, np.ndarray] = {}
+
+    def irr_at(share: float) -> np.ndarray:
+        key = float(share)
+        if key not in cache:
+            cache[key] = trials.evaluate(shares.inputs(key), (output,))[output]
+        return cache[key]
+
+    def f(cases: np.ndarray, x: np.ndarray) -> np.ndarray:
+        return np.array([met_at(irr_at(xi), confidence[c]) for c, xi in zip(cases, x, strict=True)])
+
+    solution = solver.solve(
+        f,
+        threshold,
+        lower,
+        upper,
+        comparison=">=",
+        prefer="smallest",
+        xtol=float(defn.tolerance),
+        n=len(confidence),
+    )
+    at_defined = irr_at(shares.defined)
+    per_row = None
+    if fixed is not None:
+        rows = {"base": 0, **{k: r for k, r in (scenarios or {}).items() if k != "base" and r}}
+
+        def g(cases: np.ndarray, x: np.ndarray) -> np.ndarray:
+            row_index = np.array([list(rows.values())[c] for c in cases])
+            inputs: dict[str, list] = {}
+            for xi in x:
+                for name, value in shares.inputs(float(xi)).items():
+                    inputs.setdefault(name, []).append(value)
+            return fixed.evaluate(inputs, (output,), row_index)[output]
+
+        per_row = solver.solve(
+            g,
+            threshold,
+            lower,
+            upper,
+            comparison=">=",
+            prefer="smallest",
+            xtol=float(defn.tolerance),
+            n=len(rows),
+        )
+        per_row = {
+            name: {
+                "value": _num(float(per_row.value[i])),
+                "status": str(per_row.status[i]),
+                "achieved": _num(float(per_row.achieved[i])),
+                "edits": shares.edits(float(per_row.value[i]))
+                if not math.isnan(per_row.value[i])
+                else [],
+            }
+            for i, name in enumerate(rows)
+        }
+    out = []
+    for i, p in enumerate(confidence):
+        value = float(solution.value[i])
+        status = str(solution.status[i])
+        entry = {
+            "solve": f"first_loss_share_{_statistic(p)}",
+            "project": FUND_KEY,
+            "value": _num(value),
+            "unit": "share",
+            "status": status,
+            "confidence": p,
+            "statistic": _statistic(p),
+            "file": FUND_FILE,
+            "edits": shares.edits(value) if not math.isnan(value) else [],
+            "input": f"commitment_{defn.junior}_close_<k>",
+            "defined": shares.defined,
+            "realised": _num(shares.realised(value)) if not math.isnan(value) else None,
+            "target": {
+                "output": f"fund.classes.{defn.protected}.net_irr",
+                "value": goal,
+                "comparison": ">=",
+                "statistic": _statistic(p),
+                "source": defn.net_irr.source,
+                "irr_tolerance": IRR_TOLERANCE,
+            },
+            "achieved": _num(float(solution.achieved[i])),
+            "achieved_defined": _num(met_at(at_defined, p)),
+            "bounds": [lower, upper],
+            "tolerance": float(defn.tolerance),
+            "monotone": bool(solution.monotone[i]),
+            "prefer": "smallest",
+            "classes": {"junior": defn.junior, "balance": defn.balance},
+            "n_trials": n_trials,
+            "evaluations": len(cache),
+        }
+        if per_row is not None:
+            entry["base"] = per_row["base"]
+            entry["scenarios"] = {k: v for k, v in per_row.items() if k != "base"}
+        if status == solver.UNREACHABLE:
+            entry["bound"] = _num(float(solution.bound[i]))
+            entry["reason"] = (
+                f"no {defn.junior} share from {lower:g} to {upper:.6g} gives "
+                f"{output} >= {goal:g} at {_statistic(p)}: at {upper:.6g} it is "
+                f"{_fmt(float(solution.achieved[i]))}"
+            )
+        out.append(entry)
+    return out
+
+
+def _statistic(p: float) -> str:
+    return f"p{round(p * 100)}"
+
+
+def _fmt(x: float) -> str:
+    return "not defined" if math.isnan(x) else f"{x:.6g}"
+
+
+# ------------------------------------------------------------------------------------------
+# Deployment
+# ------------------------------------------------------------------------------------------
+
+
+def scaled_closes(definition, size: float) -> list[dict]:
+    """The edits that make the fund `size` (at most), every close's size and commitments
+    scaled in proportion, each commitment down to the whole yuan."""
+    old = sum(v.value for close in definition.closes for v in close.commitments_yuan.values())
+    factor = size / old
+    edits, running = [], 0.0
+    for k, close in enumerate(definition.closes):
+        for c, v in close.commitments_yuan.items():
+            new = float(math.floor(v.value * factor))
+            running += new
+            edits.append({"field": f"closes[{k}].commitments_yuan.{c}", "value": _num(new)})
+        edits.append({"field": f"closes[{k}].fund_size_yuan", "value": _num(running)})
+    return edits
+
+
+def candidate_projects(defn: DeploymentDef, fund_model, projects: dict) -> list[str]:
+    """The projects that may enter the fund, the highest equity IRR first (no IRR last)."""
+    definition = fund_model.definition
+    if defn.candidates is not None:
+        ids = list(defn.candidates)
+    else:
+        ids = [
+            pid
+            for pid, r in projects.items()
+            if pid not in fund_model.deals
+            and investable(r)
+            and definition.first_year <= r.definition.start_year <= definition.investment_period_end
+            and r.metrics.get("equity_invested_yuan", 0.0) > 0
+        ]
+
+    def key(pid):
+        irr = projects[pid].metrics.get("equity_irr", float("nan"))
+        return (math.isnan(irr), -irr if not math.isnan(irr) else 0.0, pid)
+
+    return sorted(ids, key=key)
+
+
+def solve_deployment(
+    defn: DeploymentDef, fund_model, projects: dict, base: FundRows, trials: FundRows | None
+) -> list[dict]:
+    """The largest fund the deals absorb at the ratio, and the projects that would have to
+    enter it to deploy the target size (two entries)."""
+    definition = fund_model.definition
+    ratio = float(defn.ratio.value)
+    wanted = ("invested_yuan", "committed_yuan")
+    at_base = base.evaluate({}, wanted)
+    invested = float(at_base["invested_yuan"][0])
+    committed = float(at_base["committed_yuan"][0])
+    largest = invested / ratio
+    status = solver.ALREADY_MET if committed <= largest else solver.SOLVED
+    edits = scaled_closes(definition, largest) if status == solver.SOLVED else []
+    size_edited = (
+        float(edits[-1]["value"]) if edits else committed
+    )  # the last close's size is the fund's
+    checks = {}
+    if edits:
+        scaled = _scaled_inputs(fund_model, edits)
+        at = base.evaluate(scaled, ("invested_yuan", "committed_yuan", "called_yuan"))
+        checks = {
+            "achieved": float(at["invested_yuan"][0] / at["committed_yuan"][0]),
+            "called_yuan": float(at["called_yuan"][0]),
+        }
+    else:
+        at = base.evaluate({}, ("called_yuan",))
+        checks = {"achieved": invested / committed, "called_yuan": float(at["called_yuan"][0])}
+    capacity = {
+        "solve": "fund_capacity",
+        "project": FUND_KEY,
+        "value": largest,
+        "unit": "yuan",
+        "status": status,
+        "file": FUND_FILE,
+        "edits": edits,
+        "defined": committed,
+        "size_edited": size_edited,
+        "invested_yuan": invested,
+        "target": {
+            "output": "fund.invested_yuan / fund.committed_yuan",
+            "value": ratio,
+            "comparison": ">=",
+            "source": defn.ratio.source,
+        },
+        "achieved": checks["achieved"],
+        "called_yuan": checks["called_yuan"],
+        "over_called": checks["called_yuan"] > size_edited,
+    }
+    if trials is not None and trials.n > 1:
+        inv = trials.evaluate({}, ("invested_yuan",))["invested_yuan"]
+        capacity["trials"] = {
+            "n": trials.n,
+            "p50": met_at(inv, 0.5) / ratio,
+            "p90": met_at(inv, 0.9) / ratio,
+        }
+
+    size = float(defn.fund_size_yuan.value) if defn.fund_size_yuan is not None else committed
+    needed = ratio * size - invested
+    chosen, total = [], 0.0
+    for pid in candidate_projects(defn, fund_model, projects):
+        if total >= needed:
+            break
+        metrics = projects[pid].metrics
+        equity = float(metrics.get("equity_invested_yuan", 0.0))
+        total += equity
+        chosen.append(
+            {
+                "project": pid,
+                "equity_invested_yuan": equity,
+                "equity_irr": _num(float(metrics.get("equity_irr", float("nan")))),
+                "cumulative_yuan": total,
+            }
+        )
+    if needed <= 0:
+        pipeline_status = solver.ALREADY_MET
+    elif total >= needed:
+        pipeline_status = solver.SOLVED
+    else:
+        pipeline_status = solver.UNREACHABLE
+    pipeline = {
+        "solve": "fund_pipeline",
+        "project": FUND_KEY,
+        "value": total,
+        "unit": "yuan",
+        "status": pipeline_status,
+        "file": FUND_FILE,
+        "field": "investments",
+        "projects": chosen,
+        "fund_size_yuan": size,
+        "invested_yuan": invested,
+        "needed_yuan": max(0.0, needed),
+        "shortfall_yuan": max(0.0, needed - total),
+        "achieved": (invested + total) / size,
+        "target": {
+            "output": "fund.invested_yuan / fund.committed_yuan",
+            "value": ratio,
+            "comparison": ">=",
+            "source": defn.ratio.source,
+        },
+        "method": (
+            "greedy: the investable projects not in the fund that start in its investment "
+            "period, the highest base-case equity IRR first, each at all of its equity "
+            "(equity_invested_yuan), until invested reaches ratio x fund size"
+        ),
+        "class_returns": None,
+        "note": (
+            "equity amounts only: the classes' returns with these projects are not computed, "
+            "since entering one needs exit terms (year, method, price) fund.yaml does not give"
+        ),
+    }
+    if pipeline_status == solver.UNREACHABLE:
+        pipeline["reason"] = (
+            f"every candidate together brings {total:,.0f} yuan of equity, "
+            f"{needed - total:,.0f} short of the {needed:,.0f} needed to invest "
+            f"{ratio:.0%} of {size:,.0f}"
+        )
+    return [capacity, pipeline]
+
+
+def _scaled_inputs(fund_model, edits: list[dict]) -> dict[str, float]:
+    """The fund model's commitment inputs after the edits of `scaled_closes`."""
+    out = {}
+    for e in edits:
+        field = e["field"]
+        if ".commitments_yuan." not in field:
+            continue
+        k = int(field[len("closes[") : field.index("]")])
+        c = field.rsplit(".", 1)[1]
+        name = f"commitment_{c}_close_{k + 1}"
+        if name in fund_model.model.inputs:
+            out[name] = float(e["value"])
+    return out
+
+
+# ------------------------------------------------------------------------------------------
+# The hurdle the fund supports
+# ------------------------------------------------------------------------------------------
+
+
+def supported_hurdle(defn: SupportedHurdleDef, fund_model, trials: FundRows, n_trials: int):
+    """The largest target net IRR of the class met at the confidence: its net IRR met or
+    beaten in that share of the trials (one entry)."""
+    c, p = defn.investor_class, float(defn.confidence)
+    output = f"net_irr_{c}"
+    irr = trials.evaluate({}, (output,))[output]
+    value = met_at(irr, p)
+    cls = fund_model.definition.investor_class(c)
+    hurdle = float(cls.hurdle_rate.value)
+    return {
+        "solve": f"supported_hurdle_{_statistic(p)}",
+        "project": FUND_KEY,
+        "value": _num(value),
+        "unit": "rate",
+        "status": solver.UNREACHABLE if math.isnan(value) else solver.SOLVED,
+        "confidence": p,
+        "statistic": _statistic(p),
+        "file": FUND_FILE,
+        "field": None,
+        "target": {
+            "output": f"fund.classes.{c}.net_irr",
+            "comparison": ">=",
+            "statistic": _statistic(p),
+        },
+        "defined": hurdle,
+        "meets_defined_hurdle": bool(value >= hurdle) if not math.isnan(value) else False,
+        "undefined_share": float(np.mean(np.isnan(irr))),
+        "n_trials": n_trials,
+        "note": (
+            "not an input: the class's net IRR at this confidence with the fund as defined; "
+            "its hurdle_rate in fund.yaml is compared in meets_defined_hurdle"
+        ),
+    }
+
+
+# ------------------------------------------------------------------------------------------
+# Checks and the entry point
+# ------------------------------------------------------------------------------------------
+
+
+def check_fund_section(structuring: StructuringFile, fund_model, projects: dict) -> list[Problem]:
+    """The classes and projects the fund section names exist in fund.yaml and the
+    programme."""
+    section = structuring.fund
+    problems: list[Problem] = []
+    if section is None:
+        return problems
+    file = "structuring.yaml"
+    if fund_model is None:
+        return [Problem(file, "fund", "the programme has no fund.yaml")]
+    classes = set(fund_model.classes)
+    known = ", ".join(fund_model.classes)
+
+    def need_class(where: str, c: str) -> None:
+        if c not in classes:
+            problems.append(Problem(file, where, f"unknown class '{c}' (classes: {known})"))
+
+    if section.first_loss is not None:
+        fl = section.first_loss
+        need_class("fund.first_loss.junior", fl.junior)
+        need_class("fund.first_loss.balance", fl.balance)
+        need_class("fund.first_loss.protected", fl.protected)
+    if section.supported_hurdle is not None:
+        need_class("fund.supported_hurdle.investor_class", section.supported_hurdle.investor_class)
+    if section.deployment is not None:
+        for i, pid in enumerate(section.deployment.candidates or []):
+            where = f"fund.deployment.candidates[{i}]"
+            if pid not in projects:
+                problems.append(Problem(file, where, f"unknown project '{pid}'"))
+            elif pid in fund_model.deals:
+                problems.append(Problem(file, where, f"project '{pid}' is already in the fund"))
+            elif not investable(projects[pid]):
+                problems.append(Problem(file, where, f"project '{pid}' is not investable"))
+    return problems
+
+
+def solve_fund(programme, projects: dict, fund, structuring: StructuringFile, layout) -> list:
+    """Every answer of structuring.yaml's `fund` section, as results.json entries.
+
+    `fund` is the `FundModel` or `FundEvaluation` (built from fund.yaml when None);
+    `layout` the rows of risk.yaml (`risk.engine.layout`), laid out here when None and the
+    programme has a risk.yaml; without one the statistics are of the base case alone.
+    """
+    section = structuring.fund if structuring is not None else None
+    if section is None:
+        return []
+    fund_model = getattr(fund, "fund", fund)
+    if fund_model is None and layout is not None:
+        fund_model = layout.fund_model
+    if fund_model is None and getattr(programme, "fund", None) is not None:
+        from xlfinance.risk.engine import _fund_model
+
+        fund_model = _fund_model(programme, projects, None)
+    problems = check_fund_section(structuring, fund_model, projects)
+    if problems:
+        raise DefinitionError(problems)
+    if layout is None and getattr(programme, "risk", None) is not None:
+        from xlfinance.risk.engine import layout as lay_out
+
+        layout = lay_out(programme, projects, fund_model)
+    trial_rows = layout.rows.trials if layout is not None else slice(0, 0)
+    n_trials = trial_rows.stop - trial_rows.start
+    base = FundRows(fund_model, projects, layout, slice(0, 1))
+    trials = FundRows(fund_model, projects, layout, trial_rows) if n_trials else base
+    entries: list[dict] = []
+    if section.first_loss is not None:
+        scenarios = (
+            {name: row for name, (row, _) in layout.rows.scenarios.items()}
+            if layout is not None
+            else {}
+        )
+        last = max(scenarios.values(), default=0)
+        fixed = FundRows(fund_model, projects, layout, slice(0, last + 1))
+        entries += solve_first_loss(
+            section.first_loss, fund_model, trials, n_trials, fixed, scenarios
+        )
+    if section.deployment is not None:
+        entries += solve_deployment(
+            section.deployment, fund_model, projects, base, trials if n_trials else None
+        )
+    if section.supported_hurdle is not None:
+        entries.append(supported_hurdle(section.supported_hurdle, fund_model, trials, n_trials))
+    return entries
+
+
+__all__ = [
+    "FundRows",
+    "Shares",
+    "check_fund_section",
+    "met_at",
+    "scaled_closes",
+    "solve_fund",
+]
