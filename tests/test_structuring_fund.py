@@ -238,3 +238,17 @@ def test_the_fund_section_needs_sources_and_known_classes(xiaolan):
     with pytest.raises(DefinitionError) as info:
         solve_fund(programme, checked.projects, checked.fund, structuring, lay)
     assert any("unknown class 'govt'" in p.message for p in info.value.problems)
+
+
+def test_an_unknown_class_in_the_fund_section_is_a_problem_at_check(tmp_path):
+    root = copy_of_xiaolan(tmp_path, "bad")
+    path = root / "structuring.yaml"
+    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    doc["fund"]["first_loss"]["balance"] = "seniors"
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    with pytest.raises(DefinitionError) as info:
+        check_programme(load_programme(root, require_projects=True))
+    (problem,) = info.value.problems
+    assert problem.field == "fund.first_loss.balance"
+    assert "unknown class 'seniors'" in problem.message
+    assert problem.line is not None

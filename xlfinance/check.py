@@ -57,6 +57,13 @@ def check_programme(programme: Programme) -> CheckedProgramme:
         from xlfinance.structuring.check import check_models, structuring_file
 
         problems = check_models(programme.structuring, projects, structuring_file(programme))
+        if programme.structuring.fund is not None:  # the fund section, against fund.yaml
+            from xlfinance.structuring.fund import check_fund_section
+
+            fund_model = getattr(fund, "fund", fund)
+            problems += check_fund_section(
+                programme.structuring, fund_model, projects, structuring_file(programme)
+            )
         if problems:
             raise DefinitionError(problems)
     return CheckedProgramme(programme, projects, fund)

@@ -53,10 +53,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
 from xlfinance.definitions.structuring import (
+    STRUCTURING_FILE,
     DeploymentDef,
     FirstLossDef,
     StructuringFile,
@@ -148,26 +150,27 @@ class Shares:
     balance: str
     closes: tuple[tuple[int, float, float, float], ...]
     """(close index from 0, junior's commitment, balance's commitment, junior's part) for
-    each close where the junior class commits (or, when it commits nowhere, where the
-    balance class does)."""
+    each close where fund.yaml lists the junior class and its part is above 0: its part is
+    its commitment there over all of its commitments; when those are all 0, the balance
+    class's commitment there over the balance's at those closes (equal parts if none)."""
 
     @classmethod
     def of(cls, definition, junior: str, balance: str) -> Shares:
         size = sum(v.value for close in definition.closes for v in close.commitments_yuan.values())
-        old = [
-            (
-                k,
-                _commitment(close, junior),
-                _commitment(close, balance),
-            )
+        listed = [
+            (k, _commitment(close, junior), _commitment(close, balance))
             for k, close in enumerate(definition.closes)
+            if junior in close.commitments_yuan
         ]
-        total = sum(j for _, j, _ in old)
-        if total > 0:
-            closes = tuple((k, j, b, j / total) for k, j, b in old if j > 0)
-        else:  # the junior class commits nowhere yet: alongside the balance class
-            total_b = sum(b for _, _, b in old)
-            closes = tuple((k, j, b, b / total_b) for k, j, b in old if b > 0)
+        total_j = sum(j for _, j, _ in listed)
+        total_b = sum(b for _, _, b in listed)
+        if total_j > 0:
+            parts = [j / total_j for _, j, _ in listed]
+        elif total_b > 0:  # the junior class at 0 everywhere: alongside the balance class
+            parts = [b / total_b for _, _, b in listed]
+        else:
+            parts = [1 / len(listed)] * len(listed) if listed else []
+        closes = tuple((k, j, b, w) for (k, j, b), w in zip(listed, parts, strict=True) if w > 0)
         return cls(size, junior, balance, closes)
 
     @property
@@ -234,22 +237,7 @@ def solve_first_loss(
     over the trials (one entry each); with `fixed` (the rows from the base case, row 0, to
     the last scenario) and `scenarios` (name -> row), the share each scenario needs and the
     base case's too, in each entry."""
-    definition = fund_model.definition
-    shares = Shares.of(definition, defn.junior, defn.balance)
-    model = fund_model.model
-    missing = [name for name in shares.inputs(shares.defined) if name not in model.inputs]
-    if missing:
-        raise DefinitionError(
-            [
-                Problem(
-                    "structuring.yaml",
-                    "fund.first_loss.balance",
-                    f"class '{defn.balance}' has no commitment at a close where "
-                    f"'{defn.junior}' commits ({', '.join(missing)}): it cannot take up the "
-                    "difference",
-                )
-            ]
-        )
+    shares = Shares.of(fund_model.definition, defn.junior, defn.balance)
     output = f"net_irr_{defn.protected}"
     goal = float(defn.net_irr.value)
     threshold = goal - IRR_TOLERANCE
@@ -592,40 +580,61 @@ def supported_hurdle(defn: SupportedHurdleDef, fund_model, trials: FundRows, n_t
 # ------------------------------------------------------------------------------------------
 
 
-def check_fund_section(structuring: StructuringFile, fund_model, projects: dict) -> list[Problem]:
+def check_fund_section(
+    structuring: StructuringFile, fund_model, projects: dict, file: str = "structuring.yaml"
+) -> list[Problem]:
     """The classes and projects the fund section names exist in fund.yaml and the
-    programme."""
+    programme, and the balance class can take up the junior's commitments."""
+    from xlfinance.structuring.check import _located
+
     section = structuring.fund
-    problems: list[Problem] = []
+    found: list[tuple[str, str]] = []
     if section is None:
-        return problems
-    file = "structuring.yaml"
+        return []
     if fund_model is None:
-        return [Problem(file, "fund", "the programme has no fund.yaml")]
+        return [_located(file, "fund", "the programme has no fund.yaml")]
     classes = set(fund_model.classes)
     known = ", ".join(fund_model.classes)
 
-    def need_class(where: str, c: str) -> None:
+    def need_class(where: str, c: str) -> bool:
         if c not in classes:
-            problems.append(Problem(file, where, f"unknown class '{c}' (classes: {known})"))
+            found.append((where, f"unknown class '{c}' (classes: {known})"))
+            return False
+        return True
 
     if section.first_loss is not None:
         fl = section.first_loss
-        need_class("fund.first_loss.junior", fl.junior)
-        need_class("fund.first_loss.balance", fl.balance)
+        ok = need_class("fund.first_loss.junior", fl.junior)
+        ok = need_class("fund.first_loss.balance", fl.balance) and ok
         need_class("fund.first_loss.protected", fl.protected)
+        if ok:
+            shares = Shares.of(fund_model.definition, fl.junior, fl.balance)
+            inputs = shares.inputs(shares.defined) if shares.closes else {}
+            missing = [name for name in inputs if name not in fund_model.model.inputs]
+            if missing or not shares.closes:
+                found.append(
+                    (
+                        "fund.first_loss.balance" if shares.closes else "fund.first_loss.junior",
+                        f"class '{fl.balance}' has no commitment at a close where "
+                        f"'{fl.junior}' commits ({', '.join(missing)}): it cannot take up the "
+                        "difference"
+                        if shares.closes
+                        else f"class '{fl.junior}' is listed at no close of fund.yaml: list "
+                        "its commitment (0 if need be) at each close where it may commit",
+                    )
+                )
     if section.supported_hurdle is not None:
         need_class("fund.supported_hurdle.investor_class", section.supported_hurdle.investor_class)
     if section.deployment is not None:
         for i, pid in enumerate(section.deployment.candidates or []):
             where = f"fund.deployment.candidates[{i}]"
             if pid not in projects:
-                problems.append(Problem(file, where, f"unknown project '{pid}'"))
+                found.append((where, f"unknown project '{pid}'"))
             elif pid in fund_model.deals:
-                problems.append(Problem(file, where, f"project '{pid}' is already in the fund"))
+                found.append((where, f"project '{pid}' is already in the fund"))
             elif not investable(projects[pid]):
-                problems.append(Problem(file, where, f"project '{pid}' is not investable"))
-    return problems
+                found.append((where, f"project '{pid}' is not investable"))
+    return [_located(file, where, message) for where, message in found]
 
 
 def solve_fund(programme, projects: dict, fund, structuring: StructuringFile, layout) -> list:
@@ -645,7 +654,8 @@ def solve_fund(programme, projects: dict, fund, structuring: StructuringFile, la
         from xlfinance.risk.engine import _fund_model
 
         fund_model = _fund_model(programme, projects, None)
-    problems = check_fund_section(structuring, fund_model, projects)
+    file = str(Path(programme.root) / STRUCTURING_FILE) if programme is not None else None
+    problems = check_fund_section(structuring, fund_model, projects, file or STRUCTURING_FILE)
     if problems:
         raise DefinitionError(problems)
     if layout is None and getattr(programme, "risk", None) is not None:
