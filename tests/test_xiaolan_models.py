@@ -48,9 +48,7 @@ def recalculated(recalculated_books):
 
 def _close(got, want, where):
     if isinstance(want, float) and np.isnan(want):
-        assert is_error(got), (
-            f"{where}: numpy NaN, LibreOffice {got!r}"
-        )
+        assert is_error(got), f"{where}: numpy NaN, LibreOffice {got!r}"
     else:
         assert got == pytest.approx(want, rel=1e-9, abs=1e-6), where
 

@@ -60,7 +60,9 @@ def add_structuring_sheet(book, sheet_maps, result: StructuringResult) -> None:
         "an answer into its field and rebuild, and its target is met. The last two columns "
         "are live: the output with the inputs as defined, and whether it meets the target.",
     )
-    entries = result.entries()
+    every = result.entries()
+    entries = [e for e in every if e["project"] != "fund"]
+    fund_entries = [e for e in every if e["project"] == "fund"]
     scenarios = [n for n in result.scenarios if n != "base" and result.scenarios[n] != 0]
     has_trials = any(e.get("trials") for e in entries)
     headers = [*HEADERS, *(f"Scenario: {n}" for n in scenarios)]
@@ -102,6 +104,8 @@ def add_structuring_sheet(book, sheet_maps, result: StructuringResult) -> None:
                 _number(ws, row, col, trials["p50"], unit)
                 _number(ws, row, col + 1, trials["p90"], unit)
                 _number(ws, row, col + 2, trials["unreachable_share"], "share")
+    if fund_entries:
+        row = _fund_block(ws, row + 2, fund_entries, result.labels)
     if result.blended is not None:
         row = _blended_block(ws, row + 2, result.blended)
     widths = {1: 34, 2: 26, 3: 38, 4: 12, 8: 22}
@@ -109,6 +113,37 @@ def add_structuring_sheet(book, sheet_maps, result: StructuringResult) -> None:
         letter = ws.cell(row=4, column=col).column_letter
         ws.column_dimensions[letter].width = widths.get(col, 15)
     ws.freeze_panes = "C5"
+
+
+FUND_HEADERS = ("Solve", "Answer", "Unit", "Status", "Target", "Achieved", "Write into fund.yaml")
+
+
+def _fund_block(ws, row: int, entries: list[dict], labels: dict) -> int:
+    """The fund's answers: first-loss share, the size the pipeline absorbs, the hurdle it
+    supports; each with the edits to fund.yaml that give it."""
+    write_text(ws, row, 1, "Fund / 基金").font = styles.SECTION_FONT
+    row += 1
+    for col, text in enumerate(FUND_HEADERS, 1):
+        cell = write_text(ws, row, col, text)
+        cell.font, cell.fill, cell.alignment = styles.HEADER_FONT, styles.HEADER_FILL, styles.WRAP
+    for e in entries:
+        row += 1
+        label = labels.get(e["solve"]) or {}
+        name = f"{label['zh']} / {label['en']}" if label else e["solve"]
+        write_text(ws, row, 1, name)
+        _number(ws, row, 2, e.get("value"), e["unit"])
+        write_text(ws, row, 3, e["unit"])
+        write_text(ws, row, 4, e["status"])
+        t = e.get("target") or {}
+        text = f"{t.get('output', '')} {t.get('comparison', '')} {t.get('value', '')}".strip()
+        if t.get("statistic"):
+            text += f" at {t['statistic'].upper()}"
+        write_text(ws, row, 5, text)
+        achieved = e.get("achieved")
+        _number(ws, row, 6, achieved if isinstance(achieved, (int, float)) else None, "rate")
+        edits = e.get("edits") or []
+        write_text(ws, row, 7, "; ".join(f"{x['field']} = {x['value']:,}" for x in edits))
+    return row
 
 
 BLENDED_ROWS = (
