@@ -403,7 +403,15 @@ def check_results(fe):
         if item["net_irr"] is None:
             assert math.isnan(want_irr)
         else:
-            assert finance.irr(flows) == pytest.approx(item["net_irr"], abs=1e-9)
+            # The IRR of the flows results.json reports. Where it differs, the difference is
+            # the rounding dust (below TOL) the model's row keeps after the term: near -100%
+            # discounting multiplies it by (1 + r)^-t, 1e19 at -97% over 12 years, which
+            # moves an ill-conditioned root by 1e-7 (hypothesis found one). Then the
+            # reported IRR must be the IRR of the model's own row.
+            rate = item["net_irr"]
+            if finance.irr(flows) != pytest.approx(rate, abs=1e-9):
+                assert np.abs(full[len(flows) :]).max() <= TOL
+                assert finance.irr(full) == pytest.approx(rate, abs=1e-12)
         paid_in = -flows[flows < 0].sum()
         if paid_in > 0:
             assert flows[flows > 0].sum() / paid_in == pytest.approx(item["dpi"], rel=1e-9)
