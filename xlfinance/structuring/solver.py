@@ -10,14 +10,14 @@ unsettled case once, together.
 
 The search:
 
-1. A grid of `grid` + 1 points from lo to hi, evaluated one point at a time over the batch.
-   A case already meeting the target at the preferred end (lo for "smallest") is
-   `ALREADY_MET` there; one meeting it nowhere on the grid (including the far end) is
-   `UNREACHABLE`, its value NaN and the bound recorded; a case whose output is not monotone
-   on the grid (NaN points are gaps) is flagged `monotone = False` and solved in the first
-   grid interval where the target becomes met, seen from the preferred end: a crossing
-   between two grid points that both fail is not seen, so such an answer (and such an
-   `UNREACHABLE`) is not to be trusted without a finer grid.
+1. The preferred end (lo for "smallest") for every case: a case meeting the target there is
+   `ALREADY_MET`, with no search. For the others, a grid of `grid` + 1 points from lo to hi,
+   evaluated one point at a time over them. One meeting it nowhere on the grid (including
+   the far end) is `UNREACHABLE`, its value NaN and the bound recorded; a case whose output
+   is not monotone on the grid (NaN points are gaps) is flagged `monotone = False` and
+   solved in the first grid interval where the target becomes met, seen from the preferred
+   end: a crossing between two grid points that both fail is not seen, so such an answer
+   (and such an `UNREACHABLE`) is not to be trusted without a finer grid.
 2. In that interval, regula falsi with the Illinois modification (Dowell and Jarratt, BIT 11,
    1971), each new point kept at least a quarter of the tolerance from the interval's ends so
    that the interval closes from both sides, falling back to bisection when an iteration has
@@ -122,15 +122,21 @@ def solve(
     near, far = (lo, hi) if prefer == "smallest" else (hi, lo)
     cases = np.arange(n)
     points = [near + (far - near) * (k / grid) for k in range(grid + 1)]
-    margins, outputs = [], []
-    for x in points:
-        e, y = excess(cases, x)
-        margins.append(e)
-        outputs.append(y)
-    margins_grid = np.array(margins)  # (grid + 1, n)
-    outputs_grid = np.array(outputs)
-    meets = margins_grid >= 0  # NaN compares False: never meets
-    evaluations = grid + 1
+    # The preferred end first, for every case; the rest of the grid only for the cases that
+    # do not meet the target there (a project already earning its return needs no search).
+    margins_grid = np.full((grid + 1, n), np.nan)
+    outputs_grid = np.full((grid + 1, n), np.nan)
+    margins_grid[0], outputs_grid[0] = excess(cases, points[0])
+    evaluations = 1
+    already = margins_grid[0] >= 0  # NaN compares False: never meets
+    searched = np.flatnonzero(~already)
+    if searched.size:
+        for k in range(1, grid + 1):
+            margins_grid[k, searched], outputs_grid[k, searched] = excess(
+                searched, points[k][searched]
+            )
+            evaluations += 1
+    meets = margins_grid >= 0
 
     value = np.full(n, np.nan)
     achieved = np.full(n, np.nan)
@@ -138,14 +144,15 @@ def solve(
     bound = np.full(n, np.nan)
     width = np.zeros(n)
 
-    already = meets[0]
     value[already] = near[already]
     achieved[already] = outputs_grid[0, already]
     status[already] = ALREADY_MET
     never = ~meets.any(axis=0)
     bound[never] = far[never]
     achieved[never] = outputs_grid[-1, never]
-    monotone = _monotone(outputs_grid)
+    # Checked over the grid where there was a search; where the preferred end meets, there
+    # is none to mislead.
+    monotone = _monotone(outputs_grid) | already
 
     # The first grid point (from the preferred end) that meets, for the others.
     open_ = ~already & ~never
