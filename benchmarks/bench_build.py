@@ -38,7 +38,17 @@ GOALS = {
     "Monte Carlo, 10,000 trials": 0.3,
     "LibreOffice recalculation": 3.0,
 }
-PHASES = ("load", "evaluate", "roll-up", "risk", "workbook", "charts", "html", "move")
+PHASES = (
+    "load",
+    "evaluate",
+    "roll-up",
+    "risk",
+    "structuring",
+    "workbook",
+    "charts",
+    "html",
+    "move",
+)
 
 
 def median_of(repeats: int, fn) -> float:

@@ -413,3 +413,61 @@ def test_viability_gaps_add_up_and_move_the_mobilisation_ratio(xiaolan):
         (private - total) / (public + total), rel=1e-12
     )
     assert gaps["unreachable"] == ["industrial_boilers_phase1"]
+
+
+# --------------------------------------------------------------------------------------
+# The cache of answers
+# --------------------------------------------------------------------------------------
+
+
+def test_cached_answers_equal_solved_ones_and_an_edit_resolves_only_its_project(
+    tmp_path, monkeypatch
+):
+    import json
+
+    from xlfinance.structuring import cache, run
+
+    monkeypatch.setenv("XLFINANCE_CACHE_DIR", str(tmp_path / "cache"))
+    copy = tmp_path / "xiaolan"
+    shutil.copytree(XIAOLAN, copy)
+    solved: list[str] = []
+    real = run.solve_project
+
+    def counting(name, solve, target, pid, *args):
+        solved.append(pid)
+        return real(name, solve, target, pid, *args)
+
+    monkeypatch.setattr(run, "solve_project", counting)
+
+    def answers():
+        programme = load_programme(copy)
+        projects = evaluate_projects(programme)
+        result = run.run_structuring(programme, projects, None, trials=200)
+        return json.dumps(result.results(), sort_keys=True)
+
+    first = answers()
+    assert len(solved) > 40  # every answer solved once
+    solved.clear()
+    assert answers() == first and solved == []  # every one read back, identical
+    # Uncached, the same to the last digit.
+    programme = load_programme(copy)
+    fresh = run.run_structuring(
+        programme, evaluate_projects(programme), None, trials=200, use_cache=False
+    )
+    assert json.dumps(fresh.results(), sort_keys=True) == first
+
+    # An edit to one project: its answers are solved again, no other project's.
+    path = copy / "projects" / "des_phase1.yaml"
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("value: 24000000", "value: 25000000"),
+        encoding="utf-8",
+    )
+    solved.clear()
+    changed = answers()
+    assert set(solved) == {"des_phase1"} and changed != first
+
+    # A damaged entry is a miss, never an answer.
+    for entry in (cache.folder()).glob("*.npz"):
+        entry.write_bytes(b"not an npz")
+    solved.clear()
+    assert answers() == changed and len(solved) > 40

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from xlfinance.definitions.structuring import STRUCTURING_FILE, StructuringFile
-from xlfinance.structuring import solver
+from xlfinance.structuring import cache, solver
 from xlfinance.structuring.projects import (
     CONFIDENCE,
     ProjectSolve,
@@ -166,8 +166,11 @@ def run_structuring(
     structuring: StructuringFile | None = None,
     trials: int | None = None,
     threads: int | None = None,
+    use_cache: bool = True,
 ) -> StructuringResult:
-    """Solve every solve of structuring.yaml for every project it applies to."""
+    """Solve every solve of structuring.yaml for every project it applies to. With
+    `use_cache` an answer whose inputs are unchanged since it was last solved is read back
+    (`structuring.cache`)."""
     structuring = structuring if structuring is not None else programme.structuring
     if structuring is None:
         raise ValueError("the programme has no structuring.yaml")
@@ -197,10 +200,29 @@ def run_structuring(
             if investable(projects[pid]) and applies(model, solve, target.output):
                 jobs.append((name, solve, target, pid, model, rows_wanted))
 
+    info = {
+        "programme": programme.programme.model_dump(mode="json"),
+        "assumptions": programme.assumptions.model_dump(mode="json"),
+    }
+
     def one(job):
         name, solve, target, pid, model, n = job
         rows = {k: v[:n] for k, v in overrides(pid).items()}
-        return solve_project(name, solve, target, pid, model, rows, n)
+        key = None
+        if use_cache:
+            parts = {
+                **info,
+                "project": projects[pid].definition.model_dump(mode="json"),
+                "solve": [name, solve.model_dump(mode="json"), target.model_dump(mode="json")],
+            }
+            key = cache.project_key(parts, rows, n)
+            hit = cache.load_project(key)
+            if hit is not None:
+                return hit
+        answer = solve_project(name, solve, target, pid, model, rows, n)
+        if key is not None:
+            cache.store_project(key, answer)
+        return answer
 
     workers = threads if threads is not None else min(2, os.cpu_count() or 1)
     # The models' row reductions silence numpy's "all-NaN slice" warning with
@@ -220,7 +242,17 @@ def run_structuring(
     if structuring.fund is not None:
         from xlfinance.structuring.fund import solve_fund
 
-        fund_entries = solve_fund(programme, projects, fund, structuring, lay)
+        key = None
+        if use_cache:
+            key = cache.files_key(
+                programme.files,
+                {"trials": trials, "structuring": structuring.model_dump(mode="json")},
+            )
+            fund_entries = cache.load_json(key)
+        if fund_entries is None or key is None:
+            fund_entries = solve_fund(programme, projects, fund, structuring, lay)
+            if key is not None:
+                cache.store_json(key, fund_entries)
     # --------------------------------------------------------------------------------------
     from xlfinance.structuring.blended import blended_metrics
 
