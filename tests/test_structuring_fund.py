@@ -211,7 +211,16 @@ def test_the_fund_size_the_deals_absorb(xiaolan, tmp_path):
         assert pipeline["shortfall_yuan"] == pytest.approx(
             pipeline["needed_yuan"] - pipeline["value"]
         )
-    assert pipeline["class_returns"] is None
+    # Only projects earning the floor enter (industrial boilers phase 1 loses money every
+    # year, and would have the fund pay its losses).
+    floor = programme.structuring.fund.deployment.min_equity_irr.value
+    assert all(c["equity_irr"] >= floor for c in chosen)
+    assert "industrial_boilers_phase1" not in {c["project"] for c in chosen}
+    # With them in, the fund invests what it did plus all of their equity, yuan for yuan.
+    returns = pipeline["class_returns"]
+    assert returns["invested_yuan"] == pytest.approx(invested + pipeline["value"], abs=1e-3)
+    assert returns["invested_share"] == pytest.approx(pipeline["achieved"], abs=1e-12)
+    assert set(returns["net_irr"]) == set(checked.fund.fund.classes)
 
 
 def test_the_supported_hurdle_is_the_p90_of_the_senior_net_irr(xiaolan):

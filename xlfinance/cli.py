@@ -474,6 +474,20 @@ def _structure(args: argparse.Namespace) -> int:
         printable(f"{info.name.zh} / {info.name.en}: {len(entries)} answer(s) of structuring.yaml")
     )
     print(printable_lines(structure_table(entries)))
+    for e in entries:
+        returns = e.get("class_returns") if e["solve"] == "fund_pipeline" else None
+        if returns:
+            irrs = ", ".join(
+                f"{c} {'n/a' if v is None else f'{v * 100:.1f}%'}"
+                for c, v in returns["net_irr"].items()
+            )
+            added = ", ".join(x["project"] for x in e["projects"])
+            print(
+                printable(
+                    f"fund with {added}: invests {returns['invested_share'] * 100:.1f}% of its "
+                    f"commitments; net IRR {irrs}"
+                )
+            )
     if result.blended is not None:
         print(printable_lines(blended_summary(result.blended)))
         gaps = result.results().get("viability_gaps")

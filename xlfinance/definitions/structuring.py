@@ -171,6 +171,9 @@ class DeploymentDef(Model):
     candidates: list[Name] | None = None
     """The projects that may enter the fund; by default every investable project of the
     programme not in it that starts in its investment period."""
+    min_equity_irr: Cited | None = None
+    """Only candidates whose base-case equity IRR is at least this enter: a fund buys what
+    earns its return, not a project that loses money every year."""
     label: Bilingual | None = None
 
     @model_validator(mode="after")

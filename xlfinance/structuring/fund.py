@@ -393,6 +393,10 @@ def candidate_projects(defn: DeploymentDef, fund_model, projects: dict) -> list[
             and r.metrics.get("equity_invested_yuan", 0.0) > 0
         ]
 
+    if defn.min_equity_irr is not None:
+        floor = float(defn.min_equity_irr.value)
+        ids = [pid for pid in ids if projects[pid].metrics.get("equity_irr", math.nan) >= floor]
+
     def key(pid):
         irr = projects[pid].metrics.get("equity_irr", float("nan"))
         return (math.isnan(irr), -irr if not math.isnan(irr) else 0.0, pid)
@@ -502,15 +506,12 @@ def solve_deployment(
         },
         "method": (
             "greedy: the investable projects not in the fund that start in its investment "
-            "period, the highest base-case equity IRR first, each at all of its equity "
-            "(equity_invested_yuan), until invested reaches ratio x fund size"
-        ),
-        "class_returns": None,
-        "note": (
-            "equity amounts only: the classes' returns with these projects are not computed, "
-            "since entering one needs exit terms (year, method, price) fund.yaml does not give"
+            "period (and earn min_equity_irr, where given), the highest base-case equity IRR "
+            "first, each at all of its equity (equity_invested_yuan), until invested "
+            "reaches ratio x fund size"
         ),
     }
+    pipeline.update(pipeline_returns(fund_model, [c["project"] for c in chosen], projects))
     if pipeline_status == solver.UNREACHABLE:
         pipeline["reason"] = (
             f"every candidate together brings {total:,.0f} yuan of equity, "
@@ -518,6 +519,69 @@ def solve_deployment(
             f"{ratio:.0%} of {size:,.0f}"
         )
     return [capacity, pipeline]
+
+
+PIPELINE_EXIT_SOURCE = (
+    "assumption: a project entering the fund is held to the fund's last year and sold there "
+    "for its later equity flows at the fund's NAV discount rate (the liquidation at NAV of "
+    "fund.yaml), or held to its end where its life ends sooner"
+)
+
+
+def pipeline_returns(fund_model, added: list[str], projects: dict) -> dict:
+    """The fund's returns (each class's net IRR, the gross IRR, invested over committed)
+    with `added` projects entering it at all of their equity: held to the fund's last year
+    and sold there at the NAV discount rate, or held to the end of a shorter life
+    (`PIPELINE_EXIT_SOURCE`). The fund's size and commitments are as defined."""
+    from xlfinance.definitions.fund import Exit, Investment
+    from xlfinance.definitions.schema import Sourced
+    from xlfinance.fund.model import build_fund_model, project_flows
+
+    definition = fund_model.definition
+    if not added:
+        return {"class_returns": None, "exit_terms": PIPELINE_EXIT_SOURCE}
+    final = definition.final_year
+    rate = definition.valuation.nav_discount_rate
+    new = []
+    for pid in added:
+        fin = projects[pid].definition.parameters.finance
+        end = projects[pid].definition.start_year + fin.construction_years + fin.operating_years - 1
+        exit_ = (
+            Exit(method="hold", source=PIPELINE_EXIT_SOURCE)
+            if end <= final
+            else Exit(
+                method="discount_rate", year=final, discount_rate=rate, source=PIPELINE_EXIT_SOURCE
+            )
+        )
+        new.append(
+            Investment(
+                project=pid,
+                equity_share=Sourced(value=1.0, source="all of the project's equity"),
+                exit=exit_,
+            )
+        )
+    widened = definition.model_copy(update={"investments": (*definition.investments, *new)})
+    try:
+        model = build_fund_model(widened, project_flows(projects))
+    except DefinitionError as exc:
+        return {
+            "class_returns": None,
+            "exit_terms": PIPELINE_EXIT_SOURCE,
+            "note": "the projects do not fit the fund's calendar: "
+            + "; ".join(p.message for p in exc.problems),
+        }
+    outputs = model.model.evaluate().outputs
+    classes = {c: _num(float(outputs[f"net_irr_{c}"][0])) for c in model.classes}
+    return {
+        "class_returns": {
+            "net_irr": classes,
+            "gross_irr": _num(float(outputs["gross_irr"][0])),
+            "invested_yuan": float(outputs["invested_yuan"][0]),
+            "committed_yuan": float(outputs["committed_yuan"][0]),
+            "invested_share": float(outputs["invested_yuan"][0] / outputs["committed_yuan"][0]),
+        },
+        "exit_terms": PIPELINE_EXIT_SOURCE,
+    }
 
 
 def _scaled_inputs(fund_model, edits: list[dict]) -> dict[str, float]:

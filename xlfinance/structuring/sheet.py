@@ -143,6 +143,13 @@ def _fund_block(ws, row: int, entries: list[dict], labels: dict) -> int:
         _number(ws, row, 6, achieved if isinstance(achieved, (int, float)) else None, "rate")
         edits = e.get("edits") or []
         write_text(ws, row, 7, "; ".join(f"{x['field']} = {x['value']:,}" for x in edits))
+        returns = e.get("class_returns")
+        if returns:
+            added = ", ".join(x["project"] for x in e.get("projects", []))
+            irrs = ", ".join(
+                f"{c} {'n/a' if v is None else f'{v:.1%}'}" for c, v in returns["net_irr"].items()
+            )
+            write_text(ws, row, 7, f"with {added}: net IRR {irrs}; {returns['exit_terms']}")
     return row
 
 
