@@ -149,7 +149,7 @@ def _fund_block(ws, row: int, entries: list[dict], labels: dict) -> int:
             irrs = ", ".join(
                 f"{c} {'n/a' if v is None else f'{v:.1%}'}" for c, v in returns["net_irr"].items()
             )
-            write_text(ws, row, 7, f"with {added}: net IRR {irrs}; {returns['exit_terms']}")
+            write_text(ws, row, 7, f"with {added}: net IRR {irrs}; {e.get('exit_terms', '')}")
     return row
 
 
