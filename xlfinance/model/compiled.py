@@ -304,14 +304,28 @@ class Nodes:
     def leaf(self, node: Expr) -> Closure:
         raise ModelError(f"cannot evaluate {node!r}")
 
+    def _constant_only(self, node: Expr) -> bool:
+        """Whether the sub-tree reads no value (only numbers, operators and functions),
+        each node decided once: walking every sub-tree from every node was quadratic in
+        the size of an expression, a third of compiling a model."""
+        memo = self.__dict__.setdefault("_constant_memo", {})
+        key = id(node)
+        if key not in memo:
+            memo[key] = (
+                node,
+                isinstance(node, CONSTANT_ONLY)
+                and all(self._constant_only(c) for c in node.children()),
+            )
+        return memo[key][1]
+
     def value(self, node: Expr) -> Closure:
         """The closure of a node's value; a sub-tree of constants only, computed now."""
-        return _fold(node, self._value(node))
+        return _fold(node, self._value(node), self._constant_only(node))
 
     def truth(self, node: Expr) -> Closure:
         """The closure of `value != 0` as booleans: for a comparison or a logical function,
         the booleans it computes (its value is them as 1.0 and 0.0)."""
-        return _fold(node, self._truth(node))
+        return _fold(node, self._truth(node), self._constant_only(node))
 
     def _value(self, node: Expr) -> Closure:
         kind = type(node)
@@ -469,8 +483,8 @@ def is_constant(f: Closure) -> bool:
     return getattr(f, "constant", False)
 
 
-def _fold(node: Expr, f: Closure) -> Closure:
-    if is_constant(f) or not all(isinstance(n, CONSTANT_ONLY) for n in node.walk()):
+def _fold(node: Expr, f: Closure, constant_only: bool) -> Closure:
+    if is_constant(f) or not constant_only:
         return f
     with np.errstate(all="ignore"):
         return constant(f())
