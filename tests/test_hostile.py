@@ -243,6 +243,22 @@ def _(root):
     replace_with(root, "risk.yaml", Path.mkdir)
 
 
+@case("files", "fifo-structuring", "structuring.yaml", "", "FIFO (named pipe)")
+def _(root):
+    replace_with(root, "structuring.yaml", os.mkfifo)
+
+
+@case("files", "folder-structuring", "structuring.yaml", "", "is a folder, expected a file")
+def _(root):
+    replace_with(root, "structuring.yaml", Path.mkdir)
+
+
+@case("files", "device-structuring-for-structure", "structuring.yaml", "", "character device",
+      command=("structure",))  # fmt: skip
+def _(root):
+    replace_with(root, "structuring.yaml", lambda p: p.symlink_to("/dev/urandom"))
+
+
 @case("files", "loop-project", "projects/loop.yaml", "", "symbolic link loop")
 def _(root):
     loop(root / "projects" / "loop.yaml")
@@ -372,6 +388,18 @@ simple("yaml", "integer-of-5000-digits", PV, "start_year", "5,000 digits is too 
        "start_year: 2015\n", "start_year: " + "9" * 5000 + "\n", line=True)  # fmt: skip
 simple("yaml", "integer-of-30-digits", PV, "start_year", "must be <= 2100", PV,
        "start_year: 2015\n", "start_year: " + "9" * 30 + "\n")  # fmt: skip
+
+
+STRUCTURING = "structuring.yaml"
+simple("yaml", "structuring-name-with-a-path", STRUCTURING, "solves.../../etc",
+       "lower-case name", STRUCTURING, "  viability_grant:\n", "  ../../etc:\n")  # fmt: skip
+simple("yaml", "structuring-target-as-formula", STRUCTURING, "targets.debt_cover.value.value",
+       "must be a number", STRUCTURING, "      value: 1.30\n",
+       '      value: "=HYPERLINK(1)"\n')  # fmt: skip
+simple("control", "structuring-escape-in-label", "structuring.yaml",
+       "solves.viability_grant.label.en", "U+001B", "structuring.yaml",
+       "      en: Viability-gap capital grant\n", '      en: "\\e[31mgrant"\n',
+       line=True)  # fmt: skip
 
 
 # --------------------------------------------------------------------------------------

@@ -40,7 +40,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, model_validator
 
-from xlfinance.definitions.schema import Bilingual, Bool, Model, Sourced, validate_model
+from xlfinance.definitions.schema import Bilingual, Bool, Model, Sourced, Text, validate_model
 from xlfinance.definitions.yamlio import read_yaml
 from xlfinance.errors import DefinitionError, Problem
 
@@ -94,7 +94,7 @@ class SolveDef(Model):
     projects: list[Name] | None = None
     """The projects to solve for; by default every one whose model has the input and the
     target's output."""
-    unit: Annotated[str, Field(strict=True, min_length=1, max_length=32)] | None = None
+    unit: Annotated[Text, Field(max_length=32)] | None = None
     """Only the projects whose input is in this unit (`yuan/kWh`): a subsidy per kWh and one
     per km of bus travel need their own bounds."""
     trials: Bool = True
