@@ -262,10 +262,38 @@ def run_structuring(
         solves=solved,
         scenarios=scenarios,
         trials=trial_rows,
-        labels={n: s.label.model_dump() for n, s in structuring.solves.items() if s.label},
+        labels={
+            **_fund_labels(structuring),
+            **{n: s.label.model_dump() for n, s in structuring.solves.items() if s.label},
+        },
         target_labels={n: t.label.model_dump() for n, t in structuring.targets.items() if t.label},
         fund=fund_entries,
     )
+
+
+FUND_SOLVES = {
+    "first_loss": ("first_loss_share_p50", "first_loss_share_p90"),
+    "deployment": ("fund_capacity", "fund_pipeline"),
+    "supported_hurdle": ("supported_hurdle_p90",),
+}
+"""The answers each part of structuring.yaml's fund section gives (`structuring.fund`)."""
+
+
+def _fund_labels(structuring: StructuringFile) -> dict[str, dict]:
+    """The fund answers' names, from the labels of the parts that give them."""
+    fund = getattr(structuring, "fund", None)
+    out = {}
+    for part, solves in FUND_SOLVES.items():
+        label = getattr(getattr(fund, part, None), "label", None)
+        if label is not None:
+            for name in solves:
+                out[name] = label.model_dump()
+    if "fund_pipeline" in out:  # the second answer of deployment is not the size
+        out["fund_pipeline"] = {
+            "zh": "达到投放目标需新增的项目",
+            "en": "Projects the fund would need to deploy its size",
+        }
+    return out
 
 
 def programme_file(programme) -> Path:
