@@ -146,10 +146,14 @@ class StructuringResult:
 
 
 def unreachable_reason(s: ProjectSolve, bound: float, achieved: float) -> str:
-    """Why no value within the bounds meets the target, in one sentence."""
+    """Why no value within the bounds meets the target, in one sentence. `bound` is the far
+    end of the search (for "smallest", the upper bound, capped where the project caps it;
+    for "largest", the lower)."""
     what = "the output is not defined" if math.isnan(achieved) else f"it reaches {achieved:.6g}"
+    start = s.lower if s.prefer == "smallest" else s.upper
+    way = "up" if s.prefer == "smallest" else "down"
     return (
-        f"no {s.input} from {s.lower:g} to {bound:.6g} {s.unit} gives {s.output} "
+        f"no {s.input} from {start:.6g} {way} to {bound:.6g} {s.unit} gives {s.output} "
         f"{s.comparison} {s.target:g}: at {bound:.6g} {what}"
     )
 
