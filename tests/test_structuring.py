@@ -471,3 +471,21 @@ def test_cached_answers_equal_solved_ones_and_an_edit_resolves_only_its_project(
         entry.write_bytes(b"not an npz")
     solved.clear()
     assert answers() == changed and len(solved) > 40
+
+
+def test_bankable_debt_is_each_debt_capacity_times_capex(xiaolan):
+    """pv_phase1: capex x the share that keeps DSCR 1.30, beside capex x its defined 70%."""
+    programme, projects = xiaolan
+    result = run_structuring(programme, projects, None, trials=50)
+    debt = result.results()["bankable_debt"]
+    entry = next(
+        e for e in result.entries() if e["solve"] == "debt_capacity" and e["project"] == "pv_phase1"
+    )
+    capex = projects["pv_phase1"].metrics["capex_yuan"]
+    assert debt["projects"]["pv_phase1"]["loan_yuan"] == pytest.approx(entry["value"] * capex)
+    assert debt["projects"]["pv_phase1"]["defined_loan_yuan"] == pytest.approx(0.7 * capex)
+    assert debt["total_yuan"] == pytest.approx(
+        sum(v["loan_yuan"] for v in debt["projects"].values())
+    )
+    # a project no loan suits (industrial boilers phase 1 loses money) can borrow nothing
+    assert debt["projects"]["industrial_boilers_phase1"]["loan_yuan"] == 0.0

@@ -488,6 +488,15 @@ def _structure(args: argparse.Namespace) -> int:
                     f"commitments; net IRR {irrs}"
                 )
             )
+    debt = result.results().get("bankable_debt")
+    if debt:
+        print(
+            printable(
+                f"bankable debt at the cover target: {debt['total_yuan'] / 1e4:,.1f} 万元 over "
+                f"{len(debt['projects'])} project(s), against "
+                f"{debt['defined_total_yuan'] / 1e4:,.1f} 万元 as defined"
+            )
+        )
     if result.blended is not None:
         print(printable_lines(blended_summary(result.blended)))
         gaps = result.results().get("viability_gaps")

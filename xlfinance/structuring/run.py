@@ -48,6 +48,8 @@ class StructuringResult:
     target_labels: dict[str, dict] = field(default_factory=dict)
     blended: dict | None = None
     """Blended-finance metrics of the programme as defined (`blended.blended_metrics`)."""
+    capex: dict[str, float] = field(default_factory=dict)
+    """Each project's base-case capex (yuan), to turn a debt share into a loan."""
     fund: list[dict] = field(default_factory=list)
     """The answers of structuring.yaml's `fund` section (`structuring.fund.solve_fund`),
     already in entry form."""
@@ -60,7 +62,38 @@ class StructuringResult:
             gaps = self.viability_gaps()
             if gaps is not None:
                 out["viability_gaps"] = gaps
+        debt = self.bankable_debt()
+        if debt is not None:
+            out["bankable_debt"] = debt
         return out
+
+    def bankable_debt(self, solve: str = "debt_capacity") -> dict | None:
+        """The loans the projects can take at the cover target (base case), beside those
+        they are defined with, in total and each; a project no loan suits counts 0."""
+        rows = [
+            e
+            for e in self.entries()
+            if e["solve"] == solve
+            and "loan_yuan" in e
+            or (e["solve"] == solve and e["status"] == solver.UNREACHABLE)
+        ]
+        if not rows:
+            return None
+        each = {
+            e["project"]: {
+                "loan_yuan": e.get("loan_yuan", 0.0),
+                "defined_loan_yuan": e.get("defined_loan_yuan")
+                if e.get("defined_loan_yuan") is not None
+                else e["defined"] * self.capex.get(e["project"], 0.0),
+            }
+            for e in rows
+        }
+        return {
+            "solve": solve,
+            "projects": each,
+            "total_yuan": sum(v["loan_yuan"] for v in each.values()),
+            "defined_total_yuan": sum(v["defined_loan_yuan"] for v in each.values()),
+        }
 
     def viability_gaps(self, solve: str = "viability_grant") -> dict | None:
         """The base-case grants that bring every project short of its return to it, in
@@ -122,6 +155,10 @@ class StructuringResult:
             "monotone": bool(sol.monotone[0]),
             "prefer": s.prefer,
         }
+        capex = self.capex.get(s.project)
+        if s.input == "debt_share" and capex is not None and value == value:
+            out["loan_yuan"] = value * capex  # the base case's loan at that share of capex
+            out["defined_loan_yuan"] = s.base_value * capex
         if status == solver.UNREACHABLE:
             out["bound"] = _number(float(sol.bound[0]))
             out["reason"] = unreachable_reason(s, float(sol.bound[0]), achieved)
@@ -272,6 +309,7 @@ def run_structuring(
         },
         target_labels={n: t.label.model_dump() for n, t in structuring.targets.items() if t.label},
         fund=fund_entries,
+        capex={pid: float(r.metrics["capex_yuan"]) for pid, r in projects.items()},
     )
 
 
