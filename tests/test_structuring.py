@@ -17,15 +17,19 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from xlfinance.archetypes import build_model
 from xlfinance.cli import main
 from xlfinance.definitions import load_programme
+from xlfinance.definitions.structuring import SolveDef, TargetDef
 from xlfinance.errors import DefinitionError
 from xlfinance.projects import evaluate_projects
 from xlfinance.structuring import solver
-from xlfinance.structuring.projects import solve_projects
+from xlfinance.structuring.projects import solve_project, solve_projects
 from xlfinance.structuring.run import run_structuring
 
+from .factories import merged, programme, project
 from .lo import is_error, needs_libreoffice
+from .test_archetype_pv import BASE as PV_BASE
 from .test_workbook import xiaolan_workbooks
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -489,3 +493,81 @@ def test_bankable_debt_is_each_debt_capacity_times_capex(xiaolan):
     )
     # a project no loan suits (industrial boilers phase 1 loses money) can borrow nothing
     assert debt["projects"]["industrial_boilers_phase1"]["loan_yuan"] == 0.0
+
+
+# --------------------------------------------------------------------------------------
+# Closed forms, worked by hand
+# --------------------------------------------------------------------------------------
+
+
+def test_support_a_small_pv_project_needs_equals_its_closed_form():
+    """1,000 kW of PV, 1,000 kWh/kW, half used on site at 1.00 and half exported at 0.40
+    yuan/kWh, O&M 70 yuan/kW: 630,000 yuan a year for 20 years after a 7,000,000 capex in
+    year 0; no tax, debt, VAT, subsidy or residual value, so each support adds to the
+    equity cash flow one for one and the solves have closed forms.
+
+    A = sum over t = 1..20 of 1.08^-t = (1 - 1.08^-20) / 0.08 = 9.818147.
+    Equity NPV at 8% = -7,000,000 + 630,000 A = -814,567 (the IRR is below 8%).
+    - grant g in year 0:   g = 7,000,000 - 630,000 A = 814,567 yuan;
+    - subsidy s per kWh:   s x 1,000,000 kWh x A = 814,567, s = 0.082967 yuan/kWh;
+    - carbon price c:      1,000,000 kWh x 0.8 t/MWh = 800 t a year, c = 814,567 / (800 A)
+                           = 103.71 yuan/t.
+    """
+    params = merged(PV_BASE, subsidy_yuan_per_kwh=0, finance__residual_value_share=0)
+    model = build_model(
+        project("pv", params), programme(corporate_tax_rate=0.0, vat_rate_electricity=0.0)
+    )
+    annuity = (1 - 1.08**-20) / 0.08
+    gap = 7_000_000 - 630_000 * annuity
+    assert gap == pytest.approx(814_567.1, abs=0.1)
+    target = TargetDef.model_validate(
+        {"output": "equity_irr", "value": {"value": 0.08, "source": "test"}}
+    )
+    cases = {
+        "capital_grant_yuan": (gap, 1.0, 1e7),
+        "production_subsidy": (gap / (1_000_000 * annuity), 1e-6, 1.0),
+        "carbon_price_yuan_per_t": (gap / (800 * annuity), 0.01, 1000.0),
+    }
+    for name, (want, tol, upper) in cases.items():
+        solve = SolveDef.model_validate(
+            {
+                "input": name,
+                "target": "t",
+                "upper": {"value": upper, "source": "test"},
+                "tolerance": tol,
+            }
+        )
+        answer = solve_project(name, solve, target, "example", model, {}, 1)
+        value, status, achieved = answer.base
+        assert status == solver.SOLVED, name
+        assert want <= value <= want + tol, (name, value, want)
+        assert 0.08 <= achieved <= 0.08 + 1e-6, name  # a tolerance of x moves the IRR a little
+
+
+def test_debt_capacity_of_a_small_pv_project_equals_its_closed_form():
+    """The same project with a 10-year annuity loan at 6%, drawn with the capex in year 0
+    (no interest during a one-year construction: it accrues on the opening balance) and
+    repaid in operating years 1-10. With no tax, cash available for debt service is the
+    630,000 EBITDA; the payment on a loan D is D x 0.06 / (1 - 1.06^-10) = D / 7.360087.
+    Cover 630,000 / (D / 7.360087) >= 1.30 gives D <= 630,000 / 1.30 x 7.360087 = 3,566,812
+    yuan, a share of 3,566,812 / 7,000,000 = 0.509545 of capex."""
+    params = merged(PV_BASE, subsidy_yuan_per_kwh=0, finance__residual_value_share=0,
+                    finance__debt_share=0.3, finance__tenor_years=10)  # fmt: skip
+    model = build_model(
+        project("pv", params), programme(corporate_tax_rate=0.0, vat_rate_electricity=0.0)
+    )
+    factor = (1 - 1.06**-10) / 0.06
+    want = 630_000 / 1.30 * factor / 7_000_000
+    assert want == pytest.approx(0.509545, abs=1e-6)
+    target = TargetDef.model_validate(
+        {"output": "min_dscr", "value": {"value": 1.30, "source": "test"}}
+    )
+    solve = SolveDef.model_validate(
+        {"input": "debt_share", "target": "t", "prefer": "largest",
+         "upper": {"value": 0.8, "source": "test"}}
+    )  # fmt: skip
+    answer = solve_project("debt", solve, target, "example", model, {}, 1)
+    value, status, achieved = answer.base
+    assert status == solver.SOLVED
+    assert want - 1e-6 <= value <= want
+    assert achieved >= 1.30
