@@ -4,7 +4,8 @@
 its scenarios, the tornado's ends and the trials; only the base case without a risk.yaml),
 solves each project over them (`projects.solve_projects`, two projects at a time on two
 cores) and returns a `StructuringResult`: per solve and project the base-case answer, the
-answer in each scenario, and over the trials the P50 and P90 of what is needed. The
+answer in each scenario, and over the trials the P50 and P90 of what is needed; then the
+blended-finance metrics (`blended`), the viability gaps in total and the bankable debt. The
 answers of the file's `fund` section (`structuring.fund.solve_fund`: the first-loss share,
 the fund size the deals absorb, the senior net IRR at P90) follow as entries of their own.
 """
@@ -16,7 +17,6 @@ import os
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 
@@ -336,10 +336,6 @@ def _fund_labels(structuring: StructuringFile) -> dict[str, dict]:
             "en": "Projects the fund would need to deploy its size",
         }
     return out
-
-
-def programme_file(programme) -> Path:
-    return Path(programme.root) / STRUCTURING_FILE
 
 
 __all__ = ["StructuringResult", "run_structuring", "unreachable_reason"]
