@@ -332,15 +332,15 @@ class TestMirr:
 
 
 def slow_payback(flows) -> float:
-    """The definition, one period at a time."""
-    if flows[0] >= 0:
-        return 0.0
-    cumulative = flows[0]
-    for t in range(1, len(flows)):
-        if cumulative + flows[t] >= 0:
-            return (t - 1) + (-cumulative) / flows[t]
-        cumulative += flows[t]
-    return np.nan
+    """The definition, one period at a time: the first period in which the cumulative flow
+    goes from below zero to zero or more; 0 if it is never below zero."""
+    cumulative, negative = 0.0, False
+    for t, flow in enumerate(flows):
+        if cumulative < 0 and cumulative + flow >= 0:
+            return (t - 1) + (-cumulative) / flow
+        cumulative += flow
+        negative = negative or cumulative < 0
+    return np.nan if negative else 0.0
 
 
 class TestPayback:
@@ -352,8 +352,12 @@ class TestPayback:
             ([-100, 100], 1.0),
             ([-100, 200], 0.5),
             ([-100, 30, 30], np.nan),  # never recovered
-            ([0, -10, 20], 0.0),  # time-0 flow already >= 0
-            ([50, -10], 0.0),
+            # An investment after a zero (or positive) year still has to be paid back:
+            # cumulative 0, -10, 10 crosses zero in period 2, at 1 + 10 / 20 = 1.5 (the
+            # project models' payback lines give the same; the old rule said 0).
+            ([0, -10, 20], 1.5),
+            ([50, -10], 0.0),  # never below zero: nothing to pay back
+            ([100, -300, 400], 1.5),  # cumulative 100, -200, 200: 1 + 200 / 400
             ([-100, 150, -500, 10], 0.6667),  # later dips are ignored
         ],
     )
@@ -643,3 +647,34 @@ def test_rounding_noise_is_not_a_sign_change():
     assert np.isnan(irr([-10_000.0, 0.0, 1e-9]))
     assert np.isnan(irr([[-10_000.0, 0.0, 1e-9], [-10_000.0, 0.0, 0.0]])).all()
     assert irr([-10_000.0, 0.0, 1e-3]) == pytest.approx(-0.99968377, rel=1e-6)
+
+
+class TestOnePayback:
+    """The project models' payback lines (`archetypes.common.add_payback`) and
+    `finance.payback` are one rule: they once gave 1.5 and 0.0 for [0, -100, 200]."""
+
+    @staticmethod
+    def model_payback(flows) -> float:
+        from xlfinance.archetypes.common import add_payback
+        from xlfinance.model.core import Model
+
+        m = Model("payback", 2015, len(flows))
+        flow = m.line("flow", m.series_input("flows", flows, "yuan"), "yuan", "Flow")
+        add_payback(m, "", flow, "Payback")
+        return float(m.evaluate().outputs["payback_years"][0])
+
+    @pytest.mark.parametrize(
+        ("flows", "expected"),
+        [([0, -100, 200], 1.5), ([50, -10], 0.0), ([-100, 30, 30], np.nan), ([-100, 200], 0.5)],
+    )
+    def test_examples(self, flows, expected):
+        # [0, -100, 200]: cumulative 0, -100, 100 crosses zero in period 2, at 1 + 100 / 200.
+        assert self.model_payback(flows) == pytest.approx(expected, nan_ok=True)
+        assert payback(flows) == pytest.approx(expected, nan_ok=True)
+
+    @PROPERTY
+    @given(any_flows())
+    def test_the_model_and_the_function_agree(self, flows):
+        assert self.model_payback(list(flows)) == pytest.approx(
+            payback(flows), rel=1e-12, abs=1e-12, nan_ok=True
+        )

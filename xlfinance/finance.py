@@ -474,14 +474,17 @@ def payback(flows):
     r"""Simple payback period, interpolated within the period.
 
     The payback is the first time the cumulative cash flow reaches zero or more after having
-    been negative. If the flow at time 0 is already >= 0 the payback is 0. Otherwise, with
-    :math:`t` the first period whose cumulative flow :math:`S_t = \sum_{k \le t} CF_k` is
-    >= 0, the flow is taken as spread evenly over period :math:`t`:
+    been negative: with :math:`S_t = \sum_{k \le t} CF_k` and :math:`t` the first period
+    with :math:`S_{t-1} < 0 \le S_t` (:math:`S_{-1} = 0`), the flow is taken as spread evenly
+    over period :math:`t`:
 
     .. math:: \mathrm{payback} = (t - 1) + \frac{-S_{t-1}}{CF_t}
 
-    so the result lies in :math:`(t-1, t]`, between 0 and T. Later dips of the cumulative
-    flow (a refurbishment, decommissioning) do not move it.
+    so the result lies in :math:`(t-1, t]`, between 0 and T. A cumulative flow that is never
+    negative has nothing to pay back: 0. A zero flow or an income before the investment
+    does not count as paid back (``[0, -100, 200]`` pays back at 1.5, not 0). Later dips of
+    the cumulative flow (a refurbishment, decommissioning) do not move it. The project
+    models' payback lines compute the same (`archetypes.common`).
 
     Parameters
     ----------
@@ -504,6 +507,8 @@ def payback(flows):
     2.6
     >>> payback([-1_000, 100, 100])
     nan
+    >>> payback([0, -100, 200])
+    1.5
     """
     C, single = _as_flows(flows)
     return _result(_payback_rows(C), single)
@@ -538,14 +543,15 @@ def _payback_rows(C: np.ndarray) -> np.ndarray:
     n = C.shape[0]
     rows = np.arange(n)
     cum = np.cumsum(C, axis=1)
-    reached = cum >= 0.0
-    t = np.argmax(reached, axis=1)
-    found = reached[rows, t] & np.isfinite(C).all(axis=1)
-    before = np.maximum(t - 1, 0)
+    before = np.concatenate([np.zeros((n, 1)), cum[:, :-1]], axis=1)  # S_{t-1}, S_{-1} = 0
+    crossing = (before < 0) & (cum >= 0)
+    t = np.argmax(crossing, axis=1)
+    found = crossing[rows, t]
     with np.errstate(divide="ignore", invalid="ignore"):
-        within = -cum[rows, before] / C[rows, t]
-    out = np.where(t == 0, 0.0, (t - 1) + within)
-    return np.where(found, out, np.nan)
+        within = -before[rows, t] / C[rows, t]
+    never_negative = (cum >= 0).all(axis=1)
+    out = np.where(found, (t - 1) + within, np.where(never_negative, 0.0, np.nan))
+    return np.where(np.isfinite(C).all(axis=1), out, np.nan)
 
 
 # --------------------------------------------------------------------------- IRR

@@ -551,14 +551,8 @@ def add_finance(
     out("equity_npv_yuan", npv(rate, equity), "yuan", "Equity NPV")
     out("equity_irr", ex.irr(equity), "rate", "Equity IRR")
     out("mirr", ex.mirr(project, f.finance_rate, rate), "rate", "Project MIRR")
-    for stem, label in (("", "Payback"), ("discounted_", "Discounted payback")):
-        first = LineRef(f"{stem}payback_first")
-        out(
-            f"{stem}payback_years",
-            IF(eq(rowsum(first), 0), NA(), rowsum(LineRef(f"{stem}payback_point"))),
-            "years",
-            label,
-        )
+    payback_output(m, "", "Payback")
+    payback_output(m, "discounted_", "Discounted payback")
     # How the capex is funded: the ask a pitch puts to investors.
     out("debt_yuan", rowsum(draw), "yuan", "Debt drawn")
     out("grant_yuan", rowsum(grant), "yuan", "Capital grants")
@@ -596,6 +590,30 @@ def add_finance(
             "lcoe_cost", capex + opex - credits, "yuan", "Cost of energy (by-products credited)"
         )
         out("lcoe_yuan_per_kwh", npv(rate, lcoe_cost) / npv(rate, energy_kwh), "yuan/kWh", "LCOE")
+
+
+def add_payback(m: Model, stem: str, flow: LineRef, label: str) -> None:
+    """The payback lines of `flow` and the output `<stem>payback_years`."""
+    _payback_lines(m, stem, flow)
+    payback_output(m, stem, label)
+
+
+def payback_output(m: Model, stem: str, label: str) -> None:
+    """`<stem>payback_years` from the lines of `_payback_lines`: the first period in which
+    the cumulative flow goes from below zero to zero or more, interpolated; 0 when it is
+    never below zero; NA when it never comes back, as `finance.payback` computes it."""
+    first = LineRef(f"{stem}payback_first")
+    never_negative = ex.rowmin(LineRef(f"{stem}cumulative_cash_flow")) >= 0
+    m.output(
+        f"{stem}payback_years",
+        IF(
+            eq(rowsum(first), 0),
+            IF(never_negative, 0, NA()),
+            rowsum(LineRef(f"{stem}payback_point")),
+        ),
+        "years",
+        label,
+    )
 
 
 def _payback_lines(m: Model, stem: str, flow: LineRef) -> None:
