@@ -13,12 +13,7 @@ when every investment has been exited, so they are equal. NaN (no IRR) is None.
 
 from __future__ import annotations
 
-import math
-
-
-def _number(value) -> float | None:
-    value = float(value)
-    return value if math.isfinite(value) else None
+from xlfinance.model.units import finite_or_none as _number
 
 
 def fund_results(fe, scenario: int = 0) -> dict:

@@ -25,7 +25,6 @@ from xlfinance.model import expr as ex
 from xlfinance.model.expr import Expr
 
 _ATOM = 9
-_PREC = {"+": 2, "-": 2, "*": 3, "/": 3, "^": 5}
 
 
 _PLAIN_SHEET = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -213,7 +212,7 @@ class _Writer:
         return text
 
     def _binary(self, node: ex.BinOp) -> tuple[str, int]:
-        prec = _PREC[node.op]
+        prec = ex.ARITHMETIC[node.op]  # the precedence of each operator
         if node.op == "^":
             # Both sides bracketed unless atoms: Excel's ^ is left-associative and its unary
             # minus binds tighter, both unlike Python's **.

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from numbers import Real
 
 ARITHMETIC = {"+": 2, "-": 2, "*": 3, "/": 3, "^": 5}
+"""Arithmetic operators and their precedence (higher binds tighter), for both engines."""
 COMPARISONS = {"<", "<=", ">", ">=", "=", "<>"}
 
 
@@ -320,7 +321,6 @@ def cumsum(row) -> Cumsum:
 
 
 # Aggregates over a whole row: scalars ------------------------------------------------------
-AGGREGATES = {"ROWSUM", "ROWMIN", "ROWMAX", "ROWMEAN", "NPV", "IRR", "MIRR"}
 
 
 @dataclass(frozen=True, eq=False, slots=True)

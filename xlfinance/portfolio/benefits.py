@@ -6,9 +6,7 @@ import math
 
 import pandas as pd
 
-from xlfinance.portfolio.budget import YUAN_PER_WAN
-
-T_PER_WAN_T = 10_000.0
+from xlfinance.model.units import T_PER_WAN_T, YUAN_PER_WAN
 
 
 def benefits_table(programme, projects) -> pd.DataFrame:

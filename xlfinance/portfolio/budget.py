@@ -9,8 +9,8 @@ from __future__ import annotations
 import pandas as pd
 
 from xlfinance.definitions.schema import BUDGET_MONEY_FIELDS
+from xlfinance.model.units import YUAN_PER_WAN
 
-YUAN_PER_WAN = 10_000.0
 SOURCES = {
     "market_wan_yuan": "Market",
     "policy_grants_wan_yuan": "Higher-level and international policy money",

@@ -12,13 +12,12 @@ import math
 from dataclasses import asdict, dataclass, field
 
 from xlfinance.definitions.schema import BUDGET_MONEY_FIELDS
-from xlfinance.portfolio.budget import YUAN_PER_WAN
+from xlfinance.model.units import T_PER_WAN_T, YUAN_PER_WAN
 
 CLAIM_TOLERANCE = 0.25
 """Modelled t CO2e a year may differ from the plan's claim by this share before it is reported."""
 BUDGET_TOLERANCE = 0.10
 """Modelled capex may differ from a budget line by this share before it is reported."""
-T_PER_WAN_T = 10_000.0
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,6 @@ import numpy as np
 import pandas as pd
 
 FIRST_YEAR, LAST_YEAR = 2010, 2020
-T_PER_WAN_T = 10_000.0
 
 
 def gdp_path(programme) -> pd.Series:

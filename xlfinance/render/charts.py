@@ -38,6 +38,8 @@ from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
+from xlfinance.model.units import YUAN_PER_WAN
+
 CHART_VERSION = 1
 """Bump to redraw every cached chart when something outside this package's drawing code
 changes how charts look (the drawing code itself is part of each chart's hash)."""
@@ -46,7 +48,6 @@ CJK_FAMILY = "Noto Sans CJK SC"
 CJK_FALLBACKS = ("Source Han Sans SC", "PingFang SC", "Microsoft YaHei")
 """Fonts a reader's browser may use in place of Noto Sans CJK SC: the same design under
 Adobe's name, then the system Chinese fonts of macOS and Windows (similar metrics)."""
-YUAN_PER_WAN = 10_000.0
 MAX_COLUMNS = 4
 """At most this many panels a row of a small-multiples figure."""
 

@@ -29,11 +29,12 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
 
+from xlfinance.model.units import YUAN_PER_WAN
+from xlfinance.model.units import finite_or_none as _number
 from xlfinance.render import charts
 from xlfinance.render.results_json import clean
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
-YUAN_PER_WAN = 10_000.0
 MINUS = "\u2212"
 DASH = "\u2013"
 
@@ -196,16 +197,6 @@ def resolve(document: Any, path: str) -> Any:
         else:
             raise KeyError(path)
     return node
-
-
-def _number(value: Any) -> float | None:
-    if value is None or isinstance(value, bool):
-        return None
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return number if math.isfinite(number) else None
 
 
 KINDS = {

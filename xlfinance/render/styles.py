@@ -50,3 +50,13 @@ def number_format(unit: str) -> str:
     if unit in ("kW", "MW", "m2", "km", "m3", "GJ", "tce", "t", "h", "vehicles"):
         return "#,##0"
     return "#,##0.00"
+
+
+def header_row(ws, row: int, headers, first_col: int = 1) -> None:
+    """A row of column headings: white bold text on the header fill, wrapped. Each heading
+    is written as text (`model.sheet.write_text`), never as a formula."""
+    from xlfinance.model.sheet import write_text
+
+    for col, text in enumerate(headers, first_col):
+        cell = write_text(ws, row, col, text)
+        cell.font, cell.fill, cell.alignment = HEADER_FONT, HEADER_FILL, WRAP

@@ -29,10 +29,10 @@ from pydantic import BaseModel
 from xlfinance.definitions.schema import BUDGET_MONEY_FIELDS, Sourced
 from xlfinance.model.excel import number, sheet_prefix
 from xlfinance.model.sheet import FIRST_PERIOD_COL, LABEL_COL, VALUE_COL, write_model, write_text
+from xlfinance.model.units import T_PER_WAN_T, YUAN_PER_WAN
 from xlfinance.render import styles
 from xlfinance.render.sheetnames import project_sheet_titles
 
-YUAN_PER_WAN = 10_000.0
 MONEY_LABELS = {
     "total_wan_yuan": "Total (plan)",
     "market_wan_yuan": "Market",
@@ -142,7 +142,7 @@ def _inputs_sheet(book: _Book, ws: Worksheet, programme, groups) -> dict[str, di
         "Every assumption, with its unit and source. Blue on yellow: typed "
         "inputs; green: taken from a programme assumption above.",
     )
-    _headers(ws, 4, _INPUT_HEADERS)
+    styles.header_row(ws, 4, _INPUT_HEADERS)
     row = 5
     _section(ws, row, "Programme assumptions")
     row += 1
@@ -163,7 +163,7 @@ def _inputs_sheet(book: _Book, ws: Worksheet, programme, groups) -> dict[str, di
     row += 1
     for path, label, value in (
         ("units.yuan_per_wan_yuan", "yuan per 万元", YUAN_PER_WAN),
-        ("units.t_per_wan_t", "t per 万 t", 10_000.0),
+        ("units.t_per_wan_t", "t per 万 t", T_PER_WAN_T),
     ):
         _input_row(ws, row, "units", path, label, value, "", "definition")
         book.name(path, ws, row, 4)
@@ -323,7 +323,7 @@ def _timeline_sheet(book: _Book, programme, projects, sheet_maps) -> None:
     first = min(r.definition.start_year for r in projects.values())
     last = max(r.definition.start_year + r.model.n_periods - 1 for r in projects.values())
     years = list(range(first, last + 1))
-    _headers(ws, 4, ("Project", "Budget line", *years))
+    styles.header_row(ws, 4, ("Project", "Budget line", *years))
     for i, (pid, result) in enumerate(projects.items()):
         row = 5 + i
         write_text(ws, row, 1, pid)
@@ -457,7 +457,7 @@ def _budget_sheet(book: _Book, programme, projects) -> None:
         "Modelled capex",
         "Capex less budget",
     )
-    _headers(ws, 4, headers)
+    styles.header_row(ws, 4, headers)
     first = 5
     lines = programme.budget.lines
     for i, line in enumerate(lines):
@@ -505,7 +505,7 @@ def _budget_sheet(book: _Book, programme, projects) -> None:
     # Action subtotals.
     row = stated + 2
     _section(ws, row, "By action")
-    _headers(ws, row + 1, ("", "Action", "", "", *MONEY_LABELS.values()))
+    styles.header_row(ws, row + 1, ("", "Action", "", "", *MONEY_LABELS.values()))
     row += 2
     actions = sorted({line.action_no for line in lines})
     for action in actions:
@@ -571,7 +571,7 @@ def _benefits_sheet(book: _Book, programme, projects) -> None:
         "Beneficiaries",
         "New jobs",
     )
-    _headers(ws, 4, headers)
+    styles.header_row(ws, 4, headers)
     first = 5
     claims = {c.budget_line: c for c in programme.benefits.lines}
     for i, line in enumerate(programme.budget.lines):
@@ -638,7 +638,7 @@ def _reconciliation_sheet(book: _Book, portfolio) -> None:
         "Where the plan disagrees with itself and where the "
         "models disagree with it, as found when this workbook was built (see results.json).",
     )
-    _headers(ws, 4, ("Id", "Severity", "Finding", "Numbers", "Sources"))
+    styles.header_row(ws, 4, ("Id", "Severity", "Finding", "Numbers", "Sources"))
     for i, finding in enumerate(portfolio.findings):
         row = 5 + i
         numbers = "\n".join(f"{k}: {_show(v)}" for k, v in finding.numbers.items())
@@ -666,7 +666,7 @@ def _macc_sheet(book: _Book, portfolio) -> None:
         "Projects in order of cost per tonne at build "
         "time; figures are live formulas over the project sheets.",
     )
-    _headers(
+    styles.header_row(
         ws, 4, ("Rank", "Project", "Name", "yuan / t CO2e", "t CO2e / yr", "Cumulative t CO2e / yr")
     )
     macc = portfolio.macc
@@ -719,7 +719,7 @@ def _checks_sheet(book: _Book, projects, fund=None) -> None:
             "Fund: cash is conserved every year (calls + proceeds = uses + distributions)",
             "fund.max_abs_cash_yuan<tolerance",
         )
-    _headers(ws, 6, ("Check", "Result"))
+    styles.header_row(ws, 6, ("Check", "Result"))
     first = 7
     for i, (text, formula) in enumerate(book.checks):
         write_text(ws, first + i, 1, text)
@@ -796,12 +796,6 @@ def _title(ws, title: str, subtitle: str) -> None:
 
 def _section(ws, row: int, text: str) -> None:
     write_text(ws, row, 1, text).font = styles.SECTION_FONT
-
-
-def _headers(ws, row: int, headers) -> None:
-    for col, text in enumerate(headers, 1):
-        cell = write_text(ws, row, col, text)
-        cell.font, cell.fill, cell.alignment = styles.HEADER_FONT, styles.HEADER_FILL, styles.WRAP
 
 
 def _widths(ws, widths: dict[str, float]) -> None:

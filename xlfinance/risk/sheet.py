@@ -53,12 +53,6 @@ def _value(ws, row: int, col: int, value, unit: str = "") -> None:
     cell.number_format = styles.number_format(unit) if unit else "General"
 
 
-def _headers(ws, row: int, headers) -> None:
-    for col, text in enumerate(headers, 1):
-        cell = write_text(ws, row, col, text)
-        cell.font, cell.fill, cell.alignment = styles.HEADER_FONT, styles.HEADER_FILL, styles.WRAP
-
-
 def add_risk_sheet(book, sheet_maps, risk_result: RiskResult) -> None:
     """Write the Risk sheet into `book` (the workbook writer's `_Book`, or an openpyxl
     Workbook); `sheet_maps` is not needed: nothing here is a formula."""
@@ -81,7 +75,9 @@ def add_risk_sheet(book, sheet_maps, risk_result: RiskResult) -> None:
     row += 1
     scenarios = r.scenario_results()
     names = list(scenarios)
-    _headers(ws, row, ("Project / class", "Metric", *(scenarios[n]["label"] for n in names)))
+    styles.header_row(
+        ws, row, ("Project / class", "Metric", *(scenarios[n]["label"] for n in names))
+    )
     row += 1
     write_text(ws, row, 2, "Description").font = styles.BOLD
     for j, name in enumerate(names):
@@ -118,7 +114,7 @@ def add_risk_sheet(book, sheet_maps, risk_result: RiskResult) -> None:
         "At high",
         "Swing",
     )
-    _headers(ws, row, headers)
+    styles.header_row(ws, row, headers)
     row += 1
     for bar in r.tornado_results():
         owner, label, unit = _describe(bar["output"])
@@ -141,7 +137,7 @@ def add_risk_sheet(book, sheet_maps, risk_result: RiskResult) -> None:
     else:
         write_text(ws, row, 3, f"{r.trials:,} trials, seed {r.seed}")
         row += 1
-        _headers(
+        styles.header_row(
             ws,
             row,
             (
@@ -171,7 +167,7 @@ def add_risk_sheet(book, sheet_maps, risk_result: RiskResult) -> None:
         row += 1
         write_text(ws, row, 1, "Distributions").font = styles.SECTION_FONT
         row += 1
-        _headers(ws, row, ("Parameter", "Kind", "Applied as", "Parameters", "Source"))
+        styles.header_row(ws, row, ("Parameter", "Kind", "Applied as", "Parameters", "Source"))
         row += 1
         for path, d in r.distributions.items():
             params = ", ".join(

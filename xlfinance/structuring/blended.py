@@ -82,6 +82,8 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from xlfinance.model.units import finite_or_none as _number
+
 PUBLIC_CLASSES = ("government",)
 """Fund classes whose money is public (the guidance fund)."""
 GUIDANCE_FUND_PAYER = "policy"
@@ -129,11 +131,6 @@ DEFINITIONS = {
         "splits its public money; national tariff subsidies and the guidance fund are policy"
     ),
 }
-
-
-def _number(value) -> float | None:
-    value = float(value)
-    return value if math.isfinite(value) else None
 
 
 def _q(value, unit: str) -> dict:

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from xlfinance.definitions.structuring import STRUCTURING_FILE, StructuringFile
+from xlfinance.model.units import finite_or_none as _number
 from xlfinance.structuring import cache, solver
 from xlfinance.structuring.projects import (
     CONFIDENCE,
@@ -193,10 +194,6 @@ def unreachable_reason(s: ProjectSolve, bound: float, achieved: float) -> str:
         f"no {s.input} from {start:.6g} {way} to {bound:.6g} {s.unit} gives {s.output} "
         f"{s.comparison} {s.target:g}: at {bound:.6g} {what}"
     )
-
-
-def _number(x: float):
-    return None if x is None or (isinstance(x, float) and math.isnan(x)) else float(x)
 
 
 def run_structuring(

@@ -69,9 +69,7 @@ def add_structuring_sheet(book, sheet_maps, result: StructuringResult) -> None:
     if has_trials:
         headers += ["Trials: P50 needed", "Trials: P90 needed", "Trials: unreachable share"]
     row = 4
-    for col, text in enumerate(headers, 1):
-        cell = write_text(ws, row, col, text)
-        cell.font, cell.fill, cell.alignment = styles.HEADER_FONT, styles.HEADER_FILL, styles.WRAP
+    styles.header_row(ws, row, headers)
     for e in entries:
         row += 1
         pid, unit = e["project"], e["unit"]
@@ -123,9 +121,7 @@ def _fund_block(ws, row: int, entries: list[dict], labels: dict) -> int:
     supports; each with the edits to fund.yaml that give it."""
     write_text(ws, row, 1, "Fund / 基金").font = styles.SECTION_FONT
     row += 1
-    for col, text in enumerate(FUND_HEADERS, 1):
-        cell = write_text(ws, row, col, text)
-        cell.font, cell.fill, cell.alignment = styles.HEADER_FONT, styles.HEADER_FILL, styles.WRAP
+    styles.header_row(ws, row, FUND_HEADERS)
     for e in entries:
         row += 1
         label = labels.get(e["solve"]) or {}
@@ -197,9 +193,7 @@ def _blended_block(ws, row: int, blended: dict) -> int:
         "Mobilisation ratio",
         "Public cost per t CO2e",
     ]
-    for col, text in enumerate(headers, 1):
-        cell = write_text(ws, row, col, text)
-        cell.font, cell.fill, cell.alignment = styles.HEADER_FONT, styles.HEADER_FILL, styles.WRAP
+    styles.header_row(ws, row, headers)
     for pid, p in sorted((blended.get("projects") or {}).items()):
         who = p.get("who_pays") or {}
         row += 1
