@@ -571,3 +571,31 @@ def test_debt_capacity_of_a_small_pv_project_equals_its_closed_form():
     assert status == solver.SOLVED
     assert want - 1e-6 <= value <= want
     assert achieved >= 1.30
+
+
+def test_a_grant_written_back_and_built_meets_the_target_in_results_json(tmp_path, answers):
+    """The whole loop a user runs: the answer's value written into the field it names,
+    `build` again, and results.json's output (the target's path) meets the target."""
+    import json
+
+    from xlfinance.build import build
+
+    answer = answers[("viability_grant", "des_phase2")]
+    value, status, _ = answer.base
+    assert status == solver.SOLVED
+    folder = write_back(tmp_path, "des_phase2", answer.field, value)
+    result = build(folder, tmp_path / "out", risk_trials=100, reports=False)
+    results = json.loads((result.out_dir / "results.json").read_text(encoding="utf-8"))
+    path = f"projects.{answer.project}.{answer.output}"
+    got = results
+    for key in path.split("."):
+        got = got[key]
+    assert got >= answer.target - 1e-9
+    entry = next(
+        e
+        for e in results["structuring"]["entries"]
+        if e["solve"] == "viability_grant" and e["project"] == "des_phase2"
+    )
+    assert entry["target"]["output"] == path
+    # Built again with the grant it needs, it needs nothing more.
+    assert entry["status"] == solver.ALREADY_MET or entry["value"] <= value + 1.0
