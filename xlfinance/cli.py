@@ -306,21 +306,36 @@ def _trials_refused(args: argparse.Namespace) -> bool:
 # new
 # --------------------------------------------------------------------------------------
 
-EXAMPLES = {
-    "pv": "pv_phase1",
-    "chp": "des_phase1",
-    "retrofit": "public_buildings_phase1",
-    "fleet": "taxi_cng",
-    "industrial": "industrial_boilers_phase2",
-    "programme": "capacity_building",
-}
-"""The Xiaolan project each archetype's new definition starts from."""
+
+class _Archetypes:
+    """The archetype names `--archetype` takes, from the registry when first asked: argparse
+    reads them only to check a value or print an error, and importing the registry (the
+    models and their parameters) at start-up would slow every command."""
+
+    def _names(self) -> list[str]:
+        from xlfinance.archetypes.registry import REGISTRY
+
+        return sorted(REGISTRY)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._names()
+
+    def __iter__(self):
+        return iter(self._names())
+
+
 EXAMPLE_DIR = Path(__file__).resolve().parents[1] / "projects" / "xiaolan" / "projects"
 
 
 def _new_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("dir", metavar="DIR", help="programme folder (holds programme.yaml)")
-    parser.add_argument("--archetype", required=True, choices=sorted(EXAMPLES))
+    parser.add_argument(
+        "--archetype",
+        required=True,
+        metavar="NAME",
+        choices=_Archetypes(),
+        help="pv, chp, retrofit, fleet, industrial or programme",
+    )
     parser.add_argument("--id", help="project id, snake_case (default: new_<archetype>)")
     parser.add_argument("--budget-line", help="budget line id (default: the programme's first)")
 
@@ -351,7 +366,9 @@ def _new(args: argparse.Namespace) -> int:
     if args.budget_line is None and not programme.budget.ids:
         print(printable(f"{root}: the budget has no lines to fund a project"), file=sys.stderr)
         return EXIT_PROBLEMS
-    example = EXAMPLE_DIR / f"{EXAMPLES[args.archetype]}.yaml"
+    from xlfinance.archetypes.registry import archetype
+
+    example = EXAMPLE_DIR / f"{archetype(args.archetype).example}.yaml"
     budget_line = args.budget_line or programme.budget.ids[0]
     text = example.read_text(encoding="utf-8")
     text = re.sub(r"(?m)^id: .*$", f"id: {project_id}", text, count=1)

@@ -255,13 +255,18 @@ def cache_dir() -> Path:
 
 @lru_cache(maxsize=1)
 def _code() -> dict:
-    """What besides its inputs makes a chart: the drawing code and matplotlib's version."""
+    """What besides its inputs makes a chart: the drawing code, the archetypes' colours
+    (`archetypes/registry.py`) and matplotlib's version."""
     from importlib.metadata import version
 
     here = Path(__file__).resolve().parent
     digest = hashlib.sha256()
-    for name in ("charts.py", "drawing.py"):
-        digest.update((here / name).read_bytes())
+    for path in (
+        here / "charts.py",
+        here / "drawing.py",
+        here.parent / "archetypes" / "registry.py",
+    ):
+        digest.update(path.read_bytes())
     return {"version": CHART_VERSION, "code": digest.hexdigest(), "mpl": version("matplotlib")}
 
 

@@ -32,6 +32,7 @@ from matplotlib.patches import Patch  # noqa: E402
 from matplotlib.text import Text  # noqa: E402
 from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
 
+from xlfinance.archetypes.registry import REGISTRY
 from xlfinance.render.charts import (  # noqa: E402
     CJK_FAMILY,
     MAX_COLUMNS,
@@ -57,14 +58,7 @@ SOURCE_COLOURS = {
     "policy_grants_wan_yuan": GREEN,
     "town_government_wan_yuan": AMBER,
 }
-ARCHETYPE_COLOURS = {
-    "pv": "#E0A100",
-    "chp": NAVY,
-    "retrofit": GREEN,
-    "fleet": "#3A8FB7",
-    "industrial": "#7A5195",
-    "programme": GREY,
-}
+ARCHETYPE_COLOURS = {name: a.colour for name, a in REGISTRY.items()}
 CLASS_COLOURS = (NAVY, GREEN, AMBER, "#7A5195", "#3A8FB7", RED)
 
 WIDE = 9.0  # inches; the page scales the SVG to its column

@@ -29,6 +29,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
 
+from xlfinance.archetypes.registry import REGISTRY
 from xlfinance.model.units import YUAN_PER_WAN
 from xlfinance.model.units import finite_or_none as _number
 from xlfinance.render import charts
@@ -50,14 +51,7 @@ SOURCES_EN = {
 }
 SOURCE_KEYS = ("market_wan_yuan", "policy_grants_wan_yuan", "town_government_wan_yuan")
 
-ARCHETYPES = {
-    "pv": ("分布式光伏", "Rooftop PV"),
-    "chp": ("天然气分布式能源", "Gas CCHP"),
-    "retrofit": ("建筑节能改造", "Building retrofit"),
-    "fleet": ("车辆油改气", "Vehicle fuel switch"),
-    "industrial": ("工业锅炉改造", "Industrial boilers"),
-    "programme": ("公共项目", "Public programme"),
-}
+ARCHETYPES = {name: a.label for name, a in REGISTRY.items()}
 
 METRICS = {
     "npv_yuan": ("净现值", "NPV"),
@@ -320,7 +314,8 @@ def investable(results: dict) -> list[str]:
     out = []
     for pid, p in results["projects"].items():
         capex = _number(p.get("capex_yuan")) or 0.0
-        if p.get("archetype") != "programme" and capex > 0:
+        kind = REGISTRY.get(p.get("archetype"))
+        if kind is not None and kind.investable and capex > 0:
             out.append(pid)
     return sorted(out, key=lambda pid: _project_order(results, pid))
 

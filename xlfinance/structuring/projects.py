@@ -59,14 +59,13 @@ def field_of(input_name: str) -> str:
     return f"parameters.{input_name}"
 
 
-PUBLIC_ARCHETYPES = frozenset({"programme"})
-"""Archetypes of public spending (studies, forums, lanes): paid from the budget, with no
-return to structure, so no solve applies to them (as the pitches leave them out)."""
-
-
 def investable(result) -> bool:
-    """Whether a project is one that can be financed: not public spending, with capex."""
-    if result.definition.archetype in PUBLIC_ARCHETYPES:
+    """Whether a project is one that can be financed: not public spending (an archetype
+    whose registry record says so: studies, forums, lanes, paid from the budget with no
+    return to structure, as the pitches leave them out), with capex."""
+    from xlfinance.archetypes.registry import archetype
+
+    if not archetype(result.definition.archetype).investable:
         return False
     return result.metrics.get("capex_yuan", 0.0) > 0
 
