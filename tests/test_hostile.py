@@ -259,6 +259,16 @@ def _(root):
     replace_with(root, "structuring.yaml", lambda p: p.symlink_to("/dev/urandom"))
 
 
+@case("files", "fifo-reconciliation", "reconciliation.yaml", "", "FIFO (named pipe)")
+def _(root):
+    replace_with(root, "reconciliation.yaml", os.mkfifo)
+
+
+@case("files", "folder-reconciliation", "reconciliation.yaml", "", "is a folder, expected a file")
+def _(root):
+    replace_with(root, "reconciliation.yaml", Path.mkdir)
+
+
 @case("files", "loop-project", "projects/loop.yaml", "", "symbolic link loop")
 def _(root):
     loop(root / "projects" / "loop.yaml")

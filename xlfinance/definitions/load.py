@@ -20,6 +20,11 @@ from typing import Any
 
 from xlfinance.definitions import checks
 from xlfinance.definitions.fund import FUND_FILE, FundFile, check_fund, check_fund_projects
+from xlfinance.definitions.reconciliation import (
+    RECONCILIATION_FILE,
+    ReconciliationFile,
+    read_reconciliation,
+)
 from xlfinance.definitions.risk import RISK_FILE, RiskFile, read_risk
 from xlfinance.definitions.schema import (
     Assumptions,
@@ -63,7 +68,7 @@ class Programme:
     """One per `projects/*.yaml`, sorted by id."""
     files: tuple[Path, ...]
     """Every file read: `programme.yaml` first, then the project files, then `fund.yaml`,
-    then `risk.yaml`, then `structuring.yaml`."""
+    then `risk.yaml`, then `structuring.yaml`, then `reconciliation.yaml`."""
     fund: FundFile | None = None
     """The fund's terms from `fund.yaml`; None when the folder has none."""
     risk: RiskFile | None = None
@@ -72,6 +77,9 @@ class Programme:
     structuring: StructuringFile | None = None
     """Targets and what may move to meet them, from `structuring.yaml`
     (`definitions.structuring`); None when the folder has none."""
+    reconciliation: ReconciliationFile | None = None
+    """The plan's own checks, from `reconciliation.yaml` (`definitions.reconciliation`);
+    None when the folder has none (the checks every plan gets still run)."""
 
     def project(self, project_id: str) -> ProjectDef:
         for item in self.projects:
@@ -164,6 +172,14 @@ def load_programme(path: str | os.PathLike[str], *, require_projects: bool = Fal
         )
         collector.problems.extend(structuring_problems)
 
+    reconciliation_path = root / RECONCILIATION_FILE
+    reconciliation = None
+    if os.path.lexists(reconciliation_path):
+        reconciliation, reconciliation_problems = read_reconciliation(
+            reconciliation_path, _display(given, RECONCILIATION_FILE), parsed
+        )
+        collector.problems.extend(reconciliation_problems)
+
     collector.raise_if_any()
     assert parsed is not None  # no problems means programme.yaml validated
     return Programme(
@@ -180,10 +196,12 @@ def load_programme(path: str | os.PathLike[str], *, require_projects: bool = Fal
             *([fund_path] if fund is not None else []),
             *([risk_path] if risk is not None else []),
             *([structuring_path] if structuring is not None else []),
+            *([reconciliation_path] if reconciliation is not None else []),
         ),
         fund=fund,
         risk=risk,
         structuring=structuring,
+        reconciliation=reconciliation,
     )
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass, field
 
+from xlfinance.definitions.reconciliation import Rule
 from xlfinance.definitions.schema import BUDGET_MONEY_FIELDS
 from xlfinance.model.units import T_PER_WAN_T, YUAN_PER_WAN
 
@@ -40,13 +41,7 @@ def reconcile(programme, projects, budget, benefits) -> list[Finding]:
         _budget_totals,
         _benefit_totals,
         _economic_benefit_text,
-        _intensity_2015,
-        _benefit_names,
-        _slow_travel_lanes,
-        _buses,
-        _gdp_path,
-        _fund_size,
-        _pv_budget_capacity,
+        _rules,
         _capex_against_budget,
         _claims_against_models,
     ):
@@ -126,31 +121,60 @@ def _economic_benefit_text(programme, projects, budget, benefits):
             )
 
 
-def _intensity_2015(programme, projects, budget, benefits):
+# The plan's own rules (reconciliation.yaml) ----------------------------------------------
+DEFAULT_RULES = (Rule(id="names", kind="line_names"),)
+"""Without a reconciliation.yaml, every plan still has its line names compared."""
+
+
+def _rules(programme, projects, budget, benefits):
+    file = getattr(programme, "reconciliation", None)
+    for rule in file.rules if file is not None else DEFAULT_RULES:
+        yield from RULE_KINDS[rule.kind](rule, programme, projects, budget)
+
+
+def _value(spec, values: dict, programme, budget):
+    """One value of a rule, from programme.yaml or from the rule's values before it."""
     targets = programme.targets
-    try:
-        text = targets.figure("co2_intensity_2015_section_3").value
-        base = targets.figure("ghg_intensity_2010").value
-        cut = targets.figure("co2_intensity_reduction_2015").value
-    except KeyError:
+    if spec.figure is not None:
+        value = targets.figure(spec.figure).value
+        if spec.cut_by is not None:
+            value = value * (1 - targets.figure(spec.cut_by).value)
+        return value
+    if spec.indicator is not None:
+        return targets.indicator_targets(spec.indicator).get(spec.year)
+    if spec.pathway is not None:
+        return targets.pathway_targets(spec.pathway).get(spec.year)
+    if spec.budget is not None:
+        return float(budget.loc[spec.budget, spec.column]) if spec.budget in budget.index else None
+    a, b = (values.get(name) for name in spec.uses)
+    if a is None or b is None:
+        return None
+    if spec.ratio is not None:
+        return a / b if a and b else None  # a zero count gives no share
+    if spec.difference is not None:
+        return a - b
+    return (b / a) ** (1 / spec.years) - 1 if a > 0 and b > 0 else None
+
+
+def _equal(rule, programme, projects, budget):
+    values: dict[str, float | None] = {}
+    for name, spec in rule.values.items():
+        values[name] = _value(spec, values, programme, budget)
+    a, b = (values[name] for name in rule.compare)
+    if a is None or b is None:
         return
-    table = _indicator_target(targets, "co2_intensity", 2015)
-    implied = base * (1 - cut)
-    if table is not None and not math.isclose(text, table):
+    differ = abs(a - b) > rule.tolerance if rule.tolerance is not None else not math.isclose(a, b)
+    if differ:
         yield Finding(
-            "intensity-2015",
-            "error",
-            "2015 CO2 intensity target: the section 3 text and table 3-1 disagree",
-            {"section_3_text": text, "table_3_1": table, "implied_by_19_5_pct_cut": implied},
-            {
-                "section_3_text": "section 3 text",
-                "table_3_1": "table 3-1",
-                "implied_by_19_5_pct_cut": "1.21 x (1 - 19.5%), section 3",
-            },
+            rule.id,
+            rule.severity,
+            rule.title,
+            values,
+            {name: spec.source for name, spec in rule.values.items() if spec.source},
         )
 
 
-def _benefit_names(programme, projects, budget, benefits):
+def _line_names(rule, programme, projects, budget):
     for claim in programme.benefits.lines:
         if claim.name is None:
             continue
@@ -158,7 +182,7 @@ def _benefit_names(programme, projects, budget, benefits):
         if claim.name.zh != line.name.zh:
             yield Finding(
                 f"names-line-{claim.budget_line}",
-                "warning" if claim.budget_line == "9b" else "info",
+                "warning" if claim.budget_line in rule.warning_lines else "info",
                 f"Line {claim.budget_line} is named differently in tables 5-4 and 5-5",
                 {
                     "table_5_4": f"{line.name.zh} ({line.name.en})",
@@ -168,132 +192,50 @@ def _benefit_names(programme, projects, budget, benefits):
             )
 
 
-def _slow_travel_lanes(programme, projects, budget, benefits):
-    targets = programme.targets
-    try:
-        text = targets.figure("slow_travel_km_2020_action_5").value
-    except KeyError:
-        return
-    table = _pathway_targets(targets, "slow_travel")
-    if table.get(2020) is not None and not math.isclose(text, table[2020]):
-        yield Finding(
-            "slow-travel-lanes",
-            "error",
-            "Slow-travel lanes: action 5 and table 3-2 give different lengths",
-            {
-                "action_5_km_by_2020": text,
-                "table_3_2_km_2015": table.get(2015),
-                "table_3_2_km_2020": table[2020],
-            },
-            {
-                "action_5_km_by_2020": "action 5 text",
-                "table_3_2_km_2015": "table 3-2",
-                "table_3_2_km_2020": "table 3-2",
-            },
-        )
-
-
-def _buses(programme, projects, budget, benefits):
-    targets = programme.targets
-    try:
-        share = targets.figure("bus_share_converted_2015").value
-    except KeyError:
-        return
-    buses = _pathway_targets(targets, "bus_conversion")
-    if buses.get(2015) and buses.get(2020):
-        implied = buses[2015] / buses[2020]
-        if abs(implied - share) > 0.05:
-            yield Finding(
-                "buses-2015",
-                "warning",
-                "Buses converted by 2015: action 5's share and table 3-2's count disagree",
-                {
-                    "action_5_share": share,
-                    "table_3_2_buses_2015": buses[2015],
-                    "table_3_2_buses_2020": buses[2020],
-                    "implied_share": implied,
-                },
-                {"action_5_share": "action 5 text", "table_3_2_buses_2015": "table 3-2"},
-            )
-
-
-def _gdp_path(programme, projects, budget, benefits):
-    targets = programme.targets
-    try:
-        gdp_2013 = targets.figure("gdp_2013").value
-        gdp_2015 = targets.figure("gdp_2015_target").value
-        growth = targets.figure("gdp_growth_2011_2015").value
-    except KeyError:
-        return
-    implied = (gdp_2015 / gdp_2013) ** 0.5 - 1
-    if abs(implied - growth) > 0.02:
-        yield Finding(
-            "gdp-2015",
-            "info",
-            "GDP: the 2015 target implies much slower growth after 2013 than the 8% a year stated",
-            {
-                "gdp_2013_wan_yuan": gdp_2013,
-                "gdp_2015_target_wan_yuan": gdp_2015,
-                "implied_growth_2014_2015": implied,
-                "stated_growth_2011_2015": growth,
-            },
-            {"gdp_2013_wan_yuan": "section 2.1", "gdp_2015_target_wan_yuan": "section 1.4"},
-        )
-
-
-def _fund_size(programme, projects, budget, benefits):
-    try:
-        size = programme.targets.figure("fund_size_2020").value
-    except KeyError:
-        return
-    line = budget.loc["8"] if "8" in budget.index else None
-    if line is not None and not math.isclose(size, line["market_wan_yuan"]):
-        yield Finding(
-            "fund-size",
-            "info",
-            "The fund is to reach 10 亿元 by 2020; the budget funds its first 2 亿元",
-            {
-                "fund_size_2020_wan_yuan": size,
-                "budget_line_8_market_wan_yuan": float(line["market_wan_yuan"]),
-                "to_raise_elsewhere_wan_yuan": size - float(line["market_wan_yuan"]),
-            },
-            {"fund_size_2020_wan_yuan": "action 8", "budget_line_8_market_wan_yuan": "table 5-4"},
-        )
-
-
-# Physical quantities and the models against the plan ---------------------------------------
-def _pv_budget_capacity(programme, projects, budget, benefits):
-    pv = [
+def _capacity_the_budget_buys(rule, programme, projects, budget):
+    """The capacity (kW) a budget line buys at the modelled capex per kW of its projects of
+    one archetype, against a target in MW: short by more than `tolerance`, a finding."""
+    line_id = rule.budget_line
+    chosen = [
         r
         for r in projects.values()
-        if r.definition.archetype == "pv" and r.definition.budget_line == "4"
+        if r.definition.archetype == rule.archetype and r.definition.budget_line == line_id
     ]
-    target = _pathway_targets(programme.targets, "solar_pv").get(2020)
-    if not pv or target is None or "4" not in budget.index:
+    target_spec = rule.values["target"]
+    target = _value(target_spec, {}, programme, budget)
+    if not chosen or target is None or line_id not in budget.index:
         return
-    capacity_kw = sum(r.definition.parameters.capacity_kw.value for r in pv)
-    capex = sum(r.metrics["capex_yuan"] for r in pv)
+    capacity_kw = sum(getattr(r.definition.parameters, rule.capacity_field).value for r in chosen)
+    capex = sum(r.metrics["capex_yuan"] for r in chosen)
     yuan_per_kw = capex / capacity_kw
-    line_budget = float(budget.loc["4", "total_wan_yuan"]) * YUAN_PER_WAN
+    line_budget = float(budget.loc[line_id, "total_wan_yuan"]) * YUAN_PER_WAN
     bought_mw = line_budget / yuan_per_kw / 1000
-    if bought_mw < target * (1 - BUDGET_TOLERANCE):
+    if bought_mw < target * (1 - rule.tolerance):
+        budget_key, target_key = f"budget_line_{line_id}_wan_yuan", f"target_mw_{target_spec.year}"
         yield Finding(
-            "pv-budget-capacity",
-            "warning",
-            "The PV budget buys far less than the 150 MW target at the modelled system price",
+            rule.id,
+            rule.severity,
+            rule.title,
             {
-                "budget_line_4_wan_yuan": line_budget / YUAN_PER_WAN,
+                budget_key: line_budget / YUAN_PER_WAN,
                 "modelled_yuan_per_w": yuan_per_kw / 1000,
                 "mw_the_budget_buys": bought_mw,
-                "target_mw_2020": target,
+                target_key: target,
                 "budget_implied_yuan_per_w": line_budget / (target * 1e6),
             },
             {
-                "budget_line_4_wan_yuan": "table 5-4",
-                "target_mw_2020": "table 3-2",
-                "modelled_yuan_per_w": "capex of the PV projects on line 4",
+                budget_key: "table 5-4",
+                target_key: target_spec.source,
+                "modelled_yuan_per_w": rule.cost_source,
             },
         )
+
+
+RULE_KINDS = {
+    "equal": _equal,
+    "line_names": _line_names,
+    "capacity_the_budget_buys": _capacity_the_budget_buys,
+}
 
 
 def _capex_against_budget(programme, projects, budget, benefits):
@@ -350,18 +292,3 @@ def _claims_against_models(programme, projects, budget, benefits):
                     "modelled_t_co2e_per_year": "project models",
                 },
             )
-
-
-# Lookups ----------------------------------------------------------------------------------
-def _indicator_target(targets, indicator_id: str, year: int):
-    try:
-        return targets.indicator_targets(indicator_id).get(year)
-    except KeyError:
-        return None
-
-
-def _pathway_targets(targets, pathway_id: str) -> dict[int, float | None]:
-    try:
-        return targets.pathway_targets(pathway_id)
-    except KeyError:
-        return {}

@@ -1,0 +1,126 @@
+"""reconciliation.yaml: the plan's own checks as data, each of a kind the code knows.
+
+The Xiaolan rules give the findings the code gave when they were written in it (the
+roll-up's results are unchanged); here each kind is checked by hand, and a rule that names
+a figure programme.yaml lacks is a problem with its file, field and line, never a finding
+dropped in silence.
+"""
+
+from __future__ import annotations
+
+import math
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from xlfinance.cli import main
+from xlfinance.definitions import load_programme
+from xlfinance.portfolio import roll_up
+from xlfinance.projects import evaluate_projects
+
+ROOT = Path(__file__).resolve().parents[1]
+XIAOLAN = ROOT / "projects" / "xiaolan"
+
+
+def copy(tmp_path: Path) -> Path:
+    folder = tmp_path / "xiaolan"
+    shutil.copytree(XIAOLAN, folder)
+    return folder
+
+
+def findings(folder: Path) -> dict[str, dict]:
+    programme = load_programme(folder)
+    portfolio = roll_up(programme, evaluate_projects(programme))
+    return {f.id: f.as_dict() for f in portfolio.findings}
+
+
+@pytest.fixture(scope="module")
+def xiaolan():
+    return findings(XIAOLAN)
+
+
+def test_the_rules_give_their_findings_by_hand(xiaolan):
+    # gdp-2015: 2,507,300 万元 in 2013 to 2,630,000 in 2015 is (2,630,000 / 2,507,300)^(1/2)
+    # - 1 = 2.418% a year, against 8% stated: more than 0.02 apart, an info finding.
+    gdp = xiaolan["gdp-2015"]
+    assert gdp["severity"] == "info"
+    assert gdp["numbers"]["implied_growth_2014_2015"] == pytest.approx(
+        math.sqrt(2_630_000 / 2_507_300) - 1, rel=1e-12
+    )
+    assert gdp["numbers"]["implied_growth_2014_2015"] == pytest.approx(0.02418, abs=1e-5)
+    assert list(gdp["sources"]) == ["gdp_2013_wan_yuan", "gdp_2015_target_wan_yuan"]
+    # buses-2015: 80 of 150 buses is 53.3%, against action 5's 30%: a warning.
+    buses = xiaolan["buses-2015"]["numbers"]
+    assert buses["implied_share"] == pytest.approx(80 / 150) and buses["action_5_share"] == 0.3
+    # fund-size: 100,000 万元 to reach, 20,000 in the budget: 80,000 to raise elsewhere.
+    fund = xiaolan["fund-size"]["numbers"]
+    assert fund["to_raise_elsewhere_wan_yuan"] == pytest.approx(
+        fund["fund_size_2020_wan_yuan"] - fund["budget_line_8_market_wan_yuan"]
+    )
+    # line 9b's two names are a warning, other lines' a note
+    assert xiaolan["names-line-9b"]["severity"] == "warning"
+
+
+def test_a_tolerance_decides(tmp_path):
+    """buses-2015 is a finding at 30% against 53.3%; at a share of 50% (3.3 points off,
+    within the rule's 0.05) it is not."""
+    folder = copy(tmp_path)
+    path = folder / "programme.yaml"
+    text = path.read_text(encoding="utf-8")
+    anchor = "    - id: bus_share_converted_2015\n      value: 0.3\n"
+    assert anchor in text
+    path.write_text(text.replace(anchor, anchor.replace("0.3", "0.5")), encoding="utf-8")
+    assert "buses-2015" not in findings(folder)
+
+
+def test_without_the_file_only_the_checks_every_plan_gets_run(tmp_path, xiaolan):
+    folder = copy(tmp_path)
+    (folder / "reconciliation.yaml").unlink()
+    got = findings(folder)
+    plan_rules = {"intensity-2015", "slow-travel-lanes", "buses-2015", "gdp-2015", "fund-size",
+                  "pv-budget-capacity"}  # fmt: skip
+    assert plan_rules <= set(xiaolan) and not plan_rules & set(got)
+    assert {k for k in got if k.startswith("names-line-")} == {
+        k for k in xiaolan if k.startswith("names-line-")
+    }
+    # the line names are compared still, with no line singled out as a warning
+    assert got["names-line-9b"]["severity"] == "info"
+
+
+@pytest.mark.parametrize(
+    ("edit", "field", "says"),
+    [
+        (("figure: gdp_2013,", "figure: gdp_2031,"), "rules[4].values.gdp_2013_wan_yuan",
+         "programme.yaml has no figure 'gdp_2031'"),
+        (("{pathway: slow_travel, year: 2020", "{pathway: slow_walk, year: 2020"),
+         "rules[2].values.table_3_2_km_2020", "no pathway 'slow_walk'"),
+        (('budget_line: "4"', 'budget_line: "44"'), "rules[6].budget_line",
+         "no budget line '44'"),
+        (("compare: [action_5_share, implied_share]", "compare: [action_5_share, implied]"),
+         "rules[3]", "not one of its values"),
+        (("kind: line_names", "kind: names"), "rules[1].kind", "line_names"),
+    ],
+)  # fmt: skip
+def test_a_rule_that_names_what_is_not_there_is_a_problem(tmp_path, capsys, edit, field, says):
+    folder = copy(tmp_path)
+    path = folder / "reconciliation.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert edit[0] in text
+    path.write_text(text.replace(edit[0], edit[1]), encoding="utf-8")
+    before = path.read_bytes()
+    assert main(["validate", str(folder)]) == 2
+    err = capsys.readouterr().err
+    assert f"reconciliation.yaml: {field}" in err and says in err, err
+    assert "Traceback" not in err and path.read_bytes() == before
+
+
+def test_every_rule_id_once(tmp_path, capsys):
+    folder = copy(tmp_path)
+    path = folder / "reconciliation.yaml"
+    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    doc["rules"].append(dict(doc["rules"][0]))
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+    assert main(["validate", str(folder)]) == 2
+    assert "used twice" in capsys.readouterr().err

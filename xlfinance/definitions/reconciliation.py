@@ -1,0 +1,211 @@
+"""`reconciliation.yaml`: the programme's own checks of its plan, as data.
+
+The roll-up checks every plan the same way (its totals add up, modelled capex and tonnes
+against the budget and the claims: `portfolio.reconciliation`). What only one plan says
+(its text gives a 2015 intensity, its fund is to reach 10 亿, its PV line should buy
+150 MW) is a rule here, of a kind the code knows:
+
+    rules:
+      - id: slow-travel-lanes
+        kind: equal              # the two `compare` values differ: a finding
+        severity: error
+        title: "Slow-travel lanes: action 5 and table 3-2 give different lengths"
+        compare: [action_5_km_by_2020, table_3_2_km_2020]
+        values:                  # shown in the finding, in this order
+          action_5_km_by_2020: {figure: slow_travel_km_2020_action_5, source: action 5 text}
+          table_3_2_km_2020: {pathway: slow_travel, year: 2020, source: table 3-2}
+
+Kinds: `equal` (the two values are not equal, or differ by more than `tolerance`),
+`capacity_the_budget_buys` (a budget line buys less of a pathway's target than it says, at
+the modelled cost per unit of its projects), `line_names` (tables 5-4 and 5-5 name a line
+differently). A value is a stated figure (`figure`), a table 3-1 target (`indicator`,
+`year`), a table 3-2 target (`pathway`, `year`), a budget line's column (`budget`,
+`column`), or computed from the rule's other values: `ratio` [a, b] (a / b),
+`difference` [a, b] (a - b), `growth` [from, to] over `years` (the annual rate), or a
+figure `cut_by` a share (figure x (1 - share)). Every figure, indicator, pathway and line
+a rule names must exist in programme.yaml: a rule never drops silently.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field, model_validator
+
+from xlfinance.definitions.schema import BUDGET_MONEY_FIELDS, Model, Text, validate_model
+from xlfinance.definitions.yamlio import read_yaml
+from xlfinance.errors import DefinitionError, Problem
+
+RECONCILIATION_FILE = "reconciliation.yaml"
+_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+_NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+Id = Annotated[str, Field(strict=True, pattern=_ID.pattern)]
+Name = Annotated[str, Field(strict=True, pattern=_NAME.pattern)]
+Year = Annotated[int, Field(strict=True, ge=1990, le=2100)]
+Tolerance = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+
+
+class Value(Model):
+    """One number of a rule: read from programme.yaml, or computed from the rule's others."""
+
+    figure: Name | None = None
+    cut_by: Name | None = None
+    """With `figure`: the figure times (1 - this stated share)."""
+    indicator: Name | None = None
+    pathway: Name | None = None
+    year: Year | None = None
+    budget: Annotated[str, Field(strict=True, min_length=1, max_length=16)] | None = None
+    column: Literal[BUDGET_MONEY_FIELDS] | None = None  # type: ignore[valid-type]
+    ratio: tuple[Name, Name] | None = None
+    difference: tuple[Name, Name] | None = None
+    growth: tuple[Name, Name] | None = None
+    years: Annotated[int, Field(strict=True, ge=1, le=100)] | None = None
+    source: Text | None = None
+    """Where the number comes from, shown with the finding (none for a computed one that
+    the finding's title explains)."""
+
+    @model_validator(mode="after")
+    def _one_kind(self):
+        kinds = [
+            k
+            for k in ("figure", "indicator", "pathway", "budget", "ratio", "difference", "growth")
+            if getattr(self, k) is not None
+        ]
+        if len(kinds) != 1:
+            raise ValueError(
+                "must be one of figure, indicator, pathway, budget, ratio, difference or "
+                f"growth (got {', '.join(kinds) or 'none'})"
+            )
+        kind = kinds[0]
+        if kind in ("indicator", "pathway") and self.year is None:
+            raise ValueError(f"{kind} needs a year")
+        if kind == "budget" and self.column is None:
+            raise ValueError("budget needs a column")
+        if kind == "growth" and self.years is None:
+            raise ValueError("growth needs years")
+        if self.cut_by is not None and kind != "figure":
+            raise ValueError("cut_by goes with a figure")
+        return self
+
+    @property
+    def uses(self) -> tuple[str, ...]:
+        """The rule's other values this one is computed from."""
+        return self.ratio or self.difference or self.growth or ()
+
+
+class Rule(Model):
+    id: Id
+    kind: Literal["equal", "capacity_the_budget_buys", "line_names"]
+    severity: Literal["error", "warning", "info"] = "warning"
+    title: Text | None = None
+    compare: tuple[Name, Name] | None = None
+    tolerance: Tolerance | None = None
+    """`equal`: the largest difference that is no finding (by default the values must be
+    equal to 1e-9 relative); `capacity_the_budget_buys`: the share of the target the budget
+    may fall short of."""
+    values: dict[Name, Value] = Field(default_factory=dict)
+    budget_line: Annotated[str, Field(strict=True, min_length=1, max_length=16)] | None = None
+    archetype: Name | None = None
+    capacity_field: Name | None = None
+    cost_source: Text | None = None
+    """`capacity_the_budget_buys`: where the modelled cost per unit comes from."""
+    warning_lines: tuple[str, ...] = ()
+    """`line_names`: lines whose different names are a warning, not a note."""
+
+    @model_validator(mode="after")
+    def _complete(self):
+        if self.kind == "equal":
+            if self.compare is None or self.title is None:
+                raise ValueError("an equal rule needs compare and title")
+            for name in self.compare:
+                if name not in self.values:
+                    raise ValueError(f"compare names {name!r}, which is not one of its values")
+        if self.kind == "capacity_the_budget_buys":
+            missing = [
+                k
+                for k in ("budget_line", "archetype", "capacity_field", "title", "tolerance")
+                if getattr(self, k) is None
+            ]
+            if missing or "target" not in self.values:
+                raise ValueError(
+                    "a capacity_the_budget_buys rule needs budget_line, archetype, "
+                    "capacity_field, title, tolerance and a value named target"
+                )
+        for name, value in self.values.items():
+            for used in value.uses:
+                if used not in self.values or used == name:
+                    raise ValueError(f"values.{name} is computed from {used!r}, not another value")
+        return self
+
+
+class ReconciliationFile(Model):
+    rules: tuple[Rule, ...]
+
+    @model_validator(mode="after")
+    def _unique(self):
+        seen = set()
+        for rule in self.rules:
+            if rule.id in seen:
+                raise ValueError(f"rule id {rule.id!r} is used twice")
+            seen.add(rule.id)
+        return self
+
+
+def check_reconciliation(rules: ReconciliationFile, programme_file, file: str) -> list[Problem]:
+    """Every figure, indicator, pathway and budget line a rule reads must be in
+    programme.yaml (`programme_file`, the validated `ProgrammeFile`)."""
+    problems = []
+    targets, budget = programme_file.targets, programme_file.budget
+    figures = {f.id for f in targets.stated_figures}
+    indicators = {r.id for r in targets.indicators.rows}
+    pathways = {r.id for r in targets.pathways.rows}
+    lines = set(budget.ids)
+    for i, rule in enumerate(rules.rules):
+        if rule.budget_line is not None and rule.budget_line not in lines:
+            problems.append(
+                Problem(file, f"rules[{i}].budget_line", f"no budget line {rule.budget_line!r}")
+            )
+        for name, v in rule.values.items():
+            where = f"rules[{i}].values.{name}"
+            for what, ref, known in (
+                ("figure", v.figure, figures),
+                ("figure", v.cut_by, figures),
+                ("indicator", v.indicator, indicators),
+                ("pathway", v.pathway, pathways),
+                ("budget line", v.budget, lines),
+            ):
+                if ref is not None and ref not in known:
+                    problems.append(Problem(file, where, f"programme.yaml has no {what} {ref!r}"))
+    return problems
+
+
+def read_reconciliation(
+    path: Path, display: str, programme_file
+) -> tuple[ReconciliationFile | None, list[Problem]]:
+    """Read, validate and check `reconciliation.yaml` (None and its problems if any)."""
+    try:
+        doc = read_yaml(path, display)
+    except DefinitionError as exc:
+        return None, exc.problems
+    rules, problems = validate_model(ReconciliationFile, doc.data, display, line_of=doc.line_of)
+    if rules is None:
+        return None, problems
+    if programme_file is None:
+        return rules, []
+    problems = [
+        Problem(p.file, p.field, p.message, doc.line_of(p.field))
+        for p in check_reconciliation(rules, programme_file, display)
+    ]
+    return (None if problems else rules), problems
+
+
+__all__ = [
+    "RECONCILIATION_FILE",
+    "ReconciliationFile",
+    "Rule",
+    "Value",
+    "check_reconciliation",
+    "read_reconciliation",
+]
