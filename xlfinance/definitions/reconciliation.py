@@ -34,16 +34,14 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from xlfinance.definitions.schema import BUDGET_MONEY_FIELDS, Model, Text, validate_model
-from xlfinance.definitions.yamlio import read_yaml
-from xlfinance.errors import DefinitionError, Problem
+from xlfinance.definitions.schema import BUDGET_MONEY_FIELDS, Model, Text, Year, read_checked
+from xlfinance.errors import Problem
 
 RECONCILIATION_FILE = "reconciliation.yaml"
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 Id = Annotated[str, Field(strict=True, pattern=_ID.pattern)]
 Name = Annotated[str, Field(strict=True, pattern=_NAME.pattern)]
-Year = Annotated[int, Field(strict=True, ge=1990, le=2100)]
 Tolerance = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 
 
@@ -184,21 +182,16 @@ def check_reconciliation(rules: ReconciliationFile, programme_file, file: str) -
 def read_reconciliation(
     path: Path, display: str, programme_file
 ) -> tuple[ReconciliationFile | None, list[Problem]]:
-    """Read, validate and check `reconciliation.yaml` (None and its problems if any)."""
-    try:
-        doc = read_yaml(path, display)
-    except DefinitionError as exc:
-        return None, exc.problems
-    rules, problems = validate_model(ReconciliationFile, doc.data, display, line_of=doc.line_of)
-    if rules is None:
-        return None, problems
-    if programme_file is None:
-        return rules, []
-    problems = [
-        Problem(p.file, p.field, p.message, doc.line_of(p.field))
-        for p in check_reconciliation(rules, programme_file, display)
-    ]
-    return (None if problems else rules), problems
+    """Read, validate and check `reconciliation.yaml` against `programme_file` (the validated
+    programme.yaml; None when it did not validate: then only the file's own rules)."""
+    return read_checked(
+        path,
+        display,
+        ReconciliationFile,
+        lambda rules: (
+            [] if programme_file is None else check_reconciliation(rules, programme_file, display)
+        ),
+    )
 
 
 __all__ = [

@@ -52,8 +52,8 @@ from xlfinance.definitions.schema import (
     Sourced,
     Text,
     format_number,
+    read_checked,
     show,
-    validate_model,
 )
 from xlfinance.definitions.yamlio import read_yaml
 from xlfinance.errors import DefinitionError, Problem
@@ -499,21 +499,14 @@ def read_risk(
     has_fund: bool = True,
 ) -> tuple[RiskFile | None, list[Problem]]:
     """Read, validate and check `risk.yaml`: (the file, []) or (None, its problems)."""
-    try:
-        doc = read_yaml(path, display)
-    except DefinitionError as exc:
-        return None, exc.problems
-    risk, problems = validate_model(RiskFile, doc.data, display, line_of=doc.line_of)
-    if risk is None:
-        return None, problems
-    problems = check_risk(
-        risk, display, project_ids=project_ids, assumptions=assumptions, has_fund=has_fund
+    return read_checked(
+        path,
+        display,
+        RiskFile,
+        lambda risk: check_risk(
+            risk, display, project_ids=project_ids, assumptions=assumptions, has_fund=has_fund
+        ),
     )
-    problems = [
-        Problem(p.file, p.field, p.message, p.line if p.line is not None else doc.line_of(p.field))
-        for p in problems
-    ]
-    return (None if problems else risk), problems
 
 
 def problem_at(file: str | Path, field: str, message: str) -> Problem:

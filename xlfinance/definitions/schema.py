@@ -806,3 +806,24 @@ def validate_model(
         return model.model_validate(data), []
     except ValidationError as exc:
         return None, problems_from_error(exc, file, data, prefix, line_of)
+
+
+def read_checked(path, display: str, model: type[_T], check) -> tuple[_T | None, list[Problem]]:
+    """Read a definition file, validate it with `model`, then run `check(parsed)` (the
+    rules across its fields or against the programme): (the file, []) or (None, every
+    problem, each with its line where the file says)."""
+    from xlfinance.definitions.yamlio import read_yaml
+    from xlfinance.errors import DefinitionError
+
+    try:
+        doc = read_yaml(path, display)
+    except DefinitionError as exc:
+        return None, exc.problems
+    parsed, problems = validate_model(model, doc.data, display, line_of=doc.line_of)
+    if parsed is None:
+        return None, problems
+    problems = [
+        Problem(p.file, p.field, p.message, p.line if p.line is not None else doc.line_of(p.field))
+        for p in check(parsed)
+    ]
+    return (None if problems else parsed), problems

@@ -40,9 +40,8 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, model_validator
 
-from xlfinance.definitions.schema import Bilingual, Bool, Model, Sourced, Text, validate_model
-from xlfinance.definitions.yamlio import read_yaml
-from xlfinance.errors import DefinitionError, Problem
+from xlfinance.definitions.schema import Bilingual, Bool, Model, Sourced, Text, read_checked
+from xlfinance.errors import Problem
 
 STRUCTURING_FILE = "structuring.yaml"
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
@@ -241,18 +240,9 @@ def read_structuring(
     path: Path, display: str, *, project_ids: list[str] | None = None
 ) -> tuple[StructuringFile | None, list[Problem]]:
     """Read, validate and check `structuring.yaml`: (the file, []) or (None, its problems)."""
-    try:
-        doc = read_yaml(path, display)
-    except DefinitionError as exc:
-        return None, exc.problems
-    parsed, problems = validate_model(StructuringFile, doc.data, display, line_of=doc.line_of)
-    if parsed is None:
-        return None, problems
-    problems = [
-        Problem(p.file, p.field, p.message, p.line if p.line is not None else doc.line_of(p.field))
-        for p in check_structuring(parsed, display, project_ids)
-    ]
-    return (None if problems else parsed), problems
+    return read_checked(
+        path, display, StructuringFile, lambda s: check_structuring(s, display, project_ids)
+    )
 
 
 __all__ = [
