@@ -650,12 +650,12 @@ def test_rounding_noise_is_not_a_sign_change():
 
 
 class TestOnePayback:
-    """The project models' payback lines (`archetypes.common.add_payback`) and
+    """The project models' payback lines (`archetypes.finance.metrics.add_payback`) and
     `finance.payback` are one rule: they once gave 1.5 and 0.0 for [0, -100, 200]."""
 
     @staticmethod
     def model_payback(flows) -> float:
-        from xlfinance.archetypes.common import add_payback
+        from xlfinance.archetypes.finance.metrics import add_payback
         from xlfinance.model.core import Model
 
         m = Model("payback", 2015, len(flows))

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from xlfinance.archetypes import common
 from xlfinance.archetypes.common import add_input
+from xlfinance.archetypes.finance import add_finance
 from xlfinance.errors import ParameterError
 from xlfinance.model.core import Model
 from xlfinance.model.expr import rowsum
@@ -172,7 +173,7 @@ def build(project, programme) -> Model:
         "Annual average total efficiency, CJJ 145-2010 (NDRC asks >= 70%)",
     )
 
-    common.add_finance(
+    add_finance(
         m,
         t,
         f,

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from xlfinance.archetypes import common
 from xlfinance.archetypes.common import add_input
+from xlfinance.archetypes.finance import add_finance
 from xlfinance.model.core import Model
 from xlfinance.model.expr import rowsum
 
@@ -168,7 +169,7 @@ def build(project, programme) -> Model:
     )
     abatement = line("abatement_t_co2e", before_t - after_t, "t CO2e", "CO2e avoided")
 
-    common.add_finance(
+    add_finance(
         m,
         t,
         f,

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 from xlfinance.archetypes import common
 from xlfinance.archetypes.common import add_input
+from xlfinance.archetypes.finance import add_finance
 from xlfinance.model import expr as ex
 from xlfinance.model.core import Model
 from xlfinance.model.expr import MAX, LineRef, npv, rowsum
@@ -180,7 +181,7 @@ def build(project, programme) -> Model:
         "Fiscal reward on energy saved",
     )
 
-    common.add_finance(
+    add_finance(
         m,
         t,
         f,

@@ -6,7 +6,7 @@ public lanes. Periods 0 .. cost_years - 1 are the spending years (the "construct
 reduction is counted (the "operating" years).
 
 spending     = total cost / cost years in the spending years (or the explicit schedule)
-capex        = capital cost / cost years in the spending years      (common.add_finance)
+capex        = capital cost / cost years in the spending years      (finance.add_finance)
 running cost = spending - capex
 CO2e avoided = the claimed t CO2e a year in each reduction year; #N/A (NaN) throughout when
                the plan quantifies no reduction, so that the cost per tonne is #N/A too.
@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from xlfinance.archetypes import common
 from xlfinance.archetypes.common import add_input
+from xlfinance.archetypes.finance import add_finance
 from xlfinance.definitions.params.finance import FinanceParams
 from xlfinance.definitions.params.programme import TAX_EXEMPT_SOURCE
 from xlfinance.definitions.schema import Sourced
@@ -93,9 +94,7 @@ def build(project, programme) -> Model:
         "t CO2e",
         "CO2e avoided, as claimed (0: none quantified)",
     )
-    common.add_finance(
-        m, t, f, revenues=[revenue], subsidies=[], costs=[running], abatement_t=abatement
-    )
+    add_finance(m, t, f, revenues=[revenue], subsidies=[], costs=[running], abatement_t=abatement)
     m.output("total_spending_yuan", rowsum(spending), "yuan", "Total spending")
     m.output("running_cost_yuan", rowsum(running), "yuan", "Running cost, total")
     m.output("present_cost_yuan", npv(f.discount_rate, spending), "yuan", "Present cost")

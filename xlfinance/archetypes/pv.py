@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from xlfinance.archetypes import common
 from xlfinance.archetypes.common import add_input
+from xlfinance.archetypes.finance import add_finance
 from xlfinance.model.core import Model
 
 
@@ -110,7 +111,7 @@ def build(project, programme) -> Model:
         "insurance_yuan", f.capex_yuan * insurance * t.in_operation, "yuan", "Insurance"
     )
     abatement = line("abatement_t_co2e", generation / 1000 * grid_factor, "t CO2e", "CO2e avoided")
-    common.add_finance(
+    add_finance(
         m,
         t,
         f,

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from xlfinance.archetypes import common
 from xlfinance.archetypes.common import add_input
+from xlfinance.archetypes.finance import add_finance
 from xlfinance.model.core import Model
 from xlfinance.model.expr import MAX, LineRef, npv, rowsum, total
 
@@ -152,7 +153,7 @@ def build(project, programme) -> Model:
     )
     abatement = line("abatement_t_co2e", saved / 1000 * grid_factor, "t CO2e", "CO2e avoided")
 
-    common.add_finance(
+    add_finance(
         m,
         t,
         f,

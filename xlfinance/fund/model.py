@@ -61,6 +61,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from xlfinance.archetypes.finance.contract import EQUITY_CASH_FLOW
 from xlfinance.definitions.fund import FUND_FILE, FundFile, InvestorClass, check_investments
 from xlfinance.errors import DefinitionError
 from xlfinance.model import expr as ex
@@ -98,10 +99,10 @@ def project_flows(results) -> dict[str, ProjectFlows]:
     return {
         pid: ProjectFlows(
             r.definition.start_year,
-            tuple(float(v) for v in r.evaluation.lines["equity_cash_flow"][0]),
+            tuple(float(v) for v in r.evaluation.lines[EQUITY_CASH_FLOW][0]),
         )
         for pid, r in results.items()
-        if "equity_cash_flow" in r.evaluation.lines
+        if EQUITY_CASH_FLOW in r.evaluation.lines
     }
 
 

@@ -6,6 +6,7 @@ import math
 
 import pandas as pd
 
+from xlfinance.archetypes.finance.contract import DISCOUNT_RATE
 from xlfinance.model.units import T_PER_WAN_T, YUAN_PER_WAN
 
 
@@ -62,5 +63,5 @@ def _times(value, factor: float) -> float:
 def npv_at_base_year(result, base_year: int) -> float:
     """A project's NPV (at its own start year) discounted further to the base year, at the
     project's own discount rate."""
-    rate = result.model.inputs["discount_rate"].value
+    rate = result.model.inputs[DISCOUNT_RATE].value
     return result.metrics["npv_yuan"] / (1 + rate) ** (result.definition.start_year - base_year)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from xlfinance.archetypes.finance.contract import CAPEX
 from xlfinance.definitions.schema import BUDGET_MONEY_FIELDS
 from xlfinance.model.units import YUAN_PER_WAN
 
@@ -66,7 +67,7 @@ def capex_by_year(programme, projects) -> pd.DataFrame:
     """Modelled capex in 万元: a row a calendar year, a column a budget line."""
     series = {}
     for result in projects.values():
-        capex = result.annual["capex"] / YUAN_PER_WAN
+        capex = result.annual[CAPEX] / YUAN_PER_WAN
         line = result.definition.budget_line
         series[line] = series[line].add(capex, fill_value=0) if line in series else capex
     ids = [line.id for line in programme.budget.lines if line.id in series]

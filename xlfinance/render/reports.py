@@ -29,6 +29,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
 
+from xlfinance.archetypes.finance.contract import CUMULATIVE_CASH_FLOW, PROJECT_CASH_FLOW
 from xlfinance.archetypes.registry import REGISTRY
 from xlfinance.model.units import YUAN_PER_WAN
 from xlfinance.model.units import finite_or_none as _number
@@ -1157,11 +1158,11 @@ class Reports:
         chart = None
         if result is not None:
             annual = result.annual
-            if {"project_cash_flow", "cumulative_cash_flow"} <= set(annual.columns):
+            if {PROJECT_CASH_FLOW, CUMULATIVE_CASH_FLOW} <= set(annual.columns):
                 svg = charts.project_cash_flows(
                     [int(y) for y in annual.index],
-                    [float(v) for v in annual["project_cash_flow"]],
-                    [float(v) for v in annual["cumulative_cash_flow"]],
+                    [float(v) for v in annual[PROJECT_CASH_FLOW]],
+                    [float(v) for v in annual[CUMULATIVE_CASH_FLOW]],
                     f"cashflow-{pid}",
                     width=7.1,
                     height=3.4,

@@ -26,6 +26,12 @@ from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 from pydantic import BaseModel
 
+from xlfinance.archetypes.finance.contract import (
+    CUMULATIVE_CASH_FLOW,
+    EQUITY_CASH_FLOW,
+    IN_CONSTRUCTION,
+    PROJECT_CASH_FLOW,
+)
 from xlfinance.definitions.schema import BUDGET_MONEY_FIELDS, Sourced
 from xlfinance.model.excel import number, sheet_prefix
 from xlfinance.model.sheet import FIRST_PERIOD_COL, LABEL_COL, VALUE_COL, write_model, write_text
@@ -292,7 +298,7 @@ def _fund_sheet(book: _Book, fund, input_refs, sheet_maps, projects):
     series = {}
     for deal in fund.fund.deals:
         project = projects[deal]
-        row = sheet_maps[deal].line_rows["equity_cash_flow"]
+        row = sheet_maps[deal].line_rows[EQUITY_CASH_FLOW]
         offset = project.definition.start_year - first_year
         series[f"equity_cash_flow_{deal}"] = _linked_row(
             book.titles[deal], row, offset, project.model.n_periods
@@ -331,7 +337,7 @@ def _timeline_sheet(book: _Book, programme, projects, sheet_maps) -> None:
         smap = sheet_maps[pid]
         offset = result.definition.start_year - first
         construction = _linked_row(
-            book.titles[pid], smap.line_rows["in_construction"], offset, result.model.n_periods
+            book.titles[pid], smap.line_rows[IN_CONSTRUCTION], offset, result.model.n_periods
         )
         operation = _linked_row(
             book.titles[pid], smap.line_rows["in_operation"], offset, result.model.n_periods
@@ -417,7 +423,7 @@ def _cash_flow_chart(ws, sheet_map, model, title: str) -> None:
     years = Reference(ws, min_col=first, max_col=last, min_row=sheet_map.timeline_row + 1)
     bars = BarChart()
     bars.title = f"{title}: project cash flow (yuan)"
-    row = sheet_map.line_rows["project_cash_flow"]
+    row = sheet_map.line_rows[PROJECT_CASH_FLOW]
     bars.add_data(
         Reference(ws, min_col=first - 1, max_col=last, min_row=row),
         from_rows=True,
@@ -426,7 +432,7 @@ def _cash_flow_chart(ws, sheet_map, model, title: str) -> None:
     bars.series[0].tx = None
     bars.set_categories(years)
     line = LineChart()
-    cum_row = sheet_map.line_rows["cumulative_cash_flow"]
+    cum_row = sheet_map.line_rows[CUMULATIVE_CASH_FLOW]
     line.add_data(
         Reference(ws, min_col=first - 1, max_col=last, min_row=cum_row),
         from_rows=True,

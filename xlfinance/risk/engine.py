@@ -36,6 +36,7 @@ from pathlib import Path
 
 import numpy as np
 
+from xlfinance.archetypes.finance.contract import EQUITY_CASH_FLOW, PROJECT_CASH_FLOW
 from xlfinance.definitions.risk import (
     RISK_FILE,
     ParamPath,
@@ -394,7 +395,7 @@ def on_calendar(flows: np.ndarray, start_year: int, first_year: int, n_years: in
     return out
 
 
-PROJECT_LINES = {"irr": "project_cash_flow", "equity_irr": "equity_cash_flow"}
+PROJECT_LINES = {"irr": PROJECT_CASH_FLOW, "equity_irr": EQUITY_CASH_FLOW}
 """The cash flow of each IRR metric: nothing received in it means a total loss."""
 
 
@@ -528,7 +529,7 @@ class _Chunk:
     def _done(self, key: str, ev) -> str:
         """Keep a deal's equity flows for the fund; return the key."""
         if self.fund_model is not None and key in self.fund_model.deals:
-            self.flows[key] = ev.lines["equity_cash_flow"]
+            self.flows[key] = ev.lines[EQUITY_CASH_FLOW]
         return key
 
     def project(self, pid: str):

@@ -57,6 +57,7 @@ from pathlib import Path
 
 import numpy as np
 
+from xlfinance.archetypes.finance.contract import EQUITY_CASH_FLOW
 from xlfinance.definitions.structuring import (
     STRUCTURING_FILE,
     DeploymentDef,
@@ -110,10 +111,10 @@ class FundRows:
             over = lay.overrides(d, rows) if lay is not None else {}
             result = projects[d]
             if over:
-                ev = result.model.evaluate(over, n_scenarios=n, only=("equity_cash_flow",))
-                flows = ev.lines["equity_cash_flow"]
+                ev = result.model.evaluate(over, n_scenarios=n, only=(EQUITY_CASH_FLOW,))
+                flows = ev.lines[EQUITY_CASH_FLOW]
             else:
-                flows = result.evaluation.lines["equity_cash_flow"][:1]
+                flows = result.evaluation.lines[EQUITY_CASH_FLOW][:1]
             flows = np.broadcast_to(flows, (n, flows.shape[-1]))
             base[f"equity_cash_flow_{d}"] = on_calendar(
                 flows, result.definition.start_year, model.start_year, model.n_periods

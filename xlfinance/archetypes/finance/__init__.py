@@ -1,0 +1,62 @@
+"""The project finance every archetype shares, in the order a model is built:
+
+1. `operations`: the production subsidy and carbon revenue, capex and grants, replacements,
+   revenue, operating costs, EBITDA;
+2. `assets`: depreciation and the book value recovered at the end;
+3. `debt`: the loan, its interest, repayment and service;
+4. `tax`: income tax with losses carried forward and the holiday, and the adjusted tax;
+5. `cash_flows`: project (pre- and after-tax), equity and economic cash flows, DSCR;
+6. `metrics`: payback lines and every output (NPV, IRR, MIRR, paybacks, funding, cover,
+   abatement and its cost, LCOE).
+
+`add_finance` runs them in that order; each returns the lines the later ones read.
+`contract` names the lines and outputs that code outside a model reads.
+"""
+
+from __future__ import annotations
+
+from xlfinance.archetypes.finance.assets import add_assets
+from xlfinance.archetypes.finance.cash_flows import add_cash_flows
+from xlfinance.archetypes.finance.debt import add_debt
+from xlfinance.archetypes.finance.metrics import add_metrics, add_payback_lines
+from xlfinance.archetypes.finance.operations import add_operations, add_support
+from xlfinance.archetypes.finance.tax import add_tax
+from xlfinance.model.core import Model
+from xlfinance.model.expr import LineRef
+
+
+def add_finance(
+    m: Model,
+    t,
+    f,
+    *,
+    revenues: list[LineRef],
+    subsidies: list[LineRef],
+    costs: list[LineRef],
+    abatement_t: LineRef,
+    energy_kwh: LineRef | None = None,
+    energy_credits: list[LineRef] = (),
+    external_benefits: list[LineRef] = (),
+    production: LineRef | None = None,
+) -> None:
+    """Capex, grants, debt, tax and cash flows, then every project metric as an output.
+
+    `t` is the model's `Timeline` and `f` its `FinanceInputs` (`archetypes.common`).
+    `revenues` and `subsidies` are inflows (subsidies are left out of the economic cost);
+    `costs` are operating costs, positive. `energy_kwh` makes an LCOE; `energy_credits` are
+    by-product revenues (heat, cooling) credited against its cost. `external_benefits` are
+    net cash flows the project creates for others (a building owner's share of savings):
+    left out of the project's accounts, counted in the economic cash flow. `production` is
+    what the production subsidy (`f.production_subsidy`, yuan per its unit) is paid on.
+    """
+    subsidies = add_support(m, t, f, subsidies, abatement_t, production)
+    ops = add_operations(m, t, f, revenues, subsidies, costs)
+    assets = add_assets(m, t, f)
+    debt = add_debt(m, t, f, ops.capex, assets.final_year)
+    tax = add_tax(m, t, f, ops.ebitda, assets.depreciation, debt.interest_paid)
+    cash = add_cash_flows(m, t, f, ops, assets, debt, tax, external_benefits)
+    add_payback_lines(m, cash.project, f.discount_rate)
+    add_metrics(m, f, ops, debt, cash, abatement_t, energy_kwh, energy_credits)
+
+
+__all__ = ["add_finance"]

@@ -1,0 +1,69 @@
+"""The cash flows (inflows positive): the project's before and after tax, the equity
+holders', the economy's, and the cover of the debt."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from xlfinance.model import expr as ex
+from xlfinance.model.core import Model
+from xlfinance.model.expr import IF, NA, LineRef
+
+
+@dataclass(frozen=True)
+class CashFlows:
+    pre_tax: LineRef
+    project: LineRef
+    equity: LineRef
+    economic: LineRef
+    dscr: LineRef
+
+
+def add_cash_flows(m: Model, t, f, ops, assets, debt, tax, external_benefits) -> CashFlows:
+    """Project cash flow after tax uses the adjusted tax (on EBIT, before financing); equity
+    cash flow the tax paid. The economic cash flow leaves out grants, subsidies and tax
+    (transfers) and counts the benefits the project creates for others. Cover is measured
+    in the operating years of the loan's term, not on the rounding-level balance floating
+    point may leave after the last instalment."""
+    line = m.line
+    capex, grant, ebitda, residual = ops.capex, ops.grant, ops.ebitda, assets.residual
+    pre_tax = line(
+        "project_cash_flow_pre_tax",
+        -capex + grant + ebitda + residual,
+        "yuan",
+        "Project cash flow, pre-tax",
+    )
+    project = line(
+        "project_cash_flow", pre_tax - tax.adjusted, "yuan", "Project cash flow, after tax"
+    )
+    equity = line(
+        "equity_cash_flow",
+        -capex + grant + debt.draw + ebitda - debt.service - tax.paid + residual,
+        "yuan",
+        "Equity cash flow",
+    )
+    subsidy_total = ex.total(*ops.subsidies) if ops.subsidies else 0
+    external = ex.total(*external_benefits) if external_benefits else 0
+    economic = line(
+        "economic_cash_flow",
+        -capex + ebitda - subsidy_total + external + residual,
+        "yuan",
+        "Economic cash flow (no grants, subsidies or tax)",
+    )
+    cfads = line(
+        "cfads",
+        (ebitda - tax.paid) * t.in_operation,
+        "yuan",
+        "Cash flow available for debt service",
+    )
+    in_term = line(
+        "in_debt_term",
+        (f.debt_share > 0) * t.in_operation * (t.operating_year <= f.grace_years + f.tenor_years),
+        "flag",
+        "Operating year within the loan's term",
+    )
+    dscr = line("dscr", IF(in_term, cfads / debt.service, NA()), "x", "Debt service cover ratio")
+    return CashFlows(pre_tax, project, equity, economic, dscr)
+
+
+__all__ = ["CashFlows", "add_cash_flows"]

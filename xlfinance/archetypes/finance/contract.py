@@ -1,0 +1,38 @@
+"""The lines, inputs and outputs every archetype's model has (through `add_finance`), by
+name: what the fund, the risk engine, the structuring solver, the roll-up and the workbook
+read from a project's model. Import these rather than spelling the names."""
+
+from __future__ import annotations
+
+# Lines
+CAPEX = "capex"
+IN_CONSTRUCTION = "in_construction"
+PROJECT_CASH_FLOW = "project_cash_flow"
+EQUITY_CASH_FLOW = "equity_cash_flow"
+CUMULATIVE_CASH_FLOW = "cumulative_cash_flow"
+
+# Inputs
+DISCOUNT_RATE = "discount_rate"
+CAPITAL_GRANT = "capital_grant_yuan"
+DEBT_SHARE = "debt_share"
+
+# Outputs
+IRR = "irr"
+EQUITY_IRR = "equity_irr"
+NPV = "npv_yuan"
+MIN_DSCR = "min_dscr"
+
+__all__ = [
+    "CAPEX",
+    "CAPITAL_GRANT",
+    "CUMULATIVE_CASH_FLOW",
+    "DEBT_SHARE",
+    "DISCOUNT_RATE",
+    "EQUITY_CASH_FLOW",
+    "EQUITY_IRR",
+    "IN_CONSTRUCTION",
+    "IRR",
+    "MIN_DSCR",
+    "NPV",
+    "PROJECT_CASH_FLOW",
+]
