@@ -156,16 +156,6 @@ class FundEvaluation:
         return list(range(self.fund.first_year, self.fund.final_year + 1))
 
 
-def _unit(name: str) -> str:
-    if name.endswith("_yuan"):
-        return "yuan"
-    if name.endswith("_rate") or name.endswith("_share"):
-        return "rate"
-    if name.endswith("_years"):
-        return "years"
-    return ""
-
-
 def _src(sourced) -> str | None:
     return getattr(sourced, "source", None)
 

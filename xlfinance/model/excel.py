@@ -82,12 +82,9 @@ class Layout:
         end = f"${self.col(last)}${loc.row}"
         return f"{self._prefix(loc)}{start}:{end}"
 
-    def running_span(self, name: str, period: int) -> str:
-        """Range from the first period (anchored) to `period` (relative): for running totals."""
-        return self.running_span_to(name, self.col(period))
-
     def running_span_to(self, name: str, column: str) -> str:
-        """`running_span` to a column given by its letters."""
+        """Range from the first period (anchored) to a column given by its letters (relative):
+        for running totals."""
         loc = self.rows[name]
         return f"{self._prefix(loc)}${self.col(0)}{loc.row}:{column}{loc.row}"
 
