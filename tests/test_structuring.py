@@ -599,3 +599,20 @@ def test_a_grant_written_back_and_built_meets_the_target_in_results_json(tmp_pat
     assert entry["target"]["output"] == path
     # Built again with the grant it needs, it needs nothing more.
     assert entry["status"] == solver.ALREADY_MET or entry["value"] <= value + 1.0
+
+
+def test_the_proposal_says_how_to_finance_it(xiaolan_build):
+    """The proposal's section reads results.json's structuring answers: every grant a
+    project needs, the total, the bankable debt, and the targets as structuring.yaml sets
+    them (no number typed into the page)."""
+    from xlfinance.render.reports import fmt
+
+    page = (xiaolan_build.out / "proposal.html").read_text(encoding="utf-8")
+    section = page[page.index('id="financing"') : page.index('id="budget"')]
+    s = xiaolan_build.results["structuring"]
+    assert f"{fmt(s['viability_gaps']['total']['value'], 'wan_yuan')} 万元" in section
+    assert fmt(s["bankable_debt"]["total_yuan"], "wan_yuan") in section
+    for e in s["entries"]:
+        if e["solve"] == "viability_grant" and e["status"] == "solved":
+            assert f"{fmt(e['value'], 'wan_yuan')} 万元" in section, e["project"]
+    assert "不低于8.0%" in section and "不低于1.30" in section

@@ -1391,6 +1391,12 @@ def environment() -> Environment:
     return env
 
 
+def _financing(results: dict):
+    from xlfinance.render.financing import financing_context  # it imports fmt from here
+
+    return financing_context(results)
+
+
 def write_reports(stage: Path, results: dict, projects: dict, programme) -> list[Path]:
     """Write index.html, proposal.html, investor.html, pitches/<id>.html and charts/*.svg
     into `stage`; return the files written."""
@@ -1439,6 +1445,7 @@ def _render_pages(results: dict, projects: dict, programme):
         "avoided_path": reports.headline_avoided(),
         "fund": fund,
         "n_projects": len(reports.results["projects"]),
+        "financing": _financing(reports.results),
     }
     page("proposal.html", "proposal.html", "", page_id="proposal", **proposal)
 
