@@ -31,13 +31,13 @@ import re
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
+from xlfinance.cachefiles import prune, touch, write_whole
 from xlfinance.model.units import YUAN_PER_WAN
 
 CHART_VERSION = 1
@@ -295,51 +295,18 @@ def _cached(key: str) -> str | None:
     head, _, svg = data.partition(" -->\n")
     if not head.startswith(_HEADER) or head[len(_HEADER) :] != _digest(svg):
         return None
-    try:
-        os.utime(path)  # recently used: kept when the cache is pruned
-    except OSError:
-        pass
+    touch(path)
     return svg
 
 
 def _store(key: str, svg: str) -> None:
-    """Keep `svg` under `key`: written whole to a temporary file, then renamed into place,
-    so no reader sees half a chart. Any failure leaves the cache as it was."""
+    """Keep `svg` under `key`, written whole (`cachefiles.write_whole`): no reader sees half
+    a chart, and any failure leaves the cache as it was."""
     folder = cache_dir()
-    tmp = None
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".svg")
-        with os.fdopen(fd, "wb") as out:
-            out.write(f"{_HEADER}{_digest(svg)} -->\n{svg}".encode())
-        os.replace(tmp, folder / f"{key}.svg")
-        tmp = None
-    except OSError:
-        pass
-    finally:
-        if tmp is not None:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
+    write_whole(folder, f"{key}.svg", f"{_HEADER}{_digest(svg)} -->\n{svg}".encode(), ".svg")
     if not _PRUNED[0]:
         _PRUNED[0] = True
-        _prune(folder)
-
-
-def _prune(folder: Path) -> None:
-    """Drop the least recently used charts beyond `MAX_ENTRIES` (once a process)."""
-    try:
-        entries = [(p.stat().st_mtime, p) for p in folder.glob("*.svg")]
-    except OSError:
-        return
-    if len(entries) <= MAX_ENTRIES:
-        return
-    for _, path in sorted(entries, reverse=True)[MAX_ENTRIES:]:
-        try:
-            path.unlink()
-        except OSError:
-            pass
+        prune(folder, (".svg",), MAX_ENTRIES)  # the least recently used beyond MAX_ENTRIES
 
 
 def _digest(svg: str) -> str:

@@ -21,14 +21,13 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import os
-import tempfile
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
 import xlfinance
+from xlfinance.cachefiles import prune, touch, write_whole
 from xlfinance.structuring import solver
 from xlfinance.structuring.projects import ProjectSolve
 
@@ -95,7 +94,7 @@ def load_project(key: str) -> ProjectSolve | None:
             status = np.array(solver.STATUSES, dtype=object)[codes]
     except (OSError, ValueError, KeyError, json.JSONDecodeError):
         return None
-    _touch(folder() / f"{key}.npz")
+    touch(folder() / f"{key}.npz")
     sol = solver.Solution(status=status, **arrays, **{name: int(meta[name]) for name in _SCALARS})
     fields = {k: v for k, v in meta["solve"].items()}
     return ProjectSolve(solution=sol, **fields)
@@ -129,52 +128,15 @@ def load_json(key: str):
     return data["value"] if isinstance(data, dict) and data.get("key") == key else None
 
 
-def _touch(path: Path) -> None:
-    try:
-        os.utime(path)  # recently used: kept when the cache is pruned
-    except OSError:
-        pass
-
-
 def store_json(key: str, value) -> None:
     _write(f"{key}.json", json.dumps({"key": key, "value": value}).encode("utf-8"))
 
 
 def _write(name: str, data: bytes) -> None:
-    tmp = None
-    try:
-        where = folder()
-        where.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=where, prefix=".tmp-")
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-        os.replace(tmp, where / name)
-        tmp = None
-        if not _PRUNED[0]:
-            _PRUNED[0] = True
-            _prune(where)
-    except OSError:
-        pass
-    finally:
-        if tmp is not None:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-
-
-def _prune(where: Path) -> None:
-    try:
-        entries = sorted(
-            (p.stat().st_mtime, p) for p in where.iterdir() if p.suffix in (".npz", ".json")
-        )
-    except OSError:
-        return
-    for _, path in entries[: max(0, len(entries) - MAX_ENTRIES)]:
-        try:
-            path.unlink()
-        except OSError:
-            pass
+    where = folder()
+    if write_whole(where, name, data) and not _PRUNED[0]:
+        _PRUNED[0] = True
+        prune(where, (".npz", ".json"), MAX_ENTRIES)
 
 
 __all__ = ["files_key", "load_json", "load_project", "project_key", "store_json", "store_project"]
