@@ -151,34 +151,29 @@ def load_programme(path: str | os.PathLike[str], *, require_projects: bool = Fal
                 known = [p for _, p in projects]
                 collector.add(fund_doc, check_fund_projects(fund, known, fund_file))
 
-    risk_path = root / RISK_FILE
-    risk = None
-    if os.path.lexists(risk_path):
-        risk, risk_problems = read_risk(
-            risk_path,
-            _display(given, RISK_FILE),
-            project_ids=[p.stem for p in project_paths] if listed else None,
-            assumptions=parsed.assumptions if parsed is not None else None,
-        )
-        collector.problems.extend(risk_problems)
+    project_ids = [p.stem for p in project_paths] if listed else None
+    extra: list[Path] = []  # the optional files read, in order
 
-    structuring_path = root / STRUCTURING_FILE
-    structuring = None
-    if os.path.lexists(structuring_path):
-        structuring, structuring_problems = read_structuring(
-            structuring_path,
-            _display(given, STRUCTURING_FILE),
-            project_ids=[p.stem for p in project_paths] if listed else None,
-        )
-        collector.problems.extend(structuring_problems)
+    def optional(name: str, read, **kw):
+        """An optional file of the folder read with `read`; None when it is absent (a
+        broken link or a link loop is reported, not skipped) or has problems."""
+        path = root / name
+        if not os.path.lexists(path):
+            return None
+        parsed_file, problems = read(path, _display(given, name), **kw)
+        collector.problems.extend(problems)
+        if parsed_file is not None:
+            extra.append(path)
+        return parsed_file
 
-    reconciliation_path = root / RECONCILIATION_FILE
-    reconciliation = None
-    if os.path.lexists(reconciliation_path):
-        reconciliation, reconciliation_problems = read_reconciliation(
-            reconciliation_path, _display(given, RECONCILIATION_FILE), parsed
-        )
-        collector.problems.extend(reconciliation_problems)
+    risk = optional(
+        RISK_FILE,
+        read_risk,
+        project_ids=project_ids,
+        assumptions=parsed.assumptions if parsed is not None else None,
+    )
+    structuring = optional(STRUCTURING_FILE, read_structuring, project_ids=project_ids)
+    reconciliation = optional(RECONCILIATION_FILE, read_reconciliation, programme_file=parsed)
 
     collector.raise_if_any()
     assert parsed is not None  # no problems means programme.yaml validated
@@ -194,9 +189,7 @@ def load_programme(path: str | os.PathLike[str], *, require_projects: bool = Fal
             programme_path,
             *project_paths,
             *([fund_path] if fund is not None else []),
-            *([risk_path] if risk is not None else []),
-            *([structuring_path] if structuring is not None else []),
-            *([reconciliation_path] if reconciliation is not None else []),
+            *extra,
         ),
         fund=fund,
         risk=risk,
