@@ -524,7 +524,7 @@ simple("bounds", "distribution-step-not-ascii", R, "distributions.projects.pv_ph
 simple("bounds", "scenario-override-step-upper-case", R,
        "scenarios.lending_rate_4_90pct.overrides.assumptions.Lending_rate", "snake_case", R,
        "      assumptions.lending_rate: {value: 0.049, source: \"PBOC over-5-year lending rate by"
-       " the end of 2015 (parameters.md)\"}\n\n",
+       " the end of 2015\"}\n\n",
        "      assumptions.Lending_rate: {value: 0.049, source: \"x\"}\n\n")  # fmt: skip
 
 
