@@ -505,7 +505,8 @@ def _structure(args: argparse.Namespace) -> int:
                     f"commitments; net IRR {irrs}"
                 )
             )
-    debt = result.results().get("bankable_debt")
+    section = result.results()
+    debt = section.get("bankable_debt")
     if debt:
         print(
             printable(
@@ -516,7 +517,7 @@ def _structure(args: argparse.Namespace) -> int:
         )
     if result.blended is not None:
         print(printable_lines(blended_summary(result.blended)))
-        gaps = result.results().get("viability_gaps")
+        gaps = section.get("viability_gaps")
         if gaps:
             total = gaps["total"]["value"]
             ratio = gaps["mobilisation_ratio_with_gaps_filled"]["value"]

@@ -17,6 +17,7 @@ import os
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
@@ -126,7 +127,13 @@ class StructuringResult:
         }
 
     def entries(self) -> list[dict]:
-        """One results.json entry per solve and project (see `entry`)."""
+        """One results.json entry per solve and project (see `entry`), then the fund's."""
+        return list(self._entries)
+
+    @cached_property
+    def _entries(self) -> list[dict]:
+        """The entries, made once: each takes percentiles over every trial, and the
+        results section, the bankable debt, the sheet and the terminal all read them."""
         return [self.entry(s) for s in self.solves] + list(self.fund)
 
     def entry(self, s: ProjectSolve) -> dict:
