@@ -394,3 +394,18 @@ def test_risk_run_matches_the_reference(monkeypatch, chunk_size):
         for name in theirs:
             assert_same_array(mine[name], theirs[name], f"risk {field} {name}")
     assert got.results() == want.results()
+
+
+def test_a_row_without_values_warns_nothing():
+    """The DSCR of a project without debt is NaN in every period and its ROWMIN and ROWMEAN
+    are NaN, as numpy's nanmin and nanmean give, without their warnings: those were
+    silenced with warnings.catch_warnings, which is not thread-safe, and leaked from the
+    second thread of the structuring solver."""
+    import warnings
+
+    programme = load_programme(XIAOLAN)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        projects = evaluate_projects(programme)
+    assert np.isnan(projects["community_pv"].metrics["min_dscr"])
+    assert np.isnan(projects["community_pv"].metrics["avg_dscr"])

@@ -28,7 +28,6 @@ before: a running total inside a cycle still sums the row's first t + 1 columns.
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable, Iterable
 
 import numpy as np
@@ -459,9 +458,35 @@ def _position(items: list, item) -> int:
     return items.index(item)
 
 
+def _nanmin(row: np.ndarray, axis: int, keepdims: bool) -> np.ndarray:
+    """`np.nanmin` of a float array without its warning: numpy computes it as `fmin.reduce`
+    and then warns if a slice had no number; the result is the same to the bit. The warning
+    was silenced with `warnings.catch_warnings`, which is not thread-safe (the risk engine
+    and the structuring solver evaluate models on two threads, and it leaked)."""
+    return np.fmin.reduce(row, axis=axis, keepdims=keepdims)
+
+
+def _nanmax(row: np.ndarray, axis: int, keepdims: bool) -> np.ndarray:
+    """`np.nanmax` of a float array without its warning (`fmax.reduce`, see `_nanmin`)."""
+    return np.fmax.reduce(row, axis=axis, keepdims=keepdims)
+
+
+def _nanmean(row: np.ndarray, axis: int, keepdims: bool) -> np.ndarray:
+    """`np.nanmean` of a float array without its "Mean of empty slice" warning: numpy's own
+    steps (NaN replaced by 0, the numbers counted, the sum divided by the count in place,
+    0 / 0 giving NaN), so the result is the same to the bit."""
+    mask = np.isnan(row)
+    values = np.array(row, copy=True)
+    np.copyto(values, 0, where=mask)
+    count = np.sum(~mask, axis=axis, dtype=np.intp, keepdims=keepdims)
+    total = np.sum(values, axis=axis, keepdims=keepdims)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.divide(total, count, out=total, casting="unsafe")
+
+
 LOGICAL = {"AND": np.logical_and, "OR": np.logical_or, "NOT": np.logical_not}
 CHAINS = {"MIN": np.minimum, "MAX": np.maximum, "SUM": np.add}
-ROW_REDUCTIONS = {"ROWMIN": np.nanmin, "ROWMAX": np.nanmax, "ROWMEAN": np.nanmean}
+ROW_REDUCTIONS = {"ROWMIN": _nanmin, "ROWMAX": _nanmax, "ROWMEAN": _nanmean}
 SOLVERS = {"NPV": "npv", "IRR": "irr", "MIRR": "mirr"}
 CONSTANT_ONLY = (ex.Const, ex.BinOp, ex.Compare, ex.Neg, ex.Func)
 """The node kinds of a sub-tree that reads no value: computed once, when compiled."""
@@ -569,12 +594,7 @@ def _rowsum(name: str) -> Closure:
 
 
 def _row_reduction(reduce, name: str) -> Closure:
-    def reduction(env):
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            return reduce(env.rows[name], axis=1, keepdims=True)
-
-    return reduction
+    return lambda env: reduce(env.rows[name], axis=1, keepdims=True)
 
 
 def _solver(kind: str, name: str, params: list[Closure]) -> Closure:

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import difflib
 import os
-import warnings
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from contextlib import nullcontext
@@ -114,11 +113,9 @@ def run_risk(
     lay = layout(programme, projects, fund, trials, seed, risk=risk)
     risk, fund_model, rows, values = lay.risk, lay.fund_model, lay.rows, lay.values
     workers = threads if threads is not None else min(2, os.cpu_count() or 1)
-    with warnings.catch_warnings():  # once, before the threads: see structuring/run.py
-        warnings.simplefilter("ignore", RuntimeWarning)
-        outputs, hurdles, losses = _evaluate(
-            projects, fund_model, values, rows.total, chunk_size or CHUNK_SIZE, progress, workers
-        )
+    outputs, hurdles, losses = _evaluate(
+        projects, fund_model, values, rows.total, chunk_size or CHUNK_SIZE, progress, workers
+    )
     return RiskResult(
         trials=lay.n_trials,
         seed=lay.seed,

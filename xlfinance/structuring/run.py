@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import math
 import os
-import warnings
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -270,17 +269,11 @@ def run_structuring(
         return answer
 
     workers = threads if threads is not None else min(2, os.cpu_count() or 1)
-    # The models' row reductions silence numpy's "all-NaN slice" warning with
-    # warnings.catch_warnings, which is not thread-safe: two threads entering and leaving
-    # it can restore each other's filters and let the warning through. Silencing it here,
-    # before the threads start, covers every interleaving.
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        if workers > 1:
-            with ThreadPoolExecutor(max_workers=workers) as pool:
-                solved = list(pool.map(one, jobs))
-        else:
-            solved = [one(job) for job in jobs]
+    if workers > 1:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            solved = list(pool.map(one, jobs))
+    else:
+        solved = [one(job) for job in jobs]
 
     # --- The fund section (structuring.fund): over the fund's model and the same rows. ---
     fund_entries: list[dict] = []
