@@ -14,6 +14,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -169,3 +170,31 @@ def test_an_interrupted_build_leaves_the_previous_outputs(world, signum, status)
         ["pgrep", "-P", str(proc.pid)], capture_output=True, text=True
     ).stdout.split()
     assert children == []
+
+
+def test_a_held_block_holds_a_signal_that_lands_on_another_thread():
+    """The race behind a staging folder left by SIGTERM: with a second thread alive (numpy's
+    BLAS keeps some), the kernel hands the process's signal to that thread, and CPython
+    runs the handler in the main thread at its next bytecode, mask or no mask. A held
+    block must still run to its end, and the interruption arrive after it."""
+    from xlfinance import interrupt
+
+    other = threading.Event()
+    sleeper = threading.Thread(target=other.wait, daemon=True)  # does not block SIGTERM
+    sleeper.start()
+    reached = []
+    try:
+        with pytest.raises(interrupt.Interrupted) as caught:
+            with interrupt.interruptible():
+                with interrupt.held():
+                    os.kill(os.getpid(), signal.SIGTERM)
+                    for _ in range(10_000):  # bytecodes at which a handler could run
+                        pass
+                    time.sleep(0.05)
+                    reached.append("end of the held block")
+                reached.append("after the held block")
+    finally:
+        other.set()
+        sleeper.join()
+    assert reached == ["end of the held block"]
+    assert caught.value.signum == signal.SIGTERM

@@ -18,6 +18,8 @@ from contextlib import contextmanager
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
 _received: list[int] = []
 _replaced: list[bool] = []
+_holding: list[bool] = []
+"""One entry per `held()` block the main thread is in."""
 
 
 class Interrupted(BaseException):
@@ -57,7 +59,8 @@ def interruptible() -> Iterator[None]:
 
     def handler(signum, _frame):
         _received.append(signum)
-        raise Interrupted(signum)
+        if not _holding:  # inside `held()` it is raised when the block ends
+            raise Interrupted(signum)
 
     _received.clear()
     _replaced.clear()
@@ -74,9 +77,20 @@ def interruptible() -> Iterator[None]:
 
 @contextmanager
 def held() -> Iterator[None]:
-    """SIGINT and SIGTERM wait until the block is done (then arrive as usual)."""
+    """SIGINT and SIGTERM wait until the block is done (then arrive as usual).
+
+    Blocking the signals in the main thread is not enough: a process-directed signal goes to
+    any thread that does not block it (numpy's BLAS keeps worker threads, and so may a
+    library), and CPython then runs the handler in the main thread at its next bytecode,
+    mask or not. So `interruptible()`'s handler also defers while a `held()` block runs: it
+    records the signal, and the block raises it when it ends normally. The mask still holds
+    back the default handlers outside `interruptible()`."""
     before = signal.pthread_sigmask(signal.SIG_BLOCK, set(SIGNALS))
+    _holding.append(True)
     try:
         yield
     finally:
+        _holding.pop()
         signal.pthread_sigmask(signal.SIG_SETMASK, before)
+    if not _holding:
+        check()
