@@ -7,11 +7,22 @@ algorithms, not floating-point overflow.
 from __future__ import annotations
 
 import datetime as dt
+import os
 
 import numpy as np
 from hypothesis import strategies as st
 
 MAX_FLOW = 1e6
+
+FAST = os.environ.get("XLFINANCE_TESTS") == "fast"
+"""`make test-fast`, the edit loop: each property tries a fifth of its examples."""
+
+
+def examples(n: int) -> int:
+    """A property's number of examples: `n` in the full suite (`make test`, CI), a fifth of
+    them, at least 5, in `make test-fast`."""
+    return max(5, n // 5) if FAST else n
+
 
 _amount = st.floats(min_value=1.0, max_value=MAX_FLOW, allow_nan=False, allow_infinity=False)
 _income = st.one_of(st.just(0.0), _amount)

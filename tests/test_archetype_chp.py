@@ -21,6 +21,7 @@ from xlfinance import finance
 from xlfinance.archetypes import build_model
 
 from .factories import merged, programme, project
+from .strategies import examples
 
 BASE = {
     "finance": {"capex_yuan": 5_000_000, "operating_years": 20},
@@ -163,7 +164,7 @@ class TestValidation:
             project("chp", merged(BASE, boiler_fuel="wood"))
 
 
-@settings(max_examples=20, deadline=None)
+@settings(max_examples=examples(20), deadline=None)
 @given(
     price=st.floats(0.3, 1.2),
     bump=st.floats(0.0, 0.5),
@@ -195,7 +196,7 @@ def test_higher_prices_or_subsidy_never_lower_npv(price, bump, heat, gas, debt):
     assert dearer_gas.outputs["npv_yuan"][0] <= low.outputs["npv_yuan"][0] + 1e-6
 
 
-@settings(max_examples=20, deadline=None)
+@settings(max_examples=examples(20), deadline=None)
 @given(scale=st.floats(0.01, 100), hours=st.floats(1000, 8760), price=st.floats(0.3, 1.2))
 def test_no_debt_equity_equals_project_and_abatement_scales(scale, hours, price):
     params = merged(BASE, electricity_price_yuan_per_kwh=price, full_load_hours=hours)

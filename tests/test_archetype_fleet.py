@@ -25,6 +25,7 @@ from xlfinance.archetypes import build_model
 from xlfinance.definitions.schema import ProjectDef
 
 from .factories import merged, programme, project
+from .strategies import examples
 
 BASE = {
     "finance": {"operating_years": 10},
@@ -193,7 +194,7 @@ def test_xiaolan_fleet_projects(path):
     assert abs(out["debt_left_at_end_yuan"]) < 1e-3
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=examples(25), deadline=None)
 @given(
     price=st.floats(3, 9),
     bump=st.floats(0, 3),
@@ -215,7 +216,7 @@ def test_higher_old_fuel_price_never_lowers_npv(price, bump, share, debt):
         assert dear_gas.outputs[key][0] <= low.outputs[key][0] + 1e-6
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=examples(25), deadline=None)
 @given(vehicles=st.floats(0.01, 100), km=st.floats(0.01, 100), price=st.floats(3, 9))
 def test_no_debt_equity_equals_project_and_abatement_scales(vehicles, km, price):
     _, one = evaluate(merged(BASE, old_fuel_price_yuan_per_l=price))

@@ -27,6 +27,7 @@ from xlfinance.archetypes import build_model
 from xlfinance.definitions.schema import ProjectDef
 
 from .factories import merged, programme, project
+from .strategies import examples
 
 XIAOLAN_PROJECTS = Path(__file__).resolve().parents[1] / "projects" / "xiaolan" / "projects"
 
@@ -219,7 +220,7 @@ class TestFuels:
             project("industrial", merged(BASE, reward_years=16))
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=examples(25), deadline=None)
 @given(
     coal=st.floats(200, 1500),
     bump=st.floats(0, 500),
@@ -238,7 +239,7 @@ def test_higher_coal_price_never_lowers_npv(coal, bump, gas, debt):
         assert high.outputs[key][0] >= low.outputs[key][0] - 1e-6
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=examples(25), deadline=None)
 @given(scale=st.floats(0.01, 100), hours=st.floats(500, 8000), coal=st.floats(400, 1500))
 def test_no_debt_equity_equals_project_and_co2_scales_with_steam(scale, hours, coal):
     base = with_fuel(merged(BASE, full_load_hours=hours), "coal", price_yuan_per_t=coal)

@@ -27,6 +27,7 @@ from xlfinance.model.sheet import write_model
 
 from .factories import merged, programme, project
 from .lo import is_error, needs_libreoffice, workbooks
+from .strategies import examples
 
 BASE = {
     "total_cost_yuan": 6_000_000,
@@ -186,7 +187,7 @@ costs = st.floats(1e3, 1e9)
 years = st.integers(1, 10)
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=examples(25), deadline=None)
 @given(total=costs, n=years, capital=st.floats(0, 1), rate=st.floats(0.0, 0.15))
 def test_npv_is_minus_present_cost(total, n, capital, rate):
     params = {"total_cost_yuan": total, "capital_cost_yuan": total * capital, "cost_years": n}
@@ -200,7 +201,7 @@ def test_npv_is_minus_present_cost(total, n, capital, rate):
     assert np.isnan(out["irr"]) and np.isnan(out["payback_years"])
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=examples(25), deadline=None)
 @given(total=costs, n=years, more=st.integers(1, 5), bump=st.floats(0, 1e8))
 def test_spending_more_or_sooner_never_raises_npv(total, n, more, bump):
     _, base = evaluate({"total_cost_yuan": total, "cost_years": n})
@@ -210,7 +211,7 @@ def test_spending_more_or_sooner_never_raises_npv(total, n, more, bump):
     assert later.outputs["npv_yuan"][0] >= base.outputs["npv_yuan"][0] - 1e-6
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=examples(25), deadline=None)
 @given(claim=st.floats(1, 1e6), scale=st.floats(0.01, 100), n=years, k=st.integers(1, 30))
 def test_cost_per_tonne_scales(claim, scale, n, k):
     params = merged(BASE, claimed_reduction_t_co2e_per_year=claim, cost_years=n, reduction_years=k)

@@ -17,6 +17,7 @@ from xlfinance import finance
 from xlfinance.archetypes import build_model
 
 from .factories import merged, programme, project
+from .strategies import examples
 
 BASE = {
     "finance": {"capex_yuan": 7_000_000, "operating_years": 20},
@@ -161,7 +162,7 @@ class TestDebt:
         assert tax[7] == pytest.approx(179_375)
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=examples(25), deadline=None)
 @given(
     tariff=st.floats(0.3, 1.5),
     bump=st.floats(0.0, 0.5),
@@ -183,7 +184,7 @@ def test_higher_tariff_or_subsidy_never_lowers_npv(tariff, bump, subsidy, debt):
         assert high_subsidy.outputs[key][0] >= low.outputs[key][0] - 1e-6
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=examples(25), deadline=None)
 @given(scale=st.floats(0.01, 100), tariff=st.floats(0.3, 1.5))
 def test_no_debt_equity_equals_project_and_abatement_scales(scale, tariff):
     _, one = evaluate(merged(BASE, building_tariff_yuan_per_kwh=tariff))

@@ -22,6 +22,7 @@ from xlfinance import finance
 from xlfinance.archetypes import build_model
 
 from .factories import merged, programme, project
+from .strategies import examples
 
 BASE = {
     "finance": {
@@ -180,7 +181,7 @@ class TestValidation:
             project("retrofit", merged(BASE, savings_shares={"Hot Water": 0.1}))
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=examples(25), deadline=None)
 @given(
     tariff=st.floats(0.3, 1.5),
     bump=st.floats(0.0, 0.5),
@@ -203,7 +204,7 @@ def test_higher_tariff_never_lowers_esco_or_owner_npv(tariff, bump, share, debt,
         assert high.outputs[key][0] >= low.outputs[key][0] - 1e-6, key
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=examples(25), deadline=None)
 @given(reward=st.floats(0, 500), bump=st.floats(0, 500))
 def test_higher_reward_never_lowers_npv_and_leaves_the_abatement_cost(reward, bump):
     _, low = evaluate(merged(BASE, reward_provincial_yuan_per_tce=reward))
@@ -215,7 +216,7 @@ def test_higher_reward_never_lowers_npv_and_leaves_the_abatement_cost(reward, bu
     )
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=examples(25), deadline=None)
 @given(scale=st.floats(0.01, 100), tariff=st.floats(0.3, 1.5), share=st.floats(0, 1))
 def test_no_debt_equity_equals_project_abatement_scales_and_split_adds_up(scale, tariff, share):
     params = merged(BASE, tariff_yuan_per_kwh=tariff, esco_savings_share=share)

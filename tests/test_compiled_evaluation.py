@@ -34,6 +34,7 @@ from xlfinance.risk import engine, run_risk, sampling
 from xlfinance.risk.engine import PROJECT_LINES, PROJECT_METRICS
 
 from . import reference
+from .strategies import examples
 from .test_model_core import FORMS
 
 XIAOLAN = Path(__file__).resolve().parents[1] / "projects" / "xiaolan"
@@ -265,7 +266,7 @@ def outcome(evaluate):
         return error
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(100), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(random_cases())
 def test_random_models_match_the_reference(case):
     model, overrides, n, only = case
@@ -298,7 +299,7 @@ def flow_batches(draw):
     return np.array(rows), np.array(guess), tau
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(flow_batches())
 def test_bracketed_roots_match_the_reference(batch):
     flows, guess, tau = batch
@@ -320,7 +321,7 @@ ANY_FLOW = st.one_of(
 )
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(
     st.integers(1, 12).flatmap(
         lambda m: st.lists(st.lists(ANY_FLOW, min_size=m, max_size=m), min_size=1, max_size=8)

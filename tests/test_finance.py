@@ -40,11 +40,12 @@ from .strategies import (
     batches,
     conventional_flows,
     dated_flows,
+    examples,
     one_sign_flows,
     rates,
 )
 
-PROPERTY = settings(max_examples=40, deadline=None)
+PROPERTY = settings(max_examples=examples(40), deadline=None)
 
 EXCEL = "https://support.microsoft.com/en-us/excel/functions/{}-function"
 LO_PART_ONE = "https://help.libreoffice.org/latest/en-US/text/scalc/01/04060103.html"
@@ -287,7 +288,7 @@ class TestIrr:
         r, info = irr(flows, return_info=True)
         assert np.isnan(r) and info.reason in ("all flows zero", "all flows of one sign")
 
-    @settings(max_examples=30, deadline=None)
+    @settings(max_examples=examples(30), deadline=None)
     @given(batches(any_flows, max_rows=6))
     def test_batch_equals_one_by_one(self, flows):
         one_by_one = np.array([irr(row) for row in flows])

@@ -17,6 +17,8 @@ from xlfinance.archetypes.finance.assets import add_assets
 from xlfinance.archetypes.finance.debt import add_debt
 from xlfinance.model.core import Model
 
+from .strategies import examples
+
 
 def small(construction=1, operating=8, **values):
     """A model with the timeline and the inputs the debt and asset lines read."""
@@ -83,7 +85,7 @@ def test_depreciation_and_the_residual_value():
     assert residual[-1] == pytest.approx(50.0) and not residual[:-1].any()
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(
     rate=st.sampled_from([0.0]) | st.floats(1e-4, 0.2),
     tenor=st.integers(1, 8),

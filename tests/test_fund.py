@@ -37,6 +37,7 @@ from xlfinance.fund import metrics as fund_metrics
 from xlfinance.model.sheet import write_model
 
 from .lo import is_error, needs_libreoffice, workbooks
+from .strategies import examples
 
 ROOT = Path(__file__).resolve().parents[1]
 XIAOLAN = ROOT / "projects" / "xiaolan"
@@ -304,7 +305,7 @@ def _row(fe, name):
 
 
 FUND_SETTINGS = settings(
-    max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+    max_examples=examples(50), deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 
 

@@ -29,6 +29,7 @@ from xlfinance.structuring.run import run_structuring
 
 from .factories import merged, programme, project
 from .lo import is_error, needs_libreoffice
+from .strategies import examples
 from .test_archetype_pv import BASE as PV_BASE
 from .test_workbook import xiaolan_workbooks
 
@@ -115,7 +116,7 @@ class TestSolverByHand:
             solver.solve(batch(lambda x: x), 0.0, 0.0, 1.0, xtol=1e-6, comparison=">")
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(
     a=st.floats(0.1, 100),
     b=st.floats(-50, 50),
