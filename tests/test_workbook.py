@@ -16,6 +16,7 @@ import subprocess
 import sys
 import zipfile
 from pathlib import Path
+from xml.etree import ElementTree
 
 import numpy as np
 import openpyxl
@@ -318,3 +319,38 @@ def test_a_structural_input_changed_in_the_workbook_fails_the_checks(built, reca
     sheet, coordinate = next(iter(wb.defined_names[STRUCTURAL].destinations))
     cell = wb[sheet][coordinate.replace("$", "")]
     assert cell.font.color.rgb != "000000FF", "a structural input must not look editable"
+
+
+def test_each_project_chart_plots_its_lines_under_their_years(xiaolan_build):
+    """Every series of a project sheet's chart reads the same columns as its categories,
+    the sheet's year row, and is named by its line's label cell (a series one column early
+    put each value under the year before and dropped the last year). Read from the chart
+    XML, as Excel reads it."""
+    c = "{http://schemas.openxmlformats.org/drawingml/2006/chart}"
+    span = re.compile(
+        r"^(?P<sheet>.+)!\$(?P<c0>[A-Z]+)\$(?P<r0>\d+):\$(?P<c1>[A-Z]+)\$(?P<r1>\d+)$"
+    )
+    titles = set(project_sheet_titles(list(xiaolan_build.build.projects)).values())
+    book = openpyxl.load_workbook(xiaolan_build.workbook)
+    seen = set()
+    with zipfile.ZipFile(xiaolan_build.workbook) as z:
+        for name in z.namelist():
+            if not re.fullmatch(r"xl/charts/chart\d+\.xml", name):
+                continue
+            series = ElementTree.fromstring(z.read(name)).iter(f"{c}ser")
+            for ser in series:
+                years = span.match(ser.find(f"{c}cat//{c}f").text)
+                sheet = years["sheet"].strip("'")
+                if sheet not in titles:
+                    break  # a chart of another sheet
+                seen.add(sheet)
+                ws = book[sheet]
+                assert years["r0"] == years["r1"], name
+                first = ws[f"{years['c0']}{years['r0']}"].value
+                assert isinstance(first, int) and 2000 < first < 2100, (name, first)
+                values = span.match(ser.find(f"{c}val//{c}f").text)
+                assert (values["c0"], values["c1"]) == (years["c0"], years["c1"]), name
+                assert values["sheet"] == years["sheet"] and values["r0"] == values["r1"]
+                label = ser.find(f"{c}tx//{c}f").text.rsplit("!", 1)[1].replace("$", "")
+                assert label == f"A{values['r0']}" and ws[label].value, (name, label)
+    assert seen == titles

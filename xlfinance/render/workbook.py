@@ -20,6 +20,8 @@ from pathlib import Path
 
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, LineChart, Reference
+from openpyxl.chart.data_source import StrRef
+from openpyxl.chart.series import SeriesLabel
 from openpyxl.utils import absolute_coordinate, get_column_letter
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.worksheet import Worksheet
@@ -276,7 +278,7 @@ def _project_sheet(book: _Book, pid: str, result, input_refs: dict[str, str]):
         input_refs,
         lambda name: f"projects.{pid}.{name}",
     )
-    _cash_flow_chart(ws, sheet_map, result.model, d.name.en)
+    _cash_flow_chart(ws, sheet_map, result.model, d.name)
     return sheet_map
 
 
@@ -418,28 +420,27 @@ def _model_sheet(book, ws, model, title, subtitle, input_refs, output_path, seri
     return sheet_map
 
 
-def _cash_flow_chart(ws, sheet_map, model, title: str) -> None:
+def _cash_flow_chart(ws, sheet_map, model, name) -> None:
+    """The project cash flow (bars) and its cumulative (line) by year: each series and the
+    years read the same columns, the periods' (a series one column early put each year's
+    value under the year before and dropped the last); each series is named by its label
+    cell, in the legend."""
     first, last = sheet_map.layout.first_col, sheet_map.layout.first_col + model.n_periods - 1
     years = Reference(ws, min_col=first, max_col=last, min_row=sheet_map.timeline_row + 1)
     bars = BarChart()
-    bars.title = f"{title}: project cash flow (yuan)"
-    row = sheet_map.line_rows[PROJECT_CASH_FLOW]
-    bars.add_data(
-        Reference(ws, min_col=first - 1, max_col=last, min_row=row),
-        from_rows=True,
-        titles_from_data=False,
-    )
-    bars.series[0].tx = None
-    bars.set_categories(years)
-    line = LineChart()
-    cum_row = sheet_map.line_rows[CUMULATIVE_CASH_FLOW]
-    line.add_data(
-        Reference(ws, min_col=first - 1, max_col=last, min_row=cum_row),
-        from_rows=True,
-        titles_from_data=False,
-    )
-    bars += line
-    bars.legend = None
+    bars.title = f"{name.zh} 项目现金流 / {name.en}: project cash flow"
+    bars.y_axis.title = "元 / yuan"
+    bars.y_axis.number_format = "#,##0"
+    bars.x_axis.title = "年 / year"
+    for chart, line_name in ((bars, PROJECT_CASH_FLOW), (LineChart(), CUMULATIVE_CASH_FLOW)):
+        row = sheet_map.line_rows[line_name]
+        chart.add_data(Reference(ws, min_col=first, max_col=last, min_row=row), from_rows=True)
+        label = absolute_coordinate(f"{get_column_letter(LABEL_COL)}{row}")
+        chart.series[0].tx = SeriesLabel(strRef=StrRef(f"{sheet_prefix(ws.title)}{label}"))
+        chart.set_categories(years)
+        if chart is not bars:
+            bars += chart
+    bars.legend.position = "b"
     bars.height, bars.width = 8, 24
     ws.add_chart(bars, ws.cell(row=sheet_map.last_row + 3, column=FIRST_PERIOD_COL).coordinate)
 
