@@ -354,3 +354,46 @@ def test_each_project_chart_plots_its_lines_under_their_years(xiaolan_build):
                 label = ser.find(f"{c}tx//{c}f").text.rsplit("!", 1)[1].replace("$", "")
                 assert label == f"A{values['r0']}" and ws[label].value, (name, label)
     assert seen == titles
+
+
+@needs_libreoffice
+def test_the_summary_shows_the_models_figures_and_no_error(built, recalculated_books):
+    """The Summary sheet, recalculated by LibreOffice: each project's figures equal
+    results.json's (万元 columns divided by 10,000), "无 n/a" where results.json has none,
+    totals equal the sums, no error value anywhere, and a changed tariff moves PV phase 1's
+    NPV on the Summary as it moves the model's."""
+    from xlfinance.render.summary import NOT_AVAILABLE, PROJECT_COLUMNS
+
+    result, out, _ = built
+    results = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    cells, (base, changed, _) = recalculated_books(xiaolan_workbooks)
+    summary = base["Summary"]
+    assert not [cell for cell, value in summary.items() if is_error(value)]
+    by_name = {value: r for (r, c), value in summary.items() if c == 1}
+    header = {summary.get((7, c)): c for c in range(2, 2 + len(PROJECT_COLUMNS))}
+    totals = {}
+    for pid, project in result.projects.items():
+        row = by_name[f"{project.definition.name.zh}\n{project.definition.name.en}"]
+        for column in PROJECT_COLUMNS:
+            col = header[f"{column.zh}\n{column.en}"]
+            want = results["projects"][pid].get(column.output)
+            got = summary.get((row, col))
+            if want is None:
+                assert got == NOT_AVAILABLE, (pid, column.output, got)
+                continue
+            if column.unit == "wan_yuan":
+                want /= 10_000
+            assert got == pytest.approx(want, rel=1e-9, abs=1e-9), (pid, column.output)
+            totals[column.output] = totals.get(column.output, 0.0) + want
+    total_row = by_name["项目合计 Total of the projects"]
+    for column in PROJECT_COLUMNS:
+        if column.total:
+            got = summary[(total_row, header[f"{column.zh}\n{column.en}"])]
+            assert got == pytest.approx(totals[column.output], rel=1e-9), column.output
+    npv_col = header[f"{PROJECT_COLUMNS[4].zh}\n{PROJECT_COLUMNS[4].en}"]
+    pv1_name = result.projects["pv_phase1"].definition.name
+    pv1 = by_name[f"{pv1_name.zh}\n{pv1_name.en}"]
+    sheet, r, c = cells["projects.pv_phase1.npv_yuan"]
+    assert changed[sheet][(r, c)] != base[sheet][(r, c)]
+    assert changed["Summary"][(pv1, npv_col)] == pytest.approx(changed[sheet][(r, c)] / 10_000)
+    assert summary[(4, 2)] is True

@@ -19,6 +19,7 @@ BOLD = Font(bold=True)
 TOTAL_BORDER = Border(top=Side(style="thin"), bottom=Side(style="double"))
 WRAP = Alignment(wrap_text=True, vertical="top")
 LEFT = Alignment(horizontal="left")
+RIGHT = Alignment(horizontal="right")
 CHECK_TRUE_FILL = PatternFill("solid", fgColor="C6EFCE")
 BUILD_FILL = PatternFill("solid", bgColor="F8CBAD")
 RUN_FILL = PatternFill("solid", bgColor="C6EFCE")
@@ -60,3 +61,31 @@ def header_row(ws, row: int, headers, first_col: int = 1) -> None:
     for col, text in enumerate(headers, first_col):
         cell = write_text(ws, row, col, text)
         cell.font, cell.fill, cell.alignment = HEADER_FONT, HEADER_FILL, WRAP
+
+
+def title(ws, text: str, subtitle: str) -> None:
+    """A sheet's title and the line under it, as text."""
+    from xlfinance.model.sheet import write_text
+
+    write_text(ws, 1, 1, text).font = TITLE_FONT
+    write_text(ws, 2, 1, subtitle)
+
+
+def section(ws, row: int, text: str) -> None:
+    from xlfinance.model.sheet import write_text
+
+    write_text(ws, row, 1, text).font = SECTION_FONT
+
+
+def widths(ws, widths: dict[str, float]) -> None:
+    for col, width in widths.items():
+        ws.column_dimensions[col].width = width
+
+
+def landscape(ws) -> None:
+    """A4 landscape, one page wide."""
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True

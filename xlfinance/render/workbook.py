@@ -40,6 +40,7 @@ from xlfinance.model.sheet import FIRST_PERIOD_COL, LABEL_COL, VALUE_COL, write_
 from xlfinance.model.units import T_PER_WAN_T, YUAN_PER_WAN
 from xlfinance.render import styles
 from xlfinance.render.sheetnames import project_sheet_titles
+from xlfinance.render.summary import summary_sheet
 
 MONEY_LABELS = {
     "total_wan_yuan": "Total (plan)",
@@ -120,6 +121,7 @@ def write_workbook(
     for add_sheet in extra_sheets:
         add_sheet(book, sheet_maps)
     _checks_sheet(book, projects, fund)
+    summary_sheet(book, programme, projects, fund, set(book.names))
     _cover_sheet(book, cover, programme, projects, built)
     book.wb.properties.creator = "xlfinance"
     stamp = dt.datetime.combine(built, dt.time())
@@ -740,6 +742,7 @@ def _checks_sheet(book: _Book, projects, fund=None) -> None:
 
 
 _CONTENTS = {
+    "Summary": "概览: the programme on one screen, every figure a formula over the model",
     "Inputs": "every assumption, with unit and source; change the blue cells",
     "Timeline": "the programme calendar: each project's construction and operating years",
     "Fund": "the fund: closes, calls, fees, the waterfall and returns by investor class",
@@ -796,23 +799,9 @@ def _cover_sheet(book: _Book, ws: Worksheet, programme, projects, built: dt.date
 
 
 # Helpers -----------------------------------------------------------------------------------
-def _title(ws, title: str, subtitle: str) -> None:
-    write_text(ws, 1, 1, title).font = styles.TITLE_FONT
-    write_text(ws, 2, 1, subtitle)
-
-
-def _section(ws, row: int, text: str) -> None:
-    write_text(ws, row, 1, text).font = styles.SECTION_FONT
-
-
-def _widths(ws, widths: dict[str, float]) -> None:
-    for col, width in widths.items():
-        ws.column_dimensions[col].width = width
-
-
-def _landscape(ws) -> None:
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+_title, _section, _widths, _landscape = (
+    styles.title,
+    styles.section,
+    styles.widths,
+    styles.landscape,
+)

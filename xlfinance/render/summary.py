@@ -1,0 +1,174 @@
+"""The Summary sheet: the programme on one screen, every figure a formula reading the model.
+
+Each cell reads a defined name (a results.json path, given where the model computes it), so
+a change on the Inputs sheet shows here at once. A value the model does not have (the IRR
+of a project with no return, the cover of a project without debt) shows as "无 n/a", made
+by the formula, never an error value; totals skip it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from openpyxl.chart import BarChart, Reference
+from openpyxl.utils import get_column_letter
+
+from xlfinance.model.sheet import write_text
+from xlfinance.render import styles
+
+NOT_AVAILABLE = "无 n/a"
+"""What a cell shows where the model has no value."""
+WAN = "units.yuan_per_wan_yuan"
+"""The defined name of the yuan in a 万元."""
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column of the projects table: a project output, its heading and how it is shown."""
+
+    output: str
+    zh: str
+    en: str
+    unit: str
+    """The unit shown (`styles.number_format`); "wan_yuan" divides yuan by 10,000."""
+    total: bool = False
+    """Whether the column is summed in the total row."""
+
+
+PROJECT_COLUMNS = (
+    Column("capex_yuan", "资本支出", "Capex, 万元", "wan_yuan", True),
+    Column("equity_invested_yuan", "资本金", "Equity, 万元", "wan_yuan", True),
+    Column("debt_yuan", "贷款", "Debt, 万元", "wan_yuan", True),
+    Column("grant_yuan", "补助", "Grant, 万元", "wan_yuan", True),
+    Column("npv_yuan", "净现值（起始年）", "NPV at its start, 万元", "wan_yuan", True),
+    Column("irr", "项目内部收益率", "Project IRR", "rate"),
+    Column("equity_irr", "资本金内部收益率", "Equity IRR", "rate"),
+    Column("min_dscr", "最低偿债覆盖率", "Minimum DSCR", "x"),
+    Column("abatement_t_co2e_per_year", "年减排量", "t CO2e a year", "t CO2e/yr", True),
+    Column("abatement_cost_yuan_per_t", "减排成本", "Abatement cost, yuan/t", "yuan/t CO2e"),
+)
+
+CLASS_COLUMNS = (
+    ("net_irr", "净内部收益率", "Net IRR", "rate"),
+    ("tvpi", "总价值倍数", "TVPI", "x"),
+    ("dpi", "已分配倍数", "DPI", "x"),
+)
+
+BUDGET_ROWS = (
+    ("budget.market_wan_yuan", "市场资金", "Market"),
+    ("budget.policy_grants_wan_yuan", "上级及国际政策资金", "Policy grants"),
+    ("budget.town_government_wan_yuan", "镇政府财政资金", "Town government"),
+    ("budget.total_wan_yuan", "预算合计", "Total of the budget"),
+)
+
+FUND_ROWS = (
+    ("fund.gross_irr", "基金毛内部收益率", "Fund gross IRR", "rate"),
+    ("fund.gross_moic", "基金毛投资倍数", "Fund gross multiple of cost", "x"),
+)
+
+
+def shown(name: str, wan: bool = False) -> str:
+    """The formula showing a defined name: its value (in 万元 when `wan`), or "无 n/a" where
+    the model has none (ISNUMBER is FALSE for an error value, in Excel and LibreOffice)."""
+    value = f"{name}/{WAN}" if wan else name
+    return f'=IF(ISNUMBER({name}),{value},"{NOT_AVAILABLE}")'
+
+
+def summary_sheet(book, programme, projects, fund, names: set[str]) -> None:
+    """Add the Summary sheet, second after the Cover. `names` are the defined names given
+    (a figure the model does not name is left out, never guessed)."""
+    ws = book.wb.create_sheet("Summary", index=1)
+    info = programme.programme
+    styles.title(ws, f"概览 Summary: {info.name.zh}", info.name.en)
+    write_text(
+        ws,
+        3,
+        1,
+        "每个数字都是读取模型的公式；万元 = 10,000 元。 Every figure is a formula reading the "
+        "model; 万元 = 10,000 yuan.",
+    )
+    write_text(ws, 4, 1, "全部检查通过 All checks pass").font = styles.BOLD
+    check = ws.cell(row=4, column=2, value="=checks.all_pass")
+    check.font = styles.BOLD
+
+    row = 6
+    styles.section(ws, row, "项目 Projects")
+    row += 1
+    styles.header_row(ws, row, ("项目 Project", *(f"{c.zh}\n{c.en}" for c in PROJECT_COLUMNS)))
+    ws.row_dimensions[row].height = 64
+    first = row + 1
+    for pid, result in projects.items():
+        row += 1
+        name = result.definition.name
+        write_text(ws, row, 1, f"{name.zh}\n{name.en}").alignment = styles.WRAP
+        ws.row_dimensions[row].height = 30
+        for col, column in enumerate(PROJECT_COLUMNS, 2):
+            name = f"projects.{pid}.{column.output}"
+            if name not in names:
+                continue
+            cell = ws.cell(row=row, column=col, value=shown(name, column.unit == "wan_yuan"))
+            cell.number_format = styles.number_format(column.unit)
+            cell.alignment = styles.RIGHT
+    last = row
+    row += 1
+    write_text(ws, row, 1, "项目合计 Total of the projects").font = styles.BOLD
+    for col, column in enumerate(PROJECT_COLUMNS, 2):
+        if column.total:
+            letter = get_column_letter(col)
+            cell = ws.cell(row=row, column=col, value=f"=SUM({letter}{first}:{letter}{last})")
+            cell.number_format = styles.number_format(column.unit)
+            cell.font, cell.border = styles.BOLD, styles.TOTAL_BORDER
+
+    row += 2
+    styles.section(ws, row, "预算（表5-4）Budget by source (table 5-4), 万元")
+    budget_first = row + 1
+    for name, zh, en in BUDGET_ROWS:
+        row += 1
+        write_text(ws, row, 1, f"{zh} {en}")
+        cell = ws.cell(row=row, column=2, value=shown(name))
+        cell.number_format = styles.number_format("wan_yuan")
+    budget_last = row - 1  # the sources, without the total
+
+    if fund is not None:
+        row += 2
+        styles.section(ws, row, f"基金 Fund: {fund.fund.definition.fund.name.zh}")
+        for name, zh, en, unit in FUND_ROWS:
+            row += 1
+            write_text(ws, row, 1, f"{zh} {en}")
+            cell = ws.cell(row=row, column=2, value=shown(name))
+            cell.number_format = styles.number_format(unit)
+        row += 1
+        styles.header_row(
+            ws, row, ("类别 Class", *(f"{zh}\n{en}" for _, zh, en, _ in CLASS_COLUMNS))
+        )
+        ws.row_dimensions[row].height = 30
+        for investor in fund.fund.definition.classes:
+            row += 1
+            write_text(ws, row, 1, f"{investor.name.zh} {investor.name.en}")
+            for col, (metric, _, _, unit) in enumerate(CLASS_COLUMNS, 2):
+                name = f"fund.classes.{investor.id}.{metric}"
+                if name in names:
+                    cell = ws.cell(row=row, column=col, value=shown(name))
+                    cell.number_format = styles.number_format(unit)
+                    cell.alignment = styles.RIGHT
+
+    _budget_chart(ws, budget_first, budget_last, anchor=f"E{budget_first - 1}")
+    styles.widths(ws, {"A": 50, **{get_column_letter(c): 13 for c in range(2, 12)}})
+    ws.freeze_panes = "B8"
+    styles.landscape(ws)
+
+
+def _budget_chart(ws, first: int, last: int, anchor: str) -> None:
+    """Table 5-4's money by source, a bar each, read from the budget rows above."""
+    chart = BarChart()
+    chart.type = "bar"
+    chart.title = "预算来源 Budget by source (万元)"
+    chart.add_data(Reference(ws, min_col=2, min_row=first, max_row=last))
+    chart.set_categories(Reference(ws, min_col=1, min_row=first, max_row=last))
+    chart.legend = None
+    chart.y_axis.number_format = "#,##0"
+    chart.height, chart.width = 6.5, 17
+    ws.add_chart(chart, anchor)
+
+
+__all__ = ["NOT_AVAILABLE", "PROJECT_COLUMNS", "summary_sheet", "shown"]
