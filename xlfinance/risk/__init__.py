@@ -16,6 +16,15 @@ every case a row of the models' scenarios axis, the fund's waterfall included), 
 from xlfinance.risk.engine import run_risk
 from xlfinance.risk.progress import ProgressBar
 from xlfinance.risk.results import RiskResult, TornadoBar
-from xlfinance.risk.sheet import add_risk_sheet, risk_sheet
+
+
+def __getattr__(name: str):
+    """The Risk sheet's writers, imported when first asked for: they need openpyxl, which
+    `validate` (it runs the engine's checks) never loads."""
+    if name in ("add_risk_sheet", "risk_sheet"):
+        from xlfinance.risk import sheet
+
+        return getattr(sheet, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = ["ProgressBar", "RiskResult", "TornadoBar", "add_risk_sheet", "risk_sheet", "run_risk"]
