@@ -399,6 +399,11 @@ simple("yaml", "integer-of-5000-digits", PV, "start_year", "5,000 digits is too 
 simple("yaml", "integer-of-30-digits", PV, "start_year", "must be <= 2100", PV,
        "start_year: 2015\n", "start_year: " + "9" * 30 + "\n")  # fmt: skip
 
+simple("yaml", "short-name-too-long-for-a-tab", PV, "short_name", "a sheet tab holds at most 31",
+       PV, "  en: PV 1\n", "  en: Rooftop distributed PV, phase one\n")  # fmt: skip
+simple("yaml", "short-name-with-a-slash", PV, "short_name", "cannot be a sheet tab", PV,
+       "  en: PV 1\n", "  en: PV 1/2\n")  # fmt: skip
+
 
 STRUCTURING = "structuring.yaml"
 simple("yaml", "structuring-name-with-a-path", STRUCTURING, "solves.../../etc",

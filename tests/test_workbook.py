@@ -26,7 +26,7 @@ import xlfinance
 from xlfinance.build import build
 from xlfinance.errors import DefinitionError
 from xlfinance.fund import ProjectFlows
-from xlfinance.render.sheetnames import project_sheet_titles
+from xlfinance.render.sheetnames import project_sheet_titles, sheet_titles
 
 from .conftest import SOURCE_DATE_EPOCH
 from .lo import defined_cells, is_error, needs_libreoffice, with_values, workbooks
@@ -144,7 +144,7 @@ def test_every_computed_number_is_a_formula(built):
     _, _, workbook = built
     wb = openpyxl.load_workbook(workbook)
     for pid, project in built[0].projects.items():
-        ws = wb[project_sheet_titles(built[0].projects)[pid]]
+        ws = wb[sheet_titles(built[0].projects)[pid]]
         for row in ws.iter_rows(min_col=5):
             for cell in row:
                 if isinstance(cell.value, (int, float)) and cell.row > 6:
@@ -263,6 +263,7 @@ def _with_ids(folder: Path, renames: dict[str, str]) -> Path:
     shutil.copytree(XIAOLAN, folder, ignore=shutil.ignore_patterns("risk.yaml"))
     for path in folder.rglob("*.yaml"):
         text = path.read_text(encoding="utf-8")
+        text = re.sub(r"^short_name:.*\n(  .*\n)*", "", text, flags=re.M)  # tabs are the ids
         for old, new in renames.items():
             text = re.sub(rf"(?<![a-z0-9]){old}(?![a-z0-9])", new, text)
         path.write_text(text, encoding="utf-8")
@@ -281,7 +282,8 @@ def clashing_workbook(folder, _fixture):
 @needs_libreoffice
 def test_ids_that_clash_as_sheet_names_keep_their_own_sheets(recalculated_books):
     result, (values,) = recalculated_books(clashing_workbook)
-    titles = project_sheet_titles(result.projects)
+    titles = sheet_titles(result.projects)
+    assert all(r.definition.short_name is None for r in result.projects.values())  # ids
     assert len({t.casefold() for t in titles.values()}) == len(titles)
     assert all(len(t) <= 31 for t in titles.values())
     assert set(titles.values()) <= set(values)
@@ -296,6 +298,25 @@ def test_ids_that_clash_as_sheet_names_keep_their_own_sheets(recalculated_books)
         assert not re.fullmatch(r"[A-Za-z]{1,3}[0-9]+|[Rr][0-9]*[Cc][0-9]*", name), name
     # The fund reads the renamed PV phase 2 and the DES phases from their own sheets.
     assert named["fund.gross_irr"] == pytest.approx(result.results["fund"]["gross_irr"])
+
+
+def test_a_project_tab_is_its_short_name_in_both_languages(built):
+    """光伏一期 PV 1, within 31 characters; two projects given the same short name keep a
+    sheet each (the second takes a suffix), and the Cover's contents name each project."""
+    result, _, workbook = built
+    titles = sheet_titles(result.projects)
+    assert titles["pv_phase1"] == "光伏一期 PV 1"
+    assert titles["industrial_boilers_phase1"] == "锅炉改造一期 Boilers 1"
+    assert all(len(t) <= 31 for t in titles.values())
+    wb = openpyxl.load_workbook(workbook, read_only=True)
+    assert set(titles.values()) <= set(wb.sheetnames)
+    contents = {row[0]: row[1] for row in wb["Cover"].iter_rows(values_only=True) if row[0]}
+    assert (
+        contents["光伏一期 PV 1"]
+        == "屋顶分布式光伏一期（5兆瓦） / Rooftop distributed PV, phase 1 (5 MW)"
+    )
+    same_name = project_sheet_titles(["a", "b"], {"a": "光伏 PV", "b": "光伏 pv"})
+    assert same_name == {"a": "光伏 PV", "b": "光伏 pv~2"}
 
 
 def test_sheet_title_examples():
@@ -330,7 +351,7 @@ def test_each_project_chart_plots_its_lines_under_their_years(xiaolan_build):
     span = re.compile(
         r"^(?P<sheet>.+)!\$(?P<c0>[A-Z]+)\$(?P<r0>\d+):\$(?P<c1>[A-Z]+)\$(?P<r1>\d+)$"
     )
-    titles = set(project_sheet_titles(list(xiaolan_build.build.projects)).values())
+    titles = set(sheet_titles(xiaolan_build.build.projects).values())
     book = openpyxl.load_workbook(xiaolan_build.workbook)
     seen = set()
     with zipfile.ZipFile(xiaolan_build.workbook) as z:

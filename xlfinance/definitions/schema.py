@@ -279,6 +279,41 @@ class Bilingual(Model):
     en: Text
 
 
+SHEET_TITLE_MAX = 31
+"""Characters of a sheet's title, in Excel and LibreOffice."""
+SHEET_TITLE_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
+
+
+class ShortName(Bilingual):
+    """A project's short name in both languages, its sheet's tab: "zh en" (`光伏一期 PV 1`)
+    within 31 characters and without any of [ ] : * ? / \\ or an apostrophe at either end."""
+
+    @model_validator(mode="after")
+    def _fits_a_tab(self):
+        tab = self.tab
+        if len(tab) > SHEET_TITLE_MAX:
+            raise _custom(
+                "short_name_too_long",
+                "zh and en with a space between are {n} characters ({tab}); a sheet tab holds "
+                "at most {most}",
+                n=len(tab),
+                tab=show(tab),
+                most=SHEET_TITLE_MAX,
+            )
+        if SHEET_TITLE_FORBIDDEN.search(tab) or tab.startswith("'") or tab.endswith("'"):
+            raise _custom(
+                "short_name_character",
+                "{tab} cannot be a sheet tab: none of [ ] : * ? / \\ and no apostrophe at "
+                "either end",
+                tab=show(tab),
+            )
+        return self
+
+    @property
+    def tab(self) -> str:
+        return f"{self.zh} {self.en}"
+
+
 class Sourced(Model):
     """A numeric assumption with where it came from.
 
@@ -633,6 +668,8 @@ class ProjectDef(Model):
     id: ProjectId
     """Equals the file's stem (checked by `checks.check_project_file_name`)."""
     name: Bilingual
+    short_name: ShortName | None = None
+    """The project's sheet tab in both languages; without it the tab is the id."""
     archetype: Annotated[str, Field(strict=True)]
     budget_line: LineId
     """Id of the budget line that funds this project."""

@@ -10,22 +10,37 @@ name in any case (a project `inputs` would capture the references meant for Inpu
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 
-from xlfinance.definitions.schema import FIXED_SHEETS
+from xlfinance.definitions.schema import FIXED_SHEETS, SHEET_TITLE_FORBIDDEN, SHEET_TITLE_MAX
 
 RESERVED = (*FIXED_SHEETS, "History")
-MAX_TITLE = 31
-_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
+MAX_TITLE = SHEET_TITLE_MAX
+_FORBIDDEN = SHEET_TITLE_FORBIDDEN
 
 
-def project_sheet_titles(ids: Iterable[str]) -> dict[str, str]:
+def sheet_titles(projects: dict) -> dict[str, str]:
+    """Each project's sheet title: its short name in both languages (`光伏一期 PV 1`) where
+    the definition gives one, else its id; made unique by `project_sheet_titles`."""
+    return project_sheet_titles(
+        projects,
+        {
+            pid: result.definition.short_name.tab
+            for pid, result in projects.items()
+            if result.definition.short_name is not None
+        },
+    )
+
+
+def project_sheet_titles(
+    ids: Iterable[str], preferred: dict[str, str] | None = None
+) -> dict[str, str]:
     """Each project id's sheet title, in the order given: unique case-insensitively, at most
     31 characters, none of the forbidden characters, never a reserved title in any case.
 
-    An id that fits is its own title; one that does not is cut and given a suffix `~2`,
-    `~3`, ... until it is unique.
+    The title is the one `preferred` gives a project, else its id. One that fits is the
+    title; one that does not (or is taken) is cut and given a suffix `~2`, `~3`, ... until
+    it is unique.
 
     >>> titles = project_sheet_titles(["pv", "inputs", "x" * 40, "x" * 35])
     >>> titles["pv"], titles["inputs"], len(titles["x" * 40]), titles["x" * 35][-2:]
@@ -33,8 +48,9 @@ def project_sheet_titles(ids: Iterable[str]) -> dict[str, str]:
     """
     taken = {title.casefold() for title in RESERVED}
     titles: dict[str, str] = {}
+    preferred = preferred or {}
     for pid in ids:
-        base = _FORBIDDEN.sub("_", pid).strip("'") or "project"
+        base = _FORBIDDEN.sub("_", preferred.get(pid, pid)).strip("'") or "project"
         title, n = base[:MAX_TITLE], 1
         while title.casefold() in taken:
             n += 1

@@ -39,7 +39,7 @@ from xlfinance.model.excel import number, sheet_prefix
 from xlfinance.model.sheet import FIRST_PERIOD_COL, LABEL_COL, VALUE_COL, write_model, write_text
 from xlfinance.model.units import T_PER_WAN_T, YUAN_PER_WAN
 from xlfinance.render import styles
-from xlfinance.render.sheetnames import project_sheet_titles
+from xlfinance.render.sheetnames import sheet_titles
 from xlfinance.render.summary import summary_sheet
 
 MONEY_LABELS = {
@@ -95,7 +95,7 @@ def write_workbook(
     `fund` is the evaluated fund (`xlfinance.fund.FundEvaluation`) or None; `extra_sheets`
     are functions `(book, sheet_maps)` adding sheets before Checks (the Risk sheet).
     """
-    book = _Book(Workbook(), project_sheet_titles(projects))
+    book = _Book(Workbook(), sheet_titles(projects))
     cover = book.wb.active
     cover.title = "Cover"
     inputs_ws = book.wb.create_sheet("Inputs")
@@ -771,8 +771,9 @@ def _cover_sheet(book: _Book, ws: Worksheet, programme, projects, built: dt.date
     check.font, check.alignment = styles.BOLD, styles.LEFT
     write_text(ws, 9, 1, "Contents").font = styles.SECTION_FONT
     row = 10
+    project_of = {title: projects[pid] for pid, title in book.titles.items()}
     for sheet in book.wb.sheetnames[1:]:
-        project = projects.get(sheet)
+        project = project_of.get(sheet)
         what = _CONTENTS.get(sheet) or (
             f"{project.definition.name.zh} / {project.definition.name.en}" if project else ""
         )
