@@ -778,6 +778,14 @@ class TestPages:
         assert html.count('data-chart="tornado-') == 3
         assert html.count('data-chart="mc-') == 2
 
+    def test_fund_classes_are_named_once(self, built):
+        """A class whose name already says 基金 is not prefixed again (it read
+        基金基金管理人出资), and every class is still named as the fund's."""
+        html = (built["out"] / "investor.html").read_text("utf-8")
+        assert "基金基金" not in html
+        assert "基金管理人出资 净内部收益率" in html
+        assert "基金优先级" in html
+
     def test_risk_section_rendered(self, risky):
         page = risky["out"] / "investor.html"
         results = risky["results"]

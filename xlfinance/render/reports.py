@@ -772,7 +772,8 @@ class Reports:
             return (f"{zh} {what[0]}", f"{en}: {what[1]}") if metric else (zh, en)
         if parts[0] == "fund" and len(parts) >= 4:
             zh, en = self.class_names().get(parts[2], ("", parts[2]))
-            return (f"基金{zh} {what[0]}", f"Fund, {en}: {what[1]}") if metric else (zh, en)
+            whose = zh if zh.startswith("基金") else f"基金{zh}"  # not 基金基金管理人出资
+            return (f"{whose} {what[0]}", f"Fund, {en}: {what[1]}") if metric else (zh, en)
         return (what[0], output) if metric else ("", output)
 
     @staticmethod
