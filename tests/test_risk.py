@@ -17,6 +17,7 @@ import json
 import math
 import shutil
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import openpyxl
@@ -366,22 +367,33 @@ def test_results_have_the_agreed_shape(xiaolan):
 
 
 def test_a_total_loss_counts_as_minus_100_percent():
-    """Row 0 is the base; four trials: 5%, nothing ever received, 10%, no root."""
-    irr = np.array([0.07, 0.05, np.nan, 0.10, np.nan])
-    lost = np.array([False, False, True, False, False])
-    never = np.full(5, np.nan)  # a programme cost: no IRR in the base case either
+    """Row 0 is the base; four trials: 5%, nothing ever received, 10%, no root; then a
+    scenario and a tornado bar at either end, the low one a total loss."""
+    irr = np.array([0.07, 0.05, np.nan, 0.10, np.nan, np.nan, np.nan, 0.09])
+    lost = np.array([False, False, True, False, False, True, True, False])
+    never = np.full(8, np.nan)  # a programme cost: no IRR in the base case either
+    bar = SimpleNamespace(parameter="p", label="p", low=0.5, high=1.5)
     result = RiskResult(
         trials=4,
         seed=0,
         bins=4,
-        scenarios={"base": (0, "base")},
-        tornado=[],
+        scenarios={"base": (0, "base"), "low": (5, "everything low")},
+        tornado=[(bar, (6, 7))],
         trial_rows=slice(1, 5),
-        outputs={"fund.classes.lp.net_irr": irr, "projects.cost.irr": never},
-        hurdles={"lp": np.full(5, 0.08)},
-        losses={"fund.classes.lp.net_irr": lost, "projects.cost.irr": np.ones(5, bool)},
+        outputs={
+            "fund.classes.lp.net_irr": irr,
+            "projects.cost.irr": never,
+            "projects.cost.equity_irr": never,
+            "projects.cost.npv_yuan": np.full(8, -5.0),
+        },
+        hurdles={"lp": np.full(8, 0.08)},
+        losses={"fund.classes.lp.net_irr": lost, "projects.cost.irr": np.ones(8, bool)},
         classes=("lp",),
     )
+    assert result.scenario_results()["low"]["fund"]["classes"]["lp"]["net_irr"] == -1.0
+    (tornado,) = result.tornado_results()
+    assert (tornado["at_low"], tornado["at_high"]) == (-1.0, 0.09)
+    assert tornado["swing"] == pytest.approx(1.09)  # 0.09 - (-1.00)
     np.testing.assert_array_equal(
         result.trial_values("fund.classes.lp.net_irr"), [0.05, -1.0, 0.10, np.nan]
     )

@@ -27,4 +27,5 @@ def __getattr__(name: str):
         return getattr(sheet, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
+
 __all__ = ["ProgressBar", "RiskResult", "TornadoBar", "add_risk_sheet", "risk_sheet", "run_risk"]

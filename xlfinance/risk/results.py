@@ -21,10 +21,10 @@
 - Monte Carlo: quantiles (numpy's linear interpolation) and mean over the trials with a
   defined result; `share_undefined` is the share of trials without one (an IRR with no root),
   and the probabilities are over the defined trials. A trial in which an investment or a
-  class never gets anything back has no IRR in the model (NaN, None in scenarios and the
-  tornado); where the base case has an IRR, the Monte Carlo counts such a trial at -100%,
-  the IRR's limit, so that total losses weigh in the quantiles and in the chance of missing
-  zero or a hurdle. `prob_below_hurdle`: net
+  class never gets anything back has no IRR in the model (NaN); where the base case has an
+  IRR, such a case counts at -100%, the IRR's limit, in the scenarios, the tornado and the
+  Monte Carlo alike, so that a total loss reads as one (not as "not defined") and weighs in
+  the quantiles and in the chance of missing zero or a hurdle. `prob_below_hurdle`: net
   IRR below the class's hurdle in the same trial. `monte_carlo` is None when `risk.yaml` has no
   distributions; `fund` None when the programme has no fund.
 - NaN is None throughout.
@@ -100,18 +100,22 @@ class RiskResult:
     def base(self, output: str) -> float:
         return float(self.outputs[output][0])
 
-    def trial_values(self, output: str) -> np.ndarray:
-        """The output in every trial, shape (trials,).
+    def values(self, output: str) -> np.ndarray:
+        """The output in every row (base, scenarios, tornado, trials).
 
-        An IRR that has a value in the base case but none in a trial because nothing is
-        ever received in it (a total loss) counts as -100%, its limit. Where the base case
-        has no IRR either (a programme cost with no income), none is made up.
+        An IRR that has a value in the base case but none in a row because nothing is ever
+        received in it (a total loss) counts as -100%, its limit. Where the base case has no
+        IRR either (a programme cost with no income), none is made up.
         """
-        values = self.outputs[output][self.trial_rows]
+        values = self.outputs[output]
         lost = self.losses.get(output)
-        if lost is None or math.isnan(self.outputs[output][0]):
+        if lost is None or math.isnan(values[0]):
             return values
-        return np.where(np.isnan(values) & lost[self.trial_rows], TOTAL_LOSS_IRR, values)
+        return np.where(np.isnan(values) & lost, TOTAL_LOSS_IRR, values)
+
+    def trial_values(self, output: str) -> np.ndarray:
+        """The output in every trial, shape (trials,), total losses at -100% (`values`)."""
+        return self.values(output)[self.trial_rows]
 
     def tornado_outputs(self) -> list[str]:
         names = [f"projects.{p}.{m}" for p in self.project_ids for m in TORNADO_METRICS]
@@ -129,7 +133,7 @@ class RiskResult:
             if self.classes is not None:
                 fund = {
                     "classes": {
-                        c: {"net_irr": number(self.outputs[f"fund.classes.{c}.net_irr"][row])}
+                        c: {"net_irr": number(self.values(f"fund.classes.{c}.net_irr")[row])}
                         for c in self.classes
                     }
                 }
@@ -138,7 +142,7 @@ class RiskResult:
                 "description": description,
                 "projects": {
                     pid: {
-                        m: number(self.outputs[f"projects.{pid}.{m}"][row]) for m in PROJECT_METRICS
+                        m: number(self.values(f"projects.{pid}.{m}")[row]) for m in PROJECT_METRICS
                     }
                     for pid in self.project_ids
                 },
@@ -149,7 +153,7 @@ class RiskResult:
     def tornado_results(self) -> list[dict]:
         entries = []
         for output in self.tornado_outputs():
-            values = self.outputs[output]
+            values = self.values(output)
             base = values[0]
             bars = []
             for bar, (low_row, high_row) in self.tornado:

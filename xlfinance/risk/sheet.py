@@ -88,7 +88,7 @@ def add_risk_sheet(book, sheet_maps, risk_result: RiskResult) -> None:
         write_text(ws, row, 1, owner)
         write_text(ws, row, 2, label)
         for j, (_, (scenario_row, _)) in enumerate(r.scenarios.items()):
-            value = r.outputs[output][scenario_row]
+            value = r.values(output)[scenario_row]  # a total loss at -100%
             _value(ws, row, 3 + j, value if value == value else None, unit)
         row += 1
     row += 1
