@@ -418,3 +418,23 @@ def test_the_summary_shows_the_models_figures_and_no_error(built, recalculated_b
     assert changed[sheet][(r, c)] != base[sheet][(r, c)]
     assert changed["Summary"][(pv1, npv_col)] == pytest.approx(changed[sheet][(r, c)] / 10_000)
     assert summary[(4, 2)] is True
+
+
+def test_no_typed_input_is_shown_rounded(built):
+    """Each number on the Inputs sheet shows every decimal it has (up to six), under its
+    number format: a grid factor of 0.7925 read 0.79, and a tariff of 0.7265 read 0.727
+    (#16). The decimals a format shows are the 0s and #s after its point."""
+    _, _, workbook = built
+    ws = openpyxl.load_workbook(workbook)["Inputs"]
+    rounded = []
+    for row in ws.iter_rows(min_row=5):
+        cell = row[3]
+        if isinstance(cell.value, bool) or not isinstance(cell.value, (int, float)):
+            continue
+        shown = re.search(r"\.([0#]+)", cell.number_format.split(";")[0])
+        places = len(shown.group(1)) if shown else 0
+        value = cell.value * (100 if "%" in cell.number_format else 1)
+        needed = next(d for d in range(7) if round(value, d) == round(value, 6) or d == 6)
+        if needed > places:
+            rounded.append((row[1].value, cell.value, cell.number_format))
+    assert rounded == []

@@ -37,20 +37,23 @@ FORMATS = {
     "t CO2e": "#,##0",
     "t CO2e/yr": "#,##0",
     "yuan/t CO2e": "#,##0;[Red]-#,##0",
-    "yuan/kWh": "0.000",
+    "yuan/kWh": "0.000#",
     "index": "0.000",
 }
+
+
+DECIMALS = "#,##0.00##"
+"""A price or factor: two decimals at least, up to four where the value has them (a grid
+factor of 0.7925 t CO2/MWh read 0.79 under #,##0.00)."""
 
 
 def number_format(unit: str) -> str:
     """The format for a unit: money in thousands, rates as percentages, others sensibly."""
     if unit in FORMATS:
         return FORMATS[unit]
-    if unit.startswith("yuan/"):
-        return "#,##0.00"
     if unit in ("kW", "MW", "m2", "km", "m3", "GJ", "tce", "t", "h", "vehicles"):
         return "#,##0"
-    return "#,##0.00"
+    return DECIMALS
 
 
 def header_row(ws, row: int, headers, first_col: int = 1) -> None:
