@@ -438,3 +438,18 @@ def test_no_typed_input_is_shown_rounded(built):
         if needed > places:
             rounded.append((row[1].value, cell.value, cell.number_format))
     assert rounded == []
+
+
+def test_every_sheet_prints_with_its_name_and_page_numbers(built):
+    """A4 landscape, the sheet's name in the header and "page / pages" in the footer, on
+    every sheet a person prints; the Checks sheet is one page wide, so its names and their
+    TRUE print on the same page (they fell on two)."""
+    _, _, workbook = built
+    wb = openpyxl.load_workbook(workbook)
+    for ws in wb.worksheets:
+        assert ws.page_setup.orientation == "landscape", ws.title
+        assert str(ws.page_setup.paperSize) == ws.PAPERSIZE_A4, ws.title
+        assert ws.oddHeader.center.text == "&A", ws.title
+        assert ws.oddFooter.center.text == "&P / &N", ws.title
+    checks = wb["Checks"]
+    assert checks.sheet_properties.pageSetUpPr.fitToPage and checks.page_setup.fitToWidth == 1

@@ -86,7 +86,10 @@ def widths(ws, widths: dict[str, float]) -> None:
 
 
 def landscape(ws) -> None:
-    """A4 landscape, one page wide."""
+    """A4 landscape, one page wide; the sheet's name in the header, the page and the page
+    count in the footer (&A, &P and &N: Excel's and LibreOffice's header codes)."""
+    ws.oddHeader.center.text = "&A"
+    ws.oddFooter.center.text = "&P / &N"
     ws.page_setup.orientation = "landscape"
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.fitToWidth = 1

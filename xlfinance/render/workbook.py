@@ -737,8 +737,9 @@ def _checks_sheet(book: _Book, projects, fund=None) -> None:
     write_text(ws, 5, 1, "All checks pass").font = styles.BOLD
     ws.cell(row=5, column=2, value=f"=AND(B{first}:B{last})").font = styles.BOLD
     book.name("checks.all_pass", ws, 5, 2)
-    _widths(ws, {"A": 70, "B": 12, "C": 50})
+    _widths(ws, {"A": 96, "B": 12, "C": 50})
     ws.freeze_panes = "A7"
+    _landscape(ws)  # names and results on one page
 
 
 _CONTENTS = {

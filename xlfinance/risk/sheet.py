@@ -186,11 +186,7 @@ def add_risk_sheet(book, sheet_maps, risk_result: RiskResult) -> None:
     for col in range(1, max(len(names) + 3, 11) + 1):
         ws.column_dimensions[get_column_letter(col)].width = widths.get(col, 16)
     ws.freeze_panes = "C4"
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    styles.landscape(ws)
 
 
 __all__ = ["SHEET", "add_risk_sheet", "risk_sheet"]
