@@ -920,8 +920,21 @@ def test_equalisation_rate_in_range(xiaolan_copy):
     assert problem.field == "equalisation.interest_rate" and "< 1" in problem.message
 
 
+def _drop_deployment_rule(root):
+    path = root / "reconciliation.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["rules"] = [r for r in data["rules"] if r["kind"] != "fund_deployment"]
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+
+
 def test_no_fund_yaml_means_no_fund(xiaolan_copy):
     (xiaolan_copy / "fund.yaml").unlink()
+    # reconciliation.yaml's fund_deployment rule reads fund.yaml: without it, a problem.
+    (problem,) = _problems(xiaolan_copy)
+    assert problem.file == str(xiaolan_copy / "reconciliation.yaml")
+    assert problem.field == "rules[7].kind" and problem.line is not None
+    assert problem.message.endswith("from fund.yaml: there is no fund.yaml")
+    _drop_deployment_rule(xiaolan_copy)
     programme = load_programme(xiaolan_copy)
     assert programme.fund is None
     assert evaluate_fund(programme, {}) is None
