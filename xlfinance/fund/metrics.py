@@ -212,21 +212,22 @@ def _deployment(b) -> None:
     out("deployment_ratio", invested / committed, "share", "Deployment ratio: invested / committed")
     out(
         "fees_share_of_invested",
-        IF(invested > 0, fees / invested, NA()),
+        IF(invested > 0, fees / invested, 0),
         "share",
-        "Management fees / invested",
+        "Management fees / invested (0 when nothing is invested)",
     )
     out(
         "fees_and_expenses_share_of_invested",
-        IF(invested > 0, (fees + expenses) / invested, NA()),
+        IF(invested > 0, (fees + expenses) / invested, 0),
         "share",
-        "Management fees and expenses / invested",
+        "Management fees and expenses / invested (0 when nothing is invested)",
     )
     m.line(
         "fee_rate_on_invested",
-        IF(prev(b.unrealised_total) > 0, b.fee / prev(b.unrealised_total), NA()),
+        IF(prev(b.unrealised_total) > 0, b.fee / prev(b.unrealised_total), 0),
         "rate",
-        "Management fee over the cost of investments held at the start of the year",
+        "Management fee over the cost of investments held at the start of the year "
+        "(0 when none is held)",
     )
 
 
