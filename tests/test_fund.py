@@ -504,6 +504,10 @@ def test_invariants_over_random_funds(case):
         np.testing.assert_allclose(sum(row(f"{what}_{c}") for c in classes), 0.0, atol=scale)
     contributed = {c: row(f"capital_contributed_{c}") for c in classes}
     np.testing.assert_allclose(sum(contributed.values()), called, atol=scale)
+    # Cash in = cash out: what every class nets, plus the carry, is what the portfolio
+    # returned less what was called (proceeds - investments - fees - expenses).
+    investors = sum(row(f"net_cash_flow_{c}") for c in classes) + row("carried_interest")
+    np.testing.assert_allclose(investors, row("proceeds") - called, atol=scale)
     # After each close every class has contributed its share of commitments to date of what
     # was called for investments and expenses, and its share of fee-paying commitments of
     # the fees, as if it had been in from the first close (shares from fund.yaml here).
