@@ -119,6 +119,12 @@ def add_metrics(b) -> None:
         out(f"received_yuan_{c}", rowsum(received), "yuan", f"{label}: distributed (gross)")
         out(f"calls_yuan_{c}", rowsum(b.class_calls[c]), "yuan", f"{label}: capital called")
         out(
+            f"contributed_yuan_{c}",
+            rowsum(b.contributed[c]),
+            "yuan",
+            f"{label}: capital contributed (calls plus equalisation)",
+        )
+        out(
             f"equalisation_yuan_{c}",
             rowsum(b.equalisation[c]),
             "yuan",
