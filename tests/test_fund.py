@@ -502,6 +502,7 @@ def test_invariants_over_random_funds(case):
     scale = TOL * (1 + np.abs(called).sum())
     for what in ("equalisation", "equalisation_interest"):
         np.testing.assert_allclose(sum(row(f"{what}_{c}") for c in classes), 0.0, atol=scale)
+    assert fe.evaluation.metrics()["max_equalisation_imbalance_yuan"] <= scale
     contributed = {c: row(f"capital_contributed_{c}") for c in classes}
     np.testing.assert_allclose(sum(contributed.values()), called, atol=scale)
     # Cash in = cash out: what every class nets, plus the carry, is what the portfolio
@@ -726,6 +727,7 @@ def test_xiaolan_fund_loads_and_balances(xiaolan):
     m = fe.evaluation.metrics()
     assert m["committed_yuan"] == pytest.approx(1e9)
     assert m["max_abs_cash_yuan"] < TOL
+    assert m["max_equalisation_imbalance_yuan"] < TOL  # paid = received (the Checks sheet)
     assert abs(m["nav_at_term_end_yuan"]) < TOL
     assert m["distributed_yuan"] == pytest.approx(m["proceeds_yuan"], abs=TOL)
     for c in fe.fund.classes:

@@ -194,6 +194,19 @@ def add_metrics(b) -> None:
         "yuan",
         "Largest fund cash balance (must be 0)",
     )
+    imbalance = m.line(
+        "equalisation_imbalance",
+        MAX(b.equalisation_net, -b.equalisation_net)
+        + MAX(b.equalisation_interest_net, -b.equalisation_interest_net),
+        "yuan",
+        "Equalisation paid less received, capital and interest (must be 0)",
+    )
+    out(
+        "max_equalisation_imbalance_yuan",
+        rowmax(imbalance),
+        "yuan",
+        "Largest equalisation paid less received in a year (must be 0)",
+    )
     nav_end = m.line(
         "nav_at_term_end", b.term_end * b.nav_fund, "yuan", "NAV in the final year (must be 0)"
     )

@@ -640,6 +640,18 @@ class _Builder:
                 "yuan",
                 f"{label}: capital contributed (calls plus equalisation)",
             )
+        self.equalisation_net = m.line(
+            "equalisation_net",
+            ex.total(*self.equalisation.values()),
+            "yuan",
+            "Equalisation paid less received (0)",
+        )
+        self.equalisation_interest_net = m.line(
+            "equalisation_interest_net",
+            ex.total(*self.equalisation_interest.values()),
+            "yuan",
+            "Equalisation interest paid less received (0)",
+        )
 
     # Waterfall ---------------------------------------------------------------------------
     def _tiers(

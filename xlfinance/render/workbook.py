@@ -743,6 +743,10 @@ def _checks_sheet(book: _Book, projects, fund=None) -> None:
             "Fund: cash is conserved every year (calls + proceeds = uses + distributions)",
             "fund.max_abs_cash_yuan<tolerance",
         )
+        book.check(
+            "Fund: equalisation paid by later closers = received by earlier ones, every year",
+            "fund.max_equalisation_imbalance_yuan<tolerance",
+        )
     styles.header_row(ws, 6, ("Check", "Result"))
     first = 7
     for i, (text, formula) in enumerate(book.checks):
