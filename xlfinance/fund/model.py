@@ -574,18 +574,21 @@ class _Builder:
         call times the years since (the base of simple interest)."""
         m = self.m
         out = []
-        for what, pool in (("capital", capital), ("fee", fee)):
+        for what, pool, words in (
+            ("capital", capital, "investments and expenses"),
+            ("fee", fee, "management fees"),
+        ):
             called = m.line(
                 f"{what}_called_to_date{tag}",
-                cumsum(m.line(f"{what}_pool{tag}", pool, "yuan", f"{label}{what} calls")),
+                cumsum(m.line(f"{what}_pool{tag}", pool, "yuan", f"{label}Called for {words}")),
                 "yuan",
-                f"{label}{what} called to date",
+                f"{label}Called for {words} to date",
             )
             years = m.line(
                 f"{what}_call_years{tag}",
                 cumsum(called),
                 "yuan-years",
-                f"{label}{what} called, times the years since each call",
+                f"{label}Called for {words}: each call times the years since (call-years)",
             )
             out.append((called, years))
         return out
