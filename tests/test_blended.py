@@ -74,7 +74,7 @@ def fund(*, committed, calls, held, hurdle=0.25, net_government=(0.0,), first_ye
     government class's net cash flows and hurdle."""
     classes = tuple(committed)
     metrics = {f"committed_yuan_{c}": v for c, v in committed.items()}
-    metrics |= {f"calls_yuan_{c}": v for c, v in calls.items()}
+    metrics |= {f"contributed_yuan_{c}": v for c, v in calls.items()}
     definition = SimpleNamespace(
         investments=[
             SimpleNamespace(project=p, equity_share=SimpleNamespace(value=s))

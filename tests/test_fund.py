@@ -69,8 +69,13 @@ def fund_dict(
     ip_years=1,
     term_years=2,
     nav_rate=0.08,
+    equalisation_rate=0.08,
+    minimum_deployment=None,
 ):
-    return {
+    extra = {"equalisation": {"interest_rate": sourced(equalisation_rate)}}
+    if minimum_deployment is not None:
+        extra["deployment"] = {"minimum_ratio": sourced(minimum_deployment)}
+    return extra | {
         "fund": {
             "id": "test_fund",
             "name": {"zh": "测试基金", "en": "Test fund"},
@@ -180,6 +185,165 @@ def test_example_arithmetic_by_hand():
 
 
 # ------------------------------------------------------------------------------------------
+# Two closes, worked by hand: equalisation, ILPA ratios on gross flows, deployment
+# ------------------------------------------------------------------------------------------
+
+
+def _two_close_fund(style="european"):
+    """Early commits 90 and the manager 10 at the 2020 close; Late commits 100 at the 2022
+    close. A 2% fee on fee payers' commitments in the three-year investment period, then on
+    cost held; equalisation interest 10% a year, simple. One project: 60 invested in 2020,
+    40 in 2021, sold in 2024 at twice its cost. No hurdle, 20% carry, no catch-up; the NAV
+    is the fund's later flows undiscounted (rate 0)."""
+    classes = [
+        investor_class("early", 1, 0.0),
+        investor_class("late", 1, 0.0),
+        investor_class("manager", 1, 0.0, manager=True, fee=False, carry=False),
+    ]
+    closes = [
+        {"year": 2020, "fund_size_yuan": sourced(100.0),
+         "commitments_yuan": {"early": sourced(90.0), "manager": sourced(10.0)}},
+        {"year": 2022, "fund_size_yuan": sourced(200.0),
+         "commitments_yuan": {"late": sourced(100.0)}},
+    ]  # fmt: skip
+    investments = [
+        {
+            "project": "solar",
+            "equity_share": sourced(1.0),
+            "exit": {"method": "multiple_of_cost", "year": 2024, "multiple": sourced(2.0)},
+        }
+    ]
+    data = fund_dict(
+        classes=classes,
+        closes=closes,
+        investments=investments,
+        style=style,
+        carry=0.2,
+        catch_up=0.0,
+        fee_rate=0.02,
+        ip_years=3,
+        term_years=5,
+        nav_rate=0.0,
+        equalisation_rate=0.10,
+        minimum_deployment=0.75,
+    )
+    flows = {"solar": ProjectFlows(2020, (-60.0, -40.0, 0.0, 0.0, 0.0))}
+    return validated(data), flows
+
+
+def test_two_closes_by_hand():
+    fund, flows = _two_close_fund()
+    fe = evaluate(fund, flows)
+    row = lambda name: _row(fe, name)  # noqa: E731
+    m = fe.evaluation.metrics()
+
+    # Fees: 2% of fee payers' commitments in 2020-2022 (90, 90, then 190 with Late), then of
+    # the cost held at the start of the year in the fee payers' share: 100 x 190/200 = 95.
+    np.testing.assert_allclose(row("management_fee"), [1.8, 1.8, 3.8, 1.9, 1.9], atol=1e-12)
+
+    # Calls pro rata to commitments to date (Early 0.9, manager 0.1 until 2022, then 0.45,
+    # 0.05, Late 0.5); fees by fee-paying commitments (Early 1, then 90/190 and 100/190).
+    # 2020: Early 0.9 x 60 + 1.8 = 55.8, manager 6; 2021: Early 36 + 1.8 = 37.8, manager 4;
+    # 2022: nothing invested, fee 3.8: Early 1.8, Late 2.0; 2023 and 2024: fee 1.9: 0.9, 1.0.
+    np.testing.assert_allclose(row("calls_early"), [55.8, 37.8, 1.8, 0.9, 0.9], atol=1e-12)
+    np.testing.assert_allclose(row("calls_late"), [0, 0, 2.0, 1.0, 1.0], atol=1e-12)
+    np.testing.assert_allclose(row("calls_manager"), [6, 4, 0, 0, 0], atol=1e-12)
+
+    # Equalisation at the 2022 close, of the 100 invested and the 3.6 of fees before it:
+    # Late pays 0.5 x 100 + (100/190) x 3.6 = 50 + 1.894737 = 51.894737; Early receives
+    # (0.9 - 0.45) x 100 + (1 - 90/190) x 3.6 = 45 + 1.894737; the manager 0.05 x 100 = 5.
+    fee_part = 3.6 * 100 / 190
+    eq = {"early": -(45 + fee_part), "late": 50 + fee_part, "manager": -5.0}
+    for c, value in eq.items():
+        np.testing.assert_allclose(row(f"equalisation_{c}"), [0, 0, value, 0, 0], atol=1e-12)
+    # Interest at 10% simple from each call to the close: capital called for 160 call-years
+    # (60 for two years, 40 for one), fees for 5.4 (1.8 x 2 + 1.8 x 1). Late pays
+    # 0.1 x (0.5 x 160 + (100/190) x 5.4) = 8.284211; Early receives
+    # 0.1 x (0.45 x 160 + (100/190) x 5.4) = 7.484211; the manager 0.1 x 0.05 x 160 = 0.8.
+    fee_years = 5.4 * 100 / 190
+    interest = {"early": -0.1 * (72 + fee_years), "late": 0.1 * (80 + fee_years), "manager": -0.8}
+    for c, value in interest.items():
+        np.testing.assert_allclose(
+            row(f"equalisation_interest_{c}"), [0, 0, value, 0, 0], atol=1e-12
+        )
+    assert sum(eq.values()) == pytest.approx(0, abs=1e-12)  # paid = received
+    assert sum(interest.values()) == pytest.approx(0, abs=1e-12)
+
+    # After the close each has contributed its share: Early 55.8 + 37.8 + 1.8 - 46.894737 =
+    # 48.505263 = 0.45 x 100 + (90/190) x 7.4; Late 2.0 + 51.894737 = 53.894737 = 0.5 x 100
+    # + (100/190) x 7.4; the manager 6 + 4 - 5 = 5 = 0.05 x 100.
+    to_2022 = {c: row(f"capital_contributed_{c}")[:3].sum() for c in eq}
+    assert to_2022["early"] == pytest.approx(45 + 90 / 190 * 7.4, abs=1e-12)
+    assert to_2022["late"] == pytest.approx(50 + 100 / 190 * 7.4, abs=1e-12)
+    assert to_2022["manager"] == pytest.approx(5.0, abs=1e-12)
+    assert to_2022["early"] == pytest.approx(48.505263, abs=1e-6)
+
+    # 2024: the sale pays 200. Capital back: Early 48.505263 + 0.9 + 0.9 = 50.305263, Late
+    # 53.894737 + 2 = 55.894737, the manager 5 (111.2, the 100 invested and 11.2 of fees).
+    # The 88.8 left is split 0.45 / 0.5 / 0.05 by commitment, the carry payers (0.95 of it)
+    # giving 20%: carry 0.2 x 0.95 x 88.8 = 16.872; Early 0.45 x 0.8 x 88.8 = 31.968; Late
+    # 0.5 x 0.8 x 88.8 = 35.52; the manager 0.05 x 88.8 = 4.44.
+    early_capital, late_capital = 45 + 90 / 190 * 7.4 + 1.8, 50 + 100 / 190 * 7.4 + 2.0
+    assert early_capital + late_capital + 5 == pytest.approx(111.2, abs=1e-12)
+    assert row("distribution_early")[4] == pytest.approx(early_capital + 31.968, abs=1e-9)
+    assert row("distribution_late")[4] == pytest.approx(late_capital + 35.52, abs=1e-9)
+    assert row("distribution_manager")[4] == pytest.approx(5 + 4.44, abs=1e-9)
+    assert m["carried_interest_yuan"] == pytest.approx(16.872, abs=1e-9)
+
+    # ILPA on gross flows. Early paid in 50.305263 (its contributions, the refund at the
+    # close taken off them) and got 82.273263 + 7.484211 of interest = 89.757474:
+    # DPI = 89.757474 / 50.305263 = 1.784256. Late paid 55.894737 + 8.284211 = 64.178947
+    # and got 91.414737: DPI = 1.424373. The manager paid 5 and got 9.44 + 0.8 = 10.24:
+    # DPI 2.048 on its own commitment; its 16.872 of carry is reported apart.
+    early_in, early_out = early_capital, early_capital + 31.968 - interest["early"]
+    late_in, late_out = late_capital + interest["late"], late_capital + 35.52
+    assert early_out / early_in == pytest.approx(1.784256, abs=1e-6)
+    assert late_out / late_in == pytest.approx(1.424373, abs=1e-6)
+    for c, dpi in (("early", early_out / early_in), ("late", late_out / late_in),
+                   ("manager", 10.24 / 5)):  # fmt: skip
+        assert m[f"dpi_{c}"] == pytest.approx(dpi, rel=1e-12)
+        assert m[f"tvpi_{c}"] == pytest.approx(dpi, rel=1e-12)  # nothing left: RVPI 0
+        assert m[f"rvpi_{c}"] == 0
+    # Netted, each year's call against its receipts, Early would have "paid" 55.8 + 37.8 +
+    # 0.9 = 94.5 and "received" 2022's refund as a distribution (-1.8 + 46.894737 + 7.484211
+    # = 52.578947) plus 2024's 82.273263 - 0.9: DPI 133.952211 / 94.5 = 1.417484, not 1.784.
+    net = row("net_cash_flow_early")
+    netted = net[net > 0].sum() / -net[net < 0].sum()
+    assert netted == pytest.approx(133.952211 / 94.5, abs=1e-6)
+    assert netted == pytest.approx(1.417484, abs=1e-6)
+
+    # Interim ratios at the end of 2023, the NAV being the 200 still to come, liquidated
+    # through the waterfall: Early's capital owed 49.405263, its split 0.45 x 0.8 x (200 -
+    # 109.3) = 32.652, NAV 82.057263; paid in 49.405263, got 7.484211 of interest:
+    # DPI 0.151486, RVPI 1.660901, TVPI 1.812387.
+    owed = 45 + 90 / 190 * 7.4 + 0.9
+    assert row("residual_value_early")[3] == pytest.approx(owed + 0.36 * (200 - 109.3), abs=1e-9)
+    assert row("dpi_early")[3] == pytest.approx(-interest["early"] / owed, rel=1e-12)
+    assert row("rvpi_early")[3] == pytest.approx(82.057263 / 49.405263, abs=1e-6)
+    assert row("tvpi_early")[3] == pytest.approx(1.812387, abs=1e-6)
+    assert row("tvpi_early")[3] == pytest.approx(row("dpi_early")[3] + row("rvpi_early")[3])
+
+    # Deployment: 200 committed, 111.2 called, 100 invested (0.5 of commitments, below the
+    # 0.75 minimum), 88.8 never called, 100 not invested, fees 11.2 = 11.2% of invested.
+    want = {"committed_yuan": 200, "called_yuan": 111.2, "invested_yuan": 100,
+            "uncalled_yuan": 88.8, "uninvested_yuan": 100, "management_fees_yuan": 11.2,
+            "deployment_ratio": 0.5, "called_ratio": 0.556,
+            "fees_share_of_invested": 0.112}  # fmt: skip
+    for key, value in want.items():
+        assert m[key] == pytest.approx(value, abs=1e-12), key
+    check_results(fe)
+
+    # Deal by deal with one deal, the deal's waterfall is the fund's: its capital carries
+    # the same equalisation, and every class gets the same.
+    american = evaluate(*_two_close_fund("american"))
+    for c in eq:
+        np.testing.assert_allclose(_row(american, f"calls_solar__{c}"),
+                                   row(f"capital_contributed_{c}"), atol=1e-12)  # fmt: skip
+        np.testing.assert_allclose(_row(american, f"net_cash_flow_{c}"),
+                                   row(f"net_cash_flow_{c}"), atol=1e-9)  # fmt: skip
+
+
+# ------------------------------------------------------------------------------------------
 # Random funds
 # ------------------------------------------------------------------------------------------
 
@@ -285,6 +449,7 @@ def random_funds(draw, zero_fees_and_carry: bool = False):
         ip_years=ip_years,
         term_years=term_years,
         nav_rate=draw(st.floats(0.0, 0.15)),
+        equalisation_rate=draw(st.one_of(st.just(0.0), st.floats(0.0, 0.1))),
     )
     return validated(data), flows
 
@@ -331,6 +496,34 @@ def test_invariants_over_random_funds(case):
     np.testing.assert_allclose(row("proceeds"), paid_out + change, atol=TOL)
     np.testing.assert_allclose(sum(row(f"calls_{c}") for c in classes), called, atol=TOL)
     np.testing.assert_allclose(row("distributions"), paid_out, atol=TOL)
+
+    # Equalisation moves money between investors only: what later closers pay is what the
+    # earlier ones receive, capital and interest, every year; so the classes' contributions
+    # add up to the fund's calls.
+    scale = TOL * (1 + np.abs(called).sum())
+    for what in ("equalisation", "equalisation_interest"):
+        np.testing.assert_allclose(sum(row(f"{what}_{c}") for c in classes), 0.0, atol=scale)
+    assert fe.evaluation.metrics()["max_equalisation_imbalance_yuan"] <= scale
+    contributed = {c: row(f"capital_contributed_{c}") for c in classes}
+    np.testing.assert_allclose(sum(contributed.values()), called, atol=scale)
+    # Cash in = cash out: what every class nets, plus the carry, is what the portfolio
+    # returned less what was called (proceeds - investments - fees - expenses).
+    investors = sum(row(f"net_cash_flow_{c}") for c in classes) + row("carried_interest")
+    np.testing.assert_allclose(investors, row("proceeds") - called, atol=scale)
+    # After each close every class has contributed its share of commitments to date of what
+    # was called for investments and expenses, and its share of fee-paying commitments of
+    # the fees, as if it had been in from the first close (shares from fund.yaml here).
+    check_proportional(fe, fund, contributed, scale)
+    check_equalisation_interest(fe, fund, scale)
+    if fund.waterfall.style == "american":  # each deal's capital adds up to the class's
+        for c in classes:
+            deals = sum(row(f"calls_{d}__{c}") for d in fe.fund.deals)
+            np.testing.assert_allclose(deals, contributed[c], atol=scale)
+    # ILPA's identity, every year a class has paid in: TVPI = DPI + RVPI.
+    for c in classes:
+        tvpi, dpi, rvpi = (row(f"{k}_{c}") for k in ("tvpi", "dpi", "rvpi"))
+        has = ~np.isnan(tvpi)
+        np.testing.assert_allclose(tvpi[has], (dpi + rvpi)[has], rtol=1e-12, atol=1e-12)
 
     # The waterfall's order holds in each waterfall (the fund, or each deal).
     ranks = {c: fund.investor_class(c).rank for c in classes}
@@ -389,10 +582,74 @@ def test_no_fees_no_carry_net_equals_gross(case):
         assert abs(metrics["fee_drag"]) <= 1e-7 * (1 + gross)
 
 
+def _shares(fund, years):
+    """Each class's share of commitments to date, and of fee-paying commitments to date,
+    in each of `years`, from fund.yaml's closes."""
+    ids = [c.id for c in fund.classes]
+    committed = {c: np.zeros(len(years)) for c in ids}
+    for close in fund.closes:
+        for c, v in close.commitments_yuan.items():
+            committed[c][np.asarray(years) >= close.year] += v.value
+    total = sum(committed.values())
+    fee_total = sum(committed[c] for c in ids if fund.investor_class(c).pays_management_fee)
+    share = {c: committed[c] / total for c in ids}
+    fee_share = {
+        c: (
+            np.divide(committed[c], fee_total, out=np.zeros(len(years)), where=fee_total > 0)
+            if fund.investor_class(c).pays_management_fee
+            else np.zeros(len(years))
+        )
+        for c in ids
+    }
+    return share, fee_share
+
+
+def check_proportional(fe, fund, contributed, scale):
+    years = list(range(fe.fund.first_year, fe.fund.first_year + fe.model.n_periods))
+    share, fee_share = _shares(fund, years)
+    capital = np.cumsum(_row(fe, "investments") + _row(fe, "fund_expenses"))
+    fees = np.cumsum(_row(fe, "management_fee"))
+    for c, flows in contributed.items():
+        want = share[c] * capital + fee_share[c] * fees
+        np.testing.assert_allclose(np.cumsum(flows), want, atol=scale, err_msg=c)
+
+
+def check_equalisation_interest(fe, fund, scale):
+    """Interest a class pays at a close: the rate times the change in its shares times
+    each earlier call times the years from that call to the close (simple interest)."""
+    years = list(range(fe.fund.first_year, fe.fund.first_year + fe.model.n_periods))
+    share, fee_share = _shares(fund, years)
+    capital = _row(fe, "investments") + _row(fe, "fund_expenses")
+    fees = _row(fe, "management_fee")
+    rate = fund.equalisation.interest_rate.value if fund.equalisation else 0.0
+    for c in share:
+        want = np.zeros(len(years))
+        for t in range(1, len(years)):
+            for s in range(t):
+                want[t] += (
+                    rate
+                    * (t - s)
+                    * (
+                        (share[c][t] - share[c][t - 1]) * capital[s]
+                        + (fee_share[c][t] - fee_share[c][t - 1]) * fees[s]
+                    )
+                )
+        np.testing.assert_allclose(
+            _row(fe, f"equalisation_interest_{c}"), want, atol=scale, err_msg=c
+        )
+
+
+CLASS_KEYS = {
+    "net_irr", "tvpi", "dpi", "rvpi", "paid_in_yuan", "distributed_yuan", "committed_yuan",
+    "equalisation_yuan", "equalisation_interest_yuan", "cash_flows", "contributions_yuan",
+    "distributions_yuan", "nav_yuan", "tvpi_by_year", "dpi_by_year", "rvpi_by_year",
+}  # fmt: skip
+
+
 def check_results(fe):
     section = fund_results(fe)
     metrics = fe.evaluation.metrics()
-    assert set(section) == {"gross_irr", "gross_moic", "years", "classes"}
+    assert set(section) == {"gross_irr", "gross_moic", "years", "classes", "manager", "deployment"}
     assert section["years"] == list(range(fe.fund.first_year, fe.fund.final_year + 1))
     assert set(section["classes"]) == set(fe.fund.classes)
     for c, item in section["classes"].items():
@@ -413,12 +670,40 @@ def check_results(fe):
             if finance.irr(flows) != pytest.approx(rate, abs=1e-9):
                 assert np.abs(full[len(flows) :]).max() <= TOL
                 assert finance.irr(full) == pytest.approx(rate, abs=1e-12)
-        paid_in = -flows[flows < 0].sum()
+        # ILPA's ratios from the gross yearly arrays results.json carries, never from the
+        # netted flows: DPI = distributions / contributions, RVPI = NAV / contributions.
+        assert set(item) == CLASS_KEYS
+        contributions = np.array(item["contributions_yuan"])
+        distributions = np.array(item["distributions_yuan"])
+        nav = np.array(item["nav_yuan"])
+        np.testing.assert_allclose(distributions - contributions, flows, atol=TOL)
+        paid_in = contributions.sum()
+        assert paid_in == pytest.approx(item["paid_in_yuan"], rel=1e-9, abs=TOL)
         if paid_in > 0:
-            assert flows[flows > 0].sum() / paid_in == pytest.approx(item["dpi"], rel=1e-9)
-            assert item["tvpi"] == pytest.approx(item["dpi"], rel=1e-9, abs=1e-12)
+            dpi = distributions.sum() / paid_in
+            assert dpi == pytest.approx(item["dpi"], rel=1e-9)
+            assert nav[-1] / paid_in == pytest.approx(item["rvpi"], rel=1e-9, abs=1e-12)
+            assert item["tvpi"] == pytest.approx(item["dpi"] + item["rvpi"], rel=1e-9)
+            to_date = np.cumsum(contributions)
+            has = to_date > 0
+            tvpi = (np.cumsum(distributions) + nav)[has] / to_date[has]
+            np.testing.assert_allclose(
+                np.array(item["tvpi_by_year"], dtype=float)[has], tvpi, rtol=1e-9
+            )
         else:
             assert item["dpi"] is None
+    deployment = section["deployment"]
+    assert deployment["deployment_ratio"] == pytest.approx(
+        deployment["invested_yuan"] / deployment["committed_yuan"], rel=1e-12
+    )
+    assert deployment["uninvested_yuan"] == pytest.approx(
+        deployment["committed_yuan"] - deployment["invested_yuan"], rel=1e-12, abs=TOL
+    )
+    manager = section["manager"]
+    assert manager["class"] == fe.fund.manager
+    assert sum(manager["carried_interest_by_year"]) == pytest.approx(
+        manager["carried_interest_yuan"], rel=1e-9, abs=TOL
+    )
 
 
 # ------------------------------------------------------------------------------------------
@@ -443,6 +728,7 @@ def test_xiaolan_fund_loads_and_balances(xiaolan):
     m = fe.evaluation.metrics()
     assert m["committed_yuan"] == pytest.approx(1e9)
     assert m["max_abs_cash_yuan"] < TOL
+    assert m["max_equalisation_imbalance_yuan"] < TOL  # paid = received (the Checks sheet)
     assert abs(m["nav_at_term_end_yuan"]) < TOL
     assert m["distributed_yuan"] == pytest.approx(m["proceeds_yuan"], abs=TOL)
     for c in fe.fund.classes:
@@ -538,9 +824,15 @@ def _american_example():
 
 @workbooks
 def fund_workbook(folder, fixture):
-    """The Xiaolan fund and the American example, each on its own sheet."""
+    """The Xiaolan fund, the American example and the two-close fund worked by hand (both
+    styles), each on its own sheet."""
     fund = fixture("xiaolan_build").build.fund
-    cases = {"Xiaolan fund": fund, "American fund": _american_example()}
+    cases = {
+        "Xiaolan fund": fund,
+        "American fund": _american_example(),
+        "Two closes": evaluate(*_two_close_fund()),
+        "Two closes American": evaluate(*_two_close_fund("american")),
+    }
     wb = openpyxl.Workbook()
     wb.remove(wb.active)
     maps = {title: write_model(wb.create_sheet(title), fe.model) for title, fe in cases.items()}
@@ -622,8 +914,34 @@ def test_exit_fields_follow_the_method(xiaolan_copy):
     )
 
 
+def test_later_closes_need_an_equalisation_rate(xiaolan_copy):
+    _edit_fund(xiaolan_copy, lambda d: d.pop("equalisation"))
+    (problem,) = _problems(xiaolan_copy)
+    assert (problem.file, problem.field) == (str(xiaolan_copy / "fund.yaml"), "equalisation")
+    assert problem.message.startswith("the fund has 3 closes: state equalisation.interest_rate")
+
+
+def test_equalisation_rate_in_range(xiaolan_copy):
+    _edit_fund(xiaolan_copy, lambda d: d["equalisation"]["interest_rate"].update(value=1.5))
+    (problem,) = _problems(xiaolan_copy)
+    assert problem.field == "equalisation.interest_rate" and "< 1" in problem.message
+
+
+def _drop_deployment_rule(root):
+    path = root / "reconciliation.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["rules"] = [r for r in data["rules"] if r["kind"] != "fund_deployment"]
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+
+
 def test_no_fund_yaml_means_no_fund(xiaolan_copy):
     (xiaolan_copy / "fund.yaml").unlink()
+    # reconciliation.yaml's fund_deployment rule reads fund.yaml: without it, a problem.
+    (problem,) = _problems(xiaolan_copy)
+    assert problem.file == str(xiaolan_copy / "reconciliation.yaml")
+    assert problem.field == "rules[7].kind" and problem.line is not None
+    assert problem.message.endswith("from fund.yaml: there is no fund.yaml")
+    _drop_deployment_rule(xiaolan_copy)
     programme = load_programme(xiaolan_copy)
     assert programme.fund is None
     assert evaluate_fund(programme, {}) is None

@@ -124,3 +124,69 @@ def test_every_rule_id_once(tmp_path, capsys):
     path.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
     assert main(["validate", str(folder)]) == 2
     assert "used twice" in capsys.readouterr().err
+
+
+def _invested_by_project(programme) -> dict[str, float]:
+    """What the fund puts into each project, from the project models alone: its share of
+    every negative equity cash flow up to the exit year (or the project's last year)."""
+    results = evaluate_projects(programme)
+    invested = {}
+    for inv in programme.fund.investments:
+        result = results[inv.project]
+        flows = result.evaluation.lines["equity_cash_flow"][0]
+        start = result.definition.start_year
+        last = inv.exit.year if inv.exit.year is not None else start + len(flows) - 1
+        held = [v for k, v in enumerate(flows) if start + k <= last]
+        invested[inv.project] = inv.equity_share.value * -sum(min(0.0, v) for v in held)
+    return invested
+
+
+def test_fund_deployment_below_the_minimum_is_an_error(xiaolan):
+    """The 10 亿 fund invests 27,603 万元 (25,230 万 of it in PV phase 2): 27.6% of its
+    commitments, below fund.yaml's 75%; it calls 37.7% (investments, 8,676 万 of fees and
+    1,400 万 of expenses) and charges 2% on 99,000 万 in 2020."""
+    programme = load_programme(XIAOLAN)
+    invested = _invested_by_project(programme)
+    committed = sum(
+        v.value for close in programme.fund.closes for v in close.commitments_yuan.values()
+    )
+    assert committed == 1e9
+    assert invested["pv_phase2"] == pytest.approx(252_300_000, abs=0.5)
+    finding = xiaolan["fund-deployment"]
+    assert finding["severity"] == "error"
+    numbers = finding["numbers"]
+    assert numbers["invested_yuan"] == pytest.approx(sum(invested.values()), rel=1e-12)
+    assert numbers["invested_yuan"] == pytest.approx(276_030_000, abs=0.5)
+    assert numbers["deployment_ratio"] == pytest.approx(sum(invested.values()) / committed)
+    assert numbers["minimum_ratio"] == programme.fund.deployment.minimum_ratio.value == 0.75
+    assert numbers["uninvested_yuan"] == pytest.approx(committed - sum(invested.values()))
+    # Called = invested + fees + expenses; expenses 200 万 of set-up and 100 万 a year for
+    # the 12 years; fees 2% of fee payers' commitments (190, 190, 190, 590, 590, 990 百万)
+    # 2015-2020: 0.02 x 3,740 百万 = 74.8 百万, then on cost held.
+    assert numbers["fund_expenses_yuan"] == 2_000_000 + 12 * 1_000_000
+    assert numbers["called_yuan"] == pytest.approx(
+        numbers["invested_yuan"] + numbers["management_fees_yuan"] + numbers["fund_expenses_yuan"]
+    )
+    assert numbers["called_ratio"] == pytest.approx(numbers["called_yuan"] / committed)
+    assert "deployment.minimum_ratio" in finding["sources"]["minimum_ratio"]
+
+
+def test_fund_deployment_above_the_minimum_is_no_finding(tmp_path):
+    folder = copy(tmp_path)
+    path = folder / "fund.yaml"
+    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    doc["deployment"]["minimum_ratio"]["value"] = 0.25
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+    assert "fund-deployment" not in findings(folder)
+
+
+def test_fund_deployment_needs_the_minimum_in_fund_yaml(tmp_path, capsys):
+    folder = copy(tmp_path)
+    path = folder / "fund.yaml"
+    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    del doc["deployment"]
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+    assert main(["validate", str(folder)]) == 2
+    err = capsys.readouterr().err
+    assert "reconciliation.yaml: rules[7].kind: a fund_deployment rule reads" in err, err
+    assert "fund.yaml has no deployment.minimum_ratio" in err and "Traceback" not in err

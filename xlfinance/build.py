@@ -118,7 +118,7 @@ def build(
         checked = check_programme(programme)
         projects, fund = checked.projects, checked.fund
     with phase("roll-up"):  # the budget, benefits, MACC and findings; the fund's results
-        portfolio = roll_up(programme, projects)
+        portfolio = roll_up(programme, projects, fund)
         results = assemble(programme, projects, portfolio)
         if fund is not None:
             results["fund"] = fund_results(fund)

@@ -17,6 +17,10 @@ Conventions (as in `schema.py`): money in yuan, rates and shares as fractions, e
   return, accruing on its unreturned capital). After every class has its capital and hurdle
   back, the manager catches up and carried interest is split from the rest. Exactly one
   class is the manager's own commitment (`manager: true`).
+- A fund with later closes states `equalisation.interest_rate`: a later closer pays its
+  share of every earlier call plus simple interest at that rate, to the earlier investors.
+  `deployment.minimum_ratio` is the share of commitments the fund should invest (read by
+  reconciliation.yaml's `fund_deployment` rule).
 - An investment's year is its project's `start_year`; its share scales the project's equity
   cash flows (`projects/<id>.yaml`), so no project number is typed here.
 
@@ -162,6 +166,25 @@ class Waterfall(Model):
     unreturned capital only."""
 
 
+class Equalisation(Model):
+    """What an investor admitted at a later close pays for the calls made before it."""
+
+    interest_rate: Annotated[
+        Sourced,
+        AfterValidator(bounded("equalisation_rate", lambda v: 0 <= v < 1, "must be >= 0 and < 1")),
+    ]
+    """Simple interest a year on its share of each earlier call, from the year of the call
+    to the year of the close, paid to the investors it equalises with."""
+
+
+class Deployment(Model):
+    """How much of its commitments a fund is expected to invest."""
+
+    minimum_ratio: UnitShare
+    """Invested / committed below this is a reconciliation error (rule kind
+    `fund_deployment` in reconciliation.yaml)."""
+
+
 class Valuation(Model):
     """How unrealised investments are valued for NAV, RVPI and TVPI."""
 
@@ -220,6 +243,10 @@ class FundFile(Model):
     waterfall: Waterfall
     valuation: Valuation
     investments: Annotated[tuple[Investment, ...], Field(min_length=1)]
+    equalisation: Equalisation | None = None
+    """Needed when the fund has more than one close."""
+    deployment: Deployment | None = None
+    """Needed when reconciliation.yaml has a `fund_deployment` rule."""
 
     @property
     def first_year(self) -> int:
@@ -340,6 +367,12 @@ def check_fund(fund: FundFile, file: str) -> list[Problem]:
             )
         previous_size = close.fund_size_yuan.value
         previous_year = close.year
+    if len(fund.closes) > 1 and fund.equalisation is None:
+        add(
+            "equalisation",
+            f"the fund has {len(fund.closes)} closes: state equalisation.interest_rate, the "
+            "interest a later closer pays on its share of the earlier calls (with its source)",
+        )
     if sum(v.value for v in fund.closes[0].commitments_yuan.values()) <= 0:
         add("closes[0].commitments_yuan", "the first close must have commitments above 0")
 
@@ -441,6 +474,8 @@ def check_investments(
 __all__ = [
     "FUND_FILE",
     "Close",
+    "Deployment",
+    "Equalisation",
     "Exit",
     "Fees",
     "FundFile",

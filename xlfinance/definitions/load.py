@@ -173,7 +173,13 @@ def load_programme(path: str | os.PathLike[str], *, require_projects: bool = Fal
         assumptions=parsed.assumptions if parsed is not None else None,
     )
     structuring = optional(STRUCTURING_FILE, read_structuring, project_ids=project_ids)
-    reconciliation = optional(RECONCILIATION_FILE, read_reconciliation, programme_file=parsed)
+    reconciliation = optional(
+        RECONCILIATION_FILE,
+        read_reconciliation,
+        programme_file=parsed,
+        fund=fund,
+        fund_present=os.path.lexists(fund_path),
+    )
 
     collector.raise_if_any()
     assert parsed is not None  # no problems means programme.yaml validated

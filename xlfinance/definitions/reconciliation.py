@@ -18,7 +18,9 @@ against the budget and the claims: `portfolio.reconciliation`). What only one pl
 Kinds: `equal` (the two values are not equal, or differ by more than `tolerance`),
 `capacity_the_budget_buys` (a budget line buys less of a pathway's target than it says, at
 the modelled cost per unit of its projects), `line_names` (tables 5-4 and 5-5 name a line
-differently). A value is a stated figure (`figure`), a table 3-1 target (`indicator`,
+differently), `fund_deployment` (the fund invests less of its commitments than fund.yaml's
+`deployment.minimum_ratio`; the finding gives committed, called, invested, fees and the
+ratios). A value is a stated figure (`figure`), a table 3-1 target (`indicator`,
 `year`), a table 3-2 target (`pathway`, `year`), a budget line's column (`budget`,
 `column`), or computed from the rule's other values: `ratio` [a, b] (a / b),
 `difference` [a, b] (a - b), `growth` [from, to] over `years` (the annual rate), or a
@@ -95,7 +97,7 @@ class Value(Model):
 
 class Rule(Model):
     id: Id
-    kind: Literal["equal", "capacity_the_budget_buys", "line_names"]
+    kind: Literal["equal", "capacity_the_budget_buys", "line_names", "fund_deployment"]
     severity: Literal["error", "warning", "info"] = "warning"
     title: Text | None = None
     compare: tuple[Name, Name] | None = None
@@ -120,6 +122,8 @@ class Rule(Model):
             for name in self.compare:
                 if name not in self.values:
                     raise ValueError(f"compare names {name!r}, which is not one of its values")
+        if self.kind == "fund_deployment" and self.title is None:
+            raise ValueError("a fund_deployment rule needs a title")
         if self.kind == "capacity_the_budget_buys":
             missing = [
                 k
@@ -151,10 +155,29 @@ class ReconciliationFile(Model):
         return self
 
 
-def check_reconciliation(rules: ReconciliationFile, programme_file, file: str) -> list[Problem]:
+def check_reconciliation(
+    rules: ReconciliationFile, programme_file, file: str, fund=None, fund_present=False
+) -> list[Problem]:
     """Every figure, indicator, pathway and budget line a rule reads must be in
-    programme.yaml (`programme_file`, the validated `ProgrammeFile`)."""
+    programme.yaml (`programme_file`, the validated `ProgrammeFile`); a `fund_deployment`
+    rule needs a fund.yaml (`fund_present`; `fund` the validated `FundFile`, None when it
+    has problems of its own) with a deployment minimum."""
     problems = []
+    for i, rule in enumerate(rules.rules):
+        if rule.kind != "fund_deployment":
+            continue
+        lacks = "there is no fund.yaml" if not fund_present else None
+        if fund is not None and fund.deployment is None:
+            lacks = "fund.yaml has no deployment.minimum_ratio"
+        if lacks:
+            problems.append(
+                Problem(
+                    file,
+                    f"rules[{i}].kind",
+                    "a fund_deployment rule reads deployment.minimum_ratio from fund.yaml: "
+                    + lacks,
+                )
+            )
     targets, budget = programme_file.targets, programme_file.budget
     figures = {f.id for f in targets.stated_figures}
     indicators = {r.id for r in targets.indicators.rows}
@@ -180,16 +203,19 @@ def check_reconciliation(rules: ReconciliationFile, programme_file, file: str) -
 
 
 def read_reconciliation(
-    path: Path, display: str, programme_file
+    path: Path, display: str, programme_file, fund=None, fund_present=False
 ) -> tuple[ReconciliationFile | None, list[Problem]]:
     """Read, validate and check `reconciliation.yaml` against `programme_file` (the validated
-    programme.yaml; None when it did not validate: then only the file's own rules)."""
+    programme.yaml; None when it did not validate: then only the file's own rules) and
+    `fund` (the validated fund.yaml; `fund_present`, whether the folder has one)."""
     return read_checked(
         path,
         display,
         ReconciliationFile,
         lambda rules: (
-            [] if programme_file is None else check_reconciliation(rules, programme_file, display)
+            []
+            if programme_file is None
+            else check_reconciliation(rules, programme_file, display, fund, fund_present)
         ),
     )
 

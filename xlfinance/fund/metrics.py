@@ -1,24 +1,29 @@
 """The fund's returns: model lines and outputs for every class, and pandas tables of them.
 
-`add_metrics` (called by `build_fund_model`) adds, for each class <c>:
+`add_metrics` (called by `build_fund_model`) adds, for each class <c>, ILPA's measures on
+gross flows (never a year's call netted against its distribution):
 
-- received_<c>: what the class receives a year (for the manager's class, its distributions
-  plus the carried interest); net_cash_flow_<c> = received - calls (negative paid in,
-  positive received); cumulative_net_cash_flow_<c>, its J-curve;
-- paid_in_<c> and distributed_to_date_<c>: what it has paid in and received, each year's
-  call netted against the same year's distribution (as a combined notice settles them; the
-  waterfall itself runs on the gross amounts), so that DPI can be recomputed from the net
-  cash flows alone; residual_value_<c>, its share of the NAV if the fund were liquidated at
-  the year end, through the same waterfall (plus the carry on it for the manager);
-- dpi_<c> = distributed / paid in, rvpi_<c> = residual value / paid in, tvpi_<c> = dpi + rvpi,
-  by year (#N/A before the class has paid anything in);
+- contributions_<c>: capital contributed (calls plus equalisation; an earlier closer's
+  refund at a close is taken off its contributions) plus equalisation interest paid;
+  received_<c>: distributions plus equalisation interest received; net_cash_flow_<c> =
+  received - contributions, and cumulative_net_cash_flow_<c>, its J-curve. The manager's
+  class is its own commitment: its carried interest is not in these lines;
+- paid_in_<c> and distributed_to_date_<c>: contributions and distributions to date;
+  residual_value_<c>, its NAV: its share of the fund's NAV if the fund were liquidated at
+  the year end through the same waterfall (the hypothetical liquidation);
+- dpi_<c> = distributed / paid in, rvpi_<c> = residual value / paid in, tvpi_<c> = (distributed
+  + residual value) / paid in, by year (interim, #N/A before the class has paid anything in);
 
 and the outputs: net_irr_<c> (IRR of net_cash_flow_<c>), dpi_<c>, rvpi_<c>, tvpi_<c> at the
-end of the term, fee_drag_<c> = gross IRR - net IRR. For the fund: gross_irr and gross_moic
-of the portfolio (proceeds against investments, before fees, expenses and carry);
-net_irr_investors over every class's flows without the carry (all the money investors put
-in and got back) and fee_drag = gross_irr - net_irr_investors (fees, expenses and carry);
-carried_interest_yuan; totals; and checks (cash left, NAV at the end, uncalled commitment).
+end of the term, paid in and distributed, equalisation paid or received, fee_drag_<c> =
+gross IRR - net IRR. For the fund: gross_irr and gross_moic of the portfolio (proceeds
+against investments, before fees, expenses and carry); net_irr_investors over every class's
+flows (all the money investors put in and got back) and fee_drag = gross_irr -
+net_irr_investors (fees, expenses and carry); the manager's carried interest (earned, and
+accrued on the NAV by year) and net_irr_manager_with_carry; deployment (committed, called,
+invested, uncalled, uninvested, fees, expenses, called_ratio, deployment_ratio = invested /
+committed, fees as a share of invested); and checks (cash left, NAV at the end, uncalled
+commitment).
 
 Tables (`annual`, `by_class`, `by_investment`, `by_tier`, `ratios_by_year`,
 `interim_net_irr`, `j_curve`) read an
@@ -35,7 +40,7 @@ import numpy as np
 
 from xlfinance import finance
 from xlfinance.model import expr as ex
-from xlfinance.model.expr import IF, MAX, NA, cumsum, irr, rowmax, rowmin, rowsum
+from xlfinance.model.expr import IF, MAX, NA, cumsum, irr, prev, rowmax, rowmin, rowsum
 
 if TYPE_CHECKING:  # the tables need pandas; the model and the Monte Carlo do not
     import pandas as pd
@@ -47,48 +52,48 @@ def add_metrics(b) -> None:
     out = m.output
     for c in b.ids:
         label = b._label(c)
-        is_manager = c == b.manager
+        interest = b.equalisation_interest[c]
+        contributions = m.line(
+            f"contributions_{c}",
+            b.contributed[c] + MAX(0, interest),
+            "yuan",
+            f"{label}: contributions (capital contributed plus equalisation interest paid)",
+        )
         received = m.line(
             f"received_{c}",
-            b.distribution[c] + b.carried if is_manager else b.distribution[c],
+            b.distribution[c] + MAX(0, -interest),
             "yuan",
-            f"{label}: received" + (" (distributions plus carried interest)" if is_manager else ""),
+            f"{label}: distributions (plus equalisation interest received)",
         )
-        calls = b.class_calls[c]
-        net = m.line(f"net_cash_flow_{c}", received - calls, "yuan", f"{label}: net cash flow")
+        net = m.line(
+            f"net_cash_flow_{c}", received - contributions, "yuan", f"{label}: net cash flow"
+        )
         m.line(
             f"cumulative_net_cash_flow_{c}",
             cumsum(net),
             "yuan",
             f"{label}: cumulative net cash flow (J-curve)",
         )
-        paid = m.line(
-            f"paid_in_net_{c}",
-            MAX(0, -net),
-            "yuan",
-            f"{label}: paid in, net of what it receives in the same year",
+        paid_in = m.line(
+            f"paid_in_{c}", cumsum(contributions), "yuan", f"{label}: paid in to date (gross)"
         )
-        got = m.line(
-            f"received_net_{c}",
-            MAX(0, net),
-            "yuan",
-            f"{label}: received, net of what it pays in in the same year",
-        )
-        paid_in = m.line(f"paid_in_{c}", cumsum(paid), "yuan", f"{label}: paid in to date")
         distributed = m.line(
-            f"distributed_to_date_{c}", cumsum(got), "yuan", f"{label}: received to date"
+            f"distributed_to_date_{c}",
+            cumsum(received),
+            "yuan",
+            f"{label}: distributed to date (gross)",
         )
         value = m.line(
             f"residual_value_{c}",
-            b.liquidation[c] + b.liquidation_carry if is_manager else b.liquidation[c],
+            b.liquidation[c],
             "yuan",
-            f"{label}: share of NAV if liquidated at the year end",
+            f"{label}: NAV, its share of the fund's NAV if liquidated at the year end",
         )
         m.line(
             f"uncalled_{c}",
-            b.committed[c] - cumsum(calls),
+            b.committed[c] - cumsum(b.contributed[c]),
             "yuan",
-            f"{label}: commitment not yet called",
+            f"{label}: commitment not yet contributed",
         )
         ratios = {
             "dpi": distributed / paid_in,
@@ -100,7 +105,7 @@ def add_metrics(b) -> None:
                 f"{key}_{c}",
                 IF(paid_in > 0, expression, NA()),
                 "x",
-                f"{label}: {key.upper()}",
+                f"{label}: {key.upper()} (interim)",
             )
             at_end = m.line(
                 f"{key}_at_term_end_{c}",
@@ -110,14 +115,26 @@ def add_metrics(b) -> None:
             )
             out(f"{key}_{c}", rowsum(at_end), "x", f"{label}: {key.upper()} at the end of the term")
         out(f"net_irr_{c}", irr(net), "rate", f"{label}: net IRR")
-        out(f"paid_in_yuan_{c}", rowsum(paid), "yuan", f"{label}: paid in (netted)")
-        out(f"received_yuan_{c}", rowsum(got), "yuan", f"{label}: received (netted)")
-        out(f"calls_yuan_{c}", rowsum(calls), "yuan", f"{label}: capital called (gross)")
+        out(f"paid_in_yuan_{c}", rowsum(contributions), "yuan", f"{label}: paid in (gross)")
+        out(f"received_yuan_{c}", rowsum(received), "yuan", f"{label}: distributed (gross)")
+        out(f"calls_yuan_{c}", rowsum(b.class_calls[c]), "yuan", f"{label}: capital called")
         out(
-            f"distributions_yuan_{c}",
-            rowsum(received),
+            f"contributed_yuan_{c}",
+            rowsum(b.contributed[c]),
             "yuan",
-            f"{label}: distributions received (gross)",
+            f"{label}: capital contributed (calls plus equalisation)",
+        )
+        out(
+            f"equalisation_yuan_{c}",
+            rowsum(b.equalisation[c]),
+            "yuan",
+            f"{label}: equalisation paid (+) or received (-)",
+        )
+        out(
+            f"equalisation_interest_yuan_{c}",
+            rowsum(interest),
+            "yuan",
+            f"{label}: equalisation interest paid (+) or received (-)",
         )
         out(f"committed_yuan_{c}", rowsum(b.commitment_new[c]), "yuan", f"{label}: committed")
         out(
@@ -126,10 +143,11 @@ def add_metrics(b) -> None:
             "yuan",
             f"{label}: least commitment left uncalled (negative: called beyond commitment)",
         )
+    _manager(b)
 
     investors = m.line(
         "investors_net_cash_flow",
-        ex.total(*(b.distribution[c] - b.class_calls[c] for c in b.ids)),
+        ex.total(*(ex.LineRef(f"net_cash_flow_{c}") for c in b.ids)),
         "yuan",
         "All classes: net cash flow (carried interest excluded)",
     )
@@ -167,11 +185,7 @@ def add_metrics(b) -> None:
             f"Project {d}: gross MOIC",
         )
     out("carried_interest_yuan", rowsum(b.carried), "yuan", "Carried interest earned")
-    out("management_fees_yuan", rowsum(b.fee), "yuan", "Management fees")
-    out("fund_expenses_yuan", rowsum(b.expenses), "yuan", "Fund expenses")
-    out("committed_yuan", _committed(b), "yuan", "Committed")
-    out("called_yuan", rowsum(b.called), "yuan", "Capital called")
-    out("invested_yuan", rowsum(b.investments_total), "yuan", "Invested")
+    _deployment(b)
     out("proceeds_yuan", rowsum(b.proceeds_total), "yuan", "Proceeds")
     out("distributed_yuan", rowsum(b.distributions), "yuan", "Distributed")
     out(
@@ -180,10 +194,84 @@ def add_metrics(b) -> None:
         "yuan",
         "Largest fund cash balance (must be 0)",
     )
+    imbalance = m.line(
+        "equalisation_imbalance",
+        MAX(b.equalisation_net, -b.equalisation_net)
+        + MAX(b.equalisation_interest_net, -b.equalisation_interest_net),
+        "yuan",
+        "Equalisation paid less received, capital and interest (must be 0)",
+    )
+    out(
+        "max_equalisation_imbalance_yuan",
+        rowmax(imbalance),
+        "yuan",
+        "Largest equalisation paid less received in a year (must be 0)",
+    )
     nav_end = m.line(
         "nav_at_term_end", b.term_end * b.nav_fund, "yuan", "NAV in the final year (must be 0)"
     )
     out("nav_at_term_end_yuan", rowsum(nav_end), "yuan", "NAV at the end of the term (must be 0)")
+
+
+def _deployment(b) -> None:
+    """Committed, called, invested and what is left, fees and expenses, and the ratios."""
+    m, out = b.m, b.m.output
+    committed = _committed(b)
+    called = rowsum(b.called)
+    invested = rowsum(b.investments_total)
+    fees, expenses = rowsum(b.fee), rowsum(b.expenses)
+    out("committed_yuan", committed, "yuan", "Committed")
+    out("called_yuan", called, "yuan", "Capital called")
+    out("invested_yuan", invested, "yuan", "Invested")
+    out("uncalled_yuan", committed - called, "yuan", "Commitments never called")
+    out("uninvested_yuan", committed - invested, "yuan", "Commitments not invested")
+    out("management_fees_yuan", fees, "yuan", "Management fees")
+    out("fund_expenses_yuan", expenses, "yuan", "Fund expenses")
+    out("called_ratio", called / committed, "share", "Called / committed")
+    out("deployment_ratio", invested / committed, "share", "Deployment ratio: invested / committed")
+    out(
+        "fees_share_of_invested",
+        IF(invested > 0, fees / invested, 0),
+        "share",
+        "Management fees / invested (0 when nothing is invested)",
+    )
+    out(
+        "fees_and_expenses_share_of_invested",
+        IF(invested > 0, (fees + expenses) / invested, 0),
+        "share",
+        "Management fees and expenses / invested (0 when nothing is invested)",
+    )
+    m.line(
+        "fee_rate_on_invested",
+        IF(prev(b.unrealised_total) > 0, b.fee / prev(b.unrealised_total), 0),
+        "rate",
+        "Management fee over the cost of investments held at the start of the year "
+        "(0 when none is held)",
+    )
+
+
+def _manager(b) -> None:
+    """The manager's carried interest, apart from the return on its own commitment."""
+    m, out = b.m, b.m.output
+    own = ex.LineRef(f"net_cash_flow_{b.manager}")
+    m.line(
+        "accrued_carried_interest",
+        b.liquidation_carry,
+        "yuan",
+        "Carried interest accrued on the NAV (if liquidated at the year end)",
+    )
+    total = m.line(
+        "manager_total_cash_flow",
+        own + b.carried,
+        "yuan",
+        "Manager: its own commitment's net cash flow plus carried interest",
+    )
+    out(
+        "net_irr_manager_with_carry",
+        irr(total),
+        "rate",
+        "Manager: net IRR of its own commitment and its carried interest together",
+    )
 
 
 def _committed(b):
@@ -224,6 +312,9 @@ def annual(fe, scenario: int = 0) -> pd.DataFrame:
     data = {name: fe.line(name, scenario) for name, _ in ANNUAL_LINES}
     for c in fe.fund.classes:
         data[f"calls_{c}"] = fe.line(f"calls_{c}", scenario)
+        data[f"equalisation_{c}"] = fe.line(f"equalisation_{c}", scenario)
+        data[f"equalisation_interest_{c}"] = fe.line(f"equalisation_interest_{c}", scenario)
+        data[f"contributions_{c}"] = fe.line(f"contributions_{c}", scenario)
         data[f"distribution_{c}"] = fe.line(f"distribution_{c}", scenario)
         data[f"net_cash_flow_{c}"] = fe.line(f"net_cash_flow_{c}", scenario)
     frame = pd.DataFrame(data, index=pd.Index(fe.years, name="year"))
@@ -232,7 +323,8 @@ def annual(fe, scenario: int = 0) -> pd.DataFrame:
 
 
 def by_class(fe, scenario: int = 0) -> pd.DataFrame:
-    """A row a class: committed, paid in, received, net IRR, DPI, RVPI, TVPI, fee drag."""
+    """A row a class: committed, called, equalisation, paid in and distributed (gross), net
+    IRR, DPI, RVPI, TVPI, fee drag."""
     import pandas as pd
 
     metrics = fe.evaluation.metrics(scenario)
@@ -244,9 +336,10 @@ def by_class(fe, scenario: int = 0) -> pd.DataFrame:
             "rank": item.rank,
             "committed_yuan": metrics[f"committed_yuan_{c}"],
             "calls_yuan": metrics[f"calls_yuan_{c}"],
-            "distributions_yuan": metrics[f"distributions_yuan_{c}"],
+            "equalisation_yuan": metrics[f"equalisation_yuan_{c}"],
+            "equalisation_interest_yuan": metrics[f"equalisation_interest_yuan_{c}"],
             "paid_in_yuan": metrics[f"paid_in_yuan_{c}"],
-            "received_yuan": metrics[f"received_yuan_{c}"],
+            "distributed_yuan": metrics[f"received_yuan_{c}"],
             "net_irr": metrics[f"net_irr_{c}"],
             "dpi": metrics[f"dpi_{c}"],
             "rvpi": metrics[f"rvpi_{c}"],

@@ -39,10 +39,22 @@ Lines, in words (names in brackets; <c> a class, <d> an investment):
   exited at the start of the year, in the fee payers' share; expenses a year plus set-up.
 - Calls [capital_called, calls_<c>]: investments plus fees plus expenses; investments and
   expenses called pro rata to commitments so far, fees from the fee-paying classes only.
+- Equalisation [equalisation_<c>, equalisation_interest_<c>, capital_contributed_<c>]: at a
+  close, a class whose share of commitments rises pays that rise times everything called
+  before the close for investments and expenses (its fee-paying share likewise for fees),
+  and the classes whose share falls receive it: (share - prev(share)) x prev(called to
+  date). So after each close every class has contributed its share of commitments of what
+  was called, as if it had been in from the first close; what is paid equals what is
+  received. Interest is simple, at fund.yaml's `equalisation.interest_rate`, from each
+  earlier call to the close: the same change of share times prev(call-years), the sum of
+  each earlier call times the years since it. The capital contributed (calls plus
+  equalisation) is what the waterfall returns; the interest passes between investors.
 - Waterfall [see `_Builder.waterfall`], European on the fund's proceeds, or American on each
-  investment's proceeds against the capital called for it (its cost plus its share of fees
-  and expenses, pro rata to cost). In rank order, each rank is paid its capital back, then
-  its hurdle (accrued on unreturned capital, and on unpaid hurdle if compounding), pari
+  investment's proceeds against the capital contributed for it (its cost plus its share of
+  fees and expenses, pro rata to cost, with its part of the equalisation). In rank order,
+  each rank is paid its capital back, then its hurdle (accrued on unreturned capital, and on
+  unpaid hurdle if compounding; a capital balance an equalisation refund took below zero
+  is owed nothing and earns no hurdle until later contributions fill it), pari
   passu within a rank pro rata to what is due; then the manager's catch-up (the manager
   takes `catch_up_share` of distributions until its carried interest equals
   carry / (1 - carry) times the profits of the carry-paying classes), the rest of the
@@ -554,6 +566,95 @@ class _Builder:
                 "yuan",
                 f"{self._label(c)}: capital called",
             )
+        self.equalise()
+
+    def pools(self, capital: Expr, fee: Expr, tag: str, label: str):
+        """The calls made before each year (`capital` called pro rata to commitments, `fee`
+        to fee-paying commitments), and their call-years: sum over earlier calls of the
+        call times the years since (the base of simple interest)."""
+        m = self.m
+        out = []
+        for what, pool, words in (
+            ("capital", capital, "investments and expenses"),
+            ("fee", fee, "management fees"),
+        ):
+            called = m.line(
+                f"{what}_called_to_date{tag}",
+                cumsum(m.line(f"{what}_pool{tag}", pool, "yuan", f"{label}Called for {words}")),
+                "yuan",
+                f"{label}Called for {words} to date",
+            )
+            years = m.line(
+                f"{what}_call_years{tag}",
+                cumsum(called),
+                "yuan-years",
+                f"{label}Called for {words}: each call times the years since (call-years)",
+            )
+            out.append((called, years))
+        return out
+
+    def _equalisation(self, c: str, pools, per: str) -> Expr:
+        """Class c's equalisation of the `per` ("capital" or "interest") of earlier calls:
+        the change in its share at a close times what was called before it (or its
+        call-years); positive paid by a later closer, negative received by the others."""
+        (capital, capital_years), (fee, fee_years) = pools
+        capital_base, fee_base = (capital, fee) if per == "capital" else (capital_years, fee_years)
+        return (self.commitment_share[c] - prev(self.commitment_share[c])) * prev(capital_base) + (
+            self.fee_share[c] - prev(self.fee_share[c])
+        ) * prev(fee_base)
+
+    def equalise(self) -> None:
+        """Equalisation at each close: the new investors pay their share of every earlier
+        call (and simple interest on it), paid to the earlier investors, so that after the
+        close every class has paid its commitment share of what has been called for
+        investments and expenses and its fee-paying share of the fees."""
+        m = self.m
+        if self.fund.equalisation is not None:
+            rate = self.fund.equalisation.interest_rate
+            value, source = rate.value, _src(rate)
+        else:
+            value, source = 0.0, "fund.yaml has one close: nothing to equalise"
+        self.equalisation_rate = m.input(
+            "equalisation_interest_rate",
+            value,
+            "rate",
+            source,
+            "Equalisation interest a year (simple, from each call to the close)",
+        )
+        pools = self.pools(self.investments_total + self.expenses, self.fee, "", "")
+        self.equalisation, self.equalisation_interest, self.contributed = {}, {}, {}
+        for c in self.ids:
+            label = self._label(c)
+            self.equalisation[c] = m.line(
+                f"equalisation_{c}",
+                self._equalisation(c, pools, "capital"),
+                "yuan",
+                f"{label}: equalisation of earlier calls (+ paid, - received)",
+            )
+            self.equalisation_interest[c] = m.line(
+                f"equalisation_interest_{c}",
+                self.equalisation_rate * self._equalisation(c, pools, "interest"),
+                "yuan",
+                f"{label}: equalisation interest (+ paid, - received)",
+            )
+            self.contributed[c] = m.line(
+                f"capital_contributed_{c}",
+                self.class_calls[c] + self.equalisation[c],
+                "yuan",
+                f"{label}: capital contributed (calls plus equalisation)",
+            )
+        self.equalisation_net = m.line(
+            "equalisation_net",
+            ex.total(*self.equalisation.values()),
+            "yuan",
+            "Equalisation paid less received (0)",
+        )
+        self.equalisation_interest_net = m.line(
+            "equalisation_interest_net",
+            ex.total(*self.equalisation_interest.values()),
+            "yuan",
+            "Equalisation interest paid less received (0)",
+        )
 
     # Waterfall ---------------------------------------------------------------------------
     def _tiers(
@@ -583,7 +684,7 @@ class _Builder:
                     (c,) = members
                     paid[tier][c] = m.line(
                         name(tier, c),
-                        MIN(remaining, due[c]),
+                        MIN(remaining, MAX(0, due[c])),
                         "yuan",
                         f"{label}{self._label(c)}: {what}",
                     )
@@ -591,7 +692,7 @@ class _Builder:
                 else:
                     rank_due = m.line(
                         name(f"{tier}_due_rank_{rank}"),
-                        ex.total(*(due[c] for c in members)),
+                        ex.total(*(MAX(0, due[c]) for c in members)),
                         "yuan",
                         f"{label}Rank {rank}: {what} due",
                     )
@@ -604,7 +705,7 @@ class _Builder:
                     for c in members:
                         paid[tier][c] = m.line(
                             name(tier, c),
-                            IF(rank_due > 0, rank_paid * due[c] / rank_due, 0),
+                            IF(rank_due > 0, rank_paid * MAX(0, due[c]) / rank_due, 0),
                             "yuan",
                             f"{label}{self._label(c)}: {what} (pro rata in rank {rank})",
                         )
@@ -705,7 +806,7 @@ class _Builder:
             )
             accrued = m.line(
                 name("priority_return_accrued", c),
-                self.hurdle[c] * (capital_open + self.compounding * priority_open),
+                self.hurdle[c] * (MAX(0, capital_open) + self.compounding * priority_open),
                 "yuan",
                 f"{label}{self._label(c)}: hurdle accrued",
             )
@@ -804,7 +905,7 @@ class _Builder:
     def distribute(self) -> None:
         m = self.m
         if self.fund.waterfall.style == "european":
-            out = self.waterfall("", self.proceeds_total, self.nav_total, self.class_calls, "")
+            out = self.waterfall("", self.proceeds_total, self.nav_total, self.contributed, "")
             self.distribution, self.carried, self.liquidation, self.liquidation_carry = out
         else:
             total_cost = rowsum(self.investments_total)
@@ -818,13 +919,17 @@ class _Builder:
                     "share",
                     f"Project {d}: share of the fund's total cost (allocates fees and expenses)",
                 )
+                capital = self.investment[d] + cost_share * self.expenses
+                pools = self.pools(capital, cost_share * self.fee, f"_{d}", f"Project {d}: ")
                 calls = {
                     c: m.line(
                         f"calls_{d}__{c}",
-                        (self.investment[d] + cost_share * self.expenses) * self.commitment_share[c]
-                        + cost_share * self.fee * self.fee_share[c],
+                        capital * self.commitment_share[c]
+                        + cost_share * self.fee * self.fee_share[c]
+                        + self._equalisation(c, pools, "capital"),
                         "yuan",
-                        f"Project {d}: {self._label(c)}: capital called for it",
+                        f"Project {d}: {self._label(c)}: capital contributed for it "
+                        "(calls plus equalisation)",
                     )
                     for c in self.ids
                 }

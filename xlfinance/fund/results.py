@@ -1,19 +1,59 @@
 """The `fund` section of results.json.
 
     {"gross_irr": 0.21, "gross_moic": 2.4, "years": [2015, ..., 2026],
-     "classes": {"<class>": {"net_irr": ..., "tvpi": ..., "dpi": ...,
-                             "cash_flows": [one number a year]}, ...}}
+     "classes": {"<class>": {"net_irr", "tvpi", "dpi", "rvpi", "paid_in_yuan",
+                             "distributed_yuan", "committed_yuan", "equalisation_yuan",
+                             "equalisation_interest_yuan",
+                             "cash_flows", "contributions_yuan", "distributions_yuan",
+                             "nav_yuan", "tvpi_by_year", "dpi_by_year", "rvpi_by_year"}},
+     "manager": {"class", "carried_interest_yuan", "carried_interest_by_year",
+                 "accrued_carried_interest_by_year", "net_irr_with_carry"},
+     "deployment": {"committed_yuan", "called_yuan", "invested_yuan", ...}}
 
-`cash_flows` are a class's net cash flows a year of the term, negative paid in and positive
-received, the last year including the final liquidation; for the manager's class they
-include the carried interest. Anyone can recompute the class's net IRR (IRR of the flows)
-and DPI (received over paid in) from them. `tvpi` and `dpi` are at the end of the term,
-when every investment has been exited, so they are equal. NaN (no IRR) is None.
+Per class, a number a year of the term: `contributions_yuan` (capital contributed, calls plus
+equalisation, negative in a close year where the refund of an earlier closer's excess is
+larger than its call, plus equalisation interest paid), `distributions_yuan` (the waterfall's
+distributions plus equalisation interest received), `nav_yuan` (its share of the fund's NAV
+if liquidated at the year end) and `cash_flows` = distributions - contributions. ILPA's
+ratios follow from them: DPI = sum(distributions) / sum(contributions), RVPI = NAV /
+sum(contributions), TVPI = DPI + RVPI, each to date (`*_by_year`, null before anything is
+paid in) and at the end of the term. The manager's class is its own commitment only; its
+carried interest is under `manager`. NaN (no IRR) is None.
 """
 
 from __future__ import annotations
 
 from xlfinance.model.units import finite_or_none as _number
+
+CLASS_TOTALS = (
+    ("paid_in_yuan", "paid_in_yuan"),
+    ("distributed_yuan", "received_yuan"),
+    ("committed_yuan", "committed_yuan"),
+    ("equalisation_yuan", "equalisation_yuan"),
+    ("equalisation_interest_yuan", "equalisation_interest_yuan"),
+)
+CLASS_SERIES = (
+    ("cash_flows", "net_cash_flow"),
+    ("contributions_yuan", "contributions"),
+    ("distributions_yuan", "received"),
+    ("nav_yuan", "residual_value"),
+    ("tvpi_by_year", "tvpi"),
+    ("dpi_by_year", "dpi"),
+    ("rvpi_by_year", "rvpi"),
+)
+DEPLOYMENT = (
+    "committed_yuan",
+    "called_yuan",
+    "invested_yuan",
+    "uncalled_yuan",
+    "uninvested_yuan",
+    "management_fees_yuan",
+    "fund_expenses_yuan",
+    "called_ratio",
+    "deployment_ratio",
+    "fees_share_of_invested",
+    "fees_and_expenses_share_of_invested",
+)
 
 
 def fund_results(fe, scenario: int = 0) -> dict:
@@ -21,17 +61,33 @@ def fund_results(fe, scenario: int = 0) -> dict:
     if fe is None:
         return None
     metrics = fe.evaluation.metrics(scenario)
+
+    def series(line):
+        return [_number(float(v)) for v in fe.line(line, scenario)]
+
     classes = {}
     for c in fe.fund.classes:
-        classes[c] = {
-            "net_irr": _number(metrics[f"net_irr_{c}"]),
-            "tvpi": _number(metrics[f"tvpi_{c}"]),
-            "dpi": _number(metrics[f"dpi_{c}"]),
-            "cash_flows": [float(v) for v in fe.line(f"net_cash_flow_{c}", scenario)],
-        }
+        item = {key: _number(metrics[f"{key}_{c}"]) for key in ("net_irr", "tvpi", "dpi", "rvpi")}
+        item |= {key: _number(metrics[f"{name}_{c}"]) for key, name in CLASS_TOTALS}
+        item |= {key: series(f"{line}_{c}") for key, line in CLASS_SERIES}
+        classes[c] = item
+    minimum = fe.fund.definition.deployment
     return {
         "gross_irr": _number(metrics["gross_irr"]),
         "gross_moic": _number(metrics["gross_moic"]),
         "years": fe.years,
         "classes": classes,
+        "manager": {
+            "class": fe.fund.manager,
+            "carried_interest_yuan": _number(metrics["carried_interest_yuan"]),
+            "carried_interest_by_year": series("carried_interest"),
+            "accrued_carried_interest_by_year": series("accrued_carried_interest"),
+            "net_irr_with_carry": _number(metrics["net_irr_manager_with_carry"]),
+        },
+        "deployment": {key: _number(metrics[key]) for key in DEPLOYMENT}
+        | {
+            "minimum_ratio": None if minimum is None else minimum.minimum_ratio.value,
+            "management_fee_by_year": series("management_fee"),
+            "fee_basis_by_year": series("fee_basis"),
+        },
     }

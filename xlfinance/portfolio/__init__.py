@@ -72,7 +72,9 @@ class Portfolio:
         }
 
 
-def roll_up(programme, projects) -> Portfolio:
+def roll_up(programme, projects, fund=None) -> Portfolio:
+    """The budget, benefits, findings, MACC and targets; `fund` (the evaluated fund, if
+    any) is read by the reconciliation's fund rules, and evaluated there when needed."""
     budget = _budget.budget_table(programme, projects)
     benefits = _benefits.benefits_table(programme, projects)
     has_outlook = programme.targets.outlook is not None
@@ -81,7 +83,7 @@ def roll_up(programme, projects) -> Portfolio:
         actions=_budget.action_subtotals(budget),
         capex_by_year=_budget.capex_by_year(programme, projects),
         benefits=benefits,
-        findings=reconcile(programme, projects, budget, benefits),
+        findings=reconcile(programme, projects, budget, benefits, fund),
         macc=_macc.macc_table(projects),
         intensity=_targets.intensity_path(programme, projects) if has_outlook else None,
         pv_share=_targets.pv_share(programme, projects) if has_outlook else None,

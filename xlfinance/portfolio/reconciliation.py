@@ -34,14 +34,17 @@ class Finding:
         return asdict(self)
 
 
-def reconcile(programme, projects, budget, benefits) -> list[Finding]:
-    """Every finding, plan's own inconsistencies first, then models against claims."""
+def reconcile(programme, projects, budget, benefits, fund=None) -> list[Finding]:
+    """Every finding, plan's own inconsistencies first, then models against claims.
+
+    `fund` is the evaluated fund (`xlfinance.fund.FundEvaluation`), which the
+    `fund_deployment` rule reads; evaluated here when such a rule needs it and it is None."""
     findings: list[Finding] = []
     for check in (
         _budget_totals,
         _benefit_totals,
         _economic_benefit_text,
-        _rules,
+        lambda *args: _rules(*args, fund=fund),
         _capex_against_budget,
         _claims_against_models,
     ):
@@ -126,10 +129,39 @@ DEFAULT_RULES = (Rule(id="names", kind="line_names"),)
 """Without a reconciliation.yaml, every plan still has its line names compared."""
 
 
-def _rules(programme, projects, budget, benefits):
+def _rules(programme, projects, budget, benefits, fund=None):
     file = getattr(programme, "reconciliation", None)
     for rule in file.rules if file is not None else DEFAULT_RULES:
-        yield from RULE_KINDS[rule.kind](rule, programme, projects, budget)
+        if rule.kind == "fund_deployment":
+            if fund is None:
+                from xlfinance.fund import evaluate_fund
+
+                fund = evaluate_fund(programme, projects)
+            yield from _fund_deployment(rule, fund)
+        else:
+            yield from RULE_KINDS[rule.kind](rule, programme, projects, budget)
+
+
+def _fund_deployment(rule, fund):
+    """The fund invests less of its commitments than fund.yaml's minimum: a finding with
+    what was committed, called, invested and charged."""
+    if fund is None:
+        return
+    metrics = fund.evaluation.metrics(0)
+    minimum = fund.fund.definition.deployment.minimum_ratio
+    ratio = metrics["deployment_ratio"]
+    if ratio < minimum.value:
+        from xlfinance.fund.results import DEPLOYMENT as keys
+
+        numbers = {k: float(metrics[k]) for k in keys} | {"minimum_ratio": minimum.value}
+        yield Finding(
+            rule.id,
+            rule.severity,
+            rule.title,
+            numbers,
+            {"minimum_ratio": f"fund.yaml deployment.minimum_ratio: {minimum.source}"}
+            | {k: "the fund model (fund.yaml and the project models)" for k in keys},
+        )
 
 
 def _value(spec, values: dict, programme, budget):

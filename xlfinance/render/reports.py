@@ -634,6 +634,11 @@ class Reports:
                         "hurdle": fmt_input(hurdle.value, "hurdle_rate") if hurdle else DASH,
                     }
                 )
+            ctx["years"] = fund.get("years", [])
+            deployment = fund.get("deployment") or {}
+            ratio, minimum = deployment.get("deployment_ratio"), deployment.get("minimum_ratio")
+            ctx["below_minimum"] = None not in (ratio, minimum) and ratio < minimum
+            ctx["minimum_ratio"] = DASH if minimum is None else fmt(minimum, "pct")
         if terms is not None:
             class_ids = [c.id for c in terms.classes]
             ctx["terms"] = {

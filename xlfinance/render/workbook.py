@@ -284,14 +284,32 @@ def _project_sheet(book: _Book, pid: str, result, input_refs: dict[str, str]):
     return sheet_map
 
 
-_CLASS_METRIC = re.compile(r"^(net_irr|tvpi|dpi|rvpi)_(\w+)$")
+_CLASS_METRIC = re.compile(
+    r"^(net_irr|tvpi|dpi|rvpi|paid_in_yuan|received_yuan|committed_yuan|equalisation_yuan"
+    r"|equalisation_interest_yuan)_(\w+)$"
+)
+_CLASS_KEYS = {"received_yuan": "distributed_yuan"}
+"""Class outputs whose results.json key differs from the model's name."""
+_MANAGER_KEYS = {
+    "carried_interest_yuan": "carried_interest_yuan",
+    "net_irr_manager_with_carry": "net_irr_with_carry",
+}
 
 
 def _fund_output_path(name: str, classes) -> str:
-    """`net_irr_senior` -> `fund.classes.senior.net_irr`; others `fund.<name>`."""
+    """`net_irr_senior` -> `fund.classes.senior.net_irr`, `deployment_ratio` ->
+    `fund.deployment.deployment_ratio`, the manager's carry under `fund.manager`; others
+    `fund.<name>`."""
+    from xlfinance.fund.results import DEPLOYMENT
+
     match = _CLASS_METRIC.match(name)
     if match and match.group(2) in classes:
-        return f"fund.classes.{match.group(2)}.{match.group(1)}"
+        key = _CLASS_KEYS.get(match.group(1), match.group(1))
+        return f"fund.classes.{match.group(2)}.{key}"
+    if name in DEPLOYMENT:
+        return f"fund.deployment.{name}"
+    if name in _MANAGER_KEYS:
+        return f"fund.manager.{_MANAGER_KEYS[name]}"
     return f"fund.{name}"
 
 
@@ -727,6 +745,10 @@ def _checks_sheet(book: _Book, projects, fund=None) -> None:
         book.check(
             "Fund: cash is conserved every year (calls + proceeds = uses + distributions)",
             "fund.max_abs_cash_yuan<tolerance",
+        )
+        book.check(
+            "Fund: equalisation paid by later closers = received by earlier ones, every year",
+            "fund.max_equalisation_imbalance_yuan<tolerance",
         )
     styles.header_row(ws, 6, ("Check", "Result"))
     first = 7

@@ -180,11 +180,12 @@ def _public_split(line, programme) -> tuple[float, str]:
 
 def _fund_shares(fund, public_classes) -> dict:
     """From the fund's evaluation: each project's share held, and the public classes' share
-    of what the fund called (gross calls, fees included: the fund's money is fungible)."""
+    of the capital contributed to the fund (calls after equalisation at later closes, fees
+    included: the fund's money is fungible)."""
     if fund is None:
         return {"held": {}, "public_call_share": 0.0}
     metrics = fund.evaluation.metrics()
-    calls = {c: metrics[f"calls_yuan_{c}"] for c in fund.fund.classes}
+    calls = {c: metrics[f"contributed_yuan_{c}"] for c in fund.fund.classes}
     total = sum(calls.values())
     public = sum(v for c, v in calls.items() if c in public_classes)
     held = {
@@ -307,10 +308,10 @@ def ceded_return(fund, class_id: str, rate: float, base_year: int) -> dict[str, 
 def fund_mobilisation(fund, public_classes=PUBLIC_CLASSES) -> dict:
     """The fund's ratio: private classes' commitments per yuan of the public classes'
     (OECD DAC counts shares in a collective investment vehicle at commitment); beside it
-    the same on capital called."""
+    the same on capital contributed (calls after equalisation)."""
     metrics = fund.evaluation.metrics()
     out = {}
-    for basis in ("committed", "calls"):
+    for basis in ("committed", "contributed"):
         by_class = {c: float(metrics[f"{basis}_yuan_{c}"]) for c in fund.fund.classes}
         private = sum(v for c, v in by_class.items() if c not in public_classes)
         public = sum(v for c, v in by_class.items() if c in public_classes)
@@ -367,9 +368,9 @@ def blended_metrics(programme, projects, fund=None, *, public_classes=PUBLIC_CLA
             "private_committed_yuan": _q(mob["committed"][0], "yuan"),
             "public_committed_yuan": _q(mob["committed"][1], "yuan"),
             "mobilisation_ratio": _q(mob["committed"][2], RATIO_UNIT),
-            "private_called_yuan": _q(mob["calls"][0], "yuan"),
-            "public_called_yuan": _q(mob["calls"][1], "yuan"),
-            "mobilisation_ratio_called": _q(mob["calls"][2], RATIO_UNIT),
+            "private_called_yuan": _q(mob["contributed"][0], "yuan"),
+            "public_called_yuan": _q(mob["contributed"][1], "yuan"),
+            "mobilisation_ratio_called": _q(mob["contributed"][2], RATIO_UNIT),
             "public_share_of_calls": _q(shares["public_call_share"], "share"),
             "ceded_return": {
                 c: {
