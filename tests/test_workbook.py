@@ -383,7 +383,7 @@ def test_the_summary_shows_the_models_figures_and_no_error(built, recalculated_b
     results.json's (万元 columns divided by 10,000), "无 n/a" where results.json has none,
     totals equal the sums, no error value anywhere, and a changed tariff moves PV phase 1's
     NPV on the Summary as it moves the model's."""
-    from xlfinance.render.summary import NOT_AVAILABLE, PROJECT_COLUMNS
+    from xlfinance.render.summary import CLASS_COLUMNS, FUND_ROWS, NOT_AVAILABLE, PROJECT_COLUMNS
 
     result, out, _ = built
     results = json.loads((out / "results.json").read_text(encoding="utf-8"))
@@ -418,6 +418,17 @@ def test_the_summary_shows_the_models_figures_and_no_error(built, recalculated_b
     assert changed[sheet][(r, c)] != base[sheet][(r, c)]
     assert changed["Summary"][(pv1, npv_col)] == pytest.approx(changed[sheet][(r, c)] / 10_000)
     assert summary[(4, 2)] is True
+    # The fund: its deployment and returns, and each class's, as results.json has them.
+    for path, zh, en, unit in FUND_ROWS:
+        want = lookup(results, path)
+        want = want / 10_000 if unit == "wan_yuan" else want
+        assert summary[(by_name[f"{zh} {en}"], 2)] == pytest.approx(want, rel=1e-9), path
+    heading = max(r for (r, c), v in summary.items() if c == 1 and v == "类别 Class")
+    for i, (investor, values) in enumerate(results["fund"]["classes"].items()):  # in order
+        for col, (metric, _, _, unit) in enumerate(CLASS_COLUMNS, 2):
+            want = values[metric] / 10_000 if unit == "wan_yuan" else values[metric]
+            got = summary[(heading + 1 + i, col)]
+            assert got == pytest.approx(want, rel=1e-9), (investor, metric)
 
 
 def test_no_typed_input_is_shown_rounded(built):

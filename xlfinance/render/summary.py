@@ -49,10 +49,13 @@ PROJECT_COLUMNS = (
 )
 
 CLASS_COLUMNS = (
+    ("committed_yuan", "认缴（万元）", "Committed, 万元", "wan_yuan"),
+    ("paid_in_yuan", "实缴（万元）", "Paid in, 万元", "wan_yuan"),
     ("net_irr", "净内部收益率", "Net IRR", "rate"),
     ("tvpi", "总价值倍数", "TVPI", "x"),
     ("dpi", "已分配倍数", "DPI", "x"),
 )
+"""ILPA's ratios, on gross paid-in and distributions (the Fund sheet)."""
 
 BUDGET_ROWS = (
     ("budget.market_wan_yuan", "市场资金", "Market"),
@@ -62,8 +65,35 @@ BUDGET_ROWS = (
 )
 
 FUND_ROWS = (
+    ("fund.deployment.committed_yuan", "认缴规模（万元）", "Committed, 万元", "wan_yuan"),
+    ("fund.deployment.called_yuan", "实缴（万元）", "Called, 万元", "wan_yuan"),
+    (
+        "fund.deployment.invested_yuan",
+        "投资于项目（万元）",
+        "Invested in projects, 万元",
+        "wan_yuan",
+    ),
+    (
+        "fund.deployment.deployment_ratio",
+        "投资率（投资/认缴）",
+        "Deployment (invested / committed)",
+        "share",
+    ),
+    ("fund.deployment.management_fees_yuan", "管理费（万元）", "Management fees, 万元", "wan_yuan"),
+    (
+        "fund.deployment.fees_share_of_invested",
+        "管理费占投资额",
+        "Fees as a share of invested",
+        "share",
+    ),
     ("fund.gross_irr", "基金毛内部收益率", "Fund gross IRR", "rate"),
     ("fund.gross_moic", "基金毛投资倍数", "Fund gross multiple of cost", "x"),
+    (
+        "fund.manager.carried_interest_yuan",
+        "管理人业绩报酬（万元）",
+        "Manager's carried interest, 万元",
+        "wan_yuan",
+    ),
 )
 
 
@@ -133,9 +163,11 @@ def summary_sheet(book, programme, projects, fund, names: set[str]) -> None:
         row += 2
         styles.section(ws, row, f"基金 Fund: {fund.fund.definition.fund.name.zh}")
         for name, zh, en, unit in FUND_ROWS:
+            if name not in names:
+                continue
             row += 1
             write_text(ws, row, 1, f"{zh} {en}")
-            cell = ws.cell(row=row, column=2, value=shown(name))
+            cell = ws.cell(row=row, column=2, value=shown(name, unit == "wan_yuan"))
             cell.number_format = styles.number_format(unit)
         row += 1
         styles.header_row(
@@ -148,7 +180,7 @@ def summary_sheet(book, programme, projects, fund, names: set[str]) -> None:
             for col, (metric, _, _, unit) in enumerate(CLASS_COLUMNS, 2):
                 name = f"fund.classes.{investor.id}.{metric}"
                 if name in names:
-                    cell = ws.cell(row=row, column=col, value=shown(name))
+                    cell = ws.cell(row=row, column=col, value=shown(name, unit == "wan_yuan"))
                     cell.number_format = styles.number_format(unit)
                     cell.alignment = styles.RIGHT
 
