@@ -64,37 +64,20 @@ BUDGET_ROWS = (
     ("budget.total_wan_yuan", "预算合计", "Total of the budget"),
 )
 
+_DEPLOYMENT = "fund.deployment."
+# fmt: off
 FUND_ROWS = (
-    ("fund.deployment.committed_yuan", "认缴规模（万元）", "Committed, 万元", "wan_yuan"),
-    ("fund.deployment.called_yuan", "实缴（万元）", "Called, 万元", "wan_yuan"),
-    (
-        "fund.deployment.invested_yuan",
-        "投资于项目（万元）",
-        "Invested in projects, 万元",
-        "wan_yuan",
-    ),
-    (
-        "fund.deployment.deployment_ratio",
-        "投资率（投资/认缴）",
-        "Deployment (invested / committed)",
-        "share",
-    ),
-    ("fund.deployment.management_fees_yuan", "管理费（万元）", "Management fees, 万元", "wan_yuan"),
-    (
-        "fund.deployment.fees_share_of_invested",
-        "管理费占投资额",
-        "Fees as a share of invested",
-        "share",
-    ),
+    (f"{_DEPLOYMENT}committed_yuan", "认缴规模（万元）", "Committed, 万元", "wan_yuan"),
+    (f"{_DEPLOYMENT}called_yuan", "实缴（万元）", "Called, 万元", "wan_yuan"),
+    (f"{_DEPLOYMENT}invested_yuan", "投资于项目（万元）", "Invested in projects, 万元", "wan_yuan"),
+    (f"{_DEPLOYMENT}deployment_ratio", "投资率（投资/认缴）", "Invested / committed", "share"),
+    (f"{_DEPLOYMENT}management_fees_yuan", "管理费（万元）", "Management fees, 万元", "wan_yuan"),
+    (f"{_DEPLOYMENT}fees_share_of_invested", "管理费/投资额", "Fees / invested", "share"),
     ("fund.gross_irr", "基金毛内部收益率", "Fund gross IRR", "rate"),
     ("fund.gross_moic", "基金毛投资倍数", "Fund gross multiple of cost", "x"),
-    (
-        "fund.manager.carried_interest_yuan",
-        "管理人业绩报酬（万元）",
-        "Manager's carried interest, 万元",
-        "wan_yuan",
-    ),
+    ("fund.manager.carried_interest_yuan", "业绩报酬（万元）", "Carry, 万元", "wan_yuan"),
 )
+# fmt: on
 
 
 def shown(name: str, wan: bool = False) -> str:
