@@ -70,9 +70,26 @@ ASSUMPTIONS = {
     "vat_rate_electricity": ("电力增值税税率", "VAT on electricity"),
     "price_escalation": ("价格上涨率", "Price escalation"),
     "inflation": ("通货膨胀率", "Inflation"),
-    "grid_emission_factor_t_per_mwh": (
-        "电网组合边际排放因子",
-        "Grid emission factor (combined margin)",
+    "grid_emission_factor.operating_margin_t_per_mwh": (
+        "电网电量边际排放因子",
+        "Grid operating margin (OM)",
+    ),
+    "grid_emission_factor.build_margin_t_per_mwh": (
+        "电网容量边际排放因子",
+        "Grid build margin (BM)",
+    ),
+    "grid_emission_factor.operating_margin_weight.pv": ("光伏的电量边际权重", "OM weight, PV"),
+    "grid_emission_factor.operating_margin_weight.chp": (
+        "分布式能源的电量边际权重",
+        "OM weight, CCHP",
+    ),
+    "grid_emission_factor.operating_margin_weight.retrofit": (
+        "建筑改造的电量边际权重",
+        "OM weight, retrofit",
+    ),
+    "grid_emission_factor.operating_margin_weight.fleet": (
+        "车辆的电量边际权重",
+        "OM weight, fleet",
     ),
     "grid_average_emission_factor_t_per_mwh": ("电网平均排放因子", "Grid average emission factor"),
     "emission_factors_t_co2_per_tj.coal": ("煤炭排放因子", "Emission factor, coal"),
