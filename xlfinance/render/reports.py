@@ -779,6 +779,19 @@ class Reports:
             )
         return rows
 
+    def macc_claimed_rows(self) -> list[dict]:
+        """The lines whose tonnes are claimed, not modelled: names and paths to their figures."""
+        rows = []
+        for i, r in enumerate(self.results.get("macc_claimed") or []):
+            pid = r.get("project")
+            zh, en = (
+                _names(self.results, pid)
+                if pid in self.results["projects"]
+                else (r.get("name_zh", ""), r.get("name_en", ""))
+            )
+            rows.append({"path": f"macc_claimed.{i}", "zh": zh, "en": en})
+        return rows
+
     def output_label(self, output: str, metric: bool = True) -> tuple[str, str]:
         """A risk output path as words: 'pv_phase1 NPV' in both languages; with `metric`
         False, only whose it is ('pv_phase1')."""
@@ -1481,6 +1494,7 @@ def _render_pages(results: dict, projects: dict, programme):
         "j_curve": reports.j_curve_chart(),
         "macc_chart": reports.macc_chart(),
         "macc_rows": reports.macc_rows(),
+        "macc_claimed_rows": reports.macc_claimed_rows(),
         "risk": reports.risk_context(),
         "key_risks": reports.key_risks(),
     }

@@ -691,6 +691,30 @@ def _macc_sheet(book: _Book, portfolio) -> None:
         previous = f"+F{row - 1}" if i else ""
         ws.cell(row=row, column=6, value=f"=E{row}{previous}").number_format = "#,##0"
     _widths(ws, {"A": 6, "B": 26, "C": 50, "D": 14, "E": 14, "F": 20})
+    claimed = portfolio.macc_claimed
+    below = 5 + len(macc) + 1
+    if len(claimed):
+        write_text(
+            ws,
+            below,
+            1,
+            "Claimed by the plan, not modelled (not in the curve): tonnes taken as the plan "
+            "states them, with no model of how they are avoided; cost per claimed tonne.",
+        )
+        styles.header_row(ws, below + 1, ("", "Project", "Name", "yuan / t CO2e", "t CO2e / yr"))
+        for i, row_data in claimed.iterrows():
+            row = below + 2 + i
+            pid = row_data["project"]
+            write_text(ws, row, 2, pid)
+            write_text(ws, row, 3, row_data["name_en"])
+            for column, metric in (
+                (4, "abatement_cost_yuan_per_t"),
+                (5, "abatement_t_co2e_per_year"),
+            ):
+                ws.cell(row=row, column=column, value=f"=projects.{pid}.{metric}").number_format = (
+                    "#,##0.0" if column == 4 else "#,##0"
+                )
+        below += 2 + len(claimed) + 1
     if len(macc):
         chart = BarChart()
         chart.title = "Abatement cost (yuan per t CO2e)"
@@ -700,7 +724,7 @@ def _macc_sheet(book: _Book, portfolio) -> None:
         chart.set_categories(Reference(ws, min_col=2, min_row=5, max_row=4 + len(macc)))
         chart.legend = None
         chart.height, chart.width = 9, 22
-        ws.add_chart(chart, f"B{len(macc) + 7}")
+        ws.add_chart(chart, f"B{below + 1}")
     _landscape(ws)
 
 
