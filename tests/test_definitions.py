@@ -472,7 +472,9 @@ class TestSourced:
 
         programme = load_programme(programme_dir(tmp_path, edited(pct)))
         assert programme.assumptions.discount_rate.value == pytest.approx(0.08)
-        assert programme.assumptions.discount_rate.source.startswith("建设项目经济评价方法与参数")
+        assert programme.assumptions.discount_rate.source.startswith(
+            "[ndrc-2006-methods] 建设项目经济评价方法与参数"
+        )
         assert programme.assumptions.corporate_tax_rate.value == pytest.approx(0.25)
 
     def test_percent_and_fraction_together_is_an_error(self, tmp_path):

@@ -142,7 +142,6 @@ class TestMacc:
                 == xiaolan.results[row["project"]].metrics["abatement_cost_yuan_per_t"]
             )
 
-
     def test_claimed_tonnes_are_listed_apart(self, xiaolan):
         # Only modelled abatement makes the curve: no line whose tonnes are the plan's claim.
         assert "programme" not in set(xiaolan.macc["archetype"])

@@ -284,7 +284,8 @@ class Sourced(Model):
 
     YAML gives either a bare number (`0.08`) or a mapping
     (`{value: 0.08, source: "...", note: "..."}`); both load as `Sourced`.
-    `source` names the plan's table, a cited document, or says `assumption: <why>`.
+    `source` cites the programme's sources.yaml by id (`"[id] what it gives"`), or says
+    `assumption: <why>` or `derived: <how>` (`definitions.sources`).
     """
 
     value: Number

@@ -428,6 +428,7 @@ class Reports:
             "names": {pid: _names(r, pid) for pid in r["projects"]},
             "has_fund": bool(r.get("fund")),
             "has_risk": bool(r.get("risk")),
+            "bibliography": r.get("sources") or [],
         }
 
     # -- proposal ---------------------------------------------------------------------
@@ -1418,7 +1419,27 @@ def environment() -> Environment:
         keep_trailing_newline=True,
     )
     env.filters["fmt"] = fmt
+    env.filters["cite"] = cite
     return env
+
+
+def cite(text, page: str = "") -> Markup:
+    """A source with its leading [id, id] linked to the bibliography (`#src-<id>` on
+    `page`, this page by default); anything else escaped as it is."""
+    from xlfinance.definitions.sources import parse_source
+
+    text = "" if text is None else str(text)
+    try:
+        citation = parse_source(text)
+    except ValueError:
+        return Markup.escape(text)
+    if not citation.refs:
+        return Markup.escape(text)
+    links = Markup(", ").join(
+        Markup('<a class="ref" href="{}#src-{}">{}</a>').format(page, ref, ref)
+        for ref in citation.refs
+    )
+    return Markup("[{}] {}").format(links, citation.text)
 
 
 def _financing(results: dict):

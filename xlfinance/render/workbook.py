@@ -221,11 +221,38 @@ def _inputs_sheet(book: _Book, ws: Worksheet, programme, groups) -> dict[str, di
             book.name(path, ws, row, 4)
             refs[pid][item.name] = f"Inputs!$D${row}"
             row += 1
+    if getattr(programme, "sources", None) is not None:
+        _bibliography(ws, row + 1, programme.sources)
     _widths(ws, {"A": 16, "B": 34, "C": 44, "D": 16, "E": 12, "F": 90})
     ws.freeze_panes = "D5"
     ws.print_title_rows = "4:4"
     _landscape(ws)
     return refs
+
+
+_BIBLIOGRAPHY_HEADERS = (
+    "Id",
+    "Title",
+    "Publisher or issuer",
+    "Year",
+    "Reliability",
+    "Number; where found",
+)
+
+
+def _bibliography(ws: Worksheet, row: int, sources) -> None:
+    """sources.yaml below the inputs: the entries each source's [id] names."""
+    _section(ws, row, "Sources: the documents cited as [id] in the Source column")
+    styles.header_row(ws, row + 1, _BIBLIOGRAPHY_HEADERS)
+    for offset, ref in enumerate(sources.references, start=row + 2):
+        title = f"{ref.title} ({ref.title_en})" if ref.title_en else ref.title
+        write_text(ws, offset, 1, ref.id)
+        write_text(ws, offset, 2, title).alignment = styles.WRAP
+        write_text(ws, offset, 3, ref.publisher).alignment = styles.WRAP
+        ws.cell(row=offset, column=4, value=ref.year)
+        write_text(ws, offset, 5, ref.reliability)
+        found = f"{ref.number}; {ref.found}" if ref.number else ref.found
+        write_text(ws, offset, 6, found).alignment = styles.WRAP
 
 
 def _sourced_fields(model, prefix: str):
