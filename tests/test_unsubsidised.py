@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import numpy_financial as npf
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from xlfinance.archetypes import build_model
 
@@ -80,3 +82,32 @@ def test_a_loss_pays_no_tax():
     assert ev.metrics()["irr_unsubsidised"] == pytest.approx(
         npf.irr([-2_000_000, 630_000, 730_000]), rel=1e-9
     )
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    capex=st.floats(200_000, 5_000_000),
+    grant_share=st.floats(0, 1),
+    subsidy=st.floats(0, 0.6),
+    tax_rate=st.floats(0, 0.4),
+    years=st.integers(1, 25),
+)
+def test_support_never_lowers_the_value(capex, grant_share, subsidy, tax_rate, years):
+    # Taking the support away costs the grant at once and gives back at most its tax shield
+    # (rate x grant x (1 - residual)) and its residual (grant x residual), which add up to
+    # no more than the grant; each yuan of subsidy costs at least (1 - rate) yuan after tax.
+    # So at any rate r >= 0 the unsubsidised flow is worth no more than the project flow.
+    params = merged(
+        PARAMS,
+        subsidy_yuan_per_kwh=subsidy,
+        finance={"capex_yuan": capex, "operating_years": years,
+                 "capital_grant_yuan": capex * grant_share},
+    )  # fmt: skip
+    model = build_model(
+        project("pv", params), programme(vat_rate_electricity=0.0, corporate_tax_rate=tax_rate)
+    )
+    frame = model.evaluate().frame()
+    for rate in (0.0, 0.08, 0.3):
+        unsubsidised = npf.npv(rate, frame["project_cash_flow_unsubsidised"])
+        subsidised = npf.npv(rate, frame["project_cash_flow"])
+        assert unsubsidised <= subsidised + 1e-6 * capex
