@@ -177,9 +177,10 @@ def load_programme(path: str | os.PathLike[str], *, require_projects: bool = Fal
         path = root / name
         if not os.path.lexists(path):
             return None
-        parsed_file, problems = read(path, _display(given, name), **kw)
+        kept: list[YamlDocument] = []
+        parsed_file, problems = read(path, _display(given, name), keep=kept, **kw)
         collector.problems.extend(problems)
-        cited.read(path, _display(given, name))
+        cited.add(_display(given, name), kept[0] if kept else None)
         if parsed_file is not None:
             extra.append(path)
         return parsed_file
@@ -233,13 +234,6 @@ class _Cited:
             self.complete = False  # its problems are reported where it was read
         else:
             self.docs.append((display, doc))
-
-    def read(self, path: Path, display: str) -> None:
-        """An optional file read again for its sources (its reader keeps no document)."""
-        try:
-            self.add(display, read_yaml(path, display))
-        except DefinitionError:
-            self.add(display, None)
 
 
 def _sources(root: Path, given: str, cited: _Cited, collector):

@@ -180,10 +180,11 @@ def check_reconciliation(rules: ReconciliationFile, programme_file, file: str) -
 
 
 def read_reconciliation(
-    path: Path, display: str, programme_file
+    path: Path, display: str, programme_file, keep: list | None = None
 ) -> tuple[ReconciliationFile | None, list[Problem]]:
     """Read, validate and check `reconciliation.yaml` against `programme_file` (the validated
-    programme.yaml; None when it did not validate: then only the file's own rules)."""
+    programme.yaml; None when it did not validate: then only the file's own rules); the
+    document read is appended to `keep`, when given."""
     return read_checked(
         path,
         display,
@@ -191,6 +192,7 @@ def read_reconciliation(
         lambda rules: (
             [] if programme_file is None else check_reconciliation(rules, programme_file, display)
         ),
+        keep,
     )
 
 

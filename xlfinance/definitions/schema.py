@@ -836,10 +836,13 @@ def validate_model(
         return None, problems_from_error(exc, file, data, prefix, line_of)
 
 
-def read_checked(path, display: str, model: type[_T], check) -> tuple[_T | None, list[Problem]]:
+def read_checked(
+    path, display: str, model: type[_T], check, keep: list | None = None
+) -> tuple[_T | None, list[Problem]]:
     """Read a definition file, validate it with `model`, then run `check(parsed)` (the
     rules across its fields or against the programme): (the file, []) or (None, every
-    problem, each with its line where the file says)."""
+    problem, each with its line where the file says). The document read is appended to
+    `keep`, when given (the loader checks its sources' citations)."""
     from xlfinance.definitions.yamlio import read_yaml
     from xlfinance.errors import DefinitionError
 
@@ -847,6 +850,8 @@ def read_checked(path, display: str, model: type[_T], check) -> tuple[_T | None,
         doc = read_yaml(path, display)
     except DefinitionError as exc:
         return None, exc.problems
+    if keep is not None:
+        keep.append(doc)
     parsed, problems = validate_model(model, doc.data, display, line_of=doc.line_of)
     if parsed is None:
         return None, problems
