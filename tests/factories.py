@@ -14,7 +14,11 @@ BASE_ASSUMPTIONS = {
     "lending_rate": 0.06,
     "vat_rate_electricity": 0.17,
     "price_escalation": 0.0,
-    "grid_emission_factor_t_per_mwh": 0.8,
+    "grid_emission_factor": {  # OM = BM: the combined margin is 0.8 whatever the weights
+        "operating_margin_t_per_mwh": 0.8,
+        "build_margin_t_per_mwh": 0.8,
+        "operating_margin_weight": {"pv": 0.75, "chp": 0.5, "retrofit": 0.5, "fleet": 0.5},
+    },
     "grid_average_emission_factor_t_per_mwh": 0.5271,
     "emission_factors_t_co2_per_tj": {
         "coal": 94.6,

@@ -247,7 +247,12 @@ class TestXiaolan:
         assert a.emission_factor_t_co2_per_tce("natural_gas") == pytest.approx(1.64, abs=0.005)
         assert a.emission_factor_t_co2_per_tce("diesel") == pytest.approx(2.17, abs=0.005)
         assert a.emission_factor_t_co2_per_tce("fuel_oil") == pytest.approx(2.27, abs=0.005)
-        assert 0.7 < a.grid_emission_factor_t_per_mwh.value < 0.85
+        grid = a.grid_emission_factor
+        assert 0.85 < grid.operating_margin_t_per_mwh.value < 0.95
+        assert 0.3 < grid.build_margin_t_per_mwh.value < 0.5
+        weights = grid.operating_margin_weight
+        assert weights.pv.value == 0.75  # CDM Tool 07: wind and solar
+        assert weights.chp.value == weights.retrofit.value == weights.fleet.value == 0.5
 
     def test_models_are_frozen(self, xiaolan):
         with pytest.raises(Exception):  # noqa: B017 - pydantic raises ValidationError
@@ -467,7 +472,9 @@ class TestSourced:
 
         programme = load_programme(programme_dir(tmp_path, edited(pct)))
         assert programme.assumptions.discount_rate.value == pytest.approx(0.08)
-        assert programme.assumptions.discount_rate.source.startswith("建设项目经济评价方法与参数")
+        assert programme.assumptions.discount_rate.source.startswith(
+            "[ndrc-2006-methods] 建设项目经济评价方法与参数"
+        )
         assert programme.assumptions.corporate_tax_rate.value == pytest.approx(0.25)
 
     def test_percent_and_fraction_together_is_an_error(self, tmp_path):

@@ -431,7 +431,8 @@ simple("control", "raw-c1-csi-in-description", PV, "description.en", "U+009B", P
 simple("control", "raw-nel", PV, "name.en", "U+0085", PV,
        EN, "  en: Rooftop\x85PV\n", line=True)  # fmt: skip
 simple("control", "raw-rlo-in-source", PV, "parameters.finance.capex_yuan.source", "U+202E", PV,
-       'source: "5,000 kW x 7.0', 'source: "5,000 kW x \u202e7.0', line=True)  # fmt: skip
+       'source: "assumption: 5,000 kW x 7.0', 'source: "assumption: 5,000 kW x \u202e7.0',
+       line=True)  # fmt: skip
 simple("control", "escaped-lri-in-scenario", "risk.yaml", "scenarios.low.description", "U+2066",
        "risk.yaml", 'description: "Downside:', 'description: "\\u2066Downside:')  # fmt: skip
 simple("control", "escaped-nul-in-programme-name", "programme.yaml", "programme.name.en", "U+0000",
@@ -528,9 +529,9 @@ simple("bounds", "distribution-step-not-ascii", R, "distributions.projects.pv_ph
        "  projects.pv_phase1.capex_元:\n    kind")  # fmt: skip
 simple("bounds", "scenario-override-step-upper-case", R,
        "scenarios.lending_rate_4_90pct.overrides.assumptions.Lending_rate", "snake_case", R,
-       "      assumptions.lending_rate: {value: 0.049, source: \"PBOC over-5-year lending rate by"
-       " the end of 2015\"}\n\n",
-       "      assumptions.Lending_rate: {value: 0.049, source: \"x\"}\n\n")  # fmt: skip
+       "      assumptions.lending_rate: {value: 0.049, source: \"[pboc-2015-rate-cut] PBOC"
+       " over-5-year lending rate by the end of 2015\"}\n\n",
+       "      assumptions.Lending_rate: {value: 0.049, source: \"assumption: x\"}\n\n")  # fmt: skip
 
 
 def new_project(root: Path, project_id: str, file_id: str | None = None) -> None:
@@ -592,6 +593,68 @@ CASES += [
          command=("risk", "--trials", "0")),
     Case("cli-seed-negative", "bounds", lambda root: None, "--seed", "", "must be from 0",
          command=("risk", "--seed", "-1")),
+]  # fmt: skip
+
+
+# --------------------------------------------------------------------------------------
+# sources: the bibliography and the citations of every source
+# --------------------------------------------------------------------------------------
+
+S = "sources.yaml"
+PV_SUBSIDY = 'source: "[ndrc-2013-1638] NDRC Price [2013] 1638'
+simple("sources", "unknown-reference", PV, "parameters.subsidy_yuan_per_kwh.source",
+       "unknown reference 'ndrc-2013-1683'", PV, PV_SUBSIDY,
+       'source: "[ndrc-2013-1683] NDRC Price [2013] 1638', line=True)  # fmt: skip
+simple("sources", "one-of-two-references-unknown", PV, "parameters.subsidy_yuan_per_kwh.source",
+       "unknown reference 'no-such-notice'", PV, PV_SUBSIDY,
+       'source: "[ndrc-2013-1638, no-such-notice] NDRC Price [2013] 1638', line=True)  # fmt: skip
+simple("sources", "cites-nothing", "programme.yaml", "budget.source", "cites no reference",
+       "programme.yaml", 'source: "[xiaolan-plan-2014] 表 5-4 预算分析表',
+       'source: "表 5-4 预算分析表', line=True)  # fmt: skip
+simple("sources", "year-in-brackets", PV, "parameters.subsidy_yuan_per_kwh.source",
+       "'2013' is not a reference id", PV, PV_SUBSIDY, 'source: "[2013] 1638',
+       line=True)  # fmt: skip
+simple("sources", "empty-brackets", PV, "parameters.subsidy_yuan_per_kwh.source",
+       "'' is not a reference id", PV, PV_SUBSIDY, 'source: "[] NDRC', line=True)  # fmt: skip
+simple("sources", "unknown-reference-in-risk", "risk.yaml",
+       "scenarios.low.overrides.assumptions.lending_rate.source", "unknown reference",
+       "risk.yaml", 'source: "[pboc-2014-rate-cut] PBOC over-5-year lending rate to 21 Nov 2014"',
+       'source: "[pboc-2041-rate-cut] PBOC over-5-year lending rate to 21 Nov 2014"',
+       line=True)  # fmt: skip
+simple("sources", "unknown-reference-in-reconciliation", "reconciliation.yaml",
+       "rules[0].values.table_3_1.source", "unknown reference 'xiaolan-plan-2041'",
+       "reconciliation.yaml", 'source: "[xiaolan-plan-2014] table 3-1"',
+       'source: "[xiaolan-plan-2041] table 3-1"', line=True)  # fmt: skip
+simple("sources", "cites-nothing-in-fund", "fund.yaml", "closes[0].fund_size_yuan.source",
+       "cites no reference",
+       "fund.yaml", 'source: "[xiaolan-plan-2014] Plan table 5-4 line 8: 20,000',
+       'source: "Plan table 5-4 line 8: 20,000', line=True)  # fmt: skip
+simple("sources", "cites-nothing-in-structuring", "structuring.yaml",
+       "targets.equity_return.value.source", "cites no reference", "structuring.yaml",
+       'source: "[ndrc-2006-methods] 建设项目经济评价方法与参数',
+       'source: "建设项目经济评价方法与参数', line=True)  # fmt: skip
+simple("sources", "entry-without-number", S, "references[1].number", "required field missing",
+       S, "    number: 发改投资〔2006〕1325号\n", "", line=True)  # fmt: skip
+simple("sources", "entry-without-found", S, "references[0].found", "required field missing",
+       S, "    found: the plan of December 2014", "    where: the plan of December 2014",
+       line=True)  # fmt: skip
+simple("sources", "unknown-reliability", S, "references[0].reliability", "must be 'official'",
+       S, "    reliability: official\n", "    reliability: trustworthy\n", line=True)  # fmt: skip
+simple("sources", "duplicate-id", S, "references[1].id", "duplicate id 'xiaolan-plan-2014'",
+       S, "  - id: ndrc-2006-methods\n", "  - id: xiaolan-plan-2014\n", line=True)  # fmt: skip
+simple("sources", "id-upper-case", S, "references[1].id", "should match pattern",
+       S, "  - id: ndrc-2006-methods\n", "  - id: NDRC-2006\n", line=True)  # fmt: skip
+simple("sources", "year-1066", S, "references[0].year", "must be >= 1990",
+       S, "    year: 2014\n", "    year: 1066\n", line=True)  # fmt: skip
+simple("sources", "rlo-in-title", S, "references[0].title", "U+202E",
+       S, "    title: 中山市", "    title: \u202e中山市", line=True)  # fmt: skip
+CASES += [
+    Case("no-references", "sources", lambda root: write(root, S, "references: []\n"), S,
+         "references", "at least 1"),
+    Case("fifo-sources", "sources", lambda root: replace_with(root, S, os.mkfifo), S, "",
+         "FIFO (named pipe)"),
+    Case("folder-sources", "sources", lambda root: replace_with(root, S, Path.mkdir), S, "",
+         "is a folder, expected a file"),
 ]  # fmt: skip
 
 

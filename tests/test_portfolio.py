@@ -142,6 +142,25 @@ class TestMacc:
                 == xiaolan.results[row["project"]].metrics["abatement_cost_yuan_per_t"]
             )
 
+    def test_claimed_tonnes_are_listed_apart(self, xiaolan):
+        # Only modelled abatement makes the curve: no line whose tonnes are the plan's claim.
+        assert "programme" not in set(xiaolan.macc["archetype"])
+        claimed = xiaolan.macc_claimed.set_index("project")
+        assert list(claimed.index) == ["subcentre_planning"]
+        row = claimed.loc["subcentre_planning"]
+        # Table 5-5 claims 2 万 t a year, counted 2016-2020 after 100 万元 spent in 2015:
+        # 1,000,000 / (20,000 x (1/1.08 + 1/1.08^2 + ... + 1/1.08^5))
+        # = 1,000,000 / (20,000 x 3.992710) = 1,000,000 / 79,854.20 = 12.5228 yuan/t.
+        assert row["abatement_t_co2e_per_year"] == 20_000
+        assert row["abatement_cost_yuan_per_t"] == pytest.approx(12.5228, abs=1e-4)
+        # The curve's widths add up to the modelled tonnes alone.
+        modelled = sum(
+            r.metrics["abatement_t_co2e_per_year"]
+            for pid, r in xiaolan.results.items()
+            if pid in set(xiaolan.macc["project"])
+        )
+        assert xiaolan.macc["x_end_t_co2e_per_year"].iloc[-1] == pytest.approx(modelled)
+
 
 class TestTargets:
     def test_intensity_path(self, xiaolan):

@@ -161,7 +161,13 @@ def test_triangular_input_matches_its_closed_forms(xiaolan):
     n = 20_000
     risk = risk_of(
         distributions={
-            path: {"kind": "triangular", "low": a, "mode": c, "high": b, "source": "test"}
+            path: {
+                "kind": "triangular",
+                "low": a,
+                "mode": c,
+                "high": b,
+                "source": "assumption: test",
+            }
         }
     )
     result = run_risk(programme, projects, risk=risk, trials=n, seed=2015)
@@ -211,10 +217,23 @@ def test_gaussian_copula_gives_the_rank_correlation_asked_for(rho):
     n = 20_000
     risk = risk_of(
         distributions={
-            "projects.a.x": {"kind": "triangular", "low": 0, "mode": 1, "high": 5, "source": "t"},
-            "projects.b.y": {"kind": "lognormal", "mean": 2.0, "sd": 1.0, "source": "t"},
+            "projects.a.x": {
+                "kind": "triangular",
+                "low": 0,
+                "mode": 1,
+                "high": 5,
+                "source": "assumption: t",
+            },
+            "projects.b.y": {
+                "kind": "lognormal",
+                "mean": 2.0,
+                "sd": 1.0,
+                "source": "assumption: t",
+            },
         },
-        correlations=[{"between": ["projects.a.x", "projects.b.y"], "rho": rho, "source": "t"}],
+        correlations=[
+            {"between": ["projects.a.x", "projects.b.y"], "rho": rho, "source": "assumption: t"}
+        ],
     )
     draws = sampling.sample(risk.distributions, n, 42, correlation_matrix(risk))
     got = sampling.rank_correlation(draws["projects.a.x"], draws["projects.b.y"])
@@ -495,12 +514,15 @@ def test_an_input_no_model_has_is_a_definition_error(tmp_path):
     "entry, message",
     [
         (
-            {"kind": "triangular", "low": 3, "mode": 1, "high": 2, "source": "s"},
+            {"kind": "triangular", "low": 3, "mode": 1, "high": 2, "source": "assumption: s"},
             "needs low <= mode <= high",
         ),
-        ({"kind": "normal", "mean": 1, "source": "s"}, "a normal distribution needs mean, sd"),
         (
-            {"kind": "uniform", "low": 1, "high": 2, "mode": 1.5, "source": "s"},
+            {"kind": "normal", "mean": 1, "source": "assumption: s"},
+            "a normal distribution needs mean, sd",
+        ),
+        (
+            {"kind": "uniform", "low": 1, "high": 2, "mode": 1.5, "source": "assumption: s"},
             "a uniform distribution takes low, high, not mode",
         ),
         ({"kind": "uniform", "low": 1, "high": 2}, "required field missing"),
@@ -513,7 +535,13 @@ def test_distribution_fields_are_checked(tmp_path, entry, message):
 
 
 def test_contradictory_correlations_are_rejected(tmp_path):
-    dist = {"kind": "uniform", "low": 0.9, "high": 1.1, "apply": "multiply", "source": "s"}
+    dist = {
+        "kind": "uniform",
+        "low": 0.9,
+        "high": 1.1,
+        "apply": "multiply",
+        "source": "assumption: s",
+    }
     paths = [
         "projects.pv_phase1.capex_yuan",
         "projects.pv_phase2.capex_yuan",
@@ -525,7 +553,8 @@ def test_contradictory_correlations_are_rejected(tmp_path):
         {
             "distributions": {p: dist for p in paths},
             "correlations": [
-                {"between": [paths[i], paths[j]], "rho": -0.9, "source": "s"} for i, j in pairs
+                {"between": [paths[i], paths[j]], "rho": -0.9, "source": "assumption: s"}
+                for i, j in pairs
             ],
         },
     )

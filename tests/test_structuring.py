@@ -194,7 +194,10 @@ def write_back(tmp_path: Path, project: str, field: str, value: float) -> Path:
     parts = field.split(".")
     for part in parts[:-1]:
         node = node.setdefault(part, {})
-    node[parts[-1]] = {"value": float(value), "source": "solved by xlfinance structure (test)"}
+    node[parts[-1]] = {
+        "value": float(value),
+        "source": "derived: solved by xlfinance structure (test)",
+    }
     path.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return copy
 
@@ -522,7 +525,7 @@ def test_support_a_small_pv_project_needs_equals_its_closed_form():
     gap = 7_000_000 - 630_000 * annuity
     assert gap == pytest.approx(814_567.1, abs=0.1)
     target = TargetDef.model_validate(
-        {"output": "equity_irr", "value": {"value": 0.08, "source": "test"}}
+        {"output": "equity_irr", "value": {"value": 0.08, "source": "assumption: test"}}
     )
     cases = {
         "capital_grant_yuan": (gap, 1.0, 1e7),
@@ -534,7 +537,7 @@ def test_support_a_small_pv_project_needs_equals_its_closed_form():
             {
                 "input": name,
                 "target": "t",
-                "upper": {"value": upper, "source": "test"},
+                "upper": {"value": upper, "source": "assumption: test"},
                 "tolerance": tol,
             }
         )
@@ -561,11 +564,11 @@ def test_debt_capacity_of_a_small_pv_project_equals_its_closed_form():
     want = 630_000 / 1.30 * factor / 7_000_000
     assert want == pytest.approx(0.509545, abs=1e-6)
     target = TargetDef.model_validate(
-        {"output": "min_dscr", "value": {"value": 1.30, "source": "test"}}
+        {"output": "min_dscr", "value": {"value": 1.30, "source": "assumption: test"}}
     )
     solve = SolveDef.model_validate(
         {"input": "debt_share", "target": "t", "prefer": "largest",
-         "upper": {"value": 0.8, "source": "test"}}
+         "upper": {"value": 0.8, "source": "assumption: test"}}
     )  # fmt: skip
     answer = solve_project("debt", solve, target, "example", model, {}, 1)
     value, status, achieved = answer.base

@@ -51,6 +51,10 @@ class LoadedProgramme:
         return self.portfolio.macc
 
     @property
+    def macc_claimed(self) -> pd.DataFrame:
+        return self.portfolio.macc_claimed
+
+    @property
     def reconciliation(self) -> pd.DataFrame:
         return self.portfolio.reconciliation
 

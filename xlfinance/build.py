@@ -85,6 +85,9 @@ def assemble(
             for pid, r in projects.items()
         },
         **portfolio.results(programme),
+        "sources": (
+            [ref.model_dump() for ref in programme.sources.references] if programme.sources else []
+        ),
     }
 
 

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -66,6 +67,7 @@ def _validate(args: argparse.Namespace) -> int:
     from xlfinance.definitions import load_programme
 
     programme = load_programme(args.dir, require_projects=True)
+    _warn(programme.warnings)
     checked = check_programme(programme)  # everything build checks, nothing written
     info, budget = programme.programme, programme.budget
     sums = budget.column_sums()
@@ -87,6 +89,12 @@ def _validate(args: argparse.Namespace) -> int:
     lines.append(f"OK: {len(programme.files)} file(s) valid")
     print(printable_lines(lines))
     return EXIT_OK
+
+
+def _warn(warnings) -> None:
+    """Each warning of the definitions on stderr, one a line."""
+    for warning in warnings:
+        print(f"warning: {warning}", file=sys.stderr)
 
 
 def printable_lines(lines: Sequence[str]) -> str:
@@ -159,6 +167,7 @@ def _build(args: argparse.Namespace) -> int:
     from xlfinance.build import build
 
     result = build(args.dir, args.out, force=args.force)
+    _warn(result.programme.warnings)
     _moved(result)
     info = result.programme.programme
     print(printable(f"{info.name.zh} / {info.name.en}: {len(result.projects)} project(s)"))
@@ -347,7 +356,6 @@ def _new(args: argparse.Namespace) -> int:
     reported the same way, and nothing is written); the new file is checked by loading
     the programme again, and removed if it does not load."""
     import json
-    import re
 
     from xlfinance.definitions import load_programme
     from xlfinance.definitions.schema import project_id_problem
@@ -375,6 +383,8 @@ def _new(args: argparse.Namespace) -> int:
     # json.dumps is a YAML double-quoted string: --budget-line cannot add keys or lines
     quoted = json.dumps(budget_line)
     text = re.sub(r"(?m)^budget_line: .*$", lambda _: f"budget_line: {quoted}", text, count=1)
+    if programme.sources is not None:
+        text = _uncited(text, {ref.id for ref in programme.sources.references})
     header = (
         f"# New {args.archetype} project, started from {example.name} of the Xiaolan programme.\n"
         "# Replace every value and its source with this project's own; `xlfinance validate`\n"
@@ -393,6 +403,24 @@ def _new(args: argparse.Namespace) -> int:
         printable(f"wrote {target} (from {example.name}); edit it, then: xlfinance validate {root}")
     )
     return EXIT_OK
+
+
+_CITED = re.compile(r'(source:[ \t]*(?:>-?[ \t]*\n[ \t]*|"))\[([a-z0-9, -]+)\][ \t]*')
+
+
+def _uncited(text: str, known: set[str]) -> str:
+    """The example's citations of entries the programme's sources.yaml does not hold, made
+    assumptions that say what the example cited (the new file must load, and its sources
+    are to be replaced anyway)."""
+
+    def replace(match: re.Match) -> str:
+        refs = [ref.strip() for ref in match.group(2).split(",")]
+        if all(ref in known for ref in refs):
+            return match.group(0)
+        cited = ", ".join(refs)
+        return f"{match.group(1)}assumption: the Xiaolan example's, citing {cited} (replace it): "
+
+    return _CITED.sub(replace, text)
 
 
 # --------------------------------------------------------------------------------------

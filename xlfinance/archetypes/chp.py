@@ -59,13 +59,6 @@ def build(project, programme) -> Model:
     boiler_eff = add("boiler_efficiency_share", f"Displaced boiler efficiency ({p.boiler_fuel})")
     chiller_cop = add("displaced_chiller_cop", "Displaced electric chiller COP", unit="ratio")
     mj_per_kwh = m.input("mj_per_kwh", 3.6, "MJ/kWh", MJ_PER_KWH_SOURCE, "Energy in a kWh")
-    grid_factor = common.assumption_input(
-        m,
-        "grid_emission_factor_t_per_mwh",
-        a,
-        "grid_emission_factor_t_per_mwh",
-        "Grid emission factor (combined margin)",
-    )
     gas_factor = common.assumption_input(
         m,
         "gas_emission_factor_t_per_tj",
@@ -92,6 +85,7 @@ def build(project, programme) -> Model:
 
     f = common.finance_inputs(m, fin, a, production_unit="kWh")
     t = common.add_timeline(m, f)
+    grid_factor = common.grid_emission_factor(m, a, "chp")
     line = m.line
 
     # Energy balance.

@@ -107,6 +107,41 @@ def assumption_input(m: Model, name: str, assumptions, path: str, label: str, un
     return add_input(m, name, value, label, unit=unit, link=f"assumptions.{path}")
 
 
+def grid_emission_factor(m: Model, assumptions, archetype: str) -> LineRef:
+    """The grid's combined margin for a project of `archetype`, as CDM Tool 07 builds it:
+    EF_CM = w_OM x EF_OM + (1 - w_OM) x EF_BM, the weight w_OM the archetype's in
+    `assumptions.grid_emission_factor.operating_margin_weight` (0.75 for solar, 0.5 for
+    other projects), each input linked to the programme's assumption."""
+    base = "grid_emission_factor"
+    om = assumption_input(
+        m,
+        "grid_om_t_per_mwh",
+        assumptions,
+        f"{base}.operating_margin_t_per_mwh",
+        "Grid operating margin (OM)",
+    )
+    bm = assumption_input(
+        m,
+        "grid_bm_t_per_mwh",
+        assumptions,
+        f"{base}.build_margin_t_per_mwh",
+        "Grid build margin (BM)",
+    )
+    weight = assumption_input(
+        m,
+        "grid_om_weight_share",
+        assumptions,
+        f"{base}.operating_margin_weight.{archetype}",
+        f"Operating margin's weight in the combined margin ({archetype})",
+    )
+    return m.line(
+        "grid_emission_factor_t_per_mwh",
+        weight * om + (1 - weight) * bm,
+        "t CO2/MWh",
+        "Grid emission factor (combined margin, CDM Tool 07)",
+    )
+
+
 def project_model(project, n_periods: int | None = None) -> Model:
     """An empty model for a project: its id, start year, and construction plus operating
     years as periods (unless `n_periods` says otherwise)."""

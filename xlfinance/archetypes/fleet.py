@@ -70,13 +70,6 @@ def build(project, programme) -> Model:
     )
     power = add("electricity_kwh_per_100km", "Electricity use after conversion", "kWh/100 km")
     power_price = add("electricity_price_yuan_per_kwh", "Electricity price paid by the operator")
-    grid_factor = common.assumption_input(
-        m,
-        "grid_emission_factor_t_per_mwh",
-        a,
-        "grid_emission_factor_t_per_mwh",
-        "Grid emission factor (combined margin)",
-    )
     conversion = add("conversion_cost_yuan_per_vehicle", "Conversion cost (or new-vehicle premium)")
     renewal = add("renewal_cost_yuan_per_vehicle", "Cost to stay converted at vehicle renewal")
     renewal_years = add_input(
@@ -108,6 +101,7 @@ def build(project, programme) -> Model:
         production_unit="km",
     )
     t = common.add_timeline(m, f)
+    grid_factor = common.grid_emission_factor(m, a, "fleet")
     line = m.line
 
     fleet_km = line("fleet_km", vehicles * km * t.in_operation, "km", "Fleet distance")

@@ -47,13 +47,6 @@ def build(project, programme) -> Model:
     refund_last = add_input(
         m, "vat_refund_last_year", p.vat_refund_last_year, "Last year of the refund", unit="year"
     )
-    grid_factor = common.assumption_input(
-        m,
-        "grid_emission_factor_t_per_mwh",
-        a,
-        "grid_emission_factor_t_per_mwh",
-        "Grid emission factor (combined margin)",
-    )
 
     f = common.finance_inputs(
         m,
@@ -64,6 +57,7 @@ def build(project, programme) -> Model:
         production_unit="kWh",
     )
     t = common.add_timeline(m, f)
+    grid_factor = common.grid_emission_factor(m, a, "pv")
     line = m.line
     generation = line(
         "generation_kwh",

@@ -43,6 +43,10 @@ class Archetype:
     investable: bool = True
     """False for public spending (studies, forums, lanes): paid from the budget, with no
     return to finance, so no pitch, fund deal or structuring solve."""
+    abatement_modelled: bool = True
+    """False where the tonnes are the plan's claim taken as given, with no model of how they
+    are avoided (a planning standard, a campaign): such a line is listed apart from the
+    MACC, as claimed and not modelled."""
 
 
 NAVY, GREEN, GREY = "#1F4E79", "#2E7D5B", "#8A8F98"
@@ -87,6 +91,7 @@ REGISTRY: dict[str, Archetype] = {
             "capacity_building",
             GREY,
             investable=False,
+            abatement_modelled=False,
         ),
     )
 }

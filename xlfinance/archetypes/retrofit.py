@@ -72,16 +72,10 @@ def build(project, programme) -> Model:
         "tce_per_mwh_electricity",
         "Standard coal per MWh of electricity",
     )
-    grid_factor = common.assumption_input(
-        m,
-        "grid_emission_factor_t_per_mwh",
-        a,
-        "grid_emission_factor_t_per_mwh",
-        "Grid emission factor (combined margin)",
-    )
 
     f = common.finance_inputs(m, fin, a, production_unit="kWh")
     t = common.add_timeline(m, f)
+    grid_factor = common.grid_emission_factor(m, a, "retrofit")
     line = m.line
 
     baseline = line(

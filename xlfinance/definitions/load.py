@@ -38,6 +38,12 @@ from xlfinance.definitions.schema import (
     Targets,
     validate_model,
 )
+from xlfinance.definitions.sources import (
+    SOURCES_FILE,
+    SourcesFile,
+    check_citations,
+    read_sources,
+)
 from xlfinance.definitions.structuring import (
     STRUCTURING_FILE,
     StructuringFile,
@@ -68,7 +74,8 @@ class Programme:
     """One per `projects/*.yaml`, sorted by id."""
     files: tuple[Path, ...]
     """Every file read: `programme.yaml` first, then the project files, then `fund.yaml`,
-    then `risk.yaml`, then `structuring.yaml`, then `reconciliation.yaml`."""
+    then `risk.yaml`, then `structuring.yaml`, then `reconciliation.yaml`, then
+    `sources.yaml`."""
     fund: FundFile | None = None
     """The fund's terms from `fund.yaml`; None when the folder has none."""
     risk: RiskFile | None = None
@@ -80,6 +87,12 @@ class Programme:
     reconciliation: ReconciliationFile | None = None
     """The plan's own checks, from `reconciliation.yaml` (`definitions.reconciliation`);
     None when the folder has none (the checks every plan gets still run)."""
+    sources: SourcesFile | None = None
+    """The bibliography every `source:` cites, from `sources.yaml` (`definitions.sources`);
+    None when the folder has none (its sources are then free text)."""
+    warnings: tuple[Problem, ...] = ()
+    """What is not wrong but should be looked at (an entry of sources.yaml nothing cites);
+    `validate` and `build` print each on stderr."""
 
     def project(self, project_id: str) -> ProjectDef:
         for item in self.projects:
@@ -111,6 +124,8 @@ def load_programme(path: str | os.PathLike[str], *, require_projects: bool = Fal
     programme_path = root / PROGRAMME_FILE
     programme_file = _display(given, PROGRAMME_FILE)
     doc = collector.read(programme_path, programme_file)
+    cited = _Cited()
+    cited.add(programme_file, doc)
     parsed, budget_ids = _programme(doc, programme_file, collector)
 
     projects: list[tuple[str, ProjectDef]] = []
@@ -124,6 +139,7 @@ def load_programme(path: str | os.PathLike[str], *, require_projects: bool = Fal
     for project_path in project_paths:
         display = _display(given, PROJECTS_DIR, project_path.name)
         project_doc = collector.read(project_path, display)
+        cited.add(display, project_doc)
         if project_doc is None:
             continue
         project = collector.validate(ProjectDef, project_doc, display)
@@ -144,6 +160,7 @@ def load_programme(path: str | os.PathLike[str], *, require_projects: bool = Fal
     if os.path.lexists(fund_path):  # a broken link or a link loop is reported, not skipped
         fund_file = _display(given, FUND_FILE)
         fund_doc = collector.read(fund_path, fund_file)
+        cited.add(fund_file, fund_doc)
         fund = None if fund_doc is None else collector.validate(FundFile, fund_doc, fund_file)
         if fund is not None:
             collector.add(fund_doc, check_fund(fund, fund_file))
@@ -160,8 +177,10 @@ def load_programme(path: str | os.PathLike[str], *, require_projects: bool = Fal
         path = root / name
         if not os.path.lexists(path):
             return None
-        parsed_file, problems = read(path, _display(given, name), **kw)
+        kept: list[YamlDocument] = []
+        parsed_file, problems = read(path, _display(given, name), keep=kept, **kw)
         collector.problems.extend(problems)
+        cited.add(_display(given, name), kept[0] if kept else None)
         if parsed_file is not None:
             extra.append(path)
         return parsed_file
@@ -180,6 +199,9 @@ def load_programme(path: str | os.PathLike[str], *, require_projects: bool = Fal
         fund=fund,
         fund_present=os.path.lexists(fund_path),
     )
+    sources = _sources(root, given, cited, collector)
+    if sources is not None:
+        extra.append(root / SOURCES_FILE)
 
     collector.raise_if_any()
     assert parsed is not None  # no problems means programme.yaml validated
@@ -201,7 +223,41 @@ def load_programme(path: str | os.PathLike[str], *, require_projects: bool = Fal
         risk=risk,
         structuring=structuring,
         reconciliation=reconciliation,
+        sources=sources,
+        warnings=tuple(collector.warnings),
     )
+
+
+class _Cited:
+    """The documents whose `source:` fields cite the bibliography; whether all were read."""
+
+    def __init__(self) -> None:
+        self.docs: list[tuple[str, YamlDocument]] = []
+        self.complete = True
+
+    def add(self, display: str, doc: YamlDocument | None) -> None:
+        if doc is None:
+            self.complete = False  # its problems are reported where it was read
+        else:
+            self.docs.append((display, doc))
+
+
+def _sources(root: Path, given: str, cited: _Cited, collector):
+    """`sources.yaml` read and every `source:` read so far checked against it; None when
+    the folder has none or it has problems (each one collected)."""
+    path = root / SOURCES_FILE
+    if not os.path.lexists(path):
+        return None
+    display = _display(given, SOURCES_FILE)
+    sources, doc, problems = read_sources(path, display)
+    collector.problems.extend(problems)
+    if sources is None:
+        return None
+    problems, unused = check_citations(cited.docs, sources, doc, display)
+    collector.problems.extend(problems)
+    if cited.complete:  # a file that could not be read cites nothing we could count
+        collector.warnings.extend(unused)
+    return sources
 
 
 def _register_archetypes() -> None:
@@ -312,6 +368,7 @@ class _Collector:
 
     def __init__(self) -> None:
         self.problems: list[Problem] = []
+        self.warnings: list[Problem] = []
 
     def read(self, path: Path, display: str) -> YamlDocument | None:
         try:

@@ -203,11 +203,17 @@ def check_reconciliation(
 
 
 def read_reconciliation(
-    path: Path, display: str, programme_file, fund=None, fund_present=False
+    path: Path,
+    display: str,
+    programme_file,
+    fund=None,
+    fund_present=False,
+    keep: list | None = None,
 ) -> tuple[ReconciliationFile | None, list[Problem]]:
     """Read, validate and check `reconciliation.yaml` against `programme_file` (the validated
     programme.yaml; None when it did not validate: then only the file's own rules) and
-    `fund` (the validated fund.yaml; `fund_present`, whether the folder has one)."""
+    `fund` (the validated fund.yaml; `fund_present`, whether the folder has one); the
+    document read is appended to `keep`, when given."""
     return read_checked(
         path,
         display,
@@ -217,6 +223,7 @@ def read_reconciliation(
             if programme_file is None
             else check_reconciliation(rules, programme_file, display, fund, fund_present)
         ),
+        keep,
     )
 
 

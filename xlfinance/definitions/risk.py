@@ -497,8 +497,10 @@ def read_risk(
     project_ids: list[str] | None = None,
     assumptions=None,
     has_fund: bool = True,
+    keep: list | None = None,
 ) -> tuple[RiskFile | None, list[Problem]]:
-    """Read, validate and check `risk.yaml`: (the file, []) or (None, its problems)."""
+    """Read, validate and check `risk.yaml`: (the file, []) or (None, its problems); the
+    document read is appended to `keep`, when given."""
     return read_checked(
         path,
         display,
@@ -506,6 +508,7 @@ def read_risk(
         lambda risk: check_risk(
             risk, display, project_ids=project_ids, assumptions=assumptions, has_fund=has_fund
         ),
+        keep,
     )
 
 

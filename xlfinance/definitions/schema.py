@@ -1,7 +1,7 @@
 """Pydantic models of a programme's definitions, and plain-English field errors.
 
 Every model forbids unknown fields and is frozen. Units live in field names
-(`total_wan_yuan`, `grid_emission_factor_t_per_mwh`); rates are fractions (0.08, not 8).
+(`total_wan_yuan`, `build_margin_t_per_mwh`); rates are fractions (0.08, not 8).
 A numeric assumption is a `Sourced` number: YAML may give it bare (`0.08`) or with
 its source (`{value: 0.08, source: "..."}`); a rate field may also be written with a
 `_pct` suffix in percent (`discount_rate_pct: 8`), converted to a fraction on load.
@@ -319,7 +319,8 @@ class Sourced(Model):
 
     YAML gives either a bare number (`0.08`) or a mapping
     (`{value: 0.08, source: "...", note: "..."}`); both load as `Sourced`.
-    `source` names the plan's table, a cited document, or says `assumption: <why>`.
+    `source` cites the programme's sources.yaml by id (`"[id] what it gives"`), or says
+    `assumption: <why>` or `derived: <how>` (`definitions.sources`).
     """
 
     value: Number
@@ -407,6 +408,33 @@ class FuelEmissionFactors(Model):
     lpg: SourcedNonNegative | None = None
 
 
+Share = Annotated[
+    Sourced,
+    AfterValidator(bounded("share_range", lambda v: 0 <= v <= 1, "must be between 0 and 1")),
+]
+"""A share of a whole, from 0 to 1."""
+
+
+class OperatingMarginWeights(Model):
+    """The operating margin's weight in the combined margin, per archetype that displaces or
+    uses grid electricity (the build margin's is 1 - it). CDM Tool 07 gives 0.75 for wind
+    and solar and 0.5 for other projects (first crediting period)."""
+
+    pv: Share
+    chp: Share
+    retrofit: Share
+    fleet: Share
+
+
+class GridEmissionFactor(Model):
+    """The grid's combined margin as CDM Tool 07 builds it: EF_CM = w_OM x EF_OM + (1 -
+    w_OM) x EF_BM, the weight by archetype."""
+
+    operating_margin_t_per_mwh: SourcedNonNegative
+    build_margin_t_per_mwh: SourcedNonNegative
+    operating_margin_weight: OperatingMarginWeights
+
+
 class Assumptions(Model):
     """Programme-wide assumptions, each a `Sourced` number. Rates are fractions."""
 
@@ -416,8 +444,8 @@ class Assumptions(Model):
     vat_rate_electricity: SourcedRate
     price_escalation: SourcedRate
     inflation: SourcedRate | None = None
-    grid_emission_factor_t_per_mwh: SourcedNonNegative
-    """Combined margin of the grid: CO2 avoided per MWh of grid electricity displaced."""
+    grid_emission_factor: GridEmissionFactor
+    """Operating and build margins of the grid and each archetype's weighting of them."""
     grid_average_emission_factor_t_per_mwh: SourcedNonNegative
     """Average emission factor of the grid: for inventories, not for avoided emissions."""
     emission_factors_t_co2_per_tj: FuelEmissionFactors
@@ -845,10 +873,13 @@ def validate_model(
         return None, problems_from_error(exc, file, data, prefix, line_of)
 
 
-def read_checked(path, display: str, model: type[_T], check) -> tuple[_T | None, list[Problem]]:
+def read_checked(
+    path, display: str, model: type[_T], check, keep: list | None = None
+) -> tuple[_T | None, list[Problem]]:
     """Read a definition file, validate it with `model`, then run `check(parsed)` (the
     rules across its fields or against the programme): (the file, []) or (None, every
-    problem, each with its line where the file says)."""
+    problem, each with its line where the file says). The document read is appended to
+    `keep`, when given (the loader checks its sources' citations)."""
     from xlfinance.definitions.yamlio import read_yaml
     from xlfinance.errors import DefinitionError
 
@@ -856,6 +887,8 @@ def read_checked(path, display: str, model: type[_T], check) -> tuple[_T | None,
         doc = read_yaml(path, display)
     except DefinitionError as exc:
         return None, exc.problems
+    if keep is not None:
+        keep.append(doc)
     parsed, problems = validate_model(model, doc.data, display, line_of=doc.line_of)
     if parsed is None:
         return None, problems

@@ -237,11 +237,12 @@ def check_structuring(
 
 
 def read_structuring(
-    path: Path, display: str, *, project_ids: list[str] | None = None
+    path: Path, display: str, *, project_ids: list[str] | None = None, keep: list | None = None
 ) -> tuple[StructuringFile | None, list[Problem]]:
-    """Read, validate and check `structuring.yaml`: (the file, []) or (None, its problems)."""
+    """Read, validate and check `structuring.yaml`: (the file, []) or (None, its problems);
+    the document read is appended to `keep`, when given."""
     return read_checked(
-        path, display, StructuringFile, lambda s: check_structuring(s, display, project_ids)
+        path, display, StructuringFile, lambda s: check_structuring(s, display, project_ids), keep
     )
 
 

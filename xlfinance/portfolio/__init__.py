@@ -29,6 +29,9 @@ class Portfolio:
     """Claimed (table 5-5) against modelled benefits, a row a budget line."""
     findings: list[Finding]
     macc: pd.DataFrame
+    """Modelled abatement only, cheapest tonne first."""
+    macc_claimed: pd.DataFrame
+    """Lines whose tonnes are the plan's claim with no model behind them, listed apart."""
     intensity: pd.DataFrame | None
     pv_share: pd.DataFrame | None
 
@@ -37,7 +40,8 @@ class Portfolio:
         return pd.DataFrame([f.as_dict() for f in self.findings])
 
     def results(self, programme) -> dict:
-        """The `budget`, `benefits`, `reconciliation`, `macc` and `targets` of results.json."""
+        """The `budget`, `benefits`, `reconciliation`, `macc`, `macc_claimed` and `targets`
+        of results.json."""
         totals = _budget.totals(self.budget)
         stated = programme.budget.stated_totals
         budget = {
@@ -68,6 +72,7 @@ class Portfolio:
             "benefits": _records(self.benefits.reset_index()),
             "reconciliation": [f.as_dict() for f in self.findings],
             "macc": _records(self.macc),
+            "macc_claimed": _records(self.macc_claimed),
             "targets": targets,
         }
 
@@ -85,6 +90,7 @@ def roll_up(programme, projects, fund=None) -> Portfolio:
         benefits=benefits,
         findings=reconcile(programme, projects, budget, benefits, fund),
         macc=_macc.macc_table(projects),
+        macc_claimed=_macc.claimed_table(projects),
         intensity=_targets.intensity_path(programme, projects) if has_outlook else None,
         pv_share=_targets.pv_share(programme, projects) if has_outlook else None,
     )

@@ -1,4 +1,10 @@
-"""Marginal abatement cost curve: projects ordered by yuan per t CO2e, bar width t CO2e/yr."""
+"""Marginal abatement cost curve: projects ordered by yuan per t CO2e, bar width t CO2e/yr.
+
+Only modelled abatement makes the curve: tonnes a project model computes from what it
+does (kWh generated, fuel switched). A line whose tonnes are the plan's claim taken as given
+(archetype `programme`: a planning standard, a campaign) has a cost per claimed tonne but no
+model behind it; `claimed_table` lists those apart, as claimed and not modelled.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +12,22 @@ import math
 
 import pandas as pd
 
+from xlfinance.archetypes.registry import archetype
 
-def macc_table(projects) -> pd.DataFrame:
-    """A row a project that avoids emissions, cheapest tonne first, with the bar's x-span."""
-    rows = [
+COLUMNS = [
+    "project",
+    "name_en",
+    "name_zh",
+    "archetype",
+    "budget_line",
+    "abatement_cost_yuan_per_t",
+    "abatement_t_co2e_per_year",
+]
+
+
+def _rows(projects, modelled: bool) -> list[dict]:
+    """A row a project that avoids emissions at a cost per tonne, modelled or claimed."""
+    return [
         {
             "project": pid,
             "name_en": r.definition.name.en,
@@ -20,23 +38,29 @@ def macc_table(projects) -> pd.DataFrame:
             "abatement_t_co2e_per_year": r.metrics["abatement_t_co2e_per_year"],
         }
         for pid, r in projects.items()
-        if r.metrics["abatement_t_co2e_per_year"] > 0
+        if archetype(r.definition.archetype).abatement_modelled == modelled
+        and r.metrics["abatement_t_co2e_per_year"] > 0
         and not math.isnan(r.metrics["abatement_cost_yuan_per_t"])
     ]
-    columns = [
-        "project",
-        "name_en",
-        "name_zh",
-        "archetype",
-        "budget_line",
-        "abatement_cost_yuan_per_t",
-        "abatement_t_co2e_per_year",
-    ]
-    table = pd.DataFrame(rows, columns=columns)
+
+
+def _sorted(rows: list[dict]) -> pd.DataFrame:
+    table = pd.DataFrame(rows, columns=COLUMNS)
     table = table.sort_values(["abatement_cost_yuan_per_t", "project"]).reset_index(drop=True)
+    table.attrs["unit"] = "yuan/t CO2e"
+    return table
+
+
+def macc_table(projects) -> pd.DataFrame:
+    """A row a project with modelled abatement, cheapest tonne first, with the bar's x-span."""
+    table = _sorted(_rows(projects, modelled=True))
     table["x_end_t_co2e_per_year"] = table["abatement_t_co2e_per_year"].cumsum()
     table["x_start_t_co2e_per_year"] = (
         table["x_end_t_co2e_per_year"] - table["abatement_t_co2e_per_year"]
     )
-    table.attrs["unit"] = "yuan/t CO2e"
     return table
+
+
+def claimed_table(projects) -> pd.DataFrame:
+    """A row a line whose tonnes are claimed, not modelled: its cost per claimed tonne."""
+    return _sorted(_rows(projects, modelled=False))

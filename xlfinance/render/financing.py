@@ -60,6 +60,7 @@ def financing_context(results: dict) -> dict | None:
                 "en": name.get("en", pid),
                 "short": short,
                 "equity_irr": fmt(results["projects"][pid].get("equity_irr"), "pct"),
+                "irr_unsubsidised": fmt(results["projects"][pid].get("irr_unsubsidised"), "pct"),
                 "grant": _value(grant),
                 "subsidy": _value(subsidies.get(pid)),
                 "carbon": _value(carbon.get(pid)),

@@ -70,9 +70,26 @@ ASSUMPTIONS = {
     "vat_rate_electricity": ("电力增值税税率", "VAT on electricity"),
     "price_escalation": ("价格上涨率", "Price escalation"),
     "inflation": ("通货膨胀率", "Inflation"),
-    "grid_emission_factor_t_per_mwh": (
-        "电网组合边际排放因子",
-        "Grid emission factor (combined margin)",
+    "grid_emission_factor.operating_margin_t_per_mwh": (
+        "电网电量边际排放因子",
+        "Grid operating margin (OM)",
+    ),
+    "grid_emission_factor.build_margin_t_per_mwh": (
+        "电网容量边际排放因子",
+        "Grid build margin (BM)",
+    ),
+    "grid_emission_factor.operating_margin_weight.pv": ("光伏的电量边际权重", "OM weight, PV"),
+    "grid_emission_factor.operating_margin_weight.chp": (
+        "分布式能源的电量边际权重",
+        "OM weight, CCHP",
+    ),
+    "grid_emission_factor.operating_margin_weight.retrofit": (
+        "建筑改造的电量边际权重",
+        "OM weight, retrofit",
+    ),
+    "grid_emission_factor.operating_margin_weight.fleet": (
+        "车辆的电量边际权重",
+        "OM weight, fleet",
     ),
     "grid_average_emission_factor_t_per_mwh": ("电网平均排放因子", "Grid average emission factor"),
     "emission_factors_t_co2_per_tj.coal": ("煤炭排放因子", "Emission factor, coal"),
@@ -411,6 +428,7 @@ class Reports:
             "names": {pid: _names(r, pid) for pid in r["projects"]},
             "has_fund": bool(r.get("fund")),
             "has_risk": bool(r.get("risk")),
+            "bibliography": r.get("sources") or [],
         }
 
     # -- proposal ---------------------------------------------------------------------
@@ -765,6 +783,19 @@ class Reports:
                     "archetype_en": arche[1],
                 }
             )
+        return rows
+
+    def macc_claimed_rows(self) -> list[dict]:
+        """The lines whose tonnes are claimed, not modelled: names and paths to their figures."""
+        rows = []
+        for i, r in enumerate(self.results.get("macc_claimed") or []):
+            pid = r.get("project")
+            zh, en = (
+                _names(self.results, pid)
+                if pid in self.results["projects"]
+                else (r.get("name_zh", ""), r.get("name_en", ""))
+            )
+            rows.append({"path": f"macc_claimed.{i}", "zh": zh, "en": en})
         return rows
 
     def output_label(self, output: str, metric: bool = True) -> tuple[str, str]:
@@ -1394,7 +1425,27 @@ def environment() -> Environment:
         keep_trailing_newline=True,
     )
     env.filters["fmt"] = fmt
+    env.filters["cite"] = cite
     return env
+
+
+def cite(text, page: str = "") -> Markup:
+    """A source with its leading [id, id] linked to the bibliography (`#src-<id>` on
+    `page`, this page by default); anything else escaped as it is."""
+    from xlfinance.definitions.sources import parse_source
+
+    text = "" if text is None else str(text)
+    try:
+        citation = parse_source(text)
+    except ValueError:
+        return Markup.escape(text)
+    if not citation.refs:
+        return Markup.escape(text)
+    links = Markup(", ").join(
+        Markup('<a class="ref" href="{}#src-{}">{}</a>').format(page, ref, ref)
+        for ref in citation.refs
+    )
+    return Markup("[{}] {}").format(links, citation.text)
 
 
 def _financing(results: dict):
@@ -1470,6 +1521,7 @@ def _render_pages(results: dict, projects: dict, programme):
         "j_curve": reports.j_curve_chart(),
         "macc_chart": reports.macc_chart(),
         "macc_rows": reports.macc_rows(),
+        "macc_claimed_rows": reports.macc_claimed_rows(),
         "risk": reports.risk_context(),
         "key_risks": reports.key_risks(),
     }

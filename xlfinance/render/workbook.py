@@ -225,11 +225,38 @@ def _inputs_sheet(book: _Book, ws: Worksheet, programme, groups) -> dict[str, di
             book.name(path, ws, row, 4)
             refs[pid][item.name] = f"Inputs!$D${row}"
             row += 1
+    if getattr(programme, "sources", None) is not None:
+        _bibliography(ws, row + 1, programme.sources)
     _widths(ws, {"A": 16, "B": 34, "C": 44, "D": 16, "E": 12, "F": 90})
     ws.freeze_panes = "D5"
     ws.print_title_rows = "4:4"
     _landscape(ws)
     return refs
+
+
+_BIBLIOGRAPHY_HEADERS = (
+    "Id",
+    "Title",
+    "Publisher or issuer",
+    "Year",
+    "Reliability",
+    "Number; where found",
+)
+
+
+def _bibliography(ws: Worksheet, row: int, sources) -> None:
+    """sources.yaml below the inputs: the entries each source's [id] names."""
+    _section(ws, row, "Sources: the documents cited as [id] in the Source column")
+    styles.header_row(ws, row + 1, _BIBLIOGRAPHY_HEADERS)
+    for offset, ref in enumerate(sources.references, start=row + 2):
+        title = f"{ref.title} ({ref.title_en})" if ref.title_en else ref.title
+        write_text(ws, offset, 1, ref.id)
+        write_text(ws, offset, 2, title).alignment = styles.WRAP
+        write_text(ws, offset, 3, ref.publisher).alignment = styles.WRAP
+        ws.cell(row=offset, column=4, value=ref.year)
+        write_text(ws, offset, 5, ref.reliability)
+        found = f"{ref.number}; {ref.found}" if ref.number else ref.found
+        write_text(ws, offset, 6, found).alignment = styles.WRAP
 
 
 def _sourced_fields(model, prefix: str):
@@ -712,6 +739,30 @@ def _macc_sheet(book: _Book, portfolio) -> None:
         previous = f"+F{row - 1}" if i else ""
         ws.cell(row=row, column=6, value=f"=E{row}{previous}").number_format = "#,##0"
     _widths(ws, {"A": 6, "B": 26, "C": 50, "D": 14, "E": 14, "F": 20})
+    claimed = portfolio.macc_claimed
+    below = 5 + len(macc) + 1
+    if len(claimed):
+        write_text(
+            ws,
+            below,
+            1,
+            "Claimed by the plan, not modelled (not in the curve): tonnes taken as the plan "
+            "states them, with no model of how they are avoided; cost per claimed tonne.",
+        )
+        styles.header_row(ws, below + 1, ("", "Project", "Name", "yuan / t CO2e", "t CO2e / yr"))
+        for i, row_data in claimed.iterrows():
+            row = below + 2 + i
+            pid = row_data["project"]
+            write_text(ws, row, 2, pid)
+            write_text(ws, row, 3, row_data["name_en"])
+            for column, metric in (
+                (4, "abatement_cost_yuan_per_t"),
+                (5, "abatement_t_co2e_per_year"),
+            ):
+                ws.cell(row=row, column=column, value=f"=projects.{pid}.{metric}").number_format = (
+                    "#,##0.0" if column == 4 else "#,##0"
+                )
+        below += 2 + len(claimed) + 1
     if len(macc):
         chart = BarChart()
         chart.title = "Abatement cost (yuan per t CO2e)"
@@ -721,7 +772,7 @@ def _macc_sheet(book: _Book, portfolio) -> None:
         chart.set_categories(Reference(ws, min_col=2, min_row=5, max_row=4 + len(macc)))
         chart.legend = None
         chart.height, chart.width = 9, 22
-        ws.add_chart(chart, f"B{len(macc) + 7}")
+        ws.add_chart(chart, f"B{below + 1}")
     _landscape(ws)
 
 

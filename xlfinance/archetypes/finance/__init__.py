@@ -7,7 +7,8 @@
 4. `tax`: income tax with losses carried forward and the holiday, and the adjusted tax;
 5. `cash_flows`: project (pre- and after-tax), equity and economic cash flows, DSCR;
 6. `metrics`: payback lines and every output (NPV, IRR, MIRR, paybacks, funding, cover,
-   abatement and its cost, LCOE).
+   abatement and its cost, LCOE);
+7. `unsubsidised`: the project cash flow and IRR without grants or production subsidies.
 
 `add_finance` runs them in that order; each returns the lines the later ones read.
 `contract` names the lines and outputs that code outside a model reads.
@@ -21,6 +22,7 @@ from xlfinance.archetypes.finance.debt import add_debt
 from xlfinance.archetypes.finance.metrics import add_metrics, add_payback_lines
 from xlfinance.archetypes.finance.operations import add_operations, add_support
 from xlfinance.archetypes.finance.tax import add_tax
+from xlfinance.archetypes.finance.unsubsidised import add_unsubsidised
 from xlfinance.model.core import Model
 from xlfinance.model.expr import LineRef
 
@@ -57,6 +59,7 @@ def add_finance(
     cash = add_cash_flows(m, t, f, ops, assets, debt, tax, external_benefits)
     add_payback_lines(m, cash.project, f.discount_rate)
     add_metrics(m, f, ops, debt, cash, abatement_t, energy_kwh, energy_credits)
+    add_unsubsidised(m, t, f, ops, assets)
 
 
 __all__ = ["add_finance"]

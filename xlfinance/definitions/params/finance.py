@@ -13,6 +13,7 @@ from pydantic import AfterValidator, Field, model_validator
 from xlfinance.definitions.schema import (
     Bool,
     Model,
+    Share,
     Sourced,
     SourcedNonNegative,
     SourcedRate,
@@ -24,11 +25,6 @@ HOURS_IN_YEAR = 8760
 Years = Annotated[int, Field(strict=True, ge=1, le=100)]
 GraceYears = Annotated[int, Field(strict=True, ge=0, le=100)]
 """A number of years that may be 0."""
-Share = Annotated[
-    Sourced,
-    AfterValidator(bounded("share_range", lambda v: 0 <= v <= 1, "must be between 0 and 1")),
-]
-"""A share of a whole, from 0 to 1."""
 PositiveShare = Annotated[
     Sourced,
     AfterValidator(bounded("positive_share", lambda v: 0 < v <= 1, "must be > 0 and <= 1")),

@@ -1,0 +1,216 @@
+"""`sources.yaml`: the programme's bibliography, and the citations of every `source:`.
+
+    references:
+      - id: ndrc-2013-1638
+        title: 国家发展改革委关于发挥价格杠杆作用促进光伏产业健康发展的通知
+        title_en: NDRC notice on using price leverage ...      # optional
+        publisher: 国家发展和改革委员会 (NDRC)
+        year: 2013
+        number: 发改价格〔2013〕1638号                           # null when it has none
+        found: where it was read, or that it was not
+        reliability: unverified                                # RELIABILITY
+        note: ...                                              # optional
+
+A `source:` anywhere in the definitions (programme.yaml, projects/*.yaml, fund.yaml,
+risk.yaml, structuring.yaml, reconciliation.yaml) is one of
+
+    "[ndrc-2013-1638] 0.42 yuan/kWh on all distributed PV output"   cites entries by id
+    "[id-a, id-b] what the two give"                                 (at its start)
+    "assumption: why, and what it rests on"                          a judgement
+    "derived: how, from which inputs of the definitions"             worked out here
+
+and a cited source may go on to say `assumption:` (a judgement resting on the documents it
+cites). When the programme has a `sources.yaml`, each source is checked: an id it does
+not hold and a source that neither cites nor says `assumption:` or `derived:` are
+problems naming the file, the field and the line; an entry that no source cites is a
+warning (`validate` and `build` print it), since an optional file that cites it (risk.yaml)
+may be left out. A programme without one has no bibliography, and its sources are free
+text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import Field
+
+from xlfinance.definitions.schema import Model, Text, Year, show, validate_model
+from xlfinance.definitions.yamlio import YamlDocument, join_path, read_yaml
+from xlfinance.errors import DefinitionError, Problem
+
+SOURCES_FILE = "sources.yaml"
+REFERENCE_ID = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
+"""A reference id: lowercase words and numbers joined by hyphens (`ndrc-2013-1638`), at
+most `MAX_ID` characters."""
+MAX_ID = 64
+RELIABILITY = {
+    "official": "issued by a government, a standards body or an intergovernmental body, and "
+    "its title, number and the figure cited read in it or in a copy",
+    "peer-reviewed": "a journal article, read",
+    "trade": "industry press, statistics, manufacturers' or software documentation, read",
+    "secondary": "read only through a copy or summary that cannot be traced to its issuer, "
+    "or quoted through another document",
+    "unverified": "not read here: cited from memory or from notes; the figure has not been "
+    "checked against the document",
+}
+"""The reliability of an entry: what kind of document it is, and whether it was read."""
+KINDS = ("assumption:", "derived:")
+"""What a source that cites nothing must begin with."""
+
+ReferenceId = Annotated[str, Field(strict=True, max_length=MAX_ID, pattern=REFERENCE_ID.pattern)]
+
+
+class Reference(Model):
+    """One document of the bibliography."""
+
+    id: ReferenceId
+    title: Text
+    """In the document's own language."""
+    publisher: Text
+    """Who issued or published it (authors and journal for an article)."""
+    year: Year
+    number: Text | None
+    """Its document or standard number (发改价格〔2013〕1638号, GB/T 2589-2008); written as
+    null when it has none, never left out."""
+    found: Text
+    """Where it was read (a copy, a page), or that it was not."""
+    reliability: Literal[tuple(RELIABILITY)]  # type: ignore[valid-type]
+    title_en: Text | None = None
+    note: Text | None = None
+
+
+class SourcesFile(Model):
+    """The bibliography of a programme."""
+
+    references: Annotated[list[Reference], Field(min_length=1)]
+
+    def reference(self, ref_id: str) -> Reference:
+        for item in self.references:
+            if item.id == ref_id:
+                return item
+        raise KeyError(f"no reference {ref_id!r}")
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A `source:` read: the ids it cites and what it says after them."""
+
+    refs: tuple[str, ...]
+    text: str
+
+
+_CITES = re.compile(r"^\[([^\[\]]*)\]\s*(.*)$", re.S)
+
+
+def parse_source(text: str) -> Citation:
+    """`"[a, b] says"` -> Citation(("a", "b"), "says"); `"assumption: why"` and
+    `"derived: how"` -> no refs. ValueError (the message for the user) otherwise."""
+    text = text.strip()
+    cites = _CITES.match(text)
+    if cites is None:
+        if text.startswith(KINDS):
+            return Citation((), text)
+        raise ValueError(
+            "cites no reference: begin with [id] of an entry of sources.yaml, or say "
+            "'assumption: <why>' or 'derived: <how>' (got " + show(text) + ")"
+        )
+    refs = tuple(part.strip() for part in cites.group(1).split(","))
+    for ref in refs:
+        if len(ref) > MAX_ID or not REFERENCE_ID.match(ref):
+            raise ValueError(
+                f"{show(ref)} is not a reference id: a citation is [id] or [id, id], each id"
+                " lowercase words and numbers joined by hyphens (ndrc-2013-1638)"
+            )
+    return Citation(refs, cites.group(2))
+
+
+def source_fields(data: Any, path: str = "") -> Iterator[tuple[str, Any]]:
+    """Every value under a key named `source`, with its dotted path, in file order."""
+    if isinstance(data, dict):
+        for key, value in data.items():
+            step = join_path(path, str(key))
+            if key == "source":
+                yield step, value
+            else:
+                yield from source_fields(value, step)
+    elif isinstance(data, list):
+        for index, value in enumerate(data):
+            yield from source_fields(value, join_path(path, index))
+
+
+def read_sources(
+    path: Path, display: str
+) -> tuple[SourcesFile | None, YamlDocument | None, list[Problem]]:
+    """Read and validate `sources.yaml`: (the file, its document, []) or (None, the
+    document if it was read, every problem)."""
+    try:
+        doc = read_yaml(path, display)
+    except DefinitionError as exc:
+        return None, None, exc.problems
+    parsed, problems = validate_model(SourcesFile, doc.data, display, line_of=doc.line_of)
+    if parsed is None:
+        return None, doc, problems
+    seen: dict[str, int] = {}
+    for index, item in enumerate(parsed.references):
+        field = f"references[{index}].id"
+        if item.id in seen:
+            message = f"duplicate id {show(item.id)} (also references[{seen[item.id]}])"
+            problems.append(Problem(display, field, message, doc.line_of(field)))
+        seen.setdefault(item.id, index)
+    return (None if problems else parsed), doc, problems
+
+
+def check_citations(
+    docs: Iterable[tuple[str, YamlDocument]],
+    sources: SourcesFile,
+    sources_doc: YamlDocument,
+    sources_display: str,
+) -> tuple[list[Problem], list[Problem]]:
+    """Every `source:` of `docs` (display name, document) against the bibliography: the
+    problems (each source that does not parse, each id it does not hold) and the warnings
+    (each entry no source cites: a stale entry, or one cited by an optional file that is
+    not there, such as risk.yaml)."""
+    known = {item.id for item in sources.references}
+    cited: set[str] = set()
+    problems = []
+    for display, doc in docs:
+        for path, value in source_fields(doc.data):
+            if not isinstance(value, str):
+                continue  # the file's schema says what a source must be
+            try:
+                citation = parse_source(value)
+            except ValueError as exc:
+                problems.append(Problem(display, path, str(exc), doc.line_of(path)))
+                continue
+            for ref in citation.refs:
+                if ref in known:
+                    cited.add(ref)
+                    continue
+                message = (
+                    f"unknown reference {show(ref)}: no entry of {sources_display} has that id"
+                )
+                problems.append(Problem(display, path, message, doc.line_of(path)))
+    unused = []
+    for index, item in enumerate(sources.references):
+        if item.id not in cited:
+            field = f"references[{index}].id"
+            message = f"{show(item.id)} is cited by no source: cite it, or remove it"
+            unused.append(Problem(sources_display, field, message, sources_doc.line_of(field)))
+    return problems, unused
+
+
+__all__ = [
+    "RELIABILITY",
+    "SOURCES_FILE",
+    "Citation",
+    "Reference",
+    "SourcesFile",
+    "check_citations",
+    "parse_source",
+    "read_sources",
+    "source_fields",
+]
