@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import threading
 from functools import lru_cache
 from pathlib import Path
 
@@ -82,10 +83,17 @@ def files_key(files, extra: dict) -> str:
     return digest.hexdigest()
 
 
+_READING = threading.Lock()
+"""One `np.load` at a time: numpy parses each array's header with `ast.literal_eval`, and
+CPython 3.11's AST constructor counts its recursion depth across threads, so two threads
+parsing at once can fail with "AST constructor recursion depth mismatch" (CPython
+gh-106905; the structuring runs read their answers on two threads)."""
+
+
 def load_project(key: str) -> ProjectSolve | None:
     """The answer stored under `key`, or None."""
     try:
-        with np.load(folder() / f"{key}.npz", allow_pickle=False) as data:
+        with _READING, np.load(folder() / f"{key}.npz", allow_pickle=False) as data:
             meta = json.loads(str(data["meta"]))
             if meta.get("key") != key:
                 return None
