@@ -547,12 +547,13 @@ def test_support_a_small_pv_project_needs_equals_its_closed_form():
 def test_debt_capacity_of_a_small_pv_project_equals_its_closed_form():
     """The same project with a 10-year annuity loan at 6%, drawn with the capex in year 0
     (no interest during a one-year construction: it accrues on the opening balance) and
-    repaid in operating years 1-10. With no tax, cash available for debt service is the
+    repaid in operating years 1-10 (a tenor of 11 years from the first drawdown, the
+    construction year included). With no tax, cash available for debt service is the
     630,000 EBITDA; the payment on a loan D is D x 0.06 / (1 - 1.06^-10) = D / 7.360087.
     Cover 630,000 / (D / 7.360087) >= 1.30 gives D <= 630,000 / 1.30 x 7.360087 = 3,566,812
     yuan, a share of 3,566,812 / 7,000,000 = 0.509545 of capex."""
     params = merged(PV_BASE, subsidy_yuan_per_kwh=0, finance__residual_value_share=0,
-                    finance__debt_share=0.3, finance__tenor_years=10)  # fmt: skip
+                    finance__debt_share=0.3, finance__tenor_years=11)  # fmt: skip
     model = build_model(
         project("pv", params), programme(corporate_tax_rate=0.0, vat_rate_electricity=0.0)
     )
