@@ -206,7 +206,7 @@ def write_back(tmp_path: Path, project: str, field: str, value: float) -> Path:
         ("viability_subsidy_km", "bus_cng", "equity_irr", 0.08),
         ("viability_subsidy_steam", "industrial_boilers_phase1", "equity_irr", 0.08),
         ("break_even_carbon_price", "des_phase1", "equity_irr", 0.08),
-        ("debt_capacity", "pv_phase1", "min_dscr", 1.30),
+        ("debt_capacity", "public_buildings_phase1", "min_dscr", 1.30),
     ],
 )
 def test_an_answer_written_back_meets_its_target(tmp_path, answers, solve, project, output, target):
@@ -323,6 +323,13 @@ CASES = {
         lambda d: d["solves"]["viability_grant"].update(projects=["forum"]),
         "solves.viability_grant.projects[0]",
         "public spending",
+    ),
+    "debt share of a loan sized to cover": (
+        lambda d: d["solves"]["debt_capacity"].update(
+            projects=["public_buildings_phase1", "pv_phase1"]
+        ),
+        "solves.debt_capacity.projects[1]",
+        "sizes its loan to cover (finance.debt_sizing: cover): it has no debt_share",
     ),
 }
 
@@ -478,16 +485,28 @@ def test_cached_answers_equal_solved_ones_and_an_edit_resolves_only_its_project(
 
 
 def test_bankable_debt_is_each_debt_capacity_times_capex(xiaolan):
-    """pv_phase1: capex x the share that keeps DSCR 1.30, beside capex x its defined 70%."""
+    """public_buildings_phase1: capex x the share that keeps DSCR 1.30, beside capex x its
+    defined 30%. pv_phase1 sizes its loan to cover: no debt share is solved for it, and its
+    sized loan counts as defined."""
     programme, projects = xiaolan
     result = run_structuring(programme, projects, None, trials=50)
     debt = result.results()["bankable_debt"]
+    pid = "public_buildings_phase1"
     entry = next(
-        e for e in result.entries() if e["solve"] == "debt_capacity" and e["project"] == "pv_phase1"
+        e for e in result.entries() if e["solve"] == "debt_capacity" and e["project"] == pid
     )
-    capex = projects["pv_phase1"].metrics["capex_yuan"]
-    assert debt["projects"]["pv_phase1"]["loan_yuan"] == pytest.approx(entry["value"] * capex)
-    assert debt["projects"]["pv_phase1"]["defined_loan_yuan"] == pytest.approx(0.7 * capex)
+    capex = projects[pid].metrics["capex_yuan"]
+    assert debt["projects"][pid]["loan_yuan"] == pytest.approx(entry["value"] * capex)
+    assert debt["projects"][pid]["defined_loan_yuan"] == pytest.approx(0.3 * capex)
+    sized = debt["projects"]["pv_phase1"]
+    assert sized["sized_to_cover"] and not any(
+        e["solve"] == "debt_capacity" and e["project"] == "pv_phase1" for e in result.entries()
+    )
+    assert (
+        sized["loan_yuan"]
+        == sized["defined_loan_yuan"]
+        == projects["pv_phase1"].metrics["debt_yuan"]
+    )
     assert debt["total_yuan"] == pytest.approx(
         sum(v["loan_yuan"] for v in debt["projects"].values())
     )
