@@ -9,14 +9,18 @@ The example is worked by hand below with plain arithmetic (no xlfinance code): a
 from __future__ import annotations
 
 import numpy as np
+import openpyxl
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 
 from xlfinance import finance
 from xlfinance.archetypes import build_model
+from xlfinance.model.sheet import write_model
 
 from .factories import merged, programme, project
+from .lo import is_error, needs_libreoffice, workbooks
 from .strategies import examples
 
 BASE = {
@@ -122,14 +126,16 @@ class TestDebt:
         )
         _, ev = evaluate(params)
         lines = ev.lines
-        # Drawn 4,900,000 in year 0, with interest of year 0 capitalised? The balance opens at 0,
-        # so interest during construction is nil; repayment runs years 2-11 after one grace year.
+        # Drawn 4,900,000 in year 0: the balance opens at 0, so interest during construction
+        # is nil. A 10-year loan from the first drawdown, with 1 construction year and 1 grace
+        # year of interest only, is repaid over 10 - 1 - 1 = 8 years (periods 2-9).
         principal = lines["principal_repaid"][0]
         interest = lines["interest_paid"][0]
         assert principal.sum() == pytest.approx(4_900_000)
         assert principal[1] == 0 and interest[1] == pytest.approx(4_900_000 * 0.06)
-        service = (principal + interest)[2:12]
-        np.testing.assert_allclose(service, -finance.pmt(0.06, 10, 4_900_000), rtol=1e-12)
+        service = (principal + interest)[2:10]
+        np.testing.assert_allclose(service, -finance.pmt(0.06, 8, 4_900_000), rtol=1e-12)
+        assert not principal[10:].any()
         assert ev.outputs["debt_left_at_end_yuan"][0] == pytest.approx(0, abs=1e-6)
         assert ev.outputs["min_dscr"][0] > 1
 
@@ -137,7 +143,7 @@ class TestDebt:
         params = merged(
             BASE,
             finance__debt_share=0.5,
-            finance__tenor_years=7,
+            finance__tenor_years=8,  # from the first drawdown: 1 construction + 7 repayment
             finance__repayment="equal_principal",
         )
         _, ev = evaluate(params)
@@ -153,6 +159,74 @@ class TestDebt:
         # 2,100,000 drawn in each construction year; year 1 accrues 6% on the first draw.
         assert ev.lines["interest_capitalised"][0][1] == pytest.approx(2_100_000 * 0.06)
         assert ev.lines["principal_repaid"][0].sum() == pytest.approx(4_200_000 + 126_000)
+
+    def test_a_loan_sized_to_cover_by_hand(self):
+        # Sized on EBITDA less the tax as if unlevered: 1,050,000 - (1,050,000 - 332,500) x
+        # 25% = 870,625 a year. An 11-year tenor from the first drawdown, 1 construction
+        # year, no grace: 10 annuity payments at 6%, each at most 870,625 / 1.30 = 669,711.54,
+        # so B = 669,711.54 x (1 - 1.06^-10) / 0.06 = 669,711.54 x 7.360087 = 4,929,135 (70%
+        # of capex, below the 80% cap). The interest shield lowers the tax actually paid, so
+        # the cover achieved is above 1.30 every year, least in the last (least interest).
+        params = merged(
+            BASE,
+            finance__debt_sizing="cover",
+            finance__target_dscr=1.30,
+            finance__max_gearing=0.8,
+            finance__tenor_years=11,
+        )
+        _, ev = evaluate(params)
+        loan = 870_625 / 1.30 * (1 - 1.06**-10) / 0.06
+        assert loan == pytest.approx(4_929_135, abs=1)
+        assert ev.outputs["debt_yuan"][0] == pytest.approx(loan, rel=1e-12)
+        service = ev.lines["debt_service"][0][1:11]
+        np.testing.assert_allclose(service, 870_625 / 1.30, rtol=1e-12)
+        dscr = ev.lines["dscr"][0][1:11]
+        assert (dscr > 1.30).all() and dscr.argmin() == 9
+        assert ev.outputs["min_dscr"][0] == pytest.approx(dscr.min())
+        # The last year's tax: (1,050,000 - 332,500 - 6% x the balance left) x 25%.
+        opening = ev.lines["debt_opening"][0][10]
+        tax = (1_050_000 - 332_500 - 0.06 * opening) * 0.25
+        assert dscr[-1] == pytest.approx((1_050_000 - tax) / (870_625 / 1.30), rel=1e-12)
+
+    def test_the_average_cover_counts_repayment_years_only(self):
+        # One grace year of interest only (6% of 4,900,000 = 294,000, cover 2.9) is left out
+        # of the average: the mean of the 8 repayment years' cover.
+        params = merged(
+            BASE, finance__debt_share=0.7, finance__tenor_years=10, finance__grace_years=1
+        )
+        _, ev = evaluate(params)
+        dscr = ev.lines["dscr"][0]
+        assert ev.lines["debt_service"][0][1] == pytest.approx(294_000)
+        assert ev.outputs["avg_dscr"][0] == pytest.approx(dscr[2:10].mean(), rel=1e-12)
+        assert ev.outputs["avg_dscr"][0] < np.nanmean(dscr)  # the grace year would raise it
+        assert ev.outputs["min_dscr"][0] == pytest.approx(np.nanmin(dscr[1:10]))
+
+    def test_a_maintenance_reserve_for_the_inverters(self):
+        # Inverters of 300 yuan/kW (300,000) every 10 years in 20: replaced in year 10 only
+        # (none in the final year), so 300,000 / 10 = 30,000 is set aside in years 1-10 and
+        # none after. CFADS of year 10 is its EBITDA less the set-aside and the tax, the
+        # reserve paying the replacement; the equity puts in and takes out as much.
+        params = merged(
+            BASE,
+            inverter_replacement_yuan_per_kw=300,
+            inverter_life_years=10,
+            finance__debt_share=0.5,
+            finance__tenor_years=12,
+            finance__mra=True,
+        )
+        _, ev = evaluate(params)
+        lines = {k: v[0] for k, v in ev.lines.items()}
+        np.testing.assert_allclose(lines["mra_contribution"][1:11], 30_000)
+        assert not lines["mra_contribution"][11:].any()
+        assert lines["mra_draw"][10] == pytest.approx(300_000)
+        assert lines["replacement"][10] == pytest.approx(300_000)
+        np.testing.assert_allclose(
+            lines["cfads"][1:12], lines["ebitda"][1:12] - lines["tax"][1:12]
+            + lines["mra_draw"][1:12] - lines["mra_contribution"][1:12]
+        )  # fmt: skip
+        assert lines["cfads"][10] == pytest.approx(1_050_000 - 30_000 - lines["tax"][10])
+        reserve = lines["mra_draw"] + lines["mra_release"] - lines["mra_contribution"]
+        assert reserve.sum() == pytest.approx(0, abs=1e-6)
 
     def test_tax_holiday(self):
         _, ev = evaluate(merged(BASE, finance__tax_holiday=True))
@@ -197,3 +271,73 @@ def test_no_debt_equity_equals_project_and_abatement_scales(scale, tariff):
     assert scaled.outputs["abatement_t_co2e"][0] == pytest.approx(
         scale * one.outputs["abatement_t_co2e"][0]
     )
+
+
+# The workbook: every new debt line as a formula, recalculated in LibreOffice -------------
+
+LOANS = {
+    "sculpted": dict(
+        finance__debt_sizing="cover",
+        finance__target_dscr=1.35,
+        finance__max_gearing=0.9,
+        finance__repayment="sculpted",
+        finance__construction_years=2,
+        finance__tenor_years=14,
+        finance__grace_years=1,
+        finance__dsra_months=6,
+        finance__mra=True,
+        inverter_replacement_yuan_per_kw=300,
+        inverter_life_years=8,
+    ),
+    "equal_principal": dict(
+        finance__debt_sizing="cover",
+        finance__target_dscr=1.2,
+        finance__max_gearing=0.6,
+        finance__repayment="equal_principal",
+        finance__tenor_years=9,
+    ),
+    "annuity": dict(
+        finance__debt_sizing="cover",
+        finance__target_dscr=1.3,
+        finance__max_gearing=0.8,
+        finance__tenor_years=11,
+        finance__grace_years=2,
+    ),
+}
+
+
+@workbooks
+def loans_workbook(folder, _fixture):
+    """Each loan of LOANS on its own sheet: the PV example's model written by write_model."""
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    maps = {}
+    for name, changes in LOANS.items():
+        model = build_model(project("pv", merged(BASE, **changes), id=name), programme())
+        maps[name] = (model, write_model(wb.create_sheet(name), model))
+    path = folder / "loans.xlsx"
+    wb.save(path)
+    return [path], maps
+
+
+@needs_libreoffice
+@pytest.mark.parametrize("name", sorted(LOANS))
+def test_the_loans_workbook_equals_numpy(recalculated_books, name):
+    maps, (values,) = recalculated_books(loans_workbook)
+    model, sheet_map = maps[name]
+    sheet, ev = values[name], model.evaluate()
+    assert "debt_share_sized" in sheet_map.line_rows
+    cells = [
+        ((row, sheet_map.layout.first_col + p), ev.lines[line][0][p], f"{line}[{p}]")
+        for line, row in sheet_map.line_rows.items()
+        for p in range(model.n_periods)
+    ]
+    for output, ref in sheet_map.output_cells.items():
+        col, row = coordinate_from_string(ref.split("!")[-1].replace("$", ""))
+        cells.append(((row, column_index_from_string(col)), ev.outputs[output][0], output))
+    for cell, want, where in cells:
+        got = sheet.get(cell)
+        if np.isnan(want):
+            assert is_error(got), (where, got)
+        else:
+            assert not is_error(got) and got == pytest.approx(want, rel=1e-9, abs=1e-6), where

@@ -165,7 +165,8 @@ class TestValidation:
                 "exceeds finance.operating_years",
             ),
             (
-                {"finance__debt_share": 0.5, "finance__tenor_years": 6},
+                # 7 years from the first drawdown less 1 of construction: 6 after COD > 5
+                {"finance__debt_share": 0.5, "finance__tenor_years": 7},
                 "not repaid within the contract term",
             ),
             ({"reward_years": 6}, "reward_years (6) exceeds contract_years"),

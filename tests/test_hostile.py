@@ -490,6 +490,48 @@ simple("bounds", "tax-holiday-yes", PV, "parameters.finance.tax_holiday", "true 
        "    tax_holiday: true\n", '    tax_holiday: "yes"\n', line=True)  # fmt: skip
 simple("bounds", "tax-holiday-one", PV, "parameters.finance.tax_holiday", "true or false", PV,
        "    tax_holiday: true\n", "    tax_holiday: 1\n")  # fmt: skip
+SIZED = "    debt_sizing: cover\n"
+TARGET = "    target_dscr:\n      value: 1.30\n"
+GEARING = "    max_gearing:\n      value: 0.7\n"
+FINANCE = "parameters.finance"
+simple("bounds", "target-dscr-below-1", PV, f"{FINANCE}.target_dscr", "must be at least 1", PV,
+       TARGET, TARGET.replace("1.30", "0.9"), line=True)  # fmt: skip
+simple("bounds", "target-dscr-formula", PV, f"{FINANCE}.target_dscr.value", "must be a number", PV,
+       TARGET, TARGET.replace("1.30", '"=1+1"'))  # fmt: skip
+simple("bounds", "target-dscr-infinite", PV, f"{FINANCE}.target_dscr.value", "finite", PV,
+       TARGET, TARGET.replace("1.30", ".inf"))  # fmt: skip
+simple("bounds", "max-gearing-above-1", PV, f"{FINANCE}.max_gearing", "must be > 0 and <= 1",
+       PV, GEARING, GEARING.replace("0.7", "1.5"), line=True)  # fmt: skip
+simple("bounds", "max-gearing-nil", PV, f"{FINANCE}.max_gearing", "must be > 0 and <= 1",
+       PV, GEARING, GEARING.replace("0.7", "0"))  # fmt: skip
+simple("bounds", "debt-sizing-unknown", PV, f"{FINANCE}.debt_sizing", "'share' or 'cover'", PV,
+       SIZED, "    debt_sizing: maybe\n", line=True)  # fmt: skip
+simple("bounds", "debt-share-with-cover", PV, FINANCE, "debt_share does not apply", PV,
+       SIZED, SIZED + "    debt_share: 0.7\n", line=True)  # fmt: skip
+# The max_gearing block commented out, its source line with it.
+simple("bounds", "cover-without-gearing", PV, FINANCE, "cover needs max_gearing", PV,
+       GEARING, "    # max_gearing:\n    # value: 0.7\n    #")  # fmt: skip
+simple("bounds", "gearing-with-a-share", PV, FINANCE, "max_gearing applies only", PV,
+       SIZED, "    debt_sizing: share\n    debt_share: 0.5\n")  # fmt: skip
+simple("bounds", "repayment-unknown", PV, f"{FINANCE}.repayment", "sculpted", PV,
+       "    repayment: annuity\n", "    repayment: balloon\n", line=True)  # fmt: skip
+simple("bounds", "tenor-within-construction", PV, FINANCE, "has no repayment year", PV,
+       "    tenor_years: 10\n", "    tenor_years: 2\n", line=True)  # fmt: skip
+simple("bounds", "tenor-beyond-operation", PV, FINANCE, "not repaid within operation", PV,
+       "    tenor_years: 10\n", "    tenor_years: 27\n")  # fmt: skip
+simple("bounds", "dsra-months-many", PV, f"{FINANCE}.dsra_months", "must be <= 24", PV,
+       SIZED, SIZED + "    dsra_months: 100\n", line=True)  # fmt: skip
+simple("bounds", "dsra-months-fraction", PV, f"{FINANCE}.dsra_months", "whole number", PV,
+       SIZED, SIZED + "    dsra_months: 6.5\n")  # fmt: skip
+simple("bounds", "dsra-months-text", PV, f"{FINANCE}.dsra_months", "whole number", PV,
+       SIZED, SIZED + '    dsra_months: "6"\n')  # fmt: skip
+simple("bounds", "dsra-months-negative", PV, f"{FINANCE}.dsra_months", "must be >= 0", PV,
+       SIZED, SIZED + "    dsra_months: -6\n")  # fmt: skip
+simple("bounds", "mra-yes", PV, f"{FINANCE}.mra", "true or false", PV,
+       SIZED, SIZED + '    mra: "yes"\n', line=True)  # fmt: skip
+simple("bounds", "reserve-without-a-loan", "projects/taxi_cng.yaml", FINANCE, "need a loan",
+       "projects/taxi_cng.yaml", "    tax_holiday: false\n",
+       "    tax_holiday: false\n    mra: true\n")  # fmt: skip
 simple("bounds", "tax-exempt-text", "projects/capacity_building.yaml", "parameters.tax_exempt",
        "true or false", "projects/capacity_building.yaml", "  tax_exempt: true\n",
        '  tax_exempt: "false"\n')  # fmt: skip

@@ -190,3 +190,104 @@ def test_fund_deployment_needs_the_minimum_in_fund_yaml(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "reconciliation.yaml: rules[7].kind: a fund_deployment rule reads" in err, err
     assert "fund.yaml has no deployment.minimum_ratio" in err and "Traceback" not in err
+
+
+# --------------------------------------------------------------------------------------
+# debt_cover: a loan whose minimum DSCR falls below its lenders' target
+# --------------------------------------------------------------------------------------
+
+
+def edit_finance(folder: Path, pid: str, change) -> None:
+    path = folder / "projects" / f"{pid}.yaml"
+    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    change(doc["parameters"]["finance"])
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+
+def as_fixed_share(share: float):
+    """A finance section's loan as a fixed share of capex, as pv_phase1 was defined."""
+
+    def change(finance):
+        for key in ("debt_sizing", "target_dscr", "max_gearing"):
+            finance.pop(key, None)
+        finance["debt_share"] = {"value": share, "source": "test: the old definition"}
+
+    return change
+
+
+def test_xiaolan_loans_meet_their_targets(xiaolan):
+    assert not [k for k in xiaolan if k.startswith("debt-cover")]
+
+
+def test_a_loan_below_the_programme_target_is_a_warning(tmp_path):
+    """pv_phase1 at a fixed 70% of capex (no target of its own) is held to the rule's 1.30:
+    its minimum DSCR, recomputed here from its lines (CFADS / debt service over the loan's
+    operating years), falls below."""
+    folder = copy(tmp_path)
+    edit_finance(folder, "pv_phase1", as_fixed_share(0.7))
+    programme = load_programme(folder)
+    projects = evaluate_projects(programme)
+    lines = projects["pv_phase1"].model.evaluate().lines
+    term = lines["in_debt_term"][0] > 0
+    by_hand = (lines["cfads"][0][term] / lines["debt_service"][0][term]).min()
+    found = {f.id: f for f in roll_up(programme, projects).findings}["debt-cover-pv_phase1"]
+    assert found.severity == "warning" and found.title.startswith("pv_phase1: ")
+    assert found.numbers["min_dscr"] == pytest.approx(by_hand, rel=1e-12) and by_hand < 1.30
+    assert found.numbers["target_dscr"] == 1.30
+    assert found.numbers["debt_share_of_capex"] == pytest.approx(0.7)
+    assert "SAM" in found.sources["target_dscr"]
+
+
+def test_a_loan_is_held_to_its_own_target_first(tmp_path):
+    """public_buildings_phase1 (30% of capex, minimum DSCR 2.56) meets the programme's 1.30
+    but not a target of 3 of its own; nor the programme's, raised to 3."""
+    folder = copy(tmp_path)
+    edit_finance(
+        folder,
+        "public_buildings_phase1",
+        lambda f: f.update(target_dscr={"value": 3.0, "source": "test: a demanding lender"}),
+    )
+    found = findings(folder)["debt-cover-public_buildings_phase1"]
+    assert found["numbers"]["target_dscr"] == 3.0
+    assert "finance.target_dscr of public_buildings_phase1" in found["sources"]["target_dscr"]
+
+    folder = copy(tmp_path / "again")
+    path = folder / "reconciliation.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("min_dscr: 1.30", "min_dscr: 3.0"), encoding="utf-8")
+    got = findings(folder)
+    assert got["debt-cover-public_buildings_phase1"]["numbers"]["target_dscr"] == 3.0
+    # the loans sized to cover keep their own 1.30, which they meet
+    assert "debt-cover-pv_phase1" not in got
+
+
+@pytest.mark.parametrize(
+    ("edit", "says"),
+    [
+        (lambda r: r.pop("min_dscr_source"), "needs its min_dscr_source"),
+        (lambda r: r.update(min_dscr=0.9), "rules[8].min_dscr: must be >= 1 (got 0.9)"),
+        (lambda r: r.update(min_dscr="1.3x"), "number"),
+        (lambda r: r.update(kind="equal"), "an equal rule needs compare and title"),
+    ],
+)
+def test_a_bad_debt_cover_rule_is_a_problem(tmp_path, capsys, edit, says):
+    folder = copy(tmp_path)
+    path = folder / "reconciliation.yaml"
+    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    rule = next(r for r in doc["rules"] if r["kind"] == "debt_cover")
+    edit(rule)
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    assert main(["validate", str(folder)]) == 2
+    err = capsys.readouterr().err
+    assert "reconciliation.yaml" in err and says in err and "Traceback" not in err, err
+
+
+def test_one_debt_cover_rule_at_most(tmp_path, capsys):
+    folder = copy(tmp_path)
+    path = folder / "reconciliation.yaml"
+    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    rule = next(r for r in doc["rules"] if r["kind"] == "debt_cover")
+    doc["rules"].append({**rule, "id": "debt-cover-again"})
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+    assert main(["validate", str(folder)]) == 2
+    assert "more than one debt_cover rule" in capsys.readouterr().err

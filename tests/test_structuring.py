@@ -210,7 +210,7 @@ def write_back(tmp_path: Path, project: str, field: str, value: float) -> Path:
         ("viability_subsidy_km", "bus_cng", "equity_irr", 0.08),
         ("viability_subsidy_steam", "industrial_boilers_phase1", "equity_irr", 0.08),
         ("break_even_carbon_price", "des_phase1", "equity_irr", 0.08),
-        ("debt_capacity", "pv_phase1", "min_dscr", 1.30),
+        ("debt_capacity", "public_buildings_phase1", "min_dscr", 1.30),
     ],
 )
 def test_an_answer_written_back_meets_its_target(tmp_path, answers, solve, project, output, target):
@@ -327,6 +327,13 @@ CASES = {
         lambda d: d["solves"]["viability_grant"].update(projects=["forum"]),
         "solves.viability_grant.projects[0]",
         "public spending",
+    ),
+    "debt share of a loan sized to cover": (
+        lambda d: d["solves"]["debt_capacity"].update(
+            projects=["public_buildings_phase1", "pv_phase1"]
+        ),
+        "solves.debt_capacity.projects[1]",
+        "sizes its loan to cover (finance.debt_sizing: cover): it has no debt_share",
     ),
 }
 
@@ -482,16 +489,28 @@ def test_cached_answers_equal_solved_ones_and_an_edit_resolves_only_its_project(
 
 
 def test_bankable_debt_is_each_debt_capacity_times_capex(xiaolan):
-    """pv_phase1: capex x the share that keeps DSCR 1.30, beside capex x its defined 70%."""
+    """public_buildings_phase1: capex x the share that keeps DSCR 1.30, beside capex x its
+    defined 30%. pv_phase1 sizes its loan to cover: no debt share is solved for it, and its
+    sized loan counts as defined."""
     programme, projects = xiaolan
     result = run_structuring(programme, projects, None, trials=50)
     debt = result.results()["bankable_debt"]
+    pid = "public_buildings_phase1"
     entry = next(
-        e for e in result.entries() if e["solve"] == "debt_capacity" and e["project"] == "pv_phase1"
+        e for e in result.entries() if e["solve"] == "debt_capacity" and e["project"] == pid
     )
-    capex = projects["pv_phase1"].metrics["capex_yuan"]
-    assert debt["projects"]["pv_phase1"]["loan_yuan"] == pytest.approx(entry["value"] * capex)
-    assert debt["projects"]["pv_phase1"]["defined_loan_yuan"] == pytest.approx(0.7 * capex)
+    capex = projects[pid].metrics["capex_yuan"]
+    assert debt["projects"][pid]["loan_yuan"] == pytest.approx(entry["value"] * capex)
+    assert debt["projects"][pid]["defined_loan_yuan"] == pytest.approx(0.3 * capex)
+    sized = debt["projects"]["pv_phase1"]
+    assert sized["sized_to_cover"] and not any(
+        e["solve"] == "debt_capacity" and e["project"] == "pv_phase1" for e in result.entries()
+    )
+    assert (
+        sized["loan_yuan"]
+        == sized["defined_loan_yuan"]
+        == projects["pv_phase1"].metrics["debt_yuan"]
+    )
     assert debt["total_yuan"] == pytest.approx(
         sum(v["loan_yuan"] for v in debt["projects"].values())
     )
@@ -551,12 +570,13 @@ def test_support_a_small_pv_project_needs_equals_its_closed_form():
 def test_debt_capacity_of_a_small_pv_project_equals_its_closed_form():
     """The same project with a 10-year annuity loan at 6%, drawn with the capex in year 0
     (no interest during a one-year construction: it accrues on the opening balance) and
-    repaid in operating years 1-10. With no tax, cash available for debt service is the
+    repaid in operating years 1-10 (a tenor of 11 years from the first drawdown, the
+    construction year included). With no tax, cash available for debt service is the
     630,000 EBITDA; the payment on a loan D is D x 0.06 / (1 - 1.06^-10) = D / 7.360087.
     Cover 630,000 / (D / 7.360087) >= 1.30 gives D <= 630,000 / 1.30 x 7.360087 = 3,566,812
     yuan, a share of 3,566,812 / 7,000,000 = 0.509545 of capex."""
     params = merged(PV_BASE, subsidy_yuan_per_kwh=0, finance__residual_value_share=0,
-                    finance__debt_share=0.3, finance__tenor_years=10)  # fmt: skip
+                    finance__debt_share=0.3, finance__tenor_years=11)  # fmt: skip
     model = build_model(
         project("pv", params), programme(corporate_tax_rate=0.0, vat_rate_electricity=0.0)
     )

@@ -28,6 +28,7 @@ from hypothesis import strategies as st
 from xlfinance.archetypes import build_model
 
 from .factories import merged, programme, project
+from .strategies import examples
 from .test_archetype_pv import BASE
 
 PARAMS = merged(
@@ -84,7 +85,7 @@ def test_a_loss_pays_no_tax():
     )
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(
     capex=st.floats(200_000, 5_000_000),
     grant_share=st.floats(0, 1),

@@ -37,6 +37,7 @@ TARIFF = "inputs.pv_phase1.building_tariff_yuan_per_kwh"
 DISCOUNT = "assumptions.discount_rate"
 HURDLE = "inputs.fund.hurdle_rate_senior"
 STRUCTURAL = "inputs.pv_phase1.operating_years"
+LENDERS_MIN_DSCR = "lenders_min_dscr"
 
 
 def name_values(cells: dict[str, tuple[str, int, int]], book) -> dict[str, object]:
@@ -464,3 +465,30 @@ def test_every_sheet_prints_with_its_name_and_page_numbers(built):
         assert ws.oddFooter.center.text == "&P / &N", ws.title
     checks = wb["Checks"]
     assert checks.sheet_properties.pageSetUpPr.fitToPage and checks.page_setup.fitToWidth == 1
+
+
+@workbooks
+def demanding_lender_workbooks(folder, fixture):
+    """A copy of the built workbook whose lenders ask a minimum DSCR of 3 of the loans that
+    state no target of their own (the Checks sheet's cell from reconciliation.yaml)."""
+    workbook = fixture("xiaolan_build").workbook
+    return [with_values(workbook, folder / "demanding.xlsx", {LENDERS_MIN_DSCR: 3.0})], None
+
+
+@needs_libreoffice
+def test_a_loan_below_its_target_is_false_on_the_checks_sheet(built, recalculated_books):
+    """public_buildings_phase1 and _phase2 (fixed shares, minimum DSCR 2.56 and below 3)
+    fail a target of 3 typed into the Checks sheet; the loans sized to their own 1.30 still
+    pass; the master check turns FALSE."""
+    result, _, _ = built
+    _, (book,) = recalculated_books(demanding_lender_workbooks)
+    checks = book["Checks"]
+    rows = {
+        text.split(":")[0]: checks.get((row, 2))
+        for (row, col), text in checks.items()
+        if col == 1 and isinstance(text, str) and "minimum DSCR meets" in text
+    }
+    assert rows["public_buildings_phase1"] is False and rows["public_buildings_phase2"] is False
+    assert result.projects["public_buildings_phase1"].metrics["min_dscr"] < 3
+    assert rows["pv_phase1"] is True and rows["des_phase1"] is True
+    assert checks.get((5, 2)) is False  # All checks pass

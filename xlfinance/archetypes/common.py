@@ -19,10 +19,15 @@ Conventions (sources in the tests and in `projects/*/programme.yaml`):
   建设项目经济评价方法与参数, 3rd ed.).
 - Project cash flow after tax uses the "adjusted income tax" of that method: the tax on
   EBIT, ignoring interest (融资前分析). Equity cash flow uses the tax actually paid.
-- Debt finances a share of capex, draws with it, capitalises interest during construction,
-  then after `grace_years` of interest only is repaid over `tenor_years`, either as an annuity
-  or in equal principal instalments, each period re-amortising the balance over the
-  remaining term (which gives the constant annuity payment).
+- Debt finances a share of capex (`debt_sizing: share`) or the largest loan a target DSCR
+  covers, at most a gearing (`debt_sizing: cover`); it draws with capex and capitalises
+  interest during construction. `tenor_years` is quoted as a Chinese bank quotes 贷款期限,
+  from the first drawdown, construction and grace included: after COD the loan pays interest
+  only for `grace_years`, then is repaid over tenor - construction - grace years as an
+  annuity, in equal principal instalments or sculpted to the cash flow, each period
+  re-amortising the balance over the periods left (which gives the constant annuity
+  payment). Optional reserves: a DSRA of `dsra_months` of debt service, an MRA for
+  replacements (`archetypes.finance.debt` and `reserves`; the README's "Debt").
 - Abatement cost is the economic (societal) cost: pre-tax project cash flows without grants
   and production subsidies, which are transfers; net present cost over discounted tonnes.
 """
@@ -202,6 +207,7 @@ def finance_inputs(
         "operating_years", fin.operating_years, "Operating years", unit="years", structural=True
     )
     capex = add("capex_yuan", fin.capex_yuan, capex_label)
+    sized = fin.debt_sizing == "cover"
     return FinanceInputs(
         capex_yuan=capex if extra_capex_yuan is None else capex + extra_capex_yuan,
         construction_years=construction,
@@ -228,26 +234,49 @@ def finance_inputs(
         residual_value_share=add(
             "residual_value_share", fin.residual_value_share, "Residual value share"
         ),
-        debt_share=add("debt_share", fin.debt_share, "Debt share of capex"),
+        debt_share=None if sized else add("debt_share", fin.debt_share, "Debt share of capex"),
+        debt_sizing=fin.debt_sizing,
+        target_dscr=None
+        if fin.target_dscr is None
+        else add("target_dscr", fin.target_dscr, "Lenders' minimum DSCR", unit="x"),
+        max_gearing=add("max_gearing", fin.max_gearing, "Largest debt share of capex", unit="share")
+        if sized
+        else None,
         debt_rate=own_or_programme(
             "debt_rate", fin.debt_rate, "lending_rate", "Debt interest rate"
         ),
         tenor_years=add(
-            "tenor_years", fin.tenor_years, "Debt tenor", unit="years", structural=True
+            "tenor_years",
+            fin.tenor_years,
+            "Debt tenor (from the first drawdown, construction and grace included)",
+            unit="years",
+            structural=True,
         ),
         grace_years=add(
             "grace_years",
             fin.grace_years,
-            "Grace years (interest only)",
+            "Grace years (interest only, after COD)",
             unit="years",
             structural=True,
         ),
-        repayment_annuity=add(
+        repayment=fin.repayment,
+        repayment_annuity=None
+        if fin.repayment == "sculpted"
+        else add(
             "repayment_annuity",
             REPAYMENT_STYLES[fin.repayment],
             "Annuity repayment (1) or equal principal (0)",
             unit="flag",
         ),
+        dsra_months=add(
+            "dsra_months",
+            fin.dsra_months,
+            "Debt-service reserve (months of debt service)",
+            unit="months",
+        )
+        if fin.dsra_months
+        else None,
+        mra=fin.mra,
         tax_rate=add("tax_rate", tax_rate, "Corporate income tax rate")
         if tax_rate is not None
         else assumption_input(m, "tax_rate", a, "corporate_tax_rate", "Corporate income tax rate"),
@@ -340,11 +369,11 @@ class FinanceInputs:
     replacement_interval_years: Expr
     depreciation_years: Expr
     residual_value_share: Expr
-    debt_share: Expr
+    debt_share: Expr | None  # None when the loan is sized to cover
     debt_rate: Expr
-    tenor_years: Expr
-    grace_years: Expr
-    repayment_annuity: Expr  # 1 annuity, 0 equal principal
+    tenor_years: Expr  # from the first drawdown: construction, grace and repayment
+    grace_years: Expr  # interest-only operating years after COD
+    repayment_annuity: Expr | None  # 1 annuity, 0 equal principal; None when sculpted
     tax_rate: Expr
     tax_holiday: Expr  # 1 applies 三免三减半, 0 not
     tax_free_years: Expr
@@ -355,3 +384,9 @@ class FinanceInputs:
     escalation_rate: Expr  # prices and operating costs, from the first operating year
     production_subsidy: Expr | None = None  # yuan per unit of the production line
     carbon_price_yuan_per_t: Expr | None = None
+    debt_sizing: str = "share"  # "share" (debt_share of capex) or "cover" (sized)
+    target_dscr: Expr | None = None  # the sizing target, or the cover a fixed loan is held to
+    max_gearing: Expr | None = None  # with "cover": the largest debt share of capex
+    repayment: str = "annuity"  # "annuity", "equal_principal" or "sculpted"
+    dsra_months: Expr | None = None  # None: no debt-service reserve
+    mra: bool = False  # a maintenance reserve for the replacements

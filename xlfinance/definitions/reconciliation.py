@@ -20,7 +20,9 @@ Kinds: `equal` (the two values are not equal, or differ by more than `tolerance`
 the modelled cost per unit of its projects), `line_names` (tables 5-4 and 5-5 name a line
 differently), `fund_deployment` (the fund invests less of its commitments than fund.yaml's
 `deployment.minimum_ratio`; the finding gives committed, called, invested, fees and the
-ratios). A value is a stated figure (`figure`), a table 3-1 target (`indicator`,
+ratios), `debt_cover` (a project's minimum DSCR is below its lenders' target: its own
+`finance.target_dscr`, or the rule's `min_dscr` for a loan whose definition states none; at
+most one such rule). A value is a stated figure (`figure`), a table 3-1 target (`indicator`,
 `year`), a table 3-2 target (`pathway`, `year`), a budget line's column (`budget`,
 `column`), or computed from the rule's other values: `ratio` [a, b] (a / b),
 `difference` [a, b] (a - b), `growth` [from, to] over `years` (the annual rate), or a
@@ -97,7 +99,9 @@ class Value(Model):
 
 class Rule(Model):
     id: Id
-    kind: Literal["equal", "capacity_the_budget_buys", "line_names", "fund_deployment"]
+    kind: Literal[
+        "equal", "capacity_the_budget_buys", "line_names", "fund_deployment", "debt_cover"
+    ]
     severity: Literal["error", "warning", "info"] = "warning"
     title: Text | None = None
     compare: tuple[Name, Name] | None = None
@@ -113,6 +117,10 @@ class Rule(Model):
     """`capacity_the_budget_buys`: where the modelled cost per unit comes from."""
     warning_lines: tuple[str, ...] = ()
     """`line_names`: lines whose different names are a warning, not a note."""
+    min_dscr: Annotated[float, Field(ge=1, le=10, allow_inf_nan=False)] | None = None
+    """`debt_cover`: the cover a loan is held to where its definition gives no target_dscr
+    (without it, only the loans that state their own are held to one)."""
+    min_dscr_source: Text | None = None
 
     @model_validator(mode="after")
     def _complete(self):
@@ -135,6 +143,10 @@ class Rule(Model):
                     "a capacity_the_budget_buys rule needs budget_line, archetype, "
                     "capacity_field, title, tolerance and a value named target"
                 )
+        if self.kind == "debt_cover" and (self.min_dscr is None) != (self.min_dscr_source is None):
+            raise ValueError("a debt_cover rule's min_dscr needs its min_dscr_source, and back")
+        if self.kind != "debt_cover" and self.min_dscr is not None:
+            raise ValueError("min_dscr belongs to a debt_cover rule")
         for name, value in self.values.items():
             for used in value.uses:
                 if used not in self.values or used == name:
@@ -147,6 +159,8 @@ class ReconciliationFile(Model):
 
     @model_validator(mode="after")
     def _unique(self):
+        if sum(rule.kind == "debt_cover" for rule in self.rules) > 1:
+            raise ValueError("more than one debt_cover rule: a loan has one lenders' target")
         seen = set()
         for rule in self.rules:
             if rule.id in seen:

@@ -127,11 +127,18 @@ def _economic_benefit_text(programme, projects, budget, benefits):
 # The plan's own rules (reconciliation.yaml) ----------------------------------------------
 DEFAULT_RULES = (Rule(id="names", kind="line_names"),)
 """Without a reconciliation.yaml, every plan still has its line names compared."""
+DEFAULT_COVER_RULE = Rule(id="debt-cover", kind="debt_cover")
+"""Without a debt_cover rule, the loans that state a target_dscr are still held to it."""
+COVER_TOLERANCE = 1e-9
+"""A minimum DSCR this share below its target still meets it (a loan sized to cover with no
+tax meets its target to rounding: 1.2999999999999998 is 1.30)."""
 
 
 def _rules(programme, projects, budget, benefits, fund=None):
-    file = getattr(programme, "reconciliation", None)
-    for rule in file.rules if file is not None else DEFAULT_RULES:
+    rules = _programme_rules(programme)
+    if not any(rule.kind == "debt_cover" for rule in rules):
+        rules = (*rules, DEFAULT_COVER_RULE)
+    for rule in rules:
         if rule.kind == "fund_deployment":
             if fund is None:
                 from xlfinance.fund import evaluate_fund
@@ -161,6 +168,66 @@ def _fund_deployment(rule, fund):
             numbers,
             {"minimum_ratio": f"fund.yaml deployment.minimum_ratio: {minimum.source}"}
             | {k: "the fund model (fund.yaml and the project models)" for k in keys},
+        )
+
+
+def _programme_rules(programme) -> tuple[Rule, ...]:
+    file = getattr(programme, "reconciliation", None)
+    return file.rules if file is not None else DEFAULT_RULES
+
+
+@dataclass(frozen=True)
+class CoverTarget:
+    """The cover a project's loan is held to: its value, where it comes from, and the
+    workbook name of the project's own input (None: the programme's rule gives it)."""
+
+    min_dscr: float
+    source: str
+    input_name: str | None
+
+
+def cover_targets(programme, projects) -> dict[str, CoverTarget]:
+    """Each project with a loan and a lenders' target: its own `finance.target_dscr`, else
+    the `min_dscr` of the programme's debt_cover rule (none: not held to a target)."""
+    rule = next((r for r in _programme_rules(programme) if r.kind == "debt_cover"), None)
+    targets = {}
+    for pid, result in projects.items():
+        finance = getattr(result.definition.parameters, "finance", None)
+        if not getattr(finance, "has_debt", False):
+            continue
+        own = result.model.inputs.get("target_dscr")
+        if own is not None:
+            where = f"finance.target_dscr of {pid}: {own.source}" if own.source else pid
+            targets[pid] = CoverTarget(own.value, where, f"inputs.{pid}.target_dscr")
+        elif rule is not None and rule.min_dscr is not None:
+            targets[pid] = CoverTarget(rule.min_dscr, rule.min_dscr_source, None)
+    return targets
+
+
+def meets_cover(min_dscr: float, target: float) -> bool:
+    """Whether a minimum DSCR meets its target (NaN, no cover measured: nothing to fail)."""
+    return math.isnan(min_dscr) or min_dscr >= target * (1 - COVER_TOLERANCE)
+
+
+def _debt_cover(rule, programme, projects, budget):
+    """A project whose minimum DSCR (grace and repayment years) is below its target."""
+    for pid, target in cover_targets(programme, projects).items():
+        metrics = projects[pid].metrics
+        achieved = metrics["min_dscr"]
+        if meets_cover(achieved, target.min_dscr):
+            continue
+        capex = metrics["capex_yuan"]
+        yield Finding(
+            f"{rule.id}-{pid}",
+            rule.severity,
+            f"{pid}: {rule.title or 'the minimum DSCR of its loan is below the lenders target'}",
+            {
+                "min_dscr": achieved,
+                "target_dscr": target.min_dscr,
+                "debt_yuan": metrics["debt_yuan"],
+                "debt_share_of_capex": metrics["debt_yuan"] / capex if capex else None,
+            },
+            {"min_dscr": f"{pid} model", "target_dscr": target.source},
         )
 
 
@@ -267,6 +334,7 @@ RULE_KINDS = {
     "equal": _equal,
     "line_names": _line_names,
     "capacity_the_budget_buys": _capacity_the_budget_buys,
+    "debt_cover": _debt_cover,
 }
 
 

@@ -369,12 +369,16 @@ def _action_names(programme, action_no: int, line_ids: Iterable[str]) -> tuple[s
 
 
 def _funding(result, metrics: dict) -> dict[str, float] | None:
-    """Debt, grant and equity of a project, as results.json gives them (no new maths)."""
+    """Debt, grant and equity of a project, as results.json gives them; the debt share as
+    defined, or for a loan sized to cover the share of capex it came to."""
     if not {"debt_yuan", "grant_yuan", "equity_invested_yuan"} <= set(metrics):
         return None
     share = None
     fin = getattr(getattr(getattr(result, "definition", None), "parameters", None), "finance", None)
-    if fin is not None and getattr(fin, "debt_share", None) is not None:
+    if getattr(fin, "debt_sizing", "share") == "cover":
+        capex = metrics.get("capex_yuan") or 0.0
+        share = metrics["debt_yuan"] / capex if capex > 0 else None
+    elif fin is not None and getattr(fin, "debt_share", None) is not None:
         share = float(getattr(fin.debt_share, "value", fin.debt_share))
     return {
         "debt": metrics["debt_yuan"],

@@ -38,6 +38,7 @@ from xlfinance.definitions.schema import BUDGET_MONEY_FIELDS, Sourced
 from xlfinance.model.excel import number, sheet_prefix
 from xlfinance.model.sheet import FIRST_PERIOD_COL, LABEL_COL, VALUE_COL, write_model, write_text
 from xlfinance.model.units import T_PER_WAN_T, YUAN_PER_WAN
+from xlfinance.portfolio.reconciliation import COVER_TOLERANCE, cover_targets
 from xlfinance.render import styles
 from xlfinance.render.sheetnames import sheet_titles
 from xlfinance.render.summary import summary_sheet
@@ -120,7 +121,7 @@ def write_workbook(
     _macc_sheet(book, portfolio)
     for add_sheet in extra_sheets:
         add_sheet(book, sheet_maps)
-    _checks_sheet(book, projects, fund)
+    _checks_sheet(book, projects, fund, cover_targets(programme, projects))
     summary_sheet(book, programme, projects, fund, set(book.names))
     _cover_sheet(book, cover, programme, projects, built)
     book.wb.properties.creator = "xlfinance"
@@ -777,7 +778,8 @@ def _macc_sheet(book: _Book, portfolio) -> None:
 
 
 # Checks and cover ----------------------------------------------------------------------------
-def _checks_sheet(book: _Book, projects, fund=None) -> None:
+def _checks_sheet(book: _Book, projects, fund=None, cover=None) -> None:
+    """The Checks sheet; `cover` is each project's lenders' target (`cover_targets`)."""
     ws = book.wb.create_sheet("Checks")
     _title(
         ws, "Checks", "Every check is a formula that must be TRUE; the master check is their AND."
@@ -792,6 +794,7 @@ def _checks_sheet(book: _Book, projects, fund=None) -> None:
             f"{pid}: the debt is repaid by the end of operation",
             f"ABS(projects.{pid}.debt_left_at_end_yuan)<tolerance",
         )
+    _cover_checks(book, ws, cover or {})
     if fund is not None:
         book.check(
             "Fund: cash is conserved every year (calls + proceeds = uses + distributions)",
@@ -815,6 +818,30 @@ def _checks_sheet(book: _Book, projects, fund=None) -> None:
     _landscape(ws)  # names and results on one page
 
 
+def _cover_checks(book: _Book, ws, cover) -> None:
+    """Each loan's minimum DSCR against its lenders' target: the project's own input, or
+    the programme's (reconciliation.yaml's debt_cover rule), typed on this sheet (E4)."""
+    shared = next((t for t in cover.values() if t.input_name is None), None)
+    if shared is not None:
+        write_text(ws, 4, 4, "Lenders' minimum DSCR")
+        cell = ws.cell(row=4, column=5, value=shared.min_dscr)
+        cell.font, cell.fill = styles.INPUT_FONT, styles.INPUT_FILL
+        write_text(ws, 4, 6, f"for loans whose definition states none: {shared.source}")
+        book.wb.defined_names[LENDERS_MIN_DSCR] = DefinedName(
+            LENDERS_MIN_DSCR, attr_text="Checks!$E$4"
+        )
+    for pid, target in cover.items():
+        ref = target.input_name or LENDERS_MIN_DSCR
+        dscr = f"projects.{pid}.min_dscr"
+        book.check(
+            f"{pid}: the loan's minimum DSCR meets "
+            f"{'its own target' if target.input_name else 'the lenders target of the programme'}"
+            f" ({target.min_dscr:g})",
+            f"IF(COUNT({dscr})=0,TRUE,{dscr}>={ref}*(1-{number(COVER_TOLERANCE)}))",
+        )
+
+
+LENDERS_MIN_DSCR = "lenders_min_dscr"
 _CONTENTS = {
     "Summary": "概览: the programme on one screen, every figure a formula over the model",
     "Inputs": "every assumption, with unit and source; change the blue cells",

@@ -4,7 +4,7 @@ field and what is wrong.
 - a solve's input must be money (yuan, yuan per unit) or a share or rate: a number of
   years or a capacity fixes what the project is, not how it is financed;
 - a project a solve lists must have the input (not one that fixes the model's shape) and
-  the target's output;
+  the target's output; a project whose loan is sized to cover has no debt share to solve;
 - a solve must apply to at least one project (a misspelt input otherwise solves nothing,
   silently).
 """
@@ -14,10 +14,11 @@ from __future__ import annotations
 import difflib
 from pathlib import Path
 
+from xlfinance.archetypes.finance.contract import DEBT_SHARE
 from xlfinance.definitions.structuring import STRUCTURING_FILE, StructuringFile
 from xlfinance.definitions.yamlio import read_yaml
 from xlfinance.errors import DefinitionError, Problem
-from xlfinance.structuring.projects import applies, investable, is_money_or_rate
+from xlfinance.structuring.projects import applies, investable, is_money_or_rate, sizes_debt
 
 
 def check_models(structuring: StructuringFile, projects: dict, file: str) -> list[Problem]:
@@ -66,6 +67,15 @@ def check_models(structuring: StructuringFile, projects: dict, file: str) -> lis
                         f"{where}.projects[{i}]",
                         f"project '{pid}' is public spending (archetype "
                         f"'{projects[pid].definition.archetype}'), with no return to structure",
+                    )
+                )
+            elif solve.input == DEBT_SHARE and sizes_debt(projects[pid]):
+                problems.append(
+                    (
+                        f"{where}.projects[{i}]",
+                        f"project '{pid}' sizes its loan to cover (finance.debt_sizing: "
+                        "cover): it has no debt_share to solve; its loan is already the "
+                        "largest its target_dscr allows, at most its max_gearing",
                     )
                 )
             elif not applies(model, solve, target.output):

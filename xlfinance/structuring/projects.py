@@ -70,6 +70,13 @@ def investable(result) -> bool:
     return result.metrics.get("capex_yuan", 0.0) > 0
 
 
+def sizes_debt(result) -> bool:
+    """Whether a project's loan is sized to cover (`finance.debt_sizing: cover`): then its
+    model has no `debt_share` to solve, the loan already being the largest its cover allows."""
+    finance = getattr(result.definition.parameters, "finance", None)
+    return getattr(finance, "debt_sizing", "share") == "cover"
+
+
 def applies(model: Model, solve: SolveDef, output: str) -> bool:
     """Whether a project's model has the solve's input (a structural one excluded) and the
     target's output."""

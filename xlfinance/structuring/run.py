@@ -29,6 +29,7 @@ from xlfinance.structuring.projects import (
     applies,
     investable,
     percentile_need,
+    sizes_debt,
     solve_project,
 )
 
@@ -51,6 +52,9 @@ class StructuringResult:
     """Blended-finance metrics of the programme as defined (`blended.blended_metrics`)."""
     capex: dict[str, float] = field(default_factory=dict)
     """Each project's base-case capex (yuan), to turn a debt share into a loan."""
+    sized_debt: dict[str, float] = field(default_factory=dict)
+    """The base-case loan (yuan) of each project whose debt is sized to cover: already the
+    largest its own target allows, so no debt-share solve applies to it."""
     fund: list[dict] = field(default_factory=list)
     """The answers of structuring.yaml's `fund` section (`structuring.fund.solve_fund`),
     already in entry form."""
@@ -70,7 +74,8 @@ class StructuringResult:
 
     def bankable_debt(self, solve: str = "debt_capacity") -> dict | None:
         """The loans the projects can take at the cover target (base case), beside those
-        they are defined with, in total and each; a project no loan suits counts 0."""
+        they are defined with, in total and each; a project no loan suits counts 0. A loan
+        sized to cover counts as it is defined (at its own target), marked `sized_to_cover`."""
         rows = [
             e
             for e in self.entries()
@@ -78,7 +83,7 @@ class StructuringResult:
             and "loan_yuan" in e
             or (e["solve"] == solve and e["status"] == solver.UNREACHABLE)
         ]
-        if not rows:
+        if not rows and not self.sized_debt:
             return None
         each = {
             e["project"]: {
@@ -89,6 +94,8 @@ class StructuringResult:
             }
             for e in rows
         }
+        for pid, loan in self.sized_debt.items():
+            each[pid] = {"loan_yuan": loan, "defined_loan_yuan": loan, "sized_to_cover": True}
         return {
             "solve": solve,
             "projects": each,
@@ -307,6 +314,11 @@ def run_structuring(
         target_labels={n: t.label.model_dump() for n, t in structuring.targets.items() if t.label},
         fund=fund_entries,
         capex={pid: float(r.metrics["capex_yuan"]) for pid, r in projects.items()},
+        sized_debt={
+            pid: float(r.metrics["debt_yuan"])
+            for pid, r in sorted(projects.items())
+            if investable(r) and sizes_debt(r)
+        },
     )
 
 

@@ -3,7 +3,8 @@
 1. `operations`: the production subsidy and carbon revenue, capex and grants, replacements,
    revenue, operating costs, EBITDA;
 2. `assets`: depreciation and the book value recovered at the end;
-3. `debt`: the loan, its interest, repayment and service;
+3. `reserves` and `debt`: the maintenance reserve, the loan (a share of capex or sized to
+   cover), its interest, repayment and service, the debt-service reserve;
 4. `tax`: income tax with losses carried forward and the holiday, and the adjusted tax;
 5. `cash_flows`: project (pre- and after-tax), equity and economic cash flows, DSCR;
 6. `metrics`: payback lines and every output (NPV, IRR, MIRR, paybacks, funding, cover,
@@ -18,9 +19,11 @@ from __future__ import annotations
 
 from xlfinance.archetypes.finance.assets import add_assets
 from xlfinance.archetypes.finance.cash_flows import add_cash_flows
+from xlfinance.archetypes.finance.contract import ADJUSTED_TAX
 from xlfinance.archetypes.finance.debt import add_debt
 from xlfinance.archetypes.finance.metrics import add_metrics, add_payback_lines
 from xlfinance.archetypes.finance.operations import add_operations, add_support
+from xlfinance.archetypes.finance.reserves import add_debt_service_reserve, add_maintenance_reserve
 from xlfinance.archetypes.finance.tax import add_tax
 from xlfinance.archetypes.finance.unsubsidised import add_unsubsidised
 from xlfinance.model.core import Model
@@ -54,9 +57,13 @@ def add_finance(
     subsidies = add_support(m, t, f, subsidies, abatement_t, production)
     ops = add_operations(m, t, f, revenues, subsidies, costs)
     assets = add_assets(m, t, f)
-    debt = add_debt(m, t, f, ops.capex, assets.final_year)
+    mra = add_maintenance_reserve(m, t, f, assets.final_year)
+    # The tax as if unlevered (the adjusted tax on EBIT, tax.py) sizes the loan: no circle.
+    sizing_cfads = ops.ebitda - LineRef(ADJUSTED_TAX) + mra.cfads
+    debt = add_debt(m, t, f, ops.capex, assets.final_year, sizing_cfads)
+    dsra = add_debt_service_reserve(m, f, debt)
     tax = add_tax(m, t, f, ops.ebitda, assets.depreciation, debt.interest_paid)
-    cash = add_cash_flows(m, t, f, ops, assets, debt, tax, external_benefits)
+    cash = add_cash_flows(m, t, f, ops, assets, debt, tax, external_benefits, mra, dsra)
     add_payback_lines(m, cash.project, f.discount_rate)
     add_metrics(m, f, ops, debt, cash, abatement_t, energy_kwh, energy_credits)
     add_unsubsidised(m, t, f, ops, assets)

@@ -17,14 +17,18 @@ class CashFlows:
     equity: LineRef
     economic: LineRef
     dscr: LineRef
+    dscr_repayment: LineRef
 
 
-def add_cash_flows(m: Model, t, f, ops, assets, debt, tax, external_benefits) -> CashFlows:
+def add_cash_flows(
+    m: Model, t, f, ops, assets, debt, tax, external_benefits, reserves, dsra_equity
+) -> CashFlows:
     """Project cash flow after tax uses the adjusted tax (on EBIT, before financing); equity
-    cash flow the tax paid. The economic cash flow leaves out grants, subsidies and tax
-    (transfers) and counts the benefits the project creates for others. Cover is measured
-    in the operating years of the loan's term, not on the rounding-level balance floating
-    point may leave after the last instalment."""
+    cash flow the tax paid and the reserves' movements (`reserves`). The economic cash flow
+    leaves out grants, subsidies and tax (transfers) and counts the benefits the project
+    creates for others. Cover is measured in the operating years of the loan's term (grace
+    included: interest is debt service), not on the rounding-level balance floating point
+    may leave after the last instalment; its average over the repayment years only."""
     line = m.line
     capex, grant, ebitda, residual = ops.capex, ops.grant, ops.ebitda, assets.residual
     pre_tax = line(
@@ -38,7 +42,15 @@ def add_cash_flows(m: Model, t, f, ops, assets, debt, tax, external_benefits) ->
     )
     equity = line(
         "equity_cash_flow",
-        -capex + grant + debt.draw + ebitda - debt.service - tax.paid + residual,
+        -capex
+        + grant
+        + debt.draw
+        + ebitda
+        - debt.service
+        - tax.paid
+        + residual
+        + reserves.equity
+        + dsra_equity,
         "yuan",
         "Equity cash flow",
     )
@@ -52,18 +64,24 @@ def add_cash_flows(m: Model, t, f, ops, assets, debt, tax, external_benefits) ->
     )
     cfads = line(
         "cfads",
-        (ebitda - tax.paid) * t.in_operation,
+        (ebitda - tax.paid + reserves.cfads) * t.in_operation,
         "yuan",
         "Cash flow available for debt service",
     )
     in_term = line(
         "in_debt_term",
-        (f.debt_share > 0) * t.in_operation * (t.operating_year <= f.grace_years + f.tenor_years),
+        (debt.share > 0) * debt.term_year,
         "flag",
         "Operating year within the loan's term",
     )
     dscr = line("dscr", IF(in_term, cfads / debt.service, NA()), "x", "Debt service cover ratio")
-    return CashFlows(pre_tax, project, equity, economic, dscr)
+    repaying = line(
+        "dscr_repayment_years",
+        IF(debt.repayment_year, dscr, NA()),
+        "x",
+        "Debt service cover ratio, repayment years",
+    )
+    return CashFlows(pre_tax, project, equity, economic, dscr, repaying)
 
 
 __all__ = ["CashFlows", "add_cash_flows"]

@@ -10,6 +10,8 @@ IN_CONSTRUCTION = "in_construction"
 PROJECT_CASH_FLOW = "project_cash_flow"
 EQUITY_CASH_FLOW = "equity_cash_flow"
 CUMULATIVE_CASH_FLOW = "cumulative_cash_flow"
+ADJUSTED_TAX = "adjusted_tax"
+"""The tax on EBIT, as if the project had no debt: what a loan sized to cover is sized on."""
 
 # Inputs
 DISCOUNT_RATE = "discount_rate"
@@ -23,6 +25,7 @@ NPV = "npv_yuan"
 MIN_DSCR = "min_dscr"
 
 __all__ = [
+    "ADJUSTED_TAX",
     "CAPEX",
     "CAPITAL_GRANT",
     "CUMULATIVE_CASH_FLOW",

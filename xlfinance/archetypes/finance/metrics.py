@@ -47,8 +47,8 @@ def add_metrics(
         "yuan",
         "Equity invested (capex less grants and debt)",
     )
-    out("min_dscr", ex.rowmin(cash.dscr), "x", "Minimum DSCR")
-    out("avg_dscr", ex.rowmean(cash.dscr), "x", "Average DSCR")
+    out("min_dscr", ex.rowmin(cash.dscr), "x", "Minimum DSCR (grace and repayment years)")
+    out("avg_dscr", ex.rowmean(cash.dscr_repayment), "x", "Average DSCR (repayment years)")
     out(
         "debt_left_at_end_yuan",
         rowsum(debt.left_at_end),

@@ -15,7 +15,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from xlfinance.definitions.params.finance import FinanceParams, Share
+from xlfinance.definitions.params.finance import FinanceParams, Share, debt_term_problem
 from xlfinance.definitions.schema import Model, Sourced, SourcedNonNegative, SourcedPositive
 
 IntervalYears = Annotated[int, Field(strict=True, ge=1, le=100)]
@@ -37,11 +37,9 @@ class FleetFinanceParams(FinanceParams):
     @model_validator(mode="after")
     def _consistent(self):
         # The grant is checked against the whole capex by `FleetParams`; the debt term here.
-        if self.debt_share.value > 0 and self.grace_years + self.tenor_years > self.operating_years:
-            raise ValueError(
-                f"debt is not repaid within operation: grace_years + tenor_years = "
-                f"{self.grace_years + self.tenor_years} > operating_years = {self.operating_years}"
-            )
+        problem = debt_term_problem(self, self.operating_years, "operating_years", "operation")
+        if problem:
+            raise ValueError(problem)
         if self.replacement_cost_yuan.value > 0:
             raise ValueError(
                 "give vehicle renewals as renewal_cost_yuan_per_vehicle and renewal_interval_years "

@@ -13,7 +13,7 @@ from typing import Annotated
 
 from pydantic import Field, model_validator
 
-from xlfinance.definitions.params.finance import FinanceParams, Share
+from xlfinance.definitions.params.finance import FinanceParams, Share, debt_term_problem
 from xlfinance.definitions.schema import (
     Model,
     SnakeId,
@@ -93,11 +93,9 @@ class RetrofitParams(Model):
                 f"({self.contract_years}): the ESCO depreciates the assets over the term it "
                 "owns them"
             )
-        if fin.debt_share.value > 0 and fin.grace_years + fin.tenor_years > self.contract_years:
-            raise ValueError(
-                f"debt is not repaid within the contract term: grace_years + tenor_years = "
-                f"{fin.grace_years + fin.tenor_years} > contract_years = {self.contract_years}"
-            )
+        problem = debt_term_problem(fin, self.contract_years, "contract_years", "the contract term")
+        if problem:
+            raise ValueError(problem)
         return self
 
 
