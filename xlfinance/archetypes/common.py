@@ -9,9 +9,9 @@ Conventions (sources in the tests and in `projects/*/programme.yaml`):
   years; operation runs for `operating_years` after construction; the model ends with it.
 - Prices and costs are in yuan of the base year, escalated from the first operating year;
   they are net of VAT (an assumption: VAT is passed through to buyers).
-- Corporate income tax on taxable profit after interest and depreciation; losses carried
-  forward without a time limit (the law allows five years; the projects here rarely carry
-  losses that long). An optional holiday: no tax in operating years 1-3 and half the rate
+- Corporate income tax on taxable profit after interest and depreciation; each year's loss
+  carried forward five years at most and used oldest first (企业所得税法 art. 18,
+  `finance.tax`). An optional holiday: no tax in operating years 1-3 and half the rate
   in years 4-6 (三免三减半, Caishui [2010] 110 for energy performance contracts and the
   Enterprise Income Tax Law art. 27 for qualifying energy-saving and environmental projects).
 - Straight-line depreciation of the capex net of grants to its residual value; the book value
