@@ -10,9 +10,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.test_finance_lines import small
 from xlfinance.archetypes.common import add_timeline
+from xlfinance.archetypes.finance.assets import add_assets
+from xlfinance.archetypes.finance.debt import add_debt
 from xlfinance.archetypes.finance.tax import add_tax
 from xlfinance.model.core import Model
+from xlfinance.model.expr import LineRef
 
 
 def taxed(ebitda, tax_rate=0.25):
@@ -100,3 +104,20 @@ def test_no_loss_no_change(rate):
     # Profits only: tax is the rate on each year's profit, 100 x 25% = 25 (or 15%: 15).
     r = taxed([100, 100], tax_rate=rate)
     np.testing.assert_allclose(r["tax"], [100 * rate, 100 * rate])
+
+
+def test_interest_during_construction_is_depreciated():
+    # 1,000 of capex over two construction years (500 a year), 60% drawn as debt at 5%
+    # (300 a year); interest accrues on the opening balance, so year 0 has none and year 1 5% x 300 = 15 on year 0's draw, capitalised: the original value is
+    # 1,000 + 15 = 1,015, depreciated over 8 years to 5%: 1,015 x 95% / 8 = 120.53125 a year,
+    # and 5% of 1,015 = 50.75 recovered at the end (without the IDC: 118.75 and 50).
+    m, t, f, capex = small(construction=2)
+    assets = add_assets(m, t, f, LineRef("interest_capitalised"))
+    add_debt(m, t, f, capex, assets.final_year)
+    ev = m.evaluate()
+    idc, depreciation, residual = (
+        ev.lines[n][0] for n in ("interest_capitalised", "depreciation", "residual_recovery")
+    )
+    np.testing.assert_allclose(idc[:2], [0, 15])
+    np.testing.assert_allclose(depreciation[2:], 1015 * 0.95 / 8)
+    assert residual[-1] == pytest.approx(50.75)

@@ -2,7 +2,8 @@
 
 1. `operations`: the production subsidy and carbon revenue, capex and grants, replacements,
    revenue, operating costs, EBITDA;
-2. `assets`: depreciation and the book value recovered at the end;
+2. `assets`: depreciation (of a base that includes the interest capitalised by `debt`) and
+   the book value recovered at the end;
 3. `debt`: the loan, its interest, repayment and service;
 4. `tax`: income tax with losses carried forward and the holiday, and the adjusted tax;
 5. `cash_flows`: project (pre- and after-tax), equity and economic cash flows, DSCR;
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 from xlfinance.archetypes.finance.assets import add_assets
 from xlfinance.archetypes.finance.cash_flows import add_cash_flows
+from xlfinance.archetypes.finance.contract import INTEREST_CAPITALISED
 from xlfinance.archetypes.finance.debt import add_debt
 from xlfinance.archetypes.finance.metrics import add_metrics, add_payback_lines
 from xlfinance.archetypes.finance.operations import add_operations, add_support
@@ -51,7 +53,7 @@ def add_finance(
     """
     subsidies = add_support(m, t, f, subsidies, abatement_t, production)
     ops = add_operations(m, t, f, revenues, subsidies, costs)
-    assets = add_assets(m, t, f)
+    assets = add_assets(m, t, f, LineRef(INTEREST_CAPITALISED))
     debt = add_debt(m, t, f, ops.capex, assets.final_year)
     tax = add_tax(m, t, f, ops.ebitda, assets.depreciation, debt.interest_paid)
     cash = add_cash_flows(m, t, f, ops, assets, debt, tax, external_benefits)
