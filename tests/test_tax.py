@@ -108,16 +108,19 @@ def test_no_loss_no_change(rate):
 
 def test_interest_during_construction_is_depreciated():
     # 1,000 of capex over two construction years (500 a year), 60% drawn as debt at 5%
-    # (300 a year); interest accrues on the opening balance, so year 0 has none and year 1 5% x 300 = 15 on year 0's draw, capitalised: the original value is
+    # (300 a year); interest accrues on the opening balance, so year 0 has none and year 1
+    # 5% x 300 = 15 on year 0's draw, capitalised: the original value is
     # 1,000 + 15 = 1,015, depreciated over 8 years to 5%: 1,015 x 95% / 8 = 120.53125 a year,
-    # and 5% of 1,015 = 50.75 recovered at the end (without the IDC: 118.75 and 50).
+    # for the tax paid. The project's view before financing sees no interest: its
+    # depreciation (for the adjusted tax) is 1,000 x 95% / 8 = 118.75, and the residual value
+    # recovered is 5% of 1,000 = 50.
     m, t, f, capex = small(construction=2)
     assets = add_assets(m, t, f, LineRef("interest_capitalised"))
     add_debt(m, t, f, capex, assets.final_year)
     ev = m.evaluate()
-    idc, depreciation, residual = (
-        ev.lines[n][0] for n in ("interest_capitalised", "depreciation", "residual_recovery")
-    )
+    names = ("interest_capitalised", "depreciation", "depreciation_before_financing")
+    idc, depreciation, unfinanced = (ev.lines[n][0] for n in names)
     np.testing.assert_allclose(idc[:2], [0, 15])
     np.testing.assert_allclose(depreciation[2:], 1015 * 0.95 / 8)
-    assert residual[-1] == pytest.approx(50.75)
+    np.testing.assert_allclose(unfinanced[2:], 1000 * 0.95 / 8)
+    assert ev.lines["residual_recovery"][0][-1] == pytest.approx(50.0)

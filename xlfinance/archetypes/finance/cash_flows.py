@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from xlfinance.model import expr as ex
 from xlfinance.model.core import Model
 from xlfinance.model.expr import IF, NA, LineRef
 
@@ -19,17 +18,18 @@ class CashFlows:
     dscr: LineRef
 
 
-def add_cash_flows(m: Model, t, f, ops, assets, debt, tax, external_benefits) -> CashFlows:
+def add_cash_flows(m: Model, t, f, ops, assets, debt, tax, vat, economic) -> CashFlows:
     """Project cash flow after tax uses the adjusted tax (on EBIT, before financing); equity
-    cash flow the tax paid. The economic cash flow leaves out grants, subsidies and tax
-    (transfers) and counts the benefits the project creates for others. Cover is measured
+    cash flow the tax paid; both, and the cash available for debt service, the VAT cash
+    (`finance.vat`: EBITDA is net of VAT, the capex is paid with it). `economic` is the
+    economic cash flow (`finance.economic`). Cover is measured
     in the operating years of the loan's term, not on the rounding-level balance floating
     point may leave after the last instalment."""
     line = m.line
     capex, grant, ebitda, residual = ops.capex, ops.grant, ops.ebitda, assets.residual
     pre_tax = line(
         "project_cash_flow_pre_tax",
-        -capex + grant + ebitda + residual,
+        -capex + grant + ebitda + vat.cash + residual,
         "yuan",
         "Project cash flow, pre-tax",
     )
@@ -38,21 +38,13 @@ def add_cash_flows(m: Model, t, f, ops, assets, debt, tax, external_benefits) ->
     )
     equity = line(
         "equity_cash_flow",
-        -capex + grant + debt.draw + ebitda - debt.service - tax.paid + residual,
+        -capex + grant + debt.draw + ebitda + vat.cash - debt.service - tax.paid + residual,
         "yuan",
         "Equity cash flow",
     )
-    subsidy_total = ex.total(*ops.subsidies) if ops.subsidies else 0
-    external = ex.total(*external_benefits) if external_benefits else 0
-    economic = line(
-        "economic_cash_flow",
-        -capex + ebitda - subsidy_total + external + residual,
-        "yuan",
-        "Economic cash flow (no grants, subsidies or tax)",
-    )
     cfads = line(
         "cfads",
-        (ebitda - tax.paid) * t.in_operation,
+        (ebitda + vat.cash - tax.paid) * t.in_operation,
         "yuan",
         "Cash flow available for debt service",
     )

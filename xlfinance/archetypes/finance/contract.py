@@ -8,6 +8,7 @@ from __future__ import annotations
 CAPEX = "capex"
 IN_CONSTRUCTION = "in_construction"
 INTEREST_CAPITALISED = "interest_capitalised"
+REPLACEMENT = "replacement"
 PROJECT_CASH_FLOW = "project_cash_flow"
 EQUITY_CASH_FLOW = "equity_cash_flow"
 CUMULATIVE_CASH_FLOW = "cumulative_cash_flow"
@@ -37,4 +38,5 @@ __all__ = [
     "MIN_DSCR",
     "NPV",
     "PROJECT_CASH_FLOW",
+    "REPLACEMENT",
 ]

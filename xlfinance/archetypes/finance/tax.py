@@ -22,7 +22,12 @@ class Tax:
     adjusted: LineRef
 
 
-def add_tax(m: Model, t, f, ebitda: LineRef, depreciation: LineRef, interest_paid) -> Tax:
+def add_tax(
+    m: Model, t, f, ebitda: LineRef, depreciation: LineRef, interest_paid, unfinanced=None
+) -> Tax:
+    """Income tax paid (on profit after interest and depreciation, losses used) and the
+    adjusted tax of the project view, on EBIT less the depreciation before financing
+    (`unfinanced`, `assets.depreciation_before_financing`; `depreciation` without it)."""
     line = m.line
     holiday_factor = line(
         "tax_rate_factor",
@@ -49,7 +54,7 @@ def add_tax(m: Model, t, f, ebitda: LineRef, depreciation: LineRef, interest_pai
     paid = line("tax", MAX(0, taxable - used) * tax_rate, "yuan", "Income tax paid")
     adjusted = line(
         "adjusted_tax",
-        MAX(0, ebitda - depreciation) * tax_rate,
+        MAX(0, ebitda - (depreciation if unfinanced is None else unfinanced)) * tax_rate,
         "yuan",
         "Adjusted income tax (on EBIT)",
     )
@@ -61,10 +66,11 @@ def add_losses(m: Model, taxable: LineRef) -> LineRef:
 
     `loss_age_k` is what is left, at the end of a year, of the loss made k - 1 years before
     it (age 1: this year's loss). In a year, the loss made k years before is brought forward
-    from last year's `loss_age_k` (`loss_brought_k`); the profit is set against the oldest first (age 5, then 4, ...):
-    used_k = MIN(brought_k, MAX(0, profit - sum of the older ones brought)), and what is
-    left becomes `loss_age_{k+1}`. What is left of the loss made 5 years before is lost
-    (`losses_expired`): a loss of year 1 is used in years 2 to 6 at the latest."""
+    from last year's `loss_age_k` (`loss_brought_k`); the profit is set against the oldest
+    first (age 5, then 4, ...): used_k = MIN(brought_k, the profit left after the older
+    ones), and what is left becomes `loss_age_{k+1}`. What is left of the loss made
+    5 years before is lost (`losses_expired`): a loss of year 1 is used in years 2 to 6 at
+    the latest."""
     line = m.line
     n = LOSS_CARRY_YEARS
     profit = line("taxable_profit", MAX(0, taxable), "yuan", "Taxable profit before losses")
@@ -78,31 +84,34 @@ def add_losses(m: Model, taxable: LineRef) -> LineRef:
         )
         for k in range(n, 0, -1)
     }
-    used = {}
-    older = []
+    room = profit  # the profit not yet set against an older loss
     for k in range(n, 0, -1):
-        room = MAX(0, profit - ex.total(*older)) if older else profit
-        used[k] = line(
+        used = line(
             f"loss_used_{k}",
             MIN(brought[k], room),
             "yuan",
             f"Loss made {k} year(s) before, used",
         )
-        older.append(brought[k])
+        room = line(
+            f"profit_after_losses_{k}",
+            room - used,
+            "yuan",
+            f"Taxable profit left after the losses made {k} year(s) before or earlier",
+        )
         if k < n:
             line(
                 f"loss_age_{k + 1}",
-                brought[k] - used[k],
+                brought[k] - used,
                 "yuan",
                 f"Loss made {k} year(s) before, left",
             )
     line(
         "losses_expired",
-        brought[n] - used[n],
+        brought[n] - LineRef(f"loss_used_{n}"),
         "yuan",
         f"Loss made {n} years before, not used: expired",
     )
-    total_used = line("losses_used", ex.total(*used.values()), "yuan", "Tax losses used")
+    total_used = line("losses_used", profit - room, "yuan", "Tax losses used")
     line(
         "losses_closing",
         ex.total(*(LineRef(f"loss_age_{k}") for k in range(1, n + 1))),
