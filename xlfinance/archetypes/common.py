@@ -289,7 +289,12 @@ def finance_inputs(
         capital_grant_yuan=add("capital_grant_yuan", fin.capital_grant_yuan, "Capital grant"),
         replacement_cost_yuan=replacement_cost_yuan
         if replacement_cost_yuan is not None
-        else add("replacement_cost_yuan", fin.replacement_cost_yuan, "Replacement cost"),
+        else add(
+            "replacement_cost_yuan",
+            fin.replacement_cost_yuan,
+            "Replacement cost",
+            unit=with_vat("yuan"),
+        ),
         replacement_interval_years=replacement_interval_years
         if replacement_interval_years is not None
         else add(

@@ -112,8 +112,10 @@ def build(project, programme) -> Model:
         "grid_emission_factor_t_per_mwh",
         "Grid emission factor (combined margin)",
     )
-    conversion = add("conversion_cost_yuan_per_vehicle", "Conversion cost (or new-vehicle premium)")
-    renewal = add("renewal_cost_yuan_per_vehicle", "Cost to stay converted at vehicle renewal")
+    conversion = price(
+        "conversion_cost_yuan_per_vehicle", "Conversion cost (or new-vehicle premium)"
+    )
+    renewal = price("renewal_cost_yuan_per_vehicle", "Cost to stay converted at vehicle renewal")
     renewal_years = add_input(
         m,
         "renewal_interval_years",
@@ -127,7 +129,7 @@ def build(project, programme) -> Model:
         unit="yuan/vehicle/yr",
     )
     stations = add("stations", "Stations built", "stations")
-    station_capex = add("station_capex_yuan", "Capex of a station", "yuan/station")
+    station_capex = price("station_capex_yuan", "Capex of a station", unit="yuan/station")
     station_om = price(
         "station_om_yuan_per_year", "O&M of a station (staff)", vat=False, unit="yuan/station/yr"
     )

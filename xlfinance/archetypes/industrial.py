@@ -61,7 +61,7 @@ FUEL_INPUTS = (  # key, field of `BaselineBoilers`, label, unit (None: from the 
     ("efficiency", "boiler_efficiency_share", "{} boiler efficiency (NCV)", None),
     ("ncv", "ncv_mj_per_kg", "{} net calorific value", "MJ/kg"),
     ("price", "price_yuan_per_t", "{} price", None),
-    ("om", "om_yuan_per_t_steam", "{} boiler-house O&M", "yuan/t steam"),
+    ("om", "om_yuan_per_t_steam", "{} boiler-house O&M", "yuan/t steam no VAT"),
     ("factor", "emission_factor_t_co2_per_tj", "{} emission factor", "t CO2/TJ"),
 )
 
@@ -99,13 +99,15 @@ def build(project, programme) -> Model:
     gas_ncv = add("gas_ncv_mj_per_m3", "Gas net calorific value", unit="MJ/m3")
     price = common.price_inputs(m, p)
     gas_price = price("gas_price_yuan_per_m3", "Gas price")
-    gas_om = add("gas_boiler_om_yuan_per_t_steam", "Gas boiler-house O&M", unit="yuan/t steam")
+    gas_om = price(
+        "gas_boiler_om_yuan_per_t_steam", "Gas boiler-house O&M", vat=False, unit="yuan/t steam"
+    )
     central_price = price("central_steam_price_yuan_per_t", "Network steam price")
     central_eff = add(
         "central_supply_efficiency_share", "Network steam delivered over supplier's gas"
     )
     central_om = add(
-        "central_om_yuan_per_t_steam", "Owner's O&M on network steam", unit="yuan/t steam"
+        "central_om_yuan_per_t_steam", "Owner's O&M on network steam", unit="yuan/t steam no VAT"
     )
     reward_rate = add("reward_yuan_per_tce", "Fiscal reward per tce saved")
     reward_years = add_input(
