@@ -12,7 +12,15 @@ BASE_ASSUMPTIONS = {
     "discount_rate": 0.08,
     "corporate_tax_rate": 0.25,
     "lending_rate": 0.06,
-    "vat_rate_electricity": 0.17,
+    "social_discount_rate": 0.08,
+    # No VAT unless a test sets it (`vat_rates`): the hand-worked archetype examples are of
+    # other things; the VAT account has its own (tests/test_vat.py).
+    "vat_rates": {
+        kind: {"from_2014": 0.0} for kind in ("electricity", "goods", "low_rate", "services")
+    },
+    "urban_construction_tax_rate": 0.05,
+    "education_surcharge_rate": 0.03,
+    "local_education_surcharge_rate": 0.02,
     "price_escalation": 0.0,
     "grid_emission_factor": {  # OM = BM: the combined margin is 0.8 whatever the weights
         "operating_margin_t_per_mwh": 0.8,
@@ -37,6 +45,15 @@ def programme(**overrides) -> SimpleNamespace:
     data = copy.deepcopy(BASE_ASSUMPTIONS)
     data.update(overrides)
     return SimpleNamespace(assumptions=Assumptions.model_validate(data))
+
+
+def vat_rates(**schedules) -> dict:
+    """`vat_rates` with the given kinds' schedules (`electricity={2014: 0.17, 2018: 0.16}`),
+    the others 0."""
+    out = copy.deepcopy(BASE_ASSUMPTIONS["vat_rates"])
+    for kind, steps in schedules.items():
+        out[kind] = {f"from_{year}": rate for year, rate in steps.items()}
+    return out
 
 
 def project(archetype: str, parameters: dict, start_year: int = 2015, id: str = "example"):

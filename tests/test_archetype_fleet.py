@@ -99,8 +99,10 @@ class TestHandWorked:
         assert out["abatement_t_co2e_per_year"] == pytest.approx(self.avoided)
         assert out["emissions_cut_share"] == pytest.approx(self.avoided / 4_446)
         assert out["fuel_savings_yuan_per_vehicle_per_year"] == pytest.approx(30_000)
-        # Economic flows: pre-tax, no subsidies here: 2,300,000 a year.
-        economic = -10_000_000 + 2_300_000 * annuity + 500_000 / 1.08**10
+        # Economic flows at resource cost: no subsidies here, no VAT in the factories'
+        # programme, but the diesel saved carries consumption tax, 1.2 yuan/L (财税[2015]11):
+        # 2,300,000 - 1,500,000 L x 1.2 = 500,000 a year.
+        economic = -10_000_000 + (2_300_000 - 1_500_000 * 1.2) * annuity + 500_000 / 1.08**10
         assert out["abatement_cost_yuan_per_t"] == pytest.approx(
             -economic / (self.avoided * annuity), rel=1e-12
         )

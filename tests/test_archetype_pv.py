@@ -39,7 +39,7 @@ BASE = {
 
 
 def evaluate(params, **assumptions):
-    assumptions.setdefault("vat_rate_electricity", 0.0)  # the hand-worked example has no VAT
+    # The factories' programme has no VAT: the hand-worked example has none (tests/test_vat.py).
     model = build_model(project("pv", params), programme(**assumptions))
     return model, model.evaluate()
 
@@ -108,15 +108,6 @@ class TestHandWorked:
         replacement = ev.lines["replacement"][0]
         assert replacement[10] == 300_000
         assert replacement.sum() == 300_000
-
-    def test_vat_and_its_refund(self):
-        # Prices include 17% VAT; half of it is refunded up to 2018 (Caishui [2013] 66, [2016] 81).
-        # Kept while the refund lasts: (1 + 0.5 x 0.17) / 1.17; afterwards 1 / 1.17.
-        _, ev = evaluate(BASE, vat_rate_electricity=0.17)
-        revenue = ev.frame()["revenue"]
-        assert revenue[2016] == pytest.approx(1_120_000 * 1.085 / 1.17)
-        assert revenue[2018] == pytest.approx(1_120_000 * 1.085 / 1.17)
-        assert revenue[2019] == pytest.approx(1_120_000 / 1.17)
 
 
 class TestDebt:

@@ -294,7 +294,7 @@ class TestReading:
         assert problem.message == "file not found"
 
     def test_file_name_is_the_path_as_given(self, tmp_path, monkeypatch):
-        programme_dir(tmp_path, text=replace_once(GOOD, "discount_rate:", "discount_rat:"))
+        programme_dir(tmp_path, text=replace_once(GOOD, "\n  discount_rate:", "\n  discount_rat:"))
         monkeypatch.chdir(tmp_path)
         problems = problems_of(Path("prog"))
         assert {p.file for p in problems} == {"prog/programme.yaml"}

@@ -41,7 +41,7 @@ def evaluate(archetype, params, grid=GRID, **assumptions):
     ],
 )
 def test_combined_margin_by_archetype(archetype, params, expected):
-    frame = evaluate(archetype, params, vat_rate_electricity=0.0).frame()
+    frame = evaluate(archetype, params).frame()
     assert frame["grid_emission_factor_t_per_mwh"].tolist() == pytest.approx(
         [expected] * len(frame), rel=1e-12
     )
@@ -49,14 +49,14 @@ def test_combined_margin_by_archetype(archetype, params, expected):
 
 def test_pv_abatement_at_the_solar_weights():
     # 1 MW x 1,000 kWh/kW = 1,000 MWh a year x 0.775 t/MWh = 775 t CO2e a year.
-    out = evaluate("pv", test_archetype_pv.BASE, vat_rate_electricity=0.0).metrics()
+    out = evaluate("pv", test_archetype_pv.BASE).metrics()
     assert out["abatement_t_co2e_per_year"] == pytest.approx(775, rel=1e-12)
 
 
 def test_the_weights_are_data():
     # The same PV project weighted as "other" (0.5/0.5): 1,000 MWh x 0.650 = 650 t a year.
     grid = {**GRID, "operating_margin_weight": {**GRID["operating_margin_weight"], "pv": 0.5}}
-    out = evaluate("pv", test_archetype_pv.BASE, grid=grid, vat_rate_electricity=0.0).metrics()
+    out = evaluate("pv", test_archetype_pv.BASE, grid=grid).metrics()
     assert out["abatement_t_co2e_per_year"] == pytest.approx(650, rel=1e-12)
 
 

@@ -686,7 +686,7 @@ simple("sources", "duplicate-id", S, "references[1].id", "duplicate id 'xiaolan-
        S, "  - id: ndrc-2006-methods\n", "  - id: xiaolan-plan-2014\n", line=True)  # fmt: skip
 simple("sources", "id-upper-case", S, "references[1].id", "should match pattern",
        S, "  - id: ndrc-2006-methods\n", "  - id: NDRC-2006\n", line=True)  # fmt: skip
-simple("sources", "year-1066", S, "references[0].year", "must be >= 1990",
+simple("sources", "year-1066", S, "references[0].year", "must be >= 1900",
        S, "    year: 2014\n", "    year: 1066\n", line=True)  # fmt: skip
 simple("sources", "rlo-in-title", S, "references[0].title", "U+202E",
        S, "    title: 中山市", "    title: \u202e中山市", line=True)  # fmt: skip

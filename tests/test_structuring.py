@@ -537,9 +537,7 @@ def test_support_a_small_pv_project_needs_equals_its_closed_form():
                            = 103.71 yuan/t.
     """
     params = merged(PV_BASE, subsidy_yuan_per_kwh=0, finance__residual_value_share=0)
-    model = build_model(
-        project("pv", params), programme(corporate_tax_rate=0.0, vat_rate_electricity=0.0)
-    )
+    model = build_model(project("pv", params), programme(corporate_tax_rate=0.0))
     annuity = (1 - 1.08**-20) / 0.08
     gap = 7_000_000 - 630_000 * annuity
     assert gap == pytest.approx(814_567.1, abs=0.1)
@@ -577,9 +575,7 @@ def test_debt_capacity_of_a_small_pv_project_equals_its_closed_form():
     yuan, a share of 3,566,812 / 7,000,000 = 0.509545 of capex."""
     params = merged(PV_BASE, subsidy_yuan_per_kwh=0, finance__residual_value_share=0,
                     finance__debt_share=0.3, finance__tenor_years=11)  # fmt: skip
-    model = build_model(
-        project("pv", params), programme(corporate_tax_rate=0.0, vat_rate_electricity=0.0)
-    )
+    model = build_model(project("pv", params), programme(corporate_tax_rate=0.0))
     factor = (1 - 1.06**-10) / 0.06
     want = 630_000 / 1.30 * factor / 7_000_000
     assert want == pytest.approx(0.509545, abs=1e-6)

@@ -108,9 +108,11 @@ def test_the_solved_share_meets_the_target_and_one_tolerance_less_does_not(xiaol
     shares = Shares.of(programme.fund, "government", "senior")
     fund_model = lay.fund_model
     p90 = entry(entries, "first_loss_share", "p90")
-    # The downside scenario needs a first loss; the share found is at its threshold.
+    # The scenario where the subsidy ends in 2020 needs a first loss; the share found is at
+    # its threshold. (With VAT credited on the capex and the PV subsidy outside VAT, the
+    # "low" scenario meets the senior target without one.)
     solved = {k: v for k, v in p90["scenarios"].items() if v["status"] == solver.SOLVED}
-    assert "low" in solved
+    assert "subsidy_ends_2020" in solved
     rows = {name: row for name, (row, _) in lay.rows.scenarios.items()}
     for name, answer in solved.items():
         row = rows[name]

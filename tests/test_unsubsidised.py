@@ -27,7 +27,7 @@ from hypothesis import strategies as st
 
 from xlfinance.archetypes import build_model
 
-from .factories import merged, programme, project
+from .factories import merged, programme, project, vat_rates
 from .strategies import examples
 from .test_archetype_pv import BASE
 
@@ -37,8 +37,8 @@ PARAMS = merged(
 )
 
 
-def evaluate(params):
-    model = build_model(project("pv", params), programme(vat_rate_electricity=0.0))
+def evaluate(params, **assumptions):
+    model = build_model(project("pv", params), programme(**assumptions))
     return model.evaluate()
 
 
@@ -64,12 +64,17 @@ def test_three_period_flow_by_hand():
     assert out["irr"] == pytest.approx(1.4156157, abs=1e-6)
 
 
-def test_without_support_the_two_agree():
+@pytest.mark.parametrize("vat", [{}, {"vat_rates": vat_rates(electricity={2014: 0.17})}])
+def test_without_support_the_two_agree(vat):
+    """With VAT too: the VAT cash and the 50% refund (a tax rule, kept) are in both flows."""
     params = merged(
         PARAMS, subsidy_yuan_per_kwh=0, finance={**PARAMS["finance"], "capital_grant_yuan": 0}
     )
-    out = evaluate(params).metrics()
+    ev = evaluate(params, **vat)
+    out = ev.metrics()
     assert out["irr_unsubsidised"] == pytest.approx(out["irr"], rel=1e-12)
+    if vat:
+        assert ev.frame()["vat_refund"].sum() > 0  # the refund was there to keep
 
 
 def test_a_loss_pays_no_tax():
@@ -104,9 +109,7 @@ def test_support_never_lowers_the_value(capex, grant_share, subsidy, tax_rate, y
         finance={"capex_yuan": capex, "operating_years": years,
                  "capital_grant_yuan": capex * grant_share},
     )  # fmt: skip
-    model = build_model(
-        project("pv", params), programme(vat_rate_electricity=0.0, corporate_tax_rate=tax_rate)
-    )
+    model = build_model(project("pv", params), programme(corporate_tax_rate=tax_rate))
     frame = model.evaluate().frame()
     for rate in (0.0, 0.08, 0.3):
         unsubsidised = npf.npv(rate, frame["project_cash_flow_unsubsidised"])

@@ -7,8 +7,10 @@ cooling = used heat x cooling share x absorption COP; heat sold = used heat x (1
 
 Electricity, heat and cooling are sold at their prices; gas, fixed O&M (per kW) and variable
 O&M (per kWh) are the operating costs; prices and costs escalate with the price index, a
-production subsidy (if any) does not. LCOE is on electricity, with the heat and cooling
-revenues credited against its cost.
+production subsidy (if any) does not. Prices are VAT included (`finance.vat`): electricity
+at the electricity rate of the year, heat, cooling and gas at the low rate, variable O&M
+(parts, overhauls) at the standard rate, each credited; fixed O&M is staff, without VAT.
+LCOE is on electricity, with the heat and cooling revenues credited against its cost.
 
 CO2 avoided = grid electricity displaced x the grid's combined margin
             + electricity the displaced electric chillers would have used x the same factor
@@ -25,11 +27,22 @@ from __future__ import annotations
 from xlfinance.archetypes import common
 from xlfinance.archetypes.common import add_input
 from xlfinance.archetypes.finance import add_finance
+from xlfinance.archetypes.finance.vat import split_vat
+from xlfinance.definitions.schema import Sourced
 from xlfinance.errors import ParameterError
 from xlfinance.model.core import Model
 from xlfinance.model.expr import rowsum
 
 MJ_PER_KWH_SOURCE = "SI definition: 1 kWh = 3.6 MJ"
+CAPEX_VAT_SHARE = Sourced(
+    value=0.8,
+    source="assumption: gas engines, heat recovery, absorption chillers and electrical plant "
+    "about 80% of a small CCHP station's cost; civil works and installation the rest",
+)
+CAPEX_VAT_CREDITABLE = (
+    "财税[2008]170: input VAT on equipment creditable from 1 Jan 2009; the station sells "
+    "electricity, heat and cooling, taxable sales"
+)
 
 
 def build(project, programme) -> Model:
@@ -48,14 +61,17 @@ def build(project, programme) -> Model:
     cooling_share = add("cooling_share", "Share of used heat driving absorption chillers")
     absorption_cop = add("absorption_chiller_cop", "Absorption chiller COP", unit="ratio")
     ncv = add("gas_ncv_mj_per_m3", "Gas net calorific value", unit="MJ/m3")
-    gas_price = add("gas_price_yuan_per_m3", "Gas price")
-    power_price = add("electricity_price_yuan_per_kwh", "Electricity price")
-    heat_price = add("heat_price_yuan_per_gj", "Heat price")
-    cooling_price = add("cooling_price_yuan_per_gj", "Cooling price")
-    subsidy_rate = add("subsidy_yuan_per_kwh", "Production subsidy on electricity")
+    price = common.price_inputs(m, p)
+    gas_price = price("gas_price_yuan_per_m3", "Gas price")
+    power_price = price("electricity_price_yuan_per_kwh", "Electricity price")
+    heat_price = price("heat_price_yuan_per_gj", "Heat price")
+    cooling_price = price("cooling_price_yuan_per_gj", "Cooling price")
+    subsidy_rate = price("subsidy_yuan_per_kwh", "Production subsidy on electricity", vat=False)
     subsidy_years = add_input(m, "subsidy_years", p.subsidy_years, "Subsidy term", unit="years")
-    om_fixed = add("om_fixed_yuan_per_kw_per_year", "Fixed O&M")
-    om_variable = add("om_variable_yuan_per_kwh", "Variable O&M")
+    om_fixed = price("om_fixed_yuan_per_kw_per_year", "Fixed O&M (staff)", vat=False)
+    om_variable = price("om_variable_yuan_per_kwh", "Variable O&M (parts, overhauls)")
+    vat_power = common.vat_rate(m, a, "electricity")
+    vat_low = common.vat_rate(m, a, "low_rate")
     boiler_eff = add("boiler_efficiency_share", f"Displaced boiler efficiency ({p.boiler_fuel})")
     chiller_cop = add("displaced_chiller_cop", "Displaced electric chiller COP", unit="ratio")
     mj_per_kwh = m.input("mj_per_kwh", 3.6, "MJ/kWh", MJ_PER_KWH_SOURCE, "Energy in a kWh")
@@ -83,7 +99,14 @@ def build(project, programme) -> Model:
         unit="t CO2/TJ",
     )
 
-    f = common.finance_inputs(m, fin, a, production_unit="kWh")
+    f = common.finance_inputs(
+        m,
+        fin,
+        a,
+        production_unit="kWh",
+        capex_vat_share=CAPEX_VAT_SHARE,
+        vat_creditable=CAPEX_VAT_CREDITABLE,
+    )
     t = common.add_timeline(m, f)
     grid_factor = common.grid_emission_factor(m, a, "chp")
     line = m.line
@@ -102,17 +125,18 @@ def build(project, programme) -> Model:
     heat_sold = line("heat_sold_gj", used * (1 - cooling_share), "GJ", "Heat sold")
 
     # Revenues and costs.
-    sales_power = line(
+    sales_power, power_vat = split_vat(
+        m,
         "sales_electricity_yuan",
         electricity * power_price * t.escalation,
-        "yuan",
+        vat_power,
         "Electricity sales",
     )
-    sales_heat = line(
-        "sales_heat_yuan", heat_sold * heat_price * t.escalation, "yuan", "Heat sales"
+    sales_heat, heat_vat = split_vat(
+        m, "sales_heat_yuan", heat_sold * heat_price * t.escalation, vat_low, "Heat sales"
     )
-    sales_cooling = line(
-        "sales_cooling_yuan", cooling * cooling_price * t.escalation, "yuan", "Cooling sales"
+    sales_cooling, cooling_vat = split_vat(
+        m, "sales_cooling_yuan", cooling * cooling_price * t.escalation, vat_low, "Cooling sales"
     )
     subsidy = line(
         "subsidy_yuan",
@@ -120,12 +144,18 @@ def build(project, programme) -> Model:
         "yuan",
         "Production subsidy",
     )
-    gas_cost = line("gas_cost_yuan", gas * gas_price * t.escalation, "yuan", "Gas")
+    gas_cost, gas_vat = split_vat(
+        m, "gas_cost_yuan", gas * gas_price * t.escalation, vat_low, "Gas"
+    )
     om_fixed_cost = line(
         "om_fixed_yuan", capacity * om_fixed * t.escalation * t.in_operation, "yuan", "Fixed O&M"
     )
-    om_variable_cost = line(
-        "om_variable_yuan", electricity * om_variable * t.escalation, "yuan", "Variable O&M"
+    om_variable_cost, om_vat = split_vat(
+        m,
+        "om_variable_yuan",
+        electricity * om_variable * t.escalation,
+        f.vat.goods_rate,
+        "Variable O&M",
     )
 
     # CO2: what the station displaces, less the gas it burns.
@@ -178,5 +208,7 @@ def build(project, programme) -> Model:
         energy_kwh=electricity,
         energy_credits=[sales_heat, sales_cooling],
         production=electricity,
+        output_vat=[power_vat, heat_vat, cooling_vat],
+        input_vat=[gas_vat, om_vat],
     )
     return m

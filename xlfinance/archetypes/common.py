@@ -8,10 +8,11 @@ Conventions (sources in the tests and in `projects/*/programme.yaml`):
 - Period 0 is the first construction year; capex is spread evenly over the construction
   years; operation runs for `operating_years` after construction; the model ends with it.
 - Prices and costs are in yuan of the base year, escalated from the first operating year;
-  they are net of VAT (an assumption: VAT is passed through to buyers).
-- Corporate income tax on taxable profit after interest and depreciation; losses carried
-  forward without a time limit (the law allows five years; the projects here rarely carry
-  losses that long). An optional holiday: no tax in operating years 1-3 and half the rate
+  they are written as paid, VAT included, and their units say so (`with_vat`); the model
+  keeps the VAT account (`finance.vat`) at the rates of each year (`schedule_line`).
+- Corporate income tax on taxable profit after interest and depreciation; each year's loss
+  carried forward five years at most and used oldest first (企业所得税法 art. 18,
+  `finance.tax`). An optional holiday: no tax in operating years 1-3 and half the rate
   in years 4-6 (三免三减半, Caishui [2010] 110 for energy performance contracts and the
   Enterprise Income Tax Law art. 27 for qualifying energy-saving and environmental projects).
 - Straight-line depreciation of the capex net of grants to its residual value; the book value
@@ -28,16 +29,19 @@ Conventions (sources in the tests and in `projects/*/programme.yaml`):
   re-amortising the balance over the periods left (which gives the constant annuity
   payment). Optional reserves: a DSRA of `dsra_months` of debt service, an MRA for
   replacements (`archetypes.finance.debt` and `reserves`; the README's "Debt").
-- Abatement cost is the economic (societal) cost: pre-tax project cash flows without grants
-  and production subsidies, which are transfers; net present cost over discounted tonnes.
+- Abatement cost is the economic cost at resource cost (`finance.economic`): no taxes,
+  subsidies, grants or financing; net present cost over discounted tonnes, both at the
+  social discount rate.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from xlfinance.definitions.schema import schedule_steps
 from xlfinance.model.core import Model
-from xlfinance.model.expr import AND, Expr, LineRef
+from xlfinance.model.expr import AND, IF, Expr, LineRef
+from xlfinance.model.expr import total as ex_total
 
 REPAYMENT_STYLES = {"annuity": 1.0, "equal_principal": 0.0}
 TAX_HOLIDAY_SOURCE = (
@@ -147,6 +151,64 @@ def grid_emission_factor(m: Model, assumptions, archetype: str) -> LineRef:
     )
 
 
+def schedule_line(m: Model, name: str, assumptions, path: str, label: str) -> LineRef:
+    """A rate that steps by calendar year (a `RateSchedule` of the programme's assumptions at
+    `path`, e.g. `vat_rates.electricity`): an input a step, linked to it, and the line of the
+    rate in force each period, IF(year >= the last step's year, its rate, IF(...)). The
+    programme's check has made sure the first step is not after the base year."""
+    schedule = assumptions
+    for part in path.split("."):
+        schedule = getattr(schedule, part)
+    rate = None
+    for year, step in schedule_steps(schedule):
+        here = add_input(
+            m,
+            f"{name}_from_{year}",
+            step,
+            f"{label}, from {year}",
+            unit="rate",
+            link=f"assumptions.{path}.from_{year}",
+        )
+        rate = here if rate is None else IF(m.year >= year, here, rate)
+    return m.line(name, rate, "rate", f"{label}, in force in the year")
+
+
+VAT_RATE_LINES = {
+    "electricity": ("vat_rate_electricity", "VAT on electricity"),
+    "goods": ("vat_rate_goods", "VAT on goods (standard rate)"),
+    "low_rate": ("vat_rate_low", "VAT at the low rate (gas, heat, cooling)"),
+    "services": ("vat_rate_services", "VAT on services"),
+}
+"""The line of each kind of `vat_rates` in a model, and its label."""
+
+
+def vat_rate(m: Model, assumptions, kind: str) -> LineRef:
+    """The VAT rate of `kind` (`vat_rates.<kind>`) in force each year, as a line."""
+    name, label = VAT_RATE_LINES[kind]
+    return schedule_line(m, name, assumptions, f"vat_rates.{kind}", label)
+
+
+INCL_VAT = "incl. VAT"
+NO_VAT = "no VAT"
+
+
+def with_vat(unit: str, included: bool = True) -> str:
+    """A price's unit saying whether it includes VAT: `yuan/kWh incl. VAT`, or `no VAT` for
+    a price that carries none (wages, rent from a landlord outside VAT, fees)."""
+    return f"{unit} {INCL_VAT if included else NO_VAT}"
+
+
+def price_inputs(m: Model, params):
+    """`add(name, label, vat=True)`: a model input from the parameter of that name whose unit,
+    from the name, says whether the price includes VAT (`with_vat`)."""
+
+    def add(name, label, vat=True, unit=None):
+        unit = with_vat(unit or unit_of(name), vat)
+        return add_input(m, name, getattr(params, name), label, unit=unit)
+
+    return add
+
+
 def project_model(project, n_periods: int | None = None) -> Model:
     """An empty model for a project: its id, start year, and construction plus operating
     years as periods (unless `n_periods` says otherwise)."""
@@ -177,6 +239,8 @@ def finance_inputs(
     capex_label: str = "Capex",
     production_unit: str | None = None,
     carbon_price: bool = True,
+    capex_vat_share=None,
+    vat_creditable: str | None = None,
 ) -> FinanceInputs:
     """Model inputs for the finance terms of a project (`FinanceParams`), with the
     programme's assumptions where the project leaves a rate out.
@@ -185,7 +249,13 @@ def finance_inputs(
     cost); the project's `capex_yuan` is then the rest, labelled `capex_label`. A given
     `tax_rate` replaces the programme's (tax-exempt public spending). `production_unit` is the
     unit of the archetype's production line (kWh, km, t): it adds the production subsidy in
-    yuan per that unit; `carbon_price` adds the price of the tonnes avoided."""
+    yuan per that unit; `carbon_price` adds the price of the tonnes avoided.
+
+    VAT on the capex: `capex_vat_share` (a `Sourced` share, the archetype's; a project's
+    `finance.capex_vat_share` replaces it) is the share of the capex (VAT included) bought
+    as goods at the standard rate (`vat_rates.goods`, in force in the year); its VAT is
+    creditable where `vat_creditable` gives the reason it is (the project makes taxable
+    sales), and never a resource cost. Without a share, none (0)."""
     a = assumptions
 
     def add(name, value, label, **kw):
@@ -206,16 +276,66 @@ def finance_inputs(
     operating = add(
         "operating_years", fin.operating_years, "Operating years", unit="years", structural=True
     )
-    capex = add("capex_yuan", fin.capex_yuan, capex_label)
+    capex = add("capex_yuan", fin.capex_yuan, capex_label, unit=with_vat("yuan"))
+    share = fin.capex_vat_share or capex_vat_share
+    vat = VatInputs(
+        capex_vat_share=add(
+            "capex_vat_share",
+            share if share is not None else 0.0,
+            "Share of capex bought as goods with VAT (standard rate)",
+            source=None if share is not None else "assumption: no VAT content stated",
+        ),
+        vat_creditable=add(
+            "vat_creditable",
+            1.0 if vat_creditable else 0.0,
+            "Input VAT creditable (1/0)",
+            source=vat_creditable
+            or "not creditable: the project makes no taxable sales of its own",
+            unit="flag",
+        ),
+        goods_rate=vat_rate(m, a, "goods"),
+        surtax_rate=ex_total(
+            assumption_input(
+                m,
+                "urban_construction_tax_rate",
+                a,
+                "urban_construction_tax_rate",
+                "Urban maintenance and construction tax, share of VAT paid",
+            ),
+            assumption_input(
+                m,
+                "education_surcharge_rate",
+                a,
+                "education_surcharge_rate",
+                "Education surcharge, share of VAT paid",
+            ),
+            assumption_input(
+                m,
+                "local_education_surcharge_rate",
+                a,
+                "local_education_surcharge_rate",
+                "Local education surcharge, share of VAT paid",
+            ),
+        ),
+        social_discount_rate=assumption_input(
+            m, "social_discount_rate", a, "social_discount_rate", "Social discount rate"
+        ),
+    )
     sized = fin.debt_sizing == "cover"
     return FinanceInputs(
+        vat=vat,
         capex_yuan=capex if extra_capex_yuan is None else capex + extra_capex_yuan,
         construction_years=construction,
         operating_years=operating,
         capital_grant_yuan=add("capital_grant_yuan", fin.capital_grant_yuan, "Capital grant"),
         replacement_cost_yuan=replacement_cost_yuan
         if replacement_cost_yuan is not None
-        else add("replacement_cost_yuan", fin.replacement_cost_yuan, "Replacement cost"),
+        else add(
+            "replacement_cost_yuan",
+            fin.replacement_cost_yuan,
+            "Replacement cost",
+            unit=with_vat("yuan"),
+        ),
         replacement_interval_years=replacement_interval_years
         if replacement_interval_years is not None
         else add(
@@ -358,8 +478,21 @@ def add_timeline(m: Model, f: FinanceInputs) -> Timeline:
 
 
 @dataclass(frozen=True)
+class VatInputs:
+    """What the VAT account, the surtaxes and the economic cash flow read."""
+
+    capex_vat_share: Expr  # share of capex (VAT incl.) bought as goods at the standard rate
+    vat_creditable: Expr  # 1 the project credits its input VAT, 0 not
+    goods_rate: Expr  # the standard rate in force each year (a line)
+    surtax_rate: Expr  # 城建税 + 教育费附加 + 地方教育附加, on the VAT paid
+    social_discount_rate: Expr
+
+
+@dataclass(frozen=True)
 class FinanceInputs:
     """References to the model inputs that `add_finance` reads."""
+
+    vat: VatInputs
 
     capex_yuan: Expr
     construction_years: Expr

@@ -10,6 +10,14 @@ The cash flows are the fleet operator's. In each operating year:
     electricity after = fleet km x (1 - that share) x kWh/100 km / 100
     fuel savings      = (cost of the fuel before - cost of the fuel and power after) x price index
 
+Taxes: fuel and power are priced as the operator pays them, VAT (and for oil products the
+consumption tax) included. A bus or taxi operator pays business tax (before 1 May 2016) or
+VAT by the simplified method on its fares (财税[2016]36 annex 2: 3% for public transport),
+and credits no input VAT: its costs carry the taxes, and none is in a VAT account. The
+economic cash flow takes out the taxes in the fuel saved (`fuel_taxes_saved_yuan`: VAT at the
+year's rates, consumption tax per litre), in the maintenance (parts and repairs at the
+standard rate) and in the capex.
+
 The savings are the revenue line; the extra vehicle maintenance and the stations' O&M
 (escalated) are the costs. Capex = other capex + vehicles x conversion cost + stations x station
 capex; keeping the fleet on gas when its vehicles are renewed costs vehicles x renewal cost
@@ -24,8 +32,25 @@ from __future__ import annotations
 from xlfinance.archetypes import common
 from xlfinance.archetypes.common import add_input
 from xlfinance.archetypes.finance import add_finance
+from xlfinance.archetypes.finance.vat import vat_content
+from xlfinance.definitions.schema import Sourced
 from xlfinance.model.core import Model
 from xlfinance.model.expr import rowsum
+
+CAPEX_VAT_SHARE = Sourced(
+    value=0.9,
+    source="assumption: gas kits, cylinders and vehicles (goods) and the stations' "
+    "compressors and storage about 90% of the capex; civil works the rest",
+)
+CONSUMPTION_TAX = {
+    "diesel": Sourced(
+        value=1.2, source="财税[2015]11: consumption tax on diesel 1.2 yuan/L from 13 Jan 2015"
+    ),
+    "gasoline": Sourced(
+        value=1.52,
+        source="财税[2015]11: consumption tax on gasoline 1.52 yuan/L from 13 Jan 2015",
+    ),
+}
 
 
 def build(project, programme) -> Model:
@@ -41,7 +66,17 @@ def build(project, programme) -> Model:
     old_l = add(
         "old_fuel_l_per_100km", f"{p.old_fuel.capitalize()} use before conversion", "L/100 km"
     )
-    old_price = add("old_fuel_price_yuan_per_l", f"{p.old_fuel.capitalize()} price", "yuan/L")
+    price = common.price_inputs(m, p)
+    old_price = price(
+        "old_fuel_price_yuan_per_l", f"{p.old_fuel.capitalize()} price", unit="yuan/L"
+    )
+    old_tax = add_input(
+        m,
+        "old_fuel_consumption_tax_yuan_per_l",
+        p.old_fuel_consumption_tax_yuan_per_l or CONSUMPTION_TAX[p.old_fuel],
+        f"Consumption tax in a litre of {p.old_fuel}",
+        unit="yuan/L",
+    )
     density = add("old_fuel_density_kg_per_l", f"{p.old_fuel.capitalize()} density", "kg/L")
     old_ncv = add(
         "old_fuel_ncv_mj_per_kg", f"{p.old_fuel.capitalize()} net calorific value", "MJ/kg"
@@ -58,7 +93,7 @@ def build(project, programme) -> Model:
         "old_fuel_km_share_after", "Share of distance on the old fuel after conversion", "share"
     )
     cng = add("cng_m3_per_100km", "CNG use after conversion", "m3/100 km")
-    cng_price = add("cng_price_yuan_per_m3", "CNG price paid by the operator")
+    cng_price = price("cng_price_yuan_per_m3", "CNG price paid by the operator")
     gas_ncv = add("natural_gas_ncv_mj_per_m3", "Natural gas net calorific value", "MJ/m3")
     gas_factor = common.assumption_input(
         m,
@@ -69,9 +104,11 @@ def build(project, programme) -> Model:
         unit="t CO2/TJ",
     )
     power = add("electricity_kwh_per_100km", "Electricity use after conversion", "kWh/100 km")
-    power_price = add("electricity_price_yuan_per_kwh", "Electricity price paid by the operator")
-    conversion = add("conversion_cost_yuan_per_vehicle", "Conversion cost (or new-vehicle premium)")
-    renewal = add("renewal_cost_yuan_per_vehicle", "Cost to stay converted at vehicle renewal")
+    power_price = price("electricity_price_yuan_per_kwh", "Electricity price paid by the operator")
+    conversion = price(
+        "conversion_cost_yuan_per_vehicle", "Conversion cost (or new-vehicle premium)"
+    )
+    renewal = price("renewal_cost_yuan_per_vehicle", "Cost to stay converted at vehicle renewal")
     renewal_years = add_input(
         m,
         "renewal_interval_years",
@@ -79,14 +116,16 @@ def build(project, programme) -> Model:
         "Vehicle renewal interval",
         unit="years",
     )
-    maintenance = add(
+    maintenance = price(
         "extra_maintenance_yuan_per_vehicle_per_year",
         "Extra maintenance a vehicle",
-        "yuan/vehicle/yr",
+        unit="yuan/vehicle/yr",
     )
     stations = add("stations", "Stations built", "stations")
-    station_capex = add("station_capex_yuan", "Capex of a station", "yuan/station")
-    station_om = add("station_om_yuan_per_year", "O&M of a station", "yuan/station/yr")
+    station_capex = price("station_capex_yuan", "Capex of a station", unit="yuan/station")
+    station_om = price(
+        "station_om_yuan_per_year", "O&M of a station (staff)", vat=False, unit="yuan/station/yr"
+    )
 
     # `finance.capex_yuan` is the capex beyond vehicles and stations; the finance lines read
     # the whole build-up.
@@ -99,6 +138,7 @@ def build(project, programme) -> Model:
         extra_capex_yuan=vehicles * conversion + stations * station_capex,
         capex_label="Other capex (beyond vehicles and stations)",
         production_unit="km",
+        capex_vat_share=CAPEX_VAT_SHARE,
     )
     t = common.add_timeline(m, f)
     grid_factor = common.grid_emission_factor(m, a, "fleet")
@@ -145,6 +185,29 @@ def build(project, programme) -> Model:
         "Station O&M",
     )
 
+    vat_oil, vat_gas, vat_power = (
+        f.vat.goods_rate,
+        common.vat_rate(m, a, "low_rate"),
+        common.vat_rate(m, a, "electricity"),
+    )
+    # The taxes in a litre at the pump: VAT at rate / (1 + rate) of the price, and the
+    # consumption tax (itself inside the VAT's base).
+    oil_tax_per_l = old_price * t.escalation * vat_oil / (1 + vat_oil) + old_tax
+    fuel_taxes = line(
+        "fuel_taxes_saved_yuan",
+        (old_before - old_after) * oil_tax_per_l
+        - (
+            gas * cng_price * vat_gas / (1 + vat_gas)
+            + kwh * power_price * vat_power / (1 + vat_power)
+        )
+        * t.escalation,
+        "yuan",
+        "Taxes in the fuel saved (VAT, consumption tax) less those in the gas and power bought",
+    )
+    maintenance_vat = vat_content(
+        m, "extra_maintenance_vat_yuan", maintenance_cost, vat_oil, "the extra maintenance"
+    )
+
     # Energy in TJ: litres x kg/L x MJ/kg, or m3 x MJ/m3, over 1,000,000 MJ/TJ.
     old_tj_per_l = density * old_ncv / 1_000_000
     before_t = line(
@@ -172,6 +235,8 @@ def build(project, programme) -> Model:
         costs=[maintenance_cost, station_cost],
         abatement_t=abatement,
         production=fleet_km,
+        taxes_in_inflows=[fuel_taxes],
+        taxes_in_outflows=[maintenance_vat],
     )
     m.output(
         "emissions_cut_share",

@@ -13,8 +13,14 @@ After:
 
 Cash flows are the owner's: the fuel and O&M of the old boilers avoided are the inflows
 (`revenues`), gas, network steam and the new O&M the outflows (`costs`); all escalate with
-the price index. A fiscal reward per tce saved (if any) is a subsidy, paid on the year's
-savings in the first `reward_years` operating years.
+the price index. Fuel, gas and steam prices are VAT included (coal and fuel oil at the
+standard rate, wood, gas and steam at the low rate); O&M is staff and power and carries no
+VAT credited here. The owner is a factory that credits input VAT (a general taxpayer): the
+switch changes its VAT by the VAT of the purchases it no longer makes (credits lost: the
+account's output side) less that of the gas, steam and boilers it buys (input), netted at
+once against the VAT on the factory's own sales (`finance.vat`, `offset_elsewhere`). A
+fiscal reward per tce saved (if any) is a subsidy, paid on the year's savings in the first
+`reward_years` operating years.
 
 Energy saved (tce) = (fuel energy before - fuel energy after) / GJ per tce, on the calorific
 value (NCV) basis with 29.307 GJ/tce (GB/T 2589-2008); the supplier's gas counts for network
@@ -30,17 +36,32 @@ from __future__ import annotations
 from xlfinance.archetypes import common
 from xlfinance.archetypes.common import add_input
 from xlfinance.archetypes.finance import add_finance
+from xlfinance.archetypes.finance.vat import split_vat
+from xlfinance.definitions.schema import Sourced
 from xlfinance.model import expr as ex
 from xlfinance.model.core import Model
 from xlfinance.model.expr import MAX, LineRef, npv, rowsum
 
 FUEL_LABELS = {"coal": "Coal", "fuel_oil": "Heavy fuel oil", "wood": "Wood"}
+FUEL_VAT = {"coal": "goods", "fuel_oil": "goods", "wood": "low_rate"}
+"""The VAT rate of each fuel (`vat_rates`): coal at the standard rate since 2009
+(财税[2008]171), fuel oil at it; firewood an agricultural product at the low rate
+(增值税暂行条例 art. 2 (二), unverified for fuel wood)."""
+CAPEX_VAT_SHARE = Sourced(
+    value=0.8,
+    source="assumption: gas boilers, burners, controls and gas train about 80% of a boiler "
+    "switch; the gas connection's civil works and installation the rest",
+)
+CAPEX_VAT_CREDITABLE = (
+    "财税[2008]170: input VAT on equipment creditable from 1 Jan 2009; the owner is a factory "
+    "making taxable sales (a general VAT payer)"
+)
 FUEL_INPUTS = (  # key, field of `BaselineBoilers`, label, unit (None: from the name)
     ("share", "steam_share", "{} boilers' share of the steam", None),
     ("efficiency", "boiler_efficiency_share", "{} boiler efficiency (NCV)", None),
     ("ncv", "ncv_mj_per_kg", "{} net calorific value", "MJ/kg"),
     ("price", "price_yuan_per_t", "{} price", None),
-    ("om", "om_yuan_per_t_steam", "{} boiler-house O&M", "yuan/t steam"),
+    ("om", "om_yuan_per_t_steam", "{} boiler-house O&M", "yuan/t steam no VAT"),
     ("factor", "emission_factor_t_co2_per_tj", "{} emission factor", "t CO2/TJ"),
 )
 
@@ -68,20 +89,25 @@ def build(project, programme) -> Model:
                 path = f"emission_factors_t_co2_per_tj.{fuel}"
                 inputs[key] = common.assumption_input(m, name, a, path, text, unit=unit)
             else:
+                if key == "price":
+                    unit = common.with_vat("yuan/t")
                 inputs[key] = add_input(m, name, value, text, unit=unit)
         baseline[fuel] = inputs
 
     central_share = add("central_steam_share", "Share of steam bought from the network")
     gas_eff = add("gas_boiler_efficiency_share", "Gas boiler efficiency (NCV)")
     gas_ncv = add("gas_ncv_mj_per_m3", "Gas net calorific value", unit="MJ/m3")
-    gas_price = add("gas_price_yuan_per_m3", "Gas price")
-    gas_om = add("gas_boiler_om_yuan_per_t_steam", "Gas boiler-house O&M", unit="yuan/t steam")
-    central_price = add("central_steam_price_yuan_per_t", "Network steam price")
+    price = common.price_inputs(m, p)
+    gas_price = price("gas_price_yuan_per_m3", "Gas price")
+    gas_om = price(
+        "gas_boiler_om_yuan_per_t_steam", "Gas boiler-house O&M", vat=False, unit="yuan/t steam"
+    )
+    central_price = price("central_steam_price_yuan_per_t", "Network steam price")
     central_eff = add(
         "central_supply_efficiency_share", "Network steam delivered over supplier's gas"
     )
     central_om = add(
-        "central_om_yuan_per_t_steam", "Owner's O&M on network steam", unit="yuan/t steam"
+        "central_om_yuan_per_t_steam", "Owner's O&M on network steam", unit="yuan/t steam no VAT"
     )
     reward_rate = add("reward_yuan_per_tce", "Fiscal reward per tce saved")
     reward_years = add_input(
@@ -99,7 +125,16 @@ def build(project, programme) -> Model:
         m, "gj_per_tce", a, "gj_per_tce", "GJ per tce (calorific value)", unit="GJ/tce"
     )
 
-    f = common.finance_inputs(m, fin, a, production_unit="t")
+    f = common.finance_inputs(
+        m,
+        fin,
+        a,
+        production_unit="t",
+        capex_vat_share=CAPEX_VAT_SHARE,
+        vat_creditable=CAPEX_VAT_CREDITABLE,
+    )
+    vat_low = common.vat_rate(m, a, "low_rate")
+    rates = {"goods": f.vat.goods_rate, "low_rate": vat_low}
     t = common.add_timeline(m, f)
     line = m.line
 
@@ -107,21 +142,22 @@ def build(project, programme) -> Model:
     heat = line("useful_heat_gj", steam * enthalpy, "GJ", "Heat in the steam")
 
     # Before: the old boilers, fuel by fuel.
-    fuel_gj, fuel_costs, co2_terms, om_terms = [], [], [], []
+    fuel_gj, fuel_costs, co2_terms, om_terms, avoided_vat = [], [], [], [], []
     for fuel, b in baseline.items():
         label = FUEL_LABELS[fuel]
         energy = line(
             f"{fuel}_gj", heat * b["share"] / b["efficiency"], "GJ", f"{label} burned (energy, NCV)"
         )
         tonnes = line(f"{fuel}_t", energy / b["ncv"], "t", f"{label} burned")
-        fuel_costs.append(
-            line(
-                f"{fuel}_cost_avoided_yuan",
-                tonnes * b["price"] * t.escalation,
-                "yuan",
-                f"{label} no longer bought",
-            )
+        cost, cost_vat = split_vat(
+            m,
+            f"{fuel}_cost_avoided_yuan",
+            tonnes * b["price"] * t.escalation,
+            rates[FUEL_VAT[fuel]],
+            f"{label} no longer bought",
         )
+        fuel_costs.append(cost)
+        avoided_vat.append(cost_vat)
         fuel_gj.append(energy)
         co2_terms.append(energy * b["factor"])
         om_terms.append(b["share"] * b["om"])
@@ -142,10 +178,16 @@ def build(project, programme) -> Model:
         "Gas burned in the new boilers (NCV)",
     )
     gas_m3 = line("gas_m3", gas_gj * 1000 / gas_ncv, "m3", "Gas bought")
-    gas_cost = line("gas_cost_yuan", gas_m3 * gas_price * t.escalation, "yuan", "Gas")
+    gas_cost, gas_vat = split_vat(
+        m, "gas_cost_yuan", gas_m3 * gas_price * t.escalation, vat_low, "Gas"
+    )
     bought = line("central_steam_t", steam * central_share, "t", "Steam bought from the network")
-    central_cost = line(
-        "central_steam_cost_yuan", bought * central_price * t.escalation, "yuan", "Network steam"
+    central_cost, central_vat = split_vat(
+        m,
+        "central_steam_cost_yuan",
+        bought * central_price * t.escalation,
+        vat_low,
+        "Network steam",
     )
     supplier_gj = line(
         "central_supplier_gas_gj",
@@ -190,6 +232,9 @@ def build(project, programme) -> Model:
         costs=[gas_cost, central_cost, om_after],
         abatement_t=abatement,
         production=steam,
+        output_vat=avoided_vat,
+        input_vat=[gas_vat, central_vat],
+        vat_offset_elsewhere=True,
     )
 
     years = f.operating_years

@@ -5,8 +5,12 @@ generation = capacity x specific yield x (1 - first-year degradation)
 The host building buys the self-consumed share at its tariff; the rest is sold to the grid at
 the coal benchmark price; the national subsidy is paid on every kWh for its term (NDRC Price
 [2013] 1638). Tariffs, O&M and roof rent escalate with the price index; the subsidy is fixed.
-Tariffs and subsidy are VAT-inclusive; revenue is taken net of output VAT less the PV refund:
-net share = (1 + refund x VAT) / (1 + VAT) while the refund lasts, 1 / (1 + VAT) after.
+
+VAT (`finance.vat`): tariffs are VAT included, as quoted; sales carry output VAT at the
+electricity rate of the year; O&M is a service bought with VAT at 6%, credited; roof rent
+and insurance carry none the project credits. The national subsidy is not a taxable sale
+(`SUBSIDY_VAT`). The capex's equipment share (`CAPEX_VAT_SHARE`) carries creditable VAT at
+the standard rate. 50% of the VAT paid is refunded at once up to `vat_refund_last_year`.
 CO2 avoided = generation x the grid's combined-margin emission factor.
 """
 
@@ -15,7 +19,25 @@ from __future__ import annotations
 from xlfinance.archetypes import common
 from xlfinance.archetypes.common import add_input
 from xlfinance.archetypes.finance import add_finance
+from xlfinance.archetypes.finance.vat import split_vat
+from xlfinance.definitions.schema import Sourced
 from xlfinance.model.core import Model
+
+CAPEX_VAT_SHARE = Sourced(
+    value=0.8,
+    source="assumption: modules, inverters, mounting and cables, about 80% of a 2015 "
+    "distributed-PV system price; design, installation and grid connection the rest (under "
+    "business tax until 营改增 of construction, 财税[2016]36, 1 May 2016)",
+)
+CAPEX_VAT_CREDITABLE = (
+    "财税[2008]170: input VAT on equipment (fixed assets) creditable from 1 Jan 2009; the "
+    "project sells electricity, a taxable sale"
+)
+SUBSIDY_VAT = (
+    "国家税务总局公告2013年第3号: a central fiscal subsidy is not taxable income for VAT "
+    "(unverified for the distributed-PV subsidy; from 2020 公告2019年第45号 taxes subsidies "
+    "tied to the quantity sold)"
+)
 
 
 def build(project, programme) -> Model:
@@ -31,19 +53,27 @@ def build(project, programme) -> Model:
     first_deg = add("first_year_degradation_share", "Degradation in year 1")
     annual_deg = add("annual_degradation_share", "Degradation a year after year 1")
     self_share = add("self_consumption_share", "Self-consumed share")
-    building_tariff = add("building_tariff_yuan_per_kwh", "Host building's tariff")
-    export_tariff = add("export_tariff_yuan_per_kwh", "Export tariff (coal benchmark)")
-    subsidy_rate = add("subsidy_yuan_per_kwh", "National subsidy")
+    price = common.price_inputs(m, p)
+    building_tariff = price("building_tariff_yuan_per_kwh", "Host building's tariff")
+    export_tariff = price("export_tariff_yuan_per_kwh", "Export tariff (coal benchmark)")
+    subsidy_rate = add_input(
+        m,
+        "subsidy_yuan_per_kwh",
+        p.subsidy_yuan_per_kwh,
+        "National subsidy (no VAT: " + SUBSIDY_VAT + ")",
+        unit=common.with_vat("yuan/kWh", False),
+    )
     subsidy_years = add_input(m, "subsidy_years", p.subsidy_years, "Subsidy term", unit="years")
-    om = add("om_yuan_per_kw_per_year", "O&M")
-    rent = add("roof_rent_yuan_per_kw_per_year", "Roof rent")
-    insurance = add("insurance_share", "Insurance, share of capex a year")
-    inverter = add("inverter_replacement_yuan_per_kw", "Inverter replacement")
+    om = price("om_yuan_per_kw_per_year", "O&M (a service, 6% VAT)")
+    rent = price("roof_rent_yuan_per_kw_per_year", "Roof rent", vat=False)
+    insurance = add("insurance_share", "Insurance, share of capex a year (no VAT credited)")
+    inverter = price("inverter_replacement_yuan_per_kw", "Inverter replacement")
     inverter_life = add_input(
         m, "inverter_life_years", p.inverter_life_years, "Inverter life", unit="years"
     )
-    vat = common.assumption_input(m, "vat_rate", a, "vat_rate_electricity", "VAT on electricity")
-    refund = add("vat_refund_share", "Share of VAT refunded")
+    vat = common.vat_rate(m, a, "electricity")
+    vat_services = common.vat_rate(m, a, "services")
+    refund = add("vat_refund_share", "Share of VAT paid refunded at once")
     refund_last = add_input(
         m, "vat_refund_last_year", p.vat_refund_last_year, "Last year of the refund", unit="year"
     )
@@ -55,6 +85,8 @@ def build(project, programme) -> Model:
         replacement_cost_yuan=capacity * inverter,
         replacement_interval_years=inverter_life,
         production_unit="kWh",
+        capex_vat_share=CAPEX_VAT_SHARE,
+        vat_creditable=CAPEX_VAT_CREDITABLE,
     )
     t = common.add_timeline(m, f)
     grid_factor = common.grid_emission_factor(m, a, "pv")
@@ -73,31 +105,21 @@ def build(project, programme) -> Model:
         "self_consumed_kwh", generation * self_share, "kWh", "Used by the host building"
     )
     exported = line("exported_kwh", generation - self_used, "kWh", "Exported to the grid")
-    net_of_vat = line(
-        "net_of_vat_share",
-        (1 + refund * vat * (m.year <= refund_last)) / (1 + vat),
-        "share",
-        "Share of a VAT-inclusive price kept after output VAT and its refund",
+    sales_self, self_vat = split_vat(
+        m, "sales_host_yuan", self_used * building_tariff * t.escalation, vat, "Sales to the host"
     )
-    sales_self = line(
-        "sales_host_yuan",
-        self_used * building_tariff * t.escalation * net_of_vat,
-        "yuan",
-        "Sales to the host, net of VAT",
-    )
-    sales_grid = line(
-        "sales_grid_yuan",
-        exported * export_tariff * t.escalation * net_of_vat,
-        "yuan",
-        "Sales to the grid, net of VAT",
+    sales_grid, grid_vat = split_vat(
+        m, "sales_grid_yuan", exported * export_tariff * t.escalation, vat, "Sales to the grid"
     )
     subsidy = line(
         "subsidy_yuan",
-        generation * subsidy_rate * (t.operating_year <= subsidy_years) * net_of_vat,
+        generation * subsidy_rate * (t.operating_year <= subsidy_years),
         "yuan",
-        "National production subsidy, net of VAT",
+        "National production subsidy (no VAT)",
     )
-    om_cost = line("om_yuan", capacity * om * t.escalation * t.in_operation, "yuan", "O&M")
+    om_cost, om_vat = split_vat(
+        m, "om_yuan", capacity * om * t.escalation * t.in_operation, vat_services, "O&M"
+    )
     rent_cost = line(
         "roof_rent_yuan", capacity * rent * t.escalation * t.in_operation, "yuan", "Roof rent"
     )
@@ -115,5 +137,8 @@ def build(project, programme) -> Model:
         abatement_t=abatement,
         energy_kwh=generation,
         production=generation,
+        output_vat=[self_vat, grid_vat],
+        input_vat=[om_vat],
+        vat_refund_share=refund * (m.year <= refund_last),
     )
     return m

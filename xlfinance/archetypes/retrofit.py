@@ -17,6 +17,12 @@ every saving until the end of the measures' life.
     tce saved      = saved kWh x the programme's tce/MWh (whatever basis it states)
     CO2 avoided    = saved kWh x the grid's combined-margin emission factor
 
+VAT: the tariff is VAT included, as the owner pays it. The ESCO's energy performance contract
+service is exempt from VAT (财税[2010]110 art. 2; 财税[2016]36 annex 3 art. 1 (二十七)), so it
+charges none and credits none: its capex is a cost VAT included. The VAT in the savings and
+in the capex is taken out of the economic cash flow (`finance.economic`); O&M is staff and
+carries none.
+
 The model's cash flows (`project_cash_flow`, `equity_cash_flow`, NPV, IRR) are the ESCO's.
 The abatement cost is society's: the whole saving over the measures' life, not only the
 ESCO's share: the owner's cash flow goes to `common.add_finance` as an external benefit,
@@ -28,8 +34,16 @@ from __future__ import annotations
 from xlfinance.archetypes import common
 from xlfinance.archetypes.common import add_input
 from xlfinance.archetypes.finance import add_finance
+from xlfinance.archetypes.finance.vat import vat_content
+from xlfinance.definitions.schema import Sourced
 from xlfinance.model.core import Model
 from xlfinance.model.expr import MAX, LineRef, npv, rowsum, total
+
+CAPEX_VAT_SHARE = Sourced(
+    value=0.8,
+    source="assumption: lighting, variable-speed drives, chillers and controls about 80% of "
+    "a building retrofit's cost; design and installation the rest",
+)
 
 
 def build(project, programme) -> Model:
@@ -51,7 +65,7 @@ def build(project, programme) -> Model:
         for measure, share in p.savings_shares.items()
     }
     decay = add("annual_savings_decay_share", "Loss of savings a year after year 1")
-    tariff = add("tariff_yuan_per_kwh", "Electricity tariff avoided")
+    tariff = common.price_inputs(m, p)("tariff_yuan_per_kwh", "Electricity tariff avoided")
     esco_share = add("esco_savings_share", "ESCO's share of savings in the term")
     contract_years = add_input(m, "contract_years", p.contract_years, "Contract term", unit="years")
     reward_central = add("reward_central_yuan_per_tce", "Fiscal reward, central")
@@ -73,7 +87,8 @@ def build(project, programme) -> Model:
         "Standard coal per MWh of electricity",
     )
 
-    f = common.finance_inputs(m, fin, a, production_unit="kWh")
+    vat = common.vat_rate(m, a, "electricity")
+    f = common.finance_inputs(m, fin, a, production_unit="kWh", capex_vat_share=CAPEX_VAT_SHARE)
     t = common.add_timeline(m, f)
     grid_factor = common.grid_emission_factor(m, a, "retrofit")
     line = m.line
@@ -146,6 +161,7 @@ def build(project, programme) -> Model:
         "EMC fiscal reward to the ESCO",
     )
     abatement = line("abatement_t_co2e", saved / 1000 * grid_factor, "t CO2e", "CO2e avoided")
+    savings_vat = vat_content(m, "savings_vat_yuan", savings, vat, "the electricity saved")
 
     add_finance(
         m,
@@ -157,6 +173,7 @@ def build(project, programme) -> Model:
         costs=[esco_om],
         abatement_t=abatement,
         production=saved,
+        taxes_in_inflows=[savings_vat],
     )
 
     out = m.output

@@ -34,6 +34,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    StringConstraints,
     ValidationError,
     ValidationInfo,
     field_validator,
@@ -435,13 +436,54 @@ class GridEmissionFactor(Model):
     operating_margin_weight: OperatingMarginWeights
 
 
+def _steps_in_order(schedule: dict[str, Sourced]) -> dict[str, Sourced]:
+    if not schedule:
+        raise ValueError("a schedule needs at least one step (from_<year>: rate)")
+    years = [int(key.removeprefix("from_")) for key in schedule]
+    if years != sorted(set(years)):
+        raise ValueError(f"steps must be in calendar order, each year once: {list(schedule)}")
+    return schedule
+
+
+StepKey = Annotated[str, StringConstraints(pattern=r"^from_(19|20)[0-9]{2}$")]
+"""`from_<year>`: the calendar year a rate took effect (a change within the year is taken
+from its start: the model is annual)."""
+RateSchedule = Annotated[dict[StepKey, SourcedRate], AfterValidator(_steps_in_order)]
+"""A rate that changed over the horizon: `{from_2014: 0.17, from_2018: 0.16, ...}`, each step
+in force from its year until the next; the first must not be after a project's start."""
+
+
+def schedule_steps(schedule: dict[str, Sourced]) -> list[tuple[int, Sourced]]:
+    """(year, rate) of each step of a `RateSchedule`, in calendar order."""
+    return [(int(key.removeprefix("from_")), rate) for key, rate in schedule.items()]
+
+
+class VatRates(Model):
+    """VAT rates by what is sold, each a `RateSchedule` (增值税暂行条例 art. 2 and the 财税
+    notices that cut them)."""
+
+    electricity: RateSchedule
+    goods: RateSchedule
+    """The standard rate: equipment, spare parts, repairs, coal, oil products."""
+    low_rate: RateSchedule
+    """The low rate of art. 2 (二): natural gas, heat, cooling (暖气、冷气、热水、天然气)."""
+    services: RateSchedule
+    """Modern services (技术服务, 运维): 6%."""
+
+
 class Assumptions(Model):
     """Programme-wide assumptions, each a `Sourced` number. Rates are fractions."""
 
     discount_rate: SourcedRate
+    social_discount_rate: SourcedRate
+    """The rate of the economic analysis (abatement cost), not the financial one."""
     corporate_tax_rate: SourcedRate
     lending_rate: SourcedRate
-    vat_rate_electricity: SourcedRate
+    vat_rates: VatRates
+    urban_construction_tax_rate: SourcedRate
+    """城市维护建设税 on the VAT paid, at the rate of where the taxpayer is."""
+    education_surcharge_rate: SourcedRate
+    local_education_surcharge_rate: SourcedRate
     price_escalation: SourcedRate
     inflation: SourcedRate | None = None
     grid_emission_factor: GridEmissionFactor
@@ -679,6 +721,20 @@ class ProgrammeFile(Model):
     budget: Budget
     benefits: Benefits
     targets: Targets
+
+    @model_validator(mode="after")
+    def _schedules_cover_the_base_year(self):
+        """Every project starts in the base year or later: a schedule that starts by then
+        gives a rate in every period of every project."""
+        base = self.programme.base_year
+        for kind in type(self.assumptions.vat_rates).model_fields:
+            first = schedule_steps(getattr(self.assumptions.vat_rates, kind))[0][0]
+            if first > base:
+                raise ValueError(
+                    f"assumptions.vat_rates.{kind} starts in {first}, after the base year "
+                    f"{base}: give its rate from {base} (from_{base}) or earlier"
+                )
+        return self
 
 
 # --------------------------------------------------------------------------------------

@@ -38,9 +38,13 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
-from xlfinance.definitions.schema import Model, Text, Year, show, validate_model
+from xlfinance.definitions.schema import LAST_YEAR, Model, Text, show, validate_model
 from xlfinance.definitions.yamlio import YamlDocument, join_path, read_yaml
 from xlfinance.errors import DefinitionError, Problem
+
+PublishedYear = Annotated[int, Field(strict=True, ge=1900, le=LAST_YEAR)]
+"""The year a document was issued: laws in force today go back to the 1980s (城市维护建设税
+暂行条例, 1985), before the years a model may run (`schema.Year`)."""
 
 SOURCES_FILE = "sources.yaml"
 REFERENCE_ID = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
@@ -72,7 +76,7 @@ class Reference(Model):
     """In the document's own language."""
     publisher: Text
     """Who issued or published it (authors and journal for an article)."""
-    year: Year
+    year: PublishedYear
     number: Text | None
     """Its document or standard number (发改价格〔2013〕1638号, GB/T 2589-2008); written as
     null when it has none, never left out."""

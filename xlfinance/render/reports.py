@@ -67,7 +67,14 @@ ASSUMPTIONS = {
     "discount_rate": ("折现率", "Discount rate"),
     "corporate_tax_rate": ("企业所得税税率", "Corporate income tax rate"),
     "lending_rate": ("贷款利率", "Lending rate"),
-    "vat_rate_electricity": ("电力增值税税率", "VAT on electricity"),
+    "social_discount_rate": ("社会折现率", "Social discount rate"),
+    "vat_rates.electricity": ("电力增值税税率", "VAT on electricity"),
+    "vat_rates.goods": ("货物增值税税率", "VAT on goods (standard rate)"),
+    "vat_rates.low_rate": ("天然气、热、冷增值税低税率", "VAT on gas, heat and cooling (low rate)"),
+    "vat_rates.services": ("现代服务增值税税率", "VAT on modern services"),
+    "urban_construction_tax_rate": ("城市维护建设税税率（镇）", "Urban construction tax (town)"),
+    "education_surcharge_rate": ("教育费附加", "Education surcharge"),
+    "local_education_surcharge_rate": ("地方教育附加", "Local education surcharge"),
     "price_escalation": ("价格上涨率", "Price escalation"),
     "inflation": ("通货膨胀率", "Inflation"),
     "grid_emission_factor.operating_margin_t_per_mwh": (
@@ -1412,6 +1419,17 @@ def _sourced_rows(model, prefix: str):
             }
         elif hasattr(type(value), "model_fields"):
             yield from _sourced_rows(value, f"{path}.")
+        elif isinstance(value, dict):  # a schedule: {from_<year>: Sourced}
+            for key, step in value.items():
+                zh, en = ASSUMPTIONS.get(path, ("", name.replace("_", " ").capitalize()))
+                yield {
+                    "zh": zh and f"{zh}（{key.removeprefix('from_')}年起）",
+                    "en": f"{en}, from {key.removeprefix('from_')}",
+                    "value": fmt_input(step.value, f"{path}_rate"),
+                    "unit": "",
+                    "source": step.source or "",
+                    "note": step.note or "",
+                }
 
 
 # --------------------------------------------------------------------------------------

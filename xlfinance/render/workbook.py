@@ -268,13 +268,15 @@ def _sourced_fields(model, prefix: str):
             yield path, value
         elif isinstance(value, BaseModel):
             yield from _sourced_fields(value, path)
+        elif isinstance(value, dict):  # a schedule: {from_<year>: Sourced}
+            yield from ((f"{path}.{key}", step) for key, step in value.items())
 
 
 def _unit_of_field(path: str) -> str:
     from xlfinance.archetypes.common import unit_of
 
     name = path.rsplit(".", 1)[-1]
-    if "rate" in name or "escalation" in name:
+    if "rate" in name or "escalation" in name or ".vat_rates." in path:
         return "rate"
     if "emission_factors_t_co2_per_tj" in path:
         return "t CO2/TJ"

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from xlfinance.model import expr as ex
 from xlfinance.model.core import Model
 from xlfinance.model.expr import IF, NA, LineRef
 
@@ -21,19 +20,20 @@ class CashFlows:
 
 
 def add_cash_flows(
-    m: Model, t, f, ops, assets, debt, tax, external_benefits, reserves, dsra_equity
+    m: Model, t, f, ops, assets, debt, tax, vat, economic, reserves, dsra_equity
 ) -> CashFlows:
     """Project cash flow after tax uses the adjusted tax (on EBIT, before financing); equity
-    cash flow the tax paid and the reserves' movements (`reserves`). The economic cash flow
-    leaves out grants, subsidies and tax (transfers) and counts the benefits the project
-    creates for others. Cover is measured in the operating years of the loan's term (grace
-    included: interest is debt service), not on the rounding-level balance floating point
-    may leave after the last instalment; its average over the repayment years only."""
+    cash flow the tax paid and the reserves' movements (`reserves`); both, and the cash
+    available for debt service, the VAT cash (`finance.vat`: EBITDA is net of VAT, the capex
+    is paid with it). `economic` is the economic cash flow (`finance.economic`). Cover is
+    measured in the operating years of the loan's term (grace included: interest is debt
+    service), not on the rounding-level balance floating point may leave after the last
+    instalment; its average over the repayment years only."""
     line = m.line
     capex, grant, ebitda, residual = ops.capex, ops.grant, ops.ebitda, assets.residual
     pre_tax = line(
         "project_cash_flow_pre_tax",
-        -capex + grant + ebitda + residual,
+        -capex + grant + ebitda + vat.cash + residual,
         "yuan",
         "Project cash flow, pre-tax",
     )
@@ -46,6 +46,7 @@ def add_cash_flows(
         + grant
         + debt.draw
         + ebitda
+        + vat.cash
         - debt.service
         - tax.paid
         + residual
@@ -54,17 +55,9 @@ def add_cash_flows(
         "yuan",
         "Equity cash flow",
     )
-    subsidy_total = ex.total(*ops.subsidies) if ops.subsidies else 0
-    external = ex.total(*external_benefits) if external_benefits else 0
-    economic = line(
-        "economic_cash_flow",
-        -capex + ebitda - subsidy_total + external + residual,
-        "yuan",
-        "Economic cash flow (no grants, subsidies or tax)",
-    )
     cfads = line(
         "cfads",
-        (ebitda - tax.paid + reserves.cfads) * t.in_operation,
+        (ebitda + vat.cash - tax.paid + reserves.cfads) * t.in_operation,
         "yuan",
         "Cash flow available for debt service",
     )

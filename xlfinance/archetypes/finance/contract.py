@@ -7,6 +7,8 @@ from __future__ import annotations
 # Lines
 CAPEX = "capex"
 IN_CONSTRUCTION = "in_construction"
+INTEREST_CAPITALISED = "interest_capitalised"
+REPLACEMENT = "replacement"
 PROJECT_CASH_FLOW = "project_cash_flow"
 EQUITY_CASH_FLOW = "equity_cash_flow"
 CUMULATIVE_CASH_FLOW = "cumulative_cash_flow"
@@ -34,8 +36,10 @@ __all__ = [
     "EQUITY_CASH_FLOW",
     "EQUITY_IRR",
     "IN_CONSTRUCTION",
+    "INTEREST_CAPITALISED",
     "IRR",
     "MIN_DSCR",
     "NPV",
     "PROJECT_CASH_FLOW",
+    "REPLACEMENT",
 ]

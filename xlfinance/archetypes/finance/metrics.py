@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from xlfinance.archetypes.finance.contract import IN_CONSTRUCTION
 from xlfinance.model import expr as ex
 from xlfinance.model.core import Model
 from xlfinance.model.expr import AND, IF, NA, LineRef, cumsum, eq, npv, prev, rowsum
@@ -21,7 +22,7 @@ def add_payback_lines(m: Model, project: LineRef, discount_rate) -> None:
 
 
 def add_metrics(
-    m: Model, f, ops, debt, cash, abatement_t, energy_kwh=None, energy_credits=()
+    m: Model, f, ops, debt, cash, abatement_t, energy_kwh=None, energy_credits=(), vat=None
 ) -> None:
     """NPVs, IRRs, MIRR, paybacks, the funding (debt, grants, equity), cover, abatement and
     its cost, and the LCOE where the archetype makes energy."""
@@ -41,11 +42,24 @@ def add_metrics(
     # How the capex is funded: the ask a pitch puts to investors.
     out("debt_yuan", rowsum(debt.draw), "yuan", "Debt drawn")
     out("grant_yuan", rowsum(ops.grant), "yuan", "Capital grants")
+    # VAT on the capex that comes back in construction (a business that credits it against
+    # its other sales at once, `finance.vat`), and the surtaxes it then saves less the
+    # income tax on that saving, are not equity's to put in.
+    back = 0
+    if vat is not None:
+        back = rowsum(
+            m.line(
+                "vat_cash_in_construction",
+                (vat.cash - vat.surtaxes - LineRef("tax")) * LineRef(IN_CONSTRUCTION),
+                "yuan",
+                "VAT cash and surtaxes saved (after tax) in construction",
+            )
+        )
     out(
         "equity_invested_yuan",
-        rowsum(capex) - rowsum(ops.grant) - rowsum(debt.draw),
+        rowsum(capex) - rowsum(ops.grant) - rowsum(debt.draw) - back,
         "yuan",
-        "Equity invested (capex less grants and debt)",
+        "Equity invested (capex less grants, debt and VAT credited in construction)",
     )
     out("min_dscr", ex.rowmin(cash.dscr), "x", "Minimum DSCR (grace and repayment years)")
     out("avg_dscr", ex.rowmean(cash.dscr_repayment), "x", "Average DSCR (repayment years)")
@@ -63,12 +77,17 @@ def add_metrics(
         "CO2e avoided a year",
     )
     # No cost per tonne where nothing is avoided (or emissions rise): NaN, #N/A in the workbook.
-    economic = cash.economic
+    # At resource cost (`finance.economic`) and the social discount rate.
+    economic, social = cash.economic, f.vat.social_discount_rate
     out(
         "abatement_cost_yuan_per_t",
-        IF(npv(rate, abatement_t) > 0, -npv(rate, economic) / npv(rate, abatement_t), NA()),
+        IF(
+            npv(social, abatement_t) > 0,
+            -npv(social, economic) / npv(social, abatement_t),
+            NA(),
+        ),
         "yuan/t CO2e",
-        "Abatement cost",
+        "Abatement cost (economic, at the social discount rate)",
     )
     if energy_kwh is not None:
         credits = ex.total(*energy_credits) if energy_credits else 0

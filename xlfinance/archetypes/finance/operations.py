@@ -49,9 +49,11 @@ def add_support(m: Model, t, f, subsidies, abatement_t, production) -> list[Line
     return subsidies
 
 
-def add_operations(m: Model, t, f, revenues, subsidies, costs) -> Operations:
+def add_operations(m: Model, t, f, revenues, subsidies, costs, vat) -> Operations:
     """Capex and grants spread over the construction years; replacements every interval
-    before the last operating year; revenue, operating costs and EBITDA."""
+    before the last operating year; revenue, operating costs and EBITDA. Capex and
+    replacements are VAT included; the costs count the replacements net of the VAT the
+    project credits (`vat`, `finance.vat`) and the surtaxes on the VAT it pays (税金及附加)."""
     line = m.line
     capex = line(
         "capex",
@@ -77,7 +79,12 @@ def add_operations(m: Model, t, f, revenues, subsidies, costs) -> Operations:
     revenue = line(
         "revenue", ex.total(*revenues, *subsidies), "yuan", "Revenue incl. production subsidies"
     )
-    opex = line("opex", ex.total(*costs, replacement), "yuan", "Operating costs incl. replacements")
+    opex = line(
+        "opex",
+        ex.total(*costs, replacement - vat.replacement_credit, vat.surtaxes),
+        "yuan",
+        "Operating costs incl. replacements and surtaxes",
+    )
     ebitda = line("ebitda", revenue - opex, "yuan", "EBITDA")
     return Operations(capex, grant, opex, ebitda, subsidies)
 

@@ -5,7 +5,9 @@ grant, the national tariff subsidy, a viability-gap subsidy). Beside it the proj
 after-tax cash flow as it would be with none of them, on the same tax convention as the
 project cash flow (the adjusted tax on EBIT, 融资前分析): the subsidies leave the EBITDA
 and the taxable profit, and without the grant the whole capex is depreciated. Carbon
-credits are sold to carbon-market buyers, not paid by the state, and stay in.
+credits are sold to carbon-market buyers, not paid by the state, and stay in; so does a VAT
+refund (PV's 即征即退), which is part of the tax the project pays, as the income tax
+holiday is. The VAT cash (`finance.vat`) is the project cash flow's.
 """
 
 from __future__ import annotations
@@ -14,16 +16,17 @@ from xlfinance.model import expr as ex
 from xlfinance.model.core import Model
 from xlfinance.model.expr import MAX, LineRef, cumsum
 
-CARBON_REVENUE = "carbon_revenue_yuan"
-"""The one line among an archetype's subsidies that is market income (operations.add_support)."""
+KEPT = ("carbon_revenue_yuan", "vat_refund")
+"""The lines among an archetype's subsidies that stay: market income (operations.add_support)
+and the VAT refunded under the tax rules (finance.vat)."""
 EFFECTIVE_TAX_RATE = "effective_tax_rate"
 """The tax rate due each period, the holiday applied (tax.add_tax)."""
 
 
-def add_unsubsidised(m: Model, t, f, ops, assets) -> LineRef:
+def add_unsubsidised(m: Model, t, f, ops, assets, vat) -> LineRef:
     """The unsubsidised project cash flow and its IRR (`irr_unsubsidised`)."""
     line = m.line
-    public = [s for s in ops.subsidies if s.name != CARBON_REVENUE]
+    public = [s for s in ops.subsidies if s.name not in KEPT]
     subsidies = ex.total(*public) if public else 0
     grant_depreciation = line(
         "grant_depreciation",
@@ -37,7 +40,7 @@ def add_unsubsidised(m: Model, t, f, ops, assets) -> LineRef:
     )
     depreciation = line(
         "depreciation_unsubsidised",
-        assets.depreciation + grant_depreciation,
+        assets.depreciation_before_financing + grant_depreciation,
         "yuan",
         "Depreciation of the whole capex (no grant)",
     )
@@ -58,7 +61,7 @@ def add_unsubsidised(m: Model, t, f, ops, assets) -> LineRef:
     )
     flow = line(
         "project_cash_flow_unsubsidised",
-        -ops.capex + ebitda + residual - tax,
+        -ops.capex + ebitda + vat.cash + residual - tax,
         "yuan",
         "Project cash flow after tax, without grants or production subsidies",
     )

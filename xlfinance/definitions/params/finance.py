@@ -128,6 +128,9 @@ class FinanceParams(Model):
     """Yuan per unit of what the project produces (kWh generated, km driven, t of steam, kWh
     saved: the archetype's production line and its unit), paid every operating year. What a
     viability subsidy solved by `xlfinance structure` is written into."""
+    capex_vat_share: Share | None = None
+    """Share of the capex (VAT included) bought as goods at the standard VAT rate; left out,
+    the archetype's (its source says why)."""
     carbon_price_yuan_per_t: SourcedNonNegative = Sourced(value=0)
     """Revenue per tonne of CO2e avoided (carbon credits sold), every operating year; the
     break-even carbon price solved by `xlfinance structure` is written into it."""

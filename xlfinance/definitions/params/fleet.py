@@ -64,6 +64,9 @@ class FleetParams(Model):
     """Which of the programme's emission factors applies to the fuel replaced."""
     old_fuel_l_per_100km: SourcedPositive
     old_fuel_price_yuan_per_l: SourcedNonNegative
+    """At the pump: VAT and consumption tax included."""
+    old_fuel_consumption_tax_yuan_per_l: SourcedNonNegative | None = None
+    """The consumption tax in a litre; left out, the archetype's for the fuel (财税[2015]11)."""
     old_fuel_density_kg_per_l: SourcedPositive
     old_fuel_ncv_mj_per_kg: SourcedPositive
     """Net calorific value of the old fuel (GB/T 2589-2008 appendix A)."""

@@ -21,10 +21,11 @@ Years = Annotated[int, Field(strict=True, ge=0, le=100)]
 class PvParams(Model):
     """Distributed rooftop PV: output, who buys it at what price, subsidy, roof rent, O&M.
 
-    Tariffs and the subsidy are written as the buyer pays them, VAT included; the model
-    takes the output VAT off (less the refund of `vat_refund_share` up to
-    `vat_refund_last_year`). Input VAT on the capex is not credited: a conservative
-    simplification.
+    Tariffs, O&M and the inverter replacement are written as paid, VAT included (the one
+    rule of `finance.vat`); roof rent carries no VAT the project credits, and the national
+    subsidy none. The model keeps a VAT account: output VAT on sales, input VAT on capex and
+    O&M credited and carried forward, `vat_refund_share` of the VAT paid refunded at once up
+    to `vat_refund_last_year`.
     """
 
     finance: FinanceParams
