@@ -332,3 +332,63 @@ def test_the_loans_workbook_equals_numpy(recalculated_books, name):
             assert is_error(got), (where, got)
         else:
             assert not is_error(got) and got == pytest.approx(want, rel=1e-9, abs=1e-6), where
+
+
+SUBSIDY_SCHEDULE = {
+    "from_2013": {"value": 0.42, "source": "assumption: a test"},
+    "from_2018": {"value": 0.32, "source": "assumption: a test"},
+    "from_2020": {"value": 0.05, "source": "assumption: a test"},
+}
+
+
+class TestSubsidyOfTheCommissioningYear:
+    """A project without a subsidy rate of its own takes the programme schedule's step in
+    force in its first operating year, and keeps it for its subsidy years."""
+
+    def test_the_step_in_force(self):
+        from xlfinance.definitions.schema import step_in_force
+
+        years = {y: step_in_force(SUBSIDY_SCHEDULE, y) for y in (2012, 2016, 2018, 2019, 2025)}
+        assert years[2012] is None  # before the first step
+        assert {y: (s[0], s[1]["value"]) for y, s in years.items() if s} == {
+            2016: (2013, 0.42),
+            2018: (2018, 0.32),
+            2019: (2018, 0.32),
+            2025: (2020, 0.05),
+        }
+
+    @pytest.mark.parametrize(("start", "rate", "step"), [(2015, 0.42, 2013), (2018, 0.32, 2018),
+                                                         (2019, 0.05, 2020)])  # fmt: skip
+    def test_a_project_keeps_the_rate_of_the_year_it_is_commissioned(self, start, rate, step):
+        # One construction year: built in `start`, commissioned in start + 1. Each operating
+        # year: 1,000 kW x 1,000 kWh/kW = 1,000,000 kWh x the rate.
+        params = {k: v for k, v in BASE.items() if k != "subsidy_yuan_per_kwh"}
+        model = build_model(
+            project("pv", params, start_year=start),
+            programme(pv_subsidy_yuan_per_kwh=SUBSIDY_SCHEDULE),
+        )
+        item = model.inputs["subsidy_yuan_per_kwh"]
+        assert (
+            item.value == rate and item.link == f"assumptions.pv_subsidy_yuan_per_kwh.from_{step}"
+        )
+        subsidy = model.evaluate().lines["subsidy_yuan"][0]
+        np.testing.assert_allclose(subsidy, [0.0] + [1_000_000 * rate] * 20)
+
+    def test_its_own_rate_wins(self):
+        model = build_model(
+            project("pv", BASE), programme(pv_subsidy_yuan_per_kwh=SUBSIDY_SCHEDULE)
+        )
+        item = model.inputs["subsidy_yuan_per_kwh"]
+        assert item.value == 0.42 and item.link is None
+
+    def test_no_rate_at_all_is_refused_naming_the_field(self):
+        from xlfinance.errors import ParameterError
+
+        params = {k: v for k, v in BASE.items() if k != "subsidy_yuan_per_kwh"}
+        with pytest.raises(ParameterError) as caught:
+            build_model(
+                project("pv", params, start_year=2011),
+                programme(pv_subsidy_yuan_per_kwh=SUBSIDY_SCHEDULE),
+            )
+        assert caught.value.field == "parameters.subsidy_yuan_per_kwh"
+        assert "in force in 2012" in str(caught.value)

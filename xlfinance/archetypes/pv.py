@@ -20,7 +20,8 @@ from xlfinance.archetypes import common
 from xlfinance.archetypes.common import add_input
 from xlfinance.archetypes.finance import add_finance
 from xlfinance.archetypes.finance.vat import split_vat
-from xlfinance.definitions.schema import Sourced
+from xlfinance.definitions.schema import Sourced, step_in_force
+from xlfinance.errors import ParameterError
 from xlfinance.model.core import Model
 
 CAPEX_VAT_SHARE = Sourced(
@@ -40,6 +41,36 @@ SUBSIDY_VAT = (
 )
 
 
+def _subsidy_rate(m: Model, project, assumptions):
+    """The national subsidy per kWh: the definition's own, or the programme's schedule's
+    step in force in the project's first operating year (a distributed PV project keeps the
+    rate of the year it is commissioned: 发改价格〔2013〕1638号 and the notices that cut it),
+    linked to that step on the Inputs sheet."""
+    p = project.parameters
+    label = "National subsidy (no VAT: " + SUBSIDY_VAT + ")"
+    unit = common.with_vat("yuan/kWh", False)
+    if p.subsidy_yuan_per_kwh is not None:
+        return add_input(m, "subsidy_yuan_per_kwh", p.subsidy_yuan_per_kwh, label, unit=unit)
+    commissioned = project.start_year + p.finance.construction_years
+    schedule = assumptions.pv_subsidy_yuan_per_kwh
+    step = None if schedule is None else step_in_force(schedule, commissioned)
+    if step is None:
+        raise ParameterError(
+            "parameters.subsidy_yuan_per_kwh",
+            "no subsidy rate: give one, or a programme assumption pv_subsidy_yuan_per_kwh with "
+            f"a step in force in {commissioned}, the first operating year",
+        )
+    year, value = step
+    return add_input(
+        m,
+        "subsidy_yuan_per_kwh",
+        value,
+        f"{label}, commissioned in {commissioned}",
+        unit=unit,
+        link=f"assumptions.pv_subsidy_yuan_per_kwh.from_{year}",
+    )
+
+
 def build(project, programme) -> Model:
     p = project.parameters
     a = programme.assumptions
@@ -56,13 +87,7 @@ def build(project, programme) -> Model:
     price = common.price_inputs(m, p)
     building_tariff = price("building_tariff_yuan_per_kwh", "Host building's tariff")
     export_tariff = price("export_tariff_yuan_per_kwh", "Export tariff (coal benchmark)")
-    subsidy_rate = add_input(
-        m,
-        "subsidy_yuan_per_kwh",
-        p.subsidy_yuan_per_kwh,
-        "National subsidy (no VAT: " + SUBSIDY_VAT + ")",
-        unit=common.with_vat("yuan/kWh", False),
-    )
+    subsidy_rate = _subsidy_rate(m, project, a)
     subsidy_years = add_input(m, "subsidy_years", p.subsidy_years, "Subsidy term", unit="years")
     om = price("om_yuan_per_kw_per_year", "O&M (a service, 6% VAT)")
     rent = price("roof_rent_yuan_per_kw_per_year", "Roof rent", vat=False)

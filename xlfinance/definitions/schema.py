@@ -453,9 +453,21 @@ RateSchedule = Annotated[dict[StepKey, SourcedRate], AfterValidator(_steps_in_or
 in force from its year until the next; the first must not be after a project's start."""
 
 
+PriceSchedule = Annotated[dict[StepKey, SourcedNonNegative], AfterValidator(_steps_in_order)]
+"""A price set by policy that changed over the horizon, stepping as a `RateSchedule` does:
+`{from_2013: 0.42, from_2018: 0.37, ...}` yuan/kWh."""
+
+
 def schedule_steps(schedule: dict[str, Sourced]) -> list[tuple[int, Sourced]]:
     """(year, rate) of each step of a `RateSchedule`, in calendar order."""
     return [(int(key.removeprefix("from_")), rate) for key, rate in schedule.items()]
+
+
+def step_in_force(schedule: dict[str, Sourced], year: int) -> tuple[int, Sourced] | None:
+    """The step of a schedule in force in `year` (the last that took effect by then), or
+    None when the first is later."""
+    steps = [(first, value) for first, value in schedule_steps(schedule) if first <= year]
+    return steps[-1] if steps else None
 
 
 class VatRates(Model):
@@ -488,6 +500,10 @@ class Assumptions(Model):
     inflation: SourcedRate | None = None
     grid_emission_factor: GridEmissionFactor
     """Operating and build margins of the grid and each archetype's weighting of them."""
+    pv_subsidy_yuan_per_kwh: PriceSchedule | None = None
+    """The national subsidy on distributed PV output by the year a project is commissioned:
+    a project takes the rate in force in its first operating year and keeps it for its
+    `subsidy_years` (unless its definition states its own `subsidy_yuan_per_kwh`)."""
     grid_average_emission_factor_t_per_mwh: SourcedNonNegative
     """Average emission factor of the grid: for inventories, not for avoided emissions."""
     emission_factors_t_co2_per_tj: FuelEmissionFactors

@@ -38,7 +38,9 @@ class PvParams(Model):
     """Share of output used by the host building, paid at its tariff; the rest is exported."""
     building_tariff_yuan_per_kwh: SourcedNonNegative
     export_tariff_yuan_per_kwh: SourcedNonNegative
-    subsidy_yuan_per_kwh: SourcedNonNegative
+    subsidy_yuan_per_kwh: SourcedNonNegative | None = None
+    """The project's own subsidy rate; None: the programme's `pv_subsidy_yuan_per_kwh` in
+    force in its first operating year."""
     subsidy_years: Years
     om_yuan_per_kw_per_year: SourcedNonNegative
     roof_rent_yuan_per_kw_per_year: SourcedNonNegative = Sourced(value=0)
