@@ -412,7 +412,8 @@ def test_the_summary_shows_the_models_figures_and_no_error(built, recalculated_b
         if column.total:
             got = summary[(total_row, header[f"{column.zh}\n{column.en}"])]
             assert got == pytest.approx(totals[column.output], rel=1e-9), column.output
-    npv_col = header[f"{PROJECT_COLUMNS[4].zh}\n{PROJECT_COLUMNS[4].en}"]
+    npv = next(c for c in PROJECT_COLUMNS if c.output == "npv_yuan")
+    npv_col = header[f"{npv.zh}\n{npv.en}"]
     pv1_name = result.projects["pv_phase1"].definition.name
     pv1 = by_name[f"{pv1_name.zh}\n{pv1_name.en}"]
     sheet, r, c = cells["projects.pv_phase1.npv_yuan"]

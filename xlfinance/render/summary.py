@@ -42,6 +42,7 @@ PROJECT_COLUMNS = (
     Column("grant_yuan", "补助", "Grant, 万元", "wan_yuan", True),
     Column("npv_yuan", "净现值（起始年）", "NPV at its start, 万元", "wan_yuan", True),
     Column("irr", "项目内部收益率", "Project IRR", "rate"),
+    Column("irr_unsubsidised", "无补贴项目内部收益率", "Project IRR without support", "rate"),
     Column("equity_irr", "资本金内部收益率", "Equity IRR", "rate"),
     Column("min_dscr", "最低偿债覆盖率", "Minimum DSCR", "x"),
     Column("abatement_t_co2e_per_year", "年减排量", "t CO2e a year", "t CO2e/yr", True),
@@ -168,7 +169,8 @@ def summary_sheet(book, programme, projects, fund, names: set[str]) -> None:
                     cell.alignment = styles.RIGHT
 
     _budget_chart(ws, budget_first, budget_last, anchor=f"E{budget_first - 1}")
-    styles.widths(ws, {"A": 50, **{get_column_letter(c): 13 for c in range(2, 12)}})
+    numbers = range(2, 2 + len(PROJECT_COLUMNS))
+    styles.widths(ws, {"A": 50, **{get_column_letter(c): 13 for c in numbers}})
     ws.freeze_panes = "B8"
     styles.landscape(ws)
 
