@@ -292,3 +292,36 @@ def test_one_debt_cover_rule_at_most(tmp_path, capsys):
     path.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
     assert main(["validate", str(folder)]) == 2
     assert "more than one debt_cover rule" in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------------------
+# Every fund: no class called beyond its commitment
+# --------------------------------------------------------------------------------------
+
+
+def test_xiaolan_calls_no_class_beyond_its_commitment(xiaolan):
+    assert "fund-overcalled" not in xiaolan
+
+
+def test_deals_that_need_more_than_the_commitments_are_an_error(tmp_path):
+    """PV phase 2 at the 0.05 yuan/kWh of its commissioning year carries a smaller loan and
+    more equity; all of it (fund.yaml's 100%) calls the senior and government classes
+    beyond what they committed. The finding gives each short class's lowest unfunded
+    commitment, which is the fund model's (commitments to date less capital called)."""
+    from xlfinance.fund import evaluate_fund
+
+    folder = copy(tmp_path)
+    path = folder / "projects" / "pv_phase2.yaml"
+    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    doc["parameters"]["subsidy_yuan_per_kwh"] = {"value": 0.05, "source": "assumption: a test"}
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    programme = load_programme(folder)
+    projects = evaluate_projects(programme)
+    metrics = evaluate_fund(programme, projects).evaluation.metrics(0)
+    found = {f.id: f for f in roll_up(programme, projects).findings}["fund-overcalled"]
+    assert found.severity == "error"
+    assert set(found.numbers) == {"lowest_uncalled_yuan_senior", "lowest_uncalled_yuan_government"}
+    for c in ("senior", "government"):
+        got = found.numbers[f"lowest_uncalled_yuan_{c}"]
+        assert got == metrics[f"min_uncalled_yuan_{c}"] < -1.0
+    assert metrics["min_uncalled_yuan_manager"] >= 0  # the manager's 1% still fits

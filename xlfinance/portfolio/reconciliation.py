@@ -138,15 +138,48 @@ def _rules(programme, projects, budget, benefits, fund=None):
     rules = _programme_rules(programme)
     if not any(rule.kind == "debt_cover" for rule in rules):
         rules = (*rules, DEFAULT_COVER_RULE)
+    if fund is None and getattr(programme, "fund", None) is not None:
+        from xlfinance.fund import evaluate_fund
+
+        fund = evaluate_fund(programme, projects)
     for rule in rules:
         if rule.kind == "fund_deployment":
-            if fund is None:
-                from xlfinance.fund import evaluate_fund
-
-                fund = evaluate_fund(programme, projects)
             yield from _fund_deployment(rule, fund)
         else:
             yield from RULE_KINDS[rule.kind](rule, programme, projects, budget)
+    yield from _fund_overcalled(fund)
+
+
+OVERCALL_TOLERANCE_YUAN = 1.0
+"""A class called this much beyond its commitment is rounding, not an overcall."""
+
+
+def _fund_overcalled(fund):
+    """Every fund, rule or none: a class called beyond its commitment (its unfunded
+    commitment below zero in some year) is an error, since an investor owes no more than it
+    committed: the fund's deals and fees need more money than fund.yaml raises."""
+    if fund is None:
+        return
+    metrics = fund.evaluation.metrics(0)
+    short = {
+        c: float(metrics[f"min_uncalled_yuan_{c}"])
+        for c in fund.fund.classes
+        if metrics[f"min_uncalled_yuan_{c}"] < -OVERCALL_TOLERANCE_YUAN
+    }
+    if short:
+        yield Finding(
+            "fund-overcalled",
+            "error",
+            "The fund's investments and fees call "
+            + ", ".join(short)
+            + " beyond its commitments",
+            {f"lowest_uncalled_yuan_{c}": v for c, v in short.items()},
+            {
+                f"lowest_uncalled_yuan_{c}": "the fund model: commitments to date less capital "
+                "called, at its lowest over the years"
+                for c in short
+            },
+        )
 
 
 def _fund_deployment(rule, fund):
