@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from openpyxl.chart import BarChart, Reference
 from openpyxl.utils import get_column_letter
 
+from xlfinance.archetypes.registry import REGISTRY
 from xlfinance.model.sheet import write_text
 from xlfinance.render import styles
 
@@ -81,6 +82,18 @@ FUND_ROWS = (
 # fmt: on
 
 
+ABATEMENT = ("abatement_t_co2e_per_year", "abatement_cost_yuan_per_t")
+"""The columns a plan's claim fills where no model is behind it."""
+CLAIMED = "声称 claimed"
+
+
+def claimed(name: str) -> str:
+    """A claimed figure with no model behind it (the MACC lists it apart): shown as text
+    that says so, so that no total counts it (nothing claimed: 0)."""
+    said = f'"{CLAIMED}: "&TEXT({name},"#,##0")'
+    return f'=IF(ISNUMBER({name}),IF({name}=0,0,{said}),"{NOT_AVAILABLE}")'
+
+
 def shown(name: str, wan: bool = False) -> str:
     """The formula showing a defined name: its value (in 万元 when `wan`), or "无 n/a" where
     the model has none (ISNUMBER is FALSE for an error value, in Excel and LibreOffice)."""
@@ -109,7 +122,7 @@ def summary_sheet(book, programme, projects, fund, names: set[str]) -> None:
     styles.section(ws, row, "项目 Projects")
     row += 1
     styles.header_row(ws, row, ("项目 Project", *(f"{c.zh}\n{c.en}" for c in PROJECT_COLUMNS)))
-    ws.row_dimensions[row].height = 64
+    ws.row_dimensions[row].height = 78
     first = row + 1
     for pid, result in projects.items():
         row += 1
@@ -120,7 +133,13 @@ def summary_sheet(book, programme, projects, fund, names: set[str]) -> None:
             name = f"projects.{pid}.{column.output}"
             if name not in names:
                 continue
-            cell = ws.cell(row=row, column=col, value=shown(name, column.unit == "wan_yuan"))
+            formula = shown(name, column.unit == "wan_yuan")
+            if (
+                column.output in ABATEMENT
+                and not REGISTRY[result.definition.archetype].abatement_modelled
+            ):
+                formula = claimed(name)
+            cell = ws.cell(row=row, column=col, value=formula)
             cell.number_format = styles.number_format(column.unit)
             cell.alignment = styles.RIGHT
     last = row
