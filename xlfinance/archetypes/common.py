@@ -426,13 +426,13 @@ def finance_inputs(
         else add(
             "production_subsidy",
             fin.production_subsidy,
-            "Production subsidy",
+            "Production subsidy (a fiscal subsidy, outside VAT)",
             unit=f"yuan/{production_unit}",
         ),
         carbon_price_yuan_per_t=add(
             "carbon_price_yuan_per_t",
             fin.carbon_price_yuan_per_t,
-            "Carbon price (credits sold)",
+            "Carbon price (credits sold), what the seller keeps after VAT",
             unit="yuan/t CO2e",
         )
         if carbon_price
