@@ -242,3 +242,25 @@ def test_validate_refuses_what_build_refuses(tmp_path, capsys, case):
         for word in words:
             assert word in err, (argv[0], word, err)
     assert not (tmp_path / "o").exists()
+
+
+def test_build_says_what_the_fund_and_the_findings_come_to(xiaolan_build):
+    """The terminal's summary of a build: the fund's deployment and class returns and the
+    findings by severity, each figure as results.json has it, and the errors by title."""
+    results = xiaolan_build.results
+    fund = cli._fund_summary(results["fund"])
+    d = results["fund"]["deployment"]
+    assert fund[0] == (
+        f"fund: {d['committed_yuan'] / 1e4:,.0f} 万元 committed, {d['called_yuan'] / 1e4:,.0f} "
+        f"called, {d['invested_yuan'] / 1e4:,.0f} invested ({d['deployment_ratio']:.1%} of "
+        "commitments)"
+    )
+    senior = results["fund"]["classes"]["senior"]
+    assert f"senior {senior['net_irr']:.1%} (TVPI {senior['tvpi']:.2f}x)" in fund[1]
+    findings = results["reconciliation"]
+    said = cli._findings_summary(findings)
+    errors = [f for f in findings if f["severity"] == "error"]
+    assert said[0].startswith(f"reconciliation: {len(errors)} error")
+    assert said[1:] == [f"  error: {f['title']}" for f in errors]
+    files = cli._files_summary(xiaolan_build.build)
+    assert "xiaolan.xlsx" in files and "pitches/ (13)" in files and ".xlfinance" not in files

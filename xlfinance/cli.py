@@ -183,10 +183,64 @@ def _build(args: argparse.Namespace) -> int:
                 "them)"
             )
         )
-    print(printable(_wrote(result) + ":"))
-    for path in result.files:
-        print(f"  {path.relative_to(result.out_dir)}")
+    print(printable_lines(_fund_summary(result.results.get("fund"))))
+    print(printable_lines(_findings_summary(result.results.get("reconciliation", []))))
+    print(printable(_wrote(result) + ": " + _files_summary(result)))
     return EXIT_OK
+
+
+def _fund_summary(fund: dict | None) -> list[str]:
+    """The fund in two lines: its deployment, and each class's net IRR (ILPA TVPI)."""
+    if not fund:
+        return []
+    lines = []
+    deployment = fund.get("deployment")
+    if deployment:
+        lines.append(
+            f"fund: {deployment['committed_yuan'] / 1e4:,.0f} 万元 committed, "
+            f"{deployment['called_yuan'] / 1e4:,.0f} called, "
+            f"{deployment['invested_yuan'] / 1e4:,.0f} invested "
+            f"({deployment['deployment_ratio']:.1%} of commitments)"
+        )
+    classes = ", ".join(
+        f"{c} {_percent(v.get('net_irr'))} (TVPI {_times(v.get('tvpi'))})"
+        for c, v in fund.get("classes", {}).items()
+    )
+    lines.append(f"fund net IRR: {classes}")
+    return lines
+
+
+def _percent(value) -> str:
+    return "n/a" if value is None else f"{value:.1%}"
+
+
+def _times(value) -> str:
+    return "n/a" if value is None else f"{value:.2f}x"
+
+
+def _findings_summary(findings: list[dict]) -> list[str]:
+    """How many findings of each severity, and the errors by title."""
+    counts = {s: sum(f["severity"] == s for f in findings) for s in ("error", "warning", "info")}
+    lines = [
+        "reconciliation: "
+        + ", ".join(f"{n} {s}{'s' if n != 1 and s != 'info' else ''}" for s, n in counts.items())
+        + " (the Reconciliation sheet)"
+    ]
+    lines += [f"  error: {f['title']}" for f in findings if f["severity"] == "error"]
+    return lines
+
+
+def _files_summary(result) -> str:
+    """The files written, grouped: the top-level ones by name, the folders by count."""
+    top, folders = [], {}
+    for path in result.files:
+        rel = path.relative_to(result.out_dir)
+        if len(rel.parts) == 1:
+            if not rel.name.startswith("."):  # the marker (xlfinance.outputs), counted only
+                top.append(rel.name)
+        else:
+            folders[rel.parts[0]] = folders.get(rel.parts[0], 0) + 1
+    return ", ".join([*top, *(f"{folder}/ ({n})" for folder, n in folders.items())])
 
 
 # --------------------------------------------------------------------------------------
