@@ -264,3 +264,28 @@ def test_build_says_what_the_fund_and_the_findings_come_to(xiaolan_build):
     assert said[1:] == [f"  error: {f['title']}" for f in errors]
     files = cli._files_summary(xiaolan_build.build)
     assert "xiaolan.xlsx" in files and "pitches/ (13)" in files and ".xlfinance" not in files
+
+
+def test_risk_summary_reads_as_words_in_aligned_columns(xiaolan_build):
+    """Each output named by its project and metric with its unit apart, columns aligned
+    however wide the characters (万元 takes four), the fund's classes under each scenario
+    as results.json has them, and each class's largest tornado drivers first."""
+    risk = xiaolan_build.results["risk"]
+    lines = cli._risk_summary(risk)
+    table = [line for line in lines if line.startswith("  pv_phase1 NPV")]
+    assert len(table) == 1 and "万元" in table[0]
+    base = risk["scenarios"]["base"]["fund"]["classes"]["senior"]["net_irr"]
+    row = next(line for line in lines if line.startswith("  base "))
+    assert f"{base * 100:.1f}" in row
+    bars = sorted(
+        (b for b in risk["tornado"] if b["output"] == "fund.classes.senior.net_irr"),
+        key=lambda b: -b["swing"],
+    )
+    at = lines.index("largest drivers of the senior class's net IRR (low -> high input, %):")
+    assert lines[at + 1].strip().startswith(bars[0]["label"])
+    # the unit column starts at the same terminal column on every Monte Carlo row
+    mc = [line for line in lines if line.startswith("  ") and (" 万元 " in line or " % " in line)]
+    starts = {
+        cli._width(line[: line.index(" 万元 " if " 万元 " in line else " % ")]) for line in mc
+    }
+    assert len(starts) == 1

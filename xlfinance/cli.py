@@ -284,29 +284,87 @@ def _risk_arguments(parser: argparse.ArgumentParser) -> None:
     _force_argument(parser)
 
 
+METRIC_WORDS = {"npv_yuan": ("NPV", "万元"), "irr": ("IRR", "%"), "net_irr": ("net IRR", "%")}
+"""How the risk summary names an output's metric, and its unit."""
+TOP_DRIVERS = 3
+"""Tornado bars listed for each fund class: those of the largest swing."""
+
+
+def _width(text: str) -> int:
+    """Columns a terminal gives `text`: two for a wide (East Asian) character."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _left(text: str, width: int) -> str:
+    return text + " " * max(0, width - _width(text))
+
+
+def _right(text: str, width: int) -> str:
+    return " " * max(0, width - _width(text)) + text
+
+
+def _output_words(name: str) -> tuple[str, str]:
+    """'projects.bus_cng.npv_yuan' -> ('bus_cng NPV', '万元'); fund classes likewise."""
+    parts = name.split(".")
+    what, unit = METRIC_WORDS.get(parts[-1], (parts[-1], ""))
+    owner = f"fund {parts[2]}" if parts[0] == "fund" else parts[1]
+    return f"{owner} {what}", unit
+
+
+def _rate(value) -> str:
+    return "n/a" if value is None else f"{value * 100:.1f}"
+
+
 def _risk_summary(risk: dict) -> list[str]:
-    """P10 / P50 / P90 of every NPV and IRR that varies (万元, %), and the fund's classes."""
+    """The fund's classes under each scenario, their largest tornado drivers, and P10 / P50
+    / P90 of every NPV and IRR that varies (万元, %)."""
+    lines = []
+    scenarios = risk["scenarios"]
+    classes = next((list(s["fund"]["classes"]) for s in scenarios.values() if s.get("fund")), [])
+    if classes:
+        lines.append("scenarios, fund net IRR %:")
+        lines.append("  " + _left("scenario", 36) + "".join(_right(c, 12) for c in classes))
+        for name, sc in scenarios.items():
+            values = sc["fund"]["classes"] if sc.get("fund") else {}
+            cells = "".join(_right(_rate(values.get(c, {}).get("net_irr")), 12) for c in classes)
+            lines.append("  " + _left(sc.get("label") or name, 36) + cells)
+    else:
+        lines.append(f"scenarios: {', '.join(scenarios)}")
+    for c in classes:
+        bars = [b for b in risk["tornado"] if b["output"] == f"fund.classes.{c}.net_irr"]
+        bars.sort(key=lambda b: -(b["swing"] or 0.0))
+        if bars:
+            lines.append(f"largest drivers of the {c} class's net IRR (low -> high input, %):")
+            for b in bars[:TOP_DRIVERS]:
+                label = b.get("label") or b["parameter"]
+                lines.append(
+                    f"  {_left(label, 58)}{_right(_rate(b['at_low']), 8)} ->"
+                    f"{_right(_rate(b['at_high']), 7)}"
+                )
     mc = risk.get("monte_carlo")
-    lines = [f"scenarios: {', '.join(risk['scenarios'])}", f"tornado bars: {len(risk['tornado'])}"]
     if not mc:
         return [*lines, "Monte Carlo: risk.yaml defines no distributions"]
     lines.append(f"Monte Carlo, {risk['trials']:,} trials, seed {risk['seed']}:")
-    lines.append(f"  {'output':<44}{'P10':>10}{'P50':>10}{'P90':>10}{'P(<0)':>8}{'P(<hurdle)':>11}")
+    header = ["P10", "P50", "P90", "P(<0)", "P(<hurdle)"]
+    lines.append(
+        "  " + _left("output", 40) + _left("unit", 6) + "".join(_right(h, 11) for h in header)
+    )
     for name, s in mc["outputs"].items():
         if name.endswith(".equity_irr") or s["p10"] is None or s["p10"] == s["p90"]:
             continue
+        words, unit = _output_words(name)
         money = name.endswith("_yuan")
         scale, fmt = (1e4, ",.0f") if money else (0.01, ".1f")
         cells = [
             "n/a" if s[k] is None else format(s[k] / scale, fmt) for k in ("p10", "p50", "p90")
         ]
-        unit = " 万元" if money else " %"
         below = "" if s["prob_below_zero"] is None else f"{s['prob_below_zero']:.0%}"
         hurdle = s.get("prob_below_hurdle")
         hurdle = "" if hurdle is None else f"{hurdle:.0%}"
-        lines.append(
-            f"  {name + unit:<44}{cells[0]:>10}{cells[1]:>10}{cells[2]:>10}{below:>8}{hurdle:>11}"
-        )
+        row = [*cells, below, hurdle]
+        lines.append("  " + _left(words, 40) + _left(unit, 6) + "".join(_right(v, 11) for v in row))
     return lines
 
 
@@ -347,7 +405,7 @@ def _risk(args: argparse.Namespace) -> int:
     print(printable(f"{info.name.zh} / {info.name.en}: {len(result.projects)} project(s)"))
     risk = result.results.get("risk")
     if risk is not None:
-        print("\n".join(_risk_summary(risk)))
+        print(printable_lines(_risk_summary(risk)))
     print(printable(_wrote(result)))
     return EXIT_OK
 
