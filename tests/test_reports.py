@@ -596,6 +596,8 @@ def browsed(built, hostile, risky):
         jobs[("main", page)] = dict(
             page=out / page, screenshot=shots / page.replace(".html", ".png")
         )
+        if page != "index.html":  # the memos, printed as a reader would
+            jobs[("main", page)]["pdf"] = shots / page.replace(".html", ".pdf")
     for pid in investable(built["results"]):
         jobs[("main", f"pitches/{pid}.html")] = dict(
             page=out / "pitches" / f"{pid}.html",
@@ -894,6 +896,19 @@ class TestInBrowser:
         for pid in investable(built["results"]):
             assert browsed[("main", f"pitches/{pid}.html")]["pdf_pages"] == 1, pid
             assert (built["out"] / "screenshots" / "pitches" / f"{pid}.pdf").is_file()
+
+    def test_the_memos_print_on_a4_landscape(self, browsed, built):
+        """The proposal and the investor memo printed to PDF on A4 landscape (842 x 595 pt),
+        as their CSS asks: they printed to US Letter portrait and cut the right-hand
+        columns of their tables."""
+        for page in ("proposal", "investor"):
+            data = (built["out"] / "screenshots" / f"{page}.pdf").read_bytes()
+            boxes = re.findall(rb"/MediaBox\s*\[\s*0\s+0\s+([\d.]+)\s+([\d.]+)\s*\]", data)
+            assert boxes, page
+            for width, height in boxes:
+                assert float(width) == pytest.approx(841.9, abs=1.5), (page, width)
+                assert float(height) == pytest.approx(595.3, abs=1.5), (page, height)
+            assert browsed[("main", f"{page}.html")]["pdf_pages"] >= 1
 
     def test_script_name_shows_as_text(self, browsed):
         for page in ("index.html", "investor.html", "pitches/pv_phase1.html"):
