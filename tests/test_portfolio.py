@@ -233,3 +233,16 @@ def test_results_json_sections(xiaolan_build):
     assert data["budget"]["by_source"]["market_wan_yuan"]["wan_yuan"] == 71_000
     for pid, metrics in data["projects"].items():
         assert metrics["npv_yuan"] == pytest.approx(result.projects[pid].metrics["npv_yuan"])
+
+
+def test_the_budget_total_has_its_modelled_capex(xiaolan_build):
+    """The budget's total row gives the models' capex beside table 5-4's total (the
+    proposal left it blank): the sum of the lines' modelled capex, and its difference from
+    the sum of their budgets, both from the lines of results.json."""
+    results = xiaolan_build.results["budget"]
+    lines = [line for line in results["lines"] if line["modelled_capex_wan_yuan"] is not None]
+    capex = sum(line["modelled_capex_wan_yuan"] for line in lines)
+    budget = sum(line["total_wan_yuan"] for line in lines)
+    assert results["modelled_capex_wan_yuan"] == pytest.approx(capex, rel=1e-12)
+    assert results["capex_minus_budget_wan_yuan"] == pytest.approx(capex - budget, rel=1e-12)
+    assert results["modelled_capex_wan_yuan"] == pytest.approx(118_179.2)  # the workbook's

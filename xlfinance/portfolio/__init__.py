@@ -44,9 +44,15 @@ class Portfolio:
         of results.json."""
         totals = _budget.totals(self.budget)
         stated = programme.budget.stated_totals
+        modelled = self.budget["modelled_capex_wan_yuan"]
         budget = {
             "unit": "wan_yuan",
             **totals,
+            # the lines the models cover: their capex and its difference from their budget
+            "modelled_capex_wan_yuan": float(modelled.sum(skipna=True)),
+            "capex_minus_budget_wan_yuan": float(
+                self.budget["capex_minus_budget_wan_yuan"].sum(skipna=True)
+            ),
             "stated_totals": {k: getattr(stated, k) for k in totals},
             "by_source": {
                 key: {
