@@ -897,6 +897,16 @@ class TestInBrowser:
             assert browsed[("main", f"pitches/{pid}.html")]["pdf_pages"] == 1, pid
             assert (built["out"] / "screenshots" / "pitches" / f"{pid}.pdf").is_file()
 
+    def test_every_npv_says_the_year_it_is_discounted_to(self, built):
+        """The proposal's modelled NPV by line is at the programme's base year (2014) and the
+        investor page's NPV of each project at its start year; each heading says which (a
+        line's 12,748 万 beside the PV NPVs adding to 17,225 read as a contradiction)."""
+        year = built["results"]["programme"]["base_year"]
+        proposal = (built["out"] / "proposal.html").read_text("utf-8")
+        assert f"Modelled NPV to {year}, 万元" in proposal and f"折现至{year}年" in proposal
+        investor = (built["out"] / "investor.html").read_text("utf-8")
+        assert "NPV to its start year" in investor
+
     def test_the_memos_print_on_a4_landscape(self, browsed, built):
         """The proposal and the investor memo printed to PDF on A4 landscape (842 x 595 pt),
         as their CSS asks: they printed to US Letter portrait and cut the right-hand
