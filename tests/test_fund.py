@@ -983,3 +983,20 @@ def test_model_level_errors_name_the_field():
     messages = {p.field: p.message for p in check_fund(validated(bad), "fund.yaml")}
     assert "never catches up" in messages["waterfall.catch_up_share"]
     assert messages["classes"].startswith("exactly one class must be the manager's")
+
+
+def test_what_the_fund_puts_into_each_project(xiaolan_build):
+    """results.json's fund.investments: each deal's invested yuan, adding up to the fund's
+    deployment (invested), and for PV phase 2, all of whose equity the fund holds, that
+    project's equity; the proposal's investments table shows each (it gave no amount)."""
+    results = xiaolan_build.results
+    investments = results["fund"]["investments"]
+    total = sum(v["invested_yuan"] for v in investments.values())
+    assert total == pytest.approx(results["fund"]["deployment"]["invested_yuan"], rel=1e-12)
+    pv2 = results["projects"]["pv_phase2"]["equity_invested_yuan"]
+    assert investments["pv_phase2"]["invested_yuan"] == pytest.approx(pv2, rel=1e-12)
+    for v in investments.values():
+        assert sum(v["invested_by_year"]) == pytest.approx(v["invested_yuan"], rel=1e-12)
+    proposal = (xiaolan_build.out / "proposal.html").read_text("utf-8")
+    for deal in investments:
+        assert f'data-key="fund.investments.{deal}.invested_yuan"' in proposal

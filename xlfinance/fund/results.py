@@ -84,6 +84,13 @@ def fund_results(fe, scenario: int = 0) -> dict:
             "accrued_carried_interest_by_year": series("accrued_carried_interest"),
             "net_irr_with_carry": _number(metrics["net_irr_manager_with_carry"]),
         },
+        "investments": {
+            d: {
+                "invested_yuan": _number(float(fe.line(f"investment_{d}", scenario).sum())),
+                "invested_by_year": series(f"investment_{d}"),
+            }
+            for d in fe.fund.deals
+        },
         "deployment": {key: _number(metrics[key]) for key in DEPLOYMENT}
         | {
             "minimum_ratio": None if minimum is None else minimum.minimum_ratio.value,
