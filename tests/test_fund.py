@@ -649,7 +649,15 @@ CLASS_KEYS = {
 def check_results(fe):
     section = fund_results(fe)
     metrics = fe.evaluation.metrics()
-    assert set(section) == {"gross_irr", "gross_moic", "years", "classes", "manager", "deployment"}
+    assert set(section) == {
+        "gross_irr",
+        "gross_moic",
+        "years",
+        "classes",
+        "manager",
+        "deployment",
+        "investments",
+    }
     assert section["years"] == list(range(fe.fund.first_year, fe.fund.final_year + 1))
     assert set(section["classes"]) == set(fe.fund.classes)
     for c, item in section["classes"].items():

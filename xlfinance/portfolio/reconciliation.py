@@ -170,9 +170,7 @@ def _fund_overcalled(fund):
         yield Finding(
             "fund-overcalled",
             "error",
-            "The fund's investments and fees call "
-            + ", ".join(short)
-            + " beyond its commitments",
+            "The fund's investments and fees call " + ", ".join(short) + " beyond its commitments",
             {f"lowest_uncalled_yuan_{c}": v for c, v in short.items()},
             {
                 f"lowest_uncalled_yuan_{c}": "the fund model: commitments to date less capital "
