@@ -87,6 +87,9 @@ class RiskResult:
     """Fund class ids, or None when the programme has no fund."""
     labels: dict[str, str] = field(default_factory=dict)
     """Scenario name -> how a report titles it (risk.yaml's `label`, else the name)."""
+    _values: dict[str, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
+    """`values` of each output asked for: the scenarios, the tornado, the statistics and the
+    Risk sheet each read an output's rows many times."""
 
     # Access ---------------------------------------------------------------------------
     @property
@@ -107,11 +110,13 @@ class RiskResult:
         received in it (a total loss) counts as -100%, its limit. Where the base case has no
         IRR either (a programme cost with no income), none is made up.
         """
-        values = self.outputs[output]
-        lost = self.losses.get(output)
-        if lost is None or math.isnan(values[0]):
-            return values
-        return np.where(np.isnan(values) & lost, TOTAL_LOSS_IRR, values)
+        if output not in self._values:
+            values = self.outputs[output]
+            lost = self.losses.get(output)
+            if lost is not None and not math.isnan(values[0]):
+                values = np.where(np.isnan(values) & lost, TOTAL_LOSS_IRR, values)
+            self._values[output] = values
+        return self._values[output]
 
     def trial_values(self, output: str) -> np.ndarray:
         """The output in every trial, shape (trials,), total losses at -100% (`values`)."""
