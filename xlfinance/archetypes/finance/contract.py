@@ -14,6 +14,10 @@ EQUITY_CASH_FLOW = "equity_cash_flow"
 CUMULATIVE_CASH_FLOW = "cumulative_cash_flow"
 ADJUSTED_TAX = "adjusted_tax"
 """The tax on EBIT, as if the project had no debt: what a loan sized to cover is sized on."""
+EFFECTIVE_TAX_RATE = "effective_tax_rate"
+"""The tax rate due each period, the holiday applied (tax.add_tax)."""
+CARBON_REVENUE = "carbon_revenue_yuan"
+"""Carbon credits sold: among the subsidies, but market income (operations.add_support)."""
 
 # Inputs
 DISCOUNT_RATE = "discount_rate"
@@ -30,9 +34,11 @@ __all__ = [
     "ADJUSTED_TAX",
     "CAPEX",
     "CAPITAL_GRANT",
+    "CARBON_REVENUE",
     "CUMULATIVE_CASH_FLOW",
     "DEBT_SHARE",
     "DISCOUNT_RATE",
+    "EFFECTIVE_TAX_RATE",
     "EQUITY_CASH_FLOW",
     "EQUITY_IRR",
     "IN_CONSTRUCTION",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from xlfinance.archetypes.finance.contract import CARBON_REVENUE
 from xlfinance.model import expr as ex
 from xlfinance.model.core import Model
 from xlfinance.model.expr import MOD, LineRef, eq
@@ -40,7 +41,7 @@ def add_support(m: Model, t, f, subsidies, abatement_t, production) -> list[Line
     if f.carbon_price_yuan_per_t is not None:
         subsidies.append(
             m.line(
-                "carbon_revenue_yuan",
+                CARBON_REVENUE,
                 f.carbon_price_yuan_per_t * abatement_t * t.in_operation,
                 "yuan",
                 "Carbon credits sold",

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from xlfinance.archetypes.finance.contract import EFFECTIVE_TAX_RATE
 from xlfinance.model import expr as ex
 from xlfinance.model.core import Model
 from xlfinance.model.expr import MAX, MIN, LineRef, prev
@@ -43,7 +44,7 @@ def add_tax(
         "share",
         "Share of the tax rate due (holiday)",
     )
-    tax_rate = line("effective_tax_rate", f.tax_rate * holiday_factor, "rate", "Effective tax rate")
+    tax_rate = line(EFFECTIVE_TAX_RATE, f.tax_rate * holiday_factor, "rate", "Effective tax rate")
     taxable = line(
         "taxable_income",
         ebitda - depreciation - interest_paid,

@@ -12,21 +12,18 @@ holiday is. The VAT cash (`finance.vat`) is the project cash flow's.
 
 from __future__ import annotations
 
+from xlfinance.archetypes.finance.contract import CARBON_REVENUE, EFFECTIVE_TAX_RATE
 from xlfinance.model import expr as ex
 from xlfinance.model.core import Model
 from xlfinance.model.expr import MAX, LineRef, cumsum
-
-KEPT = ("carbon_revenue_yuan", "vat_refund")
-"""The lines among an archetype's subsidies that stay: market income (operations.add_support)
-and the VAT refunded under the tax rules (finance.vat)."""
-EFFECTIVE_TAX_RATE = "effective_tax_rate"
-"""The tax rate due each period, the holiday applied (tax.add_tax)."""
 
 
 def add_unsubsidised(m: Model, t, f, ops, assets, vat) -> LineRef:
     """The unsubsidised project cash flow and its IRR (`irr_unsubsidised`)."""
     line = m.line
-    public = [s for s in ops.subsidies if s.name not in KEPT]
+    # Market income and the VAT refunded under the tax rules stay.
+    kept = {CARBON_REVENUE} | ({vat.refund.name} if vat.refund is not None else set())
+    public = [s for s in ops.subsidies if s.name not in kept]
     subsidies = ex.total(*public) if public else 0
     grant_depreciation = line(
         "grant_depreciation",
