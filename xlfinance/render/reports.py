@@ -34,23 +34,13 @@ from xlfinance.archetypes.registry import REGISTRY
 from xlfinance.model.units import YUAN_PER_WAN
 from xlfinance.model.units import finite_or_none as _number
 from xlfinance.render import charts
+from xlfinance.render.labels import SOURCE_KEYS, SOURCES_EN, SOURCES_ZH
 from xlfinance.render.results_json import clean
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 MINUS = "\u2212"
 DASH = "\u2013"
 
-SOURCES_ZH = {
-    "market_wan_yuan": "市场资金",
-    "policy_grants_wan_yuan": "上级及国际政策资金",
-    "town_government_wan_yuan": "镇政府财政资金",
-}
-SOURCES_EN = {
-    "market_wan_yuan": "Market",
-    "policy_grants_wan_yuan": "Policy grants",
-    "town_government_wan_yuan": "Town government",
-}
-SOURCE_KEYS = ("market_wan_yuan", "policy_grants_wan_yuan", "town_government_wan_yuan")
 
 ARCHETYPES = {name: a.label for name, a in REGISTRY.items()}
 

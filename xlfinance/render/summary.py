@@ -16,6 +16,7 @@ from openpyxl.utils import get_column_letter
 from xlfinance.archetypes.registry import REGISTRY
 from xlfinance.model.sheet import write_text
 from xlfinance.render import styles
+from xlfinance.render.labels import SOURCE_KEYS, SOURCES_EN, SOURCES_ZH
 
 NOT_AVAILABLE = "无 n/a"
 """What a cell shows where the model has no value."""
@@ -60,9 +61,7 @@ CLASS_COLUMNS = (
 """ILPA's ratios, on gross paid-in and distributions (the Fund sheet)."""
 
 BUDGET_ROWS = (
-    ("budget.market_wan_yuan", "市场资金", "Market"),
-    ("budget.policy_grants_wan_yuan", "上级及国际政策资金", "Policy grants"),
-    ("budget.town_government_wan_yuan", "镇政府财政资金", "Town government"),
+    *((f"budget.{key}", SOURCES_ZH[key], SOURCES_EN[key]) for key in SOURCE_KEYS),
     ("budget.total_wan_yuan", "预算合计", "Total of the budget"),
 )
 
