@@ -14,10 +14,12 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from xlfinance.check import check_programme
 from xlfinance.definitions import Programme, load_programme
+from xlfinance.forked import Forked
 from xlfinance.fund import fund_results
 from xlfinance.outputs import check_output, staged
 from xlfinance.portfolio import Portfolio, roll_up
@@ -125,54 +127,60 @@ def build(
         results = assemble(programme, projects, portfolio)
         if fund is not None:
             results["fund"] = fund_results(fund)
-    extra_sheets = []
-    risk = None
-    if programme.risk is not None:
-        with phase("risk"):
-            from xlfinance.risk.engine import run_risk
-            from xlfinance.risk.sheet import risk_sheet
-
-            risk = run_risk(programme, projects, fund, risk_trials, risk_seed, progress)
-            results["risk"] = risk.results()
-            extra_sheets.append(risk_sheet(risk))
-    structuring = None
-    if programme.structuring is not None:
-        with phase("structuring"):
-            from xlfinance.structuring.run import run_structuring
-            from xlfinance.structuring.sheet import structuring_sheet
-
-            structuring = run_structuring(programme, projects, fund, trials=risk_trials)
-            results["structuring"] = structuring.results()
-            extra_sheets.append(structuring_sheet(structuring))
     out = plan.path
     name = programme.programme.id
-    with staged(plan, programme_dir, phase.seconds) as stage:
-        with phase("workbook"):
-            workbook = _write_workbook(
-                stage / f"{name}.xlsx",
-                programme,
-                projects,
-                portfolio,
-                built=build_date(),
-                fund=fund,
-                extra_sheets=extra_sheets,
-            )
-            results["workbook_names"] = {
-                path: defined
-                for path, defined in workbook.names.items()
-                if _has_path(results, path)
-            }
-            (stage / "results.json").write_text(results_json.dumps(results), encoding="utf-8")
-        if reports:
-            from xlfinance.render import charts
-            from xlfinance.render.reports import write_reports
+    analyse = partial(_analyse, programme, projects, fund, risk_trials, risk_seed, progress)
+    # The Monte Carlo and the solves run in a forked child (`xlfinance.forked`) while this
+    # process writes the workbook's other sheets; the Risk and Structuring sheets wait for them.
+    ahead = progress is None and (programme.risk or programme.structuring) is not None
+    with Forked(analyse) if ahead else _Inline(analyse) as later:
+        analysis: dict = {}
 
-            before = charts.STATS["seconds"]
-            with phase("html"):
-                write_reports(stage, results, projects, programme)
-            drawing = charts.STATS["seconds"] - before
-            phase.seconds["charts"] = drawing  # drawn or read from the cache
-            phase.seconds["html"] -= drawing
+        def analysed(book, sheet_maps) -> None:
+            started = time.perf_counter()
+            risk, structuring, seconds = later.result()
+            phase.seconds.update(seconds)
+            phase.seconds["analysis wait"] = waited = time.perf_counter() - started
+            phase.seconds["workbook"] = phase.seconds.get("workbook", 0.0) - waited
+            analysis.update(risk=risk, structuring=structuring)
+            if risk is not None:
+                from xlfinance.risk.sheet import risk_sheet
+
+                results["risk"] = risk.results()
+                risk_sheet(risk)(book, sheet_maps)
+            if structuring is not None:
+                from xlfinance.structuring.sheet import structuring_sheet
+
+                results["structuring"] = structuring.results()
+                structuring_sheet(structuring)(book, sheet_maps)
+
+        with staged(plan, programme_dir, phase.seconds) as stage:
+            with phase("workbook"):
+                workbook = _write_workbook(
+                    stage / f"{name}.xlsx",
+                    programme,
+                    projects,
+                    portfolio,
+                    built=build_date(),
+                    fund=fund,
+                    extra_sheets=[analysed],
+                )
+                results["workbook_names"] = {
+                    path: defined
+                    for path, defined in workbook.names.items()
+                    if _has_path(results, path)
+                }
+                (stage / "results.json").write_text(results_json.dumps(results), encoding="utf-8")
+            if reports:
+                from xlfinance.render import charts
+                from xlfinance.render.reports import write_reports
+
+                before = charts.STATS["seconds"]
+                with phase("html"):
+                    write_reports(stage, results, projects, programme)
+                drawing = charts.STATS["seconds"] - before
+                phase.seconds["charts"] = drawing  # drawn or read from the cache
+                phase.seconds["html"] -= drawing
     files = sorted(p for p in out.rglob("*") if p.is_file())
     seconds = time.perf_counter() - started
     return BuildResult(
@@ -180,15 +188,49 @@ def build(
         projects,
         portfolio,
         fund,
-        risk,
+        analysis.get("risk"),
         results,
         out,
         files,
         seconds,
         phase.seconds,
         plan.moved_to,
-        structuring,
+        analysis.get("structuring"),
     )
+
+
+def _analyse(programme, projects, fund, risk_trials, risk_seed, progress):
+    """risk.yaml's scenarios, tornado and Monte Carlo, and structuring.yaml's solves (each
+    None when the programme has no such file), with the seconds each took."""
+    seconds: dict[str, float] = {}
+    risk = structuring = None
+    if programme.risk is not None:
+        started = time.perf_counter()
+        from xlfinance.risk.engine import run_risk
+
+        risk = run_risk(programme, projects, fund, risk_trials, risk_seed, progress)
+        seconds["risk"] = time.perf_counter() - started
+    if programme.structuring is not None:
+        started = time.perf_counter()
+        from xlfinance.structuring.run import run_structuring
+
+        structuring = run_structuring(programme, projects, fund, trials=risk_trials)
+        seconds["structuring"] = time.perf_counter() - started
+    return risk, structuring, seconds
+
+
+class _Inline:
+    """`Forked`'s interface, computing in this process when the result is asked for: where
+    there is nothing to compute, or a progress callback must be called from here."""
+
+    def __init__(self, compute):
+        self.result = compute
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        pass
 
 
 def _write_workbook(*args, **kwargs):

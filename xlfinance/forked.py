@@ -1,0 +1,128 @@
+"""Work done in a forked copy of this process while the main thread does its own.
+
+A build's Monte Carlo and structuring solves (numpy) do not depend on the workbook's
+project sheets (openpyxl, pure Python), so on two cores one can run beside the other. A
+thread cannot do it: the workbook's Python holds the GIL, and each of the Monte Carlo's
+thousands of short numpy calls would wait for it. A forked child starts with everything the
+parent has loaded and computed, so nothing is imported again and nothing is sent to it;
+only its result comes back, pickled through a pipe (15 MB, about 30 ms, for Xiaolan).
+
+    later = Forked(compute)       # the child starts computing now
+    ...                           # the parent's own work
+    value = later.result()        # compute()'s result
+    later.close()                 # or `with Forked(compute) as later:`
+
+The child is only a head start, never a second source of truth: where it cannot run, or
+fails in any way (an exception, a signal, a result that does not pickle), `result()` calls
+`compute()` in the parent, which then gives the same value or raises the same error as if
+there had been no child. It runs only where a fork is safe and can pay:
+
+- on POSIX, with at least two CPUs this process may use (`os.sched_getaffinity`);
+- in a process with no other Python thread: a fork copies only the calling thread, and a
+  lock another thread held stays held in the child (CPython 3.12 warns for that reason);
+- unless `XLFINANCE_FORK=0` (for measuring, or a platform where forking misbehaves).
+
+The child restores the default SIGINT and SIGTERM actions, so a Ctrl-C or a kill ends it at
+once without running any of the parent's handlers; it leaves with `os._exit`, running no
+`finally`, `atexit` hook or buffered write of the parent's. `close()` (and leaving the
+`with` block, whatever the reason) kills and reaps a child still running.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import signal
+import sys
+import threading
+from collections.abc import Callable
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+
+_OK = b"ok"
+
+
+def can_fork() -> bool:
+    """Whether `Forked` would start a child here and now (see the module's docstring)."""
+    if os.environ.get("XLFINANCE_FORK", "1") == "0" or not hasattr(os, "fork"):
+        return False
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cpus = os.cpu_count() or 1
+    return cpus >= 2 and threading.active_count() == 1
+
+
+class Forked(Generic[T]):
+    """`compute()` started in a forked child (or, where it cannot be, called by `result`)."""
+
+    def __init__(self, compute: Callable[[], T]):
+        self._compute = compute
+        self._pid: int | None = None
+        self._read: int | None = None
+        self.forked = False
+        """Whether a child was started."""
+        if can_fork():
+            self._start()
+
+    def _start(self) -> None:
+        read, write = os.pipe()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        pid = os.fork()
+        if pid == 0:  # the child
+            status = 1
+            try:
+                for signum in (signal.SIGINT, signal.SIGTERM):
+                    signal.signal(signum, signal.SIG_DFL)
+                os.close(read)
+                data = _OK + pickle.dumps(self._compute(), protocol=pickle.HIGHEST_PROTOCOL)
+                with os.fdopen(write, "wb") as out:
+                    out.write(data)
+                status = 0
+            finally:
+                os._exit(status)
+        os.close(write)
+        self._pid, self._read, self.forked = pid, read, True
+
+    def result(self) -> T:
+        """The child's result; `compute()` here when there was no child or it failed."""
+        if self._read is None:
+            return self._compute()
+        chunks = []
+        with os.fdopen(self._read, "rb") as pipe:
+            self._read = None
+            while chunk := pipe.read(1 << 20):
+                chunks.append(chunk)
+        _, status = os.waitpid(self._pid, 0)
+        self._pid = None
+        data = b"".join(chunks)
+        if status == 0 and data.startswith(_OK):
+            try:
+                return pickle.loads(memoryview(data)[len(_OK) :])
+            except Exception:  # noqa: BLE001 - a head start that failed is only lost time
+                pass
+        return self._compute()
+
+    def close(self) -> None:
+        """Kill and reap a child still running; close the pipe."""
+        if self._pid is not None:
+            try:
+                os.kill(self._pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            os.waitpid(self._pid, 0)
+            self._pid = None
+        if self._read is not None:
+            os.close(self._read)
+            self._read = None
+
+    def __enter__(self) -> Forked[T]:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+__all__ = ["Forked", "can_fork"]
