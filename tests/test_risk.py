@@ -363,7 +363,8 @@ def test_results_have_the_agreed_shape(xiaolan):
 
     tornado = out["tornado"]
     keys = {"output", "parameter", "label", "low", "high", "base", "at_low", "at_high", "swing"}
-    assert all(set(bar) == keys for bar in tornado)
+    # and the label in Chinese where risk.yaml gives one (every Xiaolan bar does)
+    assert all(set(bar) == keys | {"label_zh"} for bar in tornado)
     by_output: dict[str, list[float]] = {}
     for bar in tornado:
         by_output.setdefault(bar["output"], []).append(bar["swing"])
@@ -391,7 +392,7 @@ def test_a_total_loss_counts_as_minus_100_percent():
     irr = np.array([0.07, 0.05, np.nan, 0.10, np.nan, np.nan, np.nan, 0.09])
     lost = np.array([False, False, True, False, False, True, True, False])
     never = np.full(8, np.nan)  # a programme cost: no IRR in the base case either
-    bar = SimpleNamespace(parameter="p", label="p", low=0.5, high=1.5)
+    bar = SimpleNamespace(parameter="p", label="p", label_zh=None, low=0.5, high=1.5)
     result = RiskResult(
         trials=4,
         seed=0,
@@ -610,3 +611,51 @@ def test_risk_command_builds_with_trials_seed_and_a_bar(monkeypatch, tmp_path, c
     assert "risk.yaml: file not found" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         cli.main(["risk", str(XIAOLAN), "--trials", "0"])
+
+
+class TestBaseCasePercentile:
+    """Where the base case sits among the trials: the share below it plus half the share
+    equal to it (the mid-rank percentile rank), worked by hand."""
+
+    @pytest.mark.parametrize(
+        "values, x, expected",
+        [
+            ([1, 2, 3, 4], 2.5, 0.5),  # 2 of 4 below
+            ([1, 2, 3, 4], 2.0, 0.375),  # (1 below + 1/2 of 1 equal) / 4
+            ([1, 2, 3, 4], 0.0, 0.0),
+            ([1, 2, 3, 4], 9.0, 1.0),
+            ([1, 1, 1, 1], 1.0, 0.5),  # all equal: the middle
+            ([1, np.nan, 3], 2.0, 0.5),  # NaN (no result) left out: 1 of 2 below
+        ],
+    )
+    def test_percentile_of(self, values, x, expected):
+        from xlfinance.risk.results import percentile_of
+
+        assert percentile_of(np.array(values, dtype=float), x) == expected
+
+    def test_none_without_values_or_base(self):
+        from xlfinance.risk.results import percentile_of
+
+        assert percentile_of(np.array([np.nan]), 1.0) is None
+        assert percentile_of(np.array([1.0]), np.nan) is None
+
+    def test_statistics_carry_the_base_and_its_percentile(self):
+        out = statistics(np.arange(1.0, 11.0), bins=5, base=3.0)  # 2 below, 1 equal, of 10
+        assert out["base"] == 3.0 and out["base_percentile"] == 0.25
+        assert "base" not in statistics(np.arange(1.0, 11.0), bins=5)
+
+    def test_a_draw_leaves_its_inputs_as_defined(self):
+        from xlfinance.risk.engine import Target, _base_of_draw
+
+        models = {
+            "a": SimpleNamespace(inputs={"x": SimpleNamespace(value=5.0)}),
+            "b": SimpleNamespace(inputs={"x": SimpleNamespace(value=5.0)}),
+            "c": SimpleNamespace(inputs={"x": SimpleNamespace(value=7.0)}),
+        }
+        same = [Target("a", "x"), Target("b", "x")]
+        assert _base_of_draw(SimpleNamespace(apply="multiply"), same, models) == 1.0
+        assert _base_of_draw(SimpleNamespace(apply="add"), same, models) == 0.0
+        assert _base_of_draw(SimpleNamespace(apply="value"), same, models) == 5.0
+        # projects.*.x reaching different values: no one draw leaves them all as defined
+        differ = [Target("a", "x"), Target("c", "x")]
+        assert _base_of_draw(SimpleNamespace(apply="value"), differ, models) is None

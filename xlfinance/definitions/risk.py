@@ -229,6 +229,8 @@ class Distribution(Model):
     sd: Number | None = None
     apply: Apply = "value"
     label: Text | None = None
+    label_zh: Text | None = None
+    """The label in Chinese, for the bilingual pages (the tornado's bar when it has none)."""
     source: Text
     note: Text | None = None
 
@@ -315,6 +317,8 @@ class TornadoItem(Model):
     apply: Apply | None = None
     """What low and high are (value, multiply, add); default: as the distribution, or value."""
     label: Text | None = None
+    label_zh: Text | None = None
+    """The label in Chinese; default: the distribution's."""
     source: Text | None = None
 
     @model_validator(mode="after")

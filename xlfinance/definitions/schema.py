@@ -758,6 +758,18 @@ class ProgrammeFile(Model):
 # --------------------------------------------------------------------------------------
 
 
+class Sponsor(Model):
+    """Who brings a project to investors and how it is to be done: the lead agency the plan
+    names for its action (`name`), the operating model it sets (`arrangement`), whom to
+    contact (`contact`; without one, the pitch says to go through the lead agency) and where
+    this comes from (`source`)."""
+
+    name: Bilingual
+    arrangement: Bilingual | None = None
+    contact: Bilingual | None = None
+    source: Text
+
+
 class ProjectDef(Model):
     """One investable project: `projects/<id>.yaml`.
 
@@ -774,6 +786,8 @@ class ProjectDef(Model):
     budget_line: LineId
     """Id of the budget line that funds this project."""
     description: Bilingual | None = None
+    sponsor: Sponsor | None = None
+    """The lead agency and operating model, shown on the project's pitch."""
     start_year: Year
     parameters: Any = Field(default_factory=dict, validate_default=True)
 

@@ -561,7 +561,7 @@ def project_cash_flows(
             linewidth=1.8,
             marker="o",
             markersize=2.8,
-            label=label("累计现金流", "cumulative", " / "),
+            label=label("累计", "cumulative", " / "),
         )
         _zero_line(ax)
         ax.yaxis.set_major_formatter(FuncFormatter(_thousands))
@@ -571,8 +571,8 @@ def project_cash_flows(
         ax.set_axisbelow(True)
         handles = [
             line,
-            Patch(color=GREEN, label=label("年度净流入", "net cash in, a year", " / ")),
-            Patch(color=RED, label=label("年度净流出", "net cash out, a year", " / ")),
+            Patch(color=GREEN, label=label("年净流入", "net in", " / ")),
+            Patch(color=RED, label=label("年净流出", "net out", " / ")),
         ]
         _fit(fig, ax, _legend(fig, handles))
         return _svg(fig, _safe_prefix(name))

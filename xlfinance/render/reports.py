@@ -1,5 +1,6 @@
 """The HTML reports: `index.html`, `proposal.html`, `investor.html` and one printable A4 pitch
-a project, `pitches/<project>.html`, plus every chart as `charts/<name>.svg`.
+a project, `pitches/<project>.html`, with all of them in `pitch-book.html` (a contents page,
+then a page a project), plus every chart as `charts/<name>.svg`.
 
     from xlfinance.render.reports import write_reports
     write_reports(stage, results, projects, programme)   # -> the files written
@@ -33,7 +34,7 @@ from xlfinance.archetypes.finance.contract import CUMULATIVE_CASH_FLOW, PROJECT_
 from xlfinance.archetypes.registry import REGISTRY
 from xlfinance.model.units import YUAN_PER_WAN
 from xlfinance.model.units import finite_or_none as _number
-from xlfinance.render import charts
+from xlfinance.render import charts, pitch
 from xlfinance.render.labels import SOURCE_KEYS, SOURCES_EN, SOURCES_ZH
 from xlfinance.render.results_json import clean
 
@@ -177,6 +178,13 @@ HEADLINE_GROUPS = ("fund", "npv_yuan")
 
 MATERIAL_CHANCE = 0.10
 """Presentation threshold: the key risks name outcomes at least this likely."""
+
+WHY_INPUTS = 3
+"""At most this many inputs given as the reason, those that move the output most."""
+
+CENTRE = (0.35, 0.65)
+"""Presentation threshold: a base case outside these percentiles of its trials is far from
+their middle, and the page says why."""
 
 DSCR_COMFORT = 1.2
 """Presentation threshold: a minimum DSCR under this is flagged (a common lender minimum)."""
@@ -841,6 +849,36 @@ class Reports:
         width = charts.MAX_COLUMNS
         return [c[i : i + width] for c in kinds.values() for i in range(0, len(c), width)]
 
+    def why_off_centre(self, output: str, dist: dict, risk: dict) -> list[dict]:
+        """Where the base case of `output` sits far from the middle of its trials (outside
+        `CENTRE`), the sampled inputs that move it whose base case is off the middle of their
+        own draws: the reason the base is not the P50. Each: the input's label (zh, en) and
+        its percentile text. Empty where the base is near the middle."""
+        share = _number(dist.get("base_percentile"))
+        if share is None or CENTRE[0] <= share <= CENTRE[1]:
+            return []
+        inputs = (risk.get("monte_carlo") or {}).get("inputs") or {}
+        out, seen = [], set()
+        for bar in risk.get("tornado") or []:  # each output's bars: largest swing first
+            if len(out) == WHY_INPUTS:
+                break
+            path = bar.get("parameter")
+            if bar.get("output") != output or path in seen or path not in inputs:
+                continue
+            seen.add(path)
+            at = _number(inputs[path].get("base_percentile"))
+            if at is None or CENTRE[0] <= at <= CENTRE[1]:
+                continue
+            out.append(
+                {
+                    "zh": bar.get("label_zh") or bar.get("label") or path,
+                    "en": bar.get("label") or path,
+                    "percentile": _percentile_text(at),
+                    "path": f"risk.monte_carlo.inputs.{path}.base_percentile",
+                }
+            )
+        return out
+
     def tornado_row(
         self, outputs: list[str], bars_of: dict[str, list[tuple[int, dict]]]
     ) -> tuple[dict, dict[str, int]]:
@@ -1001,6 +1039,9 @@ class Reports:
                     "kind": kind,
                     "below_zero": "prob_below_zero" in dist,
                     "below_hurdle": "prob_below_hurdle" in dist,
+                    "has_base": "base" in dist,
+                    "base_percentile": _percentile_text(dist.get("base_percentile")),
+                    "why": self.why_off_centre(output, dist, risk),
                 }
             )
             hist = dist.get("histogram") or {}
@@ -1036,7 +1077,31 @@ class Reports:
             ctx["histograms"].append({"zh": zh, "en": en, "chart": self.chart(name, svg)})
         ctx["any_below_zero"] = any(d["below_zero"] for d in ctx["distributions"])
         ctx["any_below_hurdle"] = any(d["below_hurdle"] for d in ctx["distributions"])
+        ctx["correlations"] = self.correlations()
         return ctx
+
+    def correlations(self) -> list[dict]:
+        """risk.yaml's rank correlations, each pair named by its distributions' labels."""
+        risk_file = getattr(self.programme, "risk", None)
+        if risk_file is None:
+            return []
+
+        def name(path: str) -> str:
+            d = risk_file.distributions.get(path)
+            zh, en = getattr(d, "label_zh", None), getattr(d, "label", None)
+            if zh and en and zh != en:
+                return f"{zh} · {en}"
+            return zh or en or path
+
+        return [
+            {
+                "a": name(c.between[0]),
+                "b": name(c.between[1]),
+                "rho": f"{c.rho:.2f}",
+                "source": c.source,
+            }
+            for c in risk_file.correlations
+        ]
 
     def _hurdle_of(self, output: str) -> float | None:
         parts = output.split(".")
@@ -1202,8 +1267,8 @@ class Reports:
                     [float(v) for v in annual[PROJECT_CASH_FLOW]],
                     [float(v) for v in annual[CUMULATIVE_CASH_FLOW]],
                     f"cashflow-{pid}",
-                    width=7.1,
-                    height=3.4,
+                    width=4.0,
+                    height=2.5,
                 )
                 chart = self.chart(f"cashflow-{pid}", svg)
         line_zh, line_en = _line_names(self.programme, str(p.get("budget_line", "")))
@@ -1243,12 +1308,35 @@ class Reports:
             ],
             "chart": chart,
             "support": pitch_support(self.results, pid),
+            "standing": pitch.standing(self.results, pid, self.fig),
+            "cover_warning": pitch.cover_warning(self.results, pid, _cover_target(fin), self.fig),
+            "asks": []
+            if definition is None
+            else pitch.asks(
+                self.results,
+                pid,
+                definition,
+                getattr(result, "model", None),
+                self.fund_terms(),
+                self.fig,
+            ),
+            "sponsor": pitch.sponsor(definition),
+            "risks": pitch.key_risks(self.results, pid, self.fig),
             "discount_rate": fmt_input(
                 self.programme.assumptions.discount_rate.value, "discount_rate"
             )
             if getattr(self.programme, "assumptions", None) is not None
             else "",
         }
+
+
+def _cover_target(fin) -> float | None:
+    """The lender's minimum DSCR a pitch holds a loan to: the project's `target_dscr`, else
+    `DSCR_COMFORT`."""
+    if fin is None:
+        return None
+    target = getattr(fin, "target_dscr", None)
+    return float(getattr(target, "value", target)) if target is not None else DSCR_COMFORT
 
 
 SUPPORT_SOLVES = ("viability_grant", "viability_subsidy", "break_even_carbon_price")
@@ -1291,6 +1379,12 @@ def pitch_support(results: dict, pid: str) -> dict | None:
         "en": ", or ".join(en for _, en in options),
         "grant_unreachable": any(e["solve"] == "viability_grant" for e in unreachable),
     }
+
+
+def _percentile_text(share) -> str:
+    """A percentile rank as a reader writes it: 0.2508 -> "P25"."""
+    share = _number(share)
+    return DASH if share is None else f"P{round(share * 100):d}"
 
 
 def _risk_kind(output: str) -> str:
@@ -1459,9 +1553,10 @@ def _bytecode_cache() -> FileSystemBytecodeCache | None:
     return FileSystemBytecodeCache(str(folder))
 
 
-def cite(text, page: str = "") -> Markup:
+def cite(text, page: str = "", refs_only: bool = False) -> Markup:
     """A source with its leading [id, id] linked to the bibliography (`#src-<id>` on
-    `page`, this page by default); anything else escaped as it is."""
+    `page`, this page by default); anything else escaped as it is. `refs_only`: the linked
+    ids alone, where a page has room for no more (a text without ids is shown whole)."""
     from xlfinance.definitions.sources import parse_source
 
     text = "" if text is None else str(text)
@@ -1475,6 +1570,8 @@ def cite(text, page: str = "") -> Markup:
         Markup('<a class="ref" href="{}#src-{}">{}</a>').format(page, ref, ref)
         for ref in citation.refs
     )
+    if refs_only:
+        return Markup("[{}]").format(links)
     return Markup("[{}] {}").format(links, citation.text)
 
 
@@ -1562,6 +1659,8 @@ def _render_pages(results: dict, projects: dict, programme):
         ctx = reports.pitch_context(pid)
         page("pitch.html", f"pitches/{pid}.html", "../", page_id="pitch", p=ctx)
         pitches.append(ctx)
+    if pitches:  # every pitch in one document, to print the set at once
+        page("book.html", "pitch-book.html", "", page_id="pitch", pitches=pitches)
 
     page(
         "index.html",

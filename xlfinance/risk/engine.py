@@ -127,6 +127,7 @@ def run_risk(
         hurdles=hurdles,
         losses=losses,
         samples=lay.samples,
+        input_bases=lay.input_bases,
         distributions=dict(risk.distributions),
         classes=tuple(fund_model.classes) if fund_model is not None else None,
         labels={
@@ -148,6 +149,10 @@ class Layout:
     samples: dict[str, np.ndarray]
     n_trials: int
     seed: int
+    input_bases: dict[str, float | None] = field(default_factory=dict)
+    """Distribution path -> the value a draw of it takes in the base case, on the draw's
+    scale (1 for `apply: multiply`, 0 for `add`, else the input's own value; None where the
+    path reaches inputs of different values)."""
 
     @property
     def n_rows(self) -> int:
@@ -223,6 +228,7 @@ def layout(
         values.apply(targets[item.parameter], row + 1, how, high)
         rows.tornado.append((row, row + 1))
         label = item.label or (dist.label if dist is not None else None)
+        label_zh = item.label_zh or (dist.label_zh if dist is not None else None)
         bars.append(
             TornadoBar(
                 parameter=item.parameter,
@@ -231,6 +237,7 @@ def layout(
                 low=float(low),
                 high=float(high),
                 source=source,
+                label_zh=label_zh,
             )
         )
         row += 2
@@ -243,7 +250,18 @@ def layout(
             how = risk.distributions[text].apply
             values.apply(targets[text], rows.trials, how, samples[text])
 
-    return Layout(risk, fund_model, rows, values, bars, samples, n_trials, seed)
+    bases = {t: _base_of_draw(d, targets[t], models) for t, d in risk.distributions.items()}
+    return Layout(risk, fund_model, rows, values, bars, samples, n_trials, seed, bases)
+
+
+def _base_of_draw(distribution, targets, models) -> float | None:
+    """What a draw of `distribution` would be to leave its inputs as they are (`Layout`)."""
+    if distribution.apply == "multiply":
+        return 1.0
+    if distribution.apply == "add":
+        return 0.0
+    found = {float(models[t.model].inputs[t.input].value) for t in targets}
+    return found.pop() if len(found) == 1 else None
 
 
 # --------------------------------------------------------------------------------------

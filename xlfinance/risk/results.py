@@ -5,13 +5,16 @@
                               "projects": {"<id>": {"npv_yuan": x, "irr": x, "equity_irr": x}},
                               "fund": {"classes": {"<class>": {"net_irr": x}}}}},
      "tornado": [{"output": "projects.pv_phase1.npv_yuan", "parameter": "<path>",
-                  "label": "...", "low": v, "high": v, "base": x, "at_low": y, "at_high": z,
-                  "swing": s}, ...],
+                  "label": "...", ["label_zh": "...",] "low": v, "high": v, "base": x,
+                  "at_low": y, "at_high": z, "swing": s}, ...],
      "monte_carlo": {"outputs": {"projects.<id>.npv_yuan": {"p10": .., "p50": .., "p90": ..,
+                                 "base": .., "base_percentile": ..,
                                  "mean": .., "prob_below_zero": .., "share_undefined": ..,
                                  "histogram": {"edges": [...], "counts": [...]}},
                                  "projects.<id>.irr": {...}, "projects.<id>.equity_irr": {...},
-                                 "fund.classes.<class>.net_irr": {..., "prob_below_hurdle": ..}}}}
+                                 "fund.classes.<class>.net_irr": {..., "prob_below_hurdle": ..}},
+                     "inputs": {"<distribution path>": {"p10": .., "p50": .., "p90": ..,
+                                                         "base": .., "base_percentile": ..}}}}
 
 - Tornado: for each output (every project's NPV and IRR, every fund class's net IRR), a bar for
   each parameter that moves it; `low` and `high` are the parameter's range as `risk.yaml` states
@@ -25,7 +28,13 @@
   IRR, such a case counts at -100%, the IRR's limit, in the scenarios, the tornado and the
   Monte Carlo alike, so that a total loss reads as one (not as "not defined") and weighs in
   the quantiles and in the chance of missing zero or a hurdle. `prob_below_hurdle`: net
-  IRR below the class's hurdle in the same trial. `monte_carlo` is None when `risk.yaml` has no
+  IRR below the class's hurdle in the same trial. `base` is the base case's value and
+  `base_percentile` where it sits among the trials (`percentile_of`: the share below it plus
+  half the share equal to it); for each distribution under `inputs`, `base` is the draw that
+  leaves its inputs as defined (1 for `multiply`, 0 for `add`, the input's value, or None
+  where the path reaches inputs of different values) and `base_percentile` where it sits among
+  the draws: a base case far from the middle of its inputs' draws is why an output's base sits
+  far from its P50. `monte_carlo` is None when `risk.yaml` has no
   distributions; `fund` None when the programme has no fund.
 - NaN is None throughout.
 """
@@ -60,6 +69,8 @@ class TornadoBar:
     low: float
     high: float
     source: str | None = None
+    label_zh: str | None = None
+    """The label in Chinese (risk.yaml's `label_zh`), None when not given."""
 
 
 @dataclass
@@ -82,6 +93,8 @@ class RiskResult:
     """IRR output -> whether each row is a total loss (nothing ever received)."""
     samples: dict[str, np.ndarray] = field(default_factory=dict)
     """Distribution path -> its draw in each trial (before it is applied)."""
+    input_bases: dict[str, float | None] = field(default_factory=dict)
+    """Distribution path -> the draw that leaves its inputs at the base case (`Layout`)."""
     distributions: dict = field(default_factory=dict)
     classes: tuple[str, ...] | None = None
     """Fund class ids, or None when the programme has no fund."""
@@ -171,6 +184,7 @@ class RiskResult:
                         "output": output,
                         "parameter": bar.parameter,
                         "label": bar.label,
+                        **({"label_zh": bar.label_zh} if bar.label_zh else {}),
                         "low": bar.low,
                         "high": bar.high,
                         "base": number(base),
@@ -187,12 +201,27 @@ class RiskResult:
         hurdle = None
         if output.startswith("fund.classes."):
             hurdle = self.hurdles[output.split(".")[2]][self.trial_rows]
-        return statistics(self.trial_values(output), self.bins, hurdle)
+        return statistics(self.trial_values(output), self.bins, hurdle, self.values(output)[0])
+
+    def input_statistics(self, path: str) -> dict:
+        """A distribution's draws: P10, P50, P90 and where the base case sits among them."""
+        draws = np.asarray(self.samples[path], dtype=float)
+        out = {
+            key: number(q)
+            for key, q in zip(QUANTILES, np.quantile(draws, list(QUANTILES.values())), strict=True)
+        }
+        base = self.input_bases.get(path)
+        out["base"] = None if base is None else number(base)
+        out["base_percentile"] = None if base is None else percentile_of(draws, base)
+        return out
 
     def monte_carlo_results(self) -> dict | None:
         if not self.trials:
             return None
-        return {"outputs": {name: self.statistics(name) for name in self.monte_carlo_outputs()}}
+        return {
+            "outputs": {name: self.statistics(name) for name in self.monte_carlo_outputs()},
+            "inputs": {path: self.input_statistics(path) for path in self.samples},
+        }
 
     def results(self) -> dict:
         """The `risk` section of results.json."""
@@ -209,13 +238,35 @@ def _same(a: float, b: float) -> bool:
     return bool(a == b or (math.isnan(a) and math.isnan(b)))
 
 
-def statistics(values: np.ndarray, bins: int = 20, hurdle: np.ndarray | None = None) -> dict:
-    """P10, P50, P90, mean, probabilities and a histogram of the defined values."""
+def percentile_of(values: np.ndarray, x: float) -> float | None:
+    """Where `x` sits among the finite `values`, as a share: those below it plus half of
+    those equal to it, over all of them (the mid-rank percentile rank, which scipy's
+    `percentileofscore(kind="mean")` gives in percent); None without finite values."""
+    finite = np.asarray(values, dtype=float)
+    finite = finite[np.isfinite(finite)]
+    if finite.size == 0 or not math.isfinite(x):
+        return None
+    below = np.count_nonzero(finite < x)
+    equal = np.count_nonzero(finite == x)
+    return number((below + 0.5 * equal) / finite.size)
+
+
+def statistics(
+    values: np.ndarray,
+    bins: int = 20,
+    hurdle: np.ndarray | None = None,
+    base: float | None = None,
+) -> dict:
+    """P10, P50, P90, mean, probabilities and a histogram of the defined values; with
+    `base` (the base case's value), it and its percentile among them (`percentile_of`)."""
     values = np.asarray(values, dtype=float)
     defined = np.isfinite(values)
     finite = values[defined]
     out: dict = {key: None for key in QUANTILES}
     out.update({"mean": None, "prob_below_zero": None})
+    if base is not None:
+        out["base"] = number(base)
+        out["base_percentile"] = percentile_of(finite, float(base))
     if hurdle is not None:
         out["prob_below_hurdle"] = None
     out["share_undefined"] = number(1.0 - defined.mean()) if values.size else None
@@ -233,4 +284,4 @@ def statistics(values: np.ndarray, bins: int = 20, hurdle: np.ndarray | None = N
     return out
 
 
-__all__ = ["RiskResult", "TornadoBar", "number", "statistics"]
+__all__ = ["RiskResult", "TornadoBar", "number", "percentile_of", "statistics"]
