@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -264,6 +266,73 @@ def test_build_says_what_the_fund_and_the_findings_come_to(xiaolan_build):
     assert said[1:] == [f"  error: {f['title']}" for f in errors]
     files = cli._files_summary(xiaolan_build.build)
     assert "xiaolan.xlsx" in files and "pitches/ (13)" in files and ".xlfinance" not in files
+
+
+def test_build_says_how_many_projects_stand_alone_need_support_or_are_public(xiaolan_build):
+    from xlfinance.render.reports import investable
+
+    results = xiaolan_build.results
+    ids = investable(results)  # the pages' own count: investable archetype with capex
+    gaps = results["structuring"]["viability_gaps"]
+    support, lost = gaps["projects"], gaps["unreachable"]
+    total = sum(v["value"] for v in support.values())
+    assert total == pytest.approx(gaps["total"]["value"])  # results.json's own total
+    assert cli._standing_summary(xiaolan_build.build) == (
+        f"projects: {len(ids) - len(support) - len(lost)} investable as defined, "
+        f"{len(support)} need support ({total / 1e4:,.0f} 万元 of grants in all), "
+        f"{len(lost)} not investable even with a grant; "
+        f"{len(results['projects']) - len(ids)} public programme(s)"
+    )
+
+
+def test_the_phase_line_shows_on_a_terminal_only_and_is_cleared():
+    class Tty(io.StringIO):
+        def isatty(self):
+            return True
+
+    tty, log = Tty(), io.StringIO()
+    for stream in (tty, log):
+        line = cli._PhaseLine(stream)
+        line("evaluate")
+        line("workbook")
+        line.close()
+    assert log.getvalue() == ""
+    assert tty.getvalue() == (
+        "\r\x1b[Kxlfinance: evaluating the projects and the fund ..."
+        "\r\x1b[Kxlfinance: writing the workbook (risk and structuring beside it) ..."
+        "\r\x1b[K"
+    )
+
+
+def test_build_verbose_lists_every_file_and_phase(tmp_path, capsys, monkeypatch):
+    import xlfinance.build
+
+    out = tmp_path / "out"
+    out.mkdir()
+    for name in ("results.json", "xiaolan.xlsx"):
+        (out / name).write_text("x", encoding="utf-8")
+    fake = SimpleNamespace(
+        programme=SimpleNamespace(
+            warnings=[], programme=SimpleNamespace(name=SimpleNamespace(zh="镇", en="Town"))
+        ),
+        projects={},
+        structuring=None,
+        results={"reconciliation": []},
+        moved_aside=None,
+        out_dir=out,
+        files=sorted(out.iterdir()),
+        seconds=1.5,
+        timings={"load": 0.25, "workbook": 1.0},
+    )
+    monkeypatch.setattr(xlfinance.build, "build", lambda *a, **k: fake)
+    assert cli.main(["build", "dir", "--out", str(out), "--verbose"]) == 0
+    shown = capsys.readouterr().out.splitlines()
+    assert shown[-4:] == [
+        "  results.json",
+        "  xiaolan.xlsx",
+        "  load              0.25 s",
+        "  workbook          1.00 s",
+    ]
 
 
 def test_risk_summary_reads_as_words_in_aligned_columns(xiaolan_build):

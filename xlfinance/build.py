@@ -50,13 +50,17 @@ class BuildResult:
 
 
 class _Phases:
-    """Times the phases of a build: `with phases("load"): ...`."""
+    """Times the phases of a build: `with phases("load"): ...`; `on_phase(name)`, when
+    given, is told as each starts."""
 
-    def __init__(self) -> None:
+    def __init__(self, on_phase=None) -> None:
         self.seconds: dict[str, float] = {}
+        self.on_phase = on_phase
 
     @contextmanager
     def __call__(self, name: str) -> Iterator[None]:
+        if self.on_phase is not None:
+            self.on_phase(name)
         started = time.perf_counter()
         try:
             yield
@@ -102,12 +106,14 @@ def build(
     progress=None,
     reports: bool = True,
     force: bool = False,
+    on_phase=None,
 ) -> BuildResult:
     """Load, evaluate and write every output of a programme into `out_dir`.
 
     When the programme has a `risk.yaml`, its scenarios, tornado and Monte Carlo run too,
     with `risk_trials` and `risk_seed` in place of the file's own when given; `progress`
-    reports the Monte Carlo's advance. Everything is computed before anything is written.
+    reports the Monte Carlo's advance, `on_phase(name)` the start of each phase (load,
+    evaluate, roll-up, workbook, html). Everything is computed before anything is written.
     With `reports=False` only the workbook and results.json are written (no HTML, no charts).
 
     `out_dir` must be new, empty or xlfinance's own (`xlfinance.outputs.check_output`), else
@@ -115,7 +121,7 @@ def build(
     deletes, the files of previous outputs that changed since they were written.
     """
     started = time.perf_counter()
-    phase = _Phases()
+    phase = _Phases(on_phase)
     with phase("load"):
         programme = load_programme(programme_dir, require_projects=True)
         plan = check_output(out_dir, programme_dir, programme.files, force=force)

@@ -139,6 +139,11 @@ def _build_arguments(parser: argparse.ArgumentParser) -> None:
         help="output folder: new, empty, or written by xlfinance (replaced as a whole)",
     )
     _force_argument(parser)
+    parser.add_argument(
+        "--verbose",
+        action="store_true",
+        help="list every file written and the seconds of each phase",
+    )
 
 
 def _force_argument(parser: argparse.ArgumentParser) -> None:
@@ -163,15 +168,47 @@ def _wrote(result) -> str:
     return f"wrote {len(result.files)} file(s) to {result.out_dir} in {result.seconds:.2f} s"
 
 
+class _PhaseLine:
+    """The phase a build is in, on one line of a terminal's stderr, rewritten as it moves
+    on and cleared at the end; nothing where stderr is not a terminal (logs stay clean)."""
+
+    WORDS = {
+        "load": "reading the definitions",
+        "evaluate": "evaluating the projects and the fund",
+        "roll-up": "rolling up the budget and the findings",
+        "workbook": "writing the workbook (risk and structuring beside it)",
+        "html": "writing the pages and charts",
+    }
+
+    def __init__(self, stream=None):
+        self.stream = stream if stream is not None else sys.stderr
+        self.live = bool(getattr(self.stream, "isatty", lambda: False)())
+
+    def __call__(self, name: str) -> None:
+        if self.live:
+            self.stream.write(f"\r\x1b[Kxlfinance: {self.WORDS.get(name, name)} ...")
+            self.stream.flush()
+
+    def close(self) -> None:
+        if self.live:
+            self.stream.write("\r\x1b[K")
+            self.stream.flush()
+
+
 def _build(args: argparse.Namespace) -> int:
     from xlfinance.build import build
 
-    result = build(args.dir, args.out, force=args.force)
+    line = _PhaseLine()
+    try:
+        result = build(args.dir, args.out, force=args.force, on_phase=line)
+    finally:
+        line.close()
     _warn(result.programme.warnings)
     _moved(result)
     info = result.programme.programme
     print(printable(f"{info.name.zh} / {info.name.en}: {len(result.projects)} project(s)"))
     print(printable_lines(_project_table(result.projects)))
+    print(printable(_standing_summary(result)))
     if result.structuring is not None:
         entries = result.results["structuring"]["entries"]
         short = sum(e["status"] == "solved" and e["value"] > e["defined"] for e in entries)
@@ -185,8 +222,38 @@ def _build(args: argparse.Namespace) -> int:
         )
     print(printable_lines(_fund_summary(result.results.get("fund"))))
     print(printable_lines(_findings_summary(result.results.get("reconciliation", []))))
-    print(printable(_wrote(result) + ": " + _files_summary(result)))
+    if args.verbose:
+        print(printable(_wrote(result) + ":"))
+        print(printable_lines([f"  {p.relative_to(result.out_dir)}" for p in result.files]))
+        print(printable_lines([f"  {n:<14}{s:8.2f} s" for n, s in result.timings.items()]))
+    else:
+        print(printable(_wrote(result) + ": " + _files_summary(result)))
     return EXIT_OK
+
+
+def _standing_summary(result) -> str:
+    """How many projects an investor can buy as they are, need support (the viability gaps
+    of structuring.yaml, in all) or are not investable even with a grant; how many are
+    public programmes."""
+    from xlfinance.archetypes.registry import REGISTRY
+
+    public = [
+        pid
+        for pid, r in result.projects.items()
+        if not REGISTRY[r.definition.archetype].investable or not r.metrics.get("capex_yuan")
+    ]
+    gaps = (result.results.get("structuring") or {}).get("viability_gaps") or {}
+    support = gaps.get("projects") or {}
+    unreachable = gaps.get("unreachable") or []
+    n_investable = len(result.projects) - len(public)
+    ready = n_investable - len(support) - len(unreachable)
+    text = f"projects: {ready} investable as defined"
+    if support:
+        total = sum(v["value"] for v in support.values()) / 1e4
+        text += f", {len(support)} need support ({total:,.0f} 万元 of grants in all)"
+    if unreachable:
+        text += f", {len(unreachable)} not investable even with a grant"
+    return text + f"; {len(public)} public programme(s)"
 
 
 def _fund_summary(fund: dict | None) -> list[str]:
