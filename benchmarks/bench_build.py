@@ -7,7 +7,8 @@ Prints, each as the median of repeats (`--repeats`, default 3) with its ratio to
 - each phase of `xlfinance.build.build` (load; evaluate: the projects, the fund and
   risk.yaml's paths; roll-up; risk; workbook; charts; HTML; move), from
   `BuildResult.timings`;
-- the whole `xlfinance build` command, cold (empty chart cache) and warm (every chart cached);
+- the whole `xlfinance build` command, cold (empty chart cache) and warm (every chart cached),
+  and warm with no forked child (`XLFINANCE_FORK=0`: risk and structuring in turn);
 - the 10,000-trial Monte Carlo of everything (`xlfinance.risk.engine.run_risk`);
 - LibreOffice recalculating the built workbook (`xlfinance.recalc.values`, one start).
 
@@ -45,10 +46,14 @@ PHASES = (
     "risk",
     "structuring",
     "workbook",
+    "analysis wait",
     "charts",
     "html",
     "move",
 )
+"""Risk and structuring run in a forked child beside the workbook (`xlfinance.forked`), so
+their seconds overlap the workbook's; "analysis wait" is what the workbook then waited for
+them. The phases add up to more than the build's wall time by the overlap."""
 
 
 def median_of(repeats: int, fn) -> float:
@@ -64,8 +69,8 @@ def python(code: str) -> None:
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
 
 
-def cli_build(out: Path, cache: Path) -> None:
-    env = {**os.environ, "XLFINANCE_CACHE_DIR": str(cache)}
+def cli_build(out: Path, cache: Path, fork: bool = True) -> None:
+    env = {**os.environ, "XLFINANCE_CACHE_DIR": str(cache), "XLFINANCE_FORK": "1" if fork else "0"}
     subprocess.run(
         [sys.executable, "-m", "xlfinance", "build", str(XIAOLAN), "--out", str(out)],
         check=True,
@@ -118,6 +123,7 @@ def main() -> None:
 
         cold_s = median_of(repeats, cold)
         warm_s = median_of(repeats, lambda: cli_build(tmp / "warm", tmp / "cache"))
+        one_core_s = median_of(repeats, lambda: cli_build(tmp / "warm1", tmp / "cache", fork=False))
 
         programme = load_programme(XIAOLAN)
         projects = evaluate_projects(programme)
@@ -141,9 +147,12 @@ def main() -> None:
     for name, seconds in phases.items():
         row(name, seconds)
     row("sum of phases", sum(phases.values()))
+    wall = statistics.median(r.seconds for r in results)
+    row("build() wall time", wall)
     print("commands")
     row("build (cold cache)", cold_s, GOALS["build (cold cache)"])
     row("build (warm cache)", warm_s, GOALS["build (warm cache)"])
+    row("  the same, XLFINANCE_FORK=0", one_core_s)
     row("Monte Carlo, 10,000 trials", mc_s, GOALS["Monte Carlo, 10,000 trials"])
     if recalc_s is None:
         print("  LibreOffice recalculation      (soffice not installed)")
