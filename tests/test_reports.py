@@ -29,7 +29,7 @@ import subprocess
 import tempfile
 import time
 import xml.etree.ElementTree as ET
-from html import escape
+from html import escape, unescape
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -195,6 +195,15 @@ HOSTILE_PAGES = (
     "pitch-book.html",
 )
 """The pages that show pv_phase1's name, rendered with it renamed to a script tag."""
+
+TABLE_OVERFLOW = """Math.max(0, document.documentElement.scrollWidth
+    - document.documentElement.clientWidth, ...[...document.querySelectorAll('table')].map(
+    t => Math.ceil(t.getBoundingClientRect().right) - document.documentElement.clientWidth))"""
+"""How far, in CSS pixels, the page or its widest table runs past the viewport's right edge:
+with print media at a page's printable width, what printing would cut off; 0 when none."""
+
+PRINTABLE_A4_LANDSCAPE_PX = round((297 - 2 * 10) / 25.4 * 96)
+"""The width inside base.html's @page (A4 landscape, 10 mm side margins) in CSS pixels."""
 
 SHEET_OVERFLOW = """Math.max(0, ...[...document.querySelectorAll('.sheet')].map(
     s => s.scrollHeight - s.clientHeight))"""
@@ -384,7 +393,19 @@ class Browser:
                 session,
             )
         )["result"].get("value")
-        report = {"text": text, "pdf_pages": None, "sheet_overflow": overflow}
+        wide = (
+            yield (
+                "Runtime.evaluate",
+                {"expression": TABLE_OVERFLOW, "returnByValue": True},
+                session,
+            )
+        )["result"].get("value")
+        report = {
+            "text": text,
+            "pdf_pages": None,
+            "sheet_overflow": overflow,
+            "table_overflow": wide,
+        }
         if screenshot is not None:
             size = (yield ("Page.getLayoutMetrics", {}, session))["cssContentSize"]
             clip = {"x": 0, "y": 0, "width": width, "height": math.ceil(size["height"]), "scale": 1}
@@ -629,6 +650,10 @@ def browsed(built, hostile, risky):
             width=794,
             print_media=True,
         )
+    for page in ("proposal.html", "investor.html"):  # laid out as printed: A4 landscape
+        jobs[("printed", page)] = dict(
+            page=out / page, width=PRINTABLE_A4_LANDSCAPE_PX, print_media=True
+        )
     jobs[("main", "pitch-book.html")] = dict(
         page=out / "pitch-book.html",
         pdf=shots / "pitch-book.pdf",
@@ -753,6 +778,28 @@ class TestPages:
                 "abatement_cost_yuan_per_t",
             ):
                 assert f"projects.{pid}.{metric}" in keys, (pid, metric)
+
+    def test_each_memo_opens_with_the_ask_the_answer_and_the_warnings(self, built):
+        results = built["results"]
+        errors = [f["title"] for f in results["reconciliation"] if f["severity"] == "error"]
+        for page in ("proposal.html", "investor.html"):
+            html = (built["out"] / page).read_text(encoding="utf-8")
+            start = html.index('id="glance"')
+            glance = html[start : html.index("</section>", start)]
+            assert 'data-key="fund.deployment.committed_yuan"' in glance, page
+            assert 'data-key="fund.deployment.deployment_ratio"' in glance, page
+            for cid in results["fund"]["classes"]:  # net first: every class's net IRR
+                assert f'data-key="fund.classes.{cid}.net_irr"' in glance, (page, cid)
+            assert "fund.gross_irr" not in glance, page
+            shown = [unescape(t) for t in re.findall(r"<li>(.*?)</li>", glance)]
+            assert shown == errors, page
+            # the in-page navigation leads to sections the page has
+            nav = re.search(r'<nav class="toc">(.*?)</nav>', html).group(1)
+            for target in re.findall(r'href="#([^"]+)"', nav):
+                assert f'id="{target}"' in html, (page, target)
+        # and in the fund section, the classes' net returns come before the gross figures
+        investor = (built["out"] / "investor.html").read_text(encoding="utf-8")
+        assert investor.index('class="fund-classes"') < investor.index('data-key="fund.gross_irr"')
 
     def test_the_base_case_percentiles_equal_results_and_say_why(self, built):
         results = built["results"]
@@ -1014,6 +1061,8 @@ class TestInBrowser:
                 assert float(width) == pytest.approx(841.9, abs=1.5), (page, width)
                 assert float(height) == pytest.approx(595.3, abs=1.5), (page, height)
             assert browsed[("main", f"{page}.html")]["pdf_pages"] >= 1
+            # laid out at the page's printable width, no table runs past its right edge
+            assert browsed[("printed", f"{page}.html")]["table_overflow"] == 0, page
 
     def test_script_name_shows_as_text(self, browsed):
         for page in ("index.html", "investor.html", "pitches/pv_phase1.html"):

@@ -511,6 +511,43 @@ class Reports:
             )
         return rows
 
+    def at_a_glance(self) -> dict:
+        """The top of each memo: the ask (the fund's commitments), the answer (what it
+        deploys and what each class nets), how many projects stand alone or need support,
+        and the warnings: every reconciliation error, by title. Figures as paths."""
+        r = self.results
+        fund = r.get("fund") or {}
+        ids = investable(r)
+        gaps = (r.get("structuring") or {}).get("viability_gaps") or {}
+        mc = ((r.get("risk") or {}).get("monte_carlo") or {}).get("outputs") or {}
+        names = self.class_names()
+        classes = [
+            {
+                "zh": names[cid][0],
+                "en": names[cid][1],
+                "path": f"fund.classes.{cid}.net_irr",
+                "below": f"risk.monte_carlo.outputs.fund.classes.{cid}.net_irr.prob_below_hurdle"
+                if mc.get(f"fund.classes.{cid}.net_irr", {}).get("prob_below_hurdle") is not None
+                else None,
+            }
+            for cid in fund.get("classes", {})
+        ]
+        deployment = fund.get("deployment") or {}
+        return {
+            "committed": "fund.deployment.committed_yuan" if deployment else None,
+            "deployment": "fund.deployment.deployment_ratio" if deployment else None,
+            "classes": classes,
+            "n_investable": len(ids),
+            "n_support": len(gaps.get("projects") or {}),
+            "n_not_viable": len(gaps.get("unreachable") or []),
+            "gap_total": "structuring.viability_gaps.total.value" if gaps.get("total") else None,
+            "warnings": [
+                f.get("title", "")
+                for f in r.get("reconciliation", [])
+                if f.get("severity") == "error"
+            ],
+        }
+
     def findings(self) -> list[dict]:
         """Reconciliation findings, worst first; a run of per-line findings of one kind
         ("Line 4: modelled capex differs ...") becomes one table with a row a line."""
@@ -1615,7 +1652,9 @@ def _render_pages(results: dict, projects: dict, programme):
         pages.append((target, env.get_template(template).render(**common, root=root, **context)))
 
     fund = reports.fund_context()
+    glance = reports.at_a_glance()
     proposal = {
+        "glance": glance,
         "budget_rows": reports.budget_rows(),
         "budget_chart": reports.budget_chart(),
         "funding_chart": reports.funding_chart(),
@@ -1651,6 +1690,7 @@ def _render_pages(results: dict, projects: dict, programme):
         "macc_claimed_rows": reports.macc_claimed_rows(),
         "risk": reports.risk_context(),
         "key_risks": reports.key_risks(),
+        "glance": glance,
     }
     page("investor.html", "investor.html", "", page_id="investor", **investor)
 
