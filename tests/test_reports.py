@@ -210,6 +210,10 @@ SHEET_OVERFLOW = """Math.max(0, ...[...document.querySelectorAll('.sheet')].map(
 """How far, in CSS pixels, the content of a page's fixed-size sheets (the A4 pitches) runs
 past their bottom edge, where `overflow: hidden` would clip it unseen; 0 when none does."""
 
+MEASURES = f"""({{text: document.body.innerText, sheet_overflow: {SHEET_OVERFLOW},
+    table_overflow: {TABLE_OVERFLOW}}})"""
+"""What a visit measures of a loaded page, in one evaluation: its text and both overflows."""
+
 
 class Browser:
     """One headless Chromium; `visit_all(jobs)` loads pages in fresh tabs and reports them."""
@@ -379,33 +383,14 @@ class Browser:
             yield ("Emulation.setEmulatedMedia", {"media": "print"}, session)
         yield ("Page.navigate", {"url": page.resolve().as_uri()}, session)
         yield ("wait", "Page.loadEventFired", session)
-        text = (
+        measured = (
             yield (
                 "Runtime.evaluate",
-                {"expression": "document.body.innerText", "returnByValue": True},
+                {"expression": MEASURES, "returnByValue": True},
                 session,
             )
-        )["result"].get("value", "")
-        overflow = (
-            yield (
-                "Runtime.evaluate",
-                {"expression": SHEET_OVERFLOW, "returnByValue": True},
-                session,
-            )
-        )["result"].get("value")
-        wide = (
-            yield (
-                "Runtime.evaluate",
-                {"expression": TABLE_OVERFLOW, "returnByValue": True},
-                session,
-            )
-        )["result"].get("value")
-        report = {
-            "text": text,
-            "pdf_pages": None,
-            "sheet_overflow": overflow,
-            "table_overflow": wide,
-        }
+        )["result"].get("value", {})
+        report = {"pdf_pages": None, **measured}
         if screenshot is not None:
             size = (yield ("Page.getLayoutMetrics", {}, session))["cssContentSize"]
             clip = {"x": 0, "y": 0, "width": width, "height": math.ceil(size["height"]), "scale": 1}
