@@ -786,6 +786,17 @@ class TestPages:
         investor = (built["out"] / "investor.html").read_text(encoding="utf-8")
         assert investor.index('class="fund-classes"') < investor.index('data-key="fund.gross_irr"')
 
+    def test_scenarios_are_named_in_both_languages_their_probability_unknown(self, built):
+        scenarios = built["results"]["risk"]["scenarios"]
+        html = (built["out"] / "investor.html").read_text(encoding="utf-8")
+        dl = re.search(r'<dl class="scenarios">(.*?)</dl>', html, re.S).group(1)
+        titles = [unescape(t) for t in re.findall(r"<dt>(.*?)</dt>", dl)]
+        assert len(titles) == len(scenarios)
+        for title, (name, s) in zip(titles, scenarios.items(), strict=True):
+            assert title.startswith(f"{s['label_zh']} · "), name  # risk.yaml's label_zh
+        # not sampled, so how likely each is was never estimated: the page says so
+        assert dl.count('class="muted probability"') == len(scenarios) - 1  # all but base
+
     def test_the_base_case_percentiles_equal_results_and_say_why(self, built):
         results = built["results"]
         html = (built["out"] / "investor.html").read_text(encoding="utf-8")

@@ -205,6 +205,8 @@ class Scenario(Model):
 
     description: Text
     label: Text | None = None
+    label_zh: Text | None = None
+    """The label in Chinese, for the bilingual pages."""
     source: Text | None = None
     overrides: dict[Text, Change] = Field(default_factory=dict)
 

@@ -1006,6 +1006,7 @@ class Reports:
                 {
                     "key": name,
                     "name": pretty[:1].upper() + pretty[1:],
+                    "name_zh": sc.get("label_zh") or "",
                     "description": sc.get("description", ""),
                 }
             )

@@ -133,6 +133,11 @@ def run_risk(
         labels={
             name: scenario.label for name, scenario in risk.scenarios.items() if scenario.label
         },
+        labels_zh={
+            name: scenario.label_zh
+            for name, scenario in risk.scenarios.items()
+            if scenario.label_zh
+        },
     )
 
 

@@ -1,7 +1,7 @@
 """What a risk run found, and the `risk` section of results.json.
 
     {"trials": 10000, "seed": 1,
-     "scenarios": {"<name>": {"label": "...", "description": "...",
+     "scenarios": {"<name>": {"label": "...", ["label_zh": "...",] "description": "...",
                               "projects": {"<id>": {"npv_yuan": x, "irr": x, "equity_irr": x}},
                               "fund": {"classes": {"<class>": {"net_irr": x}}}}},
      "tornado": [{"output": "projects.pv_phase1.npv_yuan", "parameter": "<path>",
@@ -100,6 +100,8 @@ class RiskResult:
     """Fund class ids, or None when the programme has no fund."""
     labels: dict[str, str] = field(default_factory=dict)
     """Scenario name -> how a report titles it (risk.yaml's `label`, else the name)."""
+    labels_zh: dict[str, str] = field(default_factory=dict)
+    """Scenario name -> its title in Chinese (risk.yaml's `label_zh`), where given."""
     _values: dict[str, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
     """`values` of each output asked for: the scenarios, the tornado, the statistics and the
     Risk sheet each read an output's rows many times."""
@@ -157,6 +159,7 @@ class RiskResult:
                 }
             out[name] = {
                 "label": self.labels.get(name, name.replace("_", " ")),
+                **({"label_zh": self.labels_zh[name]} if name in self.labels_zh else {}),
                 "description": description,
                 "projects": {
                     pid: {
