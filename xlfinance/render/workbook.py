@@ -25,7 +25,6 @@ from openpyxl.chart.series import SeriesLabel
 from openpyxl.utils import absolute_coordinate, get_column_letter
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.worksheet import Worksheet
-from openpyxl.writer.excel import ExcelWriter
 from pydantic import BaseModel
 
 from xlfinance.archetypes.finance.contract import (
@@ -40,6 +39,7 @@ from xlfinance.model.sheet import FIRST_PERIOD_COL, LABEL_COL, VALUE_COL, write_
 from xlfinance.model.units import T_PER_WAN_T, YUAN_PER_WAN
 from xlfinance.portfolio.reconciliation import COVER_TOLERANCE, cover_targets
 from xlfinance.render import styles
+from xlfinance.render.sheetdata import FastExcelWriter
 from xlfinance.render.sheetnames import sheet_titles
 from xlfinance.render.summary import summary_sheet
 
@@ -129,15 +129,18 @@ def write_workbook(
     book.wb.properties.created = stamp
     book.wb.properties.modified = stamp
     book.wb.calculation.fullCalcOnLoad = True
-    _save(book.wb, path)
+    save(book.wb, path)
     return WorkbookOutput(path, dict(book.names), book.wb.sheetnames)
 
 
-def _save(wb: Workbook, path: Path) -> None:
+def save(wb: Workbook, path: Path, writer=FastExcelWriter) -> None:
     """Save as `Workbook.save` does, but keep the properties' modified date: openpyxl sets
-    it to now, which made two builds of the same definitions differ (SOURCE_DATE_EPOCH)."""
+    it to now, which made two builds of the same definitions differ (SOURCE_DATE_EPOCH).
+    `writer` is `sheetdata.FastExcelWriter`, the bytes of openpyxl's `ExcelWriter` (the
+    other choice, for the tests that hold the two to the same parts) in a fraction of its
+    time."""
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
-        ExcelWriter(wb, archive).write_data()
+        writer(wb, archive).write_data()
 
 
 # Inputs ------------------------------------------------------------------------------------
