@@ -71,7 +71,7 @@ def test_other_programmes_workbooks_are_openpyxls(programme, tmp_path, monkeypat
     if programme == "ids that clash":
         folder = _with_ids(tmp_path / "clashing", CLASHING_IDS)
     else:
-        folder = _renamed(tmp_path, "=HYPERLINK(\"http://x\",\"<&>\") ", " +1 <b>&amp;</b> 中")
+        folder = _renamed(tmp_path, '=HYPERLINK("http://x","<&>") ', " +1 <b>&amp;</b> 中")
     copies = with_openpyxl_copies(monkeypatch, tmp_path / "by-openpyxl")
     build(folder, tmp_path / "out", risk_trials=100, reports=False)
     (by_openpyxl,) = copies

@@ -35,7 +35,14 @@ from xlfinance.archetypes.finance.contract import (
 )
 from xlfinance.definitions.schema import BUDGET_MONEY_FIELDS, Sourced
 from xlfinance.model.excel import number, sheet_prefix
-from xlfinance.model.sheet import FIRST_PERIOD_COL, LABEL_COL, VALUE_COL, write_model, write_text
+from xlfinance.model.sheet import (
+    FIRST_PERIOD_COL,
+    LABEL_COL,
+    VALUE_COL,
+    cell_at,
+    write_model,
+    write_text,
+)
 from xlfinance.model.units import T_PER_WAN_T, YUAN_PER_WAN
 from xlfinance.portfolio.reconciliation import COVER_TOLERANCE, cover_targets
 from xlfinance.render import styles
@@ -438,22 +445,23 @@ def _model_sheet(book, ws, model, title, subtitle, input_refs, output_path, seri
     write_text(ws, 1, LABEL_COL, title).font = styles.TITLE_FONT
     write_text(ws, 2, LABEL_COL, subtitle)
     layout = sheet_map.layout
+
+    def cells(row: int, first: int = 0):
+        return [cell_at(ws, row, layout.first_col + p) for p in range(first, model.n_periods)]
+
     for name, row in sheet_map.line_rows.items():
         fmt = styles.number_format(model.lines[name].unit)
-        for p in range(-1, model.n_periods):
-            ws.cell(row=row, column=layout.first_col + p).number_format = fmt
+        styles.style_cells(cells(row, -1), number_format=fmt)
     for name, row in sheet_map.series_rows.items():
         fmt = styles.number_format(model.series[name].unit)
-        for p in range(model.n_periods):
-            cell = ws.cell(row=row, column=layout.first_col + p)
-            cell.number_format = fmt
-            if series and name in series:
-                cell.font = styles.LINK_FONT
-            else:
-                cell.font, cell.fill = styles.INPUT_FONT, styles.INPUT_FILL
+        if series and name in series:
+            styles.style_cells(cells(row), number_format=fmt, font=styles.LINK_FONT)
+        else:
+            styles.style_cells(
+                cells(row), number_format=fmt, font=styles.INPUT_FONT, fill=styles.INPUT_FILL
+            )
     for row in (sheet_map.timeline_row, sheet_map.timeline_row + 1):
-        for p in range(model.n_periods):
-            ws.cell(row=row, column=layout.first_col + p).font = styles.BOLD
+        styles.style_cells(cells(row), font=styles.BOLD)
     for name, ref in sheet_map.output_cells.items():
         row = int(ref.rsplit("$", 1)[1])
         cell = ws.cell(row=row, column=VALUE_COL)
