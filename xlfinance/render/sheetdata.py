@@ -76,12 +76,9 @@ def to_ascii(xml: str) -> bytes:
     return xml.encode("ascii", "xmlcharrefreplace")
 
 
-def _is_simple(cell) -> bool:
-    """Whether `sheet_data` writes the cell itself rather than openpyxl's writer."""
-    kind = cell.data_type
-    if kind in ("n", "b", "e"):
-        return True
-    return kind in ("s", "f") and type(cell._value) is str
+_OWN_KINDS = {"n", "b", "e"}
+"""Cell types `sheet_data` writes itself, whatever the value; text and formulas too when
+they hold a str."""
 
 
 def _openpyxl_cell(ws, cell, styled: bool) -> str:
@@ -97,6 +94,7 @@ def sheet_data(ws, rows) -> bytes:
     as openpyxl's `WorksheetWriter.write_rows` writes it with lxml; hyperlinks and comments
     are collected on `ws` as that does."""
     styles = ws.parent._cell_styles
+    style_ids: dict[bytes, int] = {}  # a style's ids as bytes -> its index in `styles`
     dimensions = ws.row_dimensions
     letters: dict[int, str] = {}
     parts = ["<sheetData>"]
@@ -117,7 +115,8 @@ def sheet_data(ws, rows) -> bytes:
             value = cell._value
             if value is None and not styled and not cell._comment:
                 continue
-            if not _is_simple(cell):
+            kind = cell.data_type
+            if kind not in _OWN_KINDS and not (kind in ("s", "f") and type(value) is str):
                 append(_openpyxl_cell(ws, cell, styled))
                 continue
             column = cell.column
@@ -126,8 +125,13 @@ def sheet_data(ws, rows) -> bytes:
                 letter = letters[column] = get_column_letter(column)
             head = f'<c r="{letter}{cell.row}"'
             if styled:
-                head += f' s="{styles.add(style)}"'
-            kind = cell.data_type
+                # StyleArray hashes in Python; its bytes in C. The first of equal styles is
+                # added to the workbook's list, as openpyxl adds it, so the ids are its.
+                key = style.tobytes()
+                style_id = style_ids.get(key)
+                if style_id is None:
+                    style_id = style_ids[key] = styles.add(style)
+                head += f' s="{style_id}"'
             if kind == "s":
                 head += ' t="inlineStr"'
             elif kind != "f":
