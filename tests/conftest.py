@@ -15,6 +15,7 @@ Shared, built once a session:
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from dataclasses import dataclass
@@ -96,15 +97,44 @@ def pytest_xdist_make_scheduler(config, log):
 
 @dataclass(frozen=True)
 class Built:
-    """The shared Xiaolan build: what `build` returned, its folder and its results.json."""
+    """The shared Xiaolan build: what `build` returned, its folder and its results.json;
+    `by_openpyxl`, its workbook as openpyxl's own writer saves it (`with_openpyxl_copies`)."""
 
     build: object
     out: Path
     results: dict
+    by_openpyxl: Path
 
     @property
     def workbook(self) -> Path:
         return self.out / "xiaolan.xlsx"
+
+
+def with_openpyxl_copies(patch: pytest.MonkeyPatch, folder: Path) -> list[Path]:
+    """Make the build write each workbook twice, from the same definitions and results:
+    first saved by openpyxl's own `ExcelWriter` into `folder`, then as the build saves it.
+    Returns the list the copies' paths go into (tests/test_sheetdata.py holds them to the
+    build's, part by part). Twice, not one Workbook saved twice: a save changes the
+    Workbook (openpyxl sets each sheet's outlineLevelCol), so a second save differs."""
+    from openpyxl.writer.excel import ExcelWriter
+
+    from xlfinance import build
+    from xlfinance.render import workbook
+
+    copies: list[Path] = []
+    write = build._write_workbook
+    by_openpyxl = functools.partial(workbook.save, writer=ExcelWriter)
+
+    def twice(path, *args, **kwargs):
+        copies.append(folder / f"{len(copies)}-{Path(path).name}")
+        with pytest.MonkeyPatch.context() as inner:
+            inner.setattr(workbook, "save", by_openpyxl)
+            write(copies[-1], *args, **kwargs)
+        return write(path, *args, **kwargs)
+
+    folder.mkdir(parents=True, exist_ok=True)
+    patch.setattr(build, "_write_workbook", twice)
+    return copies
 
 
 @pytest.fixture(scope="session")
@@ -115,9 +145,11 @@ def xiaolan_build(tmp_path_factory) -> Built:
     out = Path(keep) if keep else tmp_path_factory.mktemp("xiaolan") / "xiaolan"
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("SOURCE_DATE_EPOCH", str(SOURCE_DATE_EPOCH))
+        copies = with_openpyxl_copies(patch, tmp_path_factory.mktemp("by-openpyxl"))
         result = build(XIAOLAN, out)
     results = json.loads((out / "results.json").read_text(encoding="utf-8"))
-    return Built(result, out, results)
+    (by_openpyxl,) = copies
+    return Built(result, out, results, by_openpyxl)
 
 
 @pytest.fixture(scope="session")

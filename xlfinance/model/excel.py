@@ -107,22 +107,23 @@ def row_formulas(expression: Expr, layout: Layout) -> list[str]:
     """`formula(expression, layout, p)` for every period p, the same strings, written once.
 
     The expression is written a single time with a marker for each column it reads (the
-    period's own, or an earlier one for `prev`); each period's formula then only puts in
-    its column letters. A row of 26 periods costs one walk of the tree instead of 26.
+    period's own, or an earlier one for `prev`); the markers become `%s` and each period's
+    formula is that template with its column letters put in, by one `%` a period.
+    A row of 26 periods costs one walk of the tree instead of 26.
     """
+    n = layout.n_periods
     if not expression.is_row:
-        return [formula(expression, layout, 0)] * layout.n_periods
+        return [formula(expression, layout, 0)] * n
     parts = formula(expression, layout, _TEMPLATE).split(_MARK)
     offsets = [int(part) for part in parts[1::2]]
-    texts = parts[0::2]
-    out = []
-    for period in range(layout.n_periods):
-        pieces = [texts[0]]
-        for offset, text in zip(offsets, texts[1:], strict=True):
-            pieces.append(get_column_letter(layout.first_col + period + offset))
-            pieces.append(text)
-        out.append("".join(pieces))
-    return out
+    if not offsets:
+        return [parts[0]] * n
+    template = "%s".join(text.replace("%", "%%") for text in parts[0::2])
+    low, high = min(offsets), max(offsets)
+    first = layout.first_col + low
+    letters = [get_column_letter(first + k) for k in range(n + high - low)]
+    shifts = [offset - low for offset in offsets]
+    return [template % tuple([letters[p + s] for s in shifts]) for p in range(n)]
 
 
 _MARK = "\x00"

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from openpyxl.cell.cell import Cell
 from openpyxl.utils import absolute_coordinate, get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -22,9 +23,32 @@ from xlfinance.model.excel import Layout, RowLoc, formula, row_formulas, sheet_p
 LABEL_COL, UNIT_COL, VALUE_COL, OPENING_COL, FIRST_PERIOD_COL = 1, 2, 3, 4, 5
 
 
+def cell_at(ws: Worksheet, row: int, col: int) -> Cell:
+    """`ws.cell(row, col)`, made when missing: one dict lookup where openpyxl's takes three
+    calls (`cell`, `_get_cell`, `_add_cell`), for the 100,000 cells the Xiaolan workbook
+    asks for. A row or column openpyxl refuses is left to it to refuse."""
+    cell = ws._cells.get((row, col))
+    if cell is not None:
+        return cell
+    if not (0 < row < 1048577 and col > 0):
+        return ws.cell(row=row, column=col)
+    cell = ws._cells[(row, col)] = Cell(ws, row=row, column=col)
+    if row > ws._current_row:
+        ws._current_row = row
+    return cell
+
+
+def write_value(ws: Worksheet, row: int, col: int, value):
+    """`ws.cell(row=row, column=col, value=value)` (openpyxl infers the type)."""
+    cell = cell_at(ws, row, col)
+    if value is not None:
+        cell.value = value
+    return cell
+
+
 def write_text(ws: Worksheet, row: int, col: int, text: str | None):
     """Store text as text: a leading '=', '+', '-' or '@' never turns it into a formula."""
-    cell = ws.cell(row=row, column=col)
+    cell = cell_at(ws, row, col)
     if text is None:
         return cell
     cell.value = str(text)
@@ -38,11 +62,30 @@ def write_formula(ws: Worksheet, row: int, col: int, formula: str | float):
     characters: 0.07 of the 0.14 CPU-s the Xiaolan workbook's 24,530 formulas took to
     store. A number is stored as one."""
     if not (isinstance(formula, str) and formula.startswith("=")):
-        return ws.cell(row=row, column=col, value=formula)
-    cell = ws.cell(row=row, column=col)
+        return write_value(ws, row, col, formula)
+    cell = cell_at(ws, row, col)
     cell._value = formula
     cell.data_type = "f"
     return cell
+
+
+def write_formulas(ws: Worksheet, row: int, first_col: int, formulas: list[str]) -> None:
+    """`write_formula` for each of a row's cells from `first_col`, the new cells made in
+    one loop (a model's 26 periods a line, 40,000 cells in the Xiaolan workbook)."""
+    if not (formulas and 0 < row < 1048577 and first_col > 0):  # for openpyxl to refuse
+        for col, text in enumerate(formulas, first_col):
+            write_formula(ws, row, col, text)
+        return
+    cells = ws._cells
+    for col, text in enumerate(formulas, first_col):
+        if (row, col) in cells or not (isinstance(text, str) and text.startswith("=")):
+            write_formula(ws, row, col, text)
+            continue
+        cell = cells[(row, col)] = Cell(ws, row=row, column=col)
+        cell._value = text
+        cell.data_type = "f"
+    if row > ws._current_row:
+        ws._current_row = row
 
 
 @dataclass
@@ -88,7 +131,7 @@ def write_model(
         row += 1
         for item in model.inputs.values():
             _label(ws, row, item.label or item.name, item.unit)
-            ws.cell(row=row, column=VALUE_COL, value=item.value)
+            write_value(ws, row, VALUE_COL, item.value)
             write_text(ws, row, OPENING_COL, item.source)
             layout.inputs[item.name] = absolute(row, VALUE_COL)
             row += 1
@@ -104,14 +147,14 @@ def write_model(
         _label(ws, row, label, "")
         for p in range(model.n_periods):
             value = p if name == "period" else model.start_year + p
-            ws.cell(row=row, column=FIRST_PERIOD_COL + p, value=value)
+            write_value(ws, row, FIRST_PERIOD_COL + p, value)
         layout.rows[name] = RowLoc(row)
         row += 1
     for item in model.series.values():
         _label(ws, row, item.label or item.name, item.unit)
         linked = (series or {}).get(item.name)
         for p, value in enumerate(item.values):
-            ws.cell(row=row, column=FIRST_PERIOD_COL + p, value=linked(p) if linked else value)
+            write_value(ws, row, FIRST_PERIOD_COL + p, linked(p) if linked else value)
         layout.rows[item.name] = RowLoc(row)
         sheet_map.series_rows[item.name] = row
         row += 1
@@ -128,8 +171,7 @@ def write_model(
         _label(ws, r, line.label or name, line.unit)
         if line.opening is not None:
             write_formula(ws, r, OPENING_COL, formula(line.opening, layout))
-        for p, text in enumerate(row_formulas(line.expr, layout)):
-            write_formula(ws, r, FIRST_PERIOD_COL + p, text)
+        write_formulas(ws, r, FIRST_PERIOD_COL, row_formulas(line.expr, layout))
     row += 1
 
     write_text(ws, row, LABEL_COL, "Outputs")

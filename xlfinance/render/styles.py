@@ -4,6 +4,7 @@ yellow, links green, calculations black)."""
 from __future__ import annotations
 
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.styles.cell_style import StyleArray
 
 INPUT_FONT = Font(color="0000FF")
 INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")
@@ -54,6 +55,25 @@ def number_format(unit: str) -> str:
     if unit in ("kW", "MW", "m2", "km", "m3", "GJ", "tce", "t", "h", "vehicles"):
         return "#,##0"
     return DECIMALS
+
+
+def style_cells(cells, **style) -> None:
+    """Set the same `style` (`number_format=`, `font=`, `fill=`, ...) on every cell, each
+    distinct style the cells start from resolved once: openpyxl's own assignment for the
+    first cell starting from it, its result copied to the others. Assigning a Font hashes
+    it whole to find its id (0.2 of the 0.45 s the model sheets' 48,000 assignments took);
+    a copy of the ids gives the cell what the assignment would, and the workbook's lists
+    of fonts, fills and formats grow in the same order, so styles.xml is the same."""
+    resolved: dict[tuple | None, StyleArray] = {}
+    for cell in cells:
+        start = None if cell._style is None else tuple(cell._style)
+        done = resolved.get(start)
+        if done is None:
+            for name, value in style.items():
+                setattr(cell, name, value)
+            resolved[start] = StyleArray(cell._style)
+        else:
+            cell._style = StyleArray(done)
 
 
 def header_row(ws, row: int, headers, first_col: int = 1) -> None:
