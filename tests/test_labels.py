@@ -20,7 +20,13 @@ from xlfinance.definitions.schema import ProjectDef
 from xlfinance.fund import evaluate
 from xlfinance.fund.model import build_fund_model, project_flows
 from xlfinance.projects import evaluate_projects
-from xlfinance.render.labels import FORMULA_STARTS, bilingual, label_zh, unit_zh
+from xlfinance.render.labels import (
+    FORMULA_STARTS,
+    SHEET_HEADINGS,
+    bilingual,
+    label_zh,
+    unit_zh,
+)
 
 from .strategies import examples
 from .test_fund import _american_example, _two_close_fund, random_funds
@@ -151,7 +157,8 @@ def test_every_unit_has_its_chinese(models):
 
 def test_one_english_label_one_chinese_text(models, programme):
     names = _class_names(programme)
-    by_zh: dict[str, set[str]] = {}
+    by_zh: dict[str, set[str]] = {label_zh(h): {h} for h in SHEET_HEADINGS}
+    assert None not in by_zh
     for _, model in models:
         for _, name, item in _items(model):
             label = item.label or name
@@ -164,6 +171,8 @@ def test_one_english_label_one_chinese_text(models, programme):
 
 def test_no_text_is_a_formula(models, programme):
     names = _class_names(programme)
+    for heading in SHEET_HEADINGS:
+        assert not bilingual(heading).startswith(FORMULA_STARTS), heading
     for _, model in models:
         for _, name, item in _items(model):
             for text in (

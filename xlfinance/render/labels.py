@@ -13,6 +13,7 @@ import re
 from collections.abc import Mapping
 from functools import lru_cache
 
+from xlfinance.archetypes.common import INCL_VAT, NO_VAT
 from xlfinance.render import labels_zh as catalogue
 
 SOURCES_ZH = {
@@ -27,6 +28,10 @@ SOURCES_EN = {
 }
 SOURCE_KEYS = ("market_wan_yuan", "policy_grants_wan_yuan", "town_government_wan_yuan")
 """Table 5-4's funding sources, in its order."""
+
+SHEET_HEADINGS = ("Inputs", "Timeline", "Period", "Year", "Calculation", "Outputs")
+"""What a model's sheet writes beside its labels (`model/sheet.py`): its sections and the
+timeline's two rows."""
 
 FORMULA_STARTS = ("=", "+", "-", "@")
 """What a spreadsheet reads as the start of a formula: no label or unit text begins so."""
@@ -61,6 +66,9 @@ _TEMPLATES = tuple((_pattern(en), zh) for en, zh in catalogue.TEMPLATES)
 
 def label_zh(label: str | None, names: Mapping[str, str] | None = None) -> str | None:
     """The Chinese of a model's label, or None when the catalogue has none.
+
+    `label` is the text a sheet shows for an input, line or output (`item.label or
+    item.name`) or one of the sheet's own headings (`SHEET_HEADINGS`).
 
     `names` gives the Chinese of the names a definition gives that labels carry: a fund
     class's English name (`name.en` -> `name.zh`) and a project id (-> its Chinese name);
@@ -114,8 +122,6 @@ def unit_zh(unit: str | None) -> str | None:
     for a unit of which a part is neither in the catalogue nor an SI symbol."""
     if unit is None or unit == "":
         return unit
-    from xlfinance.archetypes.common import INCL_VAT, NO_VAT
-
     suffix = ""
     for tag, zh in ((INCL_VAT, "（含增值税）"), (NO_VAT, "（不含增值税）")):
         if unit.endswith(" " + tag):
@@ -133,6 +139,7 @@ def unit_zh(unit: str | None) -> str | None:
 
 __all__ = [
     "FORMULA_STARTS",
+    "SHEET_HEADINGS",
     "SOURCES_EN",
     "SOURCES_ZH",
     "SOURCE_KEYS",

@@ -31,6 +31,13 @@ emission factors (电量边际 OM, 容量边际 BM, 组合边际 CM) write them 
 from __future__ import annotations
 
 FIXED = {
+    # A model sheet's own headings (labels.SHEET_HEADINGS) ----------------------------------
+    "Inputs": "输入参数",
+    "Timeline": "时间轴",
+    "Period": "期次",
+    "Year": "年份",
+    "Calculation": "计算",
+    "Outputs": "结果指标",
     # Timeline, construction and operation ------------------------------------------------
     "Construction years": "建设期",
     "Operating years": "运营期",
