@@ -1,7 +1,20 @@
 """Labels the renderers share, in Chinese and English: one place for a word that more than
-one page or sheet prints."""
+one page or sheet prints.
+
+`label_zh(label)` is the Chinese of a model's label (an input's, a line's or an output's),
+from the one catalogue of `xlfinance.render.labels_zh`; `bilingual(label)` the cell text
+"中文 / English"; `unit_zh(unit)` the Chinese of a unit. Each returns text, to be written
+into a cell as a value: none begins with a character a spreadsheet reads as a formula.
+"""
 
 from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from functools import lru_cache
+
+from xlfinance.archetypes.common import INCL_VAT, NO_VAT
+from xlfinance.render import labels_zh as catalogue
 
 SOURCES_ZH = {
     "market_wan_yuan": "市场资金",
@@ -16,4 +29,121 @@ SOURCES_EN = {
 SOURCE_KEYS = ("market_wan_yuan", "policy_grants_wan_yuan", "town_government_wan_yuan")
 """Table 5-4's funding sources, in its order."""
 
-__all__ = ["SOURCES_EN", "SOURCES_ZH", "SOURCE_KEYS"]
+SHEET_HEADINGS = ("Inputs", "Timeline", "Period", "Year", "Calculation", "Outputs")
+"""What a model's sheet writes beside its labels (`model/sheet.py`): its sections and the
+timeline's two rows."""
+
+FORMULA_STARTS = ("=", "+", "-", "@")
+"""What a spreadsheet reads as the start of a formula: no label or unit text begins so."""
+
+_FREE = {
+    "n": r"\d+",
+    "label": r".+",
+    "name": r".+?",
+    "deal": r"[a-z][a-z0-9_]*",
+    "measure": r"[a-z][a-z0-9_ ]*",
+}
+_PLACEHOLDER = re.compile(r"\{([A-Za-z_]+)\}")
+
+
+def _pattern(template: str) -> re.Pattern[str]:
+    parts, end = [], 0
+    for match in _PLACEHOLDER.finditer(template):
+        key = match.group(1)
+        parts.append(re.escape(template[end : match.start()]))
+        if key in _FREE:
+            parts.append(f"(?P<{key}>{_FREE[key]})")
+        else:
+            words = sorted(catalogue.TABLES[key], key=len, reverse=True)
+            parts.append(f"(?P<{key}>{'|'.join(map(re.escape, words))})")
+        end = match.end()
+    parts.append(re.escape(template[end:]))
+    return re.compile("".join(parts))
+
+
+_TEMPLATES = tuple((_pattern(en), zh) for en, zh in catalogue.TEMPLATES)
+
+
+def label_zh(label: str | None, names: Mapping[str, str] | None = None) -> str | None:
+    """The Chinese of a model's label, or None when the catalogue has none.
+
+    `label` is the text a sheet shows for an input, line or output (`item.label or
+    item.name`) or one of the sheet's own headings (`SHEET_HEADINGS`).
+
+    `names` gives the Chinese of the names a definition gives that labels carry: a fund
+    class's English name (`name.en` -> `name.zh`) and a project id (-> its Chinese name);
+    a name it does not give is kept as written.
+    """
+    if not label:
+        return None
+    names = dict(names or {})
+    return _zh(label, tuple(sorted(names.items())))
+
+
+@lru_cache(maxsize=8192)
+def _zh(label: str, names: tuple[tuple[str, str], ...]) -> str | None:
+    fixed = catalogue.FIXED.get(label)
+    if fixed is not None:
+        return fixed
+    given = dict(names)
+    for pattern, zh in _TEMPLATES:
+        match = pattern.fullmatch(label)
+        if match is None:
+            continue
+        values = {}
+        for key, text in match.groupdict().items():
+            if key == "label":
+                text = _zh(text, names)
+                if text is None:
+                    break
+            elif key in ("name", "deal"):
+                text = given.get(text, text)
+            elif key == "measure":
+                text = catalogue.MEASURES.get(text, text)
+            elif key != "n":
+                text = catalogue.TABLES[key][text]
+            values[key] = text
+        else:
+            return zh.format(**values)
+    return None
+
+
+def bilingual(label: str | None, names: Mapping[str, str] | None = None) -> str | None:
+    """ "中文 / English" for a label cell; the English alone where the catalogue has no
+    Chinese; None for no label."""
+    if not label:
+        return None
+    zh = label_zh(label, names)
+    return label if zh is None else f"{zh} / {label}"
+
+
+def unit_zh(unit: str | None) -> str | None:
+    """The Chinese of a unit ("yuan/kWh incl. VAT" -> "元/kWh（含增值税）"), "" for none, None
+    for a unit of which a part is neither in the catalogue nor an SI symbol."""
+    if unit is None or unit == "":
+        return unit
+    suffix = ""
+    for tag, zh in ((INCL_VAT, "（含增值税）"), (NO_VAT, "（不含增值税）")):
+        if unit.endswith(" " + tag):
+            unit, suffix = unit[: -len(tag) - 1], zh
+    parts = []
+    for part in unit.split("/"):
+        if part in catalogue.UNITS:
+            parts.append(catalogue.UNITS[part])
+        elif part in catalogue.SI_SYMBOLS:
+            parts.append(part)
+        else:
+            return None
+    return "/".join(parts) + suffix
+
+
+__all__ = [
+    "FORMULA_STARTS",
+    "SHEET_HEADINGS",
+    "SOURCES_EN",
+    "SOURCES_ZH",
+    "SOURCE_KEYS",
+    "bilingual",
+    "label_zh",
+    "unit_zh",
+]
