@@ -26,6 +26,7 @@ from openpyxl.utils.cell import (
 )
 
 from xlfinance import recalc
+from xlfinance.model.excel import NOT_AVAILABLE
 from xlfinance.recalc import CellError
 
 HAVE_LIBREOFFICE = bool(shutil.which("soffice") or shutil.which("libreoffice"))
@@ -111,6 +112,23 @@ def _sheet_parts(parts: dict[str, bytes]) -> dict[str, str]:
 def is_error(value: object) -> bool:
     """A recalculated cell whose formula gave an error (#N/A, Err:502, ...)."""
     return isinstance(value, CellError)
+
+
+def no_value(value: object, *, scalar: bool) -> bool:
+    """A recalculated cell saying the model has no value there (NaN in numpy, null in
+    results.json): an output's "无 n/a", a period's "" (LibreOffice's CSV gives it back as
+    nothing, so the cell reads None)."""
+    return value == NOT_AVAILABLE if scalar else value is None
+
+
+def error_cells(values: recalc.Values) -> list[tuple[str, int, int, CellError]]:
+    """Every cell of a recalculated workbook whose formula gave an error."""
+    return [
+        (sheet, row, col, value)
+        for sheet, cells in values.items()
+        for (row, col), value in cells.items()
+        if is_error(value)
+    ]
 
 
 class Recalculated:
