@@ -124,6 +124,7 @@ def write_workbook(
     _checks_sheet(book, projects, fund, cover_targets(programme, projects))
     summary_sheet(book, programme, projects, fund, set(book.names))
     _cover_sheet(book, cover, programme, projects, built)
+    _error_cells(book)
     book.wb.properties.creator = "xlfinance"
     stamp = dt.datetime.combine(built, dt.time())
     book.wb.properties.created = stamp
@@ -806,6 +807,7 @@ def _checks_sheet(book: _Book, projects, fund=None, cover=None) -> None:
             "Fund: equalisation paid by later closers = received by earlier ones, every year",
             "fund.max_equalisation_imbalance_yuan<tolerance",
         )
+    book.check(ERROR_CELLS_CHECK, f"{ERROR_CELLS}=0")  # last: its count is filled in at the end
     styles.header_row(ws, 6, ("Check", "Result"))
     first = 7
     for i, (text, formula) in enumerate(book.checks):
@@ -818,6 +820,62 @@ def _checks_sheet(book: _Book, projects, fund=None, cover=None) -> None:
     _widths(ws, {"A": 96, "B": 12, "C": 50})
     ws.freeze_panes = "A7"
     _landscape(ws)  # names and results on one page
+
+
+ERROR_CELLS = "checks.error_cells"
+"""The defined name of the number of cells in the workbook whose formula gives an error."""
+ERROR_CELLS_CHECK = (
+    "工作簿中没有错误值 No error values in the workbook: cells whose formula gives an error "
+    "(#N/A, #VALUE!, #DIV/0!, ...), counted sheet by sheet below"
+)
+
+
+def _error_cells(book: _Book) -> None:
+    """The count on the Checks sheet of the cells whose formula gives an error, each sheet's
+    used range with SUMPRODUCT(--ISERROR(...)), once every sheet is written. A value that
+    does not exist is a text ("", "无 n/a"), so any error value is a fault to be seen.
+
+    Left out, as a circular reference: the rows of a formula that reads a check (the master
+    check on Checks, Cover and Summary), and on Checks the error row itself; a fault in any
+    of those shows in the checks they read."""
+    ws = book.wb["Checks"]
+    row = next(r for r in range(ws.max_row, 0, -1) if ws.cell(r, 1).value == ERROR_CELLS_CHECK)
+    top = row + 2
+    styles.header_row(ws, top, ("工作表 Sheet", "", "错误值 Error values"))
+    counts = []
+    for i, sheet in enumerate(book.wb.worksheets):
+        last = row - 1 if sheet is ws else sheet.max_row
+        skip = {5} if sheet is ws else _rows_reading_checks(sheet)
+        terms = [
+            f"SUMPRODUCT(--ISERROR({sheet_prefix(sheet.title)}A{a}:"
+            f"{get_column_letter(sheet.max_column)}{b}))"
+            for a, b in _bands(last, skip)
+        ]
+        r = top + 1 + i
+        write_text(ws, r, 1, sheet.title)
+        ws.cell(row=r, column=3, value="=" + ("+".join(terms) or "0"))
+        counts.append(r)
+    ws.cell(row=row, column=3, value=f"=SUM(C{counts[0]}:C{counts[-1]})")
+    book.name(ERROR_CELLS, ws, row, 3)
+
+
+def _rows_reading_checks(ws: Worksheet) -> set[int]:
+    """Rows with a formula that reads a defined name of the Checks sheet (`checks.`)."""
+    return {
+        cell.row
+        for cell in ws._cells.values()
+        if cell.data_type == "f" and "checks." in str(cell._value)
+    }
+
+
+def _bands(last: int, skip: set[int]) -> list[tuple[int, int]]:
+    """Runs of consecutive rows from 1 to `last` without the rows in `skip`."""
+    bands, start = [], 1
+    for r in sorted(x for x in skip if x <= last) + [last + 1]:
+        if r > start:
+            bands.append((start, r - 1))
+        start = r + 1
+    return bands
 
 
 def _cover_checks(book: _Book, ws, cover) -> None:
