@@ -152,14 +152,15 @@ class Recalculated:
 
     def _run(self, keys: list[str]) -> None:
         written = {}
+        run = len(self.done)  # a later run (a module imported since) writes folders of its own
         for i, key in enumerate(keys):
-            folder = self.folder / f"w{i}"
+            folder = self.folder / f"w{run + i}"
             folder.mkdir()
             written[key] = WRITERS[key](folder, self.fixture)
         paths = [path for key in keys for path in written[key][0]]
         renamed = []
         for i, path in enumerate(paths):  # distinct names: LibreOffice names its output by stem
-            target = self.folder / f"b{i}-{path.name}"
+            target = self.folder / f"b{run}-{i}-{path.name}"
             shutil.copyfile(path, target)
             renamed.append(target)
         books = iter(recalc.values(renamed))
