@@ -133,35 +133,60 @@ def may_be_absent(expression: Expr, absent: frozenset[str], *, scalar: bool) -> 
     MIRR, reads a row in `absent`, or (a scalar) a MIN, MAX or mean over a row, which has no
     value when no period has one. Within a line, such a row aggregate over no value at all
     (a loan sized on no year of cover) is a model error, left as #N/A to be seen."""
-    for node in expression.walk():
+    direct, reads = _absence(expression, scalar)
+    return direct or not reads.isdisjoint(absent)
+
+
+def _absence(expression: Expr, scalar: bool) -> tuple[bool, set[str]]:
+    """Whether the expression has no value of itself (NA(), an IRR or MIRR; a scalar's MIN,
+    MAX or mean over a row), and the rows through which it has none when they have none
+    (every row it reads but those a MIN, MAX or mean skips). A loop over the tree, not
+    `Expr.walk`: it runs for every formula written."""
+    reads: set[str] = set()
+    stack = [expression]
+    while stack:
+        node = stack.pop()
         kind = type(node)
-        if kind is ex.Func and node.name == "NA":
-            return True
-        if kind is ex.Aggregate:
-            if node.name in SKIPPING:
-                if scalar:
-                    return True
-            elif node.name in SOLVED_ONLY_WITH_BOTH_SIGNS or node.row.name in absent:
-                return True
-        elif kind in (ex.Prev, ex.Cumsum):
-            if node.row.name in absent:
-                return True
-        elif isinstance(node, ex.RowRef) and node.name in absent:
-            return True
-    return False
+        if kind is ex.BinOp or kind is ex.Compare:
+            stack.append(node.left)
+            stack.append(node.right)
+        elif kind is ex.Func:
+            if node.name == "NA":
+                return True, reads
+            stack.extend(node.args)
+        elif kind is ex.Neg:
+            stack.append(node.operand)
+        elif kind is ex.Aggregate:
+            if node.name in SOLVED_ONLY_WITH_BOTH_SIGNS or (scalar and node.name in SKIPPING):
+                return True, reads
+            if node.name not in SKIPPING:
+                reads.add(node.row.name)
+            stack.extend(node.params)
+        elif kind is ex.Prev or kind is ex.Cumsum:
+            reads.add(node.row.name)
+        elif isinstance(node, ex.RowRef):
+            reads.add(node.name)
+    return False, reads
 
 
 def absent_rows(lines: dict) -> frozenset[str]:
     """The lines (name -> `core.Line`) whose cells may hold no value: those whose expression
-    `may_be_absent`, and so on through every line that reads one, until no more join."""
-    found: frozenset[str] = frozenset()
-    while True:
-        more = frozenset(
-            name for name, line in lines.items() if may_be_absent(line.expr, found, scalar=False)
-        )
-        if more == found:
-            return found
-        found = more
+    `may_be_absent` of itself, and every line that reads one, and so on."""
+    readers: dict[str, list[str]] = {}
+    todo = []
+    for name, line in lines.items():
+        direct, reads = _absence(line.expr, scalar=False)
+        if direct:
+            todo.append(name)
+        for row in reads:
+            readers.setdefault(row, []).append(name)
+    found = set(todo)
+    while todo:
+        for reader in readers.get(todo.pop(), ()):
+            if reader not in found:
+                found.add(reader)
+                todo.append(reader)
+    return frozenset(found)
 
 
 def row_formulas(expression: Expr, layout: Layout) -> list[str]:

@@ -844,12 +844,13 @@ def _error_cells(book: _Book) -> None:
     styles.header_row(ws, top, ("工作表 Sheet", "", "错误值 Error values"))
     counts = []
     for i, sheet in enumerate(book.wb.worksheets):
-        last = row - 1 if sheet is ws else sheet.max_row
-        skip = {5} if sheet is ws else _rows_reading_checks(sheet)
+        last, columns, reading = _used(sheet)
+        if sheet is ws:
+            last, reading = row - 1, {5}
+        right = get_column_letter(columns)
         terms = [
-            f"SUMPRODUCT(--ISERROR({sheet_prefix(sheet.title)}A{a}:"
-            f"{get_column_letter(sheet.max_column)}{b}))"
-            for a, b in _bands(last, skip)
+            f"SUMPRODUCT(--ISERROR({sheet_prefix(sheet.title)}A{a}:{right}{b}))"
+            for a, b in _bands(last, reading)
         ]
         r = top + 1 + i
         write_text(ws, r, 1, sheet.title)
@@ -859,13 +860,20 @@ def _error_cells(book: _Book) -> None:
     book.name(ERROR_CELLS, ws, row, 3)
 
 
-def _rows_reading_checks(ws: Worksheet) -> set[int]:
-    """Rows with a formula that reads a defined name of the Checks sheet (`checks.`)."""
-    return {
-        cell.row
-        for cell in ws._cells.values()
-        if cell.data_type == "f" and "checks." in str(cell._value)
-    }
+def _used(ws: Worksheet) -> tuple[int, int, set[int]]:
+    """The last row and column of a sheet's used range, and its rows with a formula that
+    reads a defined name of the Checks sheet (`checks.`), in one pass over its cells
+    (openpyxl's max_row and max_column each make one)."""
+    last = columns = 1
+    reading = set()
+    for (r, c), cell in ws._cells.items():
+        if r > last:
+            last = r
+        if c > columns:
+            columns = c
+        if cell.data_type == "f" and "checks." in cell._value:
+            reading.add(r)
+    return last, columns, reading
 
 
 def _bands(last: int, skip: set[int]) -> list[tuple[int, int]]:
