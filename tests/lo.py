@@ -26,6 +26,7 @@ from openpyxl.utils.cell import (
 )
 
 from xlfinance import recalc
+from xlfinance.model.excel import NOT_AVAILABLE
 from xlfinance.recalc import CellError
 
 HAVE_LIBREOFFICE = bool(shutil.which("soffice") or shutil.which("libreoffice"))
@@ -113,6 +114,23 @@ def is_error(value: object) -> bool:
     return isinstance(value, CellError)
 
 
+def no_value(value: object, *, scalar: bool) -> bool:
+    """A recalculated cell saying the model has no value there (NaN in numpy, null in
+    results.json): an output's "无 n/a", a period's "" (LibreOffice's CSV gives it back as
+    nothing, so the cell reads None)."""
+    return value == NOT_AVAILABLE if scalar else value is None
+
+
+def error_cells(values: recalc.Values) -> list[tuple[str, int, int, CellError]]:
+    """Every cell of a recalculated workbook whose formula gave an error."""
+    return [
+        (sheet, row, col, value)
+        for sheet, cells in values.items()
+        for (row, col), value in cells.items()
+        if is_error(value)
+    ]
+
+
 class Recalculated:
     """The suite's recalculated workbooks, computed on first use."""
 
@@ -134,14 +152,15 @@ class Recalculated:
 
     def _run(self, keys: list[str]) -> None:
         written = {}
+        run = len(self.done)  # a later run (a module imported since) writes folders of its own
         for i, key in enumerate(keys):
-            folder = self.folder / f"w{i}"
+            folder = self.folder / f"w{run + i}"
             folder.mkdir()
             written[key] = WRITERS[key](folder, self.fixture)
         paths = [path for key in keys for path in written[key][0]]
         renamed = []
         for i, path in enumerate(paths):  # distinct names: LibreOffice names its output by stem
-            target = self.folder / f"b{i}-{path.name}"
+            target = self.folder / f"b{run}-{i}-{path.name}"
             shutil.copyfile(path, target)
             renamed.append(target)
         books = iter(recalc.values(renamed))

@@ -17,7 +17,7 @@ from xlfinance.model.core import Model, ModelError
 from xlfinance.model.excel import Layout, RowLoc, formula, number
 from xlfinance.model.sheet import write_model
 
-from .lo import is_error, needs_libreoffice, workbooks
+from .lo import needs_libreoffice, no_value, workbooks
 
 
 def arithmetic() -> Model:
@@ -121,7 +121,82 @@ def no_irr() -> Model:
     return m
 
 
-FORMS = [arithmetic, comparisons_and_logic, if_min_max, balances, aggregates, no_irr]
+def absent() -> Model:
+    """Values that do not exist (NaN) read by every kind of formula. Flows -100, 60, 0, 70;
+    cover = flows / 10 where flows > 0: [NaN, 6, NaN, 7]."""
+    m = Model("absent", 2015, 4)
+    flows = m.series_input("flows", [-100, 60, 0, 70])
+    costs = m.series_input("costs", [-50, -20, 0, -10])
+    cover = m.line("cover", ex.IF(flows > 0, flows / 10, ex.NA()))
+    m.line("twice", cover * 2)  # [NaN, 12, NaN, 14]: arithmetic keeps no value
+    m.line("taken", ex.IF(flows > 0, cover, 0))  # [0, 6, 0, 7]: a branch never taken
+    m.line("last", ex.prev(cover))  # [0, NaN, 6, NaN]: the blank opening is 0
+    m.line("running", ex.cumsum(cover))  # [NaN] * 4: NaN from the first period on
+    m.line("above", cover > 6.5)  # [0, 0, 0, 1]: NaN compares false
+    m.line("other", ex.ne(cover, 6))  # [1, 0, 1, 1]: NaN is unequal to everything
+    m.line("truthy", ex.IF(cover, 1, 2))  # [1, 1, 1, 1]: NaN is not 0, so true
+    m.line("both", ex.AND(cover, flows > 0))  # [0, 1, 0, 1]
+    m.output("total", ex.rowsum(cover))  # NaN: a sum over a period with no value
+    m.output("npv", ex.npv(0.1, cover))  # NaN
+    m.output("irr_cover", ex.irr(cover))  # NaN (Excel's IRR would skip the text)
+    m.output("min_cover", ex.rowmin(cover))  # 6: the periods with a value
+    m.output("mean_cover", ex.rowmean(cover))  # (6 + 7) / 2 = 6.5
+    m.output("irr_costs", ex.irr(costs))  # NaN: costs only (Excel: #NUM!, LO Err:523)
+    m.output("mirr_costs", ex.mirr(costs, 0.05, 0.05))  # NaN (Excel: #DIV/0!, LO Err:502)
+    m.output("irr_flows", ex.irr(flows))  # a number: both signs
+    return m
+
+
+FORMS = [arithmetic, comparisons_and_logic, if_min_max, balances, aggregates, no_irr, absent]
+
+
+def test_values_that_do_not_exist_by_hand():
+    """The `absent` form's numbers, worked by hand in its comments: the reference that the
+    LibreOffice comparison below then holds the workbook to."""
+    result = absent().evaluate()
+    nan = np.nan
+    want = {
+        "cover": [nan, 6, nan, 7],
+        "twice": [nan, 12, nan, 14],
+        "taken": [0, 6, 0, 7],
+        "last": [0, nan, 6, nan],
+        "running": [nan, nan, nan, nan],
+        "above": [0, 0, 0, 1],
+        "other": [1, 0, 1, 1],
+        "truthy": [1, 1, 1, 1],
+        "both": [0, 1, 0, 1],
+    }
+    for line, values in want.items():
+        np.testing.assert_array_equal(result.lines[line][0], values, err_msg=line)
+    outputs = {k: v[0] for k, v in result.outputs.items()}
+    for name in ("total", "npv", "irr_cover", "irr_costs", "mirr_costs"):
+        assert np.isnan(outputs[name]), name
+    assert outputs["min_cover"] == 6 and outputs["mean_cover"] == 6.5
+    # -100 + 60 v + 70 v^3 = 0 with v = 1 / (1 + r): numpy-financial's root.
+    assert outputs["irr_flows"] == pytest.approx(npf.irr([-100, 60, 0, 70]), rel=1e-12)
+
+
+def test_a_value_that_does_not_exist_is_text_in_the_workbook_never_an_error():
+    """The formulas: "" in a period, "无 n/a" in an output, #N/A only inside; the IRR is
+    tested on the signs, not caught with IFERROR; a cell that may hold the text is read
+    back as #N/A."""
+    model = absent()
+    wb = openpyxl.Workbook()
+    sheet_map = write_model(wb.active, model)
+    ws = wb.active
+    first = sheet_map.layout.first_col
+
+    def at(line, p=1):
+        return ws.cell(sheet_map.line_rows[line], first + p).value
+
+    def out(name):
+        cell = sheet_map.output_cells[name].split("!")[-1].replace("$", "")
+        return ws[cell].value
+
+    assert at("cover").startswith("=_xlfn.IFNA(") and at("cover").endswith(',"")')
+    assert "IF(ISTEXT(" in at("twice")
+    assert out("irr_costs").endswith(',"无 n/a")') and "IFERROR" not in out("irr_costs")
+    assert "AND(MAX(" in out("irr_costs") and "MIN(" in out("irr_costs")
 
 
 @workbooks
@@ -144,9 +219,6 @@ def recalculated(recalculated_books):
     return maps, values
 
 
-_is_error = is_error
-
-
 @needs_libreoffice
 @pytest.mark.parametrize("form", [f.__name__ for f in FORMS])
 def test_libreoffice_equals_numpy(recalculated, form):
@@ -160,14 +232,14 @@ def test_libreoffice_equals_numpy(recalculated, form):
         want = result.lines[line][0]
         for p, (g, w) in enumerate(zip(got, want, strict=True)):
             if np.isnan(w):
-                assert _is_error(g), f"{name}.{line}[{p}]: numpy NaN, LibreOffice {g!r}"
+                assert no_value(g, scalar=False), f"{name}.{line}[{p}]: numpy NaN, LO {g!r}"
             else:
                 assert g == pytest.approx(w, rel=1e-9, abs=1e-9), f"{name}.{line}[{p}]"
     for output, ref in sheet_map.output_cells.items():
         row, col = _cell(ref)
         g, w = sheet.get((row, col)), result.outputs[output][0]
         if np.isnan(w):
-            assert _is_error(g), f"{name}.{output}: numpy NaN, LibreOffice {g!r}"
+            assert no_value(g, scalar=True), f"{name}.{output}: numpy NaN, LibreOffice {g!r}"
         else:
             assert g == pytest.approx(w, rel=1e-9, abs=1e-12), f"{name}.{output}"
 

@@ -22,6 +22,7 @@ from xlfinance.cli import main
 from xlfinance.definitions import load_programme
 from xlfinance.definitions.structuring import SolveDef, TargetDef
 from xlfinance.errors import DefinitionError
+from xlfinance.model.excel import NOT_AVAILABLE
 from xlfinance.projects import evaluate_projects
 from xlfinance.structuring import solver
 from xlfinance.structuring.projects import solve_project, solve_projects
@@ -390,7 +391,7 @@ def test_structuring_sheet_live_columns_recalculate_to_the_model(xiaolan_build, 
         want = result.results["projects"][pid][output]
         got = sheet.get((row, 10))
         if want is None or want != want:  # no IRR: NaN here, null in results.json
-            assert got == "n/a"
+            assert got == NOT_AVAILABLE
             assert sheet.get((row, 11)) is False
             continue
         assert got == pytest.approx(want, rel=1e-9, abs=1e-12), (pid, output)

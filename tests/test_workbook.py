@@ -29,7 +29,7 @@ from xlfinance.fund import ProjectFlows
 from xlfinance.render.sheetnames import project_sheet_titles, sheet_titles
 
 from .conftest import SOURCE_DATE_EPOCH
-from .lo import defined_cells, is_error, needs_libreoffice, with_values, workbooks
+from .lo import defined_cells, is_error, needs_libreoffice, no_value, with_values, workbooks
 
 ROOT = Path(__file__).resolve().parents[1]
 XIAOLAN = ROOT / "projects" / "xiaolan"
@@ -54,7 +54,7 @@ def lookup(document: dict, dotted: str):
 
 def same(got, want, where: str) -> None:
     if want is None or (isinstance(want, float) and math.isnan(want)):
-        assert is_error(got), f"{where}: want no value, got {got!r}"
+        assert no_value(got, scalar=True), f"{where}: want no value, got {got!r}"
     else:
         assert isinstance(got, (int, float)) and not isinstance(got, bool), f"{where}: {got!r}"
         assert got == pytest.approx(want, rel=1e-6, abs=1e-6), where

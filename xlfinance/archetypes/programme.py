@@ -8,8 +8,8 @@ reduction is counted (the "operating" years).
 spending     = total cost / cost years in the spending years (or the explicit schedule)
 capex        = capital cost / cost years in the spending years      (finance.add_finance)
 running cost = spending - capex
-CO2e avoided = the claimed t CO2e a year in each reduction year; #N/A (NaN) throughout when
-               the plan quantifies no reduction, so that the cost per tonne is #N/A too.
+CO2e avoided = the claimed t CO2e a year in each reduction year; 0 throughout when the plan
+               quantifies no reduction, so that there is no cost per tonne (NaN, "无 n/a").
 
 The metrics are `common`'s: NPV = minus the present cost (no revenue, no tax, no residual
 value), IRR and payback undefined (NaN), abatement cost = present cost / discounted tonnes.

@@ -12,7 +12,7 @@ gross flows (never a year's call netted against its distribution):
   residual_value_<c>, its NAV: its share of the fund's NAV if the fund were liquidated at
   the year end through the same waterfall (the hypothetical liquidation);
 - dpi_<c> = distributed / paid in, rvpi_<c> = residual value / paid in, tvpi_<c> = (distributed
-  + residual value) / paid in, by year (interim, #N/A before the class has paid anything in);
+  + residual value) / paid in, by year (interim, no value before the class has paid anything in);
 
 and the outputs: net_irr_<c> (IRR of net_cash_flow_<c>), dpi_<c>, rvpi_<c>, tvpi_<c> at the
 end of the term, paid in and distributed, equalisation paid or received, fee_drag_<c> =

@@ -12,6 +12,14 @@ Rules that keep the two engines equal:
   period is the opening column, blank (zero) unless the line has an opening value.
 - NPV is written as SUMPRODUCT over the row and discount factors built from the period row,
   so the first period (time 0) is not discounted; Excel's NPV() would discount it.
+
+A value that does not exist (NaN in numpy: NA(), an IRR or MIRR of flows of one sign, a row
+aggregate over no value) is #N/A inside a formula, so that it goes through arithmetic as NaN
+does, and the cell shows it as text, never as an error value: "" in a line's period cell,
+`NOT_AVAILABLE` in an output. A formula reading a cell that may hold that text turns it back
+into #N/A (a text in arithmetic is #VALUE!), and a sum, NPV or IRR over such a row has no
+value when a period has none, as numpy's NaN sums to NaN. Every other error (#DIV/0!,
+#VALUE!, an IRR that does not converge) stays visible, and the Checks sheet counts it.
 """
 
 from __future__ import annotations
@@ -25,6 +33,17 @@ from xlfinance.model import expr as ex
 from xlfinance.model.expr import Expr
 
 _ATOM = 9
+
+NOT_AVAILABLE = "无 n/a"
+"""What a scalar cell (an output, a Summary figure) shows where the model has no value."""
+NO_VALUE_IN_PERIOD = ""
+"""What a line's period cell shows where the model has no value (DSCR outside the term)."""
+SOLVED_ONLY_WITH_BOTH_SIGNS = ("IRR", "MIRR")
+"""Aggregates with no value unless the row has a positive and a negative flow."""
+SKIPPING = ("ROWMIN", "ROWMAX", "ROWMEAN")
+"""Aggregates over the periods that have a value (no value only when none has)."""
+_NAN_COMPARES = {op: "TRUE" if op == "<>" else "FALSE" for op in ex.COMPARISONS}
+"""What a comparison with NaN gives in numpy (IEEE 754: unordered, so unequal)."""
 
 
 _PLAIN_SHEET = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -58,6 +77,8 @@ class Layout:
     n_periods: int
     inputs: dict[str, str] = field(default_factory=dict)
     rows: dict[str, RowLoc] = field(default_factory=dict)
+    absent: frozenset[str] = frozenset()
+    """Rows whose cells may hold no value (`absent_rows`), read back as #N/A."""
 
     def col(self, period: int) -> str:
         return get_column_letter(self.first_col + period)
@@ -97,10 +118,75 @@ def formula(expression: Expr, layout: Layout, period: int | None = None) -> str:
     """
     if expression.is_row and period is None:
         raise ValueError("a row expression needs the period whose formula to write")
-    text = _Writer(layout, period).write(expression)[0]
+    scalar = not expression.is_row
+    text = _Writer(layout, period, scalar).write(expression)[0]
     if expression.is_bool:
         text = f"IF({text},1,0)"
+    if may_be_absent(expression, layout.absent, scalar=scalar):
+        shown = NOT_AVAILABLE if scalar else NO_VALUE_IN_PERIOD
+        text = f'_xlfn.IFNA({text},"{shown}")'
     return "=" + text
+
+
+def may_be_absent(expression: Expr, absent: frozenset[str], *, scalar: bool) -> bool:
+    """Whether the expression may have no value (NaN in numpy): it holds NA(), an IRR or
+    MIRR, reads a row in `absent`, or (a scalar) a MIN, MAX or mean over a row, which has no
+    value when no period has one. Within a line, such a row aggregate over no value at all
+    (a loan sized on no year of cover) is a model error, left as #N/A to be seen."""
+    direct, reads = _absence(expression, scalar)
+    return direct or not reads.isdisjoint(absent)
+
+
+def _absence(expression: Expr, scalar: bool) -> tuple[bool, set[str]]:
+    """Whether the expression has no value of itself (NA(), an IRR or MIRR; a scalar's MIN,
+    MAX or mean over a row), and the rows through which it has none when they have none
+    (every row it reads but those a MIN, MAX or mean skips). A loop over the tree, not
+    `Expr.walk`: it runs for every formula written."""
+    reads: set[str] = set()
+    stack = [expression]
+    while stack:
+        node = stack.pop()
+        kind = type(node)
+        if kind is ex.BinOp or kind is ex.Compare:
+            stack.append(node.left)
+            stack.append(node.right)
+        elif kind is ex.Func:
+            if node.name == "NA":
+                return True, reads
+            stack.extend(node.args)
+        elif kind is ex.Neg:
+            stack.append(node.operand)
+        elif kind is ex.Aggregate:
+            if node.name in SOLVED_ONLY_WITH_BOTH_SIGNS or (scalar and node.name in SKIPPING):
+                return True, reads
+            if node.name not in SKIPPING:
+                reads.add(node.row.name)
+            stack.extend(node.params)
+        elif kind is ex.Prev or kind is ex.Cumsum:
+            reads.add(node.row.name)
+        elif isinstance(node, ex.RowRef):
+            reads.add(node.name)
+    return False, reads
+
+
+def absent_rows(lines: dict) -> frozenset[str]:
+    """The lines (name -> `core.Line`) whose cells may hold no value: those whose expression
+    `may_be_absent` of itself, and every line that reads one, and so on."""
+    readers: dict[str, list[str]] = {}
+    todo = []
+    for name, line in lines.items():
+        direct, reads = _absence(line.expr, scalar=False)
+        if direct:
+            todo.append(name)
+        for row in reads:
+            readers.setdefault(row, []).append(name)
+    found = set(todo)
+    while todo:
+        for reader in readers.get(todo.pop(), ()):
+            if reader not in found:
+                found.add(reader)
+                todo.append(reader)
+    return frozenset(found)
 
 
 def row_formulas(expression: Expr, layout: Layout) -> list[str]:
@@ -147,9 +233,10 @@ def number(value: float) -> str:
 
 
 class _Writer:
-    def __init__(self, layout: Layout, period: int | None):
+    def __init__(self, layout: Layout, period: int | None, scalar: bool):
         self.layout = layout
         self.period = period
+        self.scalar = scalar
 
     def write(self, node: Expr) -> tuple[str, int]:
         """Text of a node and its precedence (for deciding brackets)."""
@@ -166,24 +253,45 @@ class _Writer:
         if kind is ex.Compare:
             left = self._operand(node.left, 2)
             right = self._operand(node.right, 2)
+            if self._absent(node.left) or self._absent(node.right):
+                # numpy compares NaN as unequal to everything: only <> is true.
+                return f"_xlfn.IFNA({left}{node.op}{right},{_NAN_COMPARES[node.op]})", _ATOM
             return f"{left}{node.op}{right}", 1
         if kind is ex.Neg:
             inner, prec = self.write(node.operand)
             return (f"-{inner}" if prec == _ATOM else f"-({inner})"), 0
         if kind is ex.Func:
-            args = ",".join(self.write(a)[0] for a in node.args)
+            tests = len(node.args) if node.name in ("AND", "OR", "NOT") else node.name == "IF"
+            args = ",".join(
+                self._condition(a) if i < tests else self.write(a)[0]
+                for i, a in enumerate(node.args)
+            )
             return f"{node.name}({args})", _ATOM
         if kind is ex.Prev:
             self._need_period()
             name = node.row.name
             column = self._column(-1)
-            return self.layout.cell_in(name, column, absolute_row=self._is_time(name)), _ATOM
+            cell = self.layout.cell_in(name, column, absolute_row=self._is_time(name))
+            return self._read(name, cell), _ATOM
         if kind is ex.Cumsum:
             self._need_period()
-            return f"SUM({self.layout.running_span_to(node.row.name, self._column(0))})", _ATOM
+            name = node.row.name
+            span = self.layout.running_span_to(name, self._column(0))
+            return self._whole(name, span, f"SUM({span})"), _ATOM
         if kind is ex.Aggregate:
             return self._aggregate(node), _ATOM
         raise TypeError(f"cannot write {node!r} as a formula")
+
+    def _absent(self, node: Expr) -> bool:
+        return may_be_absent(node, self.layout.absent, scalar=self.scalar)
+
+    def _condition(self, node: Expr) -> str:
+        """A value used as a truth value: one that may have none is true, as numpy takes
+        NaN (NaN != 0); a comparison says so itself."""
+        text = self.write(node)[0]
+        if not node.is_bool and self._absent(node):
+            return f"_xlfn.IFNA({text},TRUE)"
+        return text
 
     def _need_period(self) -> None:
         if self.period is None:
@@ -201,7 +309,22 @@ class _Writer:
 
     def _at(self, name: str) -> str:
         self._need_period()
-        return self.layout.cell_in(name, self._column(0), absolute_row=self._is_time(name))
+        cell = self.layout.cell_in(name, self._column(0), absolute_row=self._is_time(name))
+        return self._read(name, cell)
+
+    def _read(self, name: str, cell: str) -> str:
+        """A cell of a row; of a row that may hold no value, its text read as #N/A (a blank
+        opening cell is no text: 0, as numpy's opening)."""
+        if name in self.layout.absent:
+            return f"IF(ISTEXT({cell}),NA(),{cell})"
+        return cell
+
+    def _whole(self, name: str, span: str, text: str) -> str:
+        """A sum, NPV or IRR over `span`: no value when a period of a row that may hold none
+        has none (COUNT counts numbers only), as NaN gives NaN in numpy."""
+        if name in self.layout.absent:
+            return f"IF(COUNT({span})=COLUMNS({span}),{text},NA())"
+        return text
 
     def _operand(self, node: Expr, min_prec: int, strict: bool = False) -> str:
         text, prec = self.write(node)
@@ -224,21 +347,30 @@ class _Writer:
     def _aggregate(self, node: ex.Aggregate) -> str:
         span = self.layout.span(node.row.name)
         name = node.name
+        if name in SKIPPING:
+            # MIN, MAX and AVERAGE over a range skip text, so periods with no value ("") do
+            # not count, as numpy's nan-functions skip NaN; with no value at all, #N/A.
+            func = {"ROWMIN": "MIN", "ROWMAX": "MAX", "ROWMEAN": "AVERAGE"}[name]
+            return f"IF(COUNT({span})=0,NA(),{func}({span}))"
+        return self._whole(node.row.name, span, self._solved(node, span))
+
+    def _solved(self, node: ex.Aggregate, span: str) -> str:
+        name = node.name
         if name == "ROWSUM":
             return f"SUM({span})"
-        if name in ("ROWMIN", "ROWMAX", "ROWMEAN"):
-            # AGGREGATE(function, 6, range) skips error values, so periods holding #N/A (NaN in
-            # numpy) do not count; with no value at all the result is #N/A, as numpy's NaN.
-            # The _xlfn. prefix is how files store functions newer than Excel 2007.
-            func = {"ROWMIN": 5, "ROWMAX": 4, "ROWMEAN": 1}[name]
-            return f"IF(COUNT({span})=0,NA(),_xlfn.AGGREGATE({func},6,{span}))"
         if name == "NPV":
             rate = self._operand(node.params[0], _ATOM)
             periods = self.layout.span("period")
             return f"SUMPRODUCT({span},(1+{rate})^(-{periods}))"
         if name == "IRR":
-            return f"IRR({span})"
-        if name == "MIRR":
+            solved = f"IRR({span})"
+        elif name == "MIRR":
             finance_rate, reinvest_rate = (self.write(p)[0] for p in node.params)
-            return f"MIRR({span},{finance_rate},{reinvest_rate})"
-        raise TypeError(f"unknown aggregate {name}")
+            solved = f"MIRR({span},{finance_rate},{reinvest_rate})"
+        else:
+            raise TypeError(f"unknown aggregate {name}")
+        # Flows all of one sign (or zero) have no IRR and no MIRR: numpy's NaN, where Excel
+        # and LibreOffice give #NUM! / Err:523 and #DIV/0! / Err:502. Tested on the signs,
+        # not caught with IFERROR, so that an IRR which exists but does not converge stays
+        # an error to be seen.
+        return f"IF(AND(MAX({span})>0,MIN({span})<0),{solved},NA())"

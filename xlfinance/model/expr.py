@@ -274,7 +274,8 @@ def MOD(number, divisor) -> Func:  # noqa: N802
 
 
 def NA() -> Func:  # noqa: N802
-    """No value: NaN in numpy, #N/A in the workbook."""
+    """No value: NaN in numpy; #N/A inside a workbook formula, shown as text in its cell
+    ("" in a period, "无 n/a" in an output: `xlfinance.model.excel`)."""
     return Func("NA", ())
 
 
@@ -328,8 +329,9 @@ class Aggregate(Expr):
     """A scalar computed from a whole row.
 
     ROWSUM: SUM of the row. ROWMIN / ROWMAX / ROWMEAN: over the periods that have a value
-    (NaN in numpy, #N/A in Excel when none does). NPV(rate): time-0 convention, first period
-    not discounted. IRR: Newton from 0.1, NaN / #N/A-like error when there is none.
+    (NaN in numpy, no value in the workbook when none does). NPV(rate): time-0 convention,
+    first period not discounted. IRR: Newton from 0.1, NaN when there is none (no value in
+    the workbook for flows of one sign).
     MIRR(finance_rate, reinvest_rate): Excel's MIRR.
     """
 

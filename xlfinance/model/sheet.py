@@ -18,7 +18,14 @@ from openpyxl.utils import absolute_coordinate, get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from xlfinance.model.core import Model
-from xlfinance.model.excel import Layout, RowLoc, formula, row_formulas, sheet_prefix
+from xlfinance.model.excel import (
+    Layout,
+    RowLoc,
+    absent_rows,
+    formula,
+    row_formulas,
+    sheet_prefix,
+)
 
 LABEL_COL, UNIT_COL, VALUE_COL, OPENING_COL, FIRST_PERIOD_COL = 1, 2, 3, 4, 5
 
@@ -116,7 +123,9 @@ def write_model(
     series input to a function giving its formula at a period (a reference to another
     sheet's row), written instead of its values, so that no number is typed twice.
     """
-    layout = Layout(first_col=FIRST_PERIOD_COL, n_periods=model.n_periods)
+    layout = Layout(
+        first_col=FIRST_PERIOD_COL, n_periods=model.n_periods, absent=absent_rows(model.lines)
+    )
     sheet_map = SheetMap(layout)
     row = top
     title = ws.title

@@ -14,12 +14,11 @@ from openpyxl.chart import BarChart, Reference
 from openpyxl.utils import get_column_letter
 
 from xlfinance.archetypes.registry import REGISTRY
+from xlfinance.model.excel import NOT_AVAILABLE
 from xlfinance.model.sheet import write_text
 from xlfinance.render import styles
 from xlfinance.render.labels import SOURCE_KEYS, SOURCES_EN, SOURCES_ZH
 
-NOT_AVAILABLE = "无 n/a"
-"""What a cell shows where the model has no value."""
 WAN = "units.yuan_per_wan_yuan"
 """The defined name of the yuan in a 万元."""
 

@@ -134,6 +134,7 @@ def write_workbook(
         _checks_sheet(book, projects, fund, cover_targets(programme, projects))
         summary_sheet(book, programme, projects, fund, set(book.names))
         _cover_sheet(book, cover, programme, projects, built)
+        _error_cells(book)
         book.wb.properties.creator = "xlfinance"
         stamp = dt.datetime.combine(built, dt.time())
         book.wb.properties.created = stamp
@@ -837,6 +838,7 @@ def _checks_sheet(book: _Book, projects, fund=None, cover=None) -> None:
             "Fund: equalisation paid by later closers = received by earlier ones, every year",
             "fund.max_equalisation_imbalance_yuan<tolerance",
         )
+    book.check(ERROR_CELLS_CHECK, f"{ERROR_CELLS}=0")  # last: its count is filled in at the end
     styles.header_row(ws, 6, ("Check", "Result"))
     first = 7
     for i, (text, formula) in enumerate(book.checks):
@@ -849,6 +851,70 @@ def _checks_sheet(book: _Book, projects, fund=None, cover=None) -> None:
     _widths(ws, {"A": 96, "B": 12, "C": 50})
     ws.freeze_panes = "A7"
     _landscape(ws)  # names and results on one page
+
+
+ERROR_CELLS = "checks.error_cells"
+"""The defined name of the number of cells in the workbook whose formula gives an error."""
+ERROR_CELLS_CHECK = (
+    "工作簿中没有错误值 No error values in the workbook: cells whose formula gives an error "
+    "(#N/A, #VALUE!, #DIV/0!, ...), counted sheet by sheet below"
+)
+
+
+def _error_cells(book: _Book) -> None:
+    """The count on the Checks sheet of the cells whose formula gives an error, each sheet's
+    used range with SUMPRODUCT(--ISERROR(...)), once every sheet is written. A value that
+    does not exist is a text ("", "无 n/a"), so any error value is a fault to be seen.
+
+    Left out, as a circular reference: the rows of a formula that reads a check (the master
+    check on Checks, Cover and Summary), and on Checks the error row itself; a fault in any
+    of those shows in the checks they read."""
+    ws = book.wb["Checks"]
+    row = next(r for r in range(ws.max_row, 0, -1) if ws.cell(r, 1).value == ERROR_CELLS_CHECK)
+    top = row + 2
+    styles.header_row(ws, top, ("工作表 Sheet", "", "错误值 Error values"))
+    counts = []
+    for i, sheet in enumerate(book.wb.worksheets):
+        last, columns, reading = _used(sheet)
+        if sheet is ws:
+            last, reading = row - 1, {5}
+        right = get_column_letter(columns)
+        terms = [
+            f"SUMPRODUCT(--ISERROR({sheet_prefix(sheet.title)}A{a}:{right}{b}))"
+            for a, b in _bands(last, reading)
+        ]
+        r = top + 1 + i
+        write_text(ws, r, 1, sheet.title)
+        ws.cell(row=r, column=3, value="=" + ("+".join(terms) or "0"))
+        counts.append(r)
+    ws.cell(row=row, column=3, value=f"=SUM(C{counts[0]}:C{counts[-1]})")
+    book.name(ERROR_CELLS, ws, row, 3)
+
+
+def _used(ws: Worksheet) -> tuple[int, int, set[int]]:
+    """The last row and column of a sheet's used range, and its rows with a formula that
+    reads a defined name of the Checks sheet (`checks.`), in one pass over its cells
+    (openpyxl's max_row and max_column each make one)."""
+    last = columns = 1
+    reading = set()
+    for (r, c), cell in ws._cells.items():
+        if r > last:
+            last = r
+        if c > columns:
+            columns = c
+        if cell.data_type == "f" and "checks." in cell._value:
+            reading.add(r)
+    return last, columns, reading
+
+
+def _bands(last: int, skip: set[int]) -> list[tuple[int, int]]:
+    """Runs of consecutive rows from 1 to `last` without the rows in `skip`."""
+    bands, start = [], 1
+    for r in sorted(x for x in skip if x <= last) + [last + 1]:
+        if r > start:
+            bands.append((start, r - 1))
+        start = r + 1
+    return bands
 
 
 def _cover_checks(book: _Book, ws, cover) -> None:

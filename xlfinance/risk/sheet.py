@@ -15,6 +15,7 @@ from collections.abc import Callable
 
 from openpyxl.utils import get_column_letter
 
+from xlfinance.model.excel import NOT_AVAILABLE
 from xlfinance.model.sheet import write_text
 from xlfinance.render import styles
 from xlfinance.risk.results import RiskResult
@@ -47,7 +48,7 @@ def _describe(output: str) -> tuple[str, str, str]:
 
 def _value(ws, row: int, col: int, value, unit: str = "") -> None:
     if value is None:
-        write_text(ws, row, col, "n/a")
+        write_text(ws, row, col, NOT_AVAILABLE)
         return
     cell = ws.cell(row=row, column=col, value=float(value))
     cell.number_format = styles.number_format(unit) if unit else "General"

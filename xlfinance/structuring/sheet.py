@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from xlfinance.model.excel import NOT_AVAILABLE
 from xlfinance.model.sheet import write_text
 from xlfinance.render import styles
 from xlfinance.structuring.run import StructuringResult
@@ -42,7 +43,7 @@ def structuring_sheet(result: StructuringResult) -> Callable:
 
 def _number(ws, row: int, col: int, value, unit: str) -> None:
     if value is None:
-        write_text(ws, row, col, "n/a")
+        write_text(ws, row, col, NOT_AVAILABLE)
         return
     cell = ws.cell(row=row, column=col, value=float(value))
     cell.number_format = styles.number_format(unit)
@@ -88,10 +89,14 @@ def add_structuring_sheet(book, sheet_maps, result: StructuringResult) -> None:
         _number(ws, row, 9, e["achieved"], out_unit)
         ref = getattr(sheet_maps.get(pid), "output_cells", {}).get(output)
         if ref is not None:
-            live = ws.cell(row=row, column=10, value=f'=IFERROR({ref},"n/a")')
+            # The output as the model shows it: "无 n/a" where it has none, an error left
+            # visible. A text compares above every number, so it is tested, not compared:
+            # no value meets no target.
+            live = ws.cell(row=row, column=10, value=f"={ref}")
             live.number_format = styles.number_format(out_unit)
             op = ">=" if t["comparison"] == ">=" else "<="
-            ws.cell(row=row, column=11, value=f"=IFERROR({ref}{op}{t['value']!r},FALSE)")
+            meets = f"=IF(ISTEXT({ref}),FALSE,{ref}{op}{t['value']!r})"
+            ws.cell(row=row, column=11, value=meets)
         for j, name in enumerate(scenarios):
             s = e["scenarios"].get(name)
             _number(ws, row, 12 + j, s["value"] if s else None, unit)

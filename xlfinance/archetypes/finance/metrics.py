@@ -76,7 +76,7 @@ def add_metrics(
         "t CO2e/yr",
         "CO2e avoided a year",
     )
-    # No cost per tonne where nothing is avoided (or emissions rise): NaN, #N/A in the workbook.
+    # No cost per tonne where nothing is avoided (or emissions rise): NaN, "无 n/a" in the workbook.
     # At resource cost (`finance.economic`) and the social discount rate.
     economic, social = cash.economic, f.vat.social_discount_rate
     out(
