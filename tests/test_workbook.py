@@ -26,6 +26,7 @@ import xlfinance
 from xlfinance.build import build
 from xlfinance.errors import DefinitionError
 from xlfinance.fund import ProjectFlows
+from xlfinance.render.labels import bilingual
 from xlfinance.render.sheetnames import project_sheet_titles, sheet_titles
 
 from .conftest import SOURCE_DATE_EPOCH
@@ -151,9 +152,32 @@ def test_every_computed_number_is_a_formula(built):
                 if isinstance(cell.value, (int, float)) and cell.row > 6:
                     # Only the timeline (period, year) and series inputs may hold typed numbers.
                     label = ws.cell(row=cell.row, column=1).value
-                    assert label in ("Period", "Year") or label in {
-                        s.label or s.name for s in project.model.series.values()
-                    }, f"{pid}!{cell.coordinate} holds a typed number ({label})"
+                    allowed = ["Period", "Year"]
+                    allowed += [s.label or s.name for s in project.model.series.values()]
+                    assert label in {bilingual(a) for a in allowed}, (
+                        f"{pid}!{cell.coordinate} holds a typed number ({label})"
+                    )
+
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def test_every_model_label_reads_in_chinese_and_english(built):
+    """Each line's and output's label on a project sheet and the Fund: Chinese first, then
+    " / " and the English the model gives (#16: every line label in zh and en)."""
+    _, _, workbook = built
+    wb = openpyxl.load_workbook(workbook)
+    titles = sheet_titles(built[0].projects)
+    models = {titles[pid]: r.model for pid, r in built[0].projects.items()}
+    models["Fund"] = built[0].fund.model
+    for title, model in models.items():
+        ws = wb[title]
+        shown = {ws.cell(row=r, column=1).value for r in range(1, ws.max_row + 1)}
+        english = [line.label or name for name, line in model.lines.items()]
+        english += [o.label or name for name, o in model.outputs.items()]
+        for label in english:
+            matches = [s for s in shown if isinstance(s, str) and s.endswith(f" / {label}")]
+            assert matches and all(CJK.search(s.split(" / ")[0]) for s in matches), (title, label)
 
 
 def _renamed(tmp_path: Path, en: str, zh: str) -> Path:

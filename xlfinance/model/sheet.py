@@ -115,6 +115,8 @@ def write_model(
     inputs: dict[str, str] | None = None,
     series: dict[str, Callable[[int], str]] | None = None,
     top: int = 1,
+    label_text: Callable[[str], str] | None = None,
+    unit_text: Callable[[str | None], str | None] | None = None,
 ) -> SheetMap:
     """Write the model on `ws` from row `top`; return where everything went.
 
@@ -122,7 +124,11 @@ def write_model(
     without it the inputs are written on this sheet, above the timeline. `series` maps a
     series input to a function giving its formula at a period (a reference to another
     sheet's row), written instead of its values, so that no number is typed twice.
+    `label_text` and `unit_text` give the text shown for each label (the sheet's headings
+    too) and unit: the renderer's bilingual catalogue; as written by default.
     """
+    label_text = label_text or _as_written
+    unit_text = unit_text or _as_written
     layout = Layout(
         first_col=FIRST_PERIOD_COL, n_periods=model.n_periods, absent=absent_rows(model.lines)
     )
@@ -136,10 +142,10 @@ def write_model(
     write_text(ws, row, LABEL_COL, model.name)
     row += 2
     if inputs is None:
-        write_text(ws, row, LABEL_COL, "Inputs")
+        write_text(ws, row, LABEL_COL, label_text("Inputs"))
         row += 1
         for item in model.inputs.values():
-            _label(ws, row, item.label or item.name, item.unit)
+            _label(ws, row, label_text(item.label or item.name), unit_text(item.unit))
             write_value(ws, row, VALUE_COL, item.value)
             write_text(ws, row, OPENING_COL, item.source)
             layout.inputs[item.name] = absolute(row, VALUE_COL)
@@ -149,18 +155,18 @@ def write_model(
         layout.inputs.update(inputs)
     sheet_map.input_cells = dict(layout.inputs)
 
-    write_text(ws, row, LABEL_COL, "Timeline")
+    write_text(ws, row, LABEL_COL, label_text("Timeline"))
     row += 1
     sheet_map.timeline_row = row
     for name, label in (("period", "Period"), ("year", "Year")):
-        _label(ws, row, label, "")
+        _label(ws, row, label_text(label), "")
         for p in range(model.n_periods):
             value = p if name == "period" else model.start_year + p
             write_value(ws, row, FIRST_PERIOD_COL + p, value)
         layout.rows[name] = RowLoc(row)
         row += 1
     for item in model.series.values():
-        _label(ws, row, item.label or item.name, item.unit)
+        _label(ws, row, label_text(item.label or item.name), unit_text(item.unit))
         linked = (series or {}).get(item.name)
         for p, value in enumerate(item.values):
             write_value(ws, row, FIRST_PERIOD_COL + p, linked(p) if linked else value)
@@ -169,7 +175,7 @@ def write_model(
         row += 1
     row += 1
 
-    write_text(ws, row, LABEL_COL, "Calculation")
+    write_text(ws, row, LABEL_COL, label_text("Calculation"))
     row += 1
     for name in model.lines:
         layout.rows[name] = RowLoc(row)
@@ -177,21 +183,25 @@ def write_model(
         row += 1
     for name, line in model.lines.items():
         r = layout.rows[name].row
-        _label(ws, r, line.label or name, line.unit)
+        _label(ws, r, label_text(line.label or name), unit_text(line.unit))
         if line.opening is not None:
             write_formula(ws, r, OPENING_COL, formula(line.opening, layout))
         write_formulas(ws, r, FIRST_PERIOD_COL, row_formulas(line.expr, layout))
     row += 1
 
-    write_text(ws, row, LABEL_COL, "Outputs")
+    write_text(ws, row, LABEL_COL, label_text("Outputs"))
     row += 1
     for name, output in model.outputs.items():
-        _label(ws, row, output.label or name, output.unit)
+        _label(ws, row, label_text(output.label or name), unit_text(output.unit))
         write_formula(ws, row, VALUE_COL, formula(output.expr, layout))
         sheet_map.output_cells[name] = absolute(row, VALUE_COL)
         row += 1
     sheet_map.last_row = row - 1
     return sheet_map
+
+
+def _as_written(text):
+    return text
 
 
 def _label(ws: Worksheet, row: int, label: str, unit: str) -> None:

@@ -48,6 +48,7 @@ from xlfinance.model.sheet import (
 from xlfinance.model.units import T_PER_WAN_T, YUAN_PER_WAN
 from xlfinance.portfolio.reconciliation import COVER_TOLERANCE, cover_targets
 from xlfinance.render import styles
+from xlfinance.render.labels import bilingual, unit_zh
 from xlfinance.render.sheetdata import FastExcelWriter
 from xlfinance.render.sheetnames import sheet_titles
 from xlfinance.render.summary import summary_sheet
@@ -69,6 +70,21 @@ class _Book:
     """Project id -> its sheet's title (`sheetnames.project_sheet_titles`)."""
     names: dict[str, str] = field(default_factory=dict)
     checks: list[tuple[str, str]] = field(default_factory=list)
+    label_names: dict[str, str] = field(default_factory=dict)
+    """The Chinese of the names labels carry (fund classes' English names, project ids),
+    for `labels.bilingual`."""
+
+    def label_text(self, label: str) -> str:
+        """A model label as the sheet shows it: "中文 / English" (`labels.bilingual`)."""
+        return bilingual(label, self.label_names) or label
+
+    @staticmethod
+    def unit_text(unit: str | None) -> str | None:
+        """A unit as the sheet shows it: "中文 / English" where the two differ."""
+        if not unit:
+            return unit
+        zh = unit_zh(unit)
+        return unit if zh is None or zh == unit else f"{zh} / {unit}"
 
     def name(self, path: str, ws: Worksheet, row: int, col: int) -> str:
         """Give the cell a defined name equal to its results.json path; return the name."""
@@ -106,7 +122,7 @@ def write_workbook(
     are functions `(book, sheet_maps)` adding sheets before Checks (the Risk sheet).
     """
     with collector_paused():
-        book = _Book(Workbook(), sheet_titles(projects))
+        book = _Book(Workbook(), sheet_titles(projects), label_names=_label_names(projects, fund))
         cover = book.wb.active
         cover.title = "Cover"
         inputs_ws = book.wb.create_sheet("Inputs")
@@ -460,9 +476,26 @@ def _linked_row(sheet: str, row: int, offset: int, n_periods: int):
     return formula
 
 
+def _label_names(projects: dict, fund) -> dict[str, str]:
+    """English name -> Chinese of what labels carry: each fund class, each project id (by
+    its short name, the sheet tab's Chinese, where it has one)."""
+    names = {pid: (r.definition.short_name or r.definition.name).zh for pid, r in projects.items()}
+    if fund is not None:
+        for c in fund.fund.definition.classes:
+            names[c.name.en] = c.name.zh
+    return names
+
+
 def _model_sheet(book, ws, model, title, subtitle, input_refs, output_path, series=None):
     """A model's lines as formulas, formatted, with its outputs named by `output_path`."""
-    sheet_map = write_model(ws, model, inputs=input_refs, series=series)
+    sheet_map = write_model(
+        ws,
+        model,
+        inputs=input_refs,
+        series=series,
+        label_text=book.label_text,
+        unit_text=book.unit_text,
+    )
     write_text(ws, 1, LABEL_COL, title).font = styles.TITLE_FONT
     write_text(ws, 2, LABEL_COL, subtitle)
     layout = sheet_map.layout
