@@ -528,7 +528,7 @@ def _model_sheet(book, ws, model, title, subtitle, input_refs, output_path, seri
     # and each print-title range costs LibreOffice a repagination on import (about 0.19
     # CPU-s a sheet with both rows and columns).
     ws.print_title_rows = f"{sheet_map.timeline_row}:{sheet_map.timeline_row + 1}"
-    _widths(ws, {"A": 46, "B": 12, "C": 16, "D": 10})
+    _widths(ws, {"A": 64, "B": 16, "C": 16, "D": 10})  # "中文 / English" labels
     for p in range(model.n_periods):
         ws.column_dimensions[get_column_letter(layout.first_col + p)].width = 13
     _landscape(ws)
