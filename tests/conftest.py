@@ -72,24 +72,44 @@ def chart_cache(tmp_path_factory):
         yield folder
 
 
-# Test files with LibreOffice checks: under pytest-xdist they all run on one worker, so the
-# suite makes one LibreOffice pass (tests/lo.py recalculates every registered workbook on
-# the first request in a process).
-LIBREOFFICE_FILES = frozenset(
-    path.name
+def _libreoffice_tests(path: Path) -> frozenset[str]:
+    """The tests of a file marked `needs_libreoffice` (functions or classes, by name)."""
+    import ast
+
+    def marked(node) -> bool:
+        for deco in node.decorator_list:
+            name = deco.id if isinstance(deco, ast.Name) else getattr(deco, "attr", "")
+            if name in ("needs_libreoffice", "libreoffice"):
+                return True
+        return False
+
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return frozenset(
+        node.name
+        for node in tree.body
+        if isinstance(node, ast.FunctionDef | ast.ClassDef) and marked(node)
+    )
+
+
+# The tests with LibreOffice checks, by file: under pytest-xdist they all run on one worker,
+# so the suite makes one LibreOffice pass (tests/lo.py recalculates every registered workbook
+# on the first request in a process); the other tests of their files spread as any file's.
+LIBREOFFICE_TESTS = {
+    path.name: _libreoffice_tests(path)
     for path in Path(__file__).parent.glob("test_*.py")
     if "needs_libreoffice" in path.read_text(encoding="utf-8")
-)
+}
 
 
 def pytest_xdist_make_scheduler(config, log):
-    """`--dist loadfile`, except that every file with LibreOffice checks is one scope."""
+    """`--dist loadfile`, except that every test with LibreOffice checks is one scope."""
     from xdist.scheduler import LoadFileScheduling
 
     class OneLibreOffice(LoadFileScheduling):
         def _split_scope(self, nodeid: str) -> str:
-            file = nodeid.split("::", 1)[0]
-            return "libreoffice" if Path(file).name in LIBREOFFICE_FILES else file
+            file, _, rest = nodeid.partition("::")
+            test = rest.split("::", 1)[0].split("[", 1)[0]
+            return "libreoffice" if test in LIBREOFFICE_TESTS.get(Path(file).name, ()) else file
 
     return OneLibreOffice(config, log)
 
