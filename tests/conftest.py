@@ -39,11 +39,6 @@ SOURCE_DATE_EPOCH = 1732492800
 """The shared build's date (2024-11-25), so a test can build again and compare bytes."""
 
 
-def pytest_configure(config):
-    config.addinivalue_line("markers", "libreoffice: recalculates workbooks in LibreOffice")
-    config.addinivalue_line("markers", "chromium: opens the reports in headless Chromium")
-
-
 def pytest_collection_modifyitems(config, items):
     """Skip LibreOffice tests where soffice is missing, except in CI, where it is a failure.
 

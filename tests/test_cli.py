@@ -46,6 +46,7 @@ def bad_programme(tmp_path: Path) -> Path:
 
 
 class TestValidateSubprocess:
+    @pytest.mark.programme
     def test_xiaolan_summary(self):
         result = run("validate", "projects/xiaolan")
         assert result.returncode == 0, result.stderr
@@ -106,6 +107,7 @@ class TestValidateSubprocess:
 
 
 class TestMainInProcess:
+    @pytest.mark.programme
     def test_validate_returns_0(self, capsys):
         assert cli.main(["validate", str(XIAOLAN)]) == 0
         out = capsys.readouterr().out
@@ -157,6 +159,7 @@ class TestNew:
         shutil.copytree(REPO / "projects" / "xiaolan", folder)
         return folder
 
+    @pytest.mark.programme
     def test_new_project_validates(self, tmp_path):
         folder = self._programme(tmp_path)
         done = run("new", str(folder), "--archetype", "retrofit", "--id", "school_retrofit")
@@ -229,6 +232,7 @@ CAUGHT_AT_VALIDATE = {
 }
 
 
+@pytest.mark.programme
 @pytest.mark.parametrize("case", list(CAUGHT_AT_VALIDATE))
 def test_validate_refuses_what_build_refuses(tmp_path, capsys, case):
     edit, words = CAUGHT_AT_VALIDATE[case]

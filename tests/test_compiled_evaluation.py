@@ -117,6 +117,7 @@ def wanted(model: Model) -> list[str]:
     return fund or [*list(model.outputs)[:3], *list(model.lines)[-1:]]
 
 
+@pytest.mark.programme
 def test_every_model_and_scenario_set_matches_the_reference(models):
     count = 0
     for key, model in models.items():
@@ -379,6 +380,7 @@ def test_total_loss_matches_the_reference():
 
 
 # The risk run ---------------------------------------------------------------------------
+@pytest.mark.programme
 @pytest.mark.parametrize("chunk_size", [None, 700])
 def test_risk_run_matches_the_reference(monkeypatch, chunk_size):
     """Two threads (the fund's model evaluated beside the projects), in one chunk or

@@ -202,6 +202,7 @@ def write_back(tmp_path: Path, project: str, field: str, value: float) -> Path:
     return copy
 
 
+@pytest.mark.programme
 @pytest.mark.parametrize(
     ("solve", "project", "output", "target"),
     [
@@ -256,6 +257,7 @@ def test_public_programmes_are_left_out(answers):
     assert not {pid for _, pid in answers} & {"forum", "digital_map", "capacity_building"}
 
 
+@pytest.mark.programme
 def test_trials_give_p50_and_p90(xiaolan):
     programme, projects = xiaolan
     from xlfinance.fund import evaluate_fund
@@ -338,6 +340,7 @@ CASES = {
 }
 
 
+@pytest.mark.programme
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_bad_structuring_is_a_problem_naming_file_and_field(tmp_path, capsys, case):
     edit, field, message = CASES[case]
@@ -356,6 +359,7 @@ def test_load_rejects_reversed_bounds_directly(tmp_path):
         load_programme(folder)
 
 
+@pytest.mark.programme
 def test_structure_command_prints_the_answers(capsys):
     assert main(["structure", str(XIAOLAN), "--trials", "200"]) == 0
     out, err = capsys.readouterr()
@@ -435,6 +439,7 @@ def test_viability_gaps_add_up_and_move_the_mobilisation_ratio(xiaolan):
 # --------------------------------------------------------------------------------------
 
 
+@pytest.mark.programme
 def test_cached_answers_equal_solved_ones_and_an_edit_resolves_only_its_project(
     tmp_path, monkeypatch
 ):
@@ -593,6 +598,7 @@ def test_debt_capacity_of_a_small_pv_project_equals_its_closed_form():
     assert achieved >= 1.30
 
 
+@pytest.mark.programme
 def test_a_grant_written_back_and_built_meets_the_target_in_results_json(tmp_path, answers):
     """The whole loop a user runs: the answer's value written into the field it names,
     `build` again, and results.json's output (the target's path) meets the target."""

@@ -176,6 +176,7 @@ def _renamed(tmp_path: Path, en: str, zh: str) -> Path:
     return folder
 
 
+@pytest.mark.programme
 def test_text_from_definitions_is_never_a_formula(tmp_path):
     evil = '=HYPERLINK("http://x","y")'
     folder = _renamed(tmp_path, evil, "+1")
@@ -197,6 +198,7 @@ def test_text_from_definitions_is_never_a_formula(tmp_path):
         assert evil in cell.value or cell.value.startswith("+1")
 
 
+@pytest.mark.programme
 def test_failed_build_leaves_previous_outputs_untouched(xiaolan_build, tmp_path):
     folder = tmp_path / "xiaolan"
     shutil.copytree(XIAOLAN, folder)
@@ -262,6 +264,7 @@ def test_same_inputs_same_cells(xiaolan_build, tmp_path):
     )
 
 
+@pytest.mark.programme
 def test_loaded_programme_matches_build(built):
     result = built[0]
     loaded = xlfinance.load(XIAOLAN)
