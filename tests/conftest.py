@@ -39,13 +39,34 @@ SOURCE_DATE_EPOCH = 1732492800
 """The shared build's date (2024-11-25), so a test can build again and compare bytes."""
 
 
+def pytest_configure(config):
+    """xdist hands out its work in the order `pytest_collection_modifyitems` leaves the
+    tests, not largest file first (`--loadscope-reorder`, which counts tests, not seconds)."""
+    if hasattr(config.option, "loadscopereorder"):
+        config.option.loadscopereorder = False
+
+
 def pytest_collection_modifyitems(config, items):
-    """Skip LibreOffice tests where soffice is missing, except in CI, where it is a failure.
+    """The longest work first and the shortest last, so that neither pytest-xdist worker
+    waits at the end for the other: the LibreOffice tests (one scope, `_split_scope` below;
+    writing and recalculating every registered workbook takes 15 CPU-seconds in one go),
+    then every file in its order, then test_hostile.py's 157 tests of a tenth of a second
+    each, handed out one by one. The order within a file is kept.
+
+    Skip LibreOffice tests where soffice is missing, except in CI, where it is a failure.
 
     `make test` runs two pytest-xdist workers, scheduled by `pytest_xdist_make_scheduler`
     below: a file's tests stay on one worker (so Chromium, all in test_reports.py, starts
-    once) and the files with LibreOffice checks share one. (xdist's own `loadgroup` would do
-    it by marks, but pytest 9 no longer reads the node ids it rewrites.)"""
+    once, and a module's fixtures are made once) and the LibreOffice tests share one. (xdist's
+    own `loadgroup` would do it by marks, but pytest 9 no longer reads the node ids it
+    rewrites.)"""
+
+    def rank(item) -> int:
+        if "libreoffice" in item.keywords:
+            return 0
+        return 2 if item.path.name in ONE_BY_ONE else 1
+
+    items.sort(key=rank)  # stable: the order within each rank is kept
     if HAVE_LIBREOFFICE or os.environ.get("CI") == "true":
         return
     skip = pytest.mark.skip(reason="LibreOffice (soffice) is not installed")
@@ -100,15 +121,23 @@ LIBREOFFICE_TESTS = {
 }
 
 
+ONE_BY_ONE = frozenset({"test_hostile.py"})
+"""Files whose tests share no fixture beyond the session's: xdist may hand them out one by
+one, to fill the end of the run."""
+
+
 def pytest_xdist_make_scheduler(config, log):
-    """`--dist loadfile`, except that every test with LibreOffice checks is one scope."""
+    """`--dist loadfile`, except that every test with LibreOffice checks is one scope and
+    the tests of ONE_BY_ONE's files are one each."""
     from xdist.scheduler import LoadFileScheduling
 
     class OneLibreOffice(LoadFileScheduling):
         def _split_scope(self, nodeid: str) -> str:
             file, _, rest = nodeid.partition("::")
             test = rest.split("::", 1)[0].split("[", 1)[0]
-            return "libreoffice" if test in LIBREOFFICE_TESTS.get(Path(file).name, ()) else file
+            if test in LIBREOFFICE_TESTS.get(Path(file).name, ()):
+                return "libreoffice"
+            return nodeid if Path(file).name in ONE_BY_ONE else file
 
     return OneLibreOffice(config, log)
 
