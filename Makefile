@@ -24,10 +24,11 @@ validate: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest -n 2 --durations=15
 
-# The edit loop: everything but the LibreOffice and Chromium checks, each property with a
-# fifth of its examples (tests/strategies.py `examples`); `make test` tries them all.
+# The edit loop: everything but the LibreOffice and Chromium checks and the tests that build or
+# evaluate whole programmes (marks in pyproject.toml), each property with a fifth of its
+# examples (tests/strategies.py `examples`); `make test` runs them all, every example.
 test-fast: $(STAMP)
-	XLFINANCE_TESTS=fast $(PY) -m pytest -n 2 -m "not libreoffice and not chromium" --durations=5
+	XLFINANCE_TESTS=fast $(PY) -m pytest -n 2 -m "not libreoffice and not chromium and not programme" --durations=5
 
 bench: $(STAMP)
 	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done

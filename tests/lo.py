@@ -33,7 +33,7 @@ HAVE_LIBREOFFICE = bool(shutil.which("soffice") or shutil.which("libreoffice"))
 
 needs_libreoffice = pytest.mark.libreoffice
 """Marks a test that recalculates in LibreOffice: skipped where soffice is missing (except in
-CI), deselected by `make test-fast` (`-m "not libreoffice and not chromium"`)."""
+CI), deselected by `make test-fast` (its `-m` in the Makefile)."""
 
 Writer = Callable[[Path, Callable[[str], object]], tuple[list[Path], object]]
 """`writer(folder, fixture)` writes workbooks into `folder` (`fixture(name)` gives a session

@@ -333,6 +333,7 @@ def xiaolan():
     return prog, projects, f, blended_metrics(prog, projects, f)
 
 
+@pytest.mark.programme
 def test_xiaolan_is_json_ready_with_units(xiaolan):
     *_, out = xiaolan
     json.dumps(out, allow_nan=False, ensure_ascii=False)

@@ -48,6 +48,7 @@ def bad_programme(tmp_path: Path) -> Path:
 
 
 class TestValidateSubprocess:
+    @pytest.mark.programme
     def test_xiaolan_summary(self):
         result = run("validate", "projects/xiaolan")
         assert result.returncode == 0, result.stderr
@@ -108,6 +109,7 @@ class TestValidateSubprocess:
 
 
 class TestMainInProcess:
+    @pytest.mark.programme
     def test_validate_returns_0(self, capsys):
         assert cli.main(["validate", str(XIAOLAN)]) == 0
         out = capsys.readouterr().out
@@ -159,6 +161,7 @@ class TestNew:
         shutil.copytree(REPO / "projects" / "xiaolan", folder)
         return folder
 
+    @pytest.mark.programme
     def test_new_project_validates(self, tmp_path):
         folder = self._programme(tmp_path)
         done = run("new", str(folder), "--archetype", "retrofit", "--id", "school_retrofit")
@@ -231,6 +234,7 @@ CAUGHT_AT_VALIDATE = {
 }
 
 
+@pytest.mark.programme
 @pytest.mark.parametrize("case", list(CAUGHT_AT_VALIDATE))
 def test_validate_refuses_what_build_refuses(tmp_path, capsys, case):
     edit, words = CAUGHT_AT_VALIDATE[case]

@@ -117,6 +117,7 @@ def wanted(model: Model) -> list[str]:
     return fund or [*list(model.outputs)[:3], *list(model.lines)[-1:]]
 
 
+@pytest.mark.programme
 def test_every_model_and_scenario_set_matches_the_reference(models):
     count = 0
     for key, model in models.items():
@@ -379,16 +380,25 @@ def test_total_loss_matches_the_reference():
 
 
 # The risk run ---------------------------------------------------------------------------
-@pytest.mark.parametrize("chunk_size", [None, 700])
-def test_risk_run_matches_the_reference(monkeypatch, chunk_size):
-    """Two threads (the fund's model evaluated beside the projects), in one chunk or
-    several, against the old code on one thread."""
+@pytest.fixture(scope="module")
+def risk_reference():
+    """Xiaolan evaluated, and its 2,000 trials run by the old code on one thread: the same
+    reference for every way of chunking the new run."""
     programme = load_programme(XIAOLAN)
     projects = evaluate_projects(programme)
-    got = run_risk(programme, projects, trials=2000, seed=3, threads=2, chunk_size=chunk_size)
-    with monkeypatch.context() as patch:
+    with pytest.MonkeyPatch.context() as patch:
         reference.install(patch)
         want = run_risk(programme, projects, trials=2000, seed=3, threads=1)
+    return programme, projects, want
+
+
+@pytest.mark.programme
+@pytest.mark.parametrize("chunk_size", [None, 700])
+def test_risk_run_matches_the_reference(risk_reference, chunk_size):
+    """Two threads (the fund's model evaluated beside the projects), in one chunk or
+    several, against the old code on one thread."""
+    programme, projects, want = risk_reference
+    got = run_risk(programme, projects, trials=2000, seed=3, threads=2, chunk_size=chunk_size)
     for field in ("outputs", "losses", "hurdles", "samples"):
         mine, theirs = getattr(got, field), getattr(want, field)
         assert list(mine) == list(theirs), field

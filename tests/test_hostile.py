@@ -763,6 +763,7 @@ def test_alias_bombs_are_refused_in_under_a_second(name, programme, capsys):
     assert code == 2 and seconds < 1.0
 
 
+@pytest.mark.programme
 def test_aliases_within_the_bounds_are_allowed(programme, capsys):
     text = read(programme, PV).replace("    value: 35000000\n", "    value: &capex 35000000\n", 1)
     text = text.replace("  capacity_kw:\n", "  capacity_kw: &cap\n", 1)

@@ -99,6 +99,7 @@ def test_a_foreign_folder_is_refused(world, capsys):
     assert (foreign / "holiday.jpg").read_bytes() == b"\xff\xd8"
 
 
+@pytest.mark.programme
 def test_an_edited_workbook_is_never_replaced_silently(world, capsys):
     programme, out, tmp = world
     workbook = out / "xiaolan.xlsx"
@@ -135,6 +136,7 @@ def test_the_marker_records_every_file_written(xiaolan_build):
         assert hashlib.sha256((xiaolan_build.out / rel).read_bytes()).hexdigest() == digest
 
 
+@pytest.mark.programme
 def test_a_write_failure_says_cannot_write_and_names_out(world, capsys):
     programme, _, tmp = world
     blocker = tmp / "a_file"
@@ -144,6 +146,7 @@ def test_a_write_failure_says_cannot_write_and_names_out(world, capsys):
     assert f"--out {target}" in err and ".staging-" not in err
 
 
+@pytest.mark.programme
 @pytest.mark.parametrize("signum, status", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
 def test_an_interrupted_build_leaves_the_previous_outputs(world, signum, status):
     programme, out, tmp = world

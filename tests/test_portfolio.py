@@ -34,6 +34,7 @@ def findings(loaded) -> dict:
 
 
 class TestBudget:
+    @pytest.mark.programme
     def test_totals_equal_the_plan(self, xiaolan):
         budget = xiaolan.budget
         assert budget["total_wan_yuan"].sum() == 74_290
@@ -208,6 +209,7 @@ def test_a_line_that_does_not_add_up_is_reported_not_summed(tmp_path):
     assert "budget.lines[5]" in message and "100" in message and "90" in message
 
 
+@pytest.mark.programme
 def test_stated_total_that_differs_from_the_lines_is_a_finding(tmp_path):
     folder = _copy(tmp_path)
     path = folder / "programme.yaml"

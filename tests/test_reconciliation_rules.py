@@ -41,6 +41,7 @@ def xiaolan():
     return findings(XIAOLAN)
 
 
+@pytest.mark.programme
 def test_the_rules_give_their_findings_by_hand(xiaolan):
     # gdp-2015: 2,507,300 万元 in 2013 to 2,630,000 in 2015 is (2,630,000 / 2,507,300)^(1/2)
     # - 1 = 2.418% a year, against 8% stated: more than 0.02 apart, an info finding.
@@ -63,6 +64,7 @@ def test_the_rules_give_their_findings_by_hand(xiaolan):
     assert xiaolan["names-line-9b"]["severity"] == "warning"
 
 
+@pytest.mark.programme
 def test_a_tolerance_decides(tmp_path):
     """buses-2015 is a finding at 30% against 53.3%; at a share of 50% (3.3 points off,
     within the rule's 0.05) it is not."""
@@ -75,6 +77,7 @@ def test_a_tolerance_decides(tmp_path):
     assert "buses-2015" not in findings(folder)
 
 
+@pytest.mark.programme
 def test_without_the_file_only_the_checks_every_plan_gets_run(tmp_path, xiaolan):
     folder = copy(tmp_path)
     (folder / "reconciliation.yaml").unlink()
@@ -141,6 +144,7 @@ def _invested_by_project(programme) -> dict[str, float]:
     return invested
 
 
+@pytest.mark.programme
 def test_fund_deployment_below_the_minimum_is_an_error(xiaolan):
     """The 10 亿 fund invests 42,186 万元 (39,160 万 of it in PV phase 2, all of that
     project's equity): 42.2% of its commitments, below fund.yaml's 75%; it calls 54.0%
@@ -172,6 +176,7 @@ def test_fund_deployment_below_the_minimum_is_an_error(xiaolan):
     assert "deployment.minimum_ratio" in finding["sources"]["minimum_ratio"]
 
 
+@pytest.mark.programme
 def test_fund_deployment_above_the_minimum_is_no_finding(tmp_path):
     folder = copy(tmp_path)
     path = folder / "fund.yaml"
@@ -220,6 +225,7 @@ def test_xiaolan_loans_meet_their_targets(xiaolan):
     assert not [k for k in xiaolan if k.startswith("debt-cover")]
 
 
+@pytest.mark.programme
 def test_a_loan_below_the_programme_target_is_a_warning(tmp_path):
     """pv_phase1 at a fixed 70% of capex (no target of its own) is held to the rule's 1.30:
     its minimum DSCR, recomputed here from its lines (CFADS / debt service over the loan's
@@ -239,6 +245,7 @@ def test_a_loan_below_the_programme_target_is_a_warning(tmp_path):
     assert "SAM" in found.sources["target_dscr"]
 
 
+@pytest.mark.programme
 def test_a_loan_is_held_to_its_own_target_first(tmp_path):
     """public_buildings_phase1 (30% of capex, minimum DSCR 2.56) meets the programme's 1.30
     but not a target of 3 of its own; nor the programme's, raised to 3."""
@@ -303,6 +310,7 @@ def test_xiaolan_calls_no_class_beyond_its_commitment(xiaolan):
     assert "fund-overcalled" not in xiaolan
 
 
+@pytest.mark.programme
 def test_deals_that_need_more_than_the_commitments_are_an_error(tmp_path):
     """PV phase 2 at the 0.05 yuan/kWh of its commissioning year carries a smaller loan and
     more equity; all of it (fund.yaml's 100%) calls the senior and government classes

@@ -92,6 +92,7 @@ def collapsed(d: Distribution, base: float) -> Distribution:
     )
 
 
+@pytest.mark.programme
 def test_collapsed_distributions_give_the_base_case_in_every_trial(xiaolan, fund_model):
     programme, projects = xiaolan
     risk = programme.risk
@@ -153,6 +154,7 @@ def triangular_density(x: float, a: float, c: float, b: float) -> float:
     return 2 * (b - x) / ((b - a) * (b - c))
 
 
+@pytest.mark.programme
 def test_triangular_input_matches_its_closed_forms(xiaolan):
     """PV phase 1 capex: 6.2 / 7.0 / 8.0 yuan/W x 5 MW, the range of risk.yaml."""
     programme, projects = xiaolan
@@ -201,6 +203,7 @@ def test_quantile_function_matches_closed_forms():
     assert sampling.quantile(logn, 0.5) == pytest.approx(math.exp(-math.log(1.04) / 2))
 
 
+@pytest.mark.programme
 def test_same_seed_same_results_other_seed_other_results(xiaolan):
     programme, projects = xiaolan
 
@@ -243,6 +246,7 @@ def test_gaussian_copula_gives_the_rank_correlation_asked_for(rho):
     assert 6 / math.pi * math.asin(normal_rho(rho) / 2) == pytest.approx(rho)
 
 
+@pytest.mark.programme
 def test_xiaolan_correlations_hold_in_the_trials(xiaolan):
     programme, projects = xiaolan
     result = run_risk(programme, projects, trials=4000, seed=1)
@@ -332,6 +336,7 @@ def test_scenario_overrides_reach_linked_and_project_inputs(xiaolan, fund_model)
         assert got < scenarios["base"]["projects"][pid]["npv_yuan"]
 
 
+@pytest.mark.programme
 def test_vectorised_trials_equal_the_loop(xiaolan):
     programme, projects = xiaolan
     risk = programme.risk.model_copy(update={"scenarios": {}, "tornado": ()})
@@ -474,6 +479,7 @@ def test_unknown_paths_are_definition_errors_at_load(tmp_path):
     assert all(p.line is not None for p in problems)
 
 
+@pytest.mark.programme
 def test_an_input_no_model_has_is_a_definition_error(tmp_path):
     root = copy_with_risk(
         tmp_path,

@@ -143,6 +143,7 @@ def copy(tmp_path: Path, **drop: bool) -> Path:
     return root
 
 
+@pytest.mark.programme
 def test_an_entry_nothing_cites_is_a_warning(tmp_path, capsys):
     # Without risk.yaml, an entry only it cited is cited by nothing: worth a look, not wrong
     # (an optional file may be left out), so validate says so and exits 0. (The 2018 PV

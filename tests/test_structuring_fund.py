@@ -64,6 +64,7 @@ def test_met_at_counts_trials_from_the_top():
     assert met_at(values, 0.8) == 0.03  # the 8th highest of 10..3 (NaN lowest)
 
 
+@pytest.mark.programme
 def test_the_share_moves_the_junior_commitments_and_keeps_each_close(xiaolan):
     programme = xiaolan[0]
     shares = Shares.of(programme.fund, "government", "senior")
@@ -160,6 +161,7 @@ def copy_of_xiaolan(tmp_path: Path, name: str) -> Path:
     return root
 
 
+@pytest.mark.programme
 def test_the_edits_written_into_fund_yaml_meet_the_target_again(xiaolan, tmp_path):
     programme, _, lay, entries = xiaolan
     goal = programme.structuring.fund.first_loss.net_irr.value - IRR_TOLERANCE
@@ -185,6 +187,7 @@ def test_the_edits_written_into_fund_yaml_meet_the_target_again(xiaolan, tmp_pat
     assert edited.fund.closes[1].commitments_yuan["government"].value == low["edits"][0]["value"]
 
 
+@pytest.mark.programme
 def test_the_fund_size_the_deals_absorb(xiaolan, tmp_path):
     programme, checked, _, entries = xiaolan
     ratio = programme.structuring.fund.deployment.ratio.value
@@ -251,6 +254,7 @@ def test_the_fund_section_needs_sources_and_known_classes(xiaolan):
     assert any("unknown class 'govt'" in p.message for p in info.value.problems)
 
 
+@pytest.mark.programme
 def test_an_unknown_class_in_the_fund_section_is_a_problem_at_check(tmp_path):
     root = copy_of_xiaolan(tmp_path, "bad")
     path = root / "structuring.yaml"
