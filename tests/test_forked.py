@@ -118,6 +118,7 @@ def test_no_fork_on_one_cpu(monkeypatch):
     assert not forked.can_fork()
 
 
+@pytest.mark.programme
 def test_a_build_with_the_child_writes_what_one_without_it_writes(tmp_path, monkeypatch):
     from tests.conftest import SOURCE_DATE_EPOCH, XIAOLAN
     from xlfinance import build as build_module
