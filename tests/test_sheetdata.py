@@ -65,6 +65,7 @@ def test_the_xiaolan_workbook_is_openpyxls(xiaolan_build):
     assert len(sheets) >= 30
 
 
+@pytest.mark.programme
 @pytest.mark.parametrize("programme", ["text that reads as formulas", "ids that clash"])
 def test_other_programmes_workbooks_are_openpyxls(programme, tmp_path, monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", str(SOURCE_DATE_EPOCH))
