@@ -23,6 +23,7 @@ import signal
 import socket
 import stat
 import time
+import tracemalloc
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -752,15 +753,26 @@ def test_refused_cleanly(case: Case, programme: Path, capsys):
     assert not (programme.parent / "out").exists()
     if case.cls == "new":
         assert not (programme / "projects" / "roofs.yaml").exists()
-    assert seconds < 5, f"took {seconds:.1f} s"
+    # No wall-clock limit (the machine is shared): `run_cli`'s deadline fails a refusal that
+    # hangs, and benchmarks/ measures speed.
 
 
 @pytest.mark.parametrize("name", ["alias-bomb-project", "alias-bomb-mapping", "alias-bomb-text"])
-def test_alias_bombs_are_refused_in_under_a_second(name, programme, capsys):
+def test_alias_bombs_are_refused_before_they_expand(name, programme, capsys):
+    """Refused while the aliases are counted, not after they are expanded: validating the
+    whole Xiaolan programme peaks at about 15 MB of Python allocations and each bomb's
+    refusal at 2.5-4 MB, where the expanded bomb would be 9 ** 9 = 387 million scalars.
+    Memory, not seconds: it does not depend on how busy the machine is."""
     (found,) = [c for c in CASES if c.id == name]
     found.mutate(programme)
-    code, _, seconds = run_cli(["validate", str(programme)], capsys)
-    assert code == 2 and seconds < 1.0
+    tracemalloc.start()
+    try:
+        code, _, _ = run_cli(["validate", str(programme)], capsys)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert code == 2
+    assert peak < 32e6, f"peaked at {peak / 1e6:.0f} MB"
 
 
 @pytest.mark.programme
