@@ -63,6 +63,8 @@ class Forked(Generic[T]):
         self._read: int | None = None
         self.forked = False
         """Whether a child was started."""
+        self.status: int | None = None
+        """The child's wait status once reaped (`os.waitpid`), None before."""
         if can_fork():
             self._start()
 
@@ -96,7 +98,7 @@ class Forked(Generic[T]):
             while chunk := pipe.read(1 << 20):
                 chunks.append(chunk)
         _, status = os.waitpid(self._pid, 0)
-        self._pid = None
+        self._pid, self.status = None, status
         data = b"".join(chunks)
         if status == 0 and data.startswith(_OK):
             try:
@@ -112,7 +114,7 @@ class Forked(Generic[T]):
                 os.kill(self._pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
-            os.waitpid(self._pid, 0)
+            _, self.status = os.waitpid(self._pid, 0)
             self._pid = None
         if self._read is not None:
             os.close(self._read)
