@@ -251,6 +251,24 @@ def test_a_number_saved_to_fifteen_digits_is_unchanged():
     assert not same(1, "1")
 
 
+def test_a_formula_respelt_by_a_spreadsheet_is_the_same_formula():
+    # As LibreOffice 7 saves Xiaolan's formulas: 1E-09 as 0.000000001, TRUE as TRUE().
+    assert same(
+        "=IF(COUNT(projects.bus_cng.min_dscr)=0,TRUE,projects.bus_cng.min_dscr>="
+        "inputs.bus_cng.target_dscr*(1-1E-09))",
+        "=IF(COUNT(projects.bus_cng.min_dscr)=0,TRUE(),projects.bus_cng.min_dscr>="
+        "inputs.bus_cng.target_dscr*(1-0.000000001))",
+    )
+    assert same("=_xlfn.IFERROR(A1,0)", "=IFERROR(A1, 0)")  # Excel's prefix, a space
+    assert same("=if(A1,1,0)", "=IF(A1,1,0)")
+    # a different number, reference, function or logical value is another formula
+    assert not same("=A1*(1-1E-09)", "=A1*(1-1E-08)")
+    assert not same("=IF(A1,TRUE,1)", "=IF(A1,FALSE(),1)")
+    assert not same("=SUM(A1:A3)", "=SUM(A1:A4)")
+    assert not same("=MAX(A1,0)", "=MIN(A1,0)")
+    assert not same('="a b"', '="ab"')  # spaces inside a text are the text's
+
+
 # The command, on the Xiaolan workbook ------------------------------------------------------
 @pytest.fixture()
 def programme(tmp_path) -> Path:

@@ -3,8 +3,9 @@ LibreOffice computes for the edited workbook.
 
 One project's input, one programme assumption linked into every project (the corporate tax
 rate) and one fund term are changed in the workbook of the shared build, with openpyxl as
-a spreadsheet would save them; LibreOffice recalculates the edited workbook; `import`
-writes the changes into a copy of the definitions and `build` runs again. Every figure of
+a spreadsheet would save them; LibreOffice recalculates the edited workbook and saves it;
+`import` of the saved workbook writes the changes into a copy of the definitions and
+`build` runs again. Every figure of
 results.json that the workbook names is then held to LibreOffice's value (1e-9 relative),
 and the figures the edits move are checked to have moved.
 """
@@ -43,7 +44,10 @@ def test_after_import_and_build_the_results_are_the_edited_workbooks(
     }
     edited = _edit(xiaolan_build.workbook, tmp_path / "edited.xlsx", edits)
     (values,) = recalc.values([edited])
-    status, out, err = _run(capsys, ["import", str(edited), str(programme)])
+    # Imported as LibreOffice saves it (its formulas respelt: 1E-09, TRUE()), as a user would.
+    (tmp_path / "saved").mkdir()
+    saved = recalc.recalculate(edited, tmp_path / "saved")
+    status, out, err = _run(capsys, ["import", str(saved), str(programme)])
     assert (status, err) == (0, ""), err
     assert "wrote 3 field(s) into 3 file(s)" in out
     result = build(programme, tmp_path / "out", reports=False)

@@ -4,9 +4,10 @@ The reference is the workbook `build` would write from the definitions as they a
 (same build date; the Risk, Structuring and Reconciliation sheets, which hold the
 analysis's figures and the findings as built and no input, are not compared). Every
 other cell of every sheet they share is compared: a number equal to 1e-12 relative is
-unchanged (a spreadsheet saves 15 to 17 significant digits), a formula equal once spaces
-and Excel's `_xlfn.` prefixes are set aside. What differs is a `Diff`;
-`xlfinance.roundtrip.plan` decides which import and which are refused.
+unchanged (a spreadsheet saves 15 to 17 significant digits), a formula equal when its
+tokens are (`_tokens`: LibreOffice respells 1E-09 and TRUE, Excel adds `_xlfn.`). What
+differs is a `Diff`; `xlfinance.roundtrip.plan` decides which import and which are
+refused.
 """
 
 from __future__ import annotations
@@ -95,15 +96,56 @@ def defined_cells(book: Workbook) -> dict[str, tuple[str, int, int]]:
     return cells
 
 
-_SPACES_OUTSIDE_QUOTES = re.compile(r'("[^"]*")|\s+')
-
-
 def _formula(value: object) -> str | None:
     text = getattr(value, "text", value)  # an ArrayFormula keeps its text
     if not isinstance(text, str) or not text.startswith("="):
         return None
-    text = re.sub(r"_xl(?:fn|ws)\.", "", text)
-    return _SPACES_OUTSIDE_QUOTES.sub(lambda m: m.group(1) or "", text)
+    return text
+
+
+def _tokens(formula: str) -> tuple[str, ...] | None:
+    """A formula as a spreadsheet means it, however it was spelt: numbers as the number
+    they are (LibreOffice saves 1E-09 as 0.000000001), `TRUE()` as `TRUE`, function names
+    without Excel's `_xlfn.` prefix and in capitals, spaces dropped. None when it cannot
+    be parsed (then only the same text is the same formula)."""
+    from openpyxl.formula.tokenizer import Token, Tokenizer, TokenizerError
+
+    try:
+        tokens = Tokenizer(formula).items
+    except (TokenizerError, ValueError, IndexError):
+        return None
+    out: list[str] = []
+    for i, token in enumerate(tokens):
+        kind, value = token.type, token.value
+        if kind == Token.WSPACE:
+            continue
+        if kind == Token.OPERAND and token.subtype == Token.NUMBER:
+            try:
+                out.append(repr(float(value)))
+            except ValueError:
+                out.append(value)
+            continue
+        if kind == Token.FUNC and token.subtype == Token.OPEN:
+            value = re.sub(r"^_xl(?:fn|ws)\.", "", value, flags=re.I).upper()
+            following = tokens[i + 1] if i + 1 < len(tokens) else None
+            if value in ("TRUE(", "FALSE(") and following is not None and following.value == ")":
+                out.append(value[:-1])
+                out.append("")  # its closing bracket is dropped below
+                continue
+        if kind == Token.FUNC and token.subtype == Token.CLOSE and out and out[-1] == "":
+            out.pop()
+            continue
+        if kind == Token.OPERAND and token.subtype == Token.LOGICAL:
+            value = value.upper()
+        out.append(value)
+    return tuple(out)
+
+
+def _same_formula(was: str, now: str) -> bool:
+    if was == now:
+        return True
+    a, b = _tokens(was), _tokens(now)
+    return a is not None and a == b
 
 
 def is_formula(value: object) -> bool:
@@ -122,8 +164,10 @@ def same(was: object, now: object) -> bool:
         now = None
     if _number(was) and _number(now):
         return math.isclose(was, now, rel_tol=REL_TOLERANCE, abs_tol=0.0)
+    if is_formula(was) and is_formula(now):
+        return _same_formula(_formula(was), _formula(now))
     if is_formula(was) or is_formula(now):
-        return _formula(was) == _formula(now)
+        return False
     if isinstance(was, dt.date) and isinstance(now, dt.date):
         return was == now
     return type(was) is type(now) and was == now
