@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 import os
 import shutil
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -462,6 +463,17 @@ def test_a_file_that_is_no_xlfinance_workbook_is_refused(make, why, programme, t
     status, _, err = _run(capsys, ["import", str(path), str(programme)])
     assert status == 2 and tree_hash(programme) == before
     assert err.startswith(f"{path}: {why}") and "Traceback" not in err
+
+
+def test_a_workbook_with_a_broken_part_is_refused(xiaolan_build, programme, tmp_path, capsys):
+    path = tmp_path / "broken.xlsx"
+    with zipfile.ZipFile(xiaolan_build.workbook) as source, zipfile.ZipFile(path, "w") as out:
+        for name in source.namelist():
+            data = source.read(name)
+            out.writestr(name, data[: len(data) // 2] if name.endswith("sheet2.xml") else data)
+    status, _, err = _run(capsys, ["import", str(path), str(programme)])
+    assert status == 2 and "Traceback" not in err
+    assert err.startswith(f"{path}: cannot be read as an Excel workbook (.xlsx): a part is broken")
 
 
 def test_a_missing_workbook_is_refused(programme, tmp_path, capsys):

@@ -16,6 +16,7 @@ import datetime as dt
 import math
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -70,6 +71,8 @@ def read(path: Path) -> Workbook:
         book = load_workbook(path, data_only=False)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, TypeError, OSError):
         raise Unreadable("cannot be read as an Excel workbook (.xlsx)") from None
+    except (SyntaxError, AttributeError, IndexError, zlib.error):  # broken XML or parts
+        raise Unreadable("cannot be read as an Excel workbook (.xlsx): a part is broken") from None
     if "Inputs" not in book.sheetnames or "Cover" not in book.sheetnames:
         raise Unreadable("is not an xlfinance workbook (it has no Cover and Inputs sheets)")
     headers = tuple(book["Inputs"].cell(row=4, column=c).value for c in range(1, 7))
