@@ -433,6 +433,23 @@ def test_every_change_but_a_typed_input_is_refused_and_nothing_written(
     assert not any("insurance_share" in line for line in lines)
 
 
+def test_a_defined_name_pointed_elsewhere_is_refused(xiaolan_build, programme, tmp_path, capsys):
+    # The capex's name moved to the discount rate's cell: reading by position would write the
+    # wrong field, reading by name the wrong cell. Refused.
+    book = load_workbook(xiaolan_build.workbook)
+    target = book.defined_names["assumptions.discount_rate"].attr_text
+    book.defined_names["inputs.pv_phase1.capex_yuan"].attr_text = target
+    edited = tmp_path / "edited.xlsx"
+    book.save(edited)
+    before = tree_hash(programme)
+    status, _, err = _run(capsys, ["import", str(edited), str(programme)])
+    assert status == 2 and tree_hash(programme) == before
+    assert err.startswith(
+        f"{edited}: inputs.pv_phase1.capex_yuan: the defined name was removed or points at "
+        "another cell"
+    )
+
+
 def test_a_source_that_cites_nothing_is_refused_by_the_loader(
     xiaolan_build, programme, tmp_path, capsys
 ):

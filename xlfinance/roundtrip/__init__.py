@@ -128,10 +128,23 @@ def import_workbook(
                 )
             ],
         )
+    named, kept = cells_.defined_cells(reference), cells_.defined_cells(edited)
+    moved = [name for name, cell in named.items() if kept.get(name) != cell]
+    if moved:
+        raise _refused(
+            shown,
+            [
+                (
+                    moved[0],
+                    "the defined name was removed or points at another cell; import reads "
+                    "each input by its name as xlfinance wrote it: build again",
+                )
+            ],
+        )
     models = {pid: r.model for pid, r in checked.projects.items()}
     if checked.fund is not None:
         models["fund"] = checked.fund.model
-    inputs = input_cells(cells_.defined_cells(reference), programme, models)
+    inputs = input_cells(named, programme, models)
     root = Path(programme_dir)
     documents = _Documents()
     stamp = printable(f"{STAMP} {Path(workbook).name} on {build_date().isoformat()}")
