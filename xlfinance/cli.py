@@ -8,6 +8,9 @@
     xlfinance risk DIR [--trials N] [--seed S] [--out OUT]
                                       build with the scenarios, tornado and Monte Carlo of
                                       DIR/risk.yaml, showing a progress bar
+    xlfinance import WORKBOOK DIR [--dry-run]
+                                      write the inputs changed in an edited workbook back
+                                      into DIR's definitions (xlfinance.roundtrip)
 
 Subcommands live in `COMMANDS`, a dict of name -> `Command` (help text, a function that
 adds the subcommand's arguments, a handler returning the exit status). To add one, write
@@ -743,6 +746,41 @@ def _structure(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# --------------------------------------------------------------------------------------
+# import
+# --------------------------------------------------------------------------------------
+
+
+def _import_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("workbook", metavar="WORKBOOK", help="the edited workbook (.xlsx)")
+    parser.add_argument("dir", metavar="DIR", help="programme folder the workbook was built from")
+    parser.add_argument(
+        "--dry-run", action="store_true", help="print what would change and write nothing"
+    )
+
+
+def _import(args: argparse.Namespace) -> int:
+    from xlfinance.roundtrip import describe, import_workbook
+
+    result = import_workbook(args.workbook, args.dir, dry_run=args.dry_run)
+    lines = describe(result, args.dir)
+    if lines:
+        print(printable_lines(lines))
+    n = len(result.changes)
+    if not result.changes:
+        print(printable(f"{args.workbook}: no input changed; nothing written"))
+    elif args.dry_run:
+        print(
+            printable(
+                f"dry run: {n} field(s) would change in {len(result.files)} file(s); "
+                "nothing written"
+            )
+        )
+    else:
+        print(printable(f"wrote {n} field(s) into {len(result.files)} file(s); build again"))
+    return EXIT_OK
+
+
 COMMANDS: dict[str, Command] = {
     "validate": Command(
         help="load and check a programme folder, print a summary",
@@ -770,6 +808,12 @@ COMMANDS: dict[str, Command] = {
         "needs to meet its targets, in the base case, the scenarios and the trials",
         add_arguments=_structure_arguments,
         run=_structure,
+    ),
+    "import": Command(
+        help="carry the typed inputs changed in an edited workbook back into the definitions "
+        "(values, sources; comments and layout kept), all files or none",
+        add_arguments=_import_arguments,
+        run=_import,
     ),
 }
 
