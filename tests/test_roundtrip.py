@@ -508,3 +508,19 @@ def test_a_workbook_of_another_programme_is_refused(xiaolan_build, programme, tm
     status, _, err = _run(capsys, ["import", str(edited), str(programme)])
     assert status == 2 and tree_hash(programme) == before
     assert f"{edited}: Cover!A1: is a workbook of another programme (中山市小榄镇低碳试点" in err
+
+
+def test_the_checks_count_over_the_analysis_sheets_is_not_an_edit():
+    """The Checks sheet counts error values sheet by sheet over each one's used range; the
+    reference workbook leaves Risk and Structuring empty, so their counts' ranges differ,
+    and no more than those sheets are they an input."""
+    from xlfinance.roundtrip.cells import _reads_only_analysis
+
+    risk = "=SUMPRODUCT(--ISERROR(Risk!A1:A1))"
+    built = "=SUMPRODUCT(--ISERROR(Risk!A1:M87))+SUMPRODUCT(--ISERROR(Risk!A89:M120))"
+    assert _reads_only_analysis(risk, built)
+    assert _reads_only_analysis("=SUMPRODUCT(--ISERROR('Structuring'!A1:A1))", "='Structuring'!B2")
+    assert not _reads_only_analysis(risk, "=SUMPRODUCT(--ISERROR(Inputs!A1:F90))")
+    assert not _reads_only_analysis(risk, "=Risk!A1+Inputs!D5")  # reads an input too
+    assert not _reads_only_analysis(risk, 0.5)  # a number typed over the formula
+    assert not _reads_only_analysis("=1+1", "=1+2")  # reads no sheet at all

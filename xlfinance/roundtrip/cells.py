@@ -191,9 +191,25 @@ def differences(reference: Workbook, edited: Workbook) -> tuple[list[Diff], list
         for key in sorted(set(was_cells) | set(now_cells)):
             was = was_cells[key].value if key in was_cells else None
             now = now_cells[key].value if key in now_cells else None
-            if not same(was, now):
+            if not same(was, now) and not _reads_only_analysis(was, now):
                 diffs.append(Diff(title, key[0], key[1], was, now))
     return diffs, missing
+
+
+_ANALYSIS_RANGE = re.compile(
+    "|".join(rf"'?{re.escape(title)}'?!" for title in sorted(ANALYSIS_SHEETS))
+)
+
+
+def _reads_only_analysis(was, now) -> bool:
+    """Both cells formulas over the analysis sheets alone (the Checks sheet's count of their
+    error values spans their used ranges, which the reference leaves empty): as little an
+    input as the sheets they read."""
+    formulas = [v for v in (was, now) if isinstance(v, str) and v.startswith("=")]
+    if len(formulas) != 2:
+        return False
+    refs = [re.findall(r"(?:'[^']+'|[A-Za-z_][\w.]*)!", f) for f in formulas]
+    return all(r and all(_ANALYSIS_RANGE.fullmatch(x) for x in r) for r in refs)
 
 
 def built_date(book: Workbook) -> dt.date | None:
