@@ -307,6 +307,7 @@ def _changed_lines(before: str, after: str) -> list[tuple[str, str]]:
     return [(x, y) for x, y in zip(a, b, strict=True) if x != y]
 
 
+@pytest.mark.programme
 def test_import_writes_the_changed_inputs_and_nothing_else(
     xiaolan_build, programme, tmp_path, capsys, monkeypatch
 ):
@@ -388,6 +389,7 @@ def test_import_writes_the_changed_inputs_and_nothing_else(
     assert status == 0 and "no input changed; nothing written" in out
 
 
+@pytest.mark.programme
 def test_every_change_but_a_typed_input_is_refused_and_nothing_written(
     xiaolan_build, programme, tmp_path, capsys
 ):
@@ -433,6 +435,7 @@ def test_every_change_but_a_typed_input_is_refused_and_nothing_written(
     assert not any("insurance_share" in line for line in lines)
 
 
+@pytest.mark.programme
 def test_a_defined_name_pointed_elsewhere_is_refused(xiaolan_build, programme, tmp_path, capsys):
     # The capex's name moved to the discount rate's cell: reading by position would write the
     # wrong field, reading by name the wrong cell. Refused.
@@ -450,6 +453,7 @@ def test_a_defined_name_pointed_elsewhere_is_refused(xiaolan_build, programme, t
     )
 
 
+@pytest.mark.programme
 def test_a_source_that_cites_nothing_is_refused_by_the_loader(
     xiaolan_build, programme, tmp_path, capsys
 ):
@@ -498,6 +502,7 @@ def test_a_missing_workbook_is_refused(programme, tmp_path, capsys):
     assert status == 2 and err.startswith(f"{tmp_path / 'none.xlsx'}: cannot be read")
 
 
+@pytest.mark.programme
 def test_a_workbook_of_another_programme_is_refused(xiaolan_build, programme, tmp_path, capsys):
     edited = with_values(xiaolan_build.workbook, tmp_path / "edited.xlsx", {})
     text = (programme / "programme.yaml").read_text(encoding="utf-8")
