@@ -975,34 +975,63 @@ def _cover_checks(book: _Book, ws, cover) -> None:
 
 LENDERS_MIN_DSCR = "lenders_min_dscr"
 _CONTENTS = {
-    "Summary": "概览: the programme on one screen, every figure a formula over the model",
-    "Inputs": "every assumption, with unit and source; change the blue cells",
-    "Timeline": "the programme calendar: each project's construction and operating years",
-    "Fund": "the fund: closes, calls, fees, the waterfall and returns by investor class",
-    "Budget": "table 5-4 by funding source, action subtotals, modelled capex per line",
-    "Benefits": "table 5-5's claims beside the modelled tonnes",
-    "Reconciliation": "where the plan disagrees with itself or with the models",
-    "MACC": "projects by abatement cost",
-    "Risk": "scenarios, tornado and Monte Carlo results of the risk engine",
-    "Checks": "formulas that must all be TRUE",
+    "Summary": "概览：一屏看全方案，每个数字都是引用模型的公式 / "
+    "the programme on one screen, every figure a formula over the model",
+    "Inputs": "全部假设，含单位和来源；修改蓝色单元格 / "
+    "every assumption, with unit and source; change the blue cells",
+    "Timeline": "方案日历：各项目的建设期和运营期 / "
+    "the programme calendar: each project's construction and operating years",
+    "Fund": "基金：募集、出资、费用、分配顺序及各类投资人收益 / "
+    "the fund: closes, calls, fees, the waterfall and returns by investor class",
+    "Budget": "表5-4按资金来源、行动小计及各预算行建模投资 / "
+    "table 5-4 by funding source, action subtotals, modelled capex per line",
+    "Benefits": "表5-5声称的效益与模型减排量对照 / table 5-5's claims beside the modelled tonnes",
+    "Reconciliation": "方案自相矛盾或与模型不符之处 / "
+    "where the plan disagrees with itself or with the models",
+    "MACC": "按减排成本排列的项目 / projects by abatement cost",
+    "Risk": "情景、龙卷风图和蒙特卡洛模拟结果 / "
+    "scenarios, tornado and Monte Carlo results of the risk engine",
+    "Structuring": "融资结构：各项目达到目标所需的扶持和可承担的贷款 / "
+    "structuring: the support each project needs to meet its targets, the debt it can carry",
+    "Checks": "必须全部为TRUE的校验公式 / formulas that must all be TRUE",
 }
+"""What each sheet holds, for the Cover's contents, in Chinese and English."""
+
+_HOW_TO = (
+    "在Inputs表修改输入值（黄底蓝字），所有公式随之重算 / "
+    "Change an input (blue on yellow) on the Inputs sheet; every formula recalculates.",
+    "绿色输入取自方案假设：在Inputs表顶部修改一次即可 / "
+    "Green inputs take a programme assumption: change it once at the top of Inputs.",
+    "定义名称（公式 > 名称管理器）与results.json的键一致 / "
+    "Defined names (Formulas > Name Manager) match the keys of results.json.",
+    "修改后Checks表必须全部显示TRUE / The Checks sheet must show TRUE everywhere after a change.",
+    "把修改带回定义文件：xlfinance import 本工作簿 方案目录 / "
+    "To carry the changes back into the definitions: xlfinance import WORKBOOK DIR.",
+)
+"""The Cover's how-to, in Chinese and English."""
 
 
 def _cover_sheet(book: _Book, ws: Worksheet, programme, projects, built: dt.date) -> None:
     info = programme.programme
     write_text(ws, 1, 1, info.name.zh).font = styles.TITLE_FONT
     write_text(ws, 2, 1, info.name.en).font = styles.SECTION_FONT
-    write_text(ws, 4, 1, "Source")
+    write_text(ws, 4, 1, "来源 / Source")
     write_text(ws, 4, 2, info.source).alignment = styles.WRAP
-    write_text(ws, 5, 1, "Built")
+    write_text(ws, 5, 1, "生成日期 / Built")
     date_cell = ws.cell(row=5, column=2, value=built)
     date_cell.number_format, date_cell.alignment = "yyyy-mm-dd", styles.LEFT
-    write_text(ws, 6, 1, "Money")
-    write_text(ws, 6, 2, "yuan on project sheets; 万元 (10,000 yuan) on Budget and Benefits")
-    write_text(ws, 7, 1, "All checks pass")
+    write_text(ws, 6, 1, "金额单位 / Money")
+    write_text(
+        ws,
+        6,
+        2,
+        "项目表为元，预算和效益表为万元 / "
+        "yuan on project sheets; 万元 (10,000 yuan) on Budget and Benefits",
+    )
+    write_text(ws, 7, 1, "全部校验通过 / All checks pass")
     check = ws.cell(row=7, column=2, value="=checks.all_pass")
     check.font, check.alignment = styles.BOLD, styles.LEFT
-    write_text(ws, 9, 1, "Contents").font = styles.SECTION_FONT
+    write_text(ws, 9, 1, "目录 / Contents").font = styles.SECTION_FONT
     row = 10
     project_of = {title: projects[pid] for pid, title in book.titles.items()}
     for sheet in book.wb.sheetnames[1:]:
@@ -1016,17 +1045,12 @@ def _cover_sheet(book: _Book, ws: Worksheet, programme, projects, built: dt.date
         write_text(ws, row, 2, what)
         row += 1
     row += 1
-    write_text(ws, row, 1, "How to use").font = styles.SECTION_FONT
-    for text in (
-        "Change an input (blue on yellow) on the Inputs sheet; every formula recalculates.",
-        "Green inputs take a programme assumption: change it once at the top of Inputs.",
-        "Defined names (Formulas > Name Manager) match the keys of results.json.",
-        "The Checks sheet must show TRUE everywhere after a change.",
-    ):
+    write_text(ws, row, 1, "使用说明 / How to use").font = styles.SECTION_FONT
+    for text in _HOW_TO:
         row += 1
         write_text(ws, row, 1, "•")
         write_text(ws, row, 2, text)
-    _widths(ws, {"A": 22, "B": 100})
+    _widths(ws, {"A": 30, "B": 130})
     ws["B4"].alignment = styles.WRAP
     ws.row_dimensions[4].height = 45
     _landscape(ws)
