@@ -422,13 +422,14 @@ def _timeline_sheet(book: _Book, programme, projects, sheet_maps) -> None:
     ws = book.wb.create_sheet("Timeline", index=2)
     _title(
         ws,
-        "Timeline",
+        "时间轴 / Timeline",
+        "方案日历：1 = 建设期，2 = 运营期，取自各项目表 / "
         "Programme calendar: 1 = construction, 2 = operation, read from each project's sheet.",
     )
     first = min(r.definition.start_year for r in projects.values())
     last = max(r.definition.start_year + r.model.n_periods - 1 for r in projects.values())
     years = list(range(first, last + 1))
-    styles.header_row(ws, 4, ("Project", "Budget line", *years))
+    styles.header_row(ws, 4, ("项目 / Project", "预算行 / Budget line", *years))
     for i, (pid, result) in enumerate(projects.items()):
         row = 5 + i
         write_text(ws, row, 1, pid)
@@ -780,24 +781,38 @@ def _show(value) -> str:
     return str(value)
 
 
+_MACC_HEADERS = (
+    "排序 / Rank",
+    "项目 / Project",
+    "名称 / Name",
+    "元/吨二氧化碳当量 / yuan / t CO2e",
+    "吨二氧化碳当量/年 / t CO2e / yr",
+    "累计吨二氧化碳当量/年 / Cumulative t CO2e / yr",
+)
+
+
+def _both(row_data) -> str:
+    """A project's name as "中文 / English" (the English alone where it has no Chinese)."""
+    zh, en = row_data.get("name_zh"), row_data["name_en"]
+    return f"{zh} / {en}" if isinstance(zh, str) and zh else en
+
+
 def _macc_sheet(book: _Book, portfolio) -> None:
     ws = book.wb.create_sheet("MACC")
     _title(
         ws,
-        "Marginal abatement cost curve",
-        "Projects in order of cost per tonne at build "
-        "time; figures are live formulas over the project sheets.",
+        "边际减排成本曲线 / Marginal abatement cost curve",
+        "项目按生成时的每吨减排成本排序，数字为引用项目表的公式 / Projects in order of cost per "
+        "tonne at build time; figures are live formulas over the project sheets.",
     )
-    styles.header_row(
-        ws, 4, ("Rank", "Project", "Name", "yuan / t CO2e", "t CO2e / yr", "Cumulative t CO2e / yr")
-    )
+    styles.header_row(ws, 4, _MACC_HEADERS)
     macc = portfolio.macc
     for i, row_data in macc.iterrows():
         row = 5 + i
         pid = row_data["project"]
         ws.cell(row=row, column=1, value=i + 1)
         write_text(ws, row, 2, pid)
-        write_text(ws, row, 3, row_data["name_en"])
+        write_text(ws, row, 3, _both(row_data))
         ws.cell(
             row=row, column=4, value=f"=projects.{pid}.abatement_cost_yuan_per_t"
         ).number_format = "#,##0"
@@ -806,7 +821,7 @@ def _macc_sheet(book: _Book, portfolio) -> None:
         ).number_format = "#,##0"
         previous = f"+F{row - 1}" if i else ""
         ws.cell(row=row, column=6, value=f"=E{row}{previous}").number_format = "#,##0"
-    _widths(ws, {"A": 6, "B": 26, "C": 50, "D": 14, "E": 14, "F": 20})
+    _widths(ws, {"A": 8, "B": 26, "C": 80, "D": 18, "E": 18, "F": 24})
     claimed = portfolio.macc_claimed
     below = 5 + len(macc) + 1
     if len(claimed):
@@ -814,15 +829,17 @@ def _macc_sheet(book: _Book, portfolio) -> None:
             ws,
             below,
             1,
+            "方案声称、未建模（不在曲线内）：减排量按方案所述，未模拟其如何实现；"
+            "每吨声称减排的成本 / "
             "Claimed by the plan, not modelled (not in the curve): tonnes taken as the plan "
             "states them, with no model of how they are avoided; cost per claimed tonne.",
         )
-        styles.header_row(ws, below + 1, ("", "Project", "Name", "yuan / t CO2e", "t CO2e / yr"))
+        styles.header_row(ws, below + 1, ("", *_MACC_HEADERS[1:5]))
         for i, row_data in claimed.iterrows():
             row = below + 2 + i
             pid = row_data["project"]
             write_text(ws, row, 2, pid)
-            write_text(ws, row, 3, row_data["name_en"])
+            write_text(ws, row, 3, _both(row_data))
             for column, metric in (
                 (4, "abatement_cost_yuan_per_t"),
                 (5, "abatement_t_co2e_per_year"),
