@@ -321,7 +321,7 @@ def test_build_verbose_lists_every_file_and_phase(tmp_path, capsys, monkeypatch)
         ),
         projects={},
         structuring=None,
-        results={"reconciliation": []},
+        results={"projects": {}, "reconciliation": []},
         moved_aside=None,
         out_dir=out,
         files=sorted(out.iterdir()),

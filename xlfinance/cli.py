@@ -238,25 +238,20 @@ def _standing_summary(result) -> str:
     """How many projects an investor can buy as they are, need support (the viability gaps
     of structuring.yaml, in all) or are not investable even with a grant; how many are
     public programmes."""
-    from xlfinance.archetypes.registry import REGISTRY
+    from xlfinance.render.reports import investable  # the pages' own count
 
-    public = [
-        pid
-        for pid, r in result.projects.items()
-        if not REGISTRY[r.definition.archetype].investable or not r.metrics.get("capex_yuan")
-    ]
+    n_investable = len(investable(result.results))
     gaps = (result.results.get("structuring") or {}).get("viability_gaps") or {}
     support = gaps.get("projects") or {}
     unreachable = gaps.get("unreachable") or []
-    n_investable = len(result.projects) - len(public)
     ready = n_investable - len(support) - len(unreachable)
     text = f"projects: {ready} investable as defined"
     if support:
-        total = sum(v["value"] for v in support.values()) / 1e4
+        total = gaps["total"]["value"] / 1e4
         text += f", {len(support)} need support ({total:,.0f} 万元 of grants in all)"
     if unreachable:
         text += f", {len(unreachable)} not investable even with a grant"
-    return text + f"; {len(public)} public programme(s)"
+    return text + f"; {len(result.projects) - n_investable} public programme(s)"
 
 
 def _fund_summary(fund: dict | None) -> list[str]:

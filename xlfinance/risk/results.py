@@ -209,10 +209,7 @@ class RiskResult:
     def input_statistics(self, path: str) -> dict:
         """A distribution's draws: P10, P50, P90 and where the base case sits among them."""
         draws = np.asarray(self.samples[path], dtype=float)
-        out = {
-            key: number(q)
-            for key, q in zip(QUANTILES, np.quantile(draws, list(QUANTILES.values())), strict=True)
-        }
+        out = quantiles(draws)
         base = self.input_bases.get(path)
         out["base"] = None if base is None else number(base)
         out["base_percentile"] = None if base is None else percentile_of(draws, base)
@@ -239,6 +236,12 @@ class RiskResult:
 
 def _same(a: float, b: float) -> bool:
     return bool(a == b or (math.isnan(a) and math.isnan(b)))
+
+
+def quantiles(values: np.ndarray) -> dict[str, float | None]:
+    """P10, P50 and P90 of `values` (numpy's linear interpolation), by `QUANTILES`' keys."""
+    found = np.quantile(values, list(QUANTILES.values()))
+    return {key: number(q) for key, q in zip(QUANTILES, found, strict=True)}
 
 
 def percentile_of(values: np.ndarray, x: float) -> float | None:
@@ -276,8 +279,7 @@ def statistics(
     out["histogram"] = None
     if finite.size == 0:
         return out
-    for key, q in zip(QUANTILES, np.quantile(finite, list(QUANTILES.values())), strict=True):
-        out[key] = number(q)
+    out.update(quantiles(finite))
     out["mean"] = number(finite.mean())
     out["prob_below_zero"] = number((finite < 0).mean())
     if hurdle is not None:
