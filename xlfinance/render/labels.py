@@ -117,6 +117,15 @@ def bilingual(label: str | None, names: Mapping[str, str] | None = None) -> str 
     return label if zh is None else f"{zh} / {label}"
 
 
+def bilingual_unit(unit: str | None) -> str | None:
+    """ "中文 / English" for a unit cell where the two differ ("元 / yuan"); the unit as it is
+    where they do not (kWh) or the catalogue has no Chinese; None or "" as given."""
+    if not unit:
+        return unit
+    zh = unit_zh(unit)
+    return unit if zh is None or zh == unit else f"{zh} / {unit}"
+
+
 def unit_zh(unit: str | None) -> str | None:
     """The Chinese of a unit ("yuan/kWh incl. VAT" -> "元/kWh（含增值税）"), "" for none, None
     for a unit of which a part is neither in the catalogue nor an SI symbol."""
@@ -144,6 +153,7 @@ __all__ = [
     "SOURCES_ZH",
     "SOURCE_KEYS",
     "bilingual",
+    "bilingual_unit",
     "label_zh",
     "unit_zh",
 ]

@@ -48,7 +48,7 @@ from xlfinance.model.sheet import (
 from xlfinance.model.units import T_PER_WAN_T, YUAN_PER_WAN
 from xlfinance.portfolio.reconciliation import COVER_TOLERANCE, cover_targets
 from xlfinance.render import styles
-from xlfinance.render.labels import bilingual, unit_zh
+from xlfinance.render.labels import bilingual, bilingual_unit
 from xlfinance.render.sheetdata import FastExcelWriter
 from xlfinance.render.sheetnames import sheet_titles
 from xlfinance.render.summary import summary_sheet
@@ -78,13 +78,8 @@ class _Book:
         """A model label as the sheet shows it: "中文 / English" (`labels.bilingual`)."""
         return bilingual(label, self.label_names) or label
 
-    @staticmethod
-    def unit_text(unit: str | None) -> str | None:
-        """A unit as the sheet shows it: "中文 / English" where the two differ."""
-        if not unit:
-            return unit
-        zh = unit_zh(unit)
-        return unit if zh is None or zh == unit else f"{zh} / {unit}"
+    unit_text = staticmethod(bilingual_unit)
+    """A unit as the sheet shows it (`labels.bilingual_unit`)."""
 
     def name(self, path: str, ws: Worksheet, row: int, col: int) -> str:
         """Give the cell a defined name equal to its results.json path; return the name."""
