@@ -161,6 +161,16 @@ def parse(path: Path) -> Tagged:
     return parser
 
 
+def _assert_funding_schedule_shown(keys: set[str], results: dict) -> None:
+    """The yearly funding schedule: every year's uses, sources and equity, and the totals."""
+    schedule = results["budget"]["funding_by_year"]
+    assert schedule["years"]
+    for year in schedule["years"]:
+        for column in ("uses_wan_yuan", "sources_wan_yuan", "debt_wan_yuan", "equity_wan_yuan"):
+            assert f"budget.funding_by_year.years.{year}.{column}" in keys, (year, column)
+    assert "budget.funding_by_year.total.fund_wan_yuan" in keys
+
+
 def check_figures(page: Path, results: dict) -> set[str]:
     """Every data-key figure on `page` equals results.json to the digits shown; the keys."""
     keys = set()
@@ -730,6 +740,7 @@ class TestPages:
         for i in range(len(results["benefits"])):
             assert f"benefits.{i}.modelled_t_co2e_per_year" in keys
         assert any(k.startswith("reconciliation.") for k in keys)
+        _assert_funding_schedule_shown(keys, results)
 
     def test_investor_figures_equal_results(self, built):
         results = built["results"]
@@ -750,6 +761,8 @@ class TestPages:
         for cid in results["fund"]["classes"]:
             assert f"fund.classes.{cid}.net_irr" in keys
         assert {f"macc.{i}.abatement_cost_yuan_per_t" for i in range(len(results["macc"]))} <= keys
+        _assert_funding_schedule_shown(keys, results)
+        assert "fund.deployment.invested_yuan" in keys
 
     def test_pitch_figures_equal_results(self, built):
         results = built["results"]

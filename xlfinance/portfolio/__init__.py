@@ -12,6 +12,7 @@ import pandas as pd
 
 from xlfinance.portfolio import benefits as _benefits
 from xlfinance.portfolio import budget as _budget
+from xlfinance.portfolio import funding as _funding
 from xlfinance.portfolio import macc as _macc
 from xlfinance.portfolio import targets as _targets
 from xlfinance.portfolio.reconciliation import Finding, reconcile
@@ -25,6 +26,9 @@ class Portfolio:
     """Budget lines summed by action number."""
     capex_by_year: pd.DataFrame
     """Modelled capex (万元), a row a year, a column a budget line."""
+    funding_by_year: pd.DataFrame
+    """Sources and uses (万元), a row a year: capex and public running cost against grants,
+    debt, VAT credited, equity (the fund's part apart) and the public budget."""
     benefits: pd.DataFrame
     """Claimed (table 5-5) against modelled benefits, a row a budget line."""
     findings: list[Finding]
@@ -68,6 +72,7 @@ class Portfolio:
                 str(line): {str(year): value for year, value in column.items()}
                 for line, column in self.capex_by_year.items()
             },
+            "funding_by_year": _funding.funding_results(self.funding_by_year),
         }
         targets = {}
         if self.intensity is not None:
@@ -93,6 +98,7 @@ def roll_up(programme, projects, fund=None) -> Portfolio:
         budget=budget,
         actions=_budget.action_subtotals(budget),
         capex_by_year=_budget.capex_by_year(programme, projects),
+        funding_by_year=_funding.funding_by_year(projects, fund),
         benefits=benefits,
         findings=reconcile(programme, projects, budget, benefits, fund),
         macc=_macc.macc_table(projects),

@@ -152,6 +152,22 @@ EXITS = {
     "discount_rate": ("按剩余现金流折现值出售", "sold at the discounted value of what is left"),
 }
 
+FUNDING_ROWS = (
+    ("capex_wan_yuan", "建设投资", "Capex", "use"),
+    ("public_running_cost_wan_yuan", "公共项目运行费用", "Public programmes' running cost", "use"),
+    ("uses_wan_yuan", "资金运用合计", "Uses, total", "total"),
+    ("capital_grants_wan_yuan", "资本金补助", "Capital grants", "source"),
+    ("debt_wan_yuan", "银行借款提款", "Bank debt drawn", "source"),
+    ("vat_credited_wan_yuan", "建设期抵扣进项税", "VAT credited in construction", "source"),
+    ("equity_wan_yuan", "项目资本金", "Equity", "source"),
+    ("public_budget_wan_yuan", "财政预算", "Public budget", "source"),
+    ("sources_wan_yuan", "资金来源合计", "Sources, total", "total"),
+    ("fund_wan_yuan", "其中：基金投资", "Of the equity: the fund", "memo"),
+    ("other_equity_wan_yuan", "其中：其他出资人", "Of the equity: sponsors and others", "memo"),
+)
+"""The rows of the yearly funding schedule (`portfolio.funding`): key, Chinese, English and
+kind (use, source, total, memo)."""
+
 PITCH_EXTRAS = (
     ("lcoe_yuan_per_kwh", "平准化度电成本", "LCOE", "yuan_kwh", "yuan/kWh"),
     ("min_dscr", "最低偿债覆盖率", "Min DSCR", "x", ""),
@@ -457,6 +473,21 @@ class Reports:
                 }
             )
         return rows
+
+    def funding_schedule(self) -> dict | None:
+        """The yearly sources and uses (results.json `budget.funding_by_year`): its years,
+        and a row a use, a source and the fund's part of the equity, each bilingual."""
+        schedule = self.results["budget"].get("funding_by_year")
+        if not schedule or not schedule.get("years"):
+            return None
+        total = schedule["total"]
+        rows = [
+            {"key": key, "zh": zh, "en": en, "kind": kind}
+            for key, zh, en, kind in FUNDING_ROWS
+            # a source or use that is nil every year (no VAT credited, no grants) is left out
+            if kind == "total" or abs(total.get(key) or 0.0) > 1e-9
+        ]
+        return {"years": list(schedule["years"]), "rows": rows}
 
     def budget_chart(self) -> Markup:
         budget = self.results["budget"]
@@ -1670,6 +1701,7 @@ def _render_pages(results: dict, projects: dict, programme):
         "fund": fund,
         "n_projects": len(reports.results["projects"]),
         "financing": _financing(reports.results),
+        "funding_schedule": reports.funding_schedule(),
     }
     page("proposal.html", "proposal.html", "", page_id="proposal", **proposal)
 
@@ -1692,6 +1724,7 @@ def _render_pages(results: dict, projects: dict, programme):
         "risk": reports.risk_context(),
         "key_risks": reports.key_risks(),
         "glance": glance,
+        "funding_schedule": reports.funding_schedule(),
     }
     page("investor.html", "investor.html", "", page_id="investor", **investor)
 
