@@ -64,6 +64,9 @@ def test_after_import_and_build_the_results_are_the_edited_workbooks(
         got = values[sheet].get((row, column))
         if not isinstance(node, (int, float)) or isinstance(node, bool):
             continue
+        if path.startswith("structuring."):
+            continue  # the solver's answers are values, as Goal Seek leaves them: they move
+            # only when a build solves again (the Structuring sheet says so)
         assert got == pytest.approx(node, rel=1e-9, abs=1e-6), path
         compared += 1
         before = xiaolan_build.results

@@ -440,6 +440,7 @@ def test_the_summary_shows_the_models_figures_and_no_error(built, recalculated_b
         CLAIMED,
         CLASS_COLUMNS,
         FUND_ROWS,
+        GAP,
         NOT_AVAILABLE,
         PROJECT_COLUMNS,
     )
@@ -450,7 +451,7 @@ def test_the_summary_shows_the_models_figures_and_no_error(built, recalculated_b
     summary = base["Summary"]
     assert not [cell for cell, value in summary.items() if is_error(value)]
     by_name = {value: r for (r, c), value in summary.items() if c == 1}
-    header = {summary.get((7, c)): c for c in range(2, 2 + len(PROJECT_COLUMNS))}
+    header = {summary.get((7, c)): c for c in range(2, 3 + len(PROJECT_COLUMNS))}
     totals = {}
     for pid, project in result.projects.items():
         row = by_name[f"{project.definition.name.zh}\n{project.definition.name.en}"]
@@ -493,6 +494,99 @@ def test_the_summary_shows_the_models_figures_and_no_error(built, recalculated_b
             want = values[metric] / 10_000 if unit == "wan_yuan" else values[metric]
             got = summary[(heading + 1 + i, col)]
             assert got == pytest.approx(want, rel=1e-9), (investor, metric)
+    # The viability gaps (structuring.yaml's base-case answers less the grants as defined),
+    # in 万元: the Structuring sheet's, blank where a project needs none; their total.
+    gaps = results["structuring"]["viability_gaps"]
+    gap_col = header[f"{GAP.zh}\n{GAP.en}"]
+    for pid, project in result.projects.items():
+        got = summary.get(
+            (by_name[f"{project.definition.name.zh}\n{project.definition.name.en}"], gap_col)
+        )
+        if pid in gaps["projects"]:
+            assert got == pytest.approx(gaps["projects"][pid]["value"] / 10_000, rel=1e-9), pid
+        else:
+            assert got is None, (pid, got)
+    assert summary[(total_row, gap_col)] == pytest.approx(gaps["total"]["value"] / 10_000)
+    # The J-curve's table: each class's net cash flows (results.json) summed year by year.
+    years_row = next(r for (r, c), v in summary.items() if c == 1 and v == "年 Year")
+    fund_years = results["fund"]["years"]
+    assert [summary[(years_row, 2 + k)] for k in range(len(fund_years))] == fund_years
+    for i, (investor, values) in enumerate(results["fund"]["classes"].items()):
+        running = np.cumsum(values["cash_flows"]) / 10_000
+        got = [summary[(years_row + 1 + i, 2 + k)] for k in range(len(fund_years))]
+        assert got == pytest.approx(running.tolist(), rel=1e-9, abs=1e-6), investor
+
+
+def test_the_summary_charts_read_its_tables(opened, xiaolan_build):
+    """The Summary's native charts: the budget by source, the fund's J-curve (a series a
+    class, its name the class's cell, values and years over the same columns of the J-curve
+    table) and the MACC (each project's cost per tonne, named by its sheet tab, read from the
+    MACC sheet, cheapest first)."""
+    c = "{http://schemas.openxmlformats.org/drawingml/2006/chart}"
+    span = re.compile(
+        r"^'?(?P<sheet>[^!]+?)'?!\$(?P<c0>[A-Z]+)\$(?P<r0>\d+)(:\$(?P<c1>[A-Z]+)\$(?P<r1>\d+))?$"
+    )
+    ws = opened["Summary"]
+    charts = {}
+    with zipfile.ZipFile(xiaolan_build.workbook) as z:
+        rels = z.read("xl/worksheets/_rels/" + _sheet_part(z, "Summary") + ".rels").decode()
+        drawing = re.search(r'Target="(?:\.\./|/xl/)drawings/(drawing\d+\.xml)"', rels)[1]
+        drels = z.read(f"xl/drawings/_rels/{drawing}.rels").decode()
+        for part in re.findall(r'Target="(?:\.\./|/xl/)charts/(chart\d+\.xml)"', drels):
+            root = ElementTree.fromstring(z.read(f"xl/charts/{part}"))
+            title = "".join(
+                t.text or ""
+                for t in root.find(f"{c}chart/{c}title").iter(
+                    "{http://schemas.openxmlformats.org/drawingml/2006/main}t"
+                )
+            )
+            charts[title] = list(root.iter(f"{c}ser"))
+    assert len(charts) == 3, list(charts)
+    (j_curve,) = [series for title, series in charts.items() if "J" in title]
+    (macc,) = [series for title, series in charts.items() if "Abatement" in title]
+    years_row = next(
+        row[0].row for row in ws.iter_rows(min_col=1, max_col=1) if row[0].value == "年 Year"
+    )
+    classes = [cl.name for cl in xiaolan_build.build.fund.fund.definition.classes]
+    assert len(j_curve) == len(classes)
+    for i, ser in enumerate(j_curve):
+        values = span.match(ser.find(f"{c}val//{c}f").text)
+        years = span.match(ser.find(f"{c}cat//{c}f").text)
+        name = span.match(ser.find(f"{c}tx//{c}f").text)
+        assert values["sheet"] == years["sheet"] == name["sheet"] == "Summary"
+        assert int(values["r0"]) == int(values["r1"]) == years_row + 1 + i
+        assert int(years["r0"]) == years_row and (values["c0"], values["c1"]) == (
+            years["c0"],
+            years["c1"],
+        )
+        assert ws[f"A{values['r0']}"].value.startswith(classes[i].zh)
+    (ser,) = macc
+    values = span.match(ser.find(f"{c}val//{c}f").text)
+    names = span.match(ser.find(f"{c}cat//{c}f").text)
+    assert values["sheet"] == names["sheet"] == "MACC"
+    assert (values["r0"], values["r1"]) == (names["r0"], names["r1"])
+    macc_ws = opened["MACC"]
+    macc_rows = xiaolan_build.results["macc"]
+    assert int(values["r1"]) - int(values["r0"]) + 1 == len(macc_rows)
+    titles = sheet_titles(xiaolan_build.build.projects)
+    for k, entry in enumerate(macc_rows):
+        r = int(values["r0"]) + k
+        assert macc_ws[f"{names['c0']}{r}"].value == titles[entry["project"]]
+        assert (
+            macc_ws[f"{values['c0']}{r}"].value
+            == f"=projects.{entry['project']}.abatement_cost_yuan_per_t"
+        )
+
+
+def _sheet_part(z: zipfile.ZipFile, title: str) -> str:
+    """The worksheet part's file name (sheetN.xml) of the sheet titled `title`."""
+    book = z.read("xl/workbook.xml").decode()
+    rid = re.search(rf'<sheet [^>]*name="{re.escape(title)}"[^>]*r:id="(rId\d+)"', book)[1]
+    rels = z.read("xl/_rels/workbook.xml.rels").decode()
+    target = re.search(rf'<Relationship [^>]*Id="{rid}"[^>]*Target="([^"]+)"', rels) or re.search(
+        rf'<Relationship [^>]*Target="([^"]+)"[^>]*Id="{rid}"', rels
+    )
+    return target[1].rsplit("/", 1)[-1]
 
 
 def test_no_typed_input_is_shown_rounded(opened):

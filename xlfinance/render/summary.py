@@ -10,11 +10,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from openpyxl.chart import BarChart, Reference
+from openpyxl.chart import BarChart, LineChart, Reference
+from openpyxl.chart.data_source import StrRef
+from openpyxl.chart.series import SeriesLabel
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.pagebreak import Break
 
 from xlfinance.archetypes.registry import REGISTRY
-from xlfinance.model.excel import NOT_AVAILABLE
+from xlfinance.model.excel import NOT_AVAILABLE, sheet_prefix
 from xlfinance.model.sheet import write_text
 from xlfinance.render import styles
 from xlfinance.render.labels import SOURCE_KEYS, SOURCES_EN, SOURCES_ZH
@@ -49,6 +52,21 @@ PROJECT_COLUMNS = (
     Column("abatement_t_co2e_per_year", "年减排量", "t CO2e a year", "t CO2e/yr", True),
     Column("abatement_cost_yuan_per_t", "减排成本", "Abatement cost, yuan/t", "yuan/t CO2e"),
 )
+
+GAP = Column(
+    "viability_gap",
+    "可行性缺口补助（构建时求解）",
+    "Viability-gap grant, 万元 (solved at build)",
+    "wan_yuan",
+    True,
+)
+"""The grant a project is short of its target return (the Structuring sheet's gaps, named
+`structuring.viability_gaps.projects.<id>.value`); blank where it needs none."""
+
+
+def gap_name(pid: str) -> str:
+    return f"structuring.viability_gaps.projects.{pid}.value"
+
 
 CLASS_COLUMNS = (
     ("committed_yuan", "认缴（万元）", "Committed, 万元", "wan_yuan"),
@@ -99,9 +117,13 @@ def shown(name: str, wan: bool = False) -> str:
     return f'=IF(ISNUMBER({name}),{value},"{NOT_AVAILABLE}")'
 
 
-def summary_sheet(book, programme, projects, fund, names: set[str]) -> None:
+def summary_sheet(
+    book, programme, projects, fund, names: set[str], sheet_maps=None, macc_rows: int = 0
+) -> None:
     """Add the Summary sheet, second after the Cover. `names` are the defined names given
-    (a figure the model does not name is left out, never guessed)."""
+    (a figure the model does not name is left out, never guessed); `sheet_maps` where the
+    models were written (the fund's, for the J-curve); `macc_rows` the projects on the MACC
+    sheet's curve (its chart's)."""
     ws = book.wb.create_sheet("Summary", index=1)
     info = programme.programme
     styles.title(ws, f"概览 Summary: {info.name.zh}", info.name.en)
@@ -119,7 +141,9 @@ def summary_sheet(book, programme, projects, fund, names: set[str]) -> None:
     row = 6
     styles.section(ws, row, "项目 Projects")
     row += 1
-    styles.header_row(ws, row, ("项目 Project", *(f"{c.zh}\n{c.en}" for c in PROJECT_COLUMNS)))
+    gaps = any(name.startswith("structuring.viability_gaps.projects.") for name in names)
+    columns = (*PROJECT_COLUMNS, GAP) if gaps else PROJECT_COLUMNS
+    styles.header_row(ws, row, ("项目 Project", *(f"{c.zh}\n{c.en}" for c in columns)))
     ws.row_dimensions[row].height = 78
     first = row + 1
     for pid, result in projects.items():
@@ -127,8 +151,8 @@ def summary_sheet(book, programme, projects, fund, names: set[str]) -> None:
         name = result.definition.name
         write_text(ws, row, 1, f"{name.zh}\n{name.en}").alignment = styles.WRAP
         ws.row_dimensions[row].height = 30
-        for col, column in enumerate(PROJECT_COLUMNS, 2):
-            name = f"projects.{pid}.{column.output}"
+        for col, column in enumerate(columns, 2):
+            name = gap_name(pid) if column is GAP else f"projects.{pid}.{column.output}"
             if name not in names:
                 continue
             formula = shown(name, column.unit == "wan_yuan")
@@ -143,7 +167,7 @@ def summary_sheet(book, programme, projects, fund, names: set[str]) -> None:
     last = row
     row += 1
     write_text(ws, row, 1, "项目合计 Total of the projects").font = styles.BOLD
-    for col, column in enumerate(PROJECT_COLUMNS, 2):
+    for col, column in enumerate(columns, 2):
         if column.total:
             letter = get_column_letter(col)
             cell = ws.cell(row=row, column=col, value=f"=SUM({letter}{first}:{letter}{last})")
@@ -186,7 +210,16 @@ def summary_sheet(book, programme, projects, fund, names: set[str]) -> None:
                     cell.alignment = styles.RIGHT
 
     _budget_chart(ws, budget_first, budget_last, anchor=f"E{budget_first - 1}")
-    numbers = range(2, 2 + len(PROJECT_COLUMNS))
+    charts = []
+    fund_map = (sheet_maps or {}).get("fund")
+    if fund is not None and fund_map is not None:
+        row, j_curve = _j_curve(ws, row + 2, fund, book.wb[book.fund_title], fund_map)
+        charts.append(j_curve)
+    if macc_rows:
+        charts.append(_macc_chart(book.wb["MACC"], macc_rows))
+    for chart, column in zip(charts, ("A", "F"), strict=False):  # side by side, below
+        ws.add_chart(chart, f"{column}{row + 2}")
+    numbers = range(2, 2 + len(columns))
     styles.widths(ws, {"A": 50, **{get_column_letter(c): 13 for c in numbers}})
     ws.freeze_panes = "B8"
     styles.landscape(ws)
@@ -203,6 +236,62 @@ def _budget_chart(ws, first: int, last: int, anchor: str) -> None:
     chart.y_axis.number_format = "#,##0"
     chart.height, chart.width = 6.5, 17
     ws.add_chart(chart, anchor)
+
+
+def _j_curve(ws, row: int, fund, fund_ws, fund_map) -> tuple[int, LineChart]:
+    """Each class's cumulative net cash flow (万元) a year, a formula summing its row of the
+    Fund sheet up to the year, and the J-curve drawn from it; the last row used."""
+    ws.row_breaks.append(Break(id=row - 1))  # the J-curve and the charts print on a page
+    styles.section(ws, row, "基金J曲线 Fund J-curve: cumulative net cash flow by class, 万元")
+    row += 1
+    sheet = sheet_prefix(fund_ws.title)
+    first = fund_map.layout.first_col
+    years_row = row
+    write_text(ws, row, 1, "年 Year").font = styles.BOLD
+    for k in range(len(fund.years)):
+        letter = get_column_letter(first + k)
+        ws.cell(row=row, column=2 + k, value=f"={sheet}{letter}{fund_map.timeline_row + 1}")
+    for investor in fund.fund.definition.classes:
+        row += 1
+        write_text(ws, row, 1, f"{investor.name.zh} {investor.name.en}")
+        line = fund_map.line_rows[f"net_cash_flow_{investor.id}"]
+        start = f"${get_column_letter(first)}${line}"
+        for k in range(len(fund.years)):
+            span = f"{sheet}{start}:{get_column_letter(first + k)}{line}"
+            cell = ws.cell(row=row, column=2 + k, value=f"=SUM({span})/{WAN}")
+            cell.number_format = styles.number_format("wan_yuan")
+    chart = LineChart()
+    chart.title = "基金J曲线 Fund J-curve (万元)"
+    last_col = 1 + len(fund.years)
+    for r in range(years_row + 1, row + 1):
+        chart.add_data(Reference(ws, min_col=2, max_col=last_col, min_row=r), from_rows=True)
+        label = f"{sheet_prefix(ws.title)}$A${r}"
+        chart.series[-1].tx = SeriesLabel(strRef=StrRef(label))
+        chart.series[-1].smooth = False  # the years' values joined straight, not smoothed
+    chart.set_categories(Reference(ws, min_col=2, max_col=last_col, min_row=years_row))
+    chart.y_axis.title = "万元 / 10k yuan"
+    chart.y_axis.number_format = "#,##0"
+    chart.x_axis.title = "年 / year"
+    chart.x_axis.tickLblPos = "low"  # the years below the plot, clear of the curve
+    chart.legend.position = "b"
+    chart.height, chart.width = 12, 17
+    return row, chart
+
+
+def _macc_chart(macc_ws, n: int) -> BarChart:
+    """The MACC sheet's projects, cheapest tonne first: each one's cost per tonne (yuan)."""
+    chart = BarChart()
+    chart.type = "bar"  # horizontal: the projects' names read across
+    chart.title = "每吨减排成本 Abatement cost by project (元/吨 yuan/t CO2e)"
+    chart.add_data(Reference(macc_ws, min_col=4, min_row=4, max_row=4 + n), titles_from_data=True)
+    chart.set_categories(Reference(macc_ws, min_col=2, min_row=5, max_row=4 + n))
+    chart.x_axis.scaling.orientation = "maxMin"  # the cheapest tonne on top, as on the sheet
+    chart.x_axis.tickLblPos = "low"  # the names left of the plot, clear of negative bars
+    chart.y_axis.title = "元/吨 / yuan per t CO2e"
+    chart.y_axis.number_format = "#,##0"
+    chart.legend = None
+    chart.height, chart.width = 12, 17
+    return chart
 
 
 __all__ = ["NOT_AVAILABLE", "PROJECT_COLUMNS", "summary_sheet", "shown"]

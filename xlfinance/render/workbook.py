@@ -70,6 +70,8 @@ class _Book:
     """Project id -> its sheet's title (`sheetnames.project_sheet_titles`)."""
     names: dict[str, str] = field(default_factory=dict)
     checks: list[tuple[str, str]] = field(default_factory=list)
+    fund_title: str | None = None
+    """The Fund sheet's title, once it is written."""
     label_names: dict[str, str] = field(default_factory=dict)
     """The Chinese of the names labels carry (fund classes' English names, project ids),
     for `labels.bilingual`."""
@@ -143,7 +145,15 @@ def write_workbook(
         for add_sheet in extra_sheets:
             add_sheet(book, sheet_maps)
         _checks_sheet(book, projects, fund, cover_targets(programme, projects))
-        summary_sheet(book, programme, projects, fund, set(book.names))
+        summary_sheet(
+            book,
+            programme,
+            projects,
+            fund,
+            set(book.names),
+            sheet_maps,
+            macc_rows=len(portfolio.macc),
+        )
         _cover_sheet(book, cover, programme, projects, built)
         _error_cells(book)
         book.wb.properties.creator = "xlfinance"
@@ -388,6 +398,7 @@ def _fund_output_path(name: str, classes) -> str:
 def _fund_sheet(book: _Book, fund, input_refs, sheet_maps, projects):
     """The fund model; each investment's equity flow row points at its project's sheet."""
     ws = book.wb.create_sheet("Fund")
+    book.fund_title = ws.title
     first_year = fund.fund.first_year
     series = {}
     for deal in fund.fund.deals:
@@ -778,7 +789,7 @@ def _show(value) -> str:
 
 _MACC_HEADERS = (
     "排序 / Rank",
-    "项目 / Project",
+    "项目（工作表）/ Project (its sheet)",
     "名称 / Name",
     "元/吨二氧化碳当量 / yuan / t CO2e",
     "吨二氧化碳当量/年 / t CO2e / yr",
@@ -806,7 +817,7 @@ def _macc_sheet(book: _Book, portfolio) -> None:
         row = 5 + i
         pid = row_data["project"]
         ws.cell(row=row, column=1, value=i + 1)
-        write_text(ws, row, 2, pid)
+        write_text(ws, row, 2, book.titles.get(pid, pid))
         write_text(ws, row, 3, _both(row_data))
         ws.cell(
             row=row, column=4, value=f"=projects.{pid}.abatement_cost_yuan_per_t"
@@ -833,7 +844,7 @@ def _macc_sheet(book: _Book, portfolio) -> None:
         for i, row_data in claimed.iterrows():
             row = below + 2 + i
             pid = row_data["project"]
-            write_text(ws, row, 2, pid)
+            write_text(ws, row, 2, book.titles.get(pid, pid))
             write_text(ws, row, 3, _both(row_data))
             for column, metric in (
                 (4, "abatement_cost_yuan_per_t"),
@@ -845,7 +856,7 @@ def _macc_sheet(book: _Book, portfolio) -> None:
         below += 2 + len(claimed) + 1
     if len(macc):
         chart = BarChart()
-        chart.title = "Abatement cost (yuan per t CO2e)"
+        chart.title = "每吨减排成本 / Abatement cost (yuan per t CO2e)"
         chart.add_data(
             Reference(ws, min_col=4, min_row=4, max_row=4 + len(macc)), titles_from_data=True
         )

@@ -75,15 +75,23 @@ def _evaluate(programme_dir, edited=None, shown: str = ""):
     return programme, check_programme(programme)
 
 
-def _reference(programme, checked, built, folder: Path, analysis: list[str]) -> Path:
+def _reference(
+    programme, checked, built, folder: Path, analysis: list[str], names: dict[str, tuple]
+) -> Path:
     """The workbook `build` writes from these definitions, the analysis sheets it had
-    (`analysis`, titles) left empty: their figures are the analysis's, not compared."""
+    (`analysis`, titles) left empty: their figures are the analysis's, not compared. The
+    cells the edited workbook names on them (`names`: name -> (sheet, row, column)) are
+    named alike, so that the sheets reading them (the Summary's viability gaps) are laid
+    out as `build` laid them out."""
     from xlfinance.portfolio import roll_up
     from xlfinance.render.workbook import write_workbook
 
     def placeholders(book, sheet_maps) -> None:
         for title in analysis:
             book.wb.create_sheet(title)
+        for name, (sheet, row, column) in names.items():
+            if sheet in analysis:
+                book.name(name, book.wb[sheet], row, column)
 
     portfolio = roll_up(programme, checked.projects, checked.fund)
     path = folder / "reference.xlsx"
@@ -115,7 +123,10 @@ def import_workbook(
     with tempfile.TemporaryDirectory(prefix="xlfinance-import-") as folder:
         built = cells_.built_date(edited) or build_date()
         analysis = [s for s in edited.sheetnames if s in cells_.ANALYSIS_SHEETS]
-        reference = cells_.read(_reference(programme, checked, built, Path(folder), analysis))
+        names = cells_.defined_cells(edited)
+        reference = cells_.read(
+            _reference(programme, checked, built, Path(folder), analysis, names)
+        )
     diffs, missing = cells_.differences(reference, edited)
     if missing:
         raise _refused(

@@ -71,8 +71,10 @@ def add_structuring_sheet(book, sheet_maps, result: StructuringResult) -> None:
         headers += ["Trials: P50 needed", "Trials: P90 needed", "Trials: unreachable share"]
     row = 4
     styles.header_row(ws, row, headers)
+    rows: dict[tuple[str, str], int] = {}
     for e in entries:
         row += 1
+        rows[e["solve"], e["project"]] = row
         pid, unit = e["project"], e["unit"]
         label = result.labels.get(e["solve"], {})
         write_text(ws, row, 1, f"{label.get('zh', '')} / {label.get('en', e['solve'])}")
@@ -107,6 +109,9 @@ def add_structuring_sheet(book, sheet_maps, result: StructuringResult) -> None:
                 _number(ws, row, col, trials["p50"], unit)
                 _number(ws, row, col + 1, trials["p90"], unit)
                 _number(ws, row, col + 2, trials["unreachable_share"], "share")
+    gaps = result.viability_gaps()
+    if gaps and gaps["projects"] and hasattr(book, "name"):
+        row = _gaps_block(book, ws, row + 2, gaps, rows)
     if fund_entries:
         row = _fund_block(ws, row + 2, fund_entries, result.labels)
     if result.blended is not None:
@@ -117,6 +122,33 @@ def add_structuring_sheet(book, sheet_maps, result: StructuringResult) -> None:
         ws.column_dimensions[letter].width = widths.get(col, 15)
     ws.freeze_panes = "C5"
     styles.landscape(ws)
+
+
+GAPS = "structuring.viability_gaps"
+
+
+def _gaps_block(book, ws, row: int, gaps: dict, rows: dict[tuple[str, str], int]) -> int:
+    """The viability gaps (`StructuringResult.viability_gaps`): for each project its grant
+    short, the answer less the grant as defined (columns F and E of its row above), and
+    their total; each named by its results.json path, which the Summary sheet reads."""
+    write_text(
+        ws, row, 1, "可行性缺口补助 / Viability gaps (grant short, yuan)"
+    ).font = styles.SECTION_FONT
+    first = row + 1
+    for pid in gaps["projects"]:
+        answer = rows[gaps["solve"], pid]
+        row += 1
+        write_text(ws, row, 1, pid)
+        cell = ws.cell(row=row, column=2, value=f"=F{answer}-E{answer}")
+        cell.number_format = styles.number_format("yuan")
+        book.name(f"{GAPS}.projects.{pid}.value", ws, row, 2)
+    row += 1
+    write_text(ws, row, 1, "合计 / Total")
+    total = ws.cell(row=row, column=2, value=f"=SUM(B{first}:B{row - 1})")
+    total.number_format = styles.number_format("yuan")
+    total.font = styles.BOLD
+    book.name(f"{GAPS}.total.value", ws, row, 2)
+    return row
 
 
 FUND_HEADERS = ("Solve", "Answer", "Unit", "Status", "Target", "Achieved", "Write into fund.yaml")
