@@ -397,8 +397,8 @@ def test_a_structural_input_changed_in_the_workbook_fails_the_checks(built, reca
 def test_each_project_chart_plots_its_lines_under_their_years(xiaolan_build, opened):
     """Every series of a project sheet's chart reads the same columns as its categories,
     the sheet's year row, and is named by its line's label cell (a series one column early
-    put each value under the year before and dropped the last year). Read from the chart
-    XML, as Excel reads it."""
+    put each value under the year before and dropped the last year), in 万元. Read from the
+    chart XML, as Excel reads it."""
     c = "{http://schemas.openxmlformats.org/drawingml/2006/chart}"
     span = re.compile(
         r"^(?P<sheet>.+)!\$(?P<c0>[A-Z]+)\$(?P<r0>\d+):\$(?P<c1>[A-Z]+)\$(?P<r1>\d+)$"
@@ -426,6 +426,17 @@ def test_each_project_chart_plots_its_lines_under_their_years(xiaolan_build, ope
                 assert values["sheet"] == years["sheet"] and values["r0"] == values["r1"]
                 label = ser.find(f"{c}tx//{c}f").text.rsplit("!", 1)[1].replace("$", "")
                 assert label == f"A{values['r0']}" and ws[label].value, (name, label)
+                # In 万元: each plotted cell divides the cell of the model line of the same
+                # label, in the same column, by the yuan in a 万元 (a chart's axis cannot).
+                row = int(values["r0"])
+                (line,) = [
+                    r for r in range(1, row) if ws.cell(row=r, column=1).value == ws[label].value
+                ]
+                assert ws.cell(row=row, column=2).value == "万元 / 10k yuan"
+                for col in range(ws[f"{values['c0']}1"].column, ws[f"{values['c1']}1"].column + 1):
+                    letter = openpyxl.utils.get_column_letter(col)
+                    want = f"={letter}{line}/units.yuan_per_wan_yuan"
+                    assert ws.cell(row=row, column=col).value == want, (name, letter)
     assert seen == titles
 
 

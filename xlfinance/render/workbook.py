@@ -40,6 +40,7 @@ from xlfinance.model.excel import number, sheet_prefix
 from xlfinance.model.sheet import (
     FIRST_PERIOD_COL,
     LABEL_COL,
+    UNIT_COL,
     VALUE_COL,
     cell_at,
     write_model,
@@ -551,11 +552,23 @@ def _cash_flow_chart(ws, sheet_map, model, name) -> None:
     years = Reference(ws, min_col=first, max_col=last, min_row=sheet_map.timeline_row + 1)
     bars = BarChart()
     bars.title = f"{name.zh} 项目现金流 / {name.en}: project cash flow"
-    bars.y_axis.title = "元 / yuan"
+    bars.y_axis.title = "万元 / 10k yuan"
     bars.y_axis.number_format = "#,##0"
     bars.x_axis.title = "年 / year"
-    for chart, line_name in ((bars, PROJECT_CASH_FLOW), (LineChart(), CUMULATIVE_CASH_FLOW)):
-        row = sheet_map.line_rows[line_name]
+    bars.x_axis.tickLblPos = "low"  # the years below the plot, clear of negative bars
+    # The charted lines in 万元, below the outputs: a chart's axis cannot divide by 10,000
+    # (a number format scales by thousands only), so it reads rows that do.
+    top = sheet_map.last_row + 2
+    write_text(ws, top, LABEL_COL, "图表数据（万元）/ Chart data, 10k yuan").font = styles.BOLD
+    for k, line_name in enumerate((PROJECT_CASH_FLOW, CUMULATIVE_CASH_FLOW), 1):
+        source = sheet_map.line_rows[line_name]
+        write_text(ws, top + k, LABEL_COL, ws.cell(row=source, column=LABEL_COL).value)
+        write_text(ws, top + k, UNIT_COL, "万元 / 10k yuan")
+        for col in range(first, last + 1):
+            letter = get_column_letter(col)
+            cell = ws.cell(row=top + k, column=col, value=f"={letter}{source}/units.yuan_per_wan_yuan")
+            cell.number_format = styles.number_format("wan_yuan")
+    for chart, row in ((bars, top + 1), (LineChart(), top + 2)):
         chart.add_data(Reference(ws, min_col=first, max_col=last, min_row=row), from_rows=True)
         label = absolute_coordinate(f"{get_column_letter(LABEL_COL)}{row}")
         chart.series[0].tx = SeriesLabel(strRef=StrRef(f"{sheet_prefix(ws.title)}{label}"))
@@ -564,7 +577,7 @@ def _cash_flow_chart(ws, sheet_map, model, name) -> None:
             bars += chart
     bars.legend.position = "b"
     bars.height, bars.width = 8, 24
-    ws.add_chart(bars, ws.cell(row=sheet_map.last_row + 3, column=FIRST_PERIOD_COL).coordinate)
+    ws.add_chart(bars, ws.cell(row=top + 4, column=FIRST_PERIOD_COL).coordinate)
 
 
 # Budget ------------------------------------------------------------------------------------
