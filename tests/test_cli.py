@@ -308,6 +308,56 @@ def test_the_phase_line_shows_on_a_terminal_only_and_is_cleared():
     )
 
 
+def test_the_phase_line_draws_the_monte_carlo_bar_and_counts_the_charts():
+    class Tty(io.StringIO):
+        def isatty(self):
+            return True
+
+    tty = Tty()
+    line = cli._PhaseLine(tty)
+    line.progress("monte_carlo", 0, 4)
+    line.progress("monte_carlo", 1, 4)  # 5 of the 20 characters: 25%
+    line.progress("monte_carlo", 1, 4)  # the same again: not redrawn
+    line.progress("charts", 3, None)
+    assert tty.getvalue() == (
+        f"\r\x1b[Kxlfinance: Monte Carlo [{' ' * 20}]   0% (the workbook beside it)"
+        f"\r\x1b[Kxlfinance: Monte Carlo [{'#' * 5}{' ' * 15}]  25% (the workbook beside it)"
+        "\r\x1b[Kxlfinance: writing the pages: 3 chart(s) made ..."
+    )
+
+
+@pytest.mark.programme
+def test_a_build_on_a_terminal_shows_the_monte_carlo_and_the_charts(tmp_path):
+    """Through a file descriptor, as a terminal is: the Monte Carlo's bar is drawn from the
+    forked child where there is one (it shares the descriptor), else from this process."""
+    from xlfinance.build import build
+
+    class Tty:
+        def __init__(self, path):
+            self.fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND)
+
+        def write(self, text):
+            os.write(self.fd, text.encode("utf-8"))
+
+        def flush(self):
+            pass
+
+        def isatty(self):
+            return True
+
+    shown = tmp_path / "terminal"
+    tty = Tty(shown)
+    line = cli._PhaseLine(tty)
+    try:
+        build(XIAOLAN, tmp_path / "out", on_phase=line, on_progress=line.progress)
+    finally:
+        os.close(tty.fd)
+    text = shown.read_text(encoding="utf-8")
+    assert f"Monte Carlo [{'#' * 20}] 100%" in text
+    assert "writing the pages: 1 chart(s) made" in text
+    assert text.index("Monte Carlo [") < text.index("chart(s) made")
+
+
 def test_build_verbose_lists_every_file_and_phase(tmp_path, capsys, monkeypatch):
     import xlfinance.build
 

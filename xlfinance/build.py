@@ -107,13 +107,18 @@ def build(
     reports: bool = True,
     force: bool = False,
     on_phase=None,
+    on_progress=None,
 ) -> BuildResult:
     """Load, evaluate and write every output of a programme into `out_dir`.
 
     When the programme has a `risk.yaml`, its scenarios, tornado and Monte Carlo run too,
     with `risk_trials` and `risk_seed` in place of the file's own when given; `progress`
     reports the Monte Carlo's advance, `on_phase(name)` the start of each phase (load,
-    evaluate, roll-up, workbook, html). Everything is computed before anything is written.
+    evaluate, roll-up, workbook, html), and `on_progress(kind, done, total)` the Monte
+    Carlo's rows (kind "monte_carlo") and the charts made (kind "charts", total None). Unlike
+    `progress`, `on_progress` may be called from the forked child that runs the Monte Carlo
+    (`xlfinance.forked`), so it may only write to a stream: whatever it keeps stays in the
+    child. Everything is computed before anything is written.
     With `reports=False` only the workbook and results.json are written (no HTML, no charts).
 
     `out_dir` must be new, empty or xlfinance's own (`xlfinance.outputs.check_output`), else
@@ -135,7 +140,10 @@ def build(
             results["fund"] = fund_results(fund)
     out = plan.path
     name = programme.programme.id
-    analyse = partial(_analyse, programme, projects, fund, risk_trials, risk_seed, progress)
+    monte_carlo = progress
+    if monte_carlo is None and on_progress is not None:
+        monte_carlo = partial(on_progress, "monte_carlo")
+    analyse = partial(_analyse, programme, projects, fund, risk_trials, risk_seed, monte_carlo)
     # The Monte Carlo and the solves run in a forked child (`xlfinance.forked`) while this
     # process writes the workbook's other sheets; the Risk and Structuring sheets wait for them.
     ahead = progress is None and (programme.risk or programme.structuring) is not None
@@ -182,8 +190,11 @@ def build(
                 from xlfinance.render.reports import write_reports
 
                 before = charts.STATS["seconds"]
+                on_chart = None
+                if on_progress is not None:
+                    on_chart = partial(_chart_made, on_progress)
                 with phase("html"):
-                    write_reports(stage, results, projects, programme)
+                    write_reports(stage, results, projects, programme, on_chart)
                 drawing = charts.STATS["seconds"] - before
                 phase.seconds["charts"] = drawing  # drawn or read from the cache
                 phase.seconds["html"] -= drawing
@@ -203,6 +214,10 @@ def build(
         plan.moved_to,
         analysis.get("structuring"),
     )
+
+
+def _chart_made(on_progress, made: int) -> None:
+    on_progress("charts", made, None)
 
 
 def _analyse(programme, projects, fund, risk_trials, risk_seed, progress):

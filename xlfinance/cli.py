@@ -183,13 +183,33 @@ class _PhaseLine:
         "html": "writing the pages and charts",
     }
 
+    BAR = 20
+    """The Monte Carlo bar's width, in characters."""
+
     def __init__(self, stream=None):
         self.stream = stream if stream is not None else sys.stderr
         self.live = bool(getattr(self.stream, "isatty", lambda: False)())
+        self.shown: tuple | None = None
 
     def __call__(self, name: str) -> None:
-        if self.live:
-            self.stream.write(f"\r\x1b[Kxlfinance: {self.WORDS.get(name, name)} ...")
+        self._show(f"{self.WORDS.get(name, name)} ...")
+
+    def progress(self, kind: str, done: int, total: int | None) -> None:
+        """`build`'s `on_progress`: a bar for the Monte Carlo, which runs in the forked child
+        while the parent writes the workbook (so the child draws it: this only writes to
+        the stream), and a count of the charts. Redrawn only when what it shows changes."""
+        if kind == "monte_carlo" and total:
+            share = min(1.0, max(0.0, done / total))
+            filled = int(share * self.BAR)
+            bar = "#" * filled + " " * (self.BAR - filled)
+            self._show(f"Monte Carlo [{bar}] {int(share * 100):3d}% (the workbook beside it)")
+        elif kind == "charts":
+            self._show(f"writing the pages: {done} chart(s) made ...")
+
+    def _show(self, text: str) -> None:
+        if self.live and text != self.shown:
+            self.shown = text
+            self.stream.write(f"\r\x1b[Kxlfinance: {text}")
             self.stream.flush()
 
     def close(self) -> None:
@@ -203,7 +223,9 @@ def _build(args: argparse.Namespace) -> int:
 
     line = _PhaseLine()
     try:
-        result = build(args.dir, args.out, force=args.force, on_phase=line)
+        result = build(
+            args.dir, args.out, force=args.force, on_phase=line, on_progress=line.progress
+        )
     finally:
         line.close()
     _warn(result.programme.warnings)

@@ -416,18 +416,22 @@ def _short(text: str, limit: int = 46) -> str:
 class Reports:
     """Builds the pages of one programme's results."""
 
-    def __init__(self, results: dict, projects: dict, programme):
+    def __init__(self, results: dict, projects: dict, programme, on_chart=None):
         self.results = clean(results)
         self.projects = projects or {}
         self.programme = programme
         self.fig = Figures(self.results)
         self.charts: list[Chart] = []
         self.info = getattr(programme, "programme", None)
+        self.on_chart = on_chart
+        """Called with the number of charts made so far, after each (a progress line)."""
 
     # -- charts -----------------------------------------------------------------------
 
     def chart(self, name: str, svg: str) -> Markup:
         self.charts.append(Chart(name, svg))
+        if self.on_chart is not None:
+            self.on_chart(len(self.charts))
         return Markup(svg)
 
     # -- shared -----------------------------------------------------------------------
@@ -1650,10 +1654,12 @@ def _financing(results: dict):
     return financing_context(results)
 
 
-def write_reports(stage: Path, results: dict, projects: dict, programme) -> list[Path]:
+def write_reports(
+    stage: Path, results: dict, projects: dict, programme, on_chart=None
+) -> list[Path]:
     """Write index.html, proposal.html, investor.html, pitches/<id>.html and charts/*.svg
-    into `stage`; return the files written."""
-    pages, drawn = _render_pages(results, projects, programme)
+    into `stage`; return the files written. `on_chart(n)` is told of each chart made."""
+    pages, drawn = _render_pages(results, projects, programme, on_chart)
     stage = Path(stage)
     written: list[Path] = []
     for target, html in pages:
@@ -1673,9 +1679,9 @@ def write_reports(stage: Path, results: dict, projects: dict, programme) -> list
     return written
 
 
-def _render_pages(results: dict, projects: dict, programme):
+def _render_pages(results: dict, projects: dict, programme, on_chart=None):
     """Every page's HTML and the charts drawn."""
-    reports = Reports(results, projects, programme)
+    reports = Reports(results, projects, programme, on_chart)
     env = environment()
     common = reports.common()
     pages: list[tuple[str, str]] = []

@@ -566,7 +566,9 @@ def _cash_flow_chart(ws, sheet_map, model, name) -> None:
         write_text(ws, top + k, UNIT_COL, "万元 / 10k yuan")
         for col in range(first, last + 1):
             letter = get_column_letter(col)
-            cell = ws.cell(row=top + k, column=col, value=f"={letter}{source}/units.yuan_per_wan_yuan")
+            cell = ws.cell(
+                row=top + k, column=col, value=f"={letter}{source}/units.yuan_per_wan_yuan"
+            )
             cell.number_format = styles.number_format("wan_yuan")
     for chart, row in ((bars, top + 1), (LineChart(), top + 2)):
         chart.add_data(Reference(ws, min_col=first, max_col=last, min_row=row), from_rows=True)
