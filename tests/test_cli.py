@@ -406,9 +406,24 @@ def test_risk_summary_reads_as_words_in_aligned_columns(xiaolan_build):
     )
     at = lines.index("largest drivers of the senior class's net IRR (low -> high input, %):")
     assert lines[at + 1].strip().startswith(bars[0]["label"])
-    # the unit column starts at the same terminal column on every Monte Carlo row
-    mc = [line for line in lines if line.startswith("  ") and (" 万元 " in line or " % " in line)]
-    starts = {
-        cli._width(line[: line.index(" 万元 " if " 万元 " in line else " % ")]) for line in mc
-    }
-    assert len(starts) == 1
+    listed = 0
+    while lines[at + 1 + listed].startswith("  "):
+        listed += 1
+    assert listed == min(5, len(bars))  # the five largest (Xiaolan has 14)
+    assert [line.strip()[:20] for line in lines[at + 1 : at + 1 + listed]] == [
+        b["label"][:20] for b in bars[:listed]
+    ]
+    # the unit column starts at the same terminal column on every Monte Carlo row, with the
+    # projects named as their sheet tabs are, in Chinese and English
+    names = cli._short_names(xiaolan_build.build.projects)
+    assert names["pv_phase1"] == "光伏一期 PV 1"
+    named = cli._risk_summary(risk, names)
+    for shown in (lines, named):
+        mc = [
+            line for line in shown if line.startswith("  ") and (" 万元 " in line or " % " in line)
+        ]
+        starts = {
+            cli._width(line[: line.index(" 万元 " if " 万元 " in line else " % ")]) for line in mc
+        }
+        assert len(starts) == 1
+    assert any(line.startswith("  光伏一期 PV 1 NPV ") for line in named)

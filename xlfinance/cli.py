@@ -373,7 +373,7 @@ def _risk_arguments(parser: argparse.ArgumentParser) -> None:
 
 METRIC_WORDS = {"npv_yuan": ("NPV", "万元"), "irr": ("IRR", "%"), "net_irr": ("net IRR", "%")}
 """How the risk summary names an output's metric, and its unit."""
-TOP_DRIVERS = 3
+TOP_DRIVERS = 5
 """Tornado bars listed for each fund class: those of the largest swing."""
 
 
@@ -392,11 +392,12 @@ def _right(text: str, width: int) -> str:
     return " " * max(0, width - _width(text)) + text
 
 
-def _output_words(name: str) -> tuple[str, str]:
-    """'projects.bus_cng.npv_yuan' -> ('bus_cng NPV', '万元'); fund classes likewise."""
+def _output_words(name: str, names: dict[str, str] | None = None) -> tuple[str, str]:
+    """'projects.bus_cng.npv_yuan' -> ('bus_cng NPV', '万元'), or with the project's name
+    from `names` ('公交油改气一期 Bus CNG 1 NPV'); fund classes likewise."""
     parts = name.split(".")
     what, unit = METRIC_WORDS.get(parts[-1], (parts[-1], ""))
-    owner = f"fund {parts[2]}" if parts[0] == "fund" else parts[1]
+    owner = f"fund {parts[2]}" if parts[0] == "fund" else (names or {}).get(parts[1], parts[1])
     return f"{owner} {what}", unit
 
 
@@ -404,9 +405,17 @@ def _rate(value) -> str:
     return "n/a" if value is None else f"{value * 100:.1f}"
 
 
-def _risk_summary(risk: dict) -> list[str]:
+def _short_names(projects: dict) -> dict[str, str]:
+    """Each project's short name in both languages (its sheet tab), else its id."""
+    return {
+        pid: r.definition.short_name.tab if r.definition.short_name is not None else pid
+        for pid, r in projects.items()
+    }
+
+
+def _risk_summary(risk: dict, names: dict[str, str] | None = None) -> list[str]:
     """The fund's classes under each scenario, their largest tornado drivers, and P10 / P50
-    / P90 of every NPV and IRR that varies (万元, %)."""
+    / P90 of every NPV and IRR that varies (万元, %); projects by `names` (id -> name)."""
     lines = []
     scenarios = risk["scenarios"]
     classes = next((list(s["fund"]["classes"]) for s in scenarios.values() if s.get("fund")), [])
@@ -441,7 +450,7 @@ def _risk_summary(risk: dict) -> list[str]:
     for name, s in mc["outputs"].items():
         if name.endswith(".equity_irr") or s["p10"] is None or s["p10"] == s["p90"]:
             continue
-        words, unit = _output_words(name)
+        words, unit = _output_words(name, names)
         money = name.endswith("_yuan")
         scale, fmt = (1e4, ",.0f") if money else (0.01, ".1f")
         cells = [
@@ -492,7 +501,7 @@ def _risk(args: argparse.Namespace) -> int:
     print(printable(f"{info.name.zh} / {info.name.en}: {len(result.projects)} project(s)"))
     risk = result.results.get("risk")
     if risk is not None:
-        print(printable_lines(_risk_summary(risk)))
+        print(printable_lines(_risk_summary(risk, _short_names(result.projects))))
     print(printable(_wrote(result)))
     return EXIT_OK
 
