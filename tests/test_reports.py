@@ -763,6 +763,10 @@ class TestPages:
         assert {f"macc.{i}.abatement_cost_yuan_per_t" for i in range(len(results["macc"]))} <= keys
         _assert_funding_schedule_shown(keys, results)
         assert "fund.deployment.invested_yuan" in keys
+        for deal in results["fund"]["investments"]:  # the amount of each investment
+            assert f"fund.investments.{deal}.invested_yuan" in keys, deal
+        html = (built["out"] / "investor.html").read_text(encoding="utf-8")
+        assert 'id="financing"' in html and 'href="#financing"' in html  # how to finance it
 
     def test_pitch_figures_equal_results(self, built):
         results = built["results"]

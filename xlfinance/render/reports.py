@@ -1731,6 +1731,7 @@ def _render_pages(results: dict, projects: dict, programme, on_chart=None):
         "key_risks": reports.key_risks(),
         "glance": glance,
         "funding_schedule": reports.funding_schedule(),
+        "financing": _financing(reports.results),
     }
     page("investor.html", "investor.html", "", page_id="investor", **investor)
 
