@@ -9,6 +9,7 @@ share a Chinese text unless they say one thing (EXCEPTIONS), and no text begins 
 from __future__ import annotations
 
 import copy
+import re
 from pathlib import Path
 
 import pytest
@@ -20,13 +21,18 @@ from xlfinance.definitions.schema import ProjectDef
 from xlfinance.fund import evaluate
 from xlfinance.fund.model import build_fund_model, project_flows
 from xlfinance.projects import evaluate_projects
+from xlfinance.render import labels_zh as catalogue
 from xlfinance.render.labels import (
     FORMULA_STARTS,
     SHEET_HEADINGS,
+    assumption,
     bilingual,
     label_zh,
+    severity,
     unit_zh,
+    word,
 )
+from xlfinance.render.workbook import _sourced_fields
 
 from .strategies import examples
 from .test_fund import _american_example, _two_close_fund, random_funds
@@ -237,3 +243,76 @@ def test_bilingual_and_units():
     assert unit_zh("t CO2e/yr") == "吨二氧化碳当量/年"
     assert unit_zh("") == ""
     assert unit_zh("furlongs") is None
+
+
+HAN = re.compile(r"[\u4e00-\u9fff]")
+
+
+def test_the_workbooks_own_texts_have_one_chinese_each_and_are_never_formulas():
+    # The sheets' own words sit in the catalogue beside the models' labels, keyed by the
+    # English: none is in both, none shares its Chinese with another English text, and
+    # neither language begins as a formula.
+    assert not set(catalogue.SHEET_TEXTS) & set(catalogue.FIXED)
+    by_zh: dict[str, set[str]] = {}
+    for en, zh in (*catalogue.FIXED.items(), *catalogue.SHEET_TEXTS.items()):
+        by_zh.setdefault(zh, set()).add(en)
+    shared = [en for en in by_zh.values() if len(en) > 1 and en & set(catalogue.SHEET_TEXTS)]
+    assert shared == []
+    pairs = [
+        *catalogue.SHEET_TEXTS.items(),
+        *catalogue.SHEET_TEMPLATES,
+        *((en, zh) for zh, en in catalogue.ASSUMPTIONS.values()),
+        *((en, zh) for zh, en in catalogue.SEVERITIES.values()),
+        *catalogue.WORDS.items(),
+        *catalogue.RELIABILITIES.items(),
+    ]
+    for en, zh in pairs:
+        assert HAN.search(zh), en
+        assert not en.startswith(FORMULA_STARTS) and not zh.startswith(FORMULA_STARTS), en
+
+
+def test_the_sheets_texts_as_cells_show_them():
+    # Worked by hand: the Chinese the catalogue gives, " / ", the English as written; a
+    # project id by its sheet tab's Chinese, numbers, lines and paths kept.
+    assert bilingual(
+        "pv_phase1: Operating years is as the model was built (20; it fixes the periods and rows)",
+        {"pv_phase1": "光伏一期"},
+    ) == (
+        "光伏一期：运营期与建模时一致（20；它决定期次和行） / pv_phase1: Operating years is as "
+        "the model was built (20; it fixes the periods and rows)"
+    )
+    assert bilingual("Line 7a: modelled capex differs from the budget by more than 10%") == (
+        "预算行7a：建模建设投资与预算相差超过10% / "
+        "Line 7a: modelled capex differs from the budget by more than 10%"
+    )
+    assert bilingual("Budget: the Market column adds up to the plan's total") == (
+        "预算：市场资金列之和等于方案所列合计 / "
+        "Budget: the Market column adds up to the plan's total"
+    )
+    assert bilingual("programme assumption assumptions.lending_rate") == (
+        "取自方案假设 assumptions.lending_rate / programme assumption assumptions.lending_rate"
+    )
+    assert bilingual("10,000 trials, seed 1") == "10,000次模拟，随机种子1 / 10,000 trials, seed 1"
+    assert bilingual(
+        "Archetype pv; budget line 4; inputs on the Inputs sheet; yuan unless stated"
+    ).startswith("项目类型：光伏；预算行4；")
+    # A text the catalogue lacks stays as written: no Chinese is made up.
+    assert bilingual("Line 7a: something else") == "Line 7a: something else"
+    assert severity("warning") == "差异 / warning" and severity("odd") == "odd"
+    assert word("triangular") == "三角分布 / triangular" and word("odd_key") == "odd_key"
+
+
+def test_every_programme_assumption_is_named_from_the_catalogue(programme):
+    # The Inputs sheet named them by their keys ("emission factors t co2 per tj.coal"); each
+    # now has the Chinese and English the pages' table of assumptions gives, a schedule's
+    # step with its year.
+    for path, _ in _sourced_fields(programme.assumptions, "assumptions"):
+        text = assumption(path.removeprefix("assumptions."))
+        assert HAN.search(text.split(" / ")[0]) and " / " in text, path
+    assert (
+        assumption("emission_factors_t_co2_per_tj.coal") == "煤炭排放因子 / Emission factor, coal"
+    )
+    assert assumption("vat_rates.goods.from_2018") == (
+        "货物增值税税率（2018年起） / VAT on goods (standard rate), from 2018"
+    )
+    assert assumption("not_an_assumption") == "not an assumption"

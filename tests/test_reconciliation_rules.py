@@ -333,3 +333,42 @@ def test_deals_that_need_more_than_the_commitments_are_an_error(tmp_path):
         got = found.numbers[f"lowest_uncalled_yuan_{c}"]
         assert got == metrics[f"min_uncalled_yuan_{c}"] < -1.0
     assert metrics["min_uncalled_yuan_manager"] >= 0  # the manager's 1% still fits
+
+
+@pytest.mark.programme
+def test_a_rules_chinese_title_reaches_its_finding_not_results_json():
+    # intensity-2015's title_zh is the finding's, for the workbook; results.json's finding
+    # keeps the keys it had (id, severity, title, numbers, sources, detail).
+    programme = load_programme(XIAOLAN)
+    portfolio = roll_up(programme, evaluate_projects(programme))
+    found = {f.id: f for f in portfolio.findings}
+    assert found["intensity-2015"].title_zh == "2015年二氧化碳强度目标：第3节正文与表3-1不符"
+    assert found["capex-line-1"].title_zh is None  # the code's own: the catalogue has it
+    assert set(found["intensity-2015"].as_dict()) == {
+        "id",
+        "severity",
+        "title",
+        "numbers",
+        "sources",
+        "detail",
+    }
+
+
+@pytest.mark.parametrize(
+    ("edit", "says"),
+    [
+        # The names rule has no title: a Chinese title of nothing is a mistake.
+        ((lambda doc: doc["rules"][1].update(title_zh="名称不同")), "rules[1]: title_zh is the"),
+        ((lambda doc: doc["rules"][0].update(title_zh=["不是", "文字"])), "rules[0].title_zh"),
+        ((lambda doc: doc["rules"][0].update(title_zh="")), "rules[0].title_zh"),
+    ],
+)
+def test_a_bad_chinese_title_is_a_problem(tmp_path, capsys, edit, says):
+    folder = copy(tmp_path)
+    path = folder / "reconciliation.yaml"
+    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    edit(doc)
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    assert main(["validate", str(folder)]) == 2
+    err = capsys.readouterr().err
+    assert f"reconciliation.yaml: {says}" in err and "Traceback" not in err, err

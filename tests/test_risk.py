@@ -441,7 +441,13 @@ def test_risk_sheet_holds_values_with_their_provenance(xiaolan):
     cells = [c for row in ws.iter_rows() for c in row if c.value is not None]
     assert not any(c.data_type == "f" for c in cells)  # values, not formulas
     text = {c.value for c in cells if isinstance(c.value, str)}
-    assert {"Scenarios", "Tornado", "Monte Carlo", "subsidy ends after 2020"} <= text  # its label
+    # Its headings and a scenario's label (risk.yaml's label_zh, label) in both languages.
+    assert {
+        "情景分析 / Scenarios",
+        "龙卷风图 / Tornado",
+        "蒙特卡洛模拟 / Monte Carlo",
+        "补贴2020年后停止 / subsidy ends after 2020",
+    } <= text
 
 
 # --------------------------------------------------------------------------------------

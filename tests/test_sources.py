@@ -204,7 +204,8 @@ class TestPrinted:
     def test_the_inputs_sheet_prints_it(self, xiaolan_build):
         ws = openpyxl.load_workbook(xiaolan_build.workbook, read_only=True)["Inputs"]
         rows = list(ws.iter_rows(values_only=True))
-        (start,) = [i for i, r in enumerate(rows) if r[0] and str(r[0]).startswith("Sources:")]
+        heading = "资料来源：来源栏中以 [id] 引用的文献 / Sources: the documents cited as [id]"
+        (start,) = [i for i, r in enumerate(rows) if r[0] and str(r[0]).startswith(heading)]
         listed = [r[0] for r in rows[start + 2 : start + 2 + len(IDS)]]
         assert listed == IDS
         sources = {r[5] for r in rows[:start] if r[5]}

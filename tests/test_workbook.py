@@ -649,8 +649,8 @@ def test_a_loan_below_its_target_is_false_on_the_checks_sheet(built, recalculate
     result, _, _ = built
     _, (book,) = recalculated_books(demanding_lender_workbooks)
     checks = book["Checks"]
-    rows = {
-        text.split(":")[0]: checks.get((row, 2))
+    rows = {  # "中文 / <project id>: the loan's minimum DSCR meets ..."
+        text.split(" / ")[-1].split(":")[0]: checks.get((row, 2))
         for (row, col), text in checks.items()
         if col == 1 and isinstance(text, str) and "minimum DSCR meets" in text
     }

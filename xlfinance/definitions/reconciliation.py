@@ -10,6 +10,7 @@ against the budget and the claims: `portfolio.reconciliation`). What only one pl
         kind: equal              # the two `compare` values differ: a finding
         severity: error
         title: "Slow-travel lanes: action 5 and table 3-2 give different lengths"
+        title_zh: "慢行系统：行动5与表3-2的长度不同"   # the title in Chinese, for the workbook
         compare: [action_5_km_by_2020, table_3_2_km_2020]
         values:                  # shown in the finding, in this order
           action_5_km_by_2020: {figure: slow_travel_km_2020_action_5, source: action 5 text}
@@ -104,6 +105,9 @@ class Rule(Model):
     ]
     severity: Literal["error", "warning", "info"] = "warning"
     title: Text | None = None
+    title_zh: Text | None = None
+    """The title in Chinese, for the workbook's Reconciliation sheet (as risk.yaml's
+    `label_zh`); a rule with one has a title."""
     compare: tuple[Name, Name] | None = None
     tolerance: Tolerance | None = None
     """`equal`: the largest difference that is no finding (by default the values must be
@@ -124,6 +128,8 @@ class Rule(Model):
 
     @model_validator(mode="after")
     def _complete(self):
+        if self.title_zh is not None and self.title is None:
+            raise ValueError("title_zh is the title in Chinese: give the title too")
         if self.kind == "equal":
             if self.compare is None or self.title is None:
                 raise ValueError("an equal rule needs compare and title")

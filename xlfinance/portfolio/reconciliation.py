@@ -29,9 +29,15 @@ class Finding:
     numbers: dict[str, float | str | None]
     sources: dict[str, str] = field(default_factory=dict)
     detail: str = ""
+    title_zh: str | None = None
+    """The title in Chinese where a rule gives one (reconciliation.yaml's `title_zh`), for the
+    workbook; the findings the code makes have theirs in the catalogue
+    (`render.labels_zh.SHEET_TEMPLATES`). Not in results.json, which keeps the English."""
 
     def as_dict(self) -> dict:
-        return asdict(self)
+        out = asdict(self)
+        del out["title_zh"]
+        return out
 
 
 def reconcile(programme, projects, budget, benefits, fund=None) -> list[Finding]:
@@ -199,6 +205,7 @@ def _fund_deployment(rule, fund):
             numbers,
             {"minimum_ratio": f"fund.yaml deployment.minimum_ratio: {minimum.source}"}
             | {k: "the fund model (fund.yaml and the project models)" for k in keys},
+            title_zh=rule.title_zh,
         )
 
 
@@ -259,6 +266,7 @@ def _debt_cover(rule, programme, projects, budget):
                 "debt_share_of_capex": metrics["debt_yuan"] / capex if capex else None,
             },
             {"min_dscr": f"{pid} model", "target_dscr": target.source},
+            title_zh=rule.title_zh and f"{pid}：{rule.title_zh}",
         )
 
 
@@ -301,6 +309,7 @@ def _equal(rule, programme, projects, budget):
             rule.title,
             values,
             {name: spec.source for name, spec in rule.values.items() if spec.source},
+            title_zh=rule.title_zh,
         )
 
 
@@ -358,6 +367,7 @@ def _capacity_the_budget_buys(rule, programme, projects, budget):
                 target_key: target_spec.source,
                 "modelled_yuan_per_w": rule.cost_source,
             },
+            title_zh=rule.title_zh,
         )
 
 

@@ -1,9 +1,11 @@
 """Labels the renderers share, in Chinese and English: one place for a word that more than
 one page or sheet prints.
 
-`label_zh(label)` is the Chinese of a model's label (an input's, a line's or an output's),
-from the one catalogue of `xlfinance.render.labels_zh`; `bilingual(label)` the cell text
-"中文 / English"; `unit_zh(unit)` the Chinese of a unit. Each returns text, to be written
+`label_zh(label)` is the Chinese of a model's label (an input's, a line's or an output's)
+or of a text of the workbook's own, from the one catalogue of `xlfinance.render.labels_zh`;
+`bilingual(label)` the cell text "中文 / English"; `unit_zh(unit)` the Chinese of a unit;
+`assumption`, `severity` and `word` the cell text of a programme assumption, a finding's
+severity and a definition's key. Each returns text, to be written
 into a cell as a value: none begins with a character a spreadsheet reads as a formula.
 """
 
@@ -16,17 +18,9 @@ from functools import lru_cache
 from xlfinance.archetypes.common import INCL_VAT, NO_VAT
 from xlfinance.render import labels_zh as catalogue
 
-SOURCES_ZH = {
-    "market_wan_yuan": "市场资金",
-    "policy_grants_wan_yuan": "上级及国际政策资金",
-    "town_government_wan_yuan": "镇政府财政资金",
-}
-SOURCES_EN = {
-    "market_wan_yuan": "Market",
-    "policy_grants_wan_yuan": "Policy grants",
-    "town_government_wan_yuan": "Town government",
-}
-SOURCE_KEYS = ("market_wan_yuan", "policy_grants_wan_yuan", "town_government_wan_yuan")
+SOURCES_ZH = {key: zh for key, (zh, _) in catalogue.FUNDING_SOURCES.items()}
+SOURCES_EN = {key: en for key, (_, en) in catalogue.FUNDING_SOURCES.items()}
+SOURCE_KEYS = tuple(catalogue.FUNDING_SOURCES)
 """Table 5-4's funding sources, in its order."""
 
 SHEET_HEADINGS = ("Inputs", "Timeline", "Period", "Year", "Calculation", "Outputs")
@@ -42,6 +36,11 @@ _FREE = {
     "name": r".+?",
     "deal": r"[a-z][a-z0-9_]*",
     "measure": r"[a-z][a-z0-9_ ]*",
+    "value": r"-?[0-9][0-9.,e+-]*%?",
+    "count": r"[0-9][0-9,]*",
+    "line": r"[0-9A-Za-z][0-9A-Za-z_.-]*",
+    "path": r"[a-z][a-z0-9_.]*",
+    "field": r"[a-z][a-z0-9_]*",
 }
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_]+)\}")
 
@@ -61,14 +60,17 @@ def _pattern(template: str) -> re.Pattern[str]:
     return re.compile("".join(parts))
 
 
-_TEMPLATES = tuple((_pattern(en), zh) for en, zh in catalogue.TEMPLATES)
+_TEMPLATES = tuple(
+    (_pattern(en), zh) for en, zh in (*catalogue.TEMPLATES, *catalogue.SHEET_TEMPLATES)
+)
 
 
 def label_zh(label: str | None, names: Mapping[str, str] | None = None) -> str | None:
     """The Chinese of a model's label, or None when the catalogue has none.
 
     `label` is the text a sheet shows for an input, line or output (`item.label or
-    item.name`) or one of the sheet's own headings (`SHEET_HEADINGS`).
+    item.name`), one of a model sheet's own headings (`SHEET_HEADINGS`), or a text of the
+    workbook's other sheets (`labels_zh.SHEET_TEXTS`, `SHEET_TEMPLATES`).
 
     `names` gives the Chinese of the names a definition gives that labels carry: a fund
     class's English name (`name.en` -> `name.zh`) and a project id (-> its Chinese name);
@@ -82,7 +84,7 @@ def label_zh(label: str | None, names: Mapping[str, str] | None = None) -> str |
 
 @lru_cache(maxsize=8192)
 def _zh(label: str, names: tuple[tuple[str, str], ...]) -> str | None:
-    fixed = catalogue.FIXED.get(label)
+    fixed = catalogue.FIXED.get(label) or catalogue.SHEET_TEXTS.get(label)
     if fixed is not None:
         return fixed
     given = dict(names)
@@ -100,7 +102,7 @@ def _zh(label: str, names: tuple[tuple[str, str], ...]) -> str | None:
                 text = given.get(text, text)
             elif key == "measure":
                 text = catalogue.MEASURES.get(text, text)
-            elif key != "n":
+            elif key not in _FREE:
                 text = catalogue.TABLES[key][text]
             values[key] = text
         else:
@@ -124,6 +126,42 @@ def bilingual_unit(unit: str | None) -> str | None:
         return unit
     zh = unit_zh(unit)
     return unit if zh is None or zh == unit else f"{zh} / {unit}"
+
+
+def names(zh: str | None, en: str) -> str:
+    """A name a definition gives in both languages as a cell shows it, "中文 / English"; the
+    English alone where it gives no Chinese."""
+    return f"{zh} / {en}" if zh else en
+
+
+def word(key: str) -> str:
+    """A key a definition or the engine writes (a distribution's kind, a solve's status) as a
+    cell shows it, "三角分布 / triangular"; the key alone where the catalogue has no word."""
+    zh = catalogue.WORDS.get(key)
+    return f"{zh} / {key}" if zh else key
+
+
+def severity(key: str) -> str:
+    """A finding's severity as a cell shows it, "矛盾 / error" (its Chinese beside the key
+    results.json gives)."""
+    zh = catalogue.SEVERITIES.get(key, (None,))[0]
+    return f"{zh} / {key}" if zh else key
+
+
+def assumption(path: str) -> str:
+    """A programme assumption's name by its path below `assumptions.` as a cell shows it:
+    "电力增值税税率（2014年起） / VAT on electricity, from 2014" for a schedule's step; its path
+    with spaces for one the catalogue does not name."""
+    base, _, step = path.rpartition(".from_")
+    if not base or not step.isdigit():
+        base, step = path, ""
+    named = catalogue.ASSUMPTIONS.get(base)
+    if named is None:
+        return path.replace("_", " ")
+    zh, en = named
+    if step:
+        zh, en = f"{zh}（{step}年起）", f"{en}, from {step}"
+    return f"{zh} / {en}"
 
 
 def unit_zh(unit: str | None) -> str | None:
@@ -153,7 +191,11 @@ __all__ = [
     "SOURCES_ZH",
     "SOURCE_KEYS",
     "bilingual",
+    "assumption",
     "bilingual_unit",
     "label_zh",
+    "names",
+    "severity",
     "unit_zh",
+    "word",
 ]

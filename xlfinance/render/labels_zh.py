@@ -655,6 +655,325 @@ name) are a definition's, given in Chinese by the caller or kept; `{measure}` a 
 measure (MEASURES, or kept); an upper-case placeholder a word of its table in TABLES. The
 first template that matches wins."""
 
+ASSUMPTIONS = {
+    "discount_rate": ("折现率", "Discount rate"),
+    "corporate_tax_rate": ("企业所得税税率", "Corporate income tax rate"),
+    "lending_rate": ("贷款利率", "Lending rate"),
+    "social_discount_rate": ("社会折现率", "Social discount rate"),
+    "vat_rates.electricity": ("电力增值税税率", "VAT on electricity"),
+    "vat_rates.goods": ("货物增值税税率", "VAT on goods (standard rate)"),
+    "vat_rates.low_rate": ("天然气、热、冷增值税低税率", "VAT on gas, heat and cooling (low rate)"),
+    "vat_rates.services": ("现代服务增值税税率", "VAT on modern services"),
+    "urban_construction_tax_rate": ("城市维护建设税税率（镇）", "Urban construction tax (town)"),
+    "education_surcharge_rate": ("教育费附加", "Education surcharge"),
+    "local_education_surcharge_rate": ("地方教育附加", "Local education surcharge"),
+    "price_escalation": ("价格上涨率", "Price escalation"),
+    "inflation": ("通货膨胀率", "Inflation"),
+    "grid_emission_factor.operating_margin_t_per_mwh": (
+        "电网电量边际排放因子",
+        "Grid operating margin (OM)",
+    ),
+    "grid_emission_factor.build_margin_t_per_mwh": (
+        "电网容量边际排放因子",
+        "Grid build margin (BM)",
+    ),
+    "grid_emission_factor.operating_margin_weight.pv": ("光伏的电量边际权重", "OM weight, PV"),
+    "grid_emission_factor.operating_margin_weight.chp": (
+        "分布式能源的电量边际权重",
+        "OM weight, CCHP",
+    ),
+    "grid_emission_factor.operating_margin_weight.retrofit": (
+        "建筑改造的电量边际权重",
+        "OM weight, retrofit",
+    ),
+    "grid_emission_factor.operating_margin_weight.fleet": (
+        "车辆的电量边际权重",
+        "OM weight, fleet",
+    ),
+    "pv_subsidy_yuan_per_kwh": ("光伏度电补贴", "National PV subsidy per kWh"),
+    "grid_average_emission_factor_t_per_mwh": ("电网平均排放因子", "Grid average emission factor"),
+    "emission_factors_t_co2_per_tj.coal": ("煤炭排放因子", "Emission factor, coal"),
+    "emission_factors_t_co2_per_tj.natural_gas": ("天然气排放因子", "Emission factor, natural gas"),
+    "emission_factors_t_co2_per_tj.diesel": ("柴油排放因子", "Emission factor, diesel"),
+    "emission_factors_t_co2_per_tj.gasoline": ("汽油排放因子", "Emission factor, gasoline"),
+    "emission_factors_t_co2_per_tj.fuel_oil": ("燃料油排放因子", "Emission factor, fuel oil"),
+    "emission_factors_t_co2_per_tj.lpg": ("液化石油气排放因子", "Emission factor, LPG"),
+    "tce_per_mwh_electricity": ("电力折标准煤系数", "Electricity in standard coal"),
+    "gj_per_tce": ("标准煤热值", "Heat value of standard coal"),
+    "gdp_2010_wan_yuan": ("2010年地区生产总值", "GDP in 2010"),
+    "gdp_growth_after_2015": ("2015年后GDP增速", "GDP growth after 2015"),
+    "baseline_intensity_change_per_year": (
+        "基准情景碳强度年变化",
+        "Baseline CO2 intensity change a year",
+    ),
+    "town_electricity_2020_mwh": ("2020年全镇用电量", "Town electricity use in 2020"),
+    "electricity_growth": ("用电量增速", "Electricity growth"),
+}
+"""Programme assumptions (programme.yaml's `assumptions`, and the targets' `outlook`) by their
+path below it, (Chinese, English): the pages' table of assumptions and the Inputs sheet. A
+schedule's steps (`vat_rates.goods.from_2018`) are named by the schedule's entry and the year."""
+
+FUNDING_SOURCES = {
+    "market_wan_yuan": ("市场资金", "Market"),
+    "policy_grants_wan_yuan": ("上级及国际政策资金", "Policy grants"),
+    "town_government_wan_yuan": ("镇政府财政资金", "Town government"),
+}
+"""Table 5-4's funding sources by their field, (Chinese, English), in its order."""
+
+SEVERITIES = {
+    "error": ("矛盾", "Contradiction"),
+    "warning": ("差异", "Gap"),
+    "info": ("说明", "Note"),
+}
+"""A reconciliation finding's severity (`portfolio.reconciliation`), (Chinese, English)."""
+
+RELIABILITIES = {
+    "official": "官方文件",
+    "peer-reviewed": "同行评审",
+    "trade": "行业资料",
+    "secondary": "二手资料",
+    "unverified": "未核实",
+}
+"""sources.yaml's `reliability` (`definitions.sources.RELIABILITY`)."""
+
+WORDS = {
+    # The risk engine's distributions (risk.yaml `kind`, `apply`).
+    "triangular": "三角分布",
+    "uniform": "均匀分布",
+    "normal": "正态分布",
+    "lognormal": "对数正态分布",
+    "value": "取值",
+    "multiply": "乘以基准值",
+    "add": "加到基准值",
+    # A structuring solve's status (`structuring.solver`).
+    "solved": "已求解",
+    "already_met": "已达到",
+    "unreachable": "无法达到",
+}
+"""Words a definition or the engine gives as keys, shown beside their Chinese ("三角分布 /
+triangular"): the key as written stays."""
+
+SHEET_TEXTS = {
+    # Titles, notes and sections of the workbook's own sheets ------------------------------
+    "Commitments, calls, fees, the waterfall and returns by class; project equity flows are read from the project sheets; yuan unless stated": "认缴、实缴、费用、分配顺序及各份额收益；项目资本金现金流取自各项目表；除注明外单位为元",
+    "Every assumption, with its unit and source. Blue on yellow: typed inputs; green: taken from a programme assumption above.": "全部假设，含单位和来源。黄底蓝字：键入的输入值；绿色：取自上方的方案假设。",
+    "Programme assumptions": "方案假设",
+    "Unit conversions": "单位换算",
+    "yuan per 万元": "每万元的元数",
+    "t per 万 t": "每万吨的吨数",
+    "definition": "定义",
+    "fixed: shapes the model; change it in the definition": "固定值：决定模型的期次和行，请在定义文件中修改",
+    "Sources: the documents cited as [id] in the Source column": "资料来源：来源栏中以 [id] 引用的文献",
+    "Budget (table 5-4), 万元": "预算（表5-4），万元",
+    "The plan's 13 budget lines by funding source; modelled capex from the project sheets.": "方案13个预算行按资金来源列示；建模建设投资取自各项目表。",
+    "By action": "按行动汇总",
+    "Benefits: claimed (table 5-5) and modelled": "效益：方案声称（表5-5）与模型计算",
+    "Claims are the plan's; modelled figures are formulas over the project sheets.": "声称值取自方案；模型值为引用各项目表的公式。",
+    "Total of the rows": "各行合计",
+    "Stated total (plan's total row)": "方案所列合计（合计行）",
+    "Stated total (table 5-5's total row)": "方案所列合计（表5-5合计行）",
+    "Rows less stated total": "各行合计减方案所列合计",
+    "Reconciliation findings": "核对发现",
+    "Where the plan disagrees with itself and where the models disagree with it, as found when this workbook was built (see results.json).": "方案自相矛盾之处，以及模型与方案不符之处，为生成本工作簿时的结果（见 results.json）。",
+    "Checks": "校验",
+    "Every check is a formula that must be TRUE; the master check is their AND.": "每项校验都是必须为TRUE的公式；总校验是它们的AND。",
+    "Tolerance": "容差",
+    "yuan or 万元: differences smaller than this count as equal": "元或万元：小于此值的差异视为相等",
+    "for loans whose definition states none": "适用于定义中未规定目标的贷款",
+    "All checks pass": "全部校验通过",
+    "Risk": "风险分析",
+    "Scenarios": "情景分析",
+    "Tornado": "龙卷风图",
+    "each parameter at its low and high value, the rest at base; largest swing first": "各参数分别取低值和高值，其余取基准值；波动最大者在前",
+    "Monte Carlo": "蒙特卡洛模拟",
+    "risk.yaml defines no distributions": "risk.yaml 未定义概率分布",
+    "Distributions": "概率分布",
+    "Structuring": "融资结构",
+    "Fund": "基金",
+    "Blended finance (as defined)": "混合融资（按定义）",
+    "Viability gaps: the grant each project is short, yuan": "可行性缺口：各项目所缺的资本金补助（元）",
+    "Answers of structuring.yaml from the solver (values, as Goal Seek leaves them): write an answer into its field and rebuild, and its target is met. The last two columns are live: the output with the inputs as defined, and whether it meets the target.": "求解器对 structuring.yaml 的答案（数值，如单变量求解所留）：把答案写入对应字段并重新生成，即达到目标。最后两列为实时公式：按定义输入的结果，以及是否达到目标。",
+    # Column headers ---------------------------------------------------------------------
+    "Group": "组别",
+    "Name": "名称",
+    "Description": "说明",
+    "Value": "数值",
+    "Unit": "单位",
+    "Source": "来源",
+    "Id": "编号",
+    "Title": "标题",
+    "Publisher or issuer": "发布机构",
+    "Reliability": "可靠性",
+    "Number; where found": "文号；出处",
+    "Project": "项目",
+    "Budget line": "预算行",
+    "Line": "行",
+    "Action": "行动",
+    "Chinese name": "中文名称",
+    "English name": "英文名称",
+    "Total (plan)": "合计（方案）",
+    "Sum of sources": "各来源之和",
+    "Projects": "所含项目",
+    "Modelled capex": "建模建设投资",
+    "Capex less budget": "建设投资减预算",
+    "Total": "合计",
+    "Claimed 万 t CO2e/yr": "声称减排量 万吨二氧化碳当量/年",
+    "Claimed t CO2e/yr": "声称减排量 吨二氧化碳当量/年",
+    "Modelled t CO2e/yr": "模型减排量 吨二氧化碳当量/年",
+    "Modelled / claimed": "模型值 / 声称值",
+    "Claimed economic benefit 万元": "声称经济效益 万元",
+    "Beneficiaries": "受益人次",
+    "New jobs": "新增就业岗位",
+    "GHG reduction": "温室气体减排量",
+    "Economic benefit": "经济效益",
+    "Severity": "严重程度",
+    "Finding": "发现",
+    "Numbers": "数字",
+    "Sources": "来源出处",
+    "Check": "校验项",
+    "Result": "结果",
+    "Project / class": "项目 / 份额",
+    "Metric": "指标",
+    "NPV": "财务净现值",
+    "IRR": "项目投资财务内部收益率",
+    "Net IRR": "份额净内部收益率",
+    "Output": "输出指标",
+    "Parameter": "参数",
+    "Label": "标签",
+    "Low": "低值",
+    "High": "高值",
+    "Base": "基准值",
+    "At low": "取低值时",
+    "At high": "取高值时",
+    "Swing": "波动幅度",
+    "P10": "P10（10%分位数）",
+    "P50": "P50（中位数）",
+    "P90": "P90（90%分位数）",
+    "Mean": "均值",
+    "P(below 0)": "低于0的概率",
+    "P(below hurdle)": "低于门槛收益率的概率",
+    "Share undefined": "无定义的比例",
+    "Kind": "分布类型",
+    "Applied as": "作用方式",
+    "Parameters": "分布参数",
+    "Solve": "求解项",
+    "Field (projects/<id>.yaml)": "字段（projects/<id>.yaml）",
+    "As defined": "定义值",
+    "Answer, base case": "答案（基准情景）",
+    "Status": "状态",
+    "Target": "目标",
+    "Output at the answer": "答案下的输出值",
+    "Output as defined (live)": "按定义的输出值（实时）",
+    "Meets as defined (live)": "按定义是否达到（实时）",
+    "Trials: P50 needed": "模拟：所需P50",
+    "Trials: P90 needed": "模拟：所需P90",
+    "Trials: unreachable share": "模拟：无法达到的比例",
+    "Answer": "答案",
+    "Achieved": "达到值",
+    "Write into fund.yaml": "写入 fund.yaml",
+    "Mobilisation ratio": "动员比率",
+    "Public cost per t CO2e": "每吨二氧化碳当量的公共成本",
+    # Reconciliation findings the code makes (portfolio.reconciliation) -------------------
+    "The text rounds the total investment": "正文对总投资取了整数",
+}
+SHEET_TEXTS |= {en: zh for zh, en in FUNDING_SOURCES.values()}
+"""The workbook's own text: its sheets' titles, notes, sections and column headers, and the
+findings and checks it writes (with SHEET_TEMPLATES), keyed by the English as the sheet
+writes it; a cell shows "中文 / English" (`labels.bilingual`)."""
+
+SHEET_TEMPLATES = (
+    # A project sheet's subtitle (workbook.py).
+    (
+        "Archetype {ARCHETYPE}; budget line {line}; inputs on the Inputs sheet; yuan unless stated",
+        "项目类型：{ARCHETYPE}；预算行{line}；输入参数见 Inputs 表；除注明外单位为元",
+    ),
+    # Checks (workbook.py).
+    (
+        "{deal}: {label} is as the model was built ({value}; it fixes the periods and rows)",
+        "{deal}：{label}与建模时一致（{value}；它决定期次和行）",
+    ),
+    ("{deal}: the debt is repaid by the end of operation", "{deal}：贷款在运营期末前还清"),
+    (
+        "{deal}: the loan's minimum DSCR meets its own target ({value})",
+        "{deal}：贷款最低偿债备付率达到其自身目标（{value}）",
+    ),
+    (
+        "{deal}: the loan's minimum DSCR meets the lenders target of the programme ({value})",
+        "{deal}：贷款最低偿债备付率达到方案的贷款人要求（{value}）",
+    ),
+    (
+        "Fund: cash is conserved every year (calls + proceeds = uses + distributions)",
+        "基金：每年现金守恒（实缴 + 投资收回 = 支出 + 分配）",
+    ),
+    (
+        "Fund: equalisation paid by later closers = received by earlier ones, every year",
+        "基金：每年后续交割投资者支付的均衡款 = 先前投资者收到的均衡款",
+    ),
+    ("Budget line {line}: its sources add up to its total", "预算行{line}：各资金来源之和等于合计"),
+    (
+        "Budget: the {label} column adds up to the plan's total",
+        "预算：{label}列之和等于方案所列合计",
+    ),
+    # Inputs (workbook.py).
+    ("programme assumption {path}", "取自方案假设 {path}"),
+    ("Fund: {name} (fund.yaml)", "基金：{name}（fund.yaml）"),
+    # Risk (risk/sheet.py).
+    (
+        "Values from the risk engine, {count} trials, seed {n}: simulation results, not formulas. "
+        "Change risk.yaml or an input definition and rebuild to update them.",
+        "风险引擎的数值，{count}次模拟，随机种子{n}：为模拟结果，不是公式。修改 risk.yaml 或输入定义后重新生成即可更新。",
+    ),
+    (
+        "Values from the risk engine, no Monte Carlo: simulation results, not formulas. "
+        "Change risk.yaml or an input definition and rebuild to update them.",
+        "风险引擎的数值，未做蒙特卡洛模拟：为模拟结果，不是公式。修改 risk.yaml 或输入定义后重新生成即可更新。",
+    ),
+    ("{count} trials, seed {n}", "{count}次模拟，随机种子{n}"),
+    ("fund: {field}", "基金：{field}"),
+    # Structuring (structuring/sheet.py).
+    ("Scenario: {name}", "情景：{name}"),
+    # Reconciliation findings the code makes (portfolio.reconciliation).
+    (
+        "Budget {field}: the printed total differs from the sum of the lines",
+        "预算 {field}：所列合计与各行之和不符",
+    ),
+    (
+        "{label}: table 5-5's total row differs from the sum of its rows",
+        "{label}：表5-5合计行与各行之和不符",
+    ),
+    (
+        "{field}: section 5.3's text and table 5-5's total disagree",
+        "{field}：第5.3节正文与表5-5合计不符",
+    ),
+    (
+        "Line {line}: modelled capex differs from the budget by more than {value}",
+        "预算行{line}：建模建设投资与预算相差超过{value}",
+    ),
+    (
+        "Line {line}: the plan claims a reduction that no modelled project delivers",
+        "预算行{line}：方案声称的减排量没有建模项目实现",
+    ),
+    (
+        "Line {line}: modelled t CO2e a year differ from the claim by more than {value}",
+        "预算行{line}：建模的年减排量与声称值相差超过{value}",
+    ),
+    (
+        "Line {line} is named differently in tables 5-4 and 5-5",
+        "预算行{line}在表5-4和表5-5中名称不同",
+    ),
+    (
+        "The fund's investments and fees call {name} beyond its commitments",
+        "基金的投资和费用对{name}的实缴超过其认缴出资",
+    ),
+    (
+        "{deal}: the minimum DSCR of its loan is below the lenders target",
+        "{deal}：贷款最低偿债备付率低于贷款人要求",
+    ),
+)
+"""The workbook's own texts built with f-strings: `{value}` a number as the sheet shows it,
+`{line}` a budget line, `{path}` a dotted path, `{field}` a field's key, `{count}` a number
+with thousands separators, all kept; the others as in TEMPLATES."""
+
 UNITS = {
     "yuan": "元",
     "yuan-years": "元·年",
@@ -691,15 +1010,22 @@ SI_SYMBOLS = frozenset({"kWh", "MWh", "kW", "GJ", "MJ", "TJ", "m2", "m3"})
 
 __all__ = [
     "ARCHETYPES",
+    "ASSUMPTIONS",
     "CLASS_PARTS",
     "DEAL_PARTS",
     "FIXED",
     "FUELS",
+    "FUNDING_SOURCES",
     "MEASURES",
     "RATE_SCHEDULES",
+    "RELIABILITIES",
+    "SEVERITIES",
+    "SHEET_TEMPLATES",
+    "SHEET_TEXTS",
     "SI_SYMBOLS",
     "TABLES",
     "TEMPLATES",
     "UNITS",
     "VAT_BASES",
+    "WORDS",
 ]

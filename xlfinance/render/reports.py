@@ -36,6 +36,8 @@ from xlfinance.model.units import YUAN_PER_WAN
 from xlfinance.model.units import finite_or_none as _number
 from xlfinance.render import charts, pitch
 from xlfinance.render.labels import SOURCE_KEYS, SOURCES_EN, SOURCES_ZH
+from xlfinance.render.labels_zh import ASSUMPTIONS
+from xlfinance.render.labels_zh import SEVERITIES as SEVERITY
 from xlfinance.render.results_json import clean
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
@@ -52,66 +54,6 @@ METRICS = {
     "net_irr": ("净内部收益率", "net IRR"),
     "payback_years": ("投资回收期", "payback"),
     "abatement_cost_yuan_per_t": ("减排成本", "abatement cost"),
-}
-
-ASSUMPTIONS = {
-    "discount_rate": ("折现率", "Discount rate"),
-    "corporate_tax_rate": ("企业所得税税率", "Corporate income tax rate"),
-    "lending_rate": ("贷款利率", "Lending rate"),
-    "social_discount_rate": ("社会折现率", "Social discount rate"),
-    "vat_rates.electricity": ("电力增值税税率", "VAT on electricity"),
-    "vat_rates.goods": ("货物增值税税率", "VAT on goods (standard rate)"),
-    "vat_rates.low_rate": ("天然气、热、冷增值税低税率", "VAT on gas, heat and cooling (low rate)"),
-    "vat_rates.services": ("现代服务增值税税率", "VAT on modern services"),
-    "urban_construction_tax_rate": ("城市维护建设税税率（镇）", "Urban construction tax (town)"),
-    "education_surcharge_rate": ("教育费附加", "Education surcharge"),
-    "local_education_surcharge_rate": ("地方教育附加", "Local education surcharge"),
-    "price_escalation": ("价格上涨率", "Price escalation"),
-    "inflation": ("通货膨胀率", "Inflation"),
-    "grid_emission_factor.operating_margin_t_per_mwh": (
-        "电网电量边际排放因子",
-        "Grid operating margin (OM)",
-    ),
-    "grid_emission_factor.build_margin_t_per_mwh": (
-        "电网容量边际排放因子",
-        "Grid build margin (BM)",
-    ),
-    "grid_emission_factor.operating_margin_weight.pv": ("光伏的电量边际权重", "OM weight, PV"),
-    "grid_emission_factor.operating_margin_weight.chp": (
-        "分布式能源的电量边际权重",
-        "OM weight, CCHP",
-    ),
-    "grid_emission_factor.operating_margin_weight.retrofit": (
-        "建筑改造的电量边际权重",
-        "OM weight, retrofit",
-    ),
-    "grid_emission_factor.operating_margin_weight.fleet": (
-        "车辆的电量边际权重",
-        "OM weight, fleet",
-    ),
-    "grid_average_emission_factor_t_per_mwh": ("电网平均排放因子", "Grid average emission factor"),
-    "emission_factors_t_co2_per_tj.coal": ("煤炭排放因子", "Emission factor, coal"),
-    "emission_factors_t_co2_per_tj.natural_gas": ("天然气排放因子", "Emission factor, natural gas"),
-    "emission_factors_t_co2_per_tj.diesel": ("柴油排放因子", "Emission factor, diesel"),
-    "emission_factors_t_co2_per_tj.gasoline": ("汽油排放因子", "Emission factor, gasoline"),
-    "emission_factors_t_co2_per_tj.fuel_oil": ("燃料油排放因子", "Emission factor, fuel oil"),
-    "emission_factors_t_co2_per_tj.lpg": ("液化石油气排放因子", "Emission factor, LPG"),
-    "tce_per_mwh_electricity": ("电力折标准煤系数", "Electricity in standard coal"),
-    "gj_per_tce": ("标准煤热值", "Heat value of standard coal"),
-    "gdp_2010_wan_yuan": ("2010年地区生产总值", "GDP in 2010"),
-    "gdp_growth_after_2015": ("2015年后GDP增速", "GDP growth after 2015"),
-    "baseline_intensity_change_per_year": (
-        "基准情景碳强度年变化",
-        "Baseline CO2 intensity change a year",
-    ),
-    "town_electricity_2020_mwh": ("2020年全镇用电量", "Town electricity use in 2020"),
-    "electricity_growth": ("用电量增速", "Electricity growth"),
-}
-
-SEVERITY = {
-    "error": ("矛盾", "Contradiction"),
-    "warning": ("差异", "Gap"),
-    "info": ("说明", "Note"),
 }
 
 ARCHETYPE_RISKS = {

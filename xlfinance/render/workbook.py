@@ -49,7 +49,14 @@ from xlfinance.model.sheet import (
 from xlfinance.model.units import T_PER_WAN_T, YUAN_PER_WAN
 from xlfinance.portfolio.reconciliation import COVER_TOLERANCE, cover_targets
 from xlfinance.render import styles
-from xlfinance.render.labels import bilingual, bilingual_unit
+from xlfinance.render.labels import (
+    assumption,
+    bilingual,
+    bilingual_unit,
+    names,
+    severity,
+)
+from xlfinance.render.labels_zh import RELIABILITIES
 from xlfinance.render.sheetdata import FastExcelWriter
 from xlfinance.render.sheetnames import sheet_titles
 from xlfinance.render.summary import summary_sheet
@@ -60,6 +67,8 @@ MONEY_LABELS = {
     "policy_grants_wan_yuan": "Policy grants",
     "town_government_wan_yuan": "Town government",
 }
+MONEY_HEADERS = tuple(bilingual(label) for label in MONEY_LABELS.values())
+"""Table 5-4's columns as the Budget sheet heads them, in Chinese and English."""
 
 
 @dataclass
@@ -129,9 +138,9 @@ def write_workbook(
             for pid, r in projects.items()
         ]
         if fund is not None:
-            groups.append(
-                ("fund", f"Fund: {fund.fund.definition.fund.name.en} (fund.yaml)", fund.model)
-            )
+            name = fund.fund.definition.fund.name
+            title = bilingual(f"Fund: {name.en} (fund.yaml)", {name.en: name.zh})
+            groups.append(("fund", title, fund.model))
         input_refs = _inputs_sheet(book, inputs_ws, programme, groups)
         sheet_maps = {}
         for pid, result in projects.items():
@@ -194,7 +203,10 @@ def save(wb: Workbook, path: Path, writer=FastExcelWriter) -> None:
 
 
 # Inputs ------------------------------------------------------------------------------------
-_INPUT_HEADERS = ("Group", "Name", "Description", "Value", "Unit", "Source")
+INPUT_HEADERS = tuple(
+    bilingual(h) for h in ("Group", "Name", "Description", "Value", "Unit", "Source")
+)
+"""Row 4 of the Inputs sheet, by which an import knows the workbook (`roundtrip.cells`)."""
 
 
 def _inputs_sheet(book: _Book, ws: Worksheet, programme, groups) -> dict[str, dict[str, str]]:
@@ -202,13 +214,15 @@ def _inputs_sheet(book: _Book, ws: Worksheet, programme, groups) -> dict[str, di
     ((id, title, model): each project, then the fund). Returns id -> input -> cell."""
     _title(
         ws,
-        "Inputs",
-        "Every assumption, with its unit and source. Blue on yellow: typed "
-        "inputs; green: taken from a programme assumption above.",
+        bilingual("Inputs"),
+        bilingual(
+            "Every assumption, with its unit and source. Blue on yellow: typed "
+            "inputs; green: taken from a programme assumption above."
+        ),
     )
-    styles.header_row(ws, 4, _INPUT_HEADERS)
+    styles.header_row(ws, 4, INPUT_HEADERS)
     row = 5
-    _section(ws, row, "Programme assumptions")
+    _section(ws, row, bilingual("Programme assumptions"))
     row += 1
     for path, item in _sourced_fields(programme.assumptions, "assumptions"):
         _input_row(
@@ -216,20 +230,20 @@ def _inputs_sheet(book: _Book, ws: Worksheet, programme, groups) -> dict[str, di
             row,
             "programme",
             path,
-            path.split(".", 1)[1].replace("_", " "),
+            assumption(path.split(".", 1)[1]),
             item.value,
             _unit_of_field(path),
             item.source,
         )
         book.name(path, ws, row, 4)
         row += 1
-    _section(ws, row, "Unit conversions")
+    _section(ws, row, bilingual("Unit conversions"))
     row += 1
     for path, label, value in (
         ("units.yuan_per_wan_yuan", "yuan per 万元", YUAN_PER_WAN),
         ("units.t_per_wan_t", "t per 万 t", T_PER_WAN_T),
     ):
-        _input_row(ws, row, "units", path, label, value, "", "definition")
+        _input_row(ws, row, "units", path, bilingual(label), value, "", bilingual("definition"))
         book.name(path, ws, row, 4)
         row += 1
 
@@ -250,7 +264,7 @@ def _inputs_sheet(book: _Book, ws: Worksheet, programme, groups) -> dict[str, di
                     book.label_text(item.label or item.name),
                     None,
                     item.unit,
-                    f"programme assumption {item.link}",
+                    bilingual(f"programme assumption {item.link}"),
                 )
                 ws.cell(row=row, column=4, value=f"={item.link}").font = styles.LINK_FONT
             else:
@@ -269,7 +283,9 @@ def _inputs_sheet(book: _Book, ws: Worksheet, programme, groups) -> dict[str, di
                 # A Checks row holds the cell to it, so an edit shows as FALSE.
                 cell = ws.cell(row=row, column=4)
                 cell.font, cell.fill = styles.FIXED_FONT, styles.FIXED_FILL
-                write_text(ws, row, 7, "fixed: shapes the model; change it in the definition")
+                write_text(
+                    ws, row, 7, bilingual("fixed: shapes the model; change it in the definition")
+                )
                 book.check(
                     f"{pid}: {item.label or item.name} is as the model was built "
                     f"({item.value:g}; it fixes the periods and rows)",
@@ -288,19 +304,15 @@ def _inputs_sheet(book: _Book, ws: Worksheet, programme, groups) -> dict[str, di
     return refs
 
 
-_BIBLIOGRAPHY_HEADERS = (
-    "Id",
-    "Title",
-    "Publisher or issuer",
-    "Year",
-    "Reliability",
-    "Number; where found",
+_BIBLIOGRAPHY_HEADERS = tuple(
+    bilingual(h)
+    for h in ("Id", "Title", "Publisher or issuer", "Year", "Reliability", "Number; where found")
 )
 
 
 def _bibliography(ws: Worksheet, row: int, sources) -> None:
     """sources.yaml below the inputs: the entries each source's [id] names."""
-    _section(ws, row, "Sources: the documents cited as [id] in the Source column")
+    _section(ws, row, bilingual("Sources: the documents cited as [id] in the Source column"))
     styles.header_row(ws, row + 1, _BIBLIOGRAPHY_HEADERS)
     for offset, ref in enumerate(sources.references, start=row + 2):
         title = f"{ref.title} ({ref.title_en})" if ref.title_en else ref.title
@@ -308,7 +320,7 @@ def _bibliography(ws: Worksheet, row: int, sources) -> None:
         write_text(ws, offset, 2, title).alignment = styles.WRAP
         write_text(ws, offset, 3, ref.publisher).alignment = styles.WRAP
         ws.cell(row=offset, column=4, value=ref.year)
-        write_text(ws, offset, 5, ref.reliability)
+        write_text(ws, offset, 5, f"{RELIABILITIES[ref.reliability]} / {ref.reliability}")
         found = f"{ref.number}; {ref.found}" if ref.number else ref.found
         write_text(ws, offset, 6, found).alignment = styles.WRAP
 
@@ -344,7 +356,7 @@ def _input_row(ws, row, group, name, label, value, unit, source) -> None:
         cell = ws.cell(row=row, column=4, value=value)
         cell.font, cell.fill = styles.INPUT_FONT, styles.INPUT_FILL
         cell.number_format = styles.number_format(unit)
-    write_text(ws, row, 5, unit or None)
+    write_text(ws, row, 5, bilingual_unit(unit) or None)
     write_text(ws, row, 6, source).alignment = styles.WRAP
     ws.cell(row=row, column=3).alignment = styles.WRAP
 
@@ -358,8 +370,10 @@ def _project_sheet(book: _Book, pid: str, result, input_refs: dict[str, str]):
         ws,
         result.model,
         f"{d.name.zh} / {d.name.en}",
-        f"Archetype {d.archetype}; budget line {d.budget_line}; inputs on the Inputs sheet; "
-        "yuan unless stated",
+        bilingual(
+            f"Archetype {d.archetype}; budget line {d.budget_line}; inputs on the Inputs sheet; "
+            "yuan unless stated"
+        ),
         input_refs,
         lambda name: f"projects.{pid}.{name}",
     )
@@ -414,9 +428,11 @@ def _fund_sheet(book: _Book, fund, input_refs, sheet_maps, projects):
         book,
         ws,
         fund.model,
-        f"{definition.name.en}",
-        "Commitments, calls, fees, the waterfall and returns by class; project equity flows "
-        "are read from the project sheets; yuan unless stated",
+        names(definition.name.zh, definition.name.en),
+        bilingual(
+            "Commitments, calls, fees, the waterfall and returns by class; project equity flows "
+            "are read from the project sheets; yuan unless stated"
+        ),
         input_refs,
         lambda name: _fund_output_path(name, fund.fund.classes),
         series=series,
@@ -436,7 +452,7 @@ def _timeline_sheet(book: _Book, programme, projects, sheet_maps) -> None:
     first = min(r.definition.start_year for r in projects.values())
     last = max(r.definition.start_year + r.model.n_periods - 1 for r in projects.values())
     years = list(range(first, last + 1))
-    styles.header_row(ws, 4, ("项目 / Project", "预算行 / Budget line", *years))
+    styles.header_row(ws, 4, (bilingual("Project"), bilingual("Budget line"), *years))
     for i, (pid, result) in enumerate(projects.items()):
         row = 5 + i
         write_text(ws, row, 1, pid)
@@ -587,19 +603,15 @@ def _budget_sheet(book: _Book, programme, projects) -> None:
     ws = book.wb.create_sheet("Budget")
     _title(
         ws,
-        "Budget (table 5-4), 万元",
-        "The plan's 13 budget lines by funding source; modelled capex from the project sheets.",
+        bilingual("Budget (table 5-4), 万元"),
+        bilingual(
+            "The plan's 13 budget lines by funding source; modelled capex from the project sheets."
+        ),
     )
     headers = (
-        "Line",
-        "Action",
-        "名称",
-        "Name",
-        *MONEY_LABELS.values(),
-        "Sum of sources",
-        "Projects",
-        "Modelled capex",
-        "Capex less budget",
+        *map(bilingual, ("Line", "Action", "Chinese name", "English name")),
+        *MONEY_HEADERS,
+        *map(bilingual, ("Sum of sources", "Projects", "Modelled capex", "Capex less budget")),
     )
     styles.header_row(ws, 4, headers)
     first = 5
@@ -626,7 +638,7 @@ def _budget_sheet(book: _Book, programme, projects) -> None:
         )
     last = first + len(lines) - 1
     total = last + 1
-    write_text(ws, total, 4, "Total").font = styles.BOLD
+    write_text(ws, total, 4, bilingual("Total")).font = styles.BOLD
     for col in range(5, 10):
         letter = get_column_letter(col)
         cell = ws.cell(row=total, column=col, value=f"=SUM({letter}{first}:{letter}{last})")
@@ -635,7 +647,7 @@ def _budget_sheet(book: _Book, programme, projects) -> None:
         book.name(f"budget.{name}", ws, total, 5 + j)
     ws.cell(row=total, column=11, value=f"=SUM(K{first}:K{last})").font = styles.BOLD
     stated = total + 1
-    write_text(ws, stated, 4, "Stated total (plan's total row)")
+    write_text(ws, stated, 4, bilingual("Stated total (plan's total row)"))
     for j, name in enumerate(BUDGET_MONEY_FIELDS):
         value = getattr(programme.budget.stated_totals, name)
         if value is not None:
@@ -643,13 +655,13 @@ def _budget_sheet(book: _Book, programme, projects) -> None:
             cell.font, cell.fill = styles.INPUT_FONT, styles.INPUT_FILL
             col = get_column_letter(5 + j)
             book.check(
-                f"Budget: the {MONEY_LABELS[name].lower()} column adds up to the plan's total",
+                f"Budget: the {MONEY_LABELS[name]} column adds up to the plan's total",
                 f"ABS({col}{total}-{col}{stated})<tolerance",
             )
     # Action subtotals.
     row = stated + 2
-    _section(ws, row, "By action")
-    styles.header_row(ws, row + 1, ("", "Action", "", "", *MONEY_LABELS.values()))
+    _section(ws, row, bilingual("By action"))
+    styles.header_row(ws, row + 1, ("", bilingual("Action"), "", "", *MONEY_HEADERS))
     row += 2
     actions = sorted({line.action_no for line in lines})
     for action in actions:
@@ -701,8 +713,8 @@ def _benefits_sheet(book: _Book, programme, projects) -> None:
     ws = book.wb.create_sheet("Benefits")
     _title(
         ws,
-        "Benefits: claimed (table 5-5) and modelled",
-        "Claims are the plan's; modelled figures are formulas over the project sheets.",
+        bilingual("Benefits: claimed (table 5-5) and modelled"),
+        bilingual("Claims are the plan's; modelled figures are formulas over the project sheets."),
     )
     headers = (
         "Line",
@@ -715,14 +727,15 @@ def _benefits_sheet(book: _Book, programme, projects) -> None:
         "Beneficiaries",
         "New jobs",
     )
-    styles.header_row(ws, 4, headers)
+    styles.header_row(ws, 4, tuple(map(bilingual, headers)))
     first = 5
     claims = {c.budget_line: c for c in programme.benefits.lines}
     for i, line in enumerate(programme.budget.lines):
         row = first + i
         claim = claims.get(line.id)
         write_text(ws, row, 1, line.id)
-        write_text(ws, row, 2, claim.name.en if claim and claim.name else line.name.en)
+        name = claim.name if claim and claim.name else line.name
+        write_text(ws, row, 2, names(name.zh, name.en))
         if claim is None:
             continue
         for col, value in (
@@ -744,7 +757,7 @@ def _benefits_sheet(book: _Book, programme, projects) -> None:
                 ws.cell(row=row, column=6, value=f"=E{row}/D{row}").number_format = "0%"
     last = first + len(programme.budget.lines) - 1
     total = last + 1
-    write_text(ws, total, 2, "Total of the rows").font = styles.BOLD
+    write_text(ws, total, 2, bilingual("Total of the rows")).font = styles.BOLD
     for col in (3, 4, 5, 7, 8, 9):
         letter = get_column_letter(col)
         ws.cell(
@@ -753,7 +766,7 @@ def _benefits_sheet(book: _Book, programme, projects) -> None:
     book.name("benefits.claimed_t_co2e_per_year", ws, total, 4)
     book.name("benefits.modelled_t_co2e_per_year", ws, total, 5)
     stated = programme.benefits.stated_totals
-    write_text(ws, total + 1, 2, "Stated total (table 5-5's total row)")
+    write_text(ws, total + 1, 2, bilingual("Stated total (table 5-5's total row)"))
     for col, value in (
         (3, stated.ghg_reduction_wan_t_per_year),
         (7, stated.economic_benefit_wan_yuan),
@@ -762,7 +775,7 @@ def _benefits_sheet(book: _Book, programme, projects) -> None:
         if value is not None:
             cell = ws.cell(row=total + 1, column=col, value=value)
             cell.font, cell.fill = styles.INPUT_FONT, styles.INPUT_FILL
-    write_text(ws, total + 2, 2, "Rows less stated total")
+    write_text(ws, total + 2, 2, bilingual("Rows less stated total"))
     for col in (3, 7, 9):
         letter = get_column_letter(col)
         ws.cell(row=total + 2, column=col, value=f"={letter}{total}-{letter}{total + 1}")
@@ -778,17 +791,25 @@ def _reconciliation_sheet(book: _Book, portfolio) -> None:
     ws = book.wb.create_sheet("Reconciliation")
     _title(
         ws,
-        "Reconciliation findings",
-        "Where the plan disagrees with itself and where the "
-        "models disagree with it, as found when this workbook was built (see results.json).",
+        bilingual("Reconciliation findings"),
+        bilingual(
+            "Where the plan disagrees with itself and where the "
+            "models disagree with it, as found when this workbook was built (see results.json)."
+        ),
     )
-    styles.header_row(ws, 4, ("Id", "Severity", "Finding", "Numbers", "Sources"))
+    headers = ("Id", "Severity", "Finding", "Numbers", "Sources")
+    styles.header_row(ws, 4, tuple(map(bilingual, headers)))
     for i, finding in enumerate(portfolio.findings):
         row = 5 + i
         numbers = "\n".join(f"{k}: {_show(v)}" for k, v in finding.numbers.items())
         sources = "\n".join(f"{k}: {v}" for k, v in finding.sources.items())
+        title = (
+            names(finding.title_zh, finding.title)
+            if finding.title_zh
+            else book.label_text(finding.title)
+        )
         for col, text in enumerate(
-            (finding.id, finding.severity, finding.title, numbers, sources), 1
+            (finding.id, severity(finding.severity), title, numbers, sources), 1
         ):
             write_text(ws, row, col, text).alignment = styles.WRAP
     _widths(ws, {"A": 28, "B": 10, "C": 60, "D": 60, "E": 60})
@@ -887,12 +908,14 @@ def _checks_sheet(book: _Book, projects, fund=None, cover=None) -> None:
     """The Checks sheet; `cover` is each project's lenders' target (`cover_targets`)."""
     ws = book.wb.create_sheet("Checks")
     _title(
-        ws, "Checks", "Every check is a formula that must be TRUE; the master check is their AND."
+        ws,
+        bilingual("Checks"),
+        bilingual("Every check is a formula that must be TRUE; the master check is their AND."),
     )
-    write_text(ws, 4, 1, "Tolerance")
+    write_text(ws, 4, 1, bilingual("Tolerance"))
     cell = ws.cell(row=4, column=2, value=0.01)
     cell.font, cell.fill = styles.INPUT_FONT, styles.INPUT_FILL
-    write_text(ws, 4, 3, "yuan or 万元: differences smaller than this count as equal")
+    write_text(ws, 4, 3, bilingual("yuan or 万元: differences smaller than this count as equal"))
     book.wb.defined_names["tolerance"] = DefinedName("tolerance", attr_text="Checks!$B$4")
     for pid in projects:
         book.check(
@@ -910,13 +933,13 @@ def _checks_sheet(book: _Book, projects, fund=None, cover=None) -> None:
             "fund.max_equalisation_imbalance_yuan<tolerance",
         )
     book.check(ERROR_CELLS_CHECK, f"{ERROR_CELLS}=0")  # last: its count is filled in at the end
-    styles.header_row(ws, 6, ("Check", "Result"))
+    styles.header_row(ws, 6, (bilingual("Check"), bilingual("Result")))
     first = 7
     for i, (text, formula) in enumerate(book.checks):
-        write_text(ws, first + i, 1, text)
+        write_text(ws, first + i, 1, book.label_text(text))
         ws.cell(row=first + i, column=2, value=f"={formula}")
     last = first + len(book.checks) - 1
-    write_text(ws, 5, 1, "All checks pass").font = styles.BOLD
+    write_text(ws, 5, 1, bilingual("All checks pass")).font = styles.BOLD
     ws.cell(row=5, column=2, value=f"=AND(B{first}:B{last})").font = styles.BOLD
     book.name("checks.all_pass", ws, 5, 2)
     _widths(ws, {"A": 96, "B": 12, "C": 50})
@@ -993,10 +1016,12 @@ def _cover_checks(book: _Book, ws, cover) -> None:
     the programme's (reconciliation.yaml's debt_cover rule), typed on this sheet (E4)."""
     shared = next((t for t in cover.values() if t.input_name is None), None)
     if shared is not None:
-        write_text(ws, 4, 4, "Lenders' minimum DSCR")
+        write_text(ws, 4, 4, bilingual("Lenders' minimum DSCR"))
         cell = ws.cell(row=4, column=5, value=shared.min_dscr)
         cell.font, cell.fill = styles.INPUT_FONT, styles.INPUT_FILL
-        write_text(ws, 4, 6, f"for loans whose definition states none: {shared.source}")
+        write_text(
+            ws, 4, 6, f"{bilingual('for loans whose definition states none')}: {shared.source}"
+        )
         book.wb.defined_names[LENDERS_MIN_DSCR] = DefinedName(
             LENDERS_MIN_DSCR, attr_text="Checks!$E$4"
         )

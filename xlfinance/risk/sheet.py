@@ -18,6 +18,7 @@ from openpyxl.utils import get_column_letter
 from xlfinance.model.excel import NOT_AVAILABLE
 from xlfinance.model.sheet import write_text
 from xlfinance.render import styles
+from xlfinance.render.labels import bilingual, names, word
 from xlfinance.risk.results import RiskResult
 
 SHEET = "Risk"
@@ -43,7 +44,11 @@ def _describe(output: str) -> tuple[str, str, str]:
     parts = output.split(".")
     owner = parts[1] if parts[0] == "projects" else f"fund: {parts[2]}"
     label, unit = _METRIC_LABELS.get(parts[-1], (parts[-1], ""))
-    return owner, label, unit
+    return bilingual(owner), bilingual(label), unit
+
+
+def _headers(*english: str) -> tuple[str, ...]:
+    return tuple(map(bilingual, english))
 
 
 def _value(ws, row: int, col: int, value, unit: str = "") -> None:
@@ -60,28 +65,28 @@ def add_risk_sheet(book, sheet_maps, risk_result: RiskResult) -> None:
     wb = getattr(book, "wb", book)
     ws = wb.create_sheet(SHEET)
     r = risk_result
-    write_text(ws, 1, 1, "Risk").font = styles.TITLE_FONT
+    write_text(ws, 1, 1, bilingual("Risk")).font = styles.TITLE_FONT
     trials = f"{r.trials:,} trials, seed {r.seed}" if r.trials else "no Monte Carlo"
     write_text(
         ws,
         2,
         1,
-        f"Values from the risk engine, {trials}: simulation results, not formulas. "
-        "Change risk.yaml or an input definition and rebuild to update them.",
+        bilingual(
+            f"Values from the risk engine, {trials}: simulation results, not formulas. "
+            "Change risk.yaml or an input definition and rebuild to update them."
+        ),
     )
     row = 4
 
     # Scenarios side by side.
-    write_text(ws, row, 1, "Scenarios").font = styles.SECTION_FONT
+    write_text(ws, row, 1, bilingual("Scenarios")).font = styles.SECTION_FONT
     row += 1
     scenarios = r.scenario_results()
-    names = list(scenarios)
-    styles.header_row(
-        ws, row, ("Project / class", "Metric", *(scenarios[n]["label"] for n in names))
-    )
+    titled = [names(s.get("label_zh"), s["label"]) for s in scenarios.values()]
+    styles.header_row(ws, row, (*_headers("Project / class", "Metric"), *titled))
     row += 1
-    write_text(ws, row, 2, "Description").font = styles.BOLD
-    for j, name in enumerate(names):
+    write_text(ws, row, 2, bilingual("Description")).font = styles.BOLD
+    for j, name in enumerate(scenarios):
         write_text(ws, row, 3 + j, scenarios[name]["description"]).alignment = styles.WRAP
     row += 1
     for output in r.monte_carlo_outputs():
@@ -95,15 +100,17 @@ def add_risk_sheet(book, sheet_maps, risk_result: RiskResult) -> None:
     row += 1
 
     # Tornado.
-    write_text(ws, row, 1, "Tornado").font = styles.SECTION_FONT
+    write_text(ws, row, 1, bilingual("Tornado")).font = styles.SECTION_FONT
     write_text(
         ws,
         row,
         3,
-        "each parameter at its low and high value, the rest at base; largest swing first",
+        bilingual(
+            "each parameter at its low and high value, the rest at base; largest swing first"
+        ),
     )
     row += 1
-    headers = (
+    headers = _headers(
         "Output",
         "Metric",
         "Parameter",
@@ -122,7 +129,7 @@ def add_risk_sheet(book, sheet_maps, risk_result: RiskResult) -> None:
         write_text(ws, row, 1, owner)
         write_text(ws, row, 2, label)
         write_text(ws, row, 3, bar["parameter"])
-        write_text(ws, row, 4, bar["label"])
+        write_text(ws, row, 4, names(bar.get("label_zh"), bar["label"]))
         _value(ws, row, 5, bar["low"])
         _value(ws, row, 6, bar["high"])
         for col, key in ((7, "base"), (8, "at_low"), (9, "at_high"), (10, "swing")):
@@ -131,17 +138,17 @@ def add_risk_sheet(book, sheet_maps, risk_result: RiskResult) -> None:
     row += 1
 
     # Monte Carlo.
-    write_text(ws, row, 1, "Monte Carlo").font = styles.SECTION_FONT
+    write_text(ws, row, 1, bilingual("Monte Carlo")).font = styles.SECTION_FONT
     mc = r.monte_carlo_results()
     if mc is None:
-        write_text(ws, row, 3, "risk.yaml defines no distributions")
+        write_text(ws, row, 3, bilingual("risk.yaml defines no distributions"))
     else:
-        write_text(ws, row, 3, f"{r.trials:,} trials, seed {r.seed}")
+        write_text(ws, row, 3, bilingual(f"{r.trials:,} trials, seed {r.seed}"))
         row += 1
         styles.header_row(
             ws,
             row,
-            (
+            _headers(
                 "Project / class",
                 "Metric",
                 "P10",
@@ -166,9 +173,11 @@ def add_risk_sheet(book, sheet_maps, risk_result: RiskResult) -> None:
             _value(ws, row, 9, stats["share_undefined"], "share")
             row += 1
         row += 1
-        write_text(ws, row, 1, "Distributions").font = styles.SECTION_FONT
+        write_text(ws, row, 1, bilingual("Distributions")).font = styles.SECTION_FONT
         row += 1
-        styles.header_row(ws, row, ("Parameter", "Kind", "Applied as", "Parameters", "Source"))
+        styles.header_row(
+            ws, row, _headers("Parameter", "Kind", "Applied as", "Parameters", "Source")
+        )
         row += 1
         for path, d in r.distributions.items():
             params = ", ".join(
@@ -177,14 +186,14 @@ def add_risk_sheet(book, sheet_maps, risk_result: RiskResult) -> None:
                 if getattr(d, k) is not None
             )
             write_text(ws, row, 1, path)
-            write_text(ws, row, 2, d.kind)
-            write_text(ws, row, 3, d.apply)
+            write_text(ws, row, 2, word(d.kind))
+            write_text(ws, row, 3, word(d.apply))
             write_text(ws, row, 4, params)
             write_text(ws, row, 5, d.source).alignment = styles.WRAP
             row += 1
 
     widths = {1: 34, 2: 14, 3: 30, 4: 34}
-    for col in range(1, max(len(names) + 3, 11) + 1):
+    for col in range(1, max(len(scenarios) + 3, 11) + 1):
         ws.column_dimensions[get_column_letter(col)].width = widths.get(col, 16)
     ws.freeze_panes = "C4"
     styles.landscape(ws)

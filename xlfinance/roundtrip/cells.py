@@ -25,6 +25,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.workbook.workbook import Workbook
 
+from xlfinance.render.workbook import INPUT_HEADERS
+
 REL_TOLERANCE = 1e-12
 """Relative difference below which a number read back is the number written."""
 ANALYSIS_SHEETS = frozenset({"Risk", "Structuring"})
@@ -34,8 +36,6 @@ NOT_COMPARED = ANALYSIS_SHEETS | {"Reconciliation"}
 no input and no formula: after an import they differ until the next build."""
 MAX_WORKBOOK_BYTES = 64 * 1024 * 1024
 """Largest workbook read (64 MiB); Xiaolan's is about 0.7 MB."""
-INPUT_HEADERS = ("Group", "Name", "Description", "Value", "Unit", "Source")
-"""Row 4 of an xlfinance workbook's Inputs sheet (`render.workbook._INPUT_HEADERS`)."""
 
 
 class Unreadable(ValueError):

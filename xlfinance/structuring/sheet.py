@@ -14,21 +14,27 @@ from collections.abc import Callable
 from xlfinance.model.excel import NOT_AVAILABLE
 from xlfinance.model.sheet import write_text
 from xlfinance.render import styles
+from xlfinance.render.labels import bilingual, bilingual_unit, names, word
 from xlfinance.structuring.run import StructuringResult
 
 SHEET = "Structuring"
-HEADERS = (
-    "Solve",
-    "Project",
-    "Field (projects/<id>.yaml)",
-    "Unit",
-    "As defined",
-    "Answer, base case",
-    "Status",
-    "Target",
-    "Output at the answer",
-    "Output as defined (live)",
-    "Meets as defined (live)",
+HEADERS = tuple(
+    map(
+        bilingual,
+        (
+            "Solve",
+            "Project",
+            "Field (projects/<id>.yaml)",
+            "Unit",
+            "As defined",
+            "Answer, base case",
+            "Status",
+            "Target",
+            "Output at the answer",
+            "Output as defined (live)",
+            "Meets as defined (live)",
+        ),
+    )
 )
 
 
@@ -52,23 +58,27 @@ def _number(ws, row: int, col: int, value, unit: str) -> None:
 def add_structuring_sheet(book, sheet_maps, result: StructuringResult) -> None:
     wb = getattr(book, "wb", book)
     ws = wb.create_sheet(SHEET)
-    write_text(ws, 1, 1, "Structuring / 融资结构").font = styles.TITLE_FONT
+    write_text(ws, 1, 1, bilingual("Structuring")).font = styles.TITLE_FONT
     write_text(
         ws,
         2,
         1,
-        "Answers of structuring.yaml from the solver (values, as Goal Seek leaves them): write "
-        "an answer into its field and rebuild, and its target is met. The last two columns "
-        "are live: the output with the inputs as defined, and whether it meets the target.",
+        bilingual(
+            "Answers of structuring.yaml from the solver (values, as Goal Seek leaves them): "
+            "write an answer into its field and rebuild, and its target is met. The last two "
+            "columns are live: the output with the inputs as defined, and whether it meets the "
+            "target."
+        ),
     )
     every = result.entries()
     entries = [e for e in every if e["project"] != "fund"]
     fund_entries = [e for e in every if e["project"] == "fund"]
     scenarios = [n for n in result.scenarios if n != "base" and result.scenarios[n] != 0]
     has_trials = any(e.get("trials") for e in entries)
-    headers = [*HEADERS, *(f"Scenario: {n}" for n in scenarios)]
+    headers = [*HEADERS, *(bilingual(f"Scenario: {n}") for n in scenarios)]
     if has_trials:
-        headers += ["Trials: P50 needed", "Trials: P90 needed", "Trials: unreachable share"]
+        trials = ("Trials: P50 needed", "Trials: P90 needed", "Trials: unreachable share")
+        headers += map(bilingual, trials)
     row = 4
     styles.header_row(ws, row, headers)
     rows: dict[tuple[str, str], int] = {}
@@ -77,13 +87,13 @@ def add_structuring_sheet(book, sheet_maps, result: StructuringResult) -> None:
         rows[e["solve"], e["project"]] = row
         pid, unit = e["project"], e["unit"]
         label = result.labels.get(e["solve"], {})
-        write_text(ws, row, 1, f"{label.get('zh', '')} / {label.get('en', e['solve'])}")
+        write_text(ws, row, 1, names(label.get("zh"), label.get("en", e["solve"])))
         write_text(ws, row, 2, pid)
         write_text(ws, row, 3, e["field"])
-        write_text(ws, row, 4, unit)
+        write_text(ws, row, 4, bilingual_unit(unit))
         _number(ws, row, 5, e["defined"], unit)
         _number(ws, row, 6, e["value"], unit)
-        write_text(ws, row, 7, e["status"])
+        write_text(ws, row, 7, word(e["status"]))
         t = e["target"]
         output = t["output"].rsplit(".", 1)[-1]
         write_text(ws, row, 8, f"{output} {t['comparison']} {t['value']:g}")
@@ -131,9 +141,8 @@ def _gaps_block(book, ws, row: int, gaps: dict, rows: dict[tuple[str, str], int]
     """The viability gaps (`StructuringResult.viability_gaps`): for each project its grant
     short, the answer less the grant as defined (columns F and E of its row above), and
     their total; each named by its results.json path, which the Summary sheet reads."""
-    write_text(
-        ws, row, 1, "可行性缺口补助 / Viability gaps (grant short, yuan)"
-    ).font = styles.SECTION_FONT
+    heading = bilingual("Viability gaps: the grant each project is short, yuan")
+    write_text(ws, row, 1, heading).font = styles.SECTION_FONT
     first = row + 1
     for pid in gaps["projects"]:
         answer = rows[gaps["solve"], pid]
@@ -143,7 +152,7 @@ def _gaps_block(book, ws, row: int, gaps: dict, rows: dict[tuple[str, str], int]
         cell.number_format = styles.number_format("yuan")
         book.name(f"{GAPS}.projects.{pid}.value", ws, row, 2)
     row += 1
-    write_text(ws, row, 1, "合计 / Total")
+    write_text(ws, row, 1, bilingual("Total"))
     total = ws.cell(row=row, column=2, value=f"=SUM(B{first}:B{row - 1})")
     total.number_format = styles.number_format("yuan")
     total.font = styles.BOLD
@@ -151,23 +160,28 @@ def _gaps_block(book, ws, row: int, gaps: dict, rows: dict[tuple[str, str], int]
     return row
 
 
-FUND_HEADERS = ("Solve", "Answer", "Unit", "Status", "Target", "Achieved", "Write into fund.yaml")
+FUND_HEADERS = tuple(
+    map(
+        bilingual,
+        ("Solve", "Answer", "Unit", "Status", "Target", "Achieved", "Write into fund.yaml"),
+    )
+)
 
 
 def _fund_block(ws, row: int, entries: list[dict], labels: dict) -> int:
     """The fund's answers: first-loss share, the size the pipeline absorbs, the hurdle it
     supports; each with the edits to fund.yaml that give it."""
-    write_text(ws, row, 1, "Fund / 基金").font = styles.SECTION_FONT
+    write_text(ws, row, 1, bilingual("Fund")).font = styles.SECTION_FONT
     row += 1
     styles.header_row(ws, row, FUND_HEADERS)
     for e in entries:
         row += 1
         label = labels.get(e["solve"]) or {}
-        name = f"{label['zh']} / {label['en']}" if label else e["solve"]
+        name = names(label["zh"], label["en"]) if label else e["solve"]
         write_text(ws, row, 1, name)
         _number(ws, row, 2, e.get("value"), e["unit"])
-        write_text(ws, row, 3, e["unit"])
-        write_text(ws, row, 4, e["status"])
+        write_text(ws, row, 3, bilingual_unit(e["unit"]))
+        write_text(ws, row, 4, word(e["status"]))
         t = e.get("target") or {}
         text = f"{t.get('output', '')} {t.get('comparison', '')} {t.get('value', '')}".strip()
         if t.get("statistic"):
@@ -201,15 +215,16 @@ BLENDED_ROWS = (
     ),
 )
 PAYERS = (
-    ("market", "市场 / Market"),
-    ("policy", "上级政策资金 / Higher-level policy money"),
-    ("town", "镇政府 / Town"),
+    ("market", ("市场", "Market")),
+    ("policy", ("上级政策资金", "Higher-level policy money")),
+    ("town", ("镇政府", "Town")),
 )
 
 
 def _blended_block(ws, row: int, blended: dict) -> int:
     """The programme's blended-finance figures and who pays, each project a row."""
-    write_text(ws, row, 1, "Blended finance / 混合融资（as defined）").font = styles.SECTION_FONT
+    title = bilingual("Blended finance (as defined)")
+    write_text(ws, row, 1, title).font = styles.SECTION_FONT
     prog = blended.get("programme", {})
     for key, label in BLENDED_ROWS:
         node = prog.get(key)
@@ -225,11 +240,11 @@ def _blended_block(ws, row: int, blended: dict) -> int:
         _number(ws, row, 2, fund["mobilisation_ratio"].get("value"), "x")
     row += 2
     headers = [
-        "Project",
-        *(f"{label}, yuan" for _, label in PAYERS),
-        *(f"{label}, share" for _, label in PAYERS),
-        "Mobilisation ratio",
-        "Public cost per t CO2e",
+        bilingual("Project"),
+        *(f"{zh}（元）/ {en}, yuan" for _, (zh, en) in PAYERS),
+        *(f"{zh}（比例）/ {en}, share" for _, (zh, en) in PAYERS),
+        bilingual("Mobilisation ratio"),
+        bilingual("Public cost per t CO2e"),
     ]
     styles.header_row(ws, row, headers)
     for pid, p in sorted((blended.get("projects") or {}).items()):
