@@ -6,17 +6,26 @@ from __future__ import annotations
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.styles.cell_style import StyleArray
 
-INPUT_FONT = Font(color="0000FF")
+
+def font(size: float = 11, **style) -> Font:
+    """The workbook's font, Calibri (openpyxl's default, 11 pt), with `style` (bold=,
+    color=, ...). Named and sized in full: a font record with neither is the spreadsheet's
+    to fill in, and LibreOffice fills it with a serif face a quarter wider than Calibri,
+    which printed numbers as ### in columns wide enough for Calibri's."""
+    return Font(name="Calibri", family=2, size=size, **style)
+
+
+INPUT_FONT = font(color="0000FF")
 INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")
-LINK_FONT = Font(color="00804C")
-FIXED_FONT = Font(color="404040")  # a structural input: shown, not for editing
+LINK_FONT = font(color="00804C")
+FIXED_FONT = font(color="404040")  # a structural input: shown, not for editing
 FIXED_FILL = PatternFill("solid", fgColor="E7E6E6")
-LINK_TEXT_FONT = Font(color="0563C1", underline="single")
-HEADER_FONT = Font(bold=True, color="FFFFFF")
+LINK_TEXT_FONT = font(color="0563C1", underline="single")
+HEADER_FONT = font(bold=True, color="FFFFFF")
 HEADER_FILL = PatternFill("solid", fgColor="1F4E79")
-SECTION_FONT = Font(bold=True, color="1F4E79", size=12)
-TITLE_FONT = Font(bold=True, size=16, color="1F4E79")
-BOLD = Font(bold=True)
+SECTION_FONT = font(12, bold=True, color="1F4E79")
+TITLE_FONT = font(16, bold=True, color="1F4E79")
+BOLD = font(bold=True)
 TOTAL_BORDER = Border(top=Side(style="thin"), bottom=Side(style="double"))
 WRAP = Alignment(wrap_text=True, vertical="top")
 LEFT = Alignment(horizontal="left")
