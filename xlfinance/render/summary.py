@@ -187,7 +187,7 @@ def summary_sheet(book, programme, projects, fund, names: set[str]) -> None:
 
     _budget_chart(ws, budget_first, budget_last, anchor=f"E{budget_first - 1}")
     numbers = range(2, 2 + len(PROJECT_COLUMNS))
-    styles.widths(ws, {"A": 50, **{get_column_letter(c): 13 for c in numbers}})
+    styles.widths(ws, {"A": 64, **{get_column_letter(c): 12 for c in numbers}})
     ws.freeze_panes = "B8"
     styles.landscape(ws)
 

@@ -116,7 +116,7 @@ def add_structuring_sheet(book, sheet_maps, result: StructuringResult) -> None:
         letter = ws.cell(row=4, column=col).column_letter
         ws.column_dimensions[letter].width = widths.get(col, 15)
     ws.freeze_panes = "C5"
-    styles.landscape(ws)
+    styles.landscape(ws, 1)
 
 
 FUND_HEADERS = ("Solve", "Answer", "Unit", "Status", "Target", "Achieved", "Write into fund.yaml")
