@@ -13,6 +13,7 @@ a worksheet's page setup.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -242,9 +243,21 @@ def char_digits(char: str) -> float:
     return 2.0 if unicodedata.east_asian_width(char) in "WF" else 1.7
 
 
+_ASCII_DIGITS = [1.7] * 32 + [w / DIGIT_UNITS for w in CALIBRI_ASCII] + [1.7]
+"""`char_digits` of each ASCII code (a control character as an unknown one)."""
+
+
 def text_digits(text: str) -> float:
-    """A line of text's width in digits of the default font (`char_digits`)."""
-    return sum(char_digits(c) for c in text)
+    """A line of text's width in digits of the default font (`char_digits`): an ASCII
+    text looked up a byte at a time, the rest a character at a time."""
+    if text.isascii():
+        return sum(map(_ASCII_DIGITS.__getitem__, text.encode()))
+    return sum(map(_char_digits, text))
+
+
+_char_digits = functools.lru_cache(maxsize=None)(char_digits)
+"""`char_digits`, each character's width looked up once (a workbook's labels repeat the
+same few thousand)."""
 
 
 def wrapped_lines(text: str, width_chars: float) -> int:
@@ -258,11 +271,10 @@ def wrapped_lines(text: str, width_chars: float) -> int:
         lines += 1
         used = 0.0
         for word in _words(paragraph):
-            width = sum(char_digits(c) for c in word)
+            width = text_digits(word)
             if used and used + width > room:
                 lines, used = lines + 1, 0.0
-                word = word.lstrip()
-                width = sum(char_digits(c) for c in word)
+                width = text_digits(word.lstrip())
             while width > room:  # a word wider than the line, broken
                 lines, width = lines + 1, width - room
             used += width

@@ -172,6 +172,8 @@ def column_widths(ws) -> list[float]:
             continue
         if cell._style and alignments[cell._style.alignmentId].wrapText:
             continue
+        if 2 * len(cell._value) + 1 <= width(c):  # no character is wider than 2 digits
+            continue
         room = max(map(printing.text_digits, cell._value.split("\n"))) + 1 - width(c)
         col = c
         while room > 0 and getattr(cells.get((r, col + 1)), "_value", None) is None:
