@@ -22,6 +22,7 @@ from xml.etree import ElementTree
 import numpy as np
 import openpyxl
 import pytest
+from openpyxl.utils import get_column_letter
 
 import xlfinance
 from xlfinance.build import build
@@ -630,7 +631,16 @@ def test_every_sheet_prints_with_its_name_and_page_numbers(opened):
         assert ws.oddHeader.center.text == "&A", ws.title
         assert ws.oddFooter.center.text == "&P / &N", ws.title
     checks = wb["Checks"]
-    assert checks.sheet_properties.pageSetUpPr.fitToPage and checks.page_setup.fitToWidth == 1
+    # One page wide: no column break, and its columns at its scale within the page's body
+    # (A4 landscape, 297 mm = 841.89 pt, less Narrow margins of 0.25 in each side = 805.89
+    # pt; a character of width is a Calibri 11 digit, 11 * 1038 / 2048 = 5.575 pt), its
+    # 11 pt text at 8 pt or more.
+    assert not checks.col_breaks.brk
+    last = max(c.column for row in checks.iter_rows() for c in row if c.value is not None)
+    chars = sum(checks.column_dimensions[get_column_letter(c)].width for c in range(1, last + 1))
+    scale = checks.page_setup.scale
+    assert chars * 11 * 1038 / 2048 * scale / 100 <= 841.89 - 36
+    assert 11 * scale / 100 >= 8
 
 
 @workbooks

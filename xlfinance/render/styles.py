@@ -5,18 +5,28 @@ from __future__ import annotations
 
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.styles.cell_style import StyleArray
+from openpyxl.utils import column_index_from_string, get_column_letter
 
-INPUT_FONT = Font(color="0000FF")
+
+def font(size: float = 11, **style) -> Font:
+    """The workbook's font, Calibri (openpyxl's default, 11 pt), with `style` (bold=,
+    color=, ...). Named and sized in full: a font record with neither is the spreadsheet's
+    to fill in, and LibreOffice fills it with a serif face a quarter wider than Calibri,
+    which printed numbers as ### in columns wide enough for Calibri's."""
+    return Font(name="Calibri", family=2, size=size, **style)
+
+
+INPUT_FONT = font(color="0000FF")
 INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")
-LINK_FONT = Font(color="00804C")
-FIXED_FONT = Font(color="404040")  # a structural input: shown, not for editing
+LINK_FONT = font(color="00804C")
+FIXED_FONT = font(color="404040")  # a structural input: shown, not for editing
 FIXED_FILL = PatternFill("solid", fgColor="E7E6E6")
-LINK_TEXT_FONT = Font(color="0563C1", underline="single")
-HEADER_FONT = Font(bold=True, color="FFFFFF")
+LINK_TEXT_FONT = font(color="0563C1", underline="single")
+HEADER_FONT = font(bold=True, color="FFFFFF")
 HEADER_FILL = PatternFill("solid", fgColor="1F4E79")
-SECTION_FONT = Font(bold=True, color="1F4E79", size=12)
-TITLE_FONT = Font(bold=True, size=16, color="1F4E79")
-BOLD = Font(bold=True)
+SECTION_FONT = font(12, bold=True, color="1F4E79")
+TITLE_FONT = font(16, bold=True, color="1F4E79")
+BOLD = font(bold=True)
 TOTAL_BORDER = Border(top=Side(style="thin"), bottom=Side(style="double"))
 WRAP = Alignment(wrap_text=True, vertical="top")
 LEFT = Alignment(horizontal="left")
@@ -105,13 +115,136 @@ def widths(ws, widths: dict[str, float]) -> None:
         ws.column_dimensions[col].width = width
 
 
-def landscape(ws) -> None:
-    """A4 landscape, one page wide; the sheet's name in the header, the page and the page
-    count in the footer (&A, &P and &N: Excel's and LibreOffice's header codes)."""
+def landscape(ws, repeat: int = 0) -> None:
+    """A4 landscape at a scale that keeps the sheet's text at 8 pt or more, one page wide
+    where its columns fit, else in column blocks with its first `repeat` (label) columns
+    printed on every page (`printing.fit`, from the sheet's widths and fonts); the sheet's
+    name in the header, the page and the page count in the footer (&A, &P and &N: Excel's
+    and LibreOffice's header codes)."""
+    from openpyxl.worksheet.pagebreak import Break
+
+    from xlfinance.render import printing
+
     ws.oddHeader.center.text = "&A"
     ws.oddFooter.center.text = "&P / &N"
     ws.page_setup.orientation = "landscape"
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    for side, inches in printing.MARGINS_IN.items():
+        setattr(ws.page_margins, side, inches)
+    wrapped_rows(ws)
+    fit = sheet_fit(ws, repeat)
+    ws.page_setup.scale = fit.scale
+    chart_pages(ws, fit.scale)
+    for _, last in fit.blocks[:-1]:
+        ws.col_breaks.append(Break(id=last))
+    if fit.pages_wide > 1 and repeat:
+        ws.print_title_cols = f"A:{get_column_letter(repeat)}"
+
+
+def sheet_fit(ws, repeat: int = 0):
+    """`printing.fit` of a sheet's printed columns (its cells' and its charts') and the
+    smallest font of its cells."""
+    from xlfinance.render import printing
+
+    widths = column_widths(ws)
+    fonts = ws.parent._fonts
+    sizes = {fonts[cell._style.fontId].sz for cell in ws._cells.values() if cell._style}
+    font_pt = min(printing.DEFAULT_FONT_PT if s is None else float(s) for s in sizes | {None})
+    return printing.fit(widths, font_pt, repeat)
+
+
+def column_widths(ws) -> list[float]:
+    """The width in characters of each printed column, A to the last one holding a cell
+    or a chart's right edge; an unset column has the default width."""
+    from openpyxl.utils.cell import coordinate_from_string
+
+    from xlfinance.render import printing
+
+    def width(col: int) -> float:
+        dim = ws.column_dimensions.get(get_column_letter(col))
+        return dim.width if dim is not None and dim.customWidth else printing.DEFAULT_WIDTH
+
+    last = max((c for _, c in ws._cells), default=1)
+    alignments = ws.parent._alignments
+    cells = ws._cells
+    for (r, c), cell in cells.items():  # text running on past the last column prints too
+        if cell.data_type != "s" or not cell._value:
+            continue
+        if cell._style and alignments[cell._style.alignmentId].wrapText:
+            continue
+        if 2 * len(cell._value) + 1 <= width(c):  # no character is wider than 2 digits
+            continue
+        room = max(map(printing.text_digits, cell._value.split("\n"))) + 1 - width(c)
+        col = c
+        while room > 0 and getattr(cells.get((r, col + 1)), "_value", None) is None:
+            col += 1
+            room -= width(col)
+        last = max(last, col)
+    for chart in ws._charts:
+        letters, _ = coordinate_from_string(chart.anchor)
+        col, room = column_index_from_string(letters), chart.width * printing.PT_PER_CM
+        while room > 0:
+            room -= width(col) * printing.DIGIT_PT
+            col += 1
+        last = max(last, col - 1)
+    return [width(c) for c in range(1, last + 1)]
+
+
+def wrapped_rows(ws) -> None:
+    """Each row with wrapped text as tall as its text (`printing.wrapped_height`), never
+    lower than it was set: LibreOffice keeps a row of wrapped text at the sheet's default
+    height, its lines drawn over the rows below."""
+    from xlfinance.render import printing
+
+    alignments = ws.parent._alignments
+    widths = dict(enumerate(column_widths(ws), 1))
+    merged = {(m.min_row, m.min_col): m.max_col for m in ws.merged_cells.ranges}
+    rows: dict[int, list[tuple[str, float]]] = {}
+    for (r, c), cell in ws._cells.items():
+        if cell._style and cell.data_type == "s" and alignments[cell._style.alignmentId].wrapText:
+            across = range(c, merged.get((r, c), c) + 1)  # a merged cell: its columns
+            width = sum(widths.get(col, printing.DEFAULT_WIDTH) for col in across)
+            rows.setdefault(r, []).append((cell._value, width))
+    tall = []
+    for r, texts in rows.items():
+        height = printing.wrapped_height(texts)
+        if height is not None:
+            dim = ws.row_dimensions[r]
+            dim.height = max(height, dim.height or 0)
+            tall.append(r)
+    # A row made taller reads from its top, as its wrapped text does (a cell's text sits
+    # at the bottom unless told otherwise, a line below the wrapped text's first).
+    tall = set(tall)
+    top = [cell for (r, _), cell in ws._cells.items() if r in tall]
+    for cell in top:
+        if cell._style is None or alignments[cell._style.alignmentId].vertical != "top":
+            old = alignments[cell._style.alignmentId] if cell._style else Alignment()
+            cell.alignment = Alignment(
+                horizontal=old.horizontal, vertical="top", wrap_text=old.wrapText
+            )
+
+
+def chart_pages(ws, scale: int) -> None:
+    """A chart below the sheet's cells starts a page of its own (a manual break above its
+    row) unless the sheet, chart and all, fits one page down: a chart cut by a page break
+    prints its top on one page and its legend alone on the next."""
+    from openpyxl.utils.cell import coordinate_from_string
+    from openpyxl.worksheet.pagebreak import Break
+
+    from xlfinance.render import printing
+
+    last = max((r for r, _ in ws._cells), default=1)
+    broken = {b.id for b in ws.row_breaks.brk}
+    for chart in ws._charts:
+        _, row = coordinate_from_string(chart.anchor)
+        if row <= last or row - 1 in broken:
+            continue
+        above = sum(
+            (ws.row_dimensions[r].height if r in ws.row_dimensions else None)
+            or printing.CJK_LINE_PT
+            for r in range(1, row)
+        )
+        down = (above + chart.height * printing.PT_PER_CM) * scale / 100
+        if down > printing.PRINTABLE_PT[1]:
+            ws.row_breaks.append(Break(id=row - 1))
+            broken.add(row - 1)

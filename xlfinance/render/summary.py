@@ -220,7 +220,7 @@ def summary_sheet(
     for chart, column in zip(charts, ("A", "F"), strict=False):  # side by side, below
         ws.add_chart(chart, f"{column}{row + 2}")
     numbers = range(2, 2 + len(columns))
-    styles.widths(ws, {"A": 50, **{get_column_letter(c): 13 for c in numbers}})
+    styles.widths(ws, {"A": 64, **{get_column_letter(c): 12 for c in numbers}})
     ws.freeze_panes = "B8"
     styles.landscape(ws)
 

@@ -48,7 +48,7 @@ from xlfinance.model.sheet import (
 )
 from xlfinance.model.units import T_PER_WAN_T, YUAN_PER_WAN
 from xlfinance.portfolio.reconciliation import COVER_TOLERANCE, cover_targets
-from xlfinance.render import styles
+from xlfinance.render import printing, styles
 from xlfinance.render.labels import (
     assumption,
     bilingual,
@@ -285,7 +285,7 @@ def _inputs_sheet(book: _Book, ws: Worksheet, programme, groups) -> dict[str, di
                 cell.font, cell.fill = styles.FIXED_FONT, styles.FIXED_FILL
                 write_text(
                     ws, row, 7, bilingual("fixed: shapes the model; change it in the definition")
-                )
+                ).alignment = styles.WRAP  # within the page, not over the next
                 book.check(
                     f"{pid}: {item.label or item.name} is as the model was built "
                     f"({item.value:g}; it fixes the periods and rows)",
@@ -297,7 +297,8 @@ def _inputs_sheet(book: _Book, ws: Worksheet, programme, groups) -> dict[str, di
             row += 1
     if getattr(programme, "sources", None) is not None:
         _bibliography(ws, row + 1, programme.sources)
-    _widths(ws, {"A": 16, "B": 34, "C": 44, "D": 16, "E": 12, "F": 90})
+    typed = _typed_width(ws, 4, 16)
+    _widths(ws, {"A": 16, "B": 30, "C": 36, "D": typed, "E": 12, "F": 62, "G": 22})
     ws.freeze_panes = "D5"
     ws.print_title_rows = "4:4"
     _landscape(ws)
@@ -323,6 +324,17 @@ def _bibliography(ws: Worksheet, row: int, sources) -> None:
         write_text(ws, offset, 5, f"{RELIABILITIES[ref.reliability]} / {ref.reliability}")
         found = f"{ref.number}; {ref.found}" if ref.number else ref.found
         write_text(ws, offset, 6, found).alignment = styles.WRAP
+
+
+def _typed_width(ws: Worksheet, col: int, least: float) -> float:
+    """The width of a column of typed numbers: the widest its cells show in their own
+    formats (`printing.number_width`)."""
+    widths = [
+        printing.number_width([cell.value], cell.number_format, least)
+        for (_, c), cell in ws._cells.items()
+        if c == col and cell.data_type == "n" and isinstance(cell.value, int | float)
+    ]
+    return max(widths, default=least)
 
 
 def _sourced_fields(model, prefix: str):
@@ -376,8 +388,10 @@ def _project_sheet(book: _Book, pid: str, result, input_refs: dict[str, str]):
         ),
         input_refs,
         lambda name: f"projects.{pid}.{name}",
+        result.evaluation,
     )
     _cash_flow_chart(ws, sheet_map, result.model, d.name)
+    _landscape(ws, MODEL_LABEL_COLUMNS)  # after the chart: its width is printed too
     return sheet_map
 
 
@@ -424,7 +438,7 @@ def _fund_sheet(book: _Book, fund, input_refs, sheet_maps, projects):
             book.titles[deal], row, offset, project.model.n_periods
         )
     definition = fund.fund.definition.fund
-    return _model_sheet(
+    sheet_map = _model_sheet(
         book,
         ws,
         fund.model,
@@ -435,8 +449,11 @@ def _fund_sheet(book: _Book, fund, input_refs, sheet_maps, projects):
         ),
         input_refs,
         lambda name: _fund_output_path(name, fund.fund.classes),
+        fund.evaluation,
         series=series,
     )
+    _landscape(ws, MODEL_LABEL_COLUMNS)
+    return sheet_map
 
 
 def _timeline_sheet(book: _Book, programme, projects, sheet_maps) -> None:
@@ -485,7 +502,7 @@ def _timeline_sheet(book: _Book, programme, projects, sheet_maps) -> None:
     for p in range(len(years)):
         ws.column_dimensions[get_column_letter(3 + p)].width = 6
     ws.freeze_panes = "C5"
-    _landscape(ws)
+    _landscape(ws, 2)  # the project and its budget line on every page
 
 
 def _linked_row(sheet: str, row: int, offset: int, n_periods: int):
@@ -510,8 +527,11 @@ def _label_names(projects: dict, fund) -> dict[str, str]:
     return names
 
 
-def _model_sheet(book, ws, model, title, subtitle, input_refs, output_path, series=None):
-    """A model's lines as formulas, formatted, with its outputs named by `output_path`."""
+def _model_sheet(
+    book, ws, model, title, subtitle, input_refs, output_path, evaluation, series=None
+):
+    """A model's lines as formulas, formatted, with its outputs named by `output_path`;
+    its value and period columns as wide as `evaluation`'s base case shows them."""
     sheet_map = write_model(
         ws,
         model,
@@ -548,15 +568,40 @@ def _model_sheet(book, ws, model, title, subtitle, input_refs, output_path, seri
         book.name(output_path(name), ws, row, VALUE_COL)
     ws.cell(row=sheet_map.timeline_row - 1, column=LABEL_COL).font = styles.SECTION_FONT
     ws.freeze_panes = ws.cell(row=sheet_map.timeline_row + 2, column=FIRST_PERIOD_COL)
-    # Rows only: the sheet prints one page wide, so its label columns never need repeating,
-    # and each print-title range costs LibreOffice a repagination on import (about 0.19
-    # CPU-s a sheet with both rows and columns).
     ws.print_title_rows = f"{sheet_map.timeline_row}:{sheet_map.timeline_row + 1}"
-    _widths(ws, {"A": 64, "B": 16, "C": 16, "D": 10})  # "中文 / English" labels
-    for p in range(model.n_periods):
-        ws.column_dimensions[get_column_letter(layout.first_col + p)].width = 13
-    _landscape(ws)
+    value_width, period_widths = _number_widths(model, evaluation)
+    _widths(ws, {"A": 64, "B": 16, "C": value_width, "D": 10})  # "中文 / English" labels
+    for p, width in enumerate(period_widths):
+        ws.column_dimensions[get_column_letter(layout.first_col + p)].width = width
     return sheet_map
+
+
+def _number_widths(model, evaluation) -> tuple[float, list[float]]:
+    """The widths of a model sheet's value column (inputs and outputs) and of each of its
+    period columns: the widest number each shows in the base case, with room for a digit
+    more (`printing.number_width`); at least 16 and 11 characters. A period's widest is
+    its largest or its most negative number under one of the formats its rows use."""
+    import numpy as np
+
+    fmt = styles.number_format
+    values = [(item.value, fmt(item.unit)) for item in model.inputs.values() if item.value]
+    values += [(v[0], fmt(model.outputs[n].unit)) for n, v in evaluation.outputs.items()]
+    by_format: dict[str, list] = {}
+    for name, v in evaluation.lines.items():
+        by_format.setdefault(fmt(model.lines[name].unit), []).append(v[0])
+    for item in model.series.values():
+        by_format.setdefault(fmt(item.unit), []).append(np.asarray(item.values, float))
+    periods = [11.0] * model.n_periods
+    for form, rows in by_format.items():
+        table = np.where(np.isfinite(rows), rows, 0.0)
+        for extreme in (table.max(axis=0), table.min(axis=0)):
+            for p, value in enumerate(extreme):
+                periods[p] = max(periods[p], printing.number_width([value], form, 11))
+    return max((printing.number_width([v], f, 16) for v, f in values), default=16), periods
+
+
+MODEL_LABEL_COLUMNS = 2
+"""A model sheet's columns printed on every page of a year block: the label and the unit."""
 
 
 def _cash_flow_chart(ws, sheet_map, model, name) -> None:
@@ -595,7 +640,7 @@ def _cash_flow_chart(ws, sheet_map, model, name) -> None:
             bars += chart
     bars.legend.position = "b"
     bars.height, bars.width = 8, 24
-    ws.add_chart(bars, ws.cell(row=top + 4, column=FIRST_PERIOD_COL).coordinate)
+    ws.add_chart(bars, ws.cell(row=top + 4, column=LABEL_COL).coordinate)
 
 
 # Budget ------------------------------------------------------------------------------------
@@ -696,7 +741,6 @@ def _budget_sheet(book: _Book, programme, projects) -> None:
     )
     ws.freeze_panes = "E5"
     ws.print_title_rows = "4:4"
-    _landscape(ws)
     chart = BarChart()
     chart.type, chart.grouping, chart.overlap = "col", "stacked", 100
     chart.title = "Budget by line and funding source (万元)"
@@ -706,6 +750,7 @@ def _budget_sheet(book: _Book, programme, projects) -> None:
     chart.set_categories(Reference(ws, min_col=1, min_row=first, max_row=last))
     chart.height, chart.width = 9, 22
     ws.add_chart(chart, f"B{row + 2}")
+    _landscape(ws, 4)  # after the chart; the line and its names on every page
 
 
 # Benefits and reconciliation ---------------------------------------------------------------
@@ -812,7 +857,7 @@ def _reconciliation_sheet(book: _Book, portfolio) -> None:
             (finding.id, severity(finding.severity), title, numbers, sources), 1
         ):
             write_text(ws, row, col, text).alignment = styles.WRAP
-    _widths(ws, {"A": 28, "B": 10, "C": 60, "D": 60, "E": 60})
+    _widths(ws, {"A": 28, "B": 10, "C": 50, "D": 50, "E": 56})
     ws.freeze_panes = "A5"
     _landscape(ws)
 
@@ -875,7 +920,8 @@ def _macc_sheet(book: _Book, portfolio) -> None:
             "每吨声称减排的成本 / "
             "Claimed by the plan, not modelled (not in the curve): tonnes taken as the plan "
             "states them, with no model of how they are avoided; cost per claimed tonne.",
-        )
+        ).alignment = styles.WRAP
+        ws.merge_cells(start_row=below, start_column=1, end_row=below, end_column=6)
         styles.header_row(ws, below + 1, ("", *_MACC_HEADERS[1:5]))
         for i, row_data in claimed.iterrows():
             row = below + 2 + i
@@ -942,7 +988,7 @@ def _checks_sheet(book: _Book, projects, fund=None, cover=None) -> None:
     write_text(ws, 5, 1, bilingual("All checks pass")).font = styles.BOLD
     ws.cell(row=5, column=2, value=f"=AND(B{first}:B{last})").font = styles.BOLD
     book.name("checks.all_pass", ws, 5, 2)
-    _widths(ws, {"A": 96, "B": 12, "C": 50})
+    _widths(ws, {"A": 96, "B": 12, "C": 30, "D": 22, "E": 8, "F": 30})
     ws.freeze_panes = "A7"
     _landscape(ws)  # names and results on one page
 
@@ -1021,7 +1067,7 @@ def _cover_checks(book: _Book, ws, cover) -> None:
         cell.font, cell.fill = styles.INPUT_FONT, styles.INPUT_FILL
         write_text(
             ws, 4, 6, f"{bilingual('for loans whose definition states none')}: {shared.source}"
-        )
+        ).alignment = styles.WRAP  # within the page, not over a second one
         book.wb.defined_names[LENDERS_MIN_DSCR] = DefinedName(
             LENDERS_MIN_DSCR, attr_text="Checks!$E$4"
         )

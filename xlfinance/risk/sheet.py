@@ -196,7 +196,7 @@ def add_risk_sheet(book, sheet_maps, risk_result: RiskResult) -> None:
     for col in range(1, max(len(scenarios) + 3, 11) + 1):
         ws.column_dimensions[get_column_letter(col)].width = widths.get(col, 16)
     ws.freeze_panes = "C4"
-    styles.landscape(ws)
+    styles.landscape(ws, 1)
 
 
 __all__ = ["SHEET", "add_risk_sheet", "risk_sheet"]

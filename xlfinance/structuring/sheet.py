@@ -131,7 +131,7 @@ def add_structuring_sheet(book, sheet_maps, result: StructuringResult) -> None:
         letter = ws.cell(row=4, column=col).column_letter
         ws.column_dimensions[letter].width = widths.get(col, 15)
     ws.freeze_panes = "C5"
-    styles.landscape(ws)
+    styles.landscape(ws, 1)
 
 
 GAPS = "structuring.viability_gaps"
