@@ -64,21 +64,22 @@ def test_a_project_sheet_splits_into_two_year_blocks():
     # in points 446.0 repeated; 89.2 + 55.75 = 144.95, and 72.475 a year.
     widths = [64, 16, 16, 10] + [13] * 14
     got = fit(widths, 11, repeat=2)
-    # At the readable 73% a page is 805.89 / 0.73 = 1103.96 pt, 657.96 beside the labels:
-    # 144.95 + 7 * 72.475 = 652.3 fits, so 7 + 7 years, 2 pages. All 1159.6 pt split most
-    # evenly is 144.95 + 6 years = 579.8 and 8 years = 579.8. The largest scale keeping 2
-    # pages: (446.0 + 579.8) * s <= 805.89, s <= 78.56%: 78%.
-    assert got.scale == 78
+    # The room is the body less two digits: 805.89 - 2 * 5.575 = 794.74 pt. At the readable
+    # 73% a page is 794.74 / 0.73 = 1088.68 pt, 642.68 beside the labels: 144.95 + 6 *
+    # 72.475 = 579.8 fits (7 years, 652.3, do not), and the 8 years left, 579.8, too: 2
+    # pages. All 1159.6 pt split most evenly is 579.8 and 579.8. The largest scale keeping
+    # 2 pages: (446.0 + 579.8) * s <= 794.74, s <= 77.47%: 77%.
+    assert got.scale == 77
     assert got.blocks == [(3, 10), (11, 18)]
     assert got.pages_wide == 2
-    assert got.smallest_text_pt == pytest.approx(8.58)  # 11 * 0.78
+    assert got.smallest_text_pt == pytest.approx(8.47)  # 11 * 0.77
 
 
 def test_a_sheet_that_fits_prints_one_page_wide():
-    # The Checks sheet: 96 + 12 + 50 = 158 characters = 880.9 pt, over 805.89 at 100%;
-    # one page at 805.89 / 880.9 = 91.49%: 91%.
+    # The Checks sheet: 96 + 12 + 50 = 158 characters = 880.9 pt, over the 794.74 of room
+    # at 100%; one page at 794.74 / 880.9 = 90.22%: 90%.
     got = fit([96, 12, 50], 11)
-    assert (got.scale, got.blocks) == (91, [(1, 3)])
+    assert (got.scale, got.blocks) == (90, [(1, 3)])
     # A narrow one stays at 100%, never enlarged: 3 * 10 * 5.575 = 167 pt.
     assert fit([10, 10, 10], 11).scale == 100
 
@@ -143,7 +144,7 @@ def test_every_block_fits_at_a_readable_scale(widths, repeat, font):
     labels = sum(widths[:repeat])
     lowest = readable_scale(font)
     if (labels + max(widths[repeat:])) * printing.DIGIT_PT * lowest / 100 > (
-        printing.PRINTABLE_PT[0]
+        printing.ROOM_PT
     ):
         with pytest.raises(ValueError, match="too wide"):
             fit(widths, font, repeat)
@@ -154,12 +155,12 @@ def test_every_block_fits_at_a_readable_scale(widths, repeat, font):
     assert covered == list(range(repeat + 1, len(widths) + 1))
     for first, last in got.blocks:
         page = (labels + sum(widths[first - 1 : last])) * printing.DIGIT_PT
-        assert page * got.scale / 100 <= printing.PRINTABLE_PT[0] + 1e-6
+        assert page * got.scale / 100 <= printing.ROOM_PT + 1e-6
     if got.scale < 100:
         wider = blocks(
             [w * printing.DIGIT_PT for w in widths],
             repeat,
-            printing.PRINTABLE_PT[0] * 100 / (got.scale + 1),
+            printing.ROOM_PT * 100 / (got.scale + 1),
         )
         assert wider is None or len(wider) > got.pages_wide
 

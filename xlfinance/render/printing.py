@@ -50,6 +50,15 @@ is `width` digits wide (ECMA-376 Part 1, 18.3.1.13, col width). Excel rounds the
 7 px at 96 dpi (5.25 pt), LibreOffice to 111 twips (5.55 pt): the unrounded digit is the
 widest of the three, so a page laid out with it fits in both."""
 
+SPARE_DIGITS = 2
+"""Digits of width a page is laid out to leave free. The arithmetic is Calibri's; the
+Chinese is drawn in a fallback font and LibreOffice rounds each column to whole twips, so a
+sheet filling the body to within a few points printed, in LibreOffice, one more page (a
+blank one, at the end of the Inputs sheet at 74%): two digits (11 pt) to spare keep it off."""
+
+ROOM_PT = PRINTABLE_PT[0] - SPARE_DIGITS * DIGIT_PT
+"""The width a page's columns are laid out to fill, in points: 794.74."""
+
 DEFAULT_WIDTH = 8.43
 """The width of a column the sheet leaves unset: Excel's default for Calibri 11 (64 px)."""
 
@@ -125,14 +134,17 @@ def fit(
     widths_chars: list[float],
     font_pt: float = DEFAULT_FONT_PT,
     repeat: int = 0,
-    room_pt: float = PRINTABLE_PT[0],
+    room_pt: float | None = None,
     digit_pt: float = DIGIT_PT,
     min_pt: float = MIN_TEXT_PT,
 ) -> Fit:
     """The print setup of columns `widths_chars` wide (characters) whose smallest text is
     `font_pt`: the largest scale (at most 100%) that needs no more pages across than the
     smallest readable scale does, and its blocks. `repeat` is how many leading columns are
-    labels, printed on every page when the sheet splits."""
+    labels, printed on every page when the sheet splits. `room_pt` is the width to fill,
+    `ROOM_PT` (the body less `SPARE_DIGITS`) unless given."""
+    if room_pt is None:
+        room_pt = ROOM_PT
     points = [w * digit_pt for w in widths_chars]
     lowest = readable_scale(font_pt, min_pt)
 
