@@ -27,6 +27,7 @@ import openpyxl
 import pytest
 
 from xlfinance.render.labels import FORMULA_STARTS, unit_zh
+from xlfinance.render.sheetnames import COVER, INPUTS, RISK, STRUCTURING, SUMMARY
 
 HAN = re.compile(r"[\u4e00-\u9fff]")
 LATIN = re.compile(r"[A-Za-z]")
@@ -120,13 +121,13 @@ def kept_of(build, wb) -> Kept:
 
 FLOORS = {
     # The programme's English name, under its Chinese one (1 of 43 and 1 of 64 cells).
-    "Cover": 0.95,
-    "Summary": 0.95,
+    COVER: 0.95,
+    SUMMARY: 0.95,
     # The scenarios' descriptions, prose risk.yaml gives in English only (7 of 699).
-    "Risk": 0.98,
+    RISK: 0.98,
     # The fund's targets and edits as formulas of outputs and fields ("... >= 0.06 at P90",
     # "with <project ids>: net IRR ..."), 4 of 262.
-    "Structuring": 0.98,
+    STRUCTURING: 0.98,
 }
 """The least share of a sheet's label and heading cells that carry Chinese where it is not
 all of them: every other sheet's every label is from the catalogue or a definition's names
@@ -233,7 +234,7 @@ def test_the_inputs_sheet_names_each_assumption_as_the_proposal_does(xiaolan_bui
     # One catalogue entry for both: the Chinese of each programme assumption's row on the
     # Inputs sheet (group "programme") is the text the proposal's table of assumptions shows.
     html = (xiaolan_build.out / "proposal.html").read_text(encoding="utf-8")
-    ws = opened["Inputs"]
+    ws = opened[INPUTS]
     rows = [r for r in range(5, ws.max_row + 1) if ws.cell(r, 1).value == "programme"]
     assert len(rows) == 39  # programme.yaml's sourced assumptions, schedules' steps each
     for r in rows:

@@ -12,6 +12,7 @@ import importlib
 from pathlib import Path
 
 from xlfinance.recalc import CellError
+from xlfinance.render.sheetnames import CHECKS, COVER, SUMMARY
 from xlfinance.render.workbook import ERROR_CELLS_CHECK
 
 from .lo import WRITERS, error_cells, needs_libreoffice, with_values, workbooks
@@ -33,7 +34,7 @@ def broken_workbook(folder, fixture):
 
 def _error_row(values) -> int:
     """The Checks row counting the error values (its label in column A)."""
-    checks = values["Checks"]
+    checks = values[CHECKS]
     rows = [r for (r, c), v in checks.items() if c == 1 and v == ERROR_CELLS_CHECK]
     assert len(rows) == 1, rows
     return rows[0]
@@ -44,11 +45,11 @@ def _counted_here(values) -> int:
     circular references: the rows reading a check (Checks' master, the Cover's and the
     Summary's "all checks pass") and, on Checks, the error row and the table below it."""
     row = _error_row(values)
-    left_out = {("Checks", 5), ("Cover", 7), ("Summary", 4)}
+    left_out = {(CHECKS, 5), (COVER, 7), (SUMMARY, 4)}
     return sum(
         1
         for sheet, r, _c, _v in error_cells(values)
-        if (sheet, r) not in left_out and not (sheet == "Checks" and r >= row)
+        if (sheet, r) not in left_out and not (sheet == CHECKS and r >= row)
     )
 
 
@@ -67,10 +68,10 @@ def test_every_workbook_the_suite_recalculates_has_no_error_value(recalculated_b
         for values in books:
             seen += 1
             assert error_cells(values)[:5] == [], key
-            if "Checks" in values:
+            if CHECKS in values:
                 row = _error_row(values)
-                assert values["Checks"][(row, 3)] == 0, key
-                assert values["Checks"][(row, 2)] is True, key
+                assert values[CHECKS][(row, 3)] == 0, key
+                assert values[CHECKS][(row, 2)] is True, key
     assert seen >= 10, seen  # Xiaolan's, changed and renamed; the models' and the fund's
 
 
@@ -82,6 +83,6 @@ def test_a_genuine_fault_is_an_error_value_counted_on_the_checks_sheet(recalcula
     errors = error_cells(values)
     assert any(v == CellError("#DIV/0!") and s == "光伏一期 PV 1" for s, _r, _c, v in errors)
     row = _error_row(values)
-    count = values["Checks"][(row, 3)]
+    count = values[CHECKS][(row, 3)]
     assert count == _counted_here(values) > 0
-    assert values["Checks"][(row, 2)] is False
+    assert values[CHECKS][(row, 2)] is False

@@ -143,9 +143,7 @@ def test_every_block_fits_at_a_readable_scale(widths, repeat, font):
     repeat = min(repeat, len(widths) - 1)
     labels = sum(widths[:repeat])
     lowest = readable_scale(font)
-    if (labels + max(widths[repeat:])) * printing.DIGIT_PT * lowest / 100 > (
-        printing.ROOM_PT
-    ):
+    if (labels + max(widths[repeat:])) * printing.DIGIT_PT * lowest / 100 > (printing.ROOM_PT):
         with pytest.raises(ValueError, match="too wide"):
             fit(widths, font, repeat)
         return

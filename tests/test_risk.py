@@ -36,6 +36,7 @@ from xlfinance.definitions.risk import (
 from xlfinance.errors import DefinitionError
 from xlfinance.fund.model import ProjectFlows, build_fund_model, project_flows
 from xlfinance.projects import evaluate_projects
+from xlfinance.render.sheetnames import RISK
 from xlfinance.risk import ProgressBar, add_risk_sheet, run_risk, sampling
 from xlfinance.risk.results import RiskResult, statistics
 
@@ -436,7 +437,7 @@ def test_risk_sheet_holds_values_with_their_provenance(xiaolan):
     result = run_risk(programme, projects, trials=200, seed=5)
     wb = openpyxl.Workbook()
     add_risk_sheet(wb, {}, result)
-    ws = wb["Risk"]
+    ws = wb[RISK]
     assert "200 trials, seed 5" in ws["A2"].value
     cells = [c for row in ws.iter_rows() for c in row if c.value is not None]
     assert not any(c.data_type == "f" for c in cells)  # values, not formulas

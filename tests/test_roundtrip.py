@@ -25,6 +25,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.utils import get_column_letter
 
 from xlfinance import cli
+from xlfinance.render.sheetnames import INPUTS, RISK, STRUCTURING
 from xlfinance.roundtrip import apply as apply_
 from xlfinance.roundtrip.cells import same
 from xlfinance.roundtrip.fields import Field, field_of
@@ -420,7 +421,7 @@ def test_every_change_but_a_typed_input_is_refused_and_nothing_written(
 
     def said(name: str, why: str) -> None:
         r = cells[name][1]
-        want = f"{edited}: Inputs!D{r} ({name}): {why}"
+        want = f"{edited}: {INPUTS}!D{r} ({name}): {why}"
         assert any(line.startswith(want) for line in lines), (want, lines)
 
     said("inputs.pv_phase1.capex_yuan", "a formula typed over an input ('=36000000*1')")
@@ -521,11 +522,12 @@ def test_the_checks_count_over_the_analysis_sheets_is_not_an_edit():
     and no more than those sheets are they an input."""
     from xlfinance.roundtrip.cells import _reads_only_analysis
 
-    risk = "=SUMPRODUCT(--ISERROR(Risk!A1:A1))"
-    built = "=SUMPRODUCT(--ISERROR(Risk!A1:M87))+SUMPRODUCT(--ISERROR(Risk!A89:M120))"
+    at_risk, structuring, inputs = (f"'{t}'!" for t in (RISK, STRUCTURING, INPUTS))
+    risk = f"=SUMPRODUCT(--ISERROR({at_risk}A1:A1))"
+    built = f"=SUMPRODUCT(--ISERROR({at_risk}A1:M87))+SUMPRODUCT(--ISERROR({at_risk}A89:M120))"
     assert _reads_only_analysis(risk, built)
-    assert _reads_only_analysis("=SUMPRODUCT(--ISERROR('Structuring'!A1:A1))", "='Structuring'!B2")
-    assert not _reads_only_analysis(risk, "=SUMPRODUCT(--ISERROR(Inputs!A1:F90))")
-    assert not _reads_only_analysis(risk, "=Risk!A1+Inputs!D5")  # reads an input too
+    assert _reads_only_analysis(f"=SUMPRODUCT(--ISERROR({structuring}A1:A1))", f"={structuring}B2")
+    assert not _reads_only_analysis(risk, f"=SUMPRODUCT(--ISERROR({inputs}A1:F90))")
+    assert not _reads_only_analysis(risk, f"={at_risk}A1+{inputs}D5")  # reads an input too
     assert not _reads_only_analysis(risk, 0.5)  # a number typed over the formula
     assert not _reads_only_analysis("=1+1", "=1+2")  # reads no sheet at all

@@ -19,6 +19,7 @@ import yaml
 from xlfinance import cli
 from xlfinance.definitions import load_programme
 from xlfinance.definitions.sources import parse_source, source_fields
+from xlfinance.render.sheetnames import INPUTS
 
 REPO = Path(__file__).resolve().parents[1]
 XIAOLAN = REPO / "projects" / "xiaolan"
@@ -202,7 +203,7 @@ class TestPrinted:
             assert '[<a class="ref" href="#src-ndrc-2006-methods">ndrc-2006-methods</a>]' in html
 
     def test_the_inputs_sheet_prints_it(self, xiaolan_build):
-        ws = openpyxl.load_workbook(xiaolan_build.workbook, read_only=True)["Inputs"]
+        ws = openpyxl.load_workbook(xiaolan_build.workbook, read_only=True)[INPUTS]
         rows = list(ws.iter_rows(values_only=True))
         heading = "资料来源：来源栏中以 [id] 引用的文献 / Sources: the documents cited as [id]"
         (start,) = [i for i, r in enumerate(rows) if r[0] and str(r[0]).startswith(heading)]

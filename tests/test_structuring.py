@@ -24,6 +24,7 @@ from xlfinance.definitions.structuring import SolveDef, TargetDef
 from xlfinance.errors import DefinitionError
 from xlfinance.model.excel import NOT_AVAILABLE
 from xlfinance.projects import evaluate_projects
+from xlfinance.render.sheetnames import STRUCTURING
 from xlfinance.structuring import solver
 from xlfinance.structuring.projects import solve_project, solve_projects
 from xlfinance.structuring.run import run_structuring
@@ -387,7 +388,7 @@ def test_structuring_sheet_live_columns_recalculate_to_the_model(xiaolan_build, 
     cell anywhere on the sheet."""
     result = xiaolan_build.build
     _, (values, *_) = recalculated_books(xiaolan_workbooks)
-    sheet = values["Structuring"]
+    sheet = values[STRUCTURING]
     assert not [k for k, v in sheet.items() if is_error(v)]
     entries = [e for e in result.results["structuring"]["entries"] if e["project"] != "fund"]
     rows = {(sheet.get((r, 1)), sheet.get((r, 2))): r for r in range(5, 5 + len(entries))}

@@ -29,7 +29,16 @@ from xlfinance.build import build
 from xlfinance.errors import DefinitionError
 from xlfinance.fund import ProjectFlows
 from xlfinance.render.labels import bilingual
-from xlfinance.render.sheetnames import project_sheet_titles, sheet_titles
+from xlfinance.render.sheetnames import (
+    CHECKS,
+    COVER,
+    FUND,
+    INPUTS,
+    MACC,
+    SUMMARY,
+    project_sheet_titles,
+    sheet_titles,
+)
 
 from .conftest import SOURCE_DATE_EPOCH
 from .lo import defined_cells, is_error, needs_libreoffice, no_value, with_values, workbooks
@@ -177,7 +186,7 @@ def test_every_model_label_reads_in_chinese_and_english(built):
     wb = openpyxl.load_workbook(workbook)
     titles = sheet_titles(built[0].projects)
     models = {titles[pid]: r.model for pid, r in built[0].projects.items()}
-    models["Fund"] = built[0].fund.model
+    models[FUND] = built[0].fund.model
     for title, model in models.items():
         ws = wb[title]
         shown = {ws.cell(row=r, column=1).value for r in range(1, ws.max_row + 1)}
@@ -363,7 +372,7 @@ def test_a_project_tab_is_its_short_name_in_both_languages(built):
     assert all(len(t) <= 31 for t in titles.values())
     wb = openpyxl.load_workbook(workbook, read_only=True)
     assert set(titles.values()) <= set(wb.sheetnames)
-    contents = {row[0]: row[1] for row in wb["Cover"].iter_rows(values_only=True) if row[0]}
+    contents = {row[0]: row[1] for row in wb[COVER].iter_rows(values_only=True) if row[0]}
     assert (
         contents["光伏一期 PV 1"]
         == "屋顶分布式光伏一期（5兆瓦） / Rooftop distributed PV, phase 1 (5 MW)"
@@ -460,7 +469,7 @@ def test_the_summary_shows_the_models_figures_and_no_error(built, recalculated_b
     result, out, _ = built
     results = json.loads((out / "results.json").read_text(encoding="utf-8"))
     cells, (base, changed, _) = recalculated_books(xiaolan_workbooks)
-    summary = base["Summary"]
+    summary = base[SUMMARY]
     assert not [cell for cell, value in summary.items() if is_error(value)]
     by_name = {value: r for (r, c), value in summary.items() if c == 1}
     header = {summary.get((7, c)): c for c in range(2, 3 + len(PROJECT_COLUMNS))}
@@ -493,7 +502,7 @@ def test_the_summary_shows_the_models_figures_and_no_error(built, recalculated_b
     pv1 = by_name[f"{pv1_name.zh}\n{pv1_name.en}"]
     sheet, r, c = cells["projects.pv_phase1.npv_yuan"]
     assert changed[sheet][(r, c)] != base[sheet][(r, c)]
-    assert changed["Summary"][(pv1, npv_col)] == pytest.approx(changed[sheet][(r, c)] / 10_000)
+    assert changed[SUMMARY][(pv1, npv_col)] == pytest.approx(changed[sheet][(r, c)] / 10_000)
     assert summary[(4, 2)] is True
     # The fund: its deployment and returns, and each class's, as results.json has them.
     for path, zh, en, unit in FUND_ROWS:
@@ -538,10 +547,10 @@ def test_the_summary_charts_read_its_tables(opened, xiaolan_build):
     span = re.compile(
         r"^'?(?P<sheet>[^!]+?)'?!\$(?P<c0>[A-Z]+)\$(?P<r0>\d+)(:\$(?P<c1>[A-Z]+)\$(?P<r1>\d+))?$"
     )
-    ws = opened["Summary"]
+    ws = opened[SUMMARY]
     charts = {}
     with zipfile.ZipFile(xiaolan_build.workbook) as z:
-        rels = z.read("xl/worksheets/_rels/" + _sheet_part(z, "Summary") + ".rels").decode()
+        rels = z.read("xl/worksheets/_rels/" + _sheet_part(z, SUMMARY) + ".rels").decode()
         drawing = re.search(r'Target="(?:\.\./|/xl/)drawings/(drawing\d+\.xml)"', rels)[1]
         drels = z.read(f"xl/drawings/_rels/{drawing}.rels").decode()
         for part in re.findall(r'Target="(?:\.\./|/xl/)charts/(chart\d+\.xml)"', drels):
@@ -565,7 +574,7 @@ def test_the_summary_charts_read_its_tables(opened, xiaolan_build):
         values = span.match(ser.find(f"{c}val//{c}f").text)
         years = span.match(ser.find(f"{c}cat//{c}f").text)
         name = span.match(ser.find(f"{c}tx//{c}f").text)
-        assert values["sheet"] == years["sheet"] == name["sheet"] == "Summary"
+        assert values["sheet"] == years["sheet"] == name["sheet"] == SUMMARY
         assert int(values["r0"]) == int(values["r1"]) == years_row + 1 + i
         assert int(years["r0"]) == years_row and (values["c0"], values["c1"]) == (
             years["c0"],
@@ -575,9 +584,9 @@ def test_the_summary_charts_read_its_tables(opened, xiaolan_build):
     (ser,) = macc
     values = span.match(ser.find(f"{c}val//{c}f").text)
     names = span.match(ser.find(f"{c}cat//{c}f").text)
-    assert values["sheet"] == names["sheet"] == "MACC"
+    assert values["sheet"] == names["sheet"] == MACC
     assert (values["r0"], values["r1"]) == (names["r0"], names["r1"])
-    macc_ws = opened["MACC"]
+    macc_ws = opened[MACC]
     macc_rows = xiaolan_build.results["macc"]
     assert int(values["r1"]) - int(values["r0"]) + 1 == len(macc_rows)
     titles = sheet_titles(xiaolan_build.build.projects)
@@ -605,7 +614,7 @@ def test_no_typed_input_is_shown_rounded(opened):
     """Each number on the Inputs sheet shows every decimal it has (up to six), under its
     number format: a grid factor of 0.7925 read 0.79, and a tariff of 0.7265 read 0.727
     (#16). The decimals a format shows are the 0s and #s after its point."""
-    ws = opened["Inputs"]
+    ws = opened[INPUTS]
     rounded = []
     for row in ws.iter_rows(min_row=5):
         cell = row[3]
@@ -630,7 +639,7 @@ def test_every_sheet_prints_with_its_name_and_page_numbers(opened):
         assert str(ws.page_setup.paperSize) == ws.PAPERSIZE_A4, ws.title
         assert ws.oddHeader.center.text == "&A", ws.title
         assert ws.oddFooter.center.text == "&P / &N", ws.title
-    checks = wb["Checks"]
+    checks = wb[CHECKS]
     # One page wide: no column break, and its columns at its scale within the page's body
     # (A4 landscape, 297 mm = 841.89 pt, less Narrow margins of 0.25 in each side = 805.89
     # pt; a character of width is a Calibri 11 digit, 11 * 1038 / 2048 = 5.575 pt), its
@@ -658,7 +667,7 @@ def test_a_loan_below_its_target_is_false_on_the_checks_sheet(built, recalculate
     pass; the master check turns FALSE."""
     result, _, _ = built
     _, (book,) = recalculated_books(demanding_lender_workbooks)
-    checks = book["Checks"]
+    checks = book[CHECKS]
     rows = {  # "中文 / <project id>: the loan's minimum DSCR meets ..."
         text.split(" / ")[-1].split(":")[0]: checks.get((row, 2))
         for (row, col), text in checks.items()

@@ -149,23 +149,27 @@ Text = Annotated[str, Field(strict=True, min_length=1), AfterValidator(_no_contr
 _SNAKE = re.compile(r"^[a-z][a-z0-9_]*$")
 PROJECT_ID = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 """A project id: snake_case, at most 40 characters (README, "Limits")."""
-FIXED_SHEETS = (
-    "Cover",
-    "Summary",
-    "Inputs",
-    "Timeline",
-    "Fund",
-    "Budget",
-    "Benefits",
-    "Reconciliation",
-    "MACC",
-    "Risk",
-    "Structuring",
-    "Checks",
+FIXED_SHEET_TITLES = {
+    "Cover": "封面 Cover",
+    "Summary": "概览 Summary",
+    "Inputs": "输入 Inputs",
+    "Timeline": "时间表 Timeline",
+    "Fund": "基金 Fund",
+    "Budget": "预算 Budget",
+    "Benefits": "效益 Benefits",
+    "Reconciliation": "核对 Reconciliation",
+    "MACC": "减排成本 MACC",
+    "Risk": "风险 Risk",
+    "Structuring": "融资结构 Structuring",
+    "Checks": "校验 Checks",
+}
+"""The sheets every workbook may have, whatever its projects: each English word and its
+tab, in Chinese and English as a project's tab is ("光伏一期 PV 1")."""
+FIXED_SHEETS = tuple(FIXED_SHEET_TITLES.values())
+"""Their tabs (the workbook's `render.sheetnames` keeps project sheets clear of them)."""
+RESERVED_PROJECT_IDS = frozenset(
+    name.lower() for name in ("fund", "programme", *FIXED_SHEET_TITLES)
 )
-"""Titles of the sheets every workbook may have, whatever its projects (the workbook's
-`render.sheetnames` keeps project sheets clear of them)."""
-RESERVED_PROJECT_IDS = frozenset(name.lower() for name in ("fund", "programme", *FIXED_SHEETS))
 """Ids a project may not take in any case: the fund's and programme's own names and the
 workbook's fixed sheets, whose names and formulas a project sheet would capture."""
 _LINE_ID = re.compile(r"^[0-9A-Za-z][0-9A-Za-z_.-]*$")

@@ -15,6 +15,21 @@ from collections.abc import Iterable
 from xlfinance.definitions.schema import FIXED_SHEETS, SHEET_TITLE_FORBIDDEN, SHEET_TITLE_MAX
 
 RESERVED = (*FIXED_SHEETS, "History")
+(
+    COVER,
+    SUMMARY,
+    INPUTS,
+    TIMELINE,
+    FUND,
+    BUDGET,
+    BENEFITS,
+    RECONCILIATION,
+    MACC,
+    RISK,
+    STRUCTURING,
+    CHECKS,
+) = FIXED_SHEETS
+"""The fixed sheets' tabs, by name: every writer and reader of the workbook spells them so."""
 MAX_TITLE = SHEET_TITLE_MAX
 _FORBIDDEN = SHEET_TITLE_FORBIDDEN
 
@@ -42,9 +57,9 @@ def project_sheet_titles(
     title; one that does not (or is taken) is cut and given a suffix `~2`, `~3`, ... until
     it is unique.
 
-    >>> titles = project_sheet_titles(["pv", "inputs", "x" * 40, "x" * 35])
-    >>> titles["pv"], titles["inputs"], len(titles["x" * 40]), titles["x" * 35][-2:]
-    ('pv', 'inputs~2', 31, '~2')
+    >>> titles = project_sheet_titles(["pv", "inp", "x" * 40, "x" * 35], {"inp": "输入 INPUTS"})
+    >>> titles["pv"], titles["inp"], len(titles["x" * 40]), titles["x" * 35][-2:]
+    ('pv', '输入 INPUTS~2', 31, '~2')
     """
     taken = {title.casefold() for title in RESERVED}
     titles: dict[str, str] = {}

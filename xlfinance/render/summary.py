@@ -21,6 +21,7 @@ from xlfinance.model.excel import NOT_AVAILABLE, sheet_prefix
 from xlfinance.model.sheet import write_text
 from xlfinance.render import styles
 from xlfinance.render.labels import SOURCE_KEYS, SOURCES_EN, SOURCES_ZH
+from xlfinance.render.sheetnames import MACC, SUMMARY
 
 WAN = "units.yuan_per_wan_yuan"
 """The defined name of the yuan in a 万元."""
@@ -124,7 +125,7 @@ def summary_sheet(
     (a figure the model does not name is left out, never guessed); `sheet_maps` where the
     models were written (the fund's, for the J-curve); `macc_rows` the projects on the MACC
     sheet's curve (its chart's)."""
-    ws = book.wb.create_sheet("Summary", index=1)
+    ws = book.wb.create_sheet(SUMMARY, index=1)
     info = programme.programme
     styles.title(ws, f"概览 Summary: {info.name.zh}", info.name.en)
     write_text(
@@ -216,7 +217,7 @@ def summary_sheet(
         row, j_curve = _j_curve(ws, row + 2, fund, book.wb[book.fund_title], fund_map)
         charts.append(j_curve)
     if macc_rows:
-        charts.append(_macc_chart(book.wb["MACC"], macc_rows))
+        charts.append(_macc_chart(book.wb[MACC], macc_rows))
     for chart, column in zip(charts, ("A", "F"), strict=False):  # side by side, below
         ws.add_chart(chart, f"{column}{row + 2}")
     numbers = range(2, 2 + len(columns))

@@ -35,7 +35,7 @@ from xlfinance.archetypes.finance.contract import (
     IN_CONSTRUCTION,
     PROJECT_CASH_FLOW,
 )
-from xlfinance.definitions.schema import BUDGET_MONEY_FIELDS, Sourced
+from xlfinance.definitions.schema import BUDGET_MONEY_FIELDS, FIXED_SHEET_TITLES, Sourced
 from xlfinance.model.excel import number, sheet_prefix
 from xlfinance.model.sheet import (
     FIRST_PERIOD_COL,
@@ -58,7 +58,18 @@ from xlfinance.render.labels import (
 )
 from xlfinance.render.labels_zh import RELIABILITIES
 from xlfinance.render.sheetdata import FastExcelWriter
-from xlfinance.render.sheetnames import sheet_titles
+from xlfinance.render.sheetnames import (
+    BENEFITS,
+    BUDGET,
+    CHECKS,
+    COVER,
+    FUND,
+    INPUTS,
+    MACC,
+    RECONCILIATION,
+    TIMELINE,
+    sheet_titles,
+)
 from xlfinance.render.summary import summary_sheet
 
 MONEY_LABELS = {
@@ -131,8 +142,8 @@ def write_workbook(
     with collector_paused():
         book = _Book(Workbook(), sheet_titles(projects), label_names=_label_names(projects, fund))
         cover = book.wb.active
-        cover.title = "Cover"
-        inputs_ws = book.wb.create_sheet("Inputs")
+        cover.title = COVER
+        inputs_ws = book.wb.create_sheet(INPUTS)
         groups = [
             (pid, f"{r.definition.name.zh} / {r.definition.name.en} ({pid})", r.model)
             for pid, r in projects.items()
@@ -289,11 +300,11 @@ def _inputs_sheet(book: _Book, ws: Worksheet, programme, groups) -> dict[str, di
                 book.check(
                     f"{pid}: {item.label or item.name} is as the model was built "
                     f"({item.value:g}; it fixes the periods and rows)",
-                    f"Inputs!$D${row}={number(item.value)}",
+                    f"{sheet_prefix(INPUTS)}$D${row}={number(item.value)}",
                 )
             ws.cell(row=row, column=4).number_format = styles.number_format(item.unit)
             book.name(path, ws, row, 4)
-            refs[pid][item.name] = f"Inputs!$D${row}"
+            refs[pid][item.name] = f"{sheet_prefix(INPUTS)}$D${row}"
             row += 1
     if getattr(programme, "sources", None) is not None:
         _bibliography(ws, row + 1, programme.sources)
@@ -426,7 +437,7 @@ def _fund_output_path(name: str, classes) -> str:
 
 def _fund_sheet(book: _Book, fund, input_refs, sheet_maps, projects):
     """The fund model; each investment's equity flow row points at its project's sheet."""
-    ws = book.wb.create_sheet("Fund")
+    ws = book.wb.create_sheet(FUND)
     book.fund_title = ws.title
     first_year = fund.fund.first_year
     series = {}
@@ -459,7 +470,7 @@ def _fund_sheet(book: _Book, fund, input_refs, sheet_maps, projects):
 def _timeline_sheet(book: _Book, programme, projects, sheet_maps) -> None:
     """The programme's calendar: for every project, its construction and operating years,
     read from the project sheets (1 in construction, 2 in operation)."""
-    ws = book.wb.create_sheet("Timeline", index=2)
+    ws = book.wb.create_sheet(TIMELINE, index=2)
     _title(
         ws,
         "时间轴 / Timeline",
@@ -645,7 +656,7 @@ def _cash_flow_chart(ws, sheet_map, model, name) -> None:
 
 # Budget ------------------------------------------------------------------------------------
 def _budget_sheet(book: _Book, programme, projects) -> None:
-    ws = book.wb.create_sheet("Budget")
+    ws = book.wb.create_sheet(BUDGET)
     _title(
         ws,
         bilingual("Budget (table 5-4), 万元"),
@@ -755,7 +766,7 @@ def _budget_sheet(book: _Book, programme, projects) -> None:
 
 # Benefits and reconciliation ---------------------------------------------------------------
 def _benefits_sheet(book: _Book, programme, projects) -> None:
-    ws = book.wb.create_sheet("Benefits")
+    ws = book.wb.create_sheet(BENEFITS)
     _title(
         ws,
         bilingual("Benefits: claimed (table 5-5) and modelled"),
@@ -833,7 +844,7 @@ def _benefits_sheet(book: _Book, programme, projects) -> None:
 
 
 def _reconciliation_sheet(book: _Book, portfolio) -> None:
-    ws = book.wb.create_sheet("Reconciliation")
+    ws = book.wb.create_sheet(RECONCILIATION)
     _title(
         ws,
         bilingual("Reconciliation findings"),
@@ -885,7 +896,7 @@ def _both(row_data) -> str:
 
 
 def _macc_sheet(book: _Book, portfolio) -> None:
-    ws = book.wb.create_sheet("MACC")
+    ws = book.wb.create_sheet(MACC)
     _title(
         ws,
         "边际减排成本曲线 / Marginal abatement cost curve",
@@ -952,7 +963,7 @@ def _macc_sheet(book: _Book, portfolio) -> None:
 # Checks and cover ----------------------------------------------------------------------------
 def _checks_sheet(book: _Book, projects, fund=None, cover=None) -> None:
     """The Checks sheet; `cover` is each project's lenders' target (`cover_targets`)."""
-    ws = book.wb.create_sheet("Checks")
+    ws = book.wb.create_sheet(CHECKS)
     _title(
         ws,
         bilingual("Checks"),
@@ -962,7 +973,9 @@ def _checks_sheet(book: _Book, projects, fund=None, cover=None) -> None:
     cell = ws.cell(row=4, column=2, value=0.01)
     cell.font, cell.fill = styles.INPUT_FONT, styles.INPUT_FILL
     write_text(ws, 4, 3, bilingual("yuan or 万元: differences smaller than this count as equal"))
-    book.wb.defined_names["tolerance"] = DefinedName("tolerance", attr_text="Checks!$B$4")
+    book.wb.defined_names["tolerance"] = DefinedName(
+        "tolerance", attr_text=f"{sheet_prefix(CHECKS)}$B$4"
+    )
     for pid in projects:
         book.check(
             f"{pid}: the debt is repaid by the end of operation",
@@ -988,7 +1001,8 @@ def _checks_sheet(book: _Book, projects, fund=None, cover=None) -> None:
     write_text(ws, 5, 1, bilingual("All checks pass")).font = styles.BOLD
     ws.cell(row=5, column=2, value=f"=AND(B{first}:B{last})").font = styles.BOLD
     book.name("checks.all_pass", ws, 5, 2)
-    _widths(ws, {"A": 96, "B": 12, "C": 30, "D": 22, "E": 8, "F": 30})
+    # One page wide at 73%: 195 digits, 793.6 pt of the 794.7 laid out (printing.ROOM_PT).
+    _widths(ws, {"A": 96, "B": 12, "C": 30, "D": 22, "E": 8, "F": 27})
     ws.freeze_panes = "A7"
     _landscape(ws)  # names and results on one page
 
@@ -1009,7 +1023,7 @@ def _error_cells(book: _Book) -> None:
     Left out, as a circular reference: the rows of a formula that reads a check (the master
     check on Checks, Cover and Summary), and on Checks the error row itself; a fault in any
     of those shows in the checks they read."""
-    ws = book.wb["Checks"]
+    ws = book.wb[CHECKS]
     row = next(r for r in range(ws.max_row, 0, -1) if ws.cell(r, 1).value == ERROR_CELLS_CHECK)
     top = row + 2
     styles.header_row(ws, top, ("工作表 Sheet", "", "错误值 Error values"))
@@ -1069,7 +1083,7 @@ def _cover_checks(book: _Book, ws, cover) -> None:
             ws, 4, 6, f"{bilingual('for loans whose definition states none')}: {shared.source}"
         ).alignment = styles.WRAP  # within the page, not over a second one
         book.wb.defined_names[LENDERS_MIN_DSCR] = DefinedName(
-            LENDERS_MIN_DSCR, attr_text="Checks!$E$4"
+            LENDERS_MIN_DSCR, attr_text=f"{sheet_prefix(CHECKS)}$E$4"
         )
     for pid, target in cover.items():
         ref = target.input_name or LENDERS_MIN_DSCR
@@ -1084,25 +1098,26 @@ def _cover_checks(book: _Book, ws, cover) -> None:
 
 LENDERS_MIN_DSCR = "lenders_min_dscr"
 _CONTENTS = {
-    "Summary": "概览：一屏看全方案，每个数字都是引用模型的公式 / "
+    FIXED_SHEET_TITLES["Summary"]: "概览：一屏看全方案，每个数字都是引用模型的公式 / "
     "the programme on one screen, every figure a formula over the model",
-    "Inputs": "全部假设，含单位和来源；修改蓝色单元格 / "
+    FIXED_SHEET_TITLES["Inputs"]: "全部假设，含单位和来源；修改蓝色单元格 / "
     "every assumption, with unit and source; change the blue cells",
-    "Timeline": "方案日历：各项目的建设期和运营期 / "
+    FIXED_SHEET_TITLES["Timeline"]: "方案日历：各项目的建设期和运营期 / "
     "the programme calendar: each project's construction and operating years",
-    "Fund": "基金：募集、出资、费用、分配顺序及各类投资人收益 / "
+    FIXED_SHEET_TITLES["Fund"]: "基金：募集、出资、费用、分配顺序及各类投资人收益 / "
     "the fund: closes, calls, fees, the waterfall and returns by investor class",
-    "Budget": "表5-4按资金来源、行动小计及各预算行建模投资 / "
+    FIXED_SHEET_TITLES["Budget"]: "表5-4按资金来源、行动小计及各预算行建模投资 / "
     "table 5-4 by funding source, action subtotals, modelled capex per line",
-    "Benefits": "表5-5声称的效益与模型减排量对照 / table 5-5's claims beside the modelled tonnes",
-    "Reconciliation": "方案自相矛盾或与模型不符之处 / "
+    FIXED_SHEET_TITLES["Benefits"]: "表5-5声称的效益与模型减排量对照 / "
+    "table 5-5's claims beside the modelled tonnes",
+    FIXED_SHEET_TITLES["Reconciliation"]: "方案自相矛盾或与模型不符之处 / "
     "where the plan disagrees with itself or with the models",
-    "MACC": "按减排成本排列的项目 / projects by abatement cost",
-    "Risk": "情景、龙卷风图和蒙特卡洛模拟结果 / "
+    FIXED_SHEET_TITLES["MACC"]: "按减排成本排列的项目 / projects by abatement cost",
+    FIXED_SHEET_TITLES["Risk"]: "情景、龙卷风图和蒙特卡洛模拟结果 / "
     "scenarios, tornado and Monte Carlo results of the risk engine",
-    "Structuring": "融资结构：各项目达到目标所需的扶持和可承担的贷款 / "
+    FIXED_SHEET_TITLES["Structuring"]: "融资结构：各项目达到目标所需的扶持和可承担的贷款 / "
     "structuring: the support each project needs to meet its targets, the debt it can carry",
-    "Checks": "必须全部为TRUE的校验公式 / formulas that must all be TRUE",
+    FIXED_SHEET_TITLES["Checks"]: "必须全部为TRUE的校验公式 / formulas that must all be TRUE",
 }
 """What each sheet holds, for the Cover's contents, in Chinese and English."""
 

@@ -19,9 +19,10 @@ from xlfinance.model.excel import NOT_AVAILABLE
 from xlfinance.model.sheet import write_text
 from xlfinance.render import styles
 from xlfinance.render.labels import bilingual, names, word
+from xlfinance.render.sheetnames import RISK
 from xlfinance.risk.results import RiskResult
 
-SHEET = "Risk"
+SHEET = RISK
 _METRIC_LABELS = {
     "npv_yuan": ("NPV", "yuan"),
     "irr": ("IRR", "rate"),

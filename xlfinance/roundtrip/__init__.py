@@ -29,6 +29,7 @@ from pathlib import Path
 import yaml
 
 from xlfinance.errors import DefinitionError, Problem, printable
+from xlfinance.render.sheetnames import COVER
 from xlfinance.roundtrip import cells as cells_
 from xlfinance.roundtrip.apply import ReplaceFailed, replace_all
 from xlfinance.roundtrip.plan import STAMP, Change, input_cells, plan
@@ -60,7 +61,7 @@ def _evaluate(programme_dir, edited=None, shown: str = ""):
 
     programme = load_programme(programme_dir, require_projects=True)
     info = programme.programme
-    cover = (edited["Cover"]["A1"].value, edited["Cover"]["A2"].value) if edited else None
+    cover = (edited[COVER]["A1"].value, edited[COVER]["A2"].value) if edited else None
     if cover is not None and cover != (info.name.zh, info.name.en):
         raise _refused(
             shown,

@@ -25,13 +25,14 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.workbook.workbook import Workbook
 
+from xlfinance.render.sheetnames import COVER, INPUTS, RECONCILIATION, RISK, STRUCTURING
 from xlfinance.render.workbook import INPUT_HEADERS
 
 REL_TOLERANCE = 1e-12
 """Relative difference below which a number read back is the number written."""
-ANALYSIS_SHEETS = frozenset({"Risk", "Structuring"})
+ANALYSIS_SHEETS = frozenset({RISK, STRUCTURING})
 """Sheets of the risk and structuring analysis: results, not inputs, never compared."""
-NOT_COMPARED = ANALYSIS_SHEETS | {"Reconciliation"}
+NOT_COMPARED = ANALYSIS_SHEETS | {RECONCILIATION}
 """Sheets of text and figures as found when the workbook was built (the findings), with
 no input and no formula: after an import they differ until the next build."""
 MAX_WORKBOOK_BYTES = 64 * 1024 * 1024
@@ -73,9 +74,12 @@ def read(path: Path) -> Workbook:
         raise Unreadable("cannot be read as an Excel workbook (.xlsx)") from None
     except (SyntaxError, AttributeError, IndexError, zlib.error):  # broken XML or parts
         raise Unreadable("cannot be read as an Excel workbook (.xlsx): a part is broken") from None
-    if "Inputs" not in book.sheetnames or "Cover" not in book.sheetnames:
-        raise Unreadable("is not an xlfinance workbook (it has no Cover and Inputs sheets)")
-    headers = tuple(book["Inputs"].cell(row=4, column=c).value for c in range(1, 7))
+    if INPUTS not in book.sheetnames or COVER not in book.sheetnames:
+        raise Unreadable(
+            f"is not an xlfinance workbook (it has no {COVER} and {INPUTS} sheets; one built "
+            "before the tabs were bilingual: build again)"
+        )
+    headers = tuple(book[INPUTS].cell(row=4, column=c).value for c in range(1, 7))
     if headers != INPUT_HEADERS:
         raise Unreadable("is not an xlfinance workbook (its Inputs sheet has other columns)")
     return book
@@ -214,7 +218,7 @@ def _reads_only_analysis(was, now) -> bool:
 
 def built_date(book: Workbook) -> dt.date | None:
     """The build date the Cover shows (B5), or None."""
-    value = book["Cover"]["B5"].value
+    value = book[COVER]["B5"].value
     if isinstance(value, dt.datetime):
         return value.date()
     return value if isinstance(value, dt.date) else None

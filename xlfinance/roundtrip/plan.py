@@ -17,6 +17,7 @@ from pathlib import Path
 
 from xlfinance.definitions.schema import format_number, show
 from xlfinance.definitions.yamlio import CONTROL_CHARACTERS
+from xlfinance.render.sheetnames import INPUTS
 from xlfinance.roundtrip.cells import Diff, is_formula
 from xlfinance.roundtrip.fields import Field, field_of
 
@@ -60,7 +61,7 @@ def input_cells(cells: dict[str, tuple[str, int, int]], programme, models) -> li
     """The Inputs sheet's named inputs; `models` is group id -> model (projects, fund)."""
     out = []
     for name, (sheet, row, column) in cells.items():
-        if sheet != "Inputs" or column != VALUE_COL:
+        if sheet != INPUTS or column != VALUE_COL:
             continue
         parts = name.split(".")
         if parts[0] == "units":
@@ -119,7 +120,7 @@ def plan(
     sources: dict[int, Diff] = {}
     refusals: list[Refusal] = []
     for diff in diffs:
-        cell = rows.get(diff.row) if diff.sheet == "Inputs" else None
+        cell = rows.get(diff.row) if diff.sheet == INPUTS else None
         if cell is not None and diff.column == VALUE_COL:
             values[diff.row] = diff
         elif cell is not None and diff.column == SOURCE_COL:

@@ -15,9 +15,10 @@ from xlfinance.model.excel import NOT_AVAILABLE
 from xlfinance.model.sheet import write_text
 from xlfinance.render import styles
 from xlfinance.render.labels import bilingual, bilingual_unit, names, word
+from xlfinance.render.sheetnames import STRUCTURING
 from xlfinance.structuring.run import StructuringResult
 
-SHEET = "Structuring"
+SHEET = STRUCTURING
 HEADERS = tuple(
     map(
         bilingual,
