@@ -1,0 +1,310 @@
+"""A programme of N projects: what `validate` and `build` cost as it grows (22, 250, 1,000).
+
+Each programme is Xiaolan's, copied into a temporary folder with its projects repeated under
+new ids (`pv_phase1_0000`, `pv_phase1_0001`, ...; copy k of every project in file order, the
+last copy cut short to make N): each copy is the same project, so every copy's figures are
+the original's. What must stay consistent moves with the copies:
+
+- programme.yaml: each budget line's amounts (total, the three sources) and its claimed
+  benefits are scaled by the number of its projects over Xiaolan's (line 4 has two projects
+  in Xiaolan; with 45 copies of each, 90, and 45 times the money), the stated totals summed
+  again from the scaled lines;
+- fund.yaml: the fund invests in every copy of the projects it invests in, on the same
+  terms, and its commitments are scaled by the copies (so its deployment is Xiaolan's);
+- risk.yaml: an entry naming a project (`projects.pv_phase1.capex_yuan`,
+  `fund.exit_discount_rate_pv_phase1`) names its first copy (`_0000`); wildcards
+  (`projects.*.<input>`) reach every copy as they reach every Xiaolan project.
+
+Timed, each in a subprocess (`python -m xlfinance ...`): `validate`, `build` (wall time,
+the child's peak resident memory from `wait4`), the size of investor.html and of the whole
+output folder, the number of files in it, and with `--libreoffice` LibreOffice
+recalculating the workbook (`xlfinance.recalc.values`, one start, every sheet exported).
+Each figure is printed with its ratio to the issue's goal (#17, item 5: build <= 30 s,
+investor.html <= 5 MB, LibreOffice <= 60 s, memory <= 2 GB); a ratio above 1.00 misses it.
+
+`--profile N` runs one build of N projects under cProfile in this process, single-process
+(`XLFINANCE_FORK=0`), and prints the functions with the most cumulative and own time.
+
+Run: .venv/bin/python benchmarks/bench_scale.py [--sizes 22 250 1000] [--libreoffice]
+     [--repeats R] [--profile 250] [--keep DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+XIAOLAN = ROOT / "projects" / "xiaolan"
+
+GOALS = {"build s": 30.0, "RSS MB": 2048.0, "investor MB": 5.0, "LO s": 60.0}
+"""The issue's goals (#17, item 5), in the table's units: seconds, MB (2**20 bytes)."""
+
+MONEY = ("total_wan_yuan", "market_wan_yuan", "policy_grants_wan_yuan", "town_government_wan_yuan")
+CLAIMS = ("ghg_reduction_wan_t_per_year", "economic_benefit_wan_yuan")
+
+
+def copy_id(pid: str, k: int) -> str:
+    return f"{pid}_{k:04d}"
+
+
+def _load(path: Path):
+    with path.open(encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+def _dump(data, path: Path) -> None:
+    with path.open("w", encoding="utf-8") as handle:
+        yaml.safe_dump(data, handle, allow_unicode=True, sort_keys=False, width=10_000)
+
+
+def _scaled(value, factor: float):
+    """A budget or benefit figure times `factor`, itself where it is blank; whole numbers
+    stay whole where the product is (so 25,000 x 45 is written 1125000, not 1125000.0)."""
+    if value is None:
+        return None
+    product = value * factor
+    return int(product) if float(product).is_integer() else round(product, 6)
+
+
+def _rename(path: str, first: dict[str, str]) -> str:
+    """A risk.yaml path with a Xiaolan project id in it, naming that project's first copy:
+    `projects.<id>.<input>` and the fund's `exit_discount_rate_<id>`."""
+    steps = path.split(".")
+    if len(steps) >= 2 and steps[0] == "projects" and steps[1] in first:
+        steps[1] = first[steps[1]]
+    elif len(steps) == 2 and steps[0] == "fund":
+        for pid, new in first.items():
+            if steps[1].endswith("_" + pid):
+                steps[1] = steps[1][: -len(pid)] + new
+    return ".".join(steps)
+
+
+def generate(n: int, target: Path) -> Path:
+    """Write a programme of `n` projects into `target` (which must not exist) and return it."""
+    shutil.copytree(XIAOLAN, target, ignore=shutil.ignore_patterns("projects"))
+    (target / "projects").mkdir()
+    originals = sorted((XIAOLAN / "projects").glob("*.yaml"))
+    pids = [path.stem for path in originals]
+    copies = {pid: n // len(pids) + (1 if i < n % len(pids) else 0) for i, pid in enumerate(pids)}
+    lines_of: dict[str, str] = {}
+    for path in originals:
+        project = _load(path)
+        lines_of[project["id"]] = str(project["budget_line"])
+        for k in range(copies[project["id"]]):
+            copy = dict(project, id=copy_id(project["id"], k))
+            if project.get("short_name"):
+                short = dict(project["short_name"])
+                short["en"] = f"{short['en']} {k:04d}"
+                copy["short_name"] = short
+            _dump(copy, target / "projects" / f"{copy['id']}.yaml")
+
+    # Budget and benefits: each line scaled by its projects now over its projects in Xiaolan.
+    before: dict[str, int] = {}
+    after: dict[str, int] = {}
+    for pid, line in lines_of.items():
+        before[line] = before.get(line, 0) + 1
+        after[line] = after.get(line, 0) + copies[pid]
+    factor = {line: after[line] / before[line] for line in before}
+    programme = _load(target / "programme.yaml")
+    budget = programme["budget"]
+    for line in budget["lines"]:
+        for key in MONEY:
+            line[key] = _scaled(line.get(key), factor.get(str(line["id"]), 1.0))
+    for key in MONEY:
+        total = sum(line.get(key) or 0 for line in budget["lines"])
+        for stated in ("stated_totals", "stated_in_text"):
+            if stated in budget:
+                budget[stated][key] = _scaled(total, 1.0)
+    for line in programme.get("benefits", {}).get("lines", []):
+        for key in CLAIMS:
+            if key in line:
+                line[key] = _scaled(line[key], factor.get(str(line["budget_line"]), 1.0))
+    _dump(programme, target / "programme.yaml")
+
+    # The fund: every copy of what it invests in, its commitments scaled alike.
+    fund = _load(target / "fund.yaml")
+    invested = [inv["project"] for inv in fund["investments"]]
+    fund["investments"] = [
+        dict(inv, project=copy_id(inv["project"], k))
+        for inv in fund["investments"]
+        for k in range(copies[inv["project"]])
+    ]
+    scale = sum(copies[pid] for pid in invested) / len(invested)
+    for close in fund["closes"]:
+        close["fund_size_yuan"]["value"] = _scaled(close["fund_size_yuan"]["value"], scale)
+        for commitment in close["commitments_yuan"].values():
+            commitment["value"] = _scaled(commitment["value"], scale)
+    for key in ("setup_expenses_yuan", "annual_expenses_yuan"):
+        fund["fees"][key]["value"] = _scaled(fund["fees"][key]["value"], scale)
+    _dump(fund, target / "fund.yaml")
+
+    # risk.yaml: a named project becomes its first copy.
+    first = {pid: copy_id(pid, 0) for pid in pids}
+    risk = _load(target / "risk.yaml")
+    for scenario in risk.get("scenarios", {}).values():
+        if scenario.get("overrides"):
+            scenario["overrides"] = {
+                _rename(path, first): value for path, value in scenario["overrides"].items()
+            }
+    for bar in risk.get("tornado", []):
+        bar["parameter"] = _rename(bar["parameter"], first)
+    risk["distributions"] = {
+        _rename(path, first): value for path, value in risk.get("distributions", {}).items()
+    }
+    for correlation in risk.get("correlations", []):
+        correlation["between"] = [_rename(path, first) for path in correlation["between"]]
+    _dump(risk, target / "risk.yaml")
+    return target
+
+
+def run(args: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """Run `python -m xlfinance args` in a child; its wall seconds and peak RSS in MB (from
+    `wait4`, this child's own). A failure prints its stderr and stops the benchmark."""
+    started = time.perf_counter()
+    child = subprocess.Popen(
+        [sys.executable, "-m", "xlfinance", *args],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    stderr = child.stderr.read()
+    _, status, usage = os.wait4(child.pid, 0)
+    seconds = time.perf_counter() - started
+    child.returncode = os.waitstatus_to_exitcode(status)
+    if child.returncode != 0:
+        sys.exit(f"xlfinance {' '.join(args)} failed ({child.returncode}):\n{stderr.decode()}")
+    return seconds, usage.ru_maxrss / 1024  # KiB on Linux
+
+
+def folder_size(folder: Path) -> tuple[int, int]:
+    files = [path for path in folder.rglob("*") if path.is_file()]
+    return len(files), sum(path.stat().st_size for path in files)
+
+
+def libreoffice_seconds(out: Path) -> float:
+    from xlfinance import recalc
+
+    books = sorted(out.glob("*.xlsx"))
+    started = time.perf_counter()
+    recalc.values(books)
+    return time.perf_counter() - started
+
+
+def measure(n: int, work: Path, repeats: int, libreoffice: bool) -> dict[str, float]:
+    programme = generate(n, work / f"programme-{n}")
+    env = dict(os.environ, SOURCE_DATE_EPOCH="1732492800")
+    env.pop("XLFINANCE_FORK", None)
+    validate, build, rss = [], [], []
+    for r in range(repeats):
+        # A fresh chart and answer cache each time: a programme built for the first time.
+        env["XLFINANCE_CACHE_DIR"] = str(work / f"cache-{n}-{r}")
+        out = work / f"out-{n}-{r}"
+        validate.append(run(["validate", str(programme)], env)[0])
+        seconds, peak = run(["build", str(programme), "--out", str(out)], env)
+        build.append(seconds)
+        rss.append(peak)
+    files, size = folder_size(out)
+    figures = {
+        "N": n,
+        "validate s": statistics.median(validate),
+        "build s": statistics.median(build),
+        "RSS MB": max(rss),
+        "investor MB": (out / "investor.html").stat().st_size / 2**20,
+        "output MB": size / 2**20,
+        "files": files,
+        "LO s": libreoffice_seconds(out) if libreoffice else math.nan,
+    }
+    return figures
+
+
+def table(rows: list[dict[str, float]]) -> str:
+    columns = ("N", "validate s", "build s", "RSS MB", "investor MB", "output MB", "files", "LO s")
+    lines = ["  ".join(f"{c:>12}" for c in columns)]
+    for row in rows:
+        cells = []
+        for c in columns:
+            value = row[c]
+            if isinstance(value, float) and math.isnan(value):
+                text = "-"
+            elif c in ("N", "files"):
+                text = f"{value:,}"
+            else:
+                text = f"{value:.2f}"
+            if c in GOALS and not (isinstance(value, float) and math.isnan(value)):
+                text += f" ({value / GOALS[c]:.2f})"
+            cells.append(f"{text:>12}")
+        lines.append("  ".join(cells))
+    if len(rows) > 1:
+        first = rows[0]
+        for row in rows[1:]:
+            growth = "  ".join(
+                f"{c} x{row[c] / first[c]:.1f}"
+                for c in ("validate s", "build s", "RSS MB", "investor MB", "output MB", "files")
+                if first[c]
+            )
+            lines.append(f"{first['N']} -> {row['N']}: {growth}")
+    return "\n".join(lines)
+
+
+def profile(n: int, work: Path, top: int = 30) -> None:
+    import cProfile
+    import pstats
+
+    programme = generate(n, work / f"profile-{n}")
+    os.environ["XLFINANCE_FORK"] = "0"
+    os.environ["XLFINANCE_CACHE_DIR"] = str(work / f"profile-cache-{n}")
+    os.environ["SOURCE_DATE_EPOCH"] = "1732492800"
+    from xlfinance.cli import main
+
+    profiler = cProfile.Profile()
+    profiler.enable()
+    try:
+        main(["build", str(programme), "--out", str(work / f"profile-out-{n}")])
+    except SystemExit as stop:
+        if stop.code:
+            raise
+    profiler.disable()
+    stats = pstats.Stats(profiler)
+    stats.sort_stats("cumulative").print_stats(top)
+    stats.sort_stats("tottime").print_stats(top)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[22, 250, 1000])
+    parser.add_argument("--repeats", type=int, default=1)
+    parser.add_argument("--libreoffice", action="store_true")
+    parser.add_argument("--profile", type=int, metavar="N")
+    parser.add_argument("--keep", type=Path, help="generate into this folder and keep it")
+    args = parser.parse_args()
+    work = args.keep or Path(tempfile.mkdtemp(prefix="bench-scale-"))
+    work.mkdir(parents=True, exist_ok=True)
+    try:
+        if args.profile:
+            profile(args.profile, work)
+            return
+        rows = []
+        for n in args.sizes:
+            rows.append(measure(n, work, args.repeats, args.libreoffice))
+            print(table(rows[-1:]).splitlines()[-1], flush=True)
+        print(f"goals: {GOALS} (ratio to the goal in brackets; above 1.00 misses it)")
+        print(table(rows))
+    finally:
+        if args.keep is None:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
