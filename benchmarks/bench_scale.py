@@ -25,8 +25,12 @@ investor.html <= 5 MB, LibreOffice <= 60 s, memory <= 2 GB); a ratio above 1.00 
 `--profile N` runs one build of N projects under cProfile in this process, single-process
 (`XLFINANCE_FORK=0`), and prints the functions with the most cumulative and own time.
 
+`--baseline TREE` builds each programme with the code of another checkout too (say
+`git worktree add /tmp/base <commit>`), in turn with this one, a row each: before and after
+measured in one run under the same load.
+
 Run: .venv/bin/python benchmarks/bench_scale.py [--sizes 22 250 1000] [--libreoffice]
-     [--repeats R] [--profile 250] [--keep DIR]
+     [--repeats R] [--baseline TREE] [--profile 250] [--keep DIR]
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -50,8 +55,10 @@ XIAOLAN = ROOT / "projects" / "xiaolan"
 GOALS = {"build s": 30.0, "RSS MB": 2048.0, "investor MB": 5.0, "LO s": 60.0}
 """The issue's goals (#17, item 5), in the table's units: seconds, MB (2**20 bytes)."""
 
-MONEY = ("total_wan_yuan", "market_wan_yuan", "policy_grants_wan_yuan", "town_government_wan_yuan")
-CLAIMS = ("ghg_reduction_wan_t_per_year", "economic_benefit_wan_yuan")
+STATED = ("stated_totals", "stated_in_text")
+"""The totals a plan prints beside its table (table 5-4's and 5-5's, and section 5.3's text)."""
+QUANTITIES = ("_wan_yuan", "_wan_t_per_year", "_person_times", "new_jobs")
+"""The columns of the budget and benefits tables that grow with the projects."""
 
 
 def copy_id(pid: str, k: int) -> str:
@@ -69,12 +76,34 @@ def _dump(data, path: Path) -> None:
 
 
 def _scaled(value, factor: float):
-    """A budget or benefit figure times `factor`, itself where it is blank; whole numbers
-    stay whole where the product is (so 25,000 x 45 is written 1125000, not 1125000.0)."""
+    """A budget or benefit figure times `factor`, None where it is blank; a whole number
+    stays whole (the nearest), a decimal keeps six places."""
     if value is None:
         return None
-    product = value * factor
-    return int(product) if float(product).is_integer() else round(product, 6)
+    if isinstance(value, int):  # a count (jobs, person-times) or whole 万元 stays whole
+        return round(value * factor)
+    product = round(value * factor, 6)
+    return int(product) if product.is_integer() else product
+
+
+def _scale_table(table: dict, key: str, factor: dict[str, float]) -> None:
+    """Scale each number of each line of a budget or benefits table by its line's factor,
+    and each printed total by its column's sum after over its sum before, so that a total
+    that disagreed with its rows in Xiaolan disagrees by the same share (the same findings)
+    and one that agreed still agrees."""
+    columns: dict[str, list[float]] = {}
+    for line in table["lines"]:
+        scale = factor.get(str(line[key]), 1.0)
+        for name, value in line.items():
+            if name.endswith(QUANTITIES) and isinstance(value, (int, float)):
+                sums = columns.setdefault(name, [0.0, 0.0])
+                sums[0] += value
+                sums[1] += value * scale
+                line[name] = _scaled(value, scale)
+    for stated in STATED:
+        for name, value in (table.get(stated) or {}).items():
+            if name in columns and isinstance(value, (int, float)) and columns[name][0]:
+                table[stated][name] = _scaled(value, columns[name][1] / columns[name][0])
 
 
 def _rename(path: str, first: dict[str, str]) -> str:
@@ -117,19 +146,9 @@ def generate(n: int, target: Path) -> Path:
         after[line] = after.get(line, 0) + copies[pid]
     factor = {line: after[line] / before[line] for line in before}
     programme = _load(target / "programme.yaml")
-    budget = programme["budget"]
-    for line in budget["lines"]:
-        for key in MONEY:
-            line[key] = _scaled(line.get(key), factor.get(str(line["id"]), 1.0))
-    for key in MONEY:
-        total = sum(line.get(key) or 0 for line in budget["lines"])
-        for stated in ("stated_totals", "stated_in_text"):
-            if stated in budget:
-                budget[stated][key] = _scaled(total, 1.0)
-    for line in programme.get("benefits", {}).get("lines", []):
-        for key in CLAIMS:
-            if key in line:
-                line[key] = _scaled(line[key], factor.get(str(line["budget_line"]), 1.0))
+    _scale_table(programme["budget"], "id", factor)
+    if "benefits" in programme:
+        _scale_table(programme["benefits"], "budget_line", factor)
     _dump(programme, target / "programme.yaml")
 
     # The fund: every copy of what it invests in, its commitments scaled alike.
@@ -168,24 +187,39 @@ def generate(n: int, target: Path) -> Path:
     return target
 
 
-def run(args: list[str], env: dict[str, str]) -> tuple[float, float]:
-    """Run `python -m xlfinance args` in a child; its wall seconds and peak RSS in MB (from
-    `wait4`, this child's own). A failure prints its stderr and stops the benchmark."""
-    started = time.perf_counter()
-    child = subprocess.Popen(
-        [sys.executable, "-m", "xlfinance", *args],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    stderr = child.stderr.read()
-    _, status, usage = os.wait4(child.pid, 0)
-    seconds = time.perf_counter() - started
-    child.returncode = os.waitstatus_to_exitcode(status)
+PHASE = re.compile(r"^  (\S[\w -]*?) +(\d+\.\d+) s$")
+"""A line of `build --verbose`'s phase timings: `  structuring     88.40 s`."""
+
+
+def run(args: list[str], env: dict[str, str], tree: Path = ROOT) -> dict:
+    """Run `python -m xlfinance args` of the code in `tree` in a child: its wall seconds,
+    CPU seconds (user and system, with the forked process it waited for), peak RSS in MB
+    (from `wait4`: the largest of the child and its fork, not their sum) and, of a build
+    run `--verbose`, the seconds of each phase. A failure prints its stderr and stops."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        started = time.perf_counter()
+        child = subprocess.Popen(
+            [sys.executable, "-m", "xlfinance", *args], cwd=tree, env=env, stdout=out, stderr=err
+        )
+        _, status, usage = os.wait4(child.pid, 0)  # reaped here, with its resource usage
+        seconds = time.perf_counter() - started
+        child.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read().decode(), err.read().decode()
     if child.returncode != 0:
-        sys.exit(f"xlfinance {' '.join(args)} failed ({child.returncode}):\n{stderr.decode()}")
-    return seconds, usage.ru_maxrss / 1024  # KiB on Linux
+        sys.exit(f"xlfinance {' '.join(args)} failed ({child.returncode}):\n{stderr}")
+    phases = {}
+    for line in stdout.splitlines():
+        match = PHASE.match(line)
+        if match:
+            phases[match[1]] = float(match[2])
+    return {
+        "wall": seconds,
+        "cpu": usage.ru_utime + usage.ru_stime,
+        "rss": usage.ru_maxrss / 1024,  # KiB on Linux
+        "phases": phases,
+    }
 
 
 def folder_size(folder: Path) -> tuple[int, int]:
@@ -202,38 +236,80 @@ def libreoffice_seconds(out: Path) -> float:
     return time.perf_counter() - started
 
 
-def measure(n: int, work: Path, repeats: int, libreoffice: bool) -> dict[str, float]:
+def measure(
+    n: int, work: Path, repeats: int, libreoffice: bool, trees: dict[str, Path]
+) -> list[dict[str, float]]:
+    """The figures of a programme of `n` projects, a row for each tree of code (`trees`:
+    label -> folder), its builds taken in turn (a, b, a, b, ...) so that the machine's load
+    falls on each alike; times are medians of `repeats`, memory the largest."""
     programme = generate(n, work / f"programme-{n}")
     env = dict(os.environ, SOURCE_DATE_EPOCH="1732492800")
     env.pop("XLFINANCE_FORK", None)
-    validate, build, rss = [], [], []
+    taken = {label: [] for label in trees}
     for r in range(repeats):
-        # A fresh chart and answer cache each time: a programme built for the first time.
-        env["XLFINANCE_CACHE_DIR"] = str(work / f"cache-{n}-{r}")
-        out = work / f"out-{n}-{r}"
-        validate.append(run(["validate", str(programme)], env)[0])
-        seconds, peak = run(["build", str(programme), "--out", str(out)], env)
-        build.append(seconds)
-        rss.append(peak)
-    files, size = folder_size(out)
-    figures = {
-        "N": n,
-        "validate s": statistics.median(validate),
-        "build s": statistics.median(build),
-        "RSS MB": max(rss),
-        "investor MB": (out / "investor.html").stat().st_size / 2**20,
-        "output MB": size / 2**20,
-        "files": files,
-        "LO s": libreoffice_seconds(out) if libreoffice else math.nan,
-    }
-    return figures
+        for label, tree in trees.items():
+            # A fresh chart and answer cache each time: a programme built for the first time.
+            env["XLFINANCE_CACHE_DIR"] = str(work / f"cache-{label}-{n}-{r}")
+            out = work / f"out-{label}-{n}-{r}"
+            validated = run(["validate", str(programme)], env, tree)
+            built = run(["build", str(programme), "--out", str(out), "--verbose"], env, tree)
+            taken[label].append((validated, built))
+    rows = []
+    for label in trees:
+        out = work / f"out-{label}-{n}-{repeats - 1}"
+        files, size = folder_size(out)
+        runs = taken[label]
+        phases = {}
+        for _, built in runs:
+            for phase, seconds in built["phases"].items():
+                phases.setdefault(phase, []).append(seconds)
+        rows.append(
+            {
+                "code": label,
+                "N": n,
+                "validate s": statistics.median(v["wall"] for v, _ in runs),
+                "build s": statistics.median(b["wall"] for _, b in runs),
+                "build CPU s": statistics.median(b["cpu"] for _, b in runs),
+                "RSS MB": max(b["rss"] for _, b in runs),
+                "investor MB": (out / "investor.html").stat().st_size / 2**20,
+                "output MB": size / 2**20,
+                "files": files,
+                "LO s": libreoffice_seconds(out) if libreoffice else math.nan,
+                "phases": {phase: statistics.median(times) for phase, times in phases.items()},
+            }
+        )
+    return rows
+
+
+COLUMNS = (
+    "N",
+    "validate s",
+    "build s",
+    "build CPU s",
+    "RSS MB",
+    "investor MB",
+    "output MB",
+    "files",
+    "LO s",
+)
+
+
+def phase_table(rows: list[dict]) -> str:
+    """Each build's phases (`build --verbose`, medians): where its seconds went."""
+    names = list(dict.fromkeys(p for row in rows for p in row["phases"]))
+    lines = ["  ".join(f"{c:>14}" for c in ("code", "N", *names))]
+    for row in rows:
+        cells = [row["code"], f"{row['N']:,}"]
+        cells += [f"{row['phases'][p]:.2f}" if p in row["phases"] else "-" for p in names]
+        lines.append("  ".join(f"{c:>14}" for c in cells))
+    return "\n".join(lines)
 
 
 def table(rows: list[dict[str, float]]) -> str:
-    columns = ("N", "validate s", "build s", "RSS MB", "investor MB", "output MB", "files", "LO s")
-    lines = ["  ".join(f"{c:>12}" for c in columns)]
+    columns = COLUMNS
+    lines = ["  ".join(f"{c:>14}" for c in ("code", *columns))]
     for row in rows:
-        cells = []
+        cells = [f"{row['code']:>14}"]
         for c in columns:
             value = row[c]
             if isinstance(value, float) and math.isnan(value):
@@ -244,17 +320,15 @@ def table(rows: list[dict[str, float]]) -> str:
                 text = f"{value:.2f}"
             if c in GOALS and not (isinstance(value, float) and math.isnan(value)):
                 text += f" ({value / GOALS[c]:.2f})"
-            cells.append(f"{text:>12}")
+            cells.append(f"{text:>14}")
         lines.append("  ".join(cells))
-    if len(rows) > 1:
-        first = rows[0]
-        for row in rows[1:]:
+    for code in dict.fromkeys(row["code"] for row in rows):
+        mine = [row for row in rows if row["code"] == code]
+        for row in mine[1:]:
             growth = "  ".join(
-                f"{c} x{row[c] / first[c]:.1f}"
-                for c in ("validate s", "build s", "RSS MB", "investor MB", "output MB", "files")
-                if first[c]
+                f"{c} x{row[c] / mine[0][c]:.1f}" for c in COLUMNS[1:-1] if mine[0][c]
             )
-            lines.append(f"{first['N']} -> {row['N']}: {growth}")
+            lines.append(f"{code}, {mine[0]['N']} -> {row['N']}: {growth}")
     return "\n".join(lines)
 
 
@@ -288,6 +362,13 @@ def main() -> None:
     parser.add_argument("--libreoffice", action="store_true")
     parser.add_argument("--profile", type=int, metavar="N")
     parser.add_argument("--keep", type=Path, help="generate into this folder and keep it")
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        metavar="TREE",
+        help="another checkout of xlfinance (git worktree add TREE <commit>) built in turn "
+        "with this one, a row each",
+    )
     args = parser.parse_args()
     work = args.keep or Path(tempfile.mkdtemp(prefix="bench-scale-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -295,12 +376,19 @@ def main() -> None:
         if args.profile:
             profile(args.profile, work)
             return
+        trees = {"this": ROOT}
+        if args.baseline is not None:
+            trees = {"baseline": args.baseline.resolve(), "this": ROOT}
         rows = []
         for n in args.sizes:
-            rows.append(measure(n, work, args.repeats, args.libreoffice))
-            print(table(rows[-1:]).splitlines()[-1], flush=True)
+            rows += measure(n, work, args.repeats, args.libreoffice, trees)
+            print(
+                "\n".join(table(rows[-len(trees) :]).splitlines()[1 : 1 + len(trees)]), flush=True
+            )
         print(f"goals: {GOALS} (ratio to the goal in brackets; above 1.00 misses it)")
         print(table(rows))
+        print("phases of each build, s (risk and structuring run beside the workbook):")
+        print(phase_table(rows))
     finally:
         if args.keep is None:
             shutil.rmtree(work, ignore_errors=True)
