@@ -228,12 +228,21 @@ def folder_size(folder: Path) -> tuple[int, int]:
     return len(files), sum(path.stat().st_size for path in files)
 
 
+LO_TIMEOUT = 600.0
+"""Seconds LibreOffice is given to recalculate a workbook before the figure is `> LO_TIMEOUT`."""
+
+
 def libreoffice_seconds(out: Path) -> float:
+    """Seconds LibreOffice takes to recalculate the workbook and export every sheet; inf
+    where it has not finished in `LO_TIMEOUT` (its process is then killed)."""
     from xlfinance import recalc
 
     books = sorted(out.glob("*.xlsx"))
     started = time.perf_counter()
-    recalc.values(books)
+    try:
+        recalc.values(books, timeout=LO_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        return math.inf
     return time.perf_counter() - started
 
 
@@ -316,6 +325,8 @@ def table(rows: list[dict[str, float]]) -> str:
             value = row[c]
             if isinstance(value, float) and math.isnan(value):
                 text = "-"
+            elif value == math.inf:
+                text = f"> {LO_TIMEOUT:.0f}"
             elif c in ("N", "files"):
                 text = f"{value:,}"
             else:
