@@ -920,8 +920,9 @@ class TestPages:
     ):
         """A programme of more investable projects than `GRID_MAX_PANELS`: their groups'
         figures are left out, the fund's (3 classes) kept, and every output an investor is
-        shown keeps its row, with its base case, in the Monte Carlo table. Xiaolan's 13 investable projects (13 NPVs, 12 IRRs in the tornado) with the
-        limit set to 11 stand in for a programme of hundreds."""
+        shown keeps its row, with its base case, in the Monte Carlo table. Xiaolan's 13
+        investable projects (13 NPVs, 12 IRRs in the tornado) with the limit set to 11 stand
+        in for a programme of hundreds."""
         results = built["results"]
         ids = investable(results)
         assert len(ids) == 13
