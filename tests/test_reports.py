@@ -36,7 +36,8 @@ from pathlib import Path
 import pytest
 
 from xlfinance.render import charts
-from xlfinance.render.reports import fmt, investable, write_reports
+from xlfinance.render import reports as reports_module
+from xlfinance.render.reports import draw_ahead, fmt, investable, write_reports
 
 REPO = Path(__file__).resolve().parents[1]
 XIAOLAN = REPO / "projects" / "xiaolan"
@@ -930,6 +931,61 @@ class TestPages:
         # fewer, larger figures: one a group, not one an output
         assert html.count('data-chart="tornado-') == 3
         assert html.count('data-chart="mc-') == 2
+
+    def test_a_group_past_the_panel_limit_is_shown_by_its_tables(
+        self, built, tmp_path, monkeypatch
+    ):
+        """A programme of more investable projects than `GRID_MAX_PANELS`: their groups'
+        figures are left out, the fund's (3 classes) kept, and every output an investor is
+        shown keeps its row, with its base case, in the Monte Carlo table. Xiaolan's 13
+        investable projects (13 NPVs, 12 IRRs in the tornado) with the limit set to 11 stand
+        in for a programme of hundreds."""
+        results = built["results"]
+        ids = investable(results)
+        assert len(ids) == 13
+        monkeypatch.setattr(reports_module, "GRID_MAX_PANELS", 11)
+        write_reports(tmp_path, results, built["build"].projects, built["build"].programme)
+        html = (tmp_path / "investor.html").read_text("utf-8")
+        assert html.count('data-chart="tornado-') == 1  # the fund's, of 3 before
+        assert html.count('data-chart="mc-') == 1  # the fund's, of 2 before
+        assert panels(html, "tornado-") == {
+            b["output"] for b in results["risk"]["tornado"] if b["output"].startswith("fund.")
+        }
+        assert "13 outputs, too many to draw" in html  # the NPV tornado's
+        assert "12 outputs, too many to draw" in html  # the IRR tornado's
+        keys = check_figures(tmp_path / "investor.html", results)
+        for pid in ids:
+            for stat in ("p10", "p50", "p90"):
+                assert f"risk.monte_carlo.outputs.projects.{pid}.npv_yuan.{stat}" in keys
+        # A figure left out takes its list of base cases with it: each is the Monte Carlo
+        # table's base case of the same output (row 0 of the risk run), which stays.
+        outputs = results["risk"]["monte_carlo"]["outputs"]
+        for i, bar in enumerate(results["risk"]["tornado"]):
+            if bar["output"].split(".")[1] in ids:
+                assert f"risk.tornado.{i}.base" not in keys
+                assert bar["base"] == outputs[bar["output"]]["base"]
+                assert f"risk.monte_carlo.outputs.{bar['output']}.base" in keys
+        assert not any(
+            p.name.startswith(("tornado-npv", "mc-npv")) for p in (tmp_path / "charts").iterdir()
+        )
+
+    def test_charts_drawn_ahead_are_the_pitches_charts(self, built, tmp_path, monkeypatch):
+        """`draw_ahead` (what a build draws while its child runs the analysis) draws every
+        pitch's cash-flow chart into the cache: the pages then draw none of them again and
+        inline the same bytes."""
+        monkeypatch.setenv("XLFINANCE_CACHE_DIR", str(tmp_path / "cache"))
+        results, projects = built["results"], built["build"].projects
+        before = dict(charts.STATS)
+        assert draw_ahead(results, projects) == len(investable(results)) == 13
+        assert charts.STATS["drawn"] - before["drawn"] == 13
+        before = dict(charts.STATS)
+        write_reports(tmp_path / "out", results, projects, built["build"].programme)
+        drawn = charts.STATS["drawn"] - before["drawn"]
+        pitch_charts = list((tmp_path / "out" / "charts").glob("cashflow-*.svg"))
+        assert len(pitch_charts) == 13
+        assert drawn == len(list((tmp_path / "out" / "charts").glob("*.svg"))) - 13
+        for chart in pitch_charts:
+            assert chart.read_bytes() == (built["out"] / "charts" / chart.name).read_bytes()
 
     def test_fund_classes_are_named_once(self, built):
         """A class whose name already says 基金 is not prefixed again (it read

@@ -152,10 +152,17 @@ def build(
 
         def analysed(book, sheet_maps) -> None:
             started = time.perf_counter()
+            if reports and getattr(later, "forked", False):
+                # The pitches' charts need no analysis: drawn while the child computes it.
+                from xlfinance.render.reports import draw_ahead
+
+                draw_ahead(results, projects)
+            ahead = time.perf_counter() - started
             risk, structuring, seconds = later.result()
             phase.seconds.update(seconds)
-            phase.seconds["analysis wait"] = waited = time.perf_counter() - started
-            phase.seconds["workbook"] = phase.seconds.get("workbook", 0.0) - waited
+            phase.seconds["charts ahead"] = ahead
+            phase.seconds["analysis wait"] = waited = time.perf_counter() - started - ahead
+            phase.seconds["workbook"] = phase.seconds.get("workbook", 0.0) - waited - ahead
             analysis.update(risk=risk, structuring=structuring)
             if risk is not None:
                 from xlfinance.risk.sheet import risk_sheet

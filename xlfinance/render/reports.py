@@ -134,6 +134,12 @@ GROUPS = {
 HEADLINE_GROUPS = ("fund", "npv_yuan")
 """Groups whose tornado is shown open and whose Monte Carlo histograms are drawn."""
 
+GRID_MAX_PANELS = 40
+"""Most panels (outputs) a small-multiples figure of the investor page draws: ten rows of
+`charts.MAX_COLUMNS`. A group with more (a programme of more than 40 investable projects)
+is shown by its tables alone, each project's figures linked from its row to its pitch: a
+figure of hundreds of panels is megabytes no one reads and minutes to draw."""
+
 MATERIAL_CHANCE = 0.10
 """Presentation threshold: the key risks name outcomes at least this likely."""
 
@@ -940,7 +946,7 @@ class Reports:
         then each investable project's NPV, IRR and equity IRR (public programmes, which
         have no investor, are left out)."""
         outputs = list(outputs)
-        ids = investable(self.results)
+        ids = {pid: i for i, pid in enumerate(investable(self.results))}  # a project's place
         classes = list((self.results.get("fund") or {}).get("classes", {}))
 
         def rank(output: str):
@@ -951,7 +957,7 @@ class Reports:
             if parts[0] == "projects" and len(parts) >= 3 and parts[1] in ids:
                 metric = parts[-1]
                 order = RISK_METRICS.index(metric) if metric in RISK_METRICS else 99
-                return (1, ids.index(parts[1]), order)
+                return (1, ids[parts[1]], order)
             return None
 
         kept = [o for o in outputs if rank(o) is not None]
@@ -1025,16 +1031,19 @@ class Reports:
                         }
                     )
             name = f"tornado-{key}"
-            svg = charts.tornado_grid(
-                rows,
-                name,
-                charts.display_unit(outputs[0]),
-                low_legend=charts.label("参数取低值", "parameter at its low value", " / "),
-                high_legend=charts.label("参数取高值", "parameter at its high value", " / "),
-                base_legend=charts.label("基准值", "base case", " / "),
-            )
+            chart = None
+            if len(outputs) <= GRID_MAX_PANELS:
+                svg = charts.tornado_grid(
+                    rows,
+                    name,
+                    charts.display_unit(outputs[0]),
+                    low_legend=charts.label("参数取低值", "parameter at its low value", " / "),
+                    high_legend=charts.label("参数取高值", "parameter at its high value", " / "),
+                    base_legend=charts.label("基准值", "base case", " / "),
+                )
+                chart = self.chart(name, svg)
             zh, en = GROUPS.get(key, ("", key))
-            entry = {"zh": zh, "en": en, "chart": self.chart(name, svg), "outputs": listed}
+            entry = {"zh": zh, "en": en, "chart": chart, "outputs": listed}
             ctx["tornadoes" if key in HEADLINE_GROUPS else "more_tornadoes"].append(entry)
         # Monte Carlo: statistics of every output shown; histograms of the headline ones,
         # a figure a group.
@@ -1085,6 +1094,8 @@ class Reports:
                 }
             )
         for key, panels in histograms.items():
+            if len(panels) > GRID_MAX_PANELS:
+                continue  # the group's P10-P90 are in the table above
             name = f"mc-{key}"
             unit = charts.display_unit(panels[0]["output"])
             svg = charts.histogram_grid(panels, name, unit)
@@ -1274,18 +1285,9 @@ class Reports:
         description = getattr(definition, "description", None)
         funding = _funding(result, p)
         chart = None
-        if result is not None:
-            annual = result.annual
-            if {PROJECT_CASH_FLOW, CUMULATIVE_CASH_FLOW} <= set(annual.columns):
-                svg = charts.project_cash_flows(
-                    [int(y) for y in annual.index],
-                    [float(v) for v in annual[PROJECT_CASH_FLOW]],
-                    [float(v) for v in annual[CUMULATIVE_CASH_FLOW]],
-                    f"cashflow-{pid}",
-                    width=4.0,
-                    height=2.5,
-                )
-                chart = self.chart(f"cashflow-{pid}", svg)
+        svg = cash_flow_chart(pid, result) if result is not None else None
+        if svg is not None:
+            chart = self.chart(f"cashflow-{pid}", svg)
         line_zh, line_en = _line_names(self.programme, str(p.get("budget_line", "")))
         arche = ARCHETYPES.get(p.get("archetype"), ("", p.get("archetype", "")))
         fin = getattr(getattr(definition, "parameters", None), "finance", None)
@@ -1343,6 +1345,33 @@ class Reports:
             if getattr(self.programme, "assumptions", None) is not None
             else "",
         }
+
+
+def cash_flow_chart(pid: str, result) -> str | None:
+    """A pitch's chart of its project's yearly and cumulative cash flows, None where the
+    project has no such lines."""
+    annual = result.annual
+    if not {PROJECT_CASH_FLOW, CUMULATIVE_CASH_FLOW} <= set(annual.columns):
+        return None
+    return charts.project_cash_flows(
+        [int(y) for y in annual.index],
+        [float(v) for v in annual[PROJECT_CASH_FLOW]],
+        [float(v) for v in annual[CUMULATIVE_CASH_FLOW]],
+        f"cashflow-{pid}",
+        width=4.0,
+        height=2.5,
+    )
+
+
+def draw_ahead(results: dict, projects: dict) -> int:
+    """Draw into the chart cache the charts that need neither the risk run nor the solves
+    (each pitch's cash flows), so that a build waiting for those draws them meanwhile and
+    its pages find them drawn. Returns how many."""
+    drawn = 0
+    for pid in investable(results):
+        if pid in projects and cash_flow_chart(pid, projects[pid]) is not None:
+            drawn += 1
+    return drawn
 
 
 def _cover_target(fin) -> float | None:
