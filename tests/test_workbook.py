@@ -610,6 +610,26 @@ def _sheet_part(z: zipfile.ZipFile, title: str) -> str:
     return target[1].rsplit("/", 1)[-1]
 
 
+def test_every_number_on_the_inputs_sheet_has_its_unit(opened):
+    """Every number of the Inputs sheet has its unit beside it (#16: tce/MWh and GJ/tce had
+    none, nor the PV subsidy, the operating-margin weights or the retrofit's savings
+    shares); a unit the name does not say is declared on its schema field (`field_unit`)."""
+    ws = opened[INPUTS]
+    bare = [
+        ws.cell(row=r, column=2).value
+        for r in range(5, ws.max_row + 1)
+        if isinstance(ws.cell(row=r, column=4).value, (int, float))
+        and not isinstance(ws.cell(row=r, column=4).value, bool)
+        and not ws.cell(row=r, column=5).value
+    ]
+    assert bare == []
+    units = {ws.cell(row=r, column=2).value: ws.cell(row=r, column=5).value for r in range(5, 400)}
+    assert units["assumptions.tce_per_mwh_electricity"] == "吨标准煤/MWh / tce/MWh"
+    assert units["assumptions.gj_per_tce"] == "GJ/吨标准煤 / GJ/tce"
+    assert units["assumptions.pv_subsidy_yuan_per_kwh.from_2013"].endswith("yuan/kWh")
+    assert units["assumptions.grid_emission_factor.operating_margin_weight.pv"].endswith("share")
+
+
 def test_no_typed_input_is_shown_rounded(opened):
     """Each number on the Inputs sheet shows every decimal it has (up to six), under its
     number format: a grid factor of 0.7925 read 0.79, and a tariff of 0.7265 read 0.727

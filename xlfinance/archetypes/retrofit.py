@@ -60,7 +60,11 @@ def build(project, programme) -> Model:
     )
     shares = {
         measure: add_input(
-            m, f"savings_share_{measure}", share, f"Share of baseline saved: {_words(measure)}"
+            m,
+            f"savings_share_{measure}",
+            share,
+            f"Share of baseline saved: {_words(measure)}",
+            unit="share",
         )
         for measure, share in p.savings_shares.items()
     }

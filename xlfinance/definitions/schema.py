@@ -420,6 +420,28 @@ Share = Annotated[
 """A share of a whole, from 0 to 1."""
 
 
+UNIT_SHARE = {"unit": "share"}
+"""A field's unit, where its name does not say it: `field_unit` reads it (the workbook's
+Inputs sheet shows it beside the value)."""
+
+
+def field_unit(model: type[BaseModel], path: list[str]) -> str | None:
+    """The unit declared on the field at `path` below `model` (a list of field names), or
+    on the nearest field above it that declares one (a schedule's steps, a weight's
+    archetypes); None where none does."""
+    unit = None
+    for name in path:
+        info = getattr(model, "model_fields", {}).get(name)
+        if info is None:
+            break
+        extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
+        unit = extra.get("unit", unit)
+        inner = info.annotation
+        inner = next((a for a in getattr(inner, "__args__", ()) if isinstance(a, type)), inner)
+        model = inner
+    return unit
+
+
 class OperatingMarginWeights(Model):
     """The operating margin's weight in the combined margin, per archetype that displaces or
     uses grid electricity (the build margin's is 1 - it). CDM Tool 07 gives 0.75 for wind
@@ -437,7 +459,7 @@ class GridEmissionFactor(Model):
 
     operating_margin_t_per_mwh: SourcedNonNegative
     build_margin_t_per_mwh: SourcedNonNegative
-    operating_margin_weight: OperatingMarginWeights
+    operating_margin_weight: Annotated[OperatingMarginWeights, Field(json_schema_extra=UNIT_SHARE)]
 
 
 def _steps_in_order(schedule: dict[str, Sourced]) -> dict[str, Sourced]:
@@ -504,16 +526,20 @@ class Assumptions(Model):
     inflation: SourcedRate | None = None
     grid_emission_factor: GridEmissionFactor
     """Operating and build margins of the grid and each archetype's weighting of them."""
-    pv_subsidy_yuan_per_kwh: PriceSchedule | None = None
+    pv_subsidy_yuan_per_kwh: Annotated[
+        PriceSchedule | None, Field(json_schema_extra={"unit": "yuan/kWh"})
+    ] = None
     """The national subsidy on distributed PV output by the year a project is commissioned:
     a project takes the rate in force in its first operating year and keeps it for its
     `subsidy_years` (unless its definition states its own `subsidy_yuan_per_kwh`)."""
     grid_average_emission_factor_t_per_mwh: SourcedNonNegative
     """Average emission factor of the grid: for inventories, not for avoided emissions."""
     emission_factors_t_co2_per_tj: FuelEmissionFactors
-    tce_per_mwh_electricity: SourcedPositive
+    tce_per_mwh_electricity: Annotated[
+        SourcedPositive, Field(json_schema_extra={"unit": "tce/MWh"})
+    ]
     """Tonnes of standard coal equivalent per MWh of electricity; the source says which basis."""
-    gj_per_tce: SourcedPositive
+    gj_per_tce: Annotated[SourcedPositive, Field(json_schema_extra={"unit": "GJ/tce"})]
 
     def emission_factor_t_co2_per_tce(self, fuel: str) -> float:
         """t CO2 per tce of `fuel`: the per-TJ factor times `gj_per_tce` / 1000."""

@@ -250,11 +250,11 @@ def _inputs_sheet(book: _Book, ws: Worksheet, programme, groups) -> dict[str, di
         row += 1
     _section(ws, row, bilingual("Unit conversions"))
     row += 1
-    for path, label, value in (
-        ("units.yuan_per_wan_yuan", "yuan per 万元", YUAN_PER_WAN),
-        ("units.t_per_wan_t", "t per 万 t", T_PER_WAN_T),
+    for path, label, value, unit in (
+        ("units.yuan_per_wan_yuan", "yuan per 万元", YUAN_PER_WAN, "yuan/万元"),
+        ("units.t_per_wan_t", "t per 万 t", T_PER_WAN_T, "t/万t"),
     ):
-        _input_row(ws, row, "units", path, bilingual(label), value, "", bilingual("definition"))
+        _input_row(ws, row, "units", path, bilingual(label), value, unit, bilingual("definition"))
         book.name(path, ws, row, 4)
         row += 1
 
@@ -361,8 +361,14 @@ def _sourced_fields(model, prefix: str):
 
 
 def _unit_of_field(path: str) -> str:
+    """A programme assumption's unit: the one its schema field declares (`field_unit`), else
+    what its name says."""
     from xlfinance.archetypes.common import unit_of
+    from xlfinance.definitions.schema import Assumptions, field_unit
 
+    declared = field_unit(Assumptions, path.split(".")[1:])
+    if declared is not None:
+        return declared
     name = path.rsplit(".", 1)[-1]
     if "rate" in name or "escalation" in name or ".vat_rates." in path:
         return "rate"
