@@ -760,7 +760,9 @@ def _budget_sheet(book: _Book, programme, projects) -> None:
     ws.print_title_rows = "4:4"
     chart = BarChart()
     chart.type, chart.grouping, chart.overlap = "col", "stacked", 100
-    chart.title = "Budget by line and funding source (万元)"
+    chart.title = "各预算行及资金来源 / Budget by line and funding source (万元)"
+    chart.y_axis.title = "万元 / 10k yuan"
+    chart.y_axis.number_format = "#,##0"
     chart.add_data(
         Reference(ws, min_col=6, max_col=8, min_row=4, max_row=last), titles_from_data=True
     )
