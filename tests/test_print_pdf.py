@@ -102,9 +102,9 @@ def _smallest_font(ws) -> float:
 def _rows_down(ws, row_pt: float, title_pt: float) -> tuple[list[float], float, int]:
     """Each printed row's height (its own where set, else `row_pt`, `title_pt` for a row
     of 16 pt text), to the last holding a cell, a chart below them taken as one more row
-    of its height; the height of the title rows; and the pages of the charts that start
-    a page of their own (one each, on the first block only: LibreOffice leaves the other
-    blocks' empty pages out)."""
+    of its height; the height of the title rows; and the pages of the charts below the cells
+    that start a page of their own (one a break, on the first block only: LibreOffice leaves
+    the other blocks' empty pages out)."""
     heights = []
     for r in range(1, ws.max_row + 1):
         dim = ws.row_dimensions.get(r)
@@ -115,11 +115,14 @@ def _rows_down(ws, row_pt: float, title_pt: float) -> tuple[list[float], float, 
         else:
             heights.append(row_pt)
     breaks = {b.id for b in ws.row_breaks.brk}
-    own_pages = 0
+    own = set()  # the breaks below every cell that charts start a page at
     for chart in ws._charts:
         row = chart.anchor._from.row  # 0-based: the row above the chart's, 1-based
         if row in breaks:
-            own_pages += 1
+            if row >= len(heights):
+                own.add(row)  # charts side by side share their page
+            # else the page the break starts holds the chart over the rows below it, which
+            # the rows' heights already count (the Summary's charts above the J-curve's table)
         else:
             bottom = sum(heights[:row]) + chart.height * printing.PT_PER_CM
             if bottom > sum(heights):
@@ -128,7 +131,7 @@ def _rows_down(ws, row_pt: float, title_pt: float) -> tuple[list[float], float, 
     if ws.print_title_rows:
         first, last = (int(x) for x in re.findall(r"\d+", ws.print_title_rows))
         repeat = sum(heights[first - 1 : last])
-    return heights, repeat, own_pages
+    return heights, repeat, len(own)
 
 
 BODY_PT = (printing.PRINTABLE_PT[1], printing.A4_LANDSCAPE_PT[1] - 2 * 0.3 * 72)

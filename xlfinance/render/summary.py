@@ -65,6 +65,10 @@ GAP = Column(
 `structuring.viability_gaps.projects.<id>.value`); blank where it needs none."""
 
 
+CHART_ROWS = 24
+"""Rows of the default 15 pt the Summary's charts (12 cm, 340 pt) cover."""
+
+
 def gap_name(pid: str) -> str:
     return f"structuring.viability_gaps.projects.{pid}.value"
 
@@ -211,17 +215,22 @@ def summary_sheet(
                     cell.alignment = styles.RIGHT
 
     _budget_chart(ws, budget_first, budget_last, anchor=f"E{budget_first - 1}")
-    charts = []
+    # The J-curve and the MACC side by side below the tables (a page of their own when
+    # printed), the J-curve's table under them: charts and the figures they draw together.
+    charts, top = [], row + 2
     fund_map = (sheet_maps or {}).get("fund")
     if fund is not None and fund_map is not None:
-        row, j_curve = _j_curve(ws, row + 2, fund, book.wb[book.fund_title], fund_map)
+        below = top + CHART_ROWS + 1
+        row, j_curve = _j_curve(ws, below, fund, book.wb[book.fund_title], fund_map)
         charts.append(j_curve)
     if macc_rows:
         charts.append(_macc_chart(book.wb[MACC], macc_rows))
-    for chart, column in zip(charts, ("A", "F"), strict=False):  # side by side, below
-        ws.add_chart(chart, f"{column}{row + 2}")
+    for chart, column in zip(charts, ("A", "F"), strict=False):
+        ws.add_chart(chart, f"{column}{top}")
+    if charts:
+        ws.row_breaks.append(Break(id=top - 1))  # the charts start a printed page
     numbers = range(2, 2 + len(columns))
-    styles.widths(ws, {"A": 64, **{get_column_letter(c): 12 for c in numbers}})
+    styles.widths(ws, {"A": 60, **{get_column_letter(c): 11 for c in numbers}})
     ws.freeze_panes = "B8"
     styles.landscape(ws)
 
@@ -242,7 +251,6 @@ def _budget_chart(ws, first: int, last: int, anchor: str) -> None:
 def _j_curve(ws, row: int, fund, fund_ws, fund_map) -> tuple[int, LineChart]:
     """Each class's cumulative net cash flow (万元) a year, a formula summing its row of the
     Fund sheet up to the year, and the J-curve drawn from it; the last row used."""
-    ws.row_breaks.append(Break(id=row - 1))  # the J-curve and the charts print on a page
     styles.section(ws, row, "基金J曲线 Fund J-curve: cumulative net cash flow by class, 万元")
     row += 1
     sheet = sheet_prefix(fund_ws.title)
