@@ -14,6 +14,7 @@ from types import SimpleNamespace
 import pytest
 
 from xlfinance import __version__, cli
+from xlfinance.render.sheetnames import sheet_titles
 
 REPO = Path(__file__).resolve().parents[1]
 XIAOLAN = REPO / "projects" / "xiaolan"
@@ -415,7 +416,7 @@ def test_risk_summary_reads_as_words_in_aligned_columns(xiaolan_build):
     ]
     # the unit column starts at the same terminal column on every Monte Carlo row, with the
     # projects named as their sheet tabs are, in Chinese and English
-    names = cli._short_names(xiaolan_build.build.projects)
+    names = sheet_titles(xiaolan_build.build.projects)  # as `risk` names them
     assert names["pv_phase1"] == "光伏一期 PV 1"
     named = cli._risk_summary(risk, names)
     for shown in (lines, named):

@@ -405,14 +405,6 @@ def _rate(value) -> str:
     return "n/a" if value is None else f"{value * 100:.1f}"
 
 
-def _short_names(projects: dict) -> dict[str, str]:
-    """Each project's short name in both languages (its sheet tab), else its id."""
-    return {
-        pid: r.definition.short_name.tab if r.definition.short_name is not None else pid
-        for pid, r in projects.items()
-    }
-
-
 def _risk_summary(risk: dict, names: dict[str, str] | None = None) -> list[str]:
     """The fund's classes under each scenario, their largest tornado drivers, and P10 / P50
     / P90 of every NPV and IRR that varies (万元, %); projects by `names` (id -> name)."""
@@ -501,7 +493,9 @@ def _risk(args: argparse.Namespace) -> int:
     print(printable(f"{info.name.zh} / {info.name.en}: {len(result.projects)} project(s)"))
     risk = result.results.get("risk")
     if risk is not None:
-        print(printable_lines(_risk_summary(risk, _short_names(result.projects))))
+        from xlfinance.render.sheetnames import sheet_titles
+
+        print(printable_lines(_risk_summary(risk, sheet_titles(result.projects))))
     print(printable(_wrote(result)))
     return EXIT_OK
 

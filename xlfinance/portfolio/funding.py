@@ -91,7 +91,7 @@ def funding_by_year(projects, fund=None) -> pd.DataFrame:
     frame["uses_wan_yuan"] = frame[list(USES)].sum(axis=1)
     frame["sources_wan_yuan"] = frame[list(SOURCES)].sum(axis=1)
     frame["other_equity_wan_yuan"] = frame["equity_wan_yuan"] - frame["fund_wan_yuan"]
-    moving = [c for c in (*USES, *SOURCES, "fund_wan_yuan")]
+    moving = [*USES, *SOURCES, "fund_wan_yuan"]
     frame = frame[(frame[moving].abs() > 1e-9).any(axis=1)]
     frame.index.name = "year"
     frame.attrs["unit"] = "wan_yuan"

@@ -134,17 +134,15 @@ def fit(
     widths_chars: list[float],
     font_pt: float = DEFAULT_FONT_PT,
     repeat: int = 0,
-    room_pt: float | None = None,
+    room_pt: float = ROOM_PT,
     digit_pt: float = DIGIT_PT,
     min_pt: float = MIN_TEXT_PT,
 ) -> Fit:
     """The print setup of columns `widths_chars` wide (characters) whose smallest text is
     `font_pt`: the largest scale (at most 100%) that needs no more pages across than the
     smallest readable scale does, and its blocks. `repeat` is how many leading columns are
-    labels, printed on every page when the sheet splits. `room_pt` is the width to fill,
-    `ROOM_PT` (the body less `SPARE_DIGITS`) unless given."""
-    if room_pt is None:
-        room_pt = ROOM_PT
+    labels, printed on every page when the sheet splits. `room_pt` is the width to fill:
+    the body less `SPARE_DIGITS`."""
     points = [w * digit_pt for w in widths_chars]
     lowest = readable_scale(font_pt, min_pt)
 

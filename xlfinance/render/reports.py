@@ -1662,6 +1662,8 @@ def _render_pages(results: dict, projects: dict, programme, on_chart=None):
 
     fund = reports.fund_context()
     glance = reports.at_a_glance()
+    financing = _financing(reports.results)
+    funding_schedule = reports.funding_schedule()
     proposal = {
         "glance": glance,
         "budget_rows": reports.budget_rows(),
@@ -1677,8 +1679,8 @@ def _render_pages(results: dict, projects: dict, programme, on_chart=None):
         "avoided_path": reports.headline_avoided(),
         "fund": fund,
         "n_projects": len(reports.results["projects"]),
-        "financing": _financing(reports.results),
-        "funding_schedule": reports.funding_schedule(),
+        "financing": financing,
+        "funding_schedule": funding_schedule,
     }
     page("proposal.html", "proposal.html", "", page_id="proposal", **proposal)
 
@@ -1701,8 +1703,8 @@ def _render_pages(results: dict, projects: dict, programme, on_chart=None):
         "risk": reports.risk_context(),
         "key_risks": reports.key_risks(),
         "glance": glance,
-        "funding_schedule": reports.funding_schedule(),
-        "financing": _financing(reports.results),
+        "funding_schedule": funding_schedule,
+        "financing": financing,
     }
     page("investor.html", "investor.html", "", page_id="investor", **investor)
 

@@ -124,10 +124,8 @@ def import_workbook(
     with tempfile.TemporaryDirectory(prefix="xlfinance-import-") as folder:
         built = cells_.built_date(edited) or build_date()
         analysis = [s for s in edited.sheetnames if s in cells_.ANALYSIS_SHEETS]
-        names = cells_.defined_cells(edited)
-        reference = cells_.read(
-            _reference(programme, checked, built, Path(folder), analysis, names)
-        )
+        kept = cells_.defined_cells(edited)
+        reference = cells_.read(_reference(programme, checked, built, Path(folder), analysis, kept))
     diffs, missing = cells_.differences(reference, edited)
     if missing:
         raise _refused(
@@ -140,7 +138,7 @@ def import_workbook(
                 )
             ],
         )
-    named, kept = cells_.defined_cells(reference), cells_.defined_cells(edited)
+    named = cells_.defined_cells(reference)
     moved = [name for name, cell in named.items() if kept.get(name) != cell]
     if moved:
         raise _refused(
