@@ -59,8 +59,8 @@ def build(project, programme) -> Model:
     eta_th = add("thermal_efficiency_share", "Heat recovered over gas energy (NCV)")
     utilisation = add("heat_utilisation_share", "Share of heat recovered that is used")
     cooling_share = add("cooling_share", "Share of used heat driving absorption chillers")
-    absorption_cop = add("absorption_chiller_cop", "Absorption chiller COP", unit="ratio")
-    ncv = add("gas_ncv_mj_per_m3", "Gas net calorific value", unit="MJ/m3")
+    absorption_cop = add("absorption_chiller_cop", "Absorption chiller COP")
+    ncv = add("gas_ncv_mj_per_m3", "Gas net calorific value")
     price = common.price_inputs(m, p)
     gas_price = price("gas_price_yuan_per_m3", "Gas price")
     power_price = price("electricity_price_yuan_per_kwh", "Electricity price")
@@ -73,7 +73,7 @@ def build(project, programme) -> Model:
     vat_power = common.vat_rate(m, a, "electricity")
     vat_low = common.vat_rate(m, a, "low_rate")
     boiler_eff = add("boiler_efficiency_share", f"Displaced boiler efficiency ({p.boiler_fuel})")
-    chiller_cop = add("displaced_chiller_cop", "Displaced electric chiller COP", unit="ratio")
+    chiller_cop = add("displaced_chiller_cop", "Displaced electric chiller COP")
     mj_per_kwh = m.input("mj_per_kwh", 3.6, "MJ/kWh", MJ_PER_KWH_SOURCE, "Energy in a kWh")
     gas_factor = common.assumption_input(
         m,
@@ -81,7 +81,6 @@ def build(project, programme) -> Model:
         a,
         "emission_factors_t_co2_per_tj.natural_gas",
         "Natural gas emission factor",
-        unit="t CO2/TJ",
     )
     boiler_factor_value = getattr(a.emission_factors_t_co2_per_tj, p.boiler_fuel)
     if boiler_factor_value is None:
@@ -96,7 +95,6 @@ def build(project, programme) -> Model:
         a,
         f"emission_factors_t_co2_per_tj.{p.boiler_fuel}",
         f"Emission factor of the displaced boilers' fuel ({p.boiler_fuel})",
-        unit="t CO2/TJ",
     )
 
     f = common.finance_inputs(

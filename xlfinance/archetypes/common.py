@@ -38,7 +38,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from xlfinance.definitions.schema import schedule_steps
+from xlfinance.definitions.schema import field_unit, schedule_steps
 from xlfinance.model.core import Model
 from xlfinance.model.expr import AND, IF, Expr, LineRef
 from xlfinance.model.expr import total as ex_total
@@ -49,40 +49,16 @@ TAX_HOLIDAY_SOURCE = (
     "exempt in years 1-3, half rate in years 4-6"
 )
 
-_UNITS = (
-    ("_yuan_per_kwh", "yuan/kWh"),
-    ("_yuan_per_kw_per_year", "yuan/kW/yr"),
-    ("_yuan_per_kw", "yuan/kW"),
-    ("_yuan_per_m3", "yuan/m3"),
-    ("_yuan_per_gj", "yuan/GJ"),
-    ("_yuan_per_t", "yuan/t"),
-    ("_yuan_per_tce", "yuan/tce"),
-    ("_yuan_per_m2", "yuan/m2"),
-    ("_yuan_per_vehicle", "yuan/vehicle"),
-    ("_yuan_per_year", "yuan/yr"),
-    ("_yuan", "yuan"),
-    ("_kwh_per_kw", "kWh/kW"),
-    ("_kwh_per_m2", "kWh/m2"),
-    ("_t_per_mwh", "t CO2/MWh"),
-    ("_t_co2_per_tce", "t CO2/tce"),
-    ("_tce_per_mwh", "tce/MWh"),
-    ("_hours", "h"),
-    ("_years", "years"),
-    ("_kw", "kW"),
-    ("_mw", "MW"),
-    ("_m2", "m2"),
-    ("_km", "km"),
-    ("_rate", "rate"),
-    ("_share", "share"),
-)
 
-
-def unit_of(name: str) -> str:
-    """The unit a field name carries in its suffix (`capex_yuan` -> yuan), or ''."""
-    for suffix, unit in _UNITS:
-        if name.endswith(suffix):
-            return unit
-    return ""
+def declared_unit(params, path: str) -> str:
+    """The unit the field at `path` (dotted) of `params` (a definition's model, or its class)
+    declares (`definitions.schema.Unit`). Every number a definition gives declares one; a
+    field without is a defect of the schema, never a unit guessed from its name."""
+    model = params if isinstance(params, type) else type(params)
+    unit = field_unit(model, path.split("."))
+    if unit is None:
+        raise ValueError(f"{model.__name__}.{path} declares no unit")
+    return unit
 
 
 def add_input(
@@ -91,18 +67,20 @@ def add_input(
     value,
     label: str | None = None,
     source: str | None = None,
-    unit: str | None = None,
+    *,
+    unit: str,
     link: str | None = None,
     structural: bool = False,
 ):
-    """Add a model input from a `Sourced` value or a plain number, its unit from its name.
+    """Add a model input from a `Sourced` value or a plain number, in `unit`.
 
     `link` marks a value taken from the programme's assumptions (`assumptions.<name>`);
     `structural` one that fixes the model's shape (`Input.structural`).
     """
+    if not unit:
+        raise ValueError(f"{m.name}: input {name} has no unit")
     number = float(getattr(value, "value", value))
     source = source or getattr(value, "source", None)
-    unit = unit if unit is not None else unit_of(name)
     return m.input(name, number, unit, source, label, link, structural)
 
 
@@ -113,6 +91,7 @@ def assumption_input(m: Model, name: str, assumptions, path: str, label: str, un
     value = assumptions
     for part in path.split("."):
         value = getattr(value, part)
+    unit = unit or declared_unit(assumptions, path)
     return add_input(m, name, value, label, unit=unit, link=f"assumptions.{path}")
 
 
@@ -203,7 +182,7 @@ def price_inputs(m: Model, params):
     from the name, says whether the price includes VAT (`with_vat`)."""
 
     def add(name, label, vat=True, unit=None):
-        unit = with_vat(unit or unit_of(name), vat)
+        unit = with_vat(unit or declared_unit(params, name), vat)
         return add_input(m, name, getattr(params, name), label, unit=unit)
 
     return add
@@ -222,6 +201,7 @@ def parameter_inputs(m: Model, params):
     """`add(name, label, unit=None, **kw)`: a model input from the parameter of that name."""
 
     def add(name, label, unit=None, **kw):
+        unit = unit or declared_unit(params, name)
         return add_input(m, name, getattr(params, name), label, unit=unit, **kw)
 
     return add
@@ -258,8 +238,9 @@ def finance_inputs(
     sales), and never a resource cost. Without a share, none (0)."""
     a = assumptions
 
-    def add(name, value, label, **kw):
-        return add_input(m, name, value, label, **kw)
+    def add(name, value, label, unit=None, **kw):
+        unit = unit or declared_unit(fin, name)
+        return add_input(m, name, value, label, unit=unit, **kw)
 
     def own_or_programme(name, own, assumption, label):
         if own is not None:
@@ -397,7 +378,7 @@ def finance_inputs(
         if fin.dsra_months
         else None,
         mra=fin.mra,
-        tax_rate=add("tax_rate", tax_rate, "Corporate income tax rate")
+        tax_rate=add("tax_rate", tax_rate, "Corporate income tax rate", unit="rate")
         if tax_rate is not None
         else assumption_input(m, "tax_rate", a, "corporate_tax_rate", "Corporate income tax rate"),
         tax_holiday=add(
@@ -410,7 +391,11 @@ def finance_inputs(
             "tax_half_years", 3, "Half-rate years", source=TAX_HOLIDAY_SOURCE, unit="years"
         ),
         tax_half_share=add(
-            "tax_half_share", 0.5, "Share of rate in half-rate years", source=TAX_HOLIDAY_SOURCE
+            "tax_half_share",
+            0.5,
+            "Share of rate in half-rate years",
+            source=TAX_HOLIDAY_SOURCE,
+            unit="share",
         ),
         discount_rate=own_or_programme(
             "discount_rate", fin.discount_rate, "discount_rate", "Discount rate"

@@ -61,8 +61,8 @@ def build(project, programme) -> Model:
 
     add = common.parameter_inputs(m, p)
 
-    vehicles = add("vehicles", "Vehicles converted", "vehicles")
-    km = add("km_per_vehicle_per_year", "Distance a vehicle a year", "km/vehicle/yr")
+    vehicles = add("vehicles", "Vehicles converted")
+    km = add("km_per_vehicle_per_year", "Distance a vehicle a year")
     old_l = add(
         "old_fuel_l_per_100km", f"{p.old_fuel.capitalize()} use before conversion", "L/100 km"
     )
@@ -87,23 +87,19 @@ def build(project, programme) -> Model:
         a,
         f"emission_factors_t_co2_per_tj.{p.old_fuel}",
         f"{p.old_fuel.capitalize()} emission factor",
-        unit="t CO2/TJ",
     )
-    old_share = add(
-        "old_fuel_km_share_after", "Share of distance on the old fuel after conversion", "share"
-    )
-    cng = add("cng_m3_per_100km", "CNG use after conversion", "m3/100 km")
+    old_share = add("old_fuel_km_share_after", "Share of distance on the old fuel after conversion")
+    cng = add("cng_m3_per_100km", "CNG use after conversion")
     cng_price = price("cng_price_yuan_per_m3", "CNG price paid by the operator")
-    gas_ncv = add("natural_gas_ncv_mj_per_m3", "Natural gas net calorific value", "MJ/m3")
+    gas_ncv = add("natural_gas_ncv_mj_per_m3", "Natural gas net calorific value")
     gas_factor = common.assumption_input(
         m,
         "natural_gas_emission_factor_t_co2_per_tj",
         a,
         "emission_factors_t_co2_per_tj.natural_gas",
         "Natural gas emission factor",
-        unit="t CO2/TJ",
     )
-    power = add("electricity_kwh_per_100km", "Electricity use after conversion", "kWh/100 km")
+    power = add("electricity_kwh_per_100km", "Electricity use after conversion")
     power_price = price("electricity_price_yuan_per_kwh", "Electricity price paid by the operator")
     conversion = price(
         "conversion_cost_yuan_per_vehicle", "Conversion cost (or new-vehicle premium)"
@@ -119,10 +115,9 @@ def build(project, programme) -> Model:
     maintenance = price(
         "extra_maintenance_yuan_per_vehicle_per_year",
         "Extra maintenance a vehicle",
-        unit="yuan/vehicle/yr",
     )
-    stations = add("stations", "Stations built", "stations")
-    station_capex = price("station_capex_yuan", "Capex of a station", unit="yuan/station")
+    stations = add("stations", "Stations built")
+    station_capex = price("station_capex_yuan", "Capex of a station")
     station_om = price(
         "station_om_yuan_per_year", "O&M of a station (staff)", vat=False, unit="yuan/station/yr"
     )

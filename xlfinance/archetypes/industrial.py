@@ -56,13 +56,13 @@ CAPEX_VAT_CREDITABLE = (
     "财税[2008]170: input VAT on equipment creditable from 1 Jan 2009; the owner is a factory "
     "making taxable sales (a general VAT payer)"
 )
-FUEL_INPUTS = (  # key, field of `BaselineBoilers`, label, unit (None: from the name)
+FUEL_INPUTS = (  # key, field of `BaselineBoilers`, label, VAT (None: not a price)
     ("share", "steam_share", "{} boilers' share of the steam", None),
     ("efficiency", "boiler_efficiency_share", "{} boiler efficiency (NCV)", None),
-    ("ncv", "ncv_mj_per_kg", "{} net calorific value", "MJ/kg"),
-    ("price", "price_yuan_per_t", "{} price", None),
-    ("om", "om_yuan_per_t_steam", "{} boiler-house O&M", "yuan/t steam no VAT"),
-    ("factor", "emission_factor_t_co2_per_tj", "{} emission factor", "t CO2/TJ"),
+    ("ncv", "ncv_mj_per_kg", "{} net calorific value", None),
+    ("price", "price_yuan_per_t", "{} price", True),
+    ("om", "om_yuan_per_t_steam", "{} boiler-house O&M", False),
+    ("factor", "emission_factor_t_co2_per_tj", "{} emission factor", None),
 )
 
 
@@ -74,34 +74,33 @@ def build(project, programme) -> Model:
 
     add = common.parameter_inputs(m, p)
 
-    capacity = add("steam_capacity_t_per_h", "Steam capacity of the boilers replaced", unit="t/h")
-    hours = add("full_load_hours", "Full-load hours a year", unit="h/yr")
-    enthalpy = add("steam_enthalpy_gj_per_t", "Heat put into a t of steam", unit="GJ/t")
+    capacity = add("steam_capacity_t_per_h", "Steam capacity of the boilers replaced")
+    hours = add("full_load_hours", "Full-load hours a year")
+    enthalpy = add("steam_enthalpy_gj_per_t", "Heat put into a t of steam")
 
     # The boilers replaced, one set of inputs a fuel.
     baseline = {}
     for fuel, boilers in p.baseline.items():
         inputs = {}
-        for key, field, label, unit in FUEL_INPUTS:
+        for key, field, label, vat in FUEL_INPUTS:
             value = getattr(boilers, field)
             name, text = f"{fuel}_{field}", label.format(FUEL_LABELS[fuel])
+            unit = common.declared_unit(boilers, field)
+            if vat is not None:
+                unit = common.with_vat(unit, vat)
             if value is None:  # only the emission factor may be left out: the programme's
                 path = f"emission_factors_t_co2_per_tj.{fuel}"
                 inputs[key] = common.assumption_input(m, name, a, path, text, unit=unit)
             else:
-                if key == "price":
-                    unit = common.with_vat("yuan/t")
                 inputs[key] = add_input(m, name, value, text, unit=unit)
         baseline[fuel] = inputs
 
     central_share = add("central_steam_share", "Share of steam bought from the network")
     gas_eff = add("gas_boiler_efficiency_share", "Gas boiler efficiency (NCV)")
-    gas_ncv = add("gas_ncv_mj_per_m3", "Gas net calorific value", unit="MJ/m3")
+    gas_ncv = add("gas_ncv_mj_per_m3", "Gas net calorific value")
     price = common.price_inputs(m, p)
     gas_price = price("gas_price_yuan_per_m3", "Gas price")
-    gas_om = price(
-        "gas_boiler_om_yuan_per_t_steam", "Gas boiler-house O&M", vat=False, unit="yuan/t steam"
-    )
+    gas_om = price("gas_boiler_om_yuan_per_t_steam", "Gas boiler-house O&M", vat=False)
     central_price = price("central_steam_price_yuan_per_t", "Network steam price")
     central_eff = add(
         "central_supply_efficiency_share", "Network steam delivered over supplier's gas"
@@ -119,7 +118,6 @@ def build(project, programme) -> Model:
         a,
         "emission_factors_t_co2_per_tj.natural_gas",
         "Natural gas emission factor",
-        unit="t CO2/TJ",
     )
     gj_per_tce = common.assumption_input(
         m, "gj_per_tce", a, "gj_per_tce", "GJ per tce (calorific value)", unit="GJ/tce"

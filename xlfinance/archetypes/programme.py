@@ -61,7 +61,13 @@ def build(project, programme) -> Model:
     line = m.line
 
     if p.cost_schedule_yuan is None:
-        total = add_input(m, "total_cost_yuan", p.total_cost_yuan, "Total cost")
+        total = add_input(
+            m,
+            "total_cost_yuan",
+            p.total_cost_yuan,
+            "Total cost",
+            unit=common.declared_unit(p, "total_cost_yuan"),
+        )
         spending = line(
             "spending",
             total / f.construction_years * t.in_construction,
@@ -86,7 +92,7 @@ def build(project, programme) -> Model:
         "claimed_reduction_t_co2e_per_year",
         claim,
         "Claimed GHG reduction a year (0: none quantified)",
-        unit="t CO2e/yr",
+        unit=common.declared_unit(p, "claimed_reduction_t_co2e_per_year"),
     )
     abatement = line(
         "abatement_t_co2e",

@@ -55,9 +55,7 @@ def build(project, programme) -> Model:
     add = common.parameter_inputs(m, p)
 
     area = add("floor_area_m2", "Floor area retrofitted")
-    baseline_intensity = add(
-        "baseline_kwh_per_m2_per_year", "Baseline electricity use", unit="kWh/m2/yr"
-    )
+    baseline_intensity = add("baseline_kwh_per_m2_per_year", "Baseline electricity use")
     shares = {
         measure: add_input(
             m,

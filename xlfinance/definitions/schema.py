@@ -26,6 +26,7 @@ import math
 import re
 import typing
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import (
@@ -113,6 +114,17 @@ def _custom(kind: str, message: str, **ctx: Any) -> PydanticCustomError:
 # --------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Unit:
+    """A field's unit, declared with its type: `Annotated[SourcedPositive, Unit("kW")]`.
+
+    Every number a definition gives declares its unit this way (or through its type: `Share`,
+    `SourcedRate`); nothing reads a unit from a field's name. `field_unit` finds it, the
+    models carry it on their inputs and the workbook's Inputs sheet shows it."""
+
+    symbol: str
+
+
 class _FractionMarker:
     """Marks a field holding a fraction, which YAML may also give in percent as `<name>_pct`."""
 
@@ -130,7 +142,7 @@ Money = NonNegative
 Count = Annotated[int, Field(strict=True, ge=0)]
 FIRST_YEAR = 1990
 LAST_YEAR = 2100
-Year = Annotated[int, Field(strict=True, ge=FIRST_YEAR, le=LAST_YEAR)]
+Year = Annotated[int, Field(strict=True, ge=FIRST_YEAR, le=LAST_YEAR), Unit("year")]
 """A calendar year from `FIRST_YEAR` to `LAST_YEAR` (README, "Limits")."""
 Bool = Annotated[bool, Field(strict=True)]
 """true or false, nothing else: not "yes", not 1 (every boolean field is a `Bool`)."""
@@ -371,6 +383,7 @@ SourcedRate = Annotated[
     Sourced,
     FRACTION,
     AfterValidator(bounded("rate_range", lambda v: -1 < v < 1, "must be between -1 and 1")),
+    Unit("rate"),
 ]
 """A rate as a fraction, strictly between -1 and 1 (`0.08` for 8%)."""
 SourcedNonNegative = Annotated[
@@ -416,13 +429,27 @@ class FuelEmissionFactors(Model):
 Share = Annotated[
     Sourced,
     AfterValidator(bounded("share_range", lambda v: 0 <= v <= 1, "must be between 0 and 1")),
+    Unit("share"),
 ]
 """A share of a whole, from 0 to 1."""
 
 
-UNIT_SHARE = {"unit": "share"}
-"""A field's unit, where its name does not say it: `field_unit` reads it (the workbook's
-Inputs sheet shows it beside the value)."""
+def _declared(field: Any) -> str | None:
+    """The unit a field declares: in its own metadata, or in that of the one annotated type
+    of its union (`Share | None`)."""
+    for item in field.metadata:
+        if isinstance(item, Unit):
+            return item.symbol
+    for arg in typing.get_args(field.annotation):
+        for item in getattr(arg, "__metadata__", ()):
+            if isinstance(item, Unit):
+                return item.symbol
+    return None
+
+
+def _inner_model(annotation: Any) -> Any:
+    """The model a field holds (`Weights` for `Weights | None`)."""
+    return next((a for a in typing.get_args(annotation) if isinstance(a, type)), annotation)
 
 
 def field_unit(model: type[BaseModel], path: list[str]) -> str | None:
@@ -434,11 +461,8 @@ def field_unit(model: type[BaseModel], path: list[str]) -> str | None:
         info = getattr(model, "model_fields", {}).get(name)
         if info is None:
             break
-        extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
-        unit = extra.get("unit", unit)
-        inner = info.annotation
-        inner = next((a for a in getattr(inner, "__args__", ()) if isinstance(a, type)), inner)
-        model = inner
+        unit = _declared(info) or unit
+        model = _inner_model(info.annotation)
     return unit
 
 
@@ -457,9 +481,9 @@ class GridEmissionFactor(Model):
     """The grid's combined margin as CDM Tool 07 builds it: EF_CM = w_OM x EF_OM + (1 -
     w_OM) x EF_BM, the weight by archetype."""
 
-    operating_margin_t_per_mwh: SourcedNonNegative
-    build_margin_t_per_mwh: SourcedNonNegative
-    operating_margin_weight: Annotated[OperatingMarginWeights, Field(json_schema_extra=UNIT_SHARE)]
+    operating_margin_t_per_mwh: Annotated[SourcedNonNegative, Unit("t CO2/MWh")]
+    build_margin_t_per_mwh: Annotated[SourcedNonNegative, Unit("t CO2/MWh")]
+    operating_margin_weight: Annotated[OperatingMarginWeights, Unit("share")]
 
 
 def _steps_in_order(schedule: dict[str, Sourced]) -> dict[str, Sourced]:
@@ -526,20 +550,16 @@ class Assumptions(Model):
     inflation: SourcedRate | None = None
     grid_emission_factor: GridEmissionFactor
     """Operating and build margins of the grid and each archetype's weighting of them."""
-    pv_subsidy_yuan_per_kwh: Annotated[
-        PriceSchedule | None, Field(json_schema_extra={"unit": "yuan/kWh"})
-    ] = None
+    pv_subsidy_yuan_per_kwh: Annotated[PriceSchedule | None, Unit("yuan/kWh")] = None
     """The national subsidy on distributed PV output by the year a project is commissioned:
     a project takes the rate in force in its first operating year and keeps it for its
     `subsidy_years` (unless its definition states its own `subsidy_yuan_per_kwh`)."""
-    grid_average_emission_factor_t_per_mwh: SourcedNonNegative
+    grid_average_emission_factor_t_per_mwh: Annotated[SourcedNonNegative, Unit("t CO2/MWh")]
     """Average emission factor of the grid: for inventories, not for avoided emissions."""
-    emission_factors_t_co2_per_tj: FuelEmissionFactors
-    tce_per_mwh_electricity: Annotated[
-        SourcedPositive, Field(json_schema_extra={"unit": "tce/MWh"})
-    ]
+    emission_factors_t_co2_per_tj: Annotated[FuelEmissionFactors, Unit("t CO2/TJ")]
+    tce_per_mwh_electricity: Annotated[SourcedPositive, Unit("tce/MWh")]
     """Tonnes of standard coal equivalent per MWh of electricity; the source says which basis."""
-    gj_per_tce: Annotated[SourcedPositive, Field(json_schema_extra={"unit": "GJ/tce"})]
+    gj_per_tce: Annotated[SourcedPositive, Unit("GJ/tce")]
 
     def emission_factor_t_co2_per_tce(self, fuel: str) -> float:
         """t CO2 per tce of `fuel`: the per-TJ factor times `gj_per_tce` / 1000."""

@@ -361,20 +361,11 @@ def _sourced_fields(model, prefix: str):
 
 
 def _unit_of_field(path: str) -> str:
-    """A programme assumption's unit: the one its schema field declares (`field_unit`), else
-    what its name says."""
-    from xlfinance.archetypes.common import unit_of
-    from xlfinance.definitions.schema import Assumptions, field_unit
+    """A programme assumption's unit, as its schema field declares it (`field_unit`)."""
+    from xlfinance.archetypes.common import declared_unit
+    from xlfinance.definitions.schema import Assumptions
 
-    declared = field_unit(Assumptions, path.split(".")[1:])
-    if declared is not None:
-        return declared
-    name = path.rsplit(".", 1)[-1]
-    if "rate" in name or "escalation" in name or ".vat_rates." in path:
-        return "rate"
-    if "emission_factors_t_co2_per_tj" in path:
-        return "t CO2/TJ"
-    return unit_of(name)
+    return declared_unit(Assumptions, path.split(".", 1)[1])
 
 
 def _input_row(ws, row, group, name, label, value, unit, source) -> None:

@@ -33,9 +33,10 @@ from xlfinance.definitions.schema import (
     Sourced,
     SourcedNonNegative,
     SourcedPositive,
+    Unit,
 )
 
-Years = Annotated[int, Field(strict=True, ge=0, le=100)]
+Years = Annotated[int, Field(strict=True, ge=0, le=100), Unit("years")]
 
 BoilerFuel = Literal["coal", "natural_gas", "fuel_oil", "diesel", "lpg"]
 """Fuel of the boilers whose heat the station displaces; its factor comes from the
@@ -59,7 +60,7 @@ class ChpParams(Model):
     """Gas CCHP station: output, the heat and cooling it sells, gas, O&M, what it displaces."""
 
     finance: FinanceParams
-    capacity_kw: SourcedPositive
+    capacity_kw: Annotated[SourcedPositive, Unit("kW")]
     """Electric capacity."""
     full_load_hours: Hours
     """Equivalent full-load running hours a year."""
@@ -72,28 +73,28 @@ class ChpParams(Model):
     dumped."""
     cooling_share: Share
     """Share of the used heat that drives absorption chillers."""
-    absorption_chiller_cop: SourcedPositive
+    absorption_chiller_cop: Annotated[SourcedPositive, Unit("ratio")]
     """Cooling out over heat in, absorption chillers."""
-    gas_ncv_mj_per_m3: SourcedPositive
+    gas_ncv_mj_per_m3: Annotated[SourcedPositive, Unit("MJ/m3")]
     """Net calorific value of the gas (GB/T 2589-2008 appendix A)."""
-    gas_price_yuan_per_m3: SourcedNonNegative
-    electricity_price_yuan_per_kwh: SourcedNonNegative
+    gas_price_yuan_per_m3: Annotated[SourcedNonNegative, Unit("yuan/m3")]
+    electricity_price_yuan_per_kwh: Annotated[SourcedNonNegative, Unit("yuan/kWh")]
     """Price of electricity sold to the park's and buildings' users (or the grid)."""
-    heat_price_yuan_per_gj: SourcedNonNegative
-    cooling_price_yuan_per_gj: SourcedNonNegative
+    heat_price_yuan_per_gj: Annotated[SourcedNonNegative, Unit("yuan/GJ")]
+    cooling_price_yuan_per_gj: Annotated[SourcedNonNegative, Unit("yuan/GJ")]
     """Price of cooling delivered, per GJ of cold (1 GJ = 277.8 kWh of cooling)."""
-    subsidy_yuan_per_kwh: SourcedNonNegative = Sourced(value=0)
+    subsidy_yuan_per_kwh: Annotated[SourcedNonNegative, Unit("yuan/kWh")] = Sourced(value=0)
     """A production subsidy on electricity generated (a transfer: left out of the economic cost)."""
     subsidy_years: Years = 0
-    om_fixed_yuan_per_kw_per_year: SourcedNonNegative
+    om_fixed_yuan_per_kw_per_year: Annotated[SourcedNonNegative, Unit("yuan/kW/yr")]
     """Staff, insurance, overheads: per kW of capacity a year."""
-    om_variable_yuan_per_kwh: SourcedNonNegative
+    om_variable_yuan_per_kwh: Annotated[SourcedNonNegative, Unit("yuan/kWh")]
     """Maintenance, overhauls and lubricants: per kWh generated."""
     boiler_fuel: BoilerFuel
     """Fuel of the boilers the heat sold would otherwise come from."""
     boiler_efficiency_share: PositiveShare
     """Efficiency of those boilers (heat out over fuel in, NCV basis)."""
-    displaced_chiller_cop: SourcedPositive
+    displaced_chiller_cop: Annotated[SourcedPositive, Unit("ratio")]
     """COP of the electric chillers the cooling sold would otherwise come from."""
 
     @model_validator(mode="after")

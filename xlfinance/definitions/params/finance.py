@@ -23,6 +23,7 @@ from xlfinance.definitions.schema import (
     Sourced,
     SourcedNonNegative,
     SourcedRate,
+    Unit,
     bounded,
 )
 
@@ -30,12 +31,13 @@ HOURS_IN_YEAR = 8760
 MAX_DSRA_MONTHS = 24
 """A debt-service reserve of up to two years of debt service (six months is usual)."""
 
-Years = Annotated[int, Field(strict=True, ge=1, le=100)]
-GraceYears = Annotated[int, Field(strict=True, ge=0, le=100)]
+Years = Annotated[int, Field(strict=True, ge=1, le=100), Unit("years")]
+GraceYears = Annotated[int, Field(strict=True, ge=0, le=100), Unit("years")]
 """A number of years that may be 0."""
 PositiveShare = Annotated[
     Sourced,
     AfterValidator(bounded("positive_share", lambda v: 0 < v <= 1, "must be > 0 and <= 1")),
+    Unit("share"),
 ]
 """A share that cannot be nil (an efficiency that divides)."""
 Hours = Annotated[
@@ -45,6 +47,7 @@ Hours = Annotated[
             "hours_range", lambda v: 0 < v <= HOURS_IN_YEAR, f"must be > 0 and <= {HOURS_IN_YEAR}"
         )
     ),
+    Unit("h/yr"),
 ]
 """Full-load equivalent hours a year: more than 0, at most the 8,760 hours of a year."""
 Cover = Annotated[
@@ -52,9 +55,10 @@ Cover = Annotated[
     AfterValidator(
         bounded("cover_range", lambda v: 1 <= v <= 10, "must be at least 1 and at most 10")
     ),
+    Unit("x"),
 ]
 """A debt service cover ratio a lender asks for: below 1 the debt is not covered at all."""
-ReserveMonths = Annotated[int, Field(strict=True, ge=0, le=MAX_DSRA_MONTHS)]
+ReserveMonths = Annotated[int, Field(strict=True, ge=0, le=MAX_DSRA_MONTHS), Unit("months")]
 
 
 def repayment_years(fin) -> int:
@@ -86,11 +90,11 @@ def debt_term_problem(fin, years: int, limit: str, within: str) -> str | None:
 class FinanceParams(Model):
     """The `finance` section of a project's parameters."""
 
-    capex_yuan: SourcedNonNegative
+    capex_yuan: Annotated[SourcedNonNegative, Unit("yuan")]
     construction_years: Years = 1
     operating_years: Years
-    capital_grant_yuan: SourcedNonNegative = Sourced(value=0)
-    replacement_cost_yuan: SourcedNonNegative = Sourced(value=0)
+    capital_grant_yuan: Annotated[SourcedNonNegative, Unit("yuan")] = Sourced(value=0)
+    replacement_cost_yuan: Annotated[SourcedNonNegative, Unit("yuan")] = Sourced(value=0)
     replacement_interval_years: Years = 100
     depreciation_years: Years | None = None
     """Defaults to the operating years."""
@@ -124,14 +128,14 @@ class FinanceParams(Model):
     """三免三减半: no income tax in operating years 1-3, half the rate in years 4-6."""
     discount_rate: SourcedRate | None = None
     escalation_rate: SourcedRate | None = None
-    production_subsidy: SourcedNonNegative = Sourced(value=0)
+    production_subsidy: Annotated[SourcedNonNegative, Unit("yuan/unit")] = Sourced(value=0)
     """Yuan per unit of what the project produces (kWh generated, km driven, t of steam, kWh
     saved: the archetype's production line and its unit), paid every operating year. What a
     viability subsidy solved by `xlfinance structure` is written into."""
     capex_vat_share: Share | None = None
     """Share of the capex (VAT included) bought as goods at the standard VAT rate; left out,
     the archetype's (its source says why)."""
-    carbon_price_yuan_per_t: SourcedNonNegative = Sourced(value=0)
+    carbon_price_yuan_per_t: Annotated[SourcedNonNegative, Unit("yuan/t CO2e")] = Sourced(value=0)
     """Revenue per tonne of CO2e avoided (carbon credits sold), every operating year; the
     break-even carbon price solved by `xlfinance structure` is written into it."""
 

@@ -16,9 +16,15 @@ from typing import Annotated, Literal
 from pydantic import Field, model_validator
 
 from xlfinance.definitions.params.finance import FinanceParams, Share, debt_term_problem
-from xlfinance.definitions.schema import Model, Sourced, SourcedNonNegative, SourcedPositive
+from xlfinance.definitions.schema import (
+    Model,
+    Sourced,
+    SourcedNonNegative,
+    SourcedPositive,
+    Unit,
+)
 
-IntervalYears = Annotated[int, Field(strict=True, ge=1, le=100)]
+IntervalYears = Annotated[int, Field(strict=True, ge=1, le=100), Unit("years")]
 
 OTHER_CAPEX_SOURCE = "no capex beyond vehicles and stations"
 
@@ -31,7 +37,9 @@ class FleetFinanceParams(FinanceParams):
     `renewal_cost_yuan_per_vehicle`, so `replacement_cost_yuan` must stay 0.
     """
 
-    capex_yuan: SourcedNonNegative = Sourced(value=0, source=OTHER_CAPEX_SOURCE)
+    capex_yuan: Annotated[SourcedNonNegative, Unit("yuan")] = Sourced(
+        value=0, source=OTHER_CAPEX_SOURCE
+    )
     """Other capex (development, land, depot works), beyond vehicles and stations."""
 
     @model_validator(mode="after")
@@ -57,46 +65,54 @@ class FleetParams(Model):
     """
 
     finance: FleetFinanceParams
-    vehicles: SourcedPositive
+    vehicles: Annotated[SourcedPositive, Unit("vehicles")]
     """Vehicles converted (or bought as gas or electric instead of diesel or gasoline)."""
-    km_per_vehicle_per_year: SourcedPositive
+    km_per_vehicle_per_year: Annotated[SourcedPositive, Unit("km/vehicle/yr")]
     old_fuel: Literal["diesel", "gasoline"]
     """Which of the programme's emission factors applies to the fuel replaced."""
-    old_fuel_l_per_100km: SourcedPositive
-    old_fuel_price_yuan_per_l: SourcedNonNegative
+    old_fuel_l_per_100km: Annotated[SourcedPositive, Unit("L/100 km")]
+    old_fuel_price_yuan_per_l: Annotated[SourcedNonNegative, Unit("yuan/L")]
     """At the pump: VAT and consumption tax included."""
-    old_fuel_consumption_tax_yuan_per_l: SourcedNonNegative | None = None
+    old_fuel_consumption_tax_yuan_per_l: Annotated[SourcedNonNegative, Unit("yuan/L")] | None = None
     """The consumption tax in a litre; left out, the archetype's for the fuel (财税[2015]11)."""
-    old_fuel_density_kg_per_l: SourcedPositive
-    old_fuel_ncv_mj_per_kg: SourcedPositive
+    old_fuel_density_kg_per_l: Annotated[SourcedPositive, Unit("kg/L")]
+    old_fuel_ncv_mj_per_kg: Annotated[SourcedPositive, Unit("MJ/kg")]
     """Net calorific value of the old fuel (GB/T 2589-2008 appendix A)."""
     old_fuel_km_share_after: Share = Sourced(value=0)
     """Share of distance still driven on the old fuel after conversion (bi-fuel vehicles)."""
-    cng_m3_per_100km: SourcedNonNegative = Sourced(value=0)
-    cng_price_yuan_per_m3: SourcedNonNegative = Sourced(value=0)
+    cng_m3_per_100km: Annotated[SourcedNonNegative, Unit("m3/100 km")] = Sourced(value=0)
+    cng_price_yuan_per_m3: Annotated[SourcedNonNegative, Unit("yuan/m3")] = Sourced(value=0)
     """Price the operator pays for the gas it puts in its vehicles."""
-    natural_gas_ncv_mj_per_m3: SourcedPositive = Sourced(
+    natural_gas_ncv_mj_per_m3: Annotated[SourcedPositive, Unit("MJ/m3")] = Sourced(
         value=38.931,
         source=(
             "GB/T 2589-2008 appendix A: natural gas 38,931 kJ/m3 "
             "(the value China's GHG inventory guidelines use)"
         ),
     )
-    electricity_kwh_per_100km: SourcedNonNegative = Sourced(value=0)
-    electricity_price_yuan_per_kwh: SourcedNonNegative = Sourced(value=0)
-    conversion_cost_yuan_per_vehicle: SourcedNonNegative
+    electricity_kwh_per_100km: Annotated[SourcedNonNegative, Unit("kWh/100 km")] = Sourced(value=0)
+    electricity_price_yuan_per_kwh: Annotated[SourcedNonNegative, Unit("yuan/kWh")] = Sourced(
+        value=0
+    )
+    conversion_cost_yuan_per_vehicle: Annotated[SourcedNonNegative, Unit("yuan/vehicle")]
     """Retrofit cost, or the incremental cost of a new gas or electric vehicle."""
-    renewal_cost_yuan_per_vehicle: SourcedNonNegative = Sourced(value=0)
+    renewal_cost_yuan_per_vehicle: Annotated[SourcedNonNegative, Unit("yuan/vehicle")] = Sourced(
+        value=0
+    )
     """Cost of keeping a vehicle on gas or electricity when it is renewed (a new kit, or a
     factory bi-fuel or electric vehicle's premium), every `renewal_interval_years`."""
     renewal_interval_years: IntervalYears = 100
-    extra_maintenance_yuan_per_vehicle_per_year: SourcedNonNegative = Sourced(value=0)
+    extra_maintenance_yuan_per_vehicle_per_year: Annotated[
+        SourcedNonNegative, Unit("yuan/vehicle/yr")
+    ] = Sourced(value=0)
     """Maintenance a converted vehicle costs beyond the old one (gas cylinder inspections...)."""
-    stations: SourcedNonNegative = Sourced(value=0)
+    stations: Annotated[SourcedNonNegative, Unit("stations")] = Sourced(value=0)
     """Filling or charging stations the operator builds; 0 when it buys at public stations."""
-    station_capex_yuan: SourcedNonNegative = Sourced(value=0)
+    station_capex_yuan: Annotated[SourcedNonNegative, Unit("yuan/station")] = Sourced(value=0)
     """Capex of one station."""
-    station_om_yuan_per_year: SourcedNonNegative = Sourced(value=0)
+    station_om_yuan_per_year: Annotated[SourcedNonNegative, Unit("yuan/station/yr")] = Sourced(
+        value=0
+    )
     """O&M of one station a year: staff, maintenance, compression electricity."""
 
     @model_validator(mode="after")

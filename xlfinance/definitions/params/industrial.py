@@ -33,12 +33,13 @@ from xlfinance.definitions.schema import (
     Sourced,
     SourcedNonNegative,
     SourcedPositive,
+    Unit,
 )
 
 SHARE_TOLERANCE = 1e-6
 """Largest difference from 1 that the baseline steam shares may add up to."""
 
-RewardYears = Annotated[int, Field(strict=True, ge=0, le=100)]
+RewardYears = Annotated[int, Field(strict=True, ge=0, le=100), Unit("years")]
 
 BaselineFuel = Literal["coal", "fuel_oil", "wood"]
 """Fuels of the boilers replaced: the plan's 煤、重油、木柴 (action 1(1))."""
@@ -54,14 +55,14 @@ class BaselineBoilers(Model):
     """Share of the project's steam these boilers make; the shares of all fuels add up to 1."""
     boiler_efficiency_share: PositiveShare
     """Operating efficiency: heat in the steam over fuel energy in (net calorific value)."""
-    ncv_mj_per_kg: SourcedPositive
+    ncv_mj_per_kg: Annotated[SourcedPositive, Unit("MJ/kg")]
     """Net calorific value of the fuel as burned."""
-    price_yuan_per_t: SourcedNonNegative
+    price_yuan_per_t: Annotated[SourcedNonNegative, Unit("yuan/t")]
     """Delivered price, net of deductible input VAT."""
-    om_yuan_per_t_steam: SourcedNonNegative
+    om_yuan_per_t_steam: Annotated[SourcedNonNegative, Unit("yuan/t steam")]
     """Boiler-house costs other than fuel (operators, electricity for fans and pumps, water
     treatment, ash, maintenance), per t of steam."""
-    emission_factor_t_co2_per_tj: SourcedNonNegative | None = None
+    emission_factor_t_co2_per_tj: Annotated[SourcedNonNegative, Unit("t CO2/TJ")] | None = None
     """CO2 per TJ of fuel; left out, the programme's factor for coal or fuel oil. Wood must
     give one (0 under IPCC 2006, whose energy total leaves out biogenic CO2)."""
 
@@ -72,11 +73,11 @@ class IndustrialParams(Model):
 
     finance: FinanceParams
     """`capex_yuan` is the new gas boilers plus the connections to the steam network."""
-    steam_capacity_t_per_h: SourcedPositive
+    steam_capacity_t_per_h: Annotated[SourcedPositive, Unit("t/h")]
     """Rated evaporation of the boilers replaced (蒸吨/时)."""
     full_load_hours: Hours
     """Equivalent full-load hours a year: steam made in a year over rated capacity."""
-    steam_enthalpy_gj_per_t: SourcedPositive
+    steam_enthalpy_gj_per_t: Annotated[SourcedPositive, Unit("GJ/t")]
     """Heat put into a t of steam: steam enthalpy less feedwater enthalpy."""
     baseline: dict[BaselineFuel, BaselineBoilers] = Field(min_length=1)
     """The boilers replaced, by fuel."""
@@ -85,21 +86,21 @@ class IndustrialParams(Model):
     in new gas boilers on site."""
     gas_boiler_efficiency_share: PositiveShare
     """Operating efficiency of the new gas boilers (net calorific value basis)."""
-    gas_ncv_mj_per_m3: SourcedPositive
+    gas_ncv_mj_per_m3: Annotated[SourcedPositive, Unit("MJ/m3")]
     """Net calorific value of the natural gas (GB/T 2589-2008 appendix A)."""
-    gas_price_yuan_per_m3: SourcedNonNegative
+    gas_price_yuan_per_m3: Annotated[SourcedNonNegative, Unit("yuan/m3")]
     """Industrial end-user gas price, net of deductible input VAT."""
-    gas_boiler_om_yuan_per_t_steam: SourcedNonNegative
+    gas_boiler_om_yuan_per_t_steam: Annotated[SourcedNonNegative, Unit("yuan/t steam")]
     """Gas boiler-house costs other than fuel, per t of steam."""
-    central_steam_price_yuan_per_t: SourcedNonNegative
+    central_steam_price_yuan_per_t: Annotated[SourcedNonNegative, Unit("yuan/t")]
     """Price of steam from the network, net of deductible input VAT."""
     central_supply_efficiency_share: PositiveShare
     """Heat delivered to the factory over the gas burned for it at the supplier (generation
     and network losses): counts the supplier's fuel in the energy saved and the CO2."""
-    central_om_yuan_per_t_steam: SourcedNonNegative
+    central_om_yuan_per_t_steam: Annotated[SourcedNonNegative, Unit("yuan/t steam")]
     """The factory's remaining costs on network steam (metering, pressure reduction,
     condensate), per t of steam."""
-    reward_yuan_per_tce: SourcedNonNegative = Sourced(value=0)
+    reward_yuan_per_tce: Annotated[SourcedNonNegative, Unit("yuan/tce")] = Sourced(value=0)
     """Fiscal reward per tce of annual energy saved (for example the EMC reward, 240 central
     + 60 provincial yuan/tce, Caijian [2010] 249); a transfer, left out of the economic cost."""
     reward_years: RewardYears = 1

@@ -23,6 +23,7 @@ from xlfinance.definitions.schema import (
     SourcedNonNegative,
     SourcedPositive,
     Text,
+    Unit,
     bounded,
 )
 
@@ -35,6 +36,7 @@ SourcedYears = Annotated[
             "must be a whole number of years from 1 to 100",
         )
     ),
+    Unit("years"),
 ]
 """A number of years, 1 to 100, with its source."""
 SourcedYearsOrNone = Annotated[
@@ -46,6 +48,7 @@ SourcedYearsOrNone = Annotated[
             "must be a whole number of years from 0 to 100",
         )
     ),
+    Unit("years"),
 ]
 """A number of years, 0 to 100, with its source."""
 
@@ -71,17 +74,17 @@ class SourcedSchedule(Model):
 class ProgrammeParams(Model):
     """A cost-only line: what it spends and when, and the reduction the plan claims for it."""
 
-    total_cost_yuan: SourcedPositive
+    total_cost_yuan: Annotated[SourcedPositive, Unit("yuan")]
     """What the line spends in all (Xiaolan: the budget line's total in table 5-4, x 10,000)."""
-    capital_cost_yuan: SourcedNonNegative = Sourced(value=0)
+    capital_cost_yuan: Annotated[SourcedNonNegative, Unit("yuan")] = Sourced(value=0)
     """The part of the total that is capital (lanes, equipment), spread evenly over the
     spending years; the rest is running cost (studies, events, travel, staff)."""
     cost_years: SourcedYears | None = None
     """Years of spending from the start year, the total spread evenly; 1 if left out. With
     `cost_schedule_yuan` it may be left out (the schedule's length) or must equal it."""
-    cost_schedule_yuan: SourcedSchedule | None = None
+    cost_schedule_yuan: Annotated[SourcedSchedule, Unit("yuan")] | None = None
     """Explicit yearly amounts from the start year; they must add up to `total_cost_yuan`."""
-    claimed_reduction_t_co2e_per_year: SourcedPositive | None = None
+    claimed_reduction_t_co2e_per_year: Annotated[SourcedPositive, Unit("t CO2e/yr")] | None = None
     """GHG reduction the plan claims for the line (table 5-5 gives 万 t/yr: x 10,000);
     left out where the plan claims only indirect, unquantified reductions."""
     reduction_years: SourcedYearsOrNone = Sourced(value=0)

@@ -12,10 +12,11 @@ from xlfinance.definitions.schema import (
     Sourced,
     SourcedNonNegative,
     SourcedPositive,
+    Unit,
     Year,
 )
 
-Years = Annotated[int, Field(strict=True, ge=0, le=100)]
+Years = Annotated[int, Field(strict=True, ge=0, le=100), Unit("years")]
 
 
 class PvParams(Model):
@@ -29,25 +30,29 @@ class PvParams(Model):
     """
 
     finance: FinanceParams
-    capacity_kw: SourcedPositive
-    specific_yield_kwh_per_kw: SourcedPositive
+    capacity_kw: Annotated[SourcedPositive, Unit("kW")]
+    specific_yield_kwh_per_kw: Annotated[SourcedPositive, Unit("kWh/kW")]
     """First-year output per kWp before degradation."""
     first_year_degradation_share: Share
     annual_degradation_share: Share
     self_consumption_share: Share
     """Share of output used by the host building, paid at its tariff; the rest is exported."""
-    building_tariff_yuan_per_kwh: SourcedNonNegative
-    export_tariff_yuan_per_kwh: SourcedNonNegative
-    subsidy_yuan_per_kwh: SourcedNonNegative | None = None
+    building_tariff_yuan_per_kwh: Annotated[SourcedNonNegative, Unit("yuan/kWh")]
+    export_tariff_yuan_per_kwh: Annotated[SourcedNonNegative, Unit("yuan/kWh")]
+    subsidy_yuan_per_kwh: Annotated[SourcedNonNegative, Unit("yuan/kWh")] | None = None
     """The project's own subsidy rate; None: the programme's `pv_subsidy_yuan_per_kwh` in
     force in its first operating year."""
     subsidy_years: Years
-    om_yuan_per_kw_per_year: SourcedNonNegative
-    roof_rent_yuan_per_kw_per_year: SourcedNonNegative = Sourced(value=0)
+    om_yuan_per_kw_per_year: Annotated[SourcedNonNegative, Unit("yuan/kW/yr")]
+    roof_rent_yuan_per_kw_per_year: Annotated[SourcedNonNegative, Unit("yuan/kW/yr")] = Sourced(
+        value=0
+    )
     insurance_share: Share = Sourced(value=0)
     """Insurance a year as a share of capex."""
-    inverter_replacement_yuan_per_kw: SourcedNonNegative = Sourced(value=0)
-    inverter_life_years: Annotated[int, Field(strict=True, ge=1, le=100)] = 100
+    inverter_replacement_yuan_per_kw: Annotated[SourcedNonNegative, Unit("yuan/kW")] = Sourced(
+        value=0
+    )
+    inverter_life_years: Annotated[int, Field(strict=True, ge=1, le=100), Unit("years")] = 100
     vat_refund_share: Share = Sourced(
         value=0.5,
         source="Caishui [2013] 66: 50% of the VAT on PV electricity refunded at once, "

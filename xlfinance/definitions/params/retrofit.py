@@ -20,10 +20,11 @@ from xlfinance.definitions.schema import (
     Sourced,
     SourcedNonNegative,
     SourcedPositive,
+    Unit,
 )
 
-Years = Annotated[int, Field(strict=True, ge=1, le=100)]
-RewardYears = Annotated[int, Field(strict=True, ge=0, le=100)]
+Years = Annotated[int, Field(strict=True, ge=1, le=100), Unit("years")]
+RewardYears = Annotated[int, Field(strict=True, ge=0, le=100), Unit("years")]
 
 REWARD_SOURCE = "MOF/NDRC Caijian [2010] 249 (合同能源管理项目财政奖励资金管理暂行办法)"
 
@@ -34,23 +35,23 @@ class RetrofitParams(Model):
     finance: FinanceParams
     """`operating_years` is the life of the measures (the owner keeps the savings after the
     term); `capex_yuan` is the ESCO's investment."""
-    floor_area_m2: SourcedPositive
-    baseline_kwh_per_m2_per_year: SourcedPositive
+    floor_area_m2: Annotated[SourcedPositive, Unit("m2")]
+    baseline_kwh_per_m2_per_year: Annotated[SourcedPositive, Unit("kWh/m2/yr")]
     """Electricity use before the retrofit, per m2 of floor area and year."""
     savings_shares: dict[SnakeId, Share] = Field(min_length=1)
     """Measure (hvac, lighting, hot_water, motors, ...) -> share of the whole baseline it saves."""
     annual_savings_decay_share: Share = Sourced(value=0)
     """Loss of savings a year after the first operating year (persistence)."""
-    tariff_yuan_per_kwh: SourcedNonNegative
+    tariff_yuan_per_kwh: Annotated[SourcedNonNegative, Unit("yuan/kWh")]
     """Price of the electricity the building no longer buys."""
     esco_savings_share: Share
     """The ESCO's share of the savings during the contract term."""
     contract_years: Years
     """Operating years in which the ESCO shares the savings."""
-    reward_central_yuan_per_tce: SourcedNonNegative = Sourced(
+    reward_central_yuan_per_tce: Annotated[SourcedNonNegative, Unit("yuan/tce")] = Sourced(
         value=240, source=REWARD_SOURCE + ": central reward 240 yuan/tce of annual savings"
     )
-    reward_provincial_yuan_per_tce: SourcedNonNegative = Sourced(
+    reward_provincial_yuan_per_tce: Annotated[SourcedNonNegative, Unit("yuan/tce")] = Sourced(
         value=60, source=REWARD_SOURCE + ": provincial reward at least 60 yuan/tce"
     )
     reward_years: RewardYears = 1
