@@ -13,7 +13,8 @@ from xlfinance.archetypes.common import add_input, declared_unit
 from xlfinance.archetypes.registry import REGISTRY
 from xlfinance.definitions import load_programme
 from xlfinance.definitions.schema import Assumptions, Sourced, Unit, _declared, _inner_model
-from xlfinance.model.core import Model
+from xlfinance.model import units
+from xlfinance.model.core import Model, ModelError
 from xlfinance.projects import evaluate_projects
 
 XIAOLAN = Path(__file__).resolve().parents[1] / "projects" / "xiaolan"
@@ -100,3 +101,32 @@ def test_each_model_input_from_a_parameter_carries_the_declared_unit():
                 )
                 checked += 1
     assert checked > 300
+
+
+def test_the_table_gives_each_renderer_what_it_needs():
+    # Excel formats: money in whole yuan whatever its VAT basis, rates as percentages,
+    # tariffs to three or four decimals, any other price or factor to two to four.
+    assert units.excel_format("yuan") == units.excel_format("yuan incl. VAT") == units.MONEY
+    assert units.excel_format("rate") == "0.00%"
+    assert units.excel_format("yuan/kWh no VAT") == "0.000#"
+    assert units.excel_format("t CO2/MWh") == units.DECIMALS
+    # Chinese: part by part, the VAT basis at the end; SI symbols as Chinese texts keep them.
+    assert units.unit_zh("yuan/kWh incl. VAT") == "元/kWh（含增值税）"
+    assert units.unit_zh("yuan/vehicle/yr no VAT") == "元/辆/年（不含增值税）"
+    assert units.unit_zh("") == ""
+    # Shown: 12,345,678 yuan is 1,235 万元 (12,345,678 / 10,000 = 1,234.57, to whole 万元);
+    # a rate of 0.0834 is 8.3% (8.34 to one decimal); 1.3144 cover is 1.31x.
+    assert units.fmt_unit(12_345_678, "yuan") == "1,235"
+    assert units.fmt_unit(0.0834, "rate") == "8.3%"
+    assert units.fmt_unit(1.3144, "x") == "1.31\u00d7"
+    assert units.fmt_unit(-2_500, "t CO2e") == "\u22122,500"
+    assert units.fmt_unit(None, "yuan") == units.DASH
+
+
+def test_an_unknown_unit_is_a_model_error():
+    m = Model("p", 2020, 2)
+    with pytest.raises(ModelError, match="capex.*unknown unit 'yaun' \\(part 'yaun'\\)"):
+        m.input("capex", 1.0, "yaun")
+    with pytest.raises(ModelError, match="unknown unit 'yuan/kWh incl VAT'"):
+        m.line("sales", 1.0, "yuan/kWh incl VAT")
+    assert m.input("capex", 1.0, "yuan/kW/yr no VAT") is not None

@@ -42,6 +42,7 @@ from xlfinance.definitions.schema import field_unit, schedule_steps
 from xlfinance.model.core import Model
 from xlfinance.model.expr import AND, IF, Expr, LineRef
 from xlfinance.model.expr import total as ex_total
+from xlfinance.model.units import INCL_VAT, NO_VAT
 
 REPAYMENT_STYLES = {"annuity": 1.0, "equal_principal": 0.0}
 TAX_HOLIDAY_SOURCE = (
@@ -165,10 +166,6 @@ def vat_rate(m: Model, assumptions, kind: str) -> LineRef:
     """The VAT rate of `kind` (`vat_rates.<kind>`) in force each year, as a line."""
     name, label = VAT_RATE_LINES[kind]
     return schedule_line(m, name, assumptions, f"vat_rates.{kind}", label)
-
-
-INCL_VAT = "incl. VAT"
-NO_VAT = "no VAT"
 
 
 def with_vat(unit: str, included: bool = True) -> str:

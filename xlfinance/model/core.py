@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from xlfinance.model import expr as ex
+from xlfinance.model import units
 from xlfinance.model.expr import Expr
 
 TIME_ROWS = ("period", "year")
@@ -125,11 +126,20 @@ class Model:
         if taken:
             raise ModelError(f"{self.name}: the name {name!r} is used twice")
 
+    def _unit(self, name: str, unit: str) -> str:
+        """`unit` if `model.units` knows it, else a `ModelError` naming the row."""
+        try:
+            return units.check(unit)
+        except units.UnknownUnit as error:
+            raise ModelError(f"model {self.name!r}, {name}: {error}") from None
+
     def input(
         self, name, value, unit="", source=None, label=None, link=None, structural=False
     ) -> ex.InputRef:
         self._claim(name)
-        self.inputs[name] = Input(name, float(value), unit, source, label, link, structural)
+        self.inputs[name] = Input(
+            name, float(value), self._unit(name, unit), source, label, link, structural
+        )
         return ex.InputRef(name)
 
     def series_input(self, name, values, unit="", source=None, label=None) -> ex.SeriesRef:
@@ -140,7 +150,7 @@ class Model:
                 f"{self.name}: series {name!r} has {len(values)} values "
                 f"for {self.n_periods} periods"
             )
-        self.series[name] = Series(name, values, unit, source, label)
+        self.series[name] = Series(name, values, self._unit(name, unit), source, label)
         return ex.SeriesRef(name)
 
     def line(self, name, expr, unit="", label=None, opening=None) -> ex.LineRef:
@@ -148,7 +158,7 @@ class Model:
         opening = None if opening is None else ex.as_expr(opening)
         if opening is not None and opening.is_row:
             raise ModelError(f"{self.name}: opening value of {name!r} must be a scalar")
-        self.lines[name] = Line(name, ex.as_expr(expr), unit, label, opening)
+        self.lines[name] = Line(name, ex.as_expr(expr), self._unit(name, unit), label, opening)
         return ex.LineRef(name)
 
     def output(self, name, expr, unit="", label=None) -> Expr:
@@ -156,7 +166,7 @@ class Model:
         expr = ex.as_expr(expr)
         if expr.is_row:
             raise ModelError(f"{self.name}: output {name!r} must be a scalar, not a row")
-        self.outputs[name] = Output(name, expr, unit, label)
+        self.outputs[name] = Output(name, expr, self._unit(name, unit), label)
         return expr
 
     # Ordering ---------------------------------------------------------------------------

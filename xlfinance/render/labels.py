@@ -15,7 +15,7 @@ import re
 from collections.abc import Mapping
 from functools import lru_cache
 
-from xlfinance.archetypes.common import INCL_VAT, NO_VAT
+from xlfinance.model import units
 from xlfinance.render import labels_zh as catalogue
 
 SOURCES_ZH = {key: zh for key, (zh, _) in catalogue.FUNDING_SOURCES.items()}
@@ -165,23 +165,15 @@ def assumption(path: str) -> str:
 
 
 def unit_zh(unit: str | None) -> str | None:
-    """The Chinese of a unit ("yuan/kWh incl. VAT" -> "元/kWh（含增值税）"), "" for none, None
-    for a unit of which a part is neither in the catalogue nor an SI symbol."""
+    """The Chinese of a unit ("yuan/kWh incl. VAT" -> "元/kWh（含增值税）", `model.units`), ""
+    for none, None for a text that is not a unit of the table (a unit a definition writes
+    as free text, such as a target's)."""
     if unit is None or unit == "":
         return unit
-    suffix = ""
-    for tag, zh in ((INCL_VAT, "（含增值税）"), (NO_VAT, "（不含增值税）")):
-        if unit.endswith(" " + tag):
-            unit, suffix = unit[: -len(tag) - 1], zh
-    parts = []
-    for part in unit.split("/"):
-        if part in catalogue.UNITS:
-            parts.append(catalogue.UNITS[part])
-        elif part in catalogue.SI_SYMBOLS:
-            parts.append(part)
-        else:
-            return None
-    return "/".join(parts) + suffix
+    try:
+        return units.unit_zh(unit)
+    except units.UnknownUnit:
+        return None
 
 
 __all__ = [

@@ -974,40 +974,6 @@ SHEET_TEMPLATES = (
 `{line}` a budget line, `{path}` a dotted path, `{field}` a field's key, `{count}` a number
 with thousands separators, all kept; the others as in TEMPLATES."""
 
-UNITS = {
-    "yuan": "元",
-    "yuan-years": "元·年",
-    "share": "比例",
-    "rate": "比率",
-    "ratio": "比值",
-    "x": "倍",
-    "flag": "标志（1/0）",
-    "index": "指数",
-    "year": "年",
-    "years": "年",
-    "yr": "年",
-    "t": "吨",
-    "t CO2": "吨二氧化碳",
-    "t CO2e": "吨二氧化碳当量",
-    "tce": "吨标准煤",
-    "t steam": "吨蒸汽",
-    "vehicle": "辆",
-    "vehicles": "辆",
-    "station": "座",
-    "stations": "座",
-    "100 km": "百公里",
-    "h": "小时",
-    "months": "月",
-    "km": "公里",
-    "L": "升",
-    "kg": "千克",
-}
-"""Units (and the parts of a compound unit between its slashes) written otherwise in
-Chinese; the SI symbols (kWh, MWh, kW, GJ, MJ, TJ, m2, m3) are kept as Chinese texts keep
-them."""
-
-SI_SYMBOLS = frozenset({"kWh", "MWh", "kW", "GJ", "MJ", "TJ", "m2", "m3"})
-
 __all__ = [
     "ARCHETYPES",
     "ASSUMPTIONS",
@@ -1022,10 +988,8 @@ __all__ = [
     "SEVERITIES",
     "SHEET_TEMPLATES",
     "SHEET_TEXTS",
-    "SI_SYMBOLS",
     "TABLES",
     "TEMPLATES",
-    "UNITS",
     "VAT_BASES",
     "WORDS",
 ]

@@ -32,7 +32,7 @@ from markupsafe import Markup, escape
 
 from xlfinance.archetypes.finance.contract import CUMULATIVE_CASH_FLOW, PROJECT_CASH_FLOW
 from xlfinance.archetypes.registry import REGISTRY
-from xlfinance.model.units import YUAN_PER_WAN
+from xlfinance.model.units import DASH, MINUS, fmt
 from xlfinance.model.units import finite_or_none as _number
 from xlfinance.render import charts, pitch
 from xlfinance.render.labels import SOURCE_KEYS, SOURCES_EN, SOURCES_ZH
@@ -41,8 +41,6 @@ from xlfinance.render.labels_zh import SEVERITIES as SEVERITY
 from xlfinance.render.results_json import clean
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
-MINUS = "\u2212"
-DASH = "\u2013"
 
 
 ARCHETYPES = {name: a.label for name, a in REGISTRY.items()}
@@ -178,36 +176,6 @@ def resolve(document: Any, path: str) -> Any:
         else:
             raise KeyError(path)
     return node
-
-
-KINDS = {
-    # kind: (scale, decimals, suffix)
-    "wan_yuan": (1 / YUAN_PER_WAN, 0, ""),  # yuan shown in 万元
-    "wan": (1.0, 0, ""),  # already 万元
-    "pct": (100.0, 1, "%"),
-    "years": (1.0, 1, ""),
-    "x": (1.0, 2, "\u00d7"),
-    "t": (1.0, 0, ""),
-    "yuan_t": (1.0, 0, ""),
-    "yuan_kwh": (1.0, 3, ""),
-    "int": (1.0, 0, ""),
-    "dec2": (1.0, 2, ""),
-    "dec3": (1.0, 3, ""),
-}
-
-
-def fmt(value: Any, kind: str = "int") -> str:
-    """A number as a reader sees it: thousands separators, the kind's decimals and suffix,
-    a true minus sign; a missing or undefined value (no IRR) is a dash."""
-    number = _number(value)
-    if number is None:
-        return DASH
-    scale, decimals, suffix = KINDS[kind]
-    shown = number * scale
-    text = f"{abs(shown):,.{decimals}f}"
-    if shown < 0 and float(text.replace(",", "")) != 0:
-        text = MINUS + text
-    return text + suffix
 
 
 def fmt_input(value: float, name: str) -> str:

@@ -7,6 +7,8 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import column_index_from_string, get_column_letter
 
+from xlfinance.model import units
+
 
 def font(size: float = 11, **style) -> Font:
     """The workbook's font, Calibri (openpyxl's default, 11 pt), with `style` (bold=,
@@ -35,36 +37,11 @@ CHECK_TRUE_FILL = PatternFill("solid", fgColor="C6EFCE")
 BUILD_FILL = PatternFill("solid", bgColor="F8CBAD")
 RUN_FILL = PatternFill("solid", bgColor="C6EFCE")
 
-FORMATS = {
-    "yuan": "#,##0;[Red]-#,##0",
-    "wan_yuan": "#,##0;[Red]-#,##0",
-    "rate": "0.00%",
-    "share": "0.0%",
-    "flag": "0",
-    "year": "0",
-    "years": "0.0",
-    "x": "0.00",
-    "kWh": "#,##0",
-    "t CO2e": "#,##0",
-    "t CO2e/yr": "#,##0",
-    "yuan/t CO2e": "#,##0;[Red]-#,##0",
-    "yuan/kWh": "0.000#",
-    "index": "0.000",
-}
-
-
-DECIMALS = "#,##0.00##"
-"""A price or factor: two decimals at least, up to four where the value has them (a grid
-factor of 0.7925 t CO2/MWh read 0.79 under #,##0.00)."""
-
 
 def number_format(unit: str) -> str:
-    """The format for a unit: money in thousands, rates as percentages, others sensibly."""
-    if unit in FORMATS:
-        return FORMATS[unit]
-    if unit in ("kW", "MW", "m2", "km", "m3", "GJ", "tce", "t", "h", "vehicles"):
-        return "#,##0"
-    return DECIMALS
+    """The Excel number format of a cell in `unit` (`model.units`: money in whole yuan, rates
+    as percentages, prices and factors to four decimals)."""
+    return units.excel_format(unit)
 
 
 def style_cells(cells, **style) -> None:

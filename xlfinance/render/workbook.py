@@ -729,7 +729,7 @@ def _budget_sheet(book: _Book, programme, projects) -> None:
         row += 1
     for r in range(first, row):
         for col in range(5, 13):
-            ws.cell(row=r, column=col).number_format = styles.FORMATS["wan_yuan"]
+            ws.cell(row=r, column=col).number_format = styles.number_format("wan_yuan")
     _widths(
         ws,
         {
