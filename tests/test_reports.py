@@ -466,11 +466,13 @@ def synthetic_risk(results: dict) -> dict:
     irr = results["projects"]["pv_phase1"]["irr"]
     senior = results["fund"]["classes"]["senior"]["net_irr"]
 
-    def bar(output, label, parameter, low, high, base, at_low, at_high):
+    def bar(output, label, parameter, low, high, base, at_low, at_high, apply, unit):
         return {
             "output": output,
             "label": label,
             "parameter": parameter,
+            "apply": apply,
+            "unit": unit,
             "low": low,
             "high": high,
             "base": base,
@@ -490,6 +492,8 @@ def synthetic_risk(results: dict) -> dict:
             npv,
             npv + 1.0e6,
             npv - 1.0e6,
+            "multiply",
+            "yuan/kW/yr",
         ),
         bar(
             pv_npv,
@@ -500,20 +504,21 @@ def synthetic_risk(results: dict) -> dict:
             npv,
             npv - 6.0e6,
             npv + 6.0e6,
+            "multiply",
+            "yuan/kWh",
         ),
-        {
-            **bar(
-                pv_npv,
-                "Specific yield",
-                "projects.pv_phase1.specific_yield_kwh_per_kw",
-                900.0,
-                1100.0,
-                npv,
-                npv - 4.0e6,
-                npv + 4.0e6,
-            ),
-            "apply": "value",
-        },
+        bar(
+            pv_npv,
+            "Specific yield",
+            "projects.pv_phase1.specific_yield_kwh_per_kw",
+            900.0,
+            1100.0,
+            npv,
+            npv - 4.0e6,
+            npv + 4.0e6,
+            "value",
+            "kWh/kW",
+        ),
         bar(
             "projects.pv_phase1.irr",
             "Building tariff",
@@ -523,6 +528,8 @@ def synthetic_risk(results: dict) -> dict:
             irr,
             irr - 0.02,
             irr + 0.02,
+            "multiply",
+            "yuan/kWh",
         ),
         bar(
             "fund.classes.senior.net_irr",
@@ -533,6 +540,8 @@ def synthetic_risk(results: dict) -> dict:
             senior,
             senior + 0.02,
             senior - 0.015,
+            "value",
+            "rate",
         ),
     ]
     edges = [npv + (k - 5) * 1.5e6 for k in range(11)]

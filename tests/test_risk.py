@@ -38,7 +38,7 @@ from xlfinance.fund.model import ProjectFlows, build_fund_model, project_flows
 from xlfinance.projects import evaluate_projects
 from xlfinance.render.sheetnames import RISK
 from xlfinance.risk import ProgressBar, add_risk_sheet, run_risk, sampling
-from xlfinance.risk.results import RiskResult, statistics
+from xlfinance.risk.results import RiskResult, TornadoBar, statistics
 
 XIAOLAN = Path(__file__).resolve().parents[1] / "projects" / "xiaolan"
 Z4 = 4.0  # four standard errors
@@ -368,7 +368,8 @@ def test_results_have_the_agreed_shape(xiaolan):
     assert set(base["fund"]["classes"]) == {"senior", "government", "manager"}
 
     tornado = out["tornado"]
-    keys = {"output", "parameter", "label", "low", "high", "base", "at_low", "at_high", "swing"}
+    keys = {"output", "parameter", "apply", "unit", "label", "low", "high", "base", "at_low"}
+    keys |= {"at_high", "swing"}
     # and the label in Chinese where risk.yaml gives one (every Xiaolan bar does)
     assert all(set(bar) == keys | {"label_zh"} for bar in tornado)
     by_output: dict[str, list[float]] = {}
@@ -379,6 +380,13 @@ def test_results_have_the_agreed_shape(xiaolan):
         assert known == sorted(known, reverse=True), output
     pv2 = [b for b in tornado if b["output"] == "projects.pv_phase2.npv_yuan"]
     assert pv2[0]["parameter"] == "projects.pv_phase2.capex_yuan"  # the biggest lever
+    # in the unit of the input it reaches (its VAT basis left to the source), as risk.yaml
+    # applies it
+    assert (pv2[0]["unit"], pv2[0]["apply"]) == ("yuan", "multiply")
+    units = {b["parameter"]: b["unit"] for b in tornado}
+    assert units["assumptions.lending_rate"] == "rate"  # the inputs linked to it
+    assert units["projects.des_phase1.full_load_hours"] == "h/yr"
+    assert units["projects.*.gas_price_yuan_per_m3"] == "yuan/m3"  # "incl. VAT" in the model
     assert not any(b["parameter"] == "assumptions.lending_rate" for b in pv2)  # no effect
     assert any(b["output"] == "fund.classes.senior.net_irr" for b in tornado)
 
@@ -398,7 +406,7 @@ def test_a_total_loss_counts_as_minus_100_percent():
     irr = np.array([0.07, 0.05, np.nan, 0.10, np.nan, np.nan, np.nan, 0.09])
     lost = np.array([False, False, True, False, False, True, True, False])
     never = np.full(8, np.nan)  # a programme cost: no IRR in the base case either
-    bar = SimpleNamespace(parameter="p", label="p", label_zh=None, low=0.5, high=1.5)
+    bar = TornadoBar(parameter="p", label="p", apply="multiply", low=0.5, high=1.5, unit="yuan")
     result = RiskResult(
         trials=4,
         seed=0,

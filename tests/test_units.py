@@ -9,10 +9,18 @@ from pathlib import Path
 import pytest
 from pydantic import BaseModel
 
-from xlfinance.archetypes.common import add_input, declared_unit
+from xlfinance.archetypes.common import add_input
 from xlfinance.archetypes.registry import REGISTRY
 from xlfinance.definitions import load_programme
-from xlfinance.definitions.schema import Assumptions, Sourced, Unit, _declared, _inner_model
+from xlfinance.definitions.schema import (
+    Assumptions,
+    Outlook,
+    Sourced,
+    Unit,
+    _declared,
+    _inner_model,
+    declared_unit,
+)
 from xlfinance.model import units
 from xlfinance.model.core import Model, ModelError
 from xlfinance.projects import evaluate_projects
@@ -42,9 +50,9 @@ def _undeclared(model: type[BaseModel], prefix: str, inherited: str | None = Non
             yield prefix + name
 
 
-@pytest.mark.parametrize("name", [*REGISTRY, "assumptions"])
+@pytest.mark.parametrize("name", [*REGISTRY, "assumptions", "outlook"])
 def test_every_number_a_definition_gives_declares_its_unit(name):
-    model = Assumptions if name == "assumptions" else REGISTRY[name].params
+    model = {"assumptions": Assumptions, "outlook": Outlook}.get(name) or REGISTRY[name].params
     assert list(_undeclared(model, f"{name}:")) == []
 
 
@@ -130,3 +138,30 @@ def test_an_unknown_unit_is_a_model_error():
     with pytest.raises(ModelError, match="unknown unit 'yuan/kWh incl VAT'"):
         m.line("sales", 1.0, "yuan/kWh incl VAT")
     assert m.input("capex", 1.0, "yuan/kW/yr no VAT") is not None
+
+
+def test_a_tornado_range_is_shown_in_the_unit_of_its_input_not_its_name():
+    """The bar's `unit` and `apply` decide, whatever the parameter is called: the hours
+    were shown without a unit, and a name with "rate" in it read as a percentage."""
+    from xlfinance.render.reports import _parameter_range
+
+    hours = {"parameter": "projects.x.full_load_hours", "apply": "value", "unit": "h/yr"}
+    assert _parameter_range(hours | {"low": 3548.0, "high": 4684.0}) == "3,548 \u2013 4,684 h/yr"
+    misnamed = {"parameter": "projects.x.rate_of_output_kwh", "apply": "add", "unit": "kWh"}
+    assert _parameter_range(misnamed | {"low": -50.0, "high": 50.0}) == "\u221250 \u2013 +50 kWh"
+    rate = {"parameter": "assumptions.lending_rate", "apply": "value", "unit": "rate"}
+    assert _parameter_range(rate | {"low": 0.049, "high": 0.0655}) == "4.9% \u2013 6.55%"
+    factor = {"parameter": "projects.*.capex_yuan", "apply": "multiply", "unit": "yuan"}
+    assert _parameter_range(factor | {"low": 0.9, "high": 1.25}) == "\u00d70.90 \u2013 \u00d71.25"
+
+
+def test_a_price_schedule_is_listed_in_its_unit():
+    """The proposal listed the PV subsidy schedule (0.42 yuan/kWh from 2013) as 42%, because
+    every schedule step was formatted as a rate; the schedule's field declares yuan/kWh."""
+    from xlfinance.render.reports import _sourced_rows
+
+    rows = list(_sourced_rows(load_programme(XIAOLAN).assumptions, ""))
+    subsidy = next(r for r in rows if r["en"].endswith("per kWh, from 2013"))
+    assert (subsidy["value"], subsidy["unit"]) == ("0.42", "yuan/kWh")
+    weight = next(r for r in rows if r["en"] == "OM weight, PV")
+    assert (weight["value"], weight["unit"]) == ("75%", "")  # a share, its sign its unit

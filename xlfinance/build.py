@@ -21,6 +21,7 @@ from xlfinance.check import check_programme
 from xlfinance.definitions import Programme, load_programme
 from xlfinance.forked import Forked
 from xlfinance.fund import fund_results
+from xlfinance.fund.results import fund_units
 from xlfinance.outputs import check_output, staged
 from xlfinance.portfolio import Portfolio, roll_up
 from xlfinance.projects import ProjectResult
@@ -94,6 +95,11 @@ def assemble(
         "sources": (
             [ref.model_dump() for ref in programme.sources.references] if programme.sources else []
         ),
+        "units": {
+            f"projects.{pid}.{name}": output.unit
+            for pid, r in projects.items()
+            for name, output in r.model.outputs.items()
+        },
     }
 
 
@@ -138,6 +144,7 @@ def build(
         results = assemble(programme, projects, portfolio)
         if fund is not None:
             results["fund"] = fund_results(fund)
+            results["units"] |= fund_units(fund)
     out = plan.path
     name = programme.programme.id
     monte_carlo = progress

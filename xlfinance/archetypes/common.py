@@ -38,7 +38,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from xlfinance.definitions.schema import field_unit, schedule_steps
+from xlfinance.definitions.schema import declared_unit, schedule_steps
 from xlfinance.model.core import Model
 from xlfinance.model.expr import AND, IF, Expr, LineRef
 from xlfinance.model.expr import total as ex_total
@@ -49,17 +49,6 @@ TAX_HOLIDAY_SOURCE = (
     "Caishui [2010] 110 (EMC) and Enterprise Income Tax Law art. 27: "
     "exempt in years 1-3, half rate in years 4-6"
 )
-
-
-def declared_unit(params, path: str) -> str:
-    """The unit the field at `path` (dotted) of `params` (a definition's model, or its class)
-    declares (`definitions.schema.Unit`). Every number a definition gives declares one; a
-    field without is a defect of the schema, never a unit guessed from its name."""
-    model = params if isinstance(params, type) else type(params)
-    unit = field_unit(model, path.split("."))
-    if unit is None:
-        raise ValueError(f"{model.__name__}.{path} declares no unit")
-    return unit
 
 
 def add_input(

@@ -466,6 +466,17 @@ def field_unit(model: type[BaseModel], path: list[str]) -> str | None:
     return unit
 
 
+def declared_unit(params, path: str) -> str:
+    """The unit the field at `path` (dotted) of `params` (a definition's model, or its class)
+    declares (`definitions.schema.Unit`). Every number a definition gives declares one; a
+    field without is a defect of the schema, never a unit guessed from its name."""
+    model = params if isinstance(params, type) else type(params)
+    unit = field_unit(model, path.split("."))
+    if unit is None:
+        raise ValueError(f"{model.__name__}.{path} declares no unit")
+    return unit
+
+
 class OperatingMarginWeights(Model):
     """The operating margin's weight in the combined margin, per archetype that displaces or
     uses grid electricity (the build margin's is 1 - it). CDM Tool 07 gives 0.75 for wind
@@ -742,11 +753,11 @@ class Outlook(Model):
     """Assumptions for tracking the town-wide targets: the economy and emissions without the
     programme. Not in the plan's tables; each says where it comes from."""
 
-    gdp_2010_wan_yuan: SourcedPositive
+    gdp_2010_wan_yuan: Annotated[SourcedPositive, Unit("wan_yuan")]
     gdp_growth_after_2015: SourcedRate
     baseline_intensity_change_per_year: SourcedRate
     """Yearly change of t CO2e per 万元 GDP without the programme (negative: it falls)."""
-    town_electricity_2020_mwh: SourcedPositive
+    town_electricity_2020_mwh: Annotated[SourcedPositive, Unit("MWh")]
     electricity_growth: SourcedRate
 
 

@@ -98,3 +98,33 @@ def fund_results(fe, scenario: int = 0) -> dict:
             "fee_basis_by_year": series("fee_basis"),
         },
     }
+
+
+def fund_units(fe) -> dict[str, str]:
+    """The unit of each number of the `fund` section, by its results.json path, as the fund
+    model's rows and metrics carry it (empty for no fund)."""
+    if fe is None:
+        return {}
+    model = fe.model
+
+    def of(name: str) -> str:
+        row = model.outputs.get(name) or model.lines.get(name)
+        return row.unit
+
+    found = {"fund.gross_irr": of("gross_irr"), "fund.gross_moic": of("gross_moic")}
+    for c in fe.fund.classes:
+        at = f"fund.classes.{c}"
+        found |= {f"{at}.{key}": of(f"{key}_{c}") for key in ("net_irr", "tvpi", "dpi", "rvpi")}
+        found |= {f"{at}.{key}": of(f"{name}_{c}") for key, name in CLASS_TOTALS}
+        found |= {f"{at}.{key}": of(f"{line}_{c}") for key, line in CLASS_SERIES}
+    found["fund.manager.carried_interest_yuan"] = of("carried_interest_yuan")
+    found["fund.manager.carried_interest_by_year"] = of("carried_interest")
+    found["fund.manager.accrued_carried_interest_by_year"] = of("accrued_carried_interest")
+    found["fund.manager.net_irr_with_carry"] = of("net_irr_manager_with_carry")
+    for d in fe.fund.deals:
+        found[f"fund.investments.{d}.invested_yuan"] = of(f"investment_{d}")
+        found[f"fund.investments.{d}.invested_by_year"] = of(f"investment_{d}")
+    found |= {f"fund.deployment.{key}": of(key) for key in DEPLOYMENT}
+    found["fund.deployment.management_fee_by_year"] = of("management_fee")
+    found["fund.deployment.fee_basis_by_year"] = of("fee_basis")
+    return found

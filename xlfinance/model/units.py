@@ -196,6 +196,19 @@ def display(unit: str) -> str:
     return unit_format(unit).shown
 
 
+WRITTEN = {"wan_yuan": "万元"}
+"""Units written otherwise than their symbol beside a number."""
+
+
+def written(unit: str) -> str:
+    """A unit as a table's unit column writes it beside a number: its symbol without a
+    price's VAT basis (the source says which), 万元 for wan_yuan."""
+    if not unit:
+        return unit
+    base = split(unit)[0]
+    return WRITTEN.get(base, base)
+
+
 def unit_zh(unit: str) -> str:
     """The Chinese of a unit: "yuan/kWh incl. VAT" -> "元/kWh（含增值税）"; "" for none."""
     if not unit:
@@ -255,4 +268,5 @@ __all__ = [
     "fmt_unit",
     "split",
     "unit_zh",
+    "written",
 ]

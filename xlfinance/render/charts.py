@@ -38,6 +38,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from xlfinance.cachefiles import prune, touch, write_whole
+from xlfinance.model import units
 from xlfinance.model.units import YUAN_PER_WAN
 
 CHART_VERSION = 1
@@ -209,14 +210,11 @@ def wan(yuan: float | None) -> float:
     return float("nan") if yuan is None else yuan / YUAN_PER_WAN
 
 
-def display_unit(path: str) -> str:
-    """How an output is shown, from its name: 'wan' for money, 'pct' for rates, else 'raw'."""
-    name = path.rsplit(".", 1)[-1]
-    if name.endswith("_yuan"):
-        return "wan"
-    if "irr" in name or name.endswith(("_rate", "_share")):
-        return "pct"
-    return "raw"
+def display_unit(unit: str) -> str:
+    """How a chart shows a number in `unit`: 'wan' for money (in 万元), 'pct' for rates and
+    shares (in %), else 'raw'."""
+    shown = units.display(unit) if unit else ""
+    return {"wan_yuan": "wan", "pct": "pct"}.get(shown, "raw")
 
 
 def to_display(value: float | None, unit: str) -> float:

@@ -32,6 +32,8 @@ from markupsafe import Markup, escape
 
 from xlfinance.archetypes.finance.contract import CUMULATIVE_CASH_FLOW, PROJECT_CASH_FLOW
 from xlfinance.archetypes.registry import REGISTRY
+from xlfinance.definitions.schema import field_unit
+from xlfinance.model import units
 from xlfinance.model.units import DASH, MINUS, fmt
 from xlfinance.model.units import finite_or_none as _number
 from xlfinance.render import charts, pitch
@@ -41,6 +43,7 @@ from xlfinance.render.labels_zh import SEVERITIES as SEVERITY
 from xlfinance.render.results_json import clean
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+MONTE_CARLO_OUTPUTS = "risk.monte_carlo.outputs."
 
 
 ARCHETYPES = {name: a.label for name, a in REGISTRY.items()}
@@ -178,14 +181,10 @@ def resolve(document: Any, path: str) -> Any:
     return node
 
 
-def fmt_input(value: float, name: str) -> str:
-    """An input as typed: rates in percent with up to two decimals, others as given."""
-    last = name.rsplit(".", 1)[-1]
-    if (
-        last.endswith(("_share", "escalation", "inflation", "change_per_year"))
-        or "_rate" in f"_{last}"
-        or "growth" in last
-    ):
+def fmt_input(value: float, unit: str) -> str:
+    """An input as typed, in its unit: a rate or share in percent with up to two decimals,
+    any other number as given (to four decimals at most)."""
+    if unit and units.display(unit) == "pct":
         text = f"{value * 100:.2f}".rstrip("0").rstrip(".")
         return (MINUS + text.lstrip("-") if value < 0 else text) + "%"
     if float(value).is_integer():
@@ -193,22 +192,12 @@ def fmt_input(value: float, name: str) -> str:
     return f"{value:,.4f}".rstrip("0").rstrip(".")
 
 
-def unit_of_input(name: str) -> str:
-    for part, unit in (
-        ("_t_per_mwh", "t CO2/MWh"),
-        ("_t_co2_per_tj", "t CO2/TJ"),
-        ("tce_per_mwh", "tce/MWh"),
-        ("gj_per_tce", "GJ/tce"),
-        ("_yuan_per_kwh", "yuan/kWh"),
-        ("_kwh_per_kw", "kWh/kW"),
-        ("_yuan_per_kw_per_year", "yuan/kW/yr"),
-        ("_wan_yuan", "万元"),
-        ("_mwh", "MWh"),
-        ("_yuan", "yuan"),
-    ):
-        if part in name:
-            return unit
-    return ""
+def shown_unit(unit: str) -> str:
+    """A unit as a table's unit column writes it: without a price's VAT basis (the source
+    says which), and none for a percentage, whose sign says it."""
+    if not unit or units.display(unit) == "pct":
+        return ""
+    return units.written(unit)
 
 
 class Figures:
@@ -351,6 +340,10 @@ class Reports:
         return Markup(svg)
 
     # -- shared -----------------------------------------------------------------------
+
+    def unit_of(self, path: str) -> str:
+        """The unit of the number at `path`, as results.json's `units` map gives it."""
+        return self.results["units"][path]
 
     def common(self) -> dict:
         r = self.results
@@ -646,7 +639,7 @@ class Reports:
                         "zh": zh,
                         "en": en,
                         "path": f"fund.classes.{cid}",
-                        "hurdle": fmt_input(hurdle.value, "hurdle_rate") if hurdle else DASH,
+                        "hurdle": fmt_input(hurdle.value, "rate") if hurdle else DASH,
                     }
                 )
             ctx["years"] = fund.get("years", [])
@@ -683,7 +676,7 @@ class Reports:
                         "zh": c.name.zh,
                         "en": c.name.en,
                         "rank": c.rank,
-                        "hurdle": fmt_input(c.hurdle_rate.value, "hurdle_rate"),
+                        "hurdle": fmt_input(c.hurdle_rate.value, "rate"),
                         "hurdle_source": c.hurdle_rate.source,
                         "fee": c.pays_management_fee,
                         "carry": c.pays_carry,
@@ -694,9 +687,9 @@ class Reports:
                 ],
                 "fees": terms.fees,
                 "waterfall": terms.waterfall,
-                "fee_rate": fmt_input(terms.fees.management_fee_rate.value, "fee_rate"),
-                "carry_rate": fmt_input(terms.waterfall.carried_interest_rate.value, "carry_rate"),
-                "catch_up": fmt_input(terms.waterfall.catch_up_share.value, "catch_up_share"),
+                "fee_rate": fmt_input(terms.fees.management_fee_rate.value, "rate"),
+                "carry_rate": fmt_input(terms.waterfall.carried_interest_rate.value, "rate"),
+                "catch_up": fmt_input(terms.waterfall.catch_up_share.value, "share"),
                 "investments": [
                     {
                         "project": i.project,
@@ -706,7 +699,7 @@ class Reports:
                         "en": _names(self.results, i.project)[1]
                         if i.project in self.results["projects"]
                         else i.project,
-                        "share": fmt_input(i.equity_share.value, "equity_share"),
+                        "share": fmt_input(i.equity_share.value, "share"),
                         "share_source": i.equity_share.source,
                         "exit": i.exit,
                         "exit_zh": EXITS.get(i.exit.method, ("", i.exit.method))[0],
@@ -968,14 +961,13 @@ class Reports:
             for pid, metrics in (sc.get("projects") or {}).items():
                 candidates += [f"projects.{pid}.{m}" for m in metrics if m == "npv_yuan"]
         for output in self.risk_outputs(dict.fromkeys(candidates)):
-            parts = output.split(".")
             cells = []
             for name in scenarios:
                 path = f"risk.scenarios.{name}.{output}"
                 cells.append(path if self.fig.has(path) else None)
             zh, en = self.output_label(output)
             ctx["scenario_rows"].append(
-                {"zh": zh, "en": en, "cells": cells, "kind": _risk_kind(parts[-1])}
+                {"zh": zh, "en": en, "cells": cells, "kind": _risk_kind(self.unit_of(output))}
             )
         # Tornado: a figure a group of outputs (the fund's classes, the projects' NPVs,
         # their IRRs), a row of panels sharing their drivers a kind of project.
@@ -994,7 +986,7 @@ class Reports:
                             "zh": zh,
                             "en": en,
                             "base_path": f"risk.tornado.{bars_of[output][0][0]}.base",
-                            "kind": _risk_kind(output),
+                            "kind": _risk_kind(self.unit_of(output)),
                             "hidden": hidden[output],
                         }
                     )
@@ -1004,7 +996,7 @@ class Reports:
                 svg = charts.tornado_grid(
                     rows,
                     name,
-                    charts.display_unit(outputs[0]),
+                    charts.display_unit(self.unit_of(outputs[0])),
                     low_legend=charts.label("参数取低值", "parameter at its low value", " / "),
                     high_legend=charts.label("参数取高值", "parameter at its high value", " / "),
                     base_legend=charts.label("基准值", "base case", " / "),
@@ -1019,8 +1011,8 @@ class Reports:
         histograms: dict[str, list[dict]] = {}
         for output in self.risk_outputs(outputs):
             dist = outputs[output]
-            kind = _risk_kind(output)
-            path = f"risk.monte_carlo.outputs.{output}"
+            kind = _risk_kind(self.unit_of(output))
+            path = f"{MONTE_CARLO_OUTPUTS}{output}"
             zh, en = self.output_label(output)
             ctx["distributions"].append(
                 {
@@ -1065,7 +1057,8 @@ class Reports:
             if len(panels) > GRID_MAX_PANELS:
                 continue  # the group's P10-P90 are in the table above
             name = f"mc-{key}"
-            unit = charts.display_unit(panels[0]["output"])
+            first = panels[0]["output"].removeprefix(MONTE_CARLO_OUTPUTS)
+            unit = charts.display_unit(self.unit_of(first))
             svg = charts.histogram_grid(panels, name, unit)
             zh, en = GROUPS.get(key, ("", key))
             ctx["histograms"].append({"zh": zh, "en": en, "chart": self.chart(name, svg)})
@@ -1147,7 +1140,7 @@ class Reports:
                 ).format(listed(weak, "min_dscr", "x", False)),
             )
         rate = getattr(getattr(self.programme, "assumptions", None), "discount_rate", None)
-        rate_text = fmt_input(rate.value, "discount_rate") if rate is not None else ""
+        rate_text = fmt_input(rate.value, "rate") if rate is not None else ""
         losing = [pid for pid in ids if (_number(r["projects"][pid].get("npv_yuan")) or 0) < 0]
         if losing:
             item(
@@ -1283,7 +1276,7 @@ class Reports:
                 else None,
                 "debt_share": None
                 if funding["debt_share"] is None
-                else fmt_input(funding["debt_share"], "debt_share"),
+                else fmt_input(funding["debt_share"], "share"),
                 "amounts": funding,
             },
             "extras": [
@@ -1307,9 +1300,7 @@ class Reports:
             ),
             "sponsor": pitch.sponsor(definition),
             "risks": pitch.key_risks(self.results, pid, self.fig),
-            "discount_rate": fmt_input(
-                self.programme.assumptions.discount_rate.value, "discount_rate"
-            )
+            "discount_rate": fmt_input(self.programme.assumptions.discount_rate.value, "rate")
             if getattr(self.programme, "assumptions", None) is not None
             else "",
         }
@@ -1399,37 +1390,31 @@ def _percentile_text(share) -> str:
     return DASH if share is None else f"P{round(share * 100):d}"
 
 
-def _risk_kind(output: str) -> str:
-    unit = charts.display_unit(output)
-    return "wan_yuan" if unit == "wan" else "pct" if unit == "pct" else "dec3"
+def _risk_kind(unit: str) -> str:
+    """How the risk tables show an output in `unit`: 万元, %, else to three decimals."""
+    shown = charts.display_unit(unit)
+    return "wan_yuan" if shown == "wan" else "pct" if shown == "pct" else "dec3"
 
 
 def _parameter_range(bar: dict) -> str:
-    """A tornado parameter's low and high values as a reader needs them: factors of the base
-    for `apply: multiply`, amounts added for `add`, else values (rates in percent, money in
-    万元). Without `apply`, a range said to be "x base", or bracketing 1 for a quantity that
-    is not a rate, is read as factors."""
+    """A tornado parameter's low and high values as a reader needs them, in the bar's own
+    `apply` terms and the unit of the input it reaches: factors of the base for `multiply`,
+    amounts added for `add`, else values (rates in percent, money in 万元)."""
     low, high = _number(bar.get("low")), _number(bar.get("high"))
     if low is None or high is None:
         return ""
-    parameter = str(bar.get("parameter", ""))
-    last = parameter.rsplit(".", 1)[-1]
-    rate = "rate" in last or last.endswith("_share")
-    apply = bar.get("apply")
-    if apply is None:
-        label = str(bar.get("label") or "").lower()
-        factors = "x base" in label or (not rate and 0 < low <= 1.0 <= high < 3)
-        apply = "multiply" if factors else "value"
+    apply, unit = bar["apply"], bar["unit"]
     if apply == "multiply":
         return f"\u00d7{low:.2f} \u2013 \u00d7{high:.2f}"
     sign = "+" if apply == "add" else ""
-    wan = last.endswith("_yuan") and max(abs(low), abs(high)) >= 1e4
+    rate = bool(unit) and units.display(unit) == "pct"
+    wan = unit == "yuan" and max(abs(low), abs(high)) >= 1e4
     wan_unit = "万元" if charts.cjk_font() else "10,000 yuan"  # (a chart label: its font)
-    unit = "" if rate else wan_unit if wan else unit_of_input(parameter)
+    shown = wan_unit if wan else shown_unit(unit)
     text = " \u2013 ".join(
         (sign if v >= 0 else "") + _parameter_value(v, rate, wan) for v in (low, high)
     )
-    return f"{text} {unit}".strip()
+    return f"{text} {shown}".strip()
 
 
 def _parameter_value(number: float, rate: bool, wan: bool) -> str:
@@ -1496,33 +1481,35 @@ def _finding_kind(key: str, value: Any) -> str | None:
     return "int"
 
 
-def _sourced_rows(model, prefix: str):
+def _sourced_rows(model, prefix: str, inherited: str | None = None):
+    """A row for each sourced number of a definition's `model`, in the unit its field
+    declares (or the one declared above it: a schedule's, a weight table's)."""
     for name in type(model).model_fields:
         value = getattr(model, name)
         path = f"{prefix}{name}"
         if value is None:
             continue
+        unit = field_unit(type(model), [name]) or inherited
         if hasattr(value, "value") and hasattr(value, "source"):
             zh, en = ASSUMPTIONS.get(path, ("", name.replace("_", " ").capitalize()))
-            unit = unit_of_input(path)
             yield {
                 "zh": zh,
                 "en": en,
-                "value": fmt_input(value.value, path),
-                "unit": unit,
+                "value": fmt_input(value.value, unit),
+                "unit": shown_unit(unit),
                 "source": value.source or "",
                 "note": value.note or "",
             }
         elif hasattr(type(value), "model_fields"):
-            yield from _sourced_rows(value, f"{path}.")
+            yield from _sourced_rows(value, f"{path}.", unit)
         elif isinstance(value, dict):  # a schedule: {from_<year>: Sourced}
             for key, step in value.items():
                 zh, en = ASSUMPTIONS.get(path, ("", name.replace("_", " ").capitalize()))
                 yield {
                     "zh": zh and f"{zh}（{key.removeprefix('from_')}年起）",
                     "en": f"{en}, from {key.removeprefix('from_')}",
-                    "value": fmt_input(step.value, f"{path}_rate"),
-                    "unit": "",
+                    "value": fmt_input(step.value, unit),
+                    "unit": shown_unit(unit),
                     "source": step.source or "",
                     "note": step.note or "",
                 }

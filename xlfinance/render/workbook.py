@@ -362,8 +362,7 @@ def _sourced_fields(model, prefix: str):
 
 def _unit_of_field(path: str) -> str:
     """A programme assumption's unit, as its schema field declares it (`field_unit`)."""
-    from xlfinance.archetypes.common import declared_unit
-    from xlfinance.definitions.schema import Assumptions
+    from xlfinance.definitions.schema import Assumptions, declared_unit
 
     return declared_unit(Assumptions, path.split(".", 1)[1])
 

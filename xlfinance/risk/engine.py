@@ -45,6 +45,7 @@ from xlfinance.definitions.risk import (
     problem_at,
 )
 from xlfinance.errors import DefinitionError
+from xlfinance.model import units
 from xlfinance.model.core import Model
 from xlfinance.risk import sampling
 from xlfinance.risk.results import RiskResult, TornadoBar
@@ -124,6 +125,7 @@ def run_risk(
         tornado=list(zip(lay.bars, rows.tornado, strict=True)),
         trial_rows=rows.trials,
         outputs=outputs,
+        units=_output_units(projects, fund_model),
         hurdles=hurdles,
         losses=losses,
         samples=lay.samples,
@@ -139,6 +141,21 @@ def run_risk(
             if scenario.label_zh
         },
     )
+
+
+def _output_units(projects: dict, fund_model) -> dict[str, str]:
+    """The unit of each output `_evaluate` gives, from the model output it reads."""
+    found = {
+        f"projects.{pid}.{metric}": result.model.outputs[metric].unit
+        for pid, result in projects.items()
+        for metric in PROJECT_METRICS
+    }
+    if fund_model is not None:
+        outputs = fund_model.model.outputs
+        found |= {
+            f"fund.classes.{c}.net_irr": outputs[f"net_irr_{c}"].unit for c in fund_model.classes
+        }
+    return found
 
 
 @dataclass(frozen=True)
@@ -243,6 +260,7 @@ def layout(
                 high=float(high),
                 source=source,
                 label_zh=label_zh,
+                unit=resolver.unit(targets[item.parameter]),
             )
         )
         row += 2
@@ -340,6 +358,13 @@ class _Resolver:
         if problems:
             raise DefinitionError(problems)
         return found
+
+    def unit(self, targets: list[Target]) -> str:
+        """The unit of the inputs `targets` reach, without a price's VAT basis; "" when they
+        are in different units."""
+        reached = (self.models[t.model].inputs[t.input].unit for t in targets)
+        found = {units.split(unit)[0] if unit else "" for unit in reached}
+        return found.pop() if len(found) == 1 else ""
 
     def label(self, text: str, how: str) -> str:
         path = parse_path(text)

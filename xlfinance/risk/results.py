@@ -71,6 +71,9 @@ class TornadoBar:
     source: str | None = None
     label_zh: str | None = None
     """The label in Chinese (risk.yaml's `label_zh`), None when not given."""
+    unit: str = ""
+    """The unit of the input the parameter reaches (`low` and `high` are factors of it for
+    `apply: multiply`, amounts of it otherwise)."""
 
 
 @dataclass
@@ -87,6 +90,8 @@ class RiskResult:
     trial_rows: slice
     outputs: dict[str, np.ndarray]
     """`projects.<id>.<metric>` and `fund.classes.<class>.net_irr` -> value in each row."""
+    units: dict[str, str] = field(default_factory=dict)
+    """Output -> its unit, as the model's output carries it."""
     hurdles: dict[str, np.ndarray] = field(default_factory=dict)
     """Fund class -> its hurdle rate in each row."""
     losses: dict[str, np.ndarray] = field(default_factory=dict)
@@ -188,6 +193,8 @@ class RiskResult:
                         "parameter": bar.parameter,
                         "label": bar.label,
                         **({"label_zh": bar.label_zh} if bar.label_zh else {}),
+                        "apply": bar.apply,
+                        "unit": bar.unit,
                         "low": bar.low,
                         "high": bar.high,
                         "base": number(base),

@@ -23,12 +23,7 @@ from xlfinance.render.sheetnames import RISK
 from xlfinance.risk.results import RiskResult
 
 SHEET = RISK
-_METRIC_LABELS = {
-    "npv_yuan": ("NPV", "yuan"),
-    "irr": ("IRR", "rate"),
-    "equity_irr": ("Equity IRR", "rate"),
-    "net_irr": ("Net IRR", "rate"),
-}
+_METRIC_LABELS = {"npv_yuan": "NPV", "irr": "IRR", "equity_irr": "Equity IRR", "net_irr": "Net IRR"}
 
 
 def risk_sheet(result: RiskResult) -> Callable:
@@ -40,12 +35,13 @@ def risk_sheet(result: RiskResult) -> Callable:
     return add
 
 
-def _describe(output: str) -> tuple[str, str, str]:
-    """`projects.pv_phase1.npv_yuan` -> ('pv_phase1', 'NPV', 'yuan')."""
+def _describe(output: str, units: dict[str, str]) -> tuple[str, str, str]:
+    """`projects.pv_phase1.npv_yuan` -> ('pv_phase1', 'NPV', 'yuan'): its owner, its label
+    and the unit its model output carries (`units`)."""
     parts = output.split(".")
     owner = parts[1] if parts[0] == "projects" else f"fund: {parts[2]}"
-    label, unit = _METRIC_LABELS.get(parts[-1], (parts[-1], ""))
-    return bilingual(owner), bilingual(label), unit
+    label = _METRIC_LABELS.get(parts[-1], parts[-1])
+    return bilingual(owner), bilingual(label), units.get(output, "")
 
 
 def _headers(*english: str) -> tuple[str, ...]:
@@ -91,7 +87,7 @@ def add_risk_sheet(book, sheet_maps, risk_result: RiskResult) -> None:
         write_text(ws, row, 3 + j, scenarios[name]["description"]).alignment = styles.WRAP
     row += 1
     for output in r.monte_carlo_outputs():
-        owner, label, unit = _describe(output)
+        owner, label, unit = _describe(output, r.units)
         write_text(ws, row, 1, owner)
         write_text(ws, row, 2, label)
         for j, (_, (scenario_row, _)) in enumerate(r.scenarios.items()):
@@ -126,7 +122,7 @@ def add_risk_sheet(book, sheet_maps, risk_result: RiskResult) -> None:
     styles.header_row(ws, row, headers)
     row += 1
     for bar in r.tornado_results():
-        owner, label, unit = _describe(bar["output"])
+        owner, label, unit = _describe(bar["output"], r.units)
         write_text(ws, row, 1, owner)
         write_text(ws, row, 2, label)
         write_text(ws, row, 3, bar["parameter"])
@@ -163,7 +159,7 @@ def add_risk_sheet(book, sheet_maps, risk_result: RiskResult) -> None:
         )
         row += 1
         for output, stats in mc["outputs"].items():
-            owner, label, unit = _describe(output)
+            owner, label, unit = _describe(output, r.units)
             write_text(ws, row, 1, owner)
             write_text(ws, row, 2, label)
             for col, key in enumerate(("p10", "p50", "p90", "mean"), 3):
