@@ -395,7 +395,8 @@ def test_risk_summary_reads_as_words_in_aligned_columns(xiaolan_build):
     however wide the characters (万元 takes four), the fund's classes under each scenario
     as results.json has them, and each class's largest tornado drivers first."""
     risk = xiaolan_build.results["risk"]
-    lines = cli._risk_summary(risk)
+    units = xiaolan_build.results["units"]
+    lines = cli._risk_summary(risk, units)
     table = [line for line in lines if line.startswith("  pv_phase1 NPV")]
     assert len(table) == 1 and "万元" in table[0]
     base = risk["scenarios"]["base"]["fund"]["classes"]["senior"]["net_irr"]
@@ -418,7 +419,7 @@ def test_risk_summary_reads_as_words_in_aligned_columns(xiaolan_build):
     # projects named as their sheet tabs are, in Chinese and English
     names = sheet_titles(xiaolan_build.build.projects)  # as `risk` names them
     assert names["pv_phase1"] == "光伏一期 PV 1"
-    named = cli._risk_summary(risk, names)
+    named = cli._risk_summary(risk, units, names)
     for shown in (lines, named):
         mc = [
             line for line in shown if line.startswith("  ") and (" 万元 " in line or " % " in line)

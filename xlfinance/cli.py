@@ -371,8 +371,11 @@ def _risk_arguments(parser: argparse.ArgumentParser) -> None:
     _force_argument(parser)
 
 
-METRIC_WORDS = {"npv_yuan": ("NPV", "万元"), "irr": ("IRR", "%"), "net_irr": ("net IRR", "%")}
-"""How the risk summary names an output's metric, and its unit."""
+METRIC_WORDS = {"npv_yuan": "NPV", "irr": "IRR", "net_irr": "net IRR"}
+"""How the risk summary names an output's metric."""
+SHOWN = {"wan_yuan": ("万元", 1e4, ",.0f"), "pct": ("%", 0.01, ".1f")}
+"""How the risk summary shows a number by the way its unit is shown (`model.units`): its unit
+column, the divisor and the format; any other number as it is."""
 TOP_DRIVERS = 5
 """Tornado bars listed for each fund class: those of the largest swing."""
 
@@ -392,22 +395,27 @@ def _right(text: str, width: int) -> str:
     return " " * max(0, width - _width(text)) + text
 
 
-def _output_words(name: str, names: dict[str, str] | None = None) -> tuple[str, str]:
-    """'projects.bus_cng.npv_yuan' -> ('bus_cng NPV', '万元'), or with the project's name
-    from `names` ('公交油改气一期 Bus CNG 1 NPV'); fund classes likewise."""
+def _output_words(name: str, names: dict[str, str] | None = None) -> str:
+    """'projects.bus_cng.npv_yuan' -> 'bus_cng NPV', or with the project's name from `names`
+    ('公交油改气一期 Bus CNG 1 NPV'); fund classes likewise."""
     parts = name.split(".")
-    what, unit = METRIC_WORDS.get(parts[-1], (parts[-1], ""))
+    what = METRIC_WORDS.get(parts[-1], parts[-1])
     owner = f"fund {parts[2]}" if parts[0] == "fund" else (names or {}).get(parts[1], parts[1])
-    return f"{owner} {what}", unit
+    return f"{owner} {what}"
 
 
 def _rate(value) -> str:
     return "n/a" if value is None else f"{value * 100:.1f}"
 
 
-def _risk_summary(risk: dict, names: dict[str, str] | None = None) -> list[str]:
+def _risk_summary(
+    risk: dict, units: dict[str, str], names: dict[str, str] | None = None
+) -> list[str]:
     """The fund's classes under each scenario, their largest tornado drivers, and P10 / P50
-    / P90 of every NPV and IRR that varies (万元, %); projects by `names` (id -> name)."""
+    / P90 of every NPV and IRR that varies, each in its unit (results.json's `units`: 万元,
+    %); projects by `names` (id -> name)."""
+    from xlfinance.model.units import display
+
     lines = []
     scenarios = risk["scenarios"]
     classes = next((list(s["fund"]["classes"]) for s in scenarios.values() if s.get("fund")), [])
@@ -442,9 +450,8 @@ def _risk_summary(risk: dict, names: dict[str, str] | None = None) -> list[str]:
     for name, s in mc["outputs"].items():
         if name.endswith(".equity_irr") or s["p10"] is None or s["p10"] == s["p90"]:
             continue
-        words, unit = _output_words(name, names)
-        money = name.endswith("_yuan")
-        scale, fmt = (1e4, ",.0f") if money else (0.01, ".1f")
+        words = _output_words(name, names)
+        unit, scale, fmt = SHOWN.get(display(units[name]), ("", 1.0, ",.4g"))
         cells = [
             "n/a" if s[k] is None else format(s[k] / scale, fmt) for k in ("p10", "p50", "p90")
         ]
@@ -495,7 +502,8 @@ def _risk(args: argparse.Namespace) -> int:
     if risk is not None:
         from xlfinance.render.sheetnames import sheet_titles
 
-        print(printable_lines(_risk_summary(risk, sheet_titles(result.projects))))
+        summary = _risk_summary(risk, result.results["units"], sheet_titles(result.projects))
+        print(printable_lines(summary))
     print(printable(_wrote(result)))
     return EXIT_OK
 

@@ -195,6 +195,10 @@ def _fund_shares(fund, public_classes) -> dict:
     return {"held": held, "public_call_share": _ratio(public, total) if total > 0 else 0.0}
 
 
+AMOUNT_UNITS = {"abatement_pv_base_t_co2e": "t CO2e"}
+"""The unit of each of `project_amounts` that is not in yuan."""
+
+
 def project_amounts(result, programme, fund_shares: Mapping, rate: float) -> dict[str, float]:
     """A project's money by kind, in yuan: nominal amounts committed at its start, production
     subsidies at PV at its start year; and the base-year PVs of its public cost and tonnes."""
@@ -337,7 +341,7 @@ def blended_metrics(programme, projects, fund=None, *, public_classes=PUBLIC_CLA
             "archetype": result.definition.archetype,
             "budget_line": result.definition.budget_line,
             "start_year": result.definition.start_year,
-            **{k: _q(v, "t CO2e" if k.endswith("_t_co2e") else "yuan") for k, v in a.items()},
+            **{k: _q(v, AMOUNT_UNITS.get(k, "yuan")) for k, v in a.items()},
             "mobilisation_ratio": _q(_ratio(a["private_yuan"], a["public_yuan"]), RATIO_UNIT),
             "public_cost_yuan_per_t_co2e": _q(
                 _ratio(a["public_cost_pv_base_yuan"], a["abatement_pv_base_t_co2e"]),
