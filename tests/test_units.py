@@ -12,6 +12,7 @@ from pydantic import BaseModel
 from xlfinance.archetypes.common import add_input
 from xlfinance.archetypes.registry import REGISTRY
 from xlfinance.definitions import load_programme
+from xlfinance.definitions.fund import FundFile
 from xlfinance.definitions.schema import (
     Assumptions,
     Outlook,
@@ -50,9 +51,10 @@ def _undeclared(model: type[BaseModel], prefix: str, inherited: str | None = Non
             yield prefix + name
 
 
-@pytest.mark.parametrize("name", [*REGISTRY, "assumptions", "outlook"])
+@pytest.mark.parametrize("name", [*REGISTRY, "assumptions", "outlook", "fund"])
 def test_every_number_a_definition_gives_declares_its_unit(name):
-    model = {"assumptions": Assumptions, "outlook": Outlook}.get(name) or REGISTRY[name].params
+    files = {"assumptions": Assumptions, "outlook": Outlook, "fund": FundFile}
+    model = files.get(name) or REGISTRY[name].params
     assert list(_undeclared(model, f"{name}:")) == []
 
 
@@ -165,3 +167,34 @@ def test_a_price_schedule_is_listed_in_its_unit():
     assert (subsidy["value"], subsidy["unit"]) == ("0.42", "yuan/kWh")
     weight = next(r for r in rows if r["en"] == "OM weight, PV")
     assert (weight["value"], weight["unit"]) == ("75%", "")  # a share, its sign its unit
+
+
+@pytest.mark.programme
+def test_results_json_gives_the_unit_of_every_project_and_fund_number(xiaolan_build):
+    """Each number of `projects` and `fund` (a list a year counts as one) has its unit in
+    `units`, the unit of the model row it comes from; nothing else is mapped."""
+    results = xiaolan_build.results
+    mapped = results["units"]
+    described = {"name", "archetype", "budget_line", "start_year"}  # what a project is
+    numbers = {
+        f"projects.{pid}.{key}"
+        for pid, project in results["projects"].items()
+        for key in project
+        if key not in described
+    }
+
+    def walk(node, path):
+        if isinstance(node, dict):
+            for key, value in node.items():
+                yield from walk(value, f"{path}.{key}")
+        elif isinstance(node, (int, float, list)) and not isinstance(node, bool):
+            yield path
+
+    fund = results["fund"]
+    numbers |= set(walk({k: v for k, v in fund.items() if k != "years"}, "fund"))
+    assert numbers - set(mapped) == set()
+    assert set(mapped) - numbers == set()
+    assert mapped["projects.pv_phase1.lcoe_yuan_per_kwh"] == "yuan/kWh"
+    assert mapped["fund.classes.senior.net_irr"] == "rate"
+    assert mapped["fund.classes.senior.tvpi_by_year"] == "x"
+    assert mapped["fund.deployment.minimum_ratio"] == "share"

@@ -46,6 +46,7 @@ from xlfinance.definitions.schema import (
     SourcedNonNegative,
     SourcedPositive,
     Text,
+    Unit,
     Year,
     bounded,
 )
@@ -65,27 +66,33 @@ SourcedYears = Annotated[
             "must be a whole number of years, at least 1",
         )
     ),
+    Unit("years"),
 ]
 ShareOfEquity = Annotated[
     Sourced,
     AfterValidator(bounded("share_range", lambda v: 0 < v <= 1, "must be > 0 and <= 1")),
+    Unit("share"),
 ]
 """A share of a project's equity: more than 0, at most 1."""
 UnitShare = Annotated[
     Sourced,
     AfterValidator(bounded("share_range", lambda v: 0 <= v <= 1, "must be between 0 and 1")),
+    Unit("share"),
 ]
 CarryRate = Annotated[
     Sourced,
     AfterValidator(bounded("carry_range", lambda v: 0 <= v < 1, "must be >= 0 and < 1")),
+    Unit("rate"),
 ]
 HurdleRate = Annotated[
     Sourced,
     AfterValidator(bounded("hurdle_range", lambda v: 0 <= v < 1, "must be >= 0 and < 1")),
+    Unit("rate"),
 ]
 DiscountRate = Annotated[
     Sourced,
     AfterValidator(bounded("rate_range", lambda v: -1 < v < 1, "must be between -1 and 1")),
+    Unit("rate"),
 ]
 
 
@@ -106,9 +113,9 @@ class Close(Model):
     """One closing of the fund: its size after the close and each class's new commitment."""
 
     year: Year
-    fund_size_yuan: SourcedPositive
+    fund_size_yuan: Annotated[SourcedPositive, Unit("yuan")]
     """Total commitments after this close (cumulative)."""
-    commitments_yuan: dict[SnakeId, SourcedNonNegative]
+    commitments_yuan: Annotated[dict[SnakeId, SourcedNonNegative], Unit("yuan")]
     """New commitment of each class at this close, keyed by class id."""
     note: Text | None = None
 
@@ -118,7 +125,7 @@ class InvestorClass(Model):
 
     id: SnakeId
     name: Bilingual
-    rank: Annotated[int, Field(strict=True, ge=1)]
+    rank: Annotated[int, Field(strict=True, ge=1), Unit("index")]
     """Order of payment: rank 1 first; equal ranks are paid pari passu."""
     manager: Bool = False
     """The manager's own commitment (exactly one class); it receives the carried interest."""
@@ -140,13 +147,14 @@ class Fees(Model):
     management_fee_rate: Annotated[
         Sourced,
         AfterValidator(bounded("fee_range", lambda v: 0 <= v < 1, "must be >= 0 and < 1")),
+        Unit("rate"),
     ]
     management_fee_basis: Literal["committed_then_invested"] = "committed_then_invested"
     """Commitments of the fee-paying classes during the investment period; after it, the cost
     of the investments not yet exited (at the start of the year), in the fee payers' share."""
-    setup_expenses_yuan: SourcedNonNegative = Sourced(value=0)
+    setup_expenses_yuan: Annotated[SourcedNonNegative, Unit("yuan")] = Sourced(value=0)
     """Paid in the first year."""
-    annual_expenses_yuan: SourcedNonNegative = Sourced(value=0)
+    annual_expenses_yuan: Annotated[SourcedNonNegative, Unit("yuan")] = Sourced(value=0)
     """Paid every year of the term (audit, custody, administration)."""
 
 
@@ -172,6 +180,7 @@ class Equalisation(Model):
     interest_rate: Annotated[
         Sourced,
         AfterValidator(bounded("equalisation_rate", lambda v: 0 <= v < 1, "must be >= 0 and < 1")),
+        Unit("rate"),
     ]
     """Simple interest a year on its share of each earlier call, from the year of the call
     to the year of the close, paid to the investors it equalises with."""
@@ -203,7 +212,7 @@ class Exit(Model):
 
     method: Literal["hold", "multiple_of_cost", "discount_rate"]
     year: Year | None = None
-    multiple: SourcedPositive | None = None
+    multiple: Annotated[SourcedPositive, Unit("x")] | None = None
     discount_rate: DiscountRate | None = None
     source: Text | None = None
 

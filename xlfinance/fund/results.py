@@ -23,6 +23,7 @@ carried interest is under `manager`. NaN (no IRR) is None.
 
 from __future__ import annotations
 
+from xlfinance.definitions.schema import declared_unit
 from xlfinance.model.units import finite_or_none as _number
 
 CLASS_TOTALS = (
@@ -100,31 +101,65 @@ def fund_results(fe, scenario: int = 0) -> dict:
     }
 
 
+OUTPUT, LINE = "output", "line"
+
+
+def fund_rows(fe) -> dict[str, tuple[str, str]]:
+    """The fund model's row behind each number of the `fund` section, by its results.json
+    path: (OUTPUT, name) for a metric, (LINE, name) for a number a year. The one map from the
+    model's names (`net_irr_senior`) to the results' (`fund.classes.senior.net_irr`)."""
+
+    def outputs(pairs):
+        return {path: (OUTPUT, name) for path, name in pairs}
+
+    def lines(pairs):
+        return {path: (LINE, name) for path, name in pairs}
+
+    rows = outputs((("fund.gross_irr", "gross_irr"), ("fund.gross_moic", "gross_moic")))
+    for c in fe.fund.classes:
+        at = f"fund.classes.{c}"
+        rows |= outputs((f"{at}.{key}", f"{key}_{c}") for key in ("net_irr", "tvpi", "dpi", "rvpi"))
+        rows |= outputs((f"{at}.{key}", f"{name}_{c}") for key, name in CLASS_TOTALS)
+        rows |= lines((f"{at}.{key}", f"{line}_{c}") for key, line in CLASS_SERIES)
+    manager = "fund.manager"
+    rows |= outputs(
+        (
+            (f"{manager}.carried_interest_yuan", "carried_interest_yuan"),
+            (f"{manager}.net_irr_with_carry", "net_irr_manager_with_carry"),
+        )
+    )
+    rows |= lines(
+        (
+            (f"{manager}.carried_interest_by_year", "carried_interest"),
+            (f"{manager}.accrued_carried_interest_by_year", "accrued_carried_interest"),
+        )
+    )
+    for d in fe.fund.deals:  # the invested total is the sum of its line
+        rows |= lines(
+            (
+                (f"fund.investments.{d}.invested_yuan", f"investment_{d}"),
+                (f"fund.investments.{d}.invested_by_year", f"investment_{d}"),
+            )
+        )
+    rows |= outputs((f"fund.deployment.{key}", key) for key in DEPLOYMENT)
+    rows |= lines(
+        (
+            ("fund.deployment.management_fee_by_year", "management_fee"),
+            ("fund.deployment.fee_basis_by_year", "fee_basis"),
+        )
+    )
+    return rows
+
+
 def fund_units(fe) -> dict[str, str]:
     """The unit of each number of the `fund` section, by its results.json path, as the fund
-    model's rows and metrics carry it (empty for no fund)."""
+    model's row behind it carries it (`fund_rows`); empty for no fund."""
     if fe is None:
         return {}
     model = fe.model
-
-    def of(name: str) -> str:
-        row = model.outputs.get(name) or model.lines.get(name)
-        return row.unit
-
-    found = {"fund.gross_irr": of("gross_irr"), "fund.gross_moic": of("gross_moic")}
-    for c in fe.fund.classes:
-        at = f"fund.classes.{c}"
-        found |= {f"{at}.{key}": of(f"{key}_{c}") for key in ("net_irr", "tvpi", "dpi", "rvpi")}
-        found |= {f"{at}.{key}": of(f"{name}_{c}") for key, name in CLASS_TOTALS}
-        found |= {f"{at}.{key}": of(f"{line}_{c}") for key, line in CLASS_SERIES}
-    found["fund.manager.carried_interest_yuan"] = of("carried_interest_yuan")
-    found["fund.manager.carried_interest_by_year"] = of("carried_interest")
-    found["fund.manager.accrued_carried_interest_by_year"] = of("accrued_carried_interest")
-    found["fund.manager.net_irr_with_carry"] = of("net_irr_manager_with_carry")
-    for d in fe.fund.deals:
-        found[f"fund.investments.{d}.invested_yuan"] = of(f"investment_{d}")
-        found[f"fund.investments.{d}.invested_by_year"] = of(f"investment_{d}")
-    found |= {f"fund.deployment.{key}": of(key) for key in DEPLOYMENT}
-    found["fund.deployment.management_fee_by_year"] = of("management_fee")
-    found["fund.deployment.fee_basis_by_year"] = of("fee_basis")
+    kinds = {OUTPUT: model.outputs, LINE: model.lines}
+    found = {path: kinds[kind][name].unit for path, (kind, name) in fund_rows(fe).items()}
+    deployment = fe.fund.definition.deployment
+    if deployment is not None:  # the minimum is the definition's own number
+        found["fund.deployment.minimum_ratio"] = declared_unit(deployment, "minimum_ratio")
     return found

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
-import re
 import zipfile
 from collections.abc import Callable
 from contextlib import contextmanager
@@ -36,6 +35,7 @@ from xlfinance.archetypes.finance.contract import (
     PROJECT_CASH_FLOW,
 )
 from xlfinance.definitions.schema import BUDGET_MONEY_FIELDS, FIXED_SHEET_TITLES, Sourced
+from xlfinance.fund.results import OUTPUT, fund_rows
 from xlfinance.model.excel import number, sheet_prefix
 from xlfinance.model.sheet import (
     FIRST_PERIOD_COL,
@@ -402,35 +402,6 @@ def _project_sheet(book: _Book, pid: str, result, input_refs: dict[str, str]):
     return sheet_map
 
 
-_CLASS_METRIC = re.compile(
-    r"^(net_irr|tvpi|dpi|rvpi|paid_in_yuan|received_yuan|committed_yuan|equalisation_yuan"
-    r"|equalisation_interest_yuan)_(\w+)$"
-)
-_CLASS_KEYS = {"received_yuan": "distributed_yuan"}
-"""Class outputs whose results.json key differs from the model's name."""
-_MANAGER_KEYS = {
-    "carried_interest_yuan": "carried_interest_yuan",
-    "net_irr_manager_with_carry": "net_irr_with_carry",
-}
-
-
-def _fund_output_path(name: str, classes) -> str:
-    """`net_irr_senior` -> `fund.classes.senior.net_irr`, `deployment_ratio` ->
-    `fund.deployment.deployment_ratio`, the manager's carry under `fund.manager`; others
-    `fund.<name>`."""
-    from xlfinance.fund.results import DEPLOYMENT
-
-    match = _CLASS_METRIC.match(name)
-    if match and match.group(2) in classes:
-        key = _CLASS_KEYS.get(match.group(1), match.group(1))
-        return f"fund.classes.{match.group(2)}.{key}"
-    if name in DEPLOYMENT:
-        return f"fund.deployment.{name}"
-    if name in _MANAGER_KEYS:
-        return f"fund.manager.{_MANAGER_KEYS[name]}"
-    return f"fund.{name}"
-
-
 def _fund_sheet(book: _Book, fund, input_refs, sheet_maps, projects):
     """The fund model; each investment's equity flow row points at its project's sheet."""
     ws = book.wb.create_sheet(FUND)
@@ -445,6 +416,7 @@ def _fund_sheet(book: _Book, fund, input_refs, sheet_maps, projects):
             book.titles[deal], row, offset, project.model.n_periods
         )
     definition = fund.fund.definition.fund
+    paths = {name: path for path, (kind, name) in fund_rows(fund).items() if kind == OUTPUT}
     sheet_map = _model_sheet(
         book,
         ws,
@@ -455,7 +427,7 @@ def _fund_sheet(book: _Book, fund, input_refs, sheet_maps, projects):
             "are read from the project sheets; yuan unless stated"
         ),
         input_refs,
-        lambda name: _fund_output_path(name, fund.fund.classes),
+        lambda name: paths.get(name, f"fund.{name}"),
         fund.evaluation,
         series=series,
     )
