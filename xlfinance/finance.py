@@ -39,6 +39,7 @@ import datetime as _dt
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 __all__ = [
     "IRRInfo",
@@ -54,6 +55,11 @@ __all__ = [
 ]
 
 # Newton from the guess: stop when the step is below this relative size.
+Floats = NDArray[np.float64]
+Bools = NDArray[np.bool_]
+Values = float | Floats
+"""What a function of flows returns: a float for one series, an (n,) array for a batch."""
+
 _NEWTON_TOL = 1e-12
 _NEWTON_MAX_ITER = 25
 # Safeguarded Newton/bisection inside a bracket.
@@ -84,7 +90,7 @@ _REASON_AMBIGUOUS_BRACKET = "several sign changes: bracketed root nearest the gu
 # --------------------------------------------------------------------------- shapes
 
 
-def _as_flows(values, name: str = "flows") -> tuple[np.ndarray, bool]:
+def _as_flows(values: ArrayLike, name: str = "flows") -> tuple[Floats, bool]:
     """Return (2-D float array with one series a row, whether the input was one series)."""
     arr = np.asarray(values, dtype=float)
     if arr.ndim == 1:
@@ -102,7 +108,9 @@ def _as_flows(values, name: str = "flows") -> tuple[np.ndarray, bool]:
     return arr, single
 
 
-def _per_row(C: np.ndarray, single: bool, **params) -> tuple[np.ndarray, bool, dict]:
+def _per_row(
+    C: Floats, single: bool, **params: ArrayLike
+) -> tuple[Floats, bool, dict[str, Floats]]:
     """Broadcast scalar-or-(n,) parameters against the rows of C.
 
     A single series with an array parameter of length k becomes k identical rows (so
@@ -135,7 +143,7 @@ def _per_row(C: np.ndarray, single: bool, **params) -> tuple[np.ndarray, bool, d
     return C, single, out
 
 
-def _result(values: np.ndarray, single: bool):
+def _result(values: Floats, single: bool) -> Values:
     """A Python float for one series, the (n,) array for a batch."""
     return float(values[0]) if single else values
 
@@ -144,7 +152,7 @@ def _discount_factors(rate: np.ndarray, n_periods: int) -> np.ndarray:
     """(n, m) matrix of (1 + rate_i) ** -t; NaN where rate <= -1."""
     t = np.arange(n_periods, dtype=float)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        df = np.power(1.0 + rate[:, np.newaxis], -t)
+        df: Floats = np.power(1.0 + rate[:, np.newaxis], -t)
     df[rate <= -1.0] = np.nan
     return df
 
@@ -152,7 +160,7 @@ def _discount_factors(rate: np.ndarray, n_periods: int) -> np.ndarray:
 # --------------------------------------------------------------------------- NPV family
 
 
-def npv(rate, flows):
+def npv(rate: ArrayLike, flows: ArrayLike) -> Values:
     r"""Net present value, with ``flows[..., 0]`` at time 0 (not discounted).
 
     .. math:: \mathrm{NPV} = \sum_{t=0}^{T} \frac{CF_t}{(1 + r)^t}
@@ -206,7 +214,7 @@ def npv(rate, flows):
     """
     C, single = _as_flows(flows)
     if np.ndim(rate) == 0:
-        r = float(rate)
+        r = float(np.asarray(rate, dtype=float))
         if not r > -1.0:
             return _result(np.full(C.shape[0], np.nan), single)
         df = np.power(1.0 + r, -np.arange(C.shape[1], dtype=float))
@@ -216,7 +224,7 @@ def npv(rate, flows):
     return _result(np.einsum("ij,ij->i", C, df), single)
 
 
-def xnpv(rate, flows, dates):
+def xnpv(rate: ArrayLike, flows: ArrayLike, dates: ArrayLike) -> Values:
     r"""Net present value of flows on given dates, as Excel's and LibreOffice's XNPV.
 
     .. math:: \mathrm{XNPV} = \sum_{i} \frac{CF_i}{(1 + r)^{(d_i - d_0)/365}}
@@ -261,7 +269,7 @@ def xnpv(rate, flows, dates):
     return _result(np.einsum("ij,ij->i", C, df), single)
 
 
-def _year_fractions(dates, n_flows: int) -> np.ndarray:
+def _year_fractions(dates: ArrayLike, n_flows: int) -> Floats:
     """(d_i - d_0) / 365 for each date, as Excel's XNPV and XIRR count them."""
     days = _as_days(dates)
     if days.ndim != 1:
@@ -275,10 +283,11 @@ def _year_fractions(dates, n_flows: int) -> np.ndarray:
     elapsed = (days - days[0]).astype(float)
     if (elapsed < 0).any():
         raise ValueError("no date may precede the first date (it starts the schedule)")
-    return elapsed / 365.0
+    years: Floats = elapsed / 365.0
+    return years
 
 
-def _as_days(dates) -> np.ndarray:
+def _as_days(dates: ArrayLike) -> Floats:
     arr = np.asarray(dates)
     if arr.dtype.kind == "M":
         return arr.astype("datetime64[D]")
@@ -292,7 +301,7 @@ def _as_days(dates) -> np.ndarray:
     )
 
 
-def lcoe(costs, energy, rate):
+def lcoe(costs: ArrayLike, energy: ArrayLike, rate: ArrayLike) -> Values:
     r"""Levelized cost: discounted costs over discounted energy.
 
     .. math:: \mathrm{LCOE} = \frac{\sum_t C_t / (1 + r)^t}{\sum_t E_t / (1 + r)^t}
@@ -348,7 +357,7 @@ def lcoe(costs, energy, rate):
     return _result(out, single)
 
 
-def mirr(flows, finance_rate, reinvest_rate):
+def mirr(flows: ArrayLike, finance_rate: ArrayLike, reinvest_rate: ArrayLike) -> Values:
     r"""Modified internal rate of return, as Excel's and LibreOffice's MIRR.
 
     Negative flows are discounted to time 0 at `finance_rate`, positive flows compounded to
@@ -401,7 +410,13 @@ def mirr(flows, finance_rate, reinvest_rate):
     return _result(np.where(both_signs & np.isfinite(out), out, np.nan), single)
 
 
-def pmt(rate, nper, pv, fv=0.0, when="end"):
+def pmt(
+    rate: ArrayLike,
+    nper: ArrayLike,
+    pv: ArrayLike,
+    fv: ArrayLike = 0.0,
+    when: str | int = "end",
+) -> Values:
     r"""Payment per period of an annuity, as Excel's PMT (and numpy-financial's `pmt`).
 
     Solves :math:`fv + pv (1+r)^n + pmt (1 + r w) \frac{(1+r)^n - 1}{r} = 0` for `pmt`, with
@@ -455,7 +470,7 @@ def pmt(rate, nper, pv, fv=0.0, when="end"):
     return float(out) if out.ndim == 0 else out
 
 
-def _when(when) -> float:
+def _when(when: str | int) -> float:
     if isinstance(when, str):
         key = when.lower()
         if key in ("end", "e"):
@@ -470,7 +485,7 @@ def _when(when) -> float:
 # --------------------------------------------------------------------------- payback
 
 
-def payback(flows):
+def payback(flows: ArrayLike) -> Values:
     r"""Simple payback period, interpolated within the period.
 
     The payback is the first time the cumulative cash flow reaches zero or more after having
@@ -514,7 +529,7 @@ def payback(flows):
     return _result(_payback_rows(C), single)
 
 
-def discounted_payback(rate, flows):
+def discounted_payback(rate: ArrayLike, flows: ArrayLike) -> Values:
     r"""Payback period of the discounted flows :math:`CF_t / (1 + r)^t`.
 
     Same definition and interpolation as `payback`, applied to the discounted flows.
@@ -586,7 +601,9 @@ class IRRInfo:
     method: np.ndarray | str
 
 
-def irr(flows, *, guess=0.1, return_info=False):
+def irr(
+    flows: ArrayLike, *, guess: ArrayLike = 0.1, return_info: bool = False
+) -> Values | tuple[Values, IRRInfo]:
     r"""Internal rate of return: the rate :math:`r > -1` at which the NPV is zero.
 
     .. math:: \sum_{t=0}^{T} \frac{CF_t}{(1 + r)^t} = 0
@@ -665,7 +682,9 @@ def irr(flows, *, guess=0.1, return_info=False):
     return _finish_irr(rates, info, single, return_info)
 
 
-def xirr(flows, dates, *, guess=0.1, return_info=False):
+def xirr(
+    flows: ArrayLike, dates: ArrayLike, *, guess: ArrayLike = 0.1, return_info: bool = False
+) -> Values | tuple[Values, IRRInfo]:
     r"""Internal rate of return of flows on given dates, as Excel's and LibreOffice's XIRR.
 
     Solves :math:`\sum_i CF_i / (1 + r)^{(d_i - d_0)/365} = 0` for the annual rate
@@ -718,13 +737,16 @@ def _check_guess(guess: np.ndarray) -> None:
         raise ValueError("guess must be a finite rate > -1")
 
 
-def _finish_irr(rates: np.ndarray, info: IRRInfo, single: bool, return_info: bool):
+def _finish_irr(
+    rates: Floats, info: IRRInfo | None, single: bool, return_info: bool
+) -> Values | tuple[Values, IRRInfo]:
     if not return_info:
         return _result(rates, single)
+    assert info is not None  # asked for: `_solve_rates` explained
     if single:
         info = IRRInfo(
-            converged=bool(info.converged[0]),
-            ambiguous=bool(info.ambiguous[0]),
+            converged=bool(np.asarray(info.converged)[0]),
+            ambiguous=bool(np.asarray(info.ambiguous)[0]),
             reason=str(info.reason[0]),
             method=str(info.method[0]),
         )
@@ -768,7 +790,7 @@ class _PeriodicFlows:
         return p, -dp * v * v
 
     @staticmethod
-    def safe_terms(block: np.ndarray, r: np.ndarray):
+    def safe_terms(block: Floats, r: Floats) -> tuple[Floats, Floats, Floats]:
         """g(r) of the sign of NPV, dg/dr and sum_t |CF_t| x**e: see `_far_below_zero`.
 
         g = P(v) = NPV(r), or g = sum_t CF_t w**(T-t) = w**T P(1/w) with w = 1 + r where
@@ -785,7 +807,7 @@ class _PeriodicFlows:
         return g, dg, scale
 
     @staticmethod
-    def _horner_safe(block: np.ndarray, r: np.ndarray, in_w: bool):
+    def _horner_safe(block: Floats, r: Floats, in_w: bool) -> tuple[Floats, Floats, Floats]:
         if in_w:  # sum_t CF_t w**(T-t), coefficients from t = 0
             x, coeffs = 1.0 + r, block
         else:  # sum_t CF_t v**t, coefficients from t = T
@@ -819,13 +841,14 @@ class _DatedFlows:
 
     @staticmethod
     def shrink(block: np.ndarray, keep: np.ndarray) -> np.ndarray:
-        return block[keep]
+        kept: np.ndarray = block[keep]
+        return kept
 
     def newton_terms(self, block: np.ndarray, r: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         discounted = block * np.exp(-np.multiply.outer(np.log1p(r), self.tau))
         return discounted.sum(axis=1), -(discounted @ self.tau) / (1.0 + r)
 
-    def safe_terms(self, block: np.ndarray, r: np.ndarray):
+    def safe_terms(self, block: Floats, r: Floats) -> tuple[Floats, Floats, Floats]:
         """As `_PeriodicFlows.safe_terms`: exponents -tau, or max(tau) - tau far below zero."""
         low = _far_below_zero(r, self.tau.max())[:, np.newaxis]
         exponents = np.where(low, self.tau.max() - self.tau, -self.tau)
@@ -838,14 +861,19 @@ class _DatedFlows:
         )
 
 
+_Flows = _PeriodicFlows | _DatedFlows
+"""The flows a rate is solved for: at whole periods, or on dates."""
+
+
 def _far_below_zero(r: np.ndarray, horizon: float) -> np.ndarray:
     """Where (1 + r) ** -horizon exceeds 1e200: there the NPV is evaluated multiplied by
     (1 + r) ** horizon, which has the same sign and roots and cannot overflow."""
     with np.errstate(divide="ignore", invalid="ignore"):
-        return -horizon * np.log1p(r) > 460.0
+        far: Bools = -horizon * np.log1p(r) > 460.0
+    return far
 
 
-def _solve_rates(ev, guess: np.ndarray, explain: bool = True) -> tuple[np.ndarray, IRRInfo | None]:
+def _solve_rates(ev: _Flows, guess: Floats, explain: bool = True) -> tuple[Floats, IRRInfo | None]:
     """Rates with NPV = 0 for every row of ev.C, and (with `explain`) how they were found."""
     n = ev.C.shape[0]
     CT = ev.transposed()
@@ -872,7 +900,9 @@ def _solve_rates(ev, guess: np.ndarray, explain: bool = True) -> tuple[np.ndarra
     return rates, _info(rates, newton, changes, all_zero, finite)
 
 
-def _info(rates, newton, changes, all_zero, finite) -> IRRInfo:
+def _info(
+    rates: Floats, newton: Bools, changes: NDArray[np.int_], all_zero: Bools, finite: Bools
+) -> IRRInfo:
     """How each rate was found (Newton or bracket) or why there is none."""
     converged = np.isfinite(rates)
     method = np.full(len(rates), "", dtype=object)
@@ -918,7 +948,7 @@ def _sign_changes(CT: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return changes, ~nonzero.any(axis=0)
 
 
-def _newton(ev, guess: np.ndarray, rows: np.ndarray) -> np.ndarray:
+def _newton(ev: _Flows, guess: Floats, rows: NDArray[np.intp]) -> Floats:
     """Newton's method on NPV(r) from the guess, all rows in lock-step; NaN where it fails.
 
     Rows that finish stay in the working block (their results already taken) until fewer
@@ -947,7 +977,7 @@ def _newton(ev, guess: np.ndarray, rows: np.ndarray) -> np.ndarray:
     return out
 
 
-def _verified(ev, rows: np.ndarray, r: np.ndarray) -> np.ndarray:
+def _verified(ev: _Flows, rows: NDArray[np.intp], r: Floats) -> Bools:
     """True where r is finite and |NPV(r)| is negligible against the discounted flows."""
     ok = np.isfinite(r)
     if ok.any():
@@ -967,10 +997,11 @@ def _grid_powers(tau: np.ndarray) -> np.ndarray:
     """(m, G) matrix turning a row of flows into its overflow-free NPV form at each grid rate."""
     neg = _GRID < 0.0
     exponents = np.where(neg, tau.max() - tau[:, np.newaxis], -tau[:, np.newaxis])
-    return np.exp(exponents * np.log1p(_GRID))
+    powers: Floats = np.exp(exponents * np.log1p(_GRID))
+    return powers
 
 
-def _bracketed_root(ev, guess: np.ndarray, rows: np.ndarray) -> np.ndarray:
+def _bracketed_root(ev: _Flows, guess: Floats, rows: NDArray[np.intp]) -> Floats:
     """The root nearest the guess among sign changes on the rate grid; NaN if none.
 
     A grid rate where the NPV is exactly zero (and the flows are not all zero there) is a
@@ -999,7 +1030,7 @@ def _bracketed_root(ev, guess: np.ndarray, rows: np.ndarray) -> np.ndarray:
     return out
 
 
-def _nearest_point(C, powers, zero, g) -> tuple[np.ndarray, np.ndarray]:
+def _nearest_point(C: Floats, powers: Floats, zero: Bools, g: Floats) -> tuple[Floats, Floats]:
     """For each row, the first grid rate nearest `g` where the NPV is exactly zero and the
     discounted |flows| are not, and its distance (inf where there is none)."""
     if not zero.any():  # the usual case: no grid rate is a root
@@ -1011,7 +1042,7 @@ def _nearest_point(C, powers, zero, g) -> tuple[np.ndarray, np.ndarray]:
     return best, point_dist[np.arange(len(g)), best]
 
 
-def _nearest_interval(crossing, g) -> tuple[np.ndarray, np.ndarray]:
+def _nearest_interval(crossing: Bools, g: Floats) -> tuple[NDArray[np.intp], Floats]:
     """For each row, the first grid interval nearest `g` among those in `crossing`, and its
     distance max(lo - g, g - hi, 0) (inf where there is none), computed at the crossings
     only: what `argmin` over every interval, inf where none crosses, would pick."""
@@ -1028,7 +1059,7 @@ def _nearest_interval(crossing, g) -> tuple[np.ndarray, np.ndarray]:
     return best, distance
 
 
-def _refine(ev, rows, lo, hi, sign_lo) -> np.ndarray:
+def _refine(ev: _Flows, rows: NDArray[np.intp], lo: Floats, hi: Floats, sign_lo: Floats) -> Floats:
     """Root in [lo, hi] (sign change, lo side of sign `sign_lo`): Newton, bisecting when a step
     leaves the bracket (Numerical Recipes' rtsafe), all rows in lock-step."""
     out = np.full(rows.size, np.nan)
