@@ -16,8 +16,8 @@ from xlfinance.cli import main
 from xlfinance.definitions import load_programme
 from xlfinance.definitions.schema import ARCHETYPE_PARAMS, ARCHETYPES
 from xlfinance.render.drawing import ARCHETYPE_COLOURS
-from xlfinance.render.reports import ARCHETYPE_RISKS
-from xlfinance.render.reports import ARCHETYPES as LABELS
+from xlfinance.render.figures import ARCHETYPES as LABELS
+from xlfinance.render.risk_page import ARCHETYPE_RISKS
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "projects" / "xiaolan" / "projects"

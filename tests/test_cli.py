@@ -274,7 +274,7 @@ def test_build_says_what_the_fund_and_the_findings_come_to(xiaolan_build):
 
 
 def test_build_says_how_many_projects_stand_alone_need_support_or_are_public(xiaolan_build):
-    from xlfinance.render.reports import investable
+    from xlfinance.render.figures import investable
 
     results = xiaolan_build.results
     ids = investable(results)  # the pages' own count: investable archetype with capex

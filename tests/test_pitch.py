@@ -14,7 +14,7 @@ from xlfinance.render import pitch
 
 
 def fig(path: str, kind: str = "int", unit: str = "") -> Markup:
-    """A stand-in for `reports.Figures`: the path, to see which figure is shown where."""
+    """A stand-in for `figures.Figures`: the path, to see which figure is shown where."""
     return Markup("<{}:{}>").format(path, kind)
 
 

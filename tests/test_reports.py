@@ -35,9 +35,11 @@ from pathlib import Path
 
 import pytest
 
-from xlfinance.render import charts
-from xlfinance.render import reports as reports_module
-from xlfinance.render.reports import draw_ahead, fmt, investable, write_reports
+from xlfinance.model.units import fmt
+from xlfinance.render import charts, risk_page
+from xlfinance.render.figures import investable
+from xlfinance.render.pitch_page import draw_ahead
+from xlfinance.render.reports import write_reports
 
 REPO = Path(__file__).resolve().parents[1]
 XIAOLAN = REPO / "projects" / "xiaolan"
@@ -952,7 +954,7 @@ class TestPages:
         results = built["results"]
         ids = investable(results)
         assert len(ids) == 13
-        monkeypatch.setattr(reports_module, "GRID_MAX_PANELS", 11)
+        monkeypatch.setattr(risk_page, "GRID_MAX_PANELS", 11)
         write_reports(tmp_path, results, built["build"].projects, built["build"].programme)
         html = (tmp_path / "investor.html").read_text("utf-8")
         assert html.count('data-chart="tornado-') == 1  # the fund's, of 3 before

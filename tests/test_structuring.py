@@ -640,7 +640,7 @@ def test_the_proposal_says_how_to_finance_it(xiaolan_build):
     """The proposal's section reads results.json's structuring answers: every grant a
     project needs, the total, the bankable debt, and the targets as structuring.yaml sets
     them (no number typed into the page)."""
-    from xlfinance.render.reports import fmt
+    from xlfinance.model.units import fmt
 
     page = (xiaolan_build.out / "proposal.html").read_text(encoding="utf-8")
     section = page[page.index('id="financing"') : page.index('id="budget"')]

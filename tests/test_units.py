@@ -145,7 +145,7 @@ def test_an_unknown_unit_is_a_model_error():
 def test_a_tornado_range_is_shown_in_the_unit_of_its_input_not_its_name():
     """The bar's `unit` and `apply` decide, whatever the parameter is called: the hours
     were shown without a unit, and a name with "rate" in it read as a percentage."""
-    from xlfinance.render.reports import _parameter_range
+    from xlfinance.render.risk_page import _parameter_range
 
     hours = {"parameter": "projects.x.full_load_hours", "apply": "value", "unit": "h/yr"}
     assert _parameter_range(hours | {"low": 3548.0, "high": 4684.0}) == "3,548 \u2013 4,684 h/yr"

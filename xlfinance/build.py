@@ -161,7 +161,7 @@ def build(
             started = time.perf_counter()
             if reports and getattr(later, "forked", False):
                 # The pitches' charts need no analysis: drawn while the child computes it.
-                from xlfinance.render.reports import draw_ahead
+                from xlfinance.render.pitch_page import draw_ahead
 
                 draw_ahead(results, projects)
             ahead = time.perf_counter() - started

@@ -260,7 +260,7 @@ def _standing_summary(result) -> str:
     """How many projects an investor can buy as they are, need support (the viability gaps
     of structuring.yaml, in all) or are not investable even with a grant; how many are
     public programmes."""
-    from xlfinance.render.reports import investable  # the pages' own count
+    from xlfinance.render.figures import investable  # the pages' own count
 
     n_investable = len(investable(result.results))
     gaps = (result.results.get("structuring") or {}).get("viability_gaps") or {}

@@ -4,7 +4,7 @@ the fund can absorb and what public money brings in."""
 
 from __future__ import annotations
 
-from xlfinance.render.reports import fmt
+from xlfinance.model.units import fmt
 
 SUPPORT = ("viability_grant", "viability_subsidy", "break_even_carbon_price")
 

@@ -3,7 +3,7 @@ whom (the fund, the banks, an ESCO) on which terms, whether its cover falls shor
 lender's target, who sponsors it, and the three risks that move its NPV most.
 
 Every number shown is a figure of results.json, formatted and tagged with its path by `fig`
-(`reports.Figures`), so the pages' test holds it against results.json; the terms of a loan
+(`figures.Figures`), so the pages' test holds it against results.json; the terms of a loan
 are the definition's inputs, shown as typed. Nothing here computes a result.
 """
 

@@ -1,0 +1,198 @@
+"""Figures on the pages: read from results.json by their dotted path, shown with their
+unit and tagged with the path (`Figures`), and the names and lookups every page shares.
+
+    fig = Figures(results)
+    fig("projects.pv_phase1.irr", "pct")   # <span data-key="projects.pv_phase1.irr">11.6%</span>
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from markupsafe import Markup, escape
+
+from xlfinance.archetypes.registry import REGISTRY
+from xlfinance.model import units
+from xlfinance.model.units import MINUS, fmt
+from xlfinance.model.units import finite_or_none as _number
+
+ARCHETYPES = {name: a.label for name, a in REGISTRY.items()}
+
+NEUTRAL_SIGN = ("abatement_cost_yuan_per_t", "capex_minus_budget_wan_yuan")
+"""Figures whose negative is not bad news (a negative abatement cost saves money): not red."""
+
+
+DSCR_COMFORT = 1.2
+"""Presentation threshold: a minimum DSCR under this is flagged (a common lender minimum)."""
+
+
+# --------------------------------------------------------------------------------------
+# Looking up and formatting figures
+# --------------------------------------------------------------------------------------
+
+
+def resolve(document: Any, path: str) -> Any:
+    """The value at a dotted path; list items by index; a key may itself hold dots
+    (`risk.monte_carlo.outputs.projects.pv_phase1.npv_yuan.p50`): the longest key wins."""
+    parts = path.split(".")
+    node, i = document, 0
+    while i < len(parts):
+        if isinstance(node, list):
+            node, i = node[int(parts[i])], i + 1
+            continue
+        if not isinstance(node, dict):
+            raise KeyError(path)
+        for j in range(len(parts), i, -1):
+            key = ".".join(parts[i:j])
+            if key in node:
+                node, i = node[key], j
+                break
+        else:
+            raise KeyError(path)
+    return node
+
+
+def fmt_input(value: float, unit: str) -> str:
+    """An input as typed, in its unit: a rate or share in percent with up to two decimals,
+    any other number as given (to four decimals at most)."""
+    if unit and units.display(unit) == "pct":
+        text = f"{value * 100:.2f}".rstrip("0").rstrip(".")
+        return (MINUS + text.lstrip("-") if value < 0 else text) + "%"
+    if float(value).is_integer():
+        return f"{value:,.0f}"
+    return f"{value:,.4f}".rstrip("0").rstrip(".")
+
+
+def shown_unit(unit: str) -> str:
+    """A unit as a table's unit column writes it: without a price's VAT basis (the source
+    says which), and none for a percentage, whose sign says it."""
+    if not unit or units.display(unit) == "pct":
+        return ""
+    return units.written(unit)
+
+
+class Figures:
+    """`fig(path, kind)`: the value at `path` of the results, formatted and tagged."""
+
+    def __init__(self, results: dict):
+        self.results = results
+
+    def value(self, path: str) -> Any:
+        return resolve(self.results, path)
+
+    def has(self, path: str) -> bool:
+        try:
+            resolve(self.results, path)
+        except (KeyError, IndexError, ValueError):
+            return False
+        return True
+
+    def __call__(self, path: str, kind: str = "int", unit: str = "") -> Markup:
+        value = self.value(path)
+        text = fmt(value, kind)
+        number = _number(value)
+        classes = ["fig"]
+        if number is None:
+            classes.append("na")
+        elif number < 0 and not path.endswith(NEUTRAL_SIGN):
+            classes.append("neg")
+        title = ' title="not defined"' if number is None else ""
+        unit_html = (
+            Markup(f' <span class="unit">{escape(unit)}</span>')
+            if unit and number is not None
+            else ""
+        )
+        return Markup(
+            f'<span class="{" ".join(classes)}" data-key="{escape(path)}" '
+            f'data-kind="{kind}"{title}>{escape(text)}</span>{unit_html}'
+        )
+
+
+# --------------------------------------------------------------------------------------
+# The pages' data
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Chart:
+    name: str
+    svg: str
+
+
+def project_names(results: dict, pid: str) -> tuple[str, str]:
+    name = results["projects"][pid].get("name") or {}
+    return name.get("zh") or pid, name.get("en") or pid
+
+
+def investable(results: dict) -> list[str]:
+    """Projects an investor can buy into: not a public programme, with capex."""
+    out = []
+    for pid, p in results["projects"].items():
+        capex = _number(p.get("capex_yuan")) or 0.0
+        kind = REGISTRY.get(p.get("archetype"))
+        if kind is not None and kind.investable and capex > 0:
+            out.append(pid)
+    return sorted(out, key=lambda pid: project_order(results, pid))
+
+
+def project_order(results: dict, pid: str):
+    p = results["projects"][pid]
+    line = str(p.get("budget_line", ""))
+    digits = "".join(ch for ch in line if ch.isdigit())
+    return (int(digits) if digits else 999, line, p.get("start_year") or 0, pid)
+
+
+def budget_definitions(programme) -> dict[str, Any]:
+    budget = getattr(programme, "budget", None)
+    return {line.id: line for line in getattr(budget, "lines", ())}
+
+
+def line_names(programme, line_id: str, fallback_en: str = "") -> tuple[str, str]:
+    line = budget_definitions(programme).get(line_id)
+    if line is None:
+        return "", fallback_en or line_id
+    return line.name.zh, line.name.en
+
+
+def action_names(programme, action_no: int, line_ids: Iterable[str]) -> tuple[str, str]:
+    defs = budget_definitions(programme)
+    for lid in line_ids:
+        line = defs.get(lid)
+        if line is None:
+            continue
+        named = line.action if line.action is not None else line.name
+        return named.zh, named.en
+    return "", f"Action {action_no}"
+
+
+def funding_of(result, metrics: dict) -> dict[str, float] | None:
+    """Debt, grant and equity of a project, as results.json gives them; the debt share as
+    defined, or for a loan sized to cover the share of capex it came to."""
+    if not {"debt_yuan", "grant_yuan", "equity_invested_yuan"} <= set(metrics):
+        return None
+    share = None
+    fin = getattr(getattr(getattr(result, "definition", None), "parameters", None), "finance", None)
+    if getattr(fin, "debt_sizing", "share") == "cover":
+        capex = metrics.get("capex_yuan") or 0.0
+        share = metrics["debt_yuan"] / capex if capex > 0 else None
+    elif fin is not None and getattr(fin, "debt_share", None) is not None:
+        share = float(getattr(fin.debt_share, "value", fin.debt_share))
+    return {
+        "debt": metrics["debt_yuan"],
+        "grant": metrics["grant_yuan"] or 0.0,
+        "equity": metrics["equity_invested_yuan"],
+        "debt_share": share,
+    }
+
+
+def shorten(text: str, limit: int = 46) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "\u2026"
+
+
+def at_or_below(value, target) -> bool | None:
+    a, b = _number(value), _number(target)
+    if a is None or b is None:
+        return None
+    return a <= b

@@ -1,0 +1,178 @@
+"""A project's one-page pitch (`PitchPage.pitch_context`), its cash-flow chart and the
+support it needs; `render.pitch` holds the pitch's parts (standing, asks, sponsor, risks).
+
+`PitchPage` is a part of `reports.Reports`.
+"""
+
+from __future__ import annotations
+
+from xlfinance.archetypes.finance.contract import CUMULATIVE_CASH_FLOW, PROJECT_CASH_FLOW
+from xlfinance.model.units import finite_or_none as _number
+from xlfinance.render import charts, pitch
+from xlfinance.render.figures import (
+    ARCHETYPES,
+    DSCR_COMFORT,
+    fmt_input,
+    funding_of,
+    investable,
+    line_names,
+    project_names,
+)
+
+PITCH_EXTRAS = (
+    ("lcoe_yuan_per_kwh", "平准化度电成本", "LCOE", "yuan_kwh", "yuan/kWh"),
+    ("min_dscr", "最低偿债覆盖率", "Min DSCR", "x", ""),
+    ("mirr", "修正内部收益率", "MIRR", "pct", ""),
+    ("discounted_payback_years", "动态回收期", "Discounted payback", "years", "years"),
+    ("abatement_t_co2e", "全生命期减排", "Lifetime abatement", "t", "t CO2e"),
+)
+"""Secondary figures of a pitch, shown when the project has them."""
+
+
+class PitchPage:
+    """A pitch's context; mixed into `reports.Reports`."""
+
+    def pitch_context(self, pid: str) -> dict:
+        p = self.results["projects"][pid]
+        zh, en = project_names(self.results, pid)
+        result = self.projects.get(pid)
+        definition = getattr(result, "definition", None)
+        description = getattr(definition, "description", None)
+        funding = funding_of(result, p)
+        chart = None
+        svg = cash_flow_chart(pid, result) if result is not None else None
+        if svg is not None:
+            chart = self.chart(f"cashflow-{pid}", svg)
+        line_zh, line_en = line_names(self.programme, str(p.get("budget_line", "")))
+        arche = ARCHETYPES.get(p.get("archetype"), ("", p.get("archetype", "")))
+        fin = getattr(getattr(definition, "parameters", None), "finance", None)
+        return {
+            "pid": pid,
+            "zh": zh,
+            "en": en,
+            "path": f"projects.{pid}",
+            "description_zh": getattr(description, "zh", "") if description else "",
+            "description_en": getattr(description, "en", "") if description else "",
+            "archetype_zh": arche[0],
+            "archetype_en": arche[1],
+            "line": p.get("budget_line"),
+            "line_zh": line_zh,
+            "line_en": line_en,
+            "start": p.get("start_year"),
+            "operating_years": getattr(fin, "operating_years", None),
+            "funding": None
+            if funding is None
+            else {
+                "debt": self.fig(f"projects.{pid}.debt_yuan", "wan_yuan"),
+                "equity": self.fig(f"projects.{pid}.equity_invested_yuan", "wan_yuan"),
+                "grant": self.fig(f"projects.{pid}.grant_yuan", "wan_yuan")
+                if funding["grant"]
+                else None,
+                "debt_share": None
+                if funding["debt_share"] is None
+                else fmt_input(funding["debt_share"], "share"),
+                "amounts": funding,
+            },
+            "extras": [
+                (zh_label, en_label, key, kind, unit)
+                for key, zh_label, en_label, kind, unit in PITCH_EXTRAS
+                if _number(p.get(key)) is not None
+            ],
+            "chart": chart,
+            "support": pitch_support(self.results, pid),
+            "standing": pitch.standing(self.results, pid, self.fig),
+            "cover_warning": pitch.cover_warning(self.results, pid, _cover_target(fin), self.fig),
+            "asks": []
+            if definition is None
+            else pitch.asks(
+                self.results,
+                pid,
+                definition,
+                getattr(result, "model", None),
+                self.fund_terms(),
+                self.fig,
+            ),
+            "sponsor": pitch.sponsor(definition),
+            "risks": pitch.key_risks(self.results, pid, self.fig),
+            "discount_rate": fmt_input(self.programme.assumptions.discount_rate.value, "rate")
+            if getattr(self.programme, "assumptions", None) is not None
+            else "",
+        }
+
+
+def cash_flow_chart(pid: str, result) -> str | None:
+    """A pitch's chart of its project's yearly and cumulative cash flows, None where the
+    project has no such lines."""
+    annual = result.annual
+    if not {PROJECT_CASH_FLOW, CUMULATIVE_CASH_FLOW} <= set(annual.columns):
+        return None
+    return charts.project_cash_flows(
+        [int(y) for y in annual.index],
+        [float(v) for v in annual[PROJECT_CASH_FLOW]],
+        [float(v) for v in annual[CUMULATIVE_CASH_FLOW]],
+        f"cashflow-{pid}",
+        width=4.0,
+        height=2.5,
+    )
+
+
+def draw_ahead(results: dict, projects: dict) -> int:
+    """Draw into the chart cache the charts that need neither the risk run nor the solves
+    (each pitch's cash flows), so that a build waiting for those draws them meanwhile and
+    its pages find them drawn. Returns how many."""
+    drawn = 0
+    for pid in investable(results):
+        if pid in projects and cash_flow_chart(pid, projects[pid]) is not None:
+            drawn += 1
+    return drawn
+
+
+def _cover_target(fin) -> float | None:
+    """The lender's minimum DSCR a pitch holds a loan to: the project's `target_dscr`, else
+    `DSCR_COMFORT`."""
+    if fin is None:
+        return None
+    target = getattr(fin, "target_dscr", None)
+    return float(getattr(target, "value", target)) if target is not None else DSCR_COMFORT
+
+
+SUPPORT_SOLVES = ("viability_grant", "viability_subsidy", "break_even_carbon_price")
+"""The solves whose answer is support a loss-making project needs (structuring.yaml): a
+grant, a production subsidy per unit (any solve named viability_subsidy*), a carbon price."""
+
+
+def _support_text(entry: dict) -> tuple[str, str]:
+    value, unit = entry["value"], entry["unit"]
+    if unit == "yuan":
+        amount = f"{value / 1e4:,.0f} 万元"
+        return f"资本金补助 {amount}", f"a capital grant of {amount}"
+    if entry["solve"] == "break_even_carbon_price":
+        return f"碳价 {value:,.0f} 元/吨", f"a carbon price of {value:,.0f} yuan/t CO2e"
+    per = unit.split("/", 1)[-1]
+    label = entry.get("label") or {}
+    zh = f"（{label['zh']}）" if label.get("zh") else ""
+    en = f" ({label['en'].lower()})" if label.get("en") else ""
+    return f"补贴 {value:,.3f} 元/{per}{zh}", f"a subsidy of {value:,.3f} yuan/{per}{en}"
+
+
+def pitch_support(results: dict, pid: str) -> dict | None:
+    """What a project short of its target return needs, from results.json's structuring
+    section: None when it meets the target as defined (or there is no structuring.yaml)."""
+    entries = [
+        e
+        for e in (results.get("structuring") or {}).get("entries", [])
+        if e["project"] == pid and e["solve"].startswith(SUPPORT_SOLVES)
+    ]
+    short = [e for e in entries if e["status"] == "solved" and e["value"] > e["defined"]]
+    if not short:
+        return None
+    target = short[0]["target"]
+    rate = f"{target['value'] * 100:.0f}%"
+    options = [_support_text(e) for e in short]
+    unreachable = [e for e in entries if e["status"] == "unreachable"]
+    return {
+        "rate": rate,
+        "zh": "或".join(zh for zh, _ in options),
+        "en": ", or ".join(en for _, en in options),
+        "grant_unreachable": any(e["solve"] == "viability_grant" for e in unreachable),
+    }
