@@ -22,6 +22,27 @@ from .terms import source_of
 
 
 @dataclass(frozen=True)
+class ProjectFlows:
+    """A project's equity cash flows by year: yuan, outflows negative, from `start_year`."""
+
+    start_year: int
+    equity_cash_flow_yuan: tuple[float, ...]
+
+    @property
+    def end_year(self) -> int:
+        return self.start_year + len(self.equity_cash_flow_yuan) - 1
+
+    def on_calendar(self, first_year: int, n_years: int) -> list[float]:
+        """The flows laid on a calendar of `n_years` from `first_year`, zero outside."""
+        out = [0.0] * n_years
+        for k, value in enumerate(self.equity_cash_flow_yuan):
+            p = self.start_year + k - first_year
+            if 0 <= p < n_years:
+                out[p] = float(value)
+        return out
+
+
+@dataclass(frozen=True)
 class Investments:
     """Handles of each investment's lines (keyed by project id) and the fund's totals."""
 
@@ -39,8 +60,10 @@ class Investments:
     nav_total: Expr
 
 
-def add_investments(m: Model, fund: FundFile, flows: dict, nav_rate: Expr) -> Investments:
-    """Each investment of `fund` on `flows` (project id -> `model.ProjectFlows`), then totals."""
+def add_investments(
+    m: Model, fund: FundFile, flows: dict[str, ProjectFlows], nav_rate: Expr
+) -> Investments:
+    """Each investment of `fund` on `flows` (project id -> its equity flows), then totals."""
     lines: dict[str, dict[str, Expr]] = {
         k: {} for k in ("investment", "proceeds", "net_flow", "nav", "unrealised")
     }
@@ -76,7 +99,9 @@ def add_investments(m: Model, fund: FundFile, flows: dict, nav_rate: Expr) -> In
     )
 
 
-def _investment(m: Model, fund: FundFile, inv: Investment, flows, nav_rate: Expr) -> dict:
+def _investment(
+    m: Model, fund: FundFile, inv: Investment, flows: ProjectFlows, nav_rate: Expr
+) -> dict:
     d = inv.project
     flow = m.series_input(
         f"equity_cash_flow_{d}",

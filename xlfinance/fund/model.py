@@ -53,30 +53,9 @@ from xlfinance.model.core import Evaluation, Model
 
 from .calls import Calls, add_calls
 from .distribution import Distribution, add_distribution
-from .investments import Investments, add_investments
+from .investments import Investments, ProjectFlows, add_investments
 from .metrics import add_metrics
 from .terms import Terms, Timeline, add_terms, add_timeline, classes_of
-
-
-@dataclass(frozen=True)
-class ProjectFlows:
-    """A project's equity cash flows by year: yuan, outflows negative, from `start_year`."""
-
-    start_year: int
-    equity_cash_flow_yuan: tuple[float, ...]
-
-    @property
-    def end_year(self) -> int:
-        return self.start_year + len(self.equity_cash_flow_yuan) - 1
-
-    def on_calendar(self, first_year: int, n_years: int) -> list[float]:
-        """The flows laid on a calendar of `n_years` from `first_year`, zero outside."""
-        out = [0.0] * n_years
-        for k, value in enumerate(self.equity_cash_flow_yuan):
-            p = self.start_year + k - first_year
-            if 0 <= p < n_years:
-                out[p] = float(value)
-        return out
 
 
 def project_flows(results) -> dict[str, ProjectFlows]:
