@@ -3,7 +3,10 @@ the workbook's formulas against numpy, results.json, and definition errors.
 
 Worked examples (tests/data/fund_waterfall_examples.csv, sources in its header): a single
 investor class puts in its capital in year 0, the investment pays out once, and the waterfall
-must split it exactly as the published illustration does.
+must split it exactly as the published illustration does. A multi-class example worked by
+hand (tests/data/fund_waterfall_multiclass.csv, the arithmetic in its comments): three
+investor classes and the manager's, two ranks, a partial catch-up, two classes that pay no
+carry, and the liquidation at NAV.
 
 Invariants (hypothesis, random funds of up to four classes, three closes and three projects,
 European and American): cash is conserved every year; no carried interest is paid while any
@@ -182,6 +185,84 @@ def test_example_arithmetic_by_hand():
     catch_up = pref * carry / (1 - carry)  # 1,000,000: GP brought to 20% of 5,000,000
     rest = proceeds - capital - pref - catch_up  # 45,000,000
     assert (capital + pref + rest * (1 - carry), catch_up + rest * carry) == (90e6, 10e6)
+
+
+MULTICLASS = Path(__file__).parent / "data" / "fund_waterfall_multiclass.csv"
+
+
+def _multiclass_fund(proceeds: float, style: str):
+    """tests/data/fund_waterfall_multiclass.csv's fund (its header): senior 500 (rank 1, 6%),
+    junior 300, government 150 and the manager's gp 50 (rank 2, 8%); the government and gp
+    pay no carry; 20% carry, a 50% catch-up; 1,000 invested in 2015, `proceeds` in 2016."""
+    commitments = {"senior": 500.0, "junior": 300.0, "government": 150.0, "gp": 50.0}
+    data = fund_dict(
+        classes=[
+            investor_class("senior", 1, 0.06),
+            investor_class("junior", 2, 0.08),
+            investor_class("government", 2, 0.08, carry=False),
+            investor_class("gp", 2, 0.08, manager=True, fee=False, carry=False),
+        ],
+        closes=[
+            {
+                "year": 2015,
+                "fund_size_yuan": sourced(1000.0),
+                "commitments_yuan": {c: sourced(v) for c, v in commitments.items()},
+            }
+        ],
+        investments=[{"project": "deal", "equity_share": sourced(1.0), "exit": {"method": "hold"}}],
+        style=style,
+        carry=0.2,
+        catch_up=0.5,
+        nav_rate=0.0,
+        term_years=2,
+    )
+    return evaluate(validated(data), {"deal": ProjectFlows(2015, (-1000.0, proceeds))})
+
+
+@pytest.mark.parametrize("style", ["european", "american"])
+@pytest.mark.parametrize(
+    "example", list(pd.read_csv(MULTICLASS, comment="#").groupby("example")), ids=lambda e: e[0]
+)
+def test_multiclass_waterfall_by_hand(example, style):
+    """Three investor classes and the manager's, a partial (50%) catch-up, two classes that
+    pay no carry: every tier of every class, the carry, and the liquidation at the 2015 NAV
+    equal the hand-worked figures of tests/data/fund_waterfall_multiclass.csv (its comments
+    show the arithmetic). Read through the account's handles: the fund's own (European) or
+    the one deal's (American, the same figures)."""
+    _, rows = example
+    fe = _multiclass_fund(float(rows.proceeds_yuan.iloc[0]), style)
+    (account,) = fe.fund.lines.distribution.accounts.values()
+    tiers, liquidation = account.tiers, account.liquidation_tiers
+    over_term = {
+        "distribution": account.distribution,
+        **{tier: tiers.paid[tier] for tier in tiers.paid},
+    }
+    carry = {
+        "catch_up_to_manager": tiers.catch_up_to_manager,
+        "carry_split_to_manager": tiers.carry_split_to_manager,
+        "carried_interest": account.carried,
+    }
+    in_2015 = {"liquidation_value_2015": account.liquidation}
+    for row in rows.itertuples():
+        if row.owner == "carry" and row.line in carry:
+            got = _row(fe, carry[row.line]).sum()
+        elif row.line == "liquidation_carried_interest_2015":
+            got = _row(fe, account.liquidation_carry)[0]
+        elif row.line in in_2015:
+            got = _row(fe, in_2015[row.line][row.owner])[0]
+        else:
+            got = _row(fe, over_term[row.line][row.owner]).sum()
+        assert got == pytest.approx(row.expected_yuan, abs=1e-9), (row.line, row.owner)
+    # The fund's own lines say the same as its account's, and pay out exactly the proceeds.
+    for c in fe.fund.classes:
+        np.testing.assert_allclose(_row(fe, f"distribution_{c}"), _row(fe, account.distribution[c]))
+    paid_out = sum(_row(fe, account.distribution[c]).sum() for c in fe.fund.classes)
+    assert paid_out + _row(fe, account.carried).sum() == pytest.approx(rows.proceeds_yuan.iloc[0])
+    # The manager is owed R = 0.25 of the carry payers' priority return (0.25 x 54 = 13.5 in
+    # the header's arithmetic); nothing in the 2015 liquidation, where no hurdle has accrued.
+    pref = rows[(rows.line == "priority_return") & rows.owner.isin(["senior", "junior"])]
+    assert _row(fe, tiers.catch_up_shortfall)[1] == pytest.approx(0.25 * pref.expected_yuan.sum())
+    assert _row(fe, liquidation.catch_up)[0] == 0.0
 
 
 # ------------------------------------------------------------------------------------------
@@ -454,19 +535,9 @@ def random_funds(draw, zero_fees_and_carry: bool = False):
     return validated(data), flows
 
 
-def _tags(fe):
-    return [""] if fe.fund.definition.waterfall.style == "european" else list(fe.fund.deals)
-
-
-def _name(metric, tag, owner=None):
-    text = f"{metric}_{tag}" if tag else metric
-    if owner is None:
-        return text
-    return f"{text}__{owner}" if tag else f"{text}_{owner}"
-
-
-def _row(fe, name):
-    return fe.line(name, term_only=False)
+def _row(fe, line):
+    """A line's values over the whole calendar: `line` a name or a handle the model gave."""
+    return fe.line(getattr(line, "name", line), term_only=False)
 
 
 FUND_SETTINGS = settings(
@@ -527,13 +598,13 @@ def test_invariants_over_random_funds(case):
 
     # The waterfall's order holds in each waterfall (the fund, or each deal).
     ranks = {c: fund.investor_class(c).rank for c in classes}
-    for tag in _tags(fe):
-        owed = {
-            c: row(_name("capital_close", tag, c)) + row(_name("priority_return_close", tag, c))
-            for c in classes
-        }
-        paid = {c: row(_name("distribution", tag, c)) for c in classes}
-        carried = row(_name("carried_interest", tag))
+    # The fund's own account (European) or each investment's (American), by its handles.
+    accounts = fe.fund.lines.distribution.accounts
+    assert list(accounts) == ([""] if fund.waterfall.style == "european" else list(fe.fund.deals))
+    for tag, account in accounts.items():
+        owed = {c: row(account.capital_close[c]) + row(account.priority_close[c]) for c in classes}
+        paid = {c: row(account.distribution[c]) for c in classes}
+        carried = row(account.carried)
         for t in range(fe.model.n_periods):
             scale = TOL * (1 + max(abs(v[t]) for v in owed.values()))
             if carried[t] > TOL:
@@ -548,10 +619,10 @@ def test_invariants_over_random_funds(case):
         # Carry never exceeds its share of the carry payers' profit to date, and equals it at
         # the end of a year in which, after a catch-up, the residual was split.
         rate = fund.waterfall.carried_interest_rate.value
-        profit = row(_name("carry_payer_profit_cumulative", tag))
-        carry_cum = row(_name("carried_interest_cumulative", tag))
+        profit = row(account.profit_cumulative)
+        carry_cum = row(account.carried_cumulative)
         assert np.all(carry_cum <= rate / (1 - rate) * profit + TOL * (1 + abs(profit)))
-        split = row(_name("remaining_after_catch_up", tag))
+        split = row(account.tiers.remaining_after_catch_up)
         reached = (split > TOL) & (fund.waterfall.catch_up_share.value > 0)
         np.testing.assert_allclose(
             carry_cum[reached], (rate / (1 - rate) * profit)[reached], rtol=1e-9, atol=TOL

@@ -7,8 +7,10 @@ returns by investor class, built from `fund.yaml` and the projects' equity cash 
     fund = evaluate_fund(programme)          # None when the folder has no fund.yaml
     fund_results(fund)                       # the `fund` section of results.json
 
-Modules: `model` (the lines), `metrics` (returns as lines, outputs and tables), `results`
-(the results.json section).
+Modules: `model` (builds the lines in steps, and the API below), the steps `terms`,
+`investments`, `calls`, `distribution` (with `accounts` and `waterfall`, whose
+`add_waterfall` is the tiers for the fund, each deal and the liquidation at NAV), `metrics`
+(returns as lines, outputs and tables), `results` (the results.json section).
 """
 
 from xlfinance.fund.model import (

@@ -1,6 +1,7 @@
 """The fund's returns: model lines and outputs for every class, and pandas tables of them.
 
-`add_metrics` (called by `build_fund_model`) adds, for each class <c>, ILPA's measures on
+`add_metrics` (called by `build_fund_model`, reading the fund's line sets, `FundLines`) adds,
+for each class <c>, ILPA's measures on
 gross flows (never a year's call netted against its distribution):
 
 - contributions_<c>: capital contributed (calls plus equalisation; an earlier closer's
@@ -45,27 +46,34 @@ from xlfinance.model.expr import IF, MAX, NA, cumsum, irr, prev, rowmax, rowmin,
 if TYPE_CHECKING:  # the tables need pandas; the model and the Monte Carlo do not
     import pandas as pd
 
+    from xlfinance.fund.distribution import Distribution
+    from xlfinance.fund.model import FundLines
+    from xlfinance.model.core import Model
+    from xlfinance.model.expr import Expr
 
-def add_metrics(b) -> None:
-    """Add the return lines and outputs to the model being built by `model._Builder` `b`."""
-    m = b.m
+
+def add_metrics(m: Model, lines: FundLines) -> None:
+    """Add the return lines and outputs of the fund whose line sets are `lines` to `m`."""
     out = m.output
-    for c in b.ids:
-        label = b._label(c)
-        interest = b.equalisation_interest[c]
+    classes, timeline, inv = lines.terms.classes, lines.timeline, lines.investments
+    calls, dist = lines.calls, lines.distribution
+    net_flows = {}
+    for c in classes.ids:
+        label = classes.labels[c]
+        interest = calls.equalisation_interest[c]
         contributions = m.line(
             f"contributions_{c}",
-            b.contributed[c] + MAX(0, interest),
+            calls.contributed[c] + MAX(0, interest),
             "yuan",
             f"{label}: contributions (capital contributed plus equalisation interest paid)",
         )
         received = m.line(
             f"received_{c}",
-            b.distribution[c] + MAX(0, -interest),
+            dist.distribution[c] + MAX(0, -interest),
             "yuan",
             f"{label}: distributions (plus equalisation interest received)",
         )
-        net = m.line(
+        net = net_flows[c] = m.line(
             f"net_cash_flow_{c}", received - contributions, "yuan", f"{label}: net cash flow"
         )
         m.line(
@@ -85,13 +93,13 @@ def add_metrics(b) -> None:
         )
         value = m.line(
             f"residual_value_{c}",
-            b.liquidation[c],
+            dist.liquidation[c],
             "yuan",
             f"{label}: NAV, its share of the fund's NAV if liquidated at the year end",
         )
-        m.line(
+        uncalled = m.line(
             f"uncalled_{c}",
-            b.committed[c] - cumsum(b.contributed[c]),
+            timeline.committed[c] - cumsum(calls.contributed[c]),
             "yuan",
             f"{label}: commitment not yet contributed",
         )
@@ -109,7 +117,7 @@ def add_metrics(b) -> None:
             )
             at_end = m.line(
                 f"{key}_at_term_end_{c}",
-                IF(b.term_end, row, 0),
+                IF(timeline.term_end, row, 0),
                 "x",
                 f"{label}: {key.upper()} in the final year",
             )
@@ -117,16 +125,16 @@ def add_metrics(b) -> None:
         out(f"net_irr_{c}", irr(net), "rate", f"{label}: net IRR")
         out(f"paid_in_yuan_{c}", rowsum(contributions), "yuan", f"{label}: paid in (gross)")
         out(f"received_yuan_{c}", rowsum(received), "yuan", f"{label}: distributed (gross)")
-        out(f"calls_yuan_{c}", rowsum(b.class_calls[c]), "yuan", f"{label}: capital called")
+        out(f"calls_yuan_{c}", rowsum(calls.class_calls[c]), "yuan", f"{label}: capital called")
         out(
             f"contributed_yuan_{c}",
-            rowsum(b.contributed[c]),
+            rowsum(calls.contributed[c]),
             "yuan",
             f"{label}: capital contributed (calls plus equalisation)",
         )
         out(
             f"equalisation_yuan_{c}",
-            rowsum(b.equalisation[c]),
+            rowsum(calls.equalisation[c]),
             "yuan",
             f"{label}: equalisation paid (+) or received (-)",
         )
@@ -136,18 +144,20 @@ def add_metrics(b) -> None:
             "yuan",
             f"{label}: equalisation interest paid (+) or received (-)",
         )
-        out(f"committed_yuan_{c}", rowsum(b.commitment_new[c]), "yuan", f"{label}: committed")
+        out(
+            f"committed_yuan_{c}", rowsum(timeline.commitment_new[c]), "yuan", f"{label}: committed"
+        )
         out(
             f"min_uncalled_yuan_{c}",
-            rowmin(ex.LineRef(f"uncalled_{c}")),
+            rowmin(uncalled),
             "yuan",
             f"{label}: least commitment left uncalled (negative: called beyond commitment)",
         )
-    _manager(b)
+    _manager(m, net_flows[classes.manager], dist)
 
     investors = m.line(
         "investors_net_cash_flow",
-        ex.total(*(ex.LineRef(f"net_cash_flow_{c}") for c in b.ids)),
+        ex.total(*net_flows.values()),
         "yuan",
         "All classes: net cash flow (carried interest excluded)",
     )
@@ -158,10 +168,10 @@ def add_metrics(b) -> None:
         "All classes: cumulative net cash flow (J-curve)",
     )
 
-    gross_irr = out("gross_irr", irr(b.gross), "rate", "Gross IRR of the portfolio")
+    gross_irr = out("gross_irr", irr(inv.gross), "rate", "Gross IRR of the portfolio")
     out(
         "gross_moic",
-        rowsum(b.proceeds_total) / rowsum(b.investments_total),
+        rowsum(inv.proceeds_total) / rowsum(inv.investments_total),
         "x",
         "Gross MOIC of the portfolio",
     )
@@ -169,35 +179,35 @@ def add_metrics(b) -> None:
         "net_irr_investors", irr(investors), "rate", "Net IRR of all classes, before carry"
     )
     out("fee_drag", gross_irr - net_investors, "rate", "Gross IRR minus net IRR of all classes")
-    for c in b.ids:
+    for c, net in net_flows.items():
         out(
             f"fee_drag_{c}",
-            gross_irr - irr(ex.LineRef(f"net_cash_flow_{c}")),
+            gross_irr - irr(net),
             "rate",
-            f"{b._label(c)}: gross IRR minus its net IRR",
+            f"{classes.labels[c]}: gross IRR minus its net IRR",
         )
-    for d in b.deals:
-        out(f"gross_irr_{d}", irr(ex.LineRef(f"net_flow_{d}")), "rate", f"Project {d}: gross IRR")
+    for d in inv.deals:
+        out(f"gross_irr_{d}", irr(inv.net_flow[d]), "rate", f"Project {d}: gross IRR")
         out(
             f"gross_moic_{d}",
-            rowsum(b.proceeds[d]) / rowsum(b.investment[d]),
+            rowsum(inv.proceeds[d]) / rowsum(inv.investment[d]),
             "x",
             f"Project {d}: gross MOIC",
         )
-    out("carried_interest_yuan", rowsum(b.carried), "yuan", "Carried interest earned")
-    _deployment(b)
-    out("proceeds_yuan", rowsum(b.proceeds_total), "yuan", "Proceeds")
-    out("distributed_yuan", rowsum(b.distributions), "yuan", "Distributed")
+    out("carried_interest_yuan", rowsum(dist.carried), "yuan", "Carried interest earned")
+    _deployment(m, lines)
+    out("proceeds_yuan", rowsum(inv.proceeds_total), "yuan", "Proceeds")
+    out("distributed_yuan", rowsum(dist.distributions), "yuan", "Distributed")
     out(
         "max_abs_cash_yuan",
-        MAX(rowmax(b.cash), -rowmin(b.cash)),
+        MAX(rowmax(dist.cash), -rowmin(dist.cash)),
         "yuan",
         "Largest fund cash balance (must be 0)",
     )
     imbalance = m.line(
         "equalisation_imbalance",
-        MAX(b.equalisation_net, -b.equalisation_net)
-        + MAX(b.equalisation_interest_net, -b.equalisation_interest_net),
+        MAX(calls.equalisation_net, -calls.equalisation_net)
+        + MAX(calls.equalisation_interest_net, -calls.equalisation_interest_net),
         "yuan",
         "Equalisation paid less received, capital and interest (must be 0)",
     )
@@ -208,18 +218,19 @@ def add_metrics(b) -> None:
         "Largest equalisation paid less received in a year (must be 0)",
     )
     nav_end = m.line(
-        "nav_at_term_end", b.term_end * b.nav_fund, "yuan", "NAV in the final year (must be 0)"
+        "nav_at_term_end", timeline.term_end * dist.nav, "yuan", "NAV in the final year (must be 0)"
     )
     out("nav_at_term_end_yuan", rowsum(nav_end), "yuan", "NAV at the end of the term (must be 0)")
 
 
-def _deployment(b) -> None:
+def _deployment(m: Model, lines: FundLines) -> None:
     """Committed, called, invested and what is left, fees and expenses, and the ratios."""
-    m, out = b.m, b.m.output
-    committed = _committed(b)
-    called = rowsum(b.called)
-    invested = rowsum(b.investments_total)
-    fees, expenses = rowsum(b.fee), rowsum(b.expenses)
+    out, calls, inv = m.output, lines.calls, lines.investments
+    new = lines.timeline.commitment_new
+    committed = ex.total(*(rowsum(new[c]) for c in lines.terms.classes.ids))
+    called = rowsum(calls.called)
+    invested = rowsum(inv.investments_total)
+    fees, expenses = rowsum(calls.fee), rowsum(calls.expenses)
     out("committed_yuan", committed, "yuan", "Committed")
     out("called_yuan", called, "yuan", "Capital called")
     out("invested_yuan", invested, "yuan", "Invested")
@@ -243,26 +254,26 @@ def _deployment(b) -> None:
     )
     m.line(
         "fee_rate_on_invested",
-        IF(prev(b.unrealised_total) > 0, b.fee / prev(b.unrealised_total), 0),
+        IF(prev(inv.unrealised_total) > 0, calls.fee / prev(inv.unrealised_total), 0),
         "rate",
         "Management fee over the cost of investments held at the start of the year "
         "(0 when none is held)",
     )
 
 
-def _manager(b) -> None:
-    """The manager's carried interest, apart from the return on its own commitment."""
-    m, out = b.m, b.m.output
-    own = ex.LineRef(f"net_cash_flow_{b.manager}")
+def _manager(m: Model, own: Expr, dist: Distribution) -> None:
+    """The manager's carried interest, apart from `own`, the net cash flow of its own
+    commitment."""
+    out = m.output
     m.line(
         "accrued_carried_interest",
-        b.liquidation_carry,
+        dist.liquidation_carry,
         "yuan",
         "Carried interest accrued on the NAV (if liquidated at the year end)",
     )
     total = m.line(
         "manager_total_cash_flow",
-        own + b.carried,
+        own + dist.carried,
         "yuan",
         "Manager: its own commitment's net cash flow plus carried interest",
     )
@@ -272,10 +283,6 @@ def _manager(b) -> None:
         "rate",
         "Manager: net IRR of its own commitment and its carried interest together",
     )
-
-
-def _committed(b):
-    return ex.total(*(rowsum(b.commitment_new[c]) for c in b.ids))
 
 
 # ------------------------------------------------------------------------------------------
