@@ -50,6 +50,7 @@ Closure = Callable[..., np.ndarray]
 Plan = list[tuple[list[str], bool]]
 """Blocks of lines in evaluation order, each with whether it is computed as whole rows."""
 
+
 class Env:
     """The values of one evaluation: scalars as (k, 1), rows as (k, periods), k = 1 for a
     value the same in every scenario, else the number of scenarios `n`."""
@@ -341,8 +342,10 @@ class Nodes:
             case ex.Func(name=name, args=args) if node.is_bool:
                 op = ops.FUNCTIONS[name]
                 truths = [self.truth(a) for a in args]
-                return _unary_truth(op.numpy, truths[0]) if op.arity[1] == 1 else (
-                    _logical(op.numpy, truths)
+                return (
+                    _unary_truth(op.numpy, truths[0])
+                    if op.arity[1] == 1
+                    else (_logical(op.numpy, truths))
                 )
         return _nonzero(self.value(node))
 
@@ -524,18 +527,17 @@ def _unary_truth(op, truth: Closure) -> Closure:
 
 
 def _logical(op, truths: list[Closure]) -> Closure:
-    """AND / OR of several truth values (`op` folded by its `reduce`), with no value where
-    any argument has none."""
+    """AND / OR of several truth values (`op` folded over them), with no value where any
+    argument has none."""
 
     def logical(*a):
-        parts = [f(*a) for f in truths]
-        value = op.reduce(np.broadcast_arrays(*[v for v, _ in parts]))
-        found = None
-        for _, missing in parts:
+        value, found = truths[0](*a)
+        for f in truths[1:]:
+            other, missing = f(*a)
+            value = op(value, other)
             if missing is not None:
                 found = missing if found is None else _first(found, missing)
         return value, found
-
 
     return logical
 

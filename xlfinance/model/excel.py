@@ -260,7 +260,7 @@ class _Writer:
                 return f"{ops.NEGATION.excel}{text}", ops.NEGATION.precedence
             case ex.Func(name=name, args=args):
                 op = ops.FUNCTIONS[name]
-                return f"{op.excel}({','.join(self.write(a)[0] for a in args)})", _ATOM
+                return f"{op.excel}({','.join(self._argument(op, a) for a in args)})", _ATOM
             case ex.Prev(row=ex.RowRef(name=name)):
                 self._need_period()
                 column = self._column(-1)
@@ -273,6 +273,13 @@ class _Writer:
             case ex.Aggregate(name=name, row=ex.RowRef(name=row), params=params):
                 return self._aggregate(ops.AGGREGATES[name], row, params), _ATOM
         raise TypeError(f"cannot write {node!r} as a formula")
+
+    def _argument(self, op: ops.Op, node: Expr) -> str:
+        """A function's argument; a prev() (a reference to the opening column in the first
+        period, blank unless the line has an opening) as N(...) where the function would
+        skip a blank (`Op.skips_blanks`), so that it counts as numpy's 0."""
+        text = self.write(node)[0]
+        return f"N({text})" if op.skips_blanks and isinstance(node, ex.Prev) else text
 
     def _need_period(self) -> None:
         if self.period is None:
@@ -327,9 +334,7 @@ class _Writer:
 
     def _aggregate(self, op: ops.RowOp, row: str, params: tuple[Expr, ...]) -> str:
         span = self.layout.span(row)
-        written = [
-            self._operand(p, _ATOM) if op.bracket else self.write(p)[0] for p in params
-        ]
+        written = [self._operand(p, _ATOM) if op.bracket else self.write(p)[0] for p in params]
         periods = self.layout.span("period") if "{periods}" in op.excel else ""
         text = op.excel.format(*written, span=span, periods=periods)
         if op.skips:

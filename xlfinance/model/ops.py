@@ -37,6 +37,9 @@ class Op:
     parameters `{0}`, `{1}` and `{periods}` (the period row's range). `precedence` decides
     brackets (higher binds tighter). `truth` marks a truth value (1.0 / 0.0 in numpy, TRUE /
     FALSE in a formula); `conditions` is how many leading arguments are truth values.
+    `skips_blanks`: given a reference to an empty cell (a blank opening, read by prev() in
+    the first period), Excel leaves it out (MIN, MAX, SUM) or refuses it (AND, OR: #VALUE!)
+    where numpy reads 0, so the writer passes such an argument through N(), 0 for a blank.
     """
 
     name: str
@@ -46,6 +49,7 @@ class Op:
     precedence: int = ATOM
     truth: bool = False
     conditions: int = 0
+    skips_blanks: bool = False
 
     def takes(self, count: int) -> bool:
         low, high = self.arity
@@ -142,11 +146,11 @@ bracketed (Excel's -2^2 is 4)."""
 
 FUNCTIONS = _table(
     Op("IF", (3, 3), _if, "IF", conditions=1),
-    Op("MIN", (1, None), np.minimum, "MIN"),
-    Op("MAX", (1, None), np.maximum, "MAX"),
-    Op("SUM", (1, None), np.add, "SUM"),
-    Op("AND", (1, None), np.logical_and, "AND", truth=True, conditions=255),
-    Op("OR", (1, None), np.logical_or, "OR", truth=True, conditions=255),
+    Op("MIN", (1, None), np.minimum, "MIN", skips_blanks=True),
+    Op("MAX", (1, None), np.maximum, "MAX", skips_blanks=True),
+    Op("SUM", (1, None), np.add, "SUM", skips_blanks=True),
+    Op("AND", (1, None), np.logical_and, "AND", truth=True, conditions=255, skips_blanks=True),
+    Op("OR", (1, None), np.logical_or, "OR", truth=True, conditions=255, skips_blanks=True),
     Op("NOT", (1, 1), np.logical_not, "NOT", truth=True, conditions=1),
     Op("ABS", (1, 1), np.abs, "ABS"),
     Op("MOD", (2, 2), np.mod, "MOD"),
@@ -161,13 +165,15 @@ AGGREGATES = _table(
     RowOp("ROWMAX", (0, 0), _nanmax, "MAX({span})", skips=True),
     RowOp("ROWMEAN", (0, 0), _nanmean, "AVERAGE({span})", skips=True),
     RowOp(
-        "NPV", (1, 1), _npv, "SUMPRODUCT({span},(1+{0})^(-{periods}))", solver=True,
+        "NPV",
+        (1, 1),
+        _npv,
+        "SUMPRODUCT({span},(1+{0})^(-{periods}))",
+        solver=True,
         bracket=True,
     ),
     RowOp("IRR", (0, 0), finance.irr, "IRR({span})", solver=True, both_signs=True),
-    RowOp(
-        "MIRR", (2, 2), _mirr, "MIRR({span},{0},{1})", solver=True, both_signs=True
-    ),
+    RowOp("MIRR", (2, 2), _mirr, "MIRR({span},{0},{1})", solver=True, both_signs=True),
 )
 """`Aggregate`: arity is its parameters'. NPV is written as SUMPRODUCT over the row and
 discount factors from the period row, so that the first period (time 0) is not discounted,
