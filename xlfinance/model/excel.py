@@ -144,21 +144,29 @@ def _absence(expression: Expr, scalar: bool) -> tuple[bool, set[str]]:
     reads: set[str] = set()
     stack = [expression]
     while stack:
-        match stack.pop():
-            case ex.Func(name="NA"):
-                return True, reads
-            case ex.Aggregate(name=name) if _no_value_of_itself(ops.AGGREGATES[name], scalar):
-                return True, reads
-            case ex.Aggregate(name=name, row=row, params=params):
-                if not ops.AGGREGATES[name].skips:
-                    reads.add(row.name)
-                stack.extend(params)
-            case ex.Prev(row=row) | ex.Cumsum(row=row):
-                reads.add(row.name)
+        match stack.pop():  # the kinds most expressions are made of first
+            case ex.BinOp(left=left, right=right) | ex.Compare(left=left, right=right):
+                stack.append(left)
+                stack.append(right)
             case ex.RowRef(name=name):
                 reads.add(name)
-            case node:
-                stack.extend(node.children())
+            case ex.Const() | ex.InputRef():
+                pass
+            case ex.Func(name="NA"):
+                return True, reads
+            case ex.Func(args=args):
+                stack.extend(args)
+            case ex.Neg(operand=operand):
+                stack.append(operand)
+            case ex.Prev(row=row) | ex.Cumsum(row=row):
+                reads.add(row.name)
+            case ex.Aggregate(name=name, row=row, params=params):
+                op = ops.AGGREGATES[name]
+                if _no_value_of_itself(op, scalar):
+                    return True, reads
+                if not op.skips:
+                    reads.add(row.name)
+                stack.extend(params)
     return False, reads
 
 
