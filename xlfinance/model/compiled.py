@@ -342,11 +342,9 @@ class Nodes:
             case ex.Func(name=name, args=args) if node.is_bool:
                 op = ops.FUNCTIONS[name]
                 truths = [self.truth(a) for a in args]
-                return (
-                    _unary_truth(op.numpy, truths[0])
-                    if op.arity[1] == 1
-                    else (_logical(op.numpy, truths))
-                )
+                if op.arity[1] == 1:
+                    return _unary_truth(op.numpy, truths[0])
+                return _logical(op.numpy, truths)
         return _nonzero(self.value(node))
 
     def _function(self, op: ops.Op, args: tuple[Expr, ...]) -> Closure:

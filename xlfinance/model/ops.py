@@ -156,8 +156,9 @@ FUNCTIONS = _table(
     Op("MOD", (2, 2), np.mod, "MOD"),
     Op("NA", (0, 0), _na, "NA"),
 )
-"""`Func`, evaluated cell by cell. MOD has the divisor's sign in both (numpy's mod and
-Excel's MOD). AND, OR and NOT take every argument as a truth value (255: Excel's limit)."""
+"""`Func`, evaluated cell by cell. MOD has the divisor's sign in both (numpy's `mod`; Excel's
+MOD, Microsoft Support, "MOD function": "the result has the same sign as divisor"). AND, OR
+and NOT take every argument as a truth value (255: Excel's limit of arguments)."""
 
 AGGREGATES = _table(
     RowOp("ROWSUM", (0, 0), _rowsum, "SUM({span})"),
