@@ -198,8 +198,9 @@ def _evaluate(node: Expr, env: _Env, t: int | None) -> np.ndarray:
     if isinstance(node, ex.RowRef):
         return _take(env.rows[node.name], t)
     if kind is ex.BinOp or kind is ex.Compare:
-        out = _BINARY[node.op](_evaluate(node.left, env, t), _evaluate(node.right, env, t))
-        return out.astype(float) if kind is ex.Compare else out
+        left, right = _evaluate(node.left, env, t), _evaluate(node.right, env, t)
+        out = _BINARY[node.op](left, right)
+        return _nan_where(out.astype(float), left, right) if kind is ex.Compare else out
     if kind is ex.Neg:
         return -_evaluate(node.operand, env, t)
     if kind is ex.Func:
@@ -231,7 +232,7 @@ def _function(node: ex.Func, env: _Env, t: int | None) -> np.ndarray:
     args = [_evaluate(a, env, t) for a in node.args]
     if name == "IF":
         cond, yes, no = args
-        return np.where(cond != 0, yes, no)
+        return _nan_where(np.where(cond != 0, yes, no), cond)
     if name in ("MIN", "MAX"):
         reduce = np.minimum if name == "MIN" else np.maximum
         out = args[0]
@@ -249,12 +250,22 @@ def _function(node: ex.Func, env: _Env, t: int | None) -> np.ndarray:
         return np.mod(args[0], args[1])
     truth = [a != 0 for a in args]
     if name == "AND":
-        return np.logical_and.reduce(np.broadcast_arrays(*truth)).astype(float)
+        return _nan_where(np.logical_and.reduce(np.broadcast_arrays(*truth)).astype(float), *args)
     if name == "OR":
-        return np.logical_or.reduce(np.broadcast_arrays(*truth)).astype(float)
+        return _nan_where(np.logical_or.reduce(np.broadcast_arrays(*truth)).astype(float), *args)
     if name == "NOT":
-        return (~truth[0]).astype(float)
+        return _nan_where((~truth[0]).astype(float), args[0])
     raise ModelError(f"unknown function {name}")
+
+
+def _nan_where(out: np.ndarray, *operands: np.ndarray) -> np.ndarray:
+    """The first operand's NaN wherever an operand is NaN: a comparison, a condition or a
+    logical function of NaN has no value, as Excel's of an error is that error."""
+    for operand in reversed(operands):
+        nan = np.isnan(operand)
+        if nan.any():
+            out = np.where(nan, operand, out)
+    return out
 
 
 def _aggregate(node: ex.Aggregate, env: _Env) -> np.ndarray:

@@ -28,6 +28,7 @@ from xlfinance import finance
 from xlfinance.definitions import load_programme
 from xlfinance.fund.model import build_fund_model, project_flows
 from xlfinance.model import expr as ex
+from xlfinance.model import ops
 from xlfinance.model.core import Evaluation, Model, ModelError
 from xlfinance.projects import evaluate_projects
 from xlfinance.risk import engine, run_risk, sampling
@@ -208,9 +209,9 @@ def expressions(rows, lines, earlier, inputs, depth):
     if depth == 0:
         return leaf
     sub = expressions(rows, lines, earlier, inputs, depth - 1)
-    ops = sorted(ex.ARITHMETIC) + sorted(ex.COMPARISONS)
-    binary = st.tuples(st.sampled_from(ops), sub, sub).map(
-        lambda a: (ex.Compare if a[0] in ex.COMPARISONS else ex.BinOp)(a[0], a[1], a[2])
+    names = sorted(ops.ARITHMETIC) + sorted(ops.COMPARISONS)
+    binary = st.tuples(st.sampled_from(names), sub, sub).map(
+        lambda a: (ex.Compare if a[0] in ops.COMPARISONS else ex.BinOp)(a[0], a[1], a[2])
     )
     funcs = st.one_of(
         st.tuples(sub, sub, sub).map(lambda a: ex.IF(*a)),

@@ -132,10 +132,14 @@ def absent() -> Model:
     m.line("taken", ex.IF(flows > 0, cover, 0))  # [0, 6, 0, 7]: a branch never taken
     m.line("last", ex.prev(cover))  # [0, NaN, 6, NaN]: the blank opening is 0
     m.line("running", ex.cumsum(cover))  # [NaN] * 4: NaN from the first period on
-    m.line("above", cover > 6.5)  # [0, 0, 0, 1]: NaN compares false
-    m.line("other", ex.ne(cover, 6))  # [1, 0, 1, 1]: NaN is unequal to everything
-    m.line("truthy", ex.IF(cover, 1, 2))  # [1, 1, 1, 1]: NaN is not 0, so true
-    m.line("both", ex.AND(cover, flows > 0))  # [0, 1, 0, 1]
+    # A comparison, AND, OR, NOT or IF of NaN is NaN, as the same of #N/A is #N/A in Excel.
+    m.line("above", cover > 6.5)  # [NaN, 0, NaN, 1]: 6 > 6.5 false, 7 > 6.5 true
+    m.line("other", ex.ne(cover, 6))  # [NaN, 0, NaN, 1]: not even <> holds of NaN
+    m.line("truthy", ex.IF(cover, 1, 2))  # [NaN, 1, NaN, 1]: 6 and 7 are not 0, so true
+    m.line("both", ex.AND(cover, flows > 0))  # [NaN, 1, NaN, 1]
+    # p0: cover NaN, so NaN although -100 < 0 is true; p1: 6 > 100 and 60 < 0 both false.
+    m.line("either", ex.OR(cover > 100, flows < 0))  # [NaN, 0, NaN, 0]
+    m.line("not_above", ex.NOT(cover > 6.5))  # [NaN, 1, NaN, 0]
     m.output("total", ex.rowsum(cover))  # NaN: a sum over a period with no value
     m.output("npv", ex.npv(0.1, cover))  # NaN
     m.output("irr_cover", ex.irr(cover))  # NaN (Excel's IRR would skip the text)
@@ -161,10 +165,12 @@ def test_values_that_do_not_exist_by_hand():
         "taken": [0, 6, 0, 7],
         "last": [0, nan, 6, nan],
         "running": [nan, nan, nan, nan],
-        "above": [0, 0, 0, 1],
-        "other": [1, 0, 1, 1],
-        "truthy": [1, 1, 1, 1],
-        "both": [0, 1, 0, 1],
+        "above": [nan, 0, nan, 1],
+        "other": [nan, 0, nan, 1],
+        "truthy": [nan, 1, nan, 1],
+        "both": [nan, 1, nan, 1],
+        "either": [nan, 0, nan, 0],
+        "not_above": [nan, 1, nan, 0],
     }
     for line, values in want.items():
         np.testing.assert_array_equal(result.lines[line][0], values, err_msg=line)

@@ -21,6 +21,11 @@ result was the same every time, and one pass whose result was not needed:
   it computed, not turned into 1.0 / 0.0 and compared with 0 again: `np.where` picks the
   same elements.
 
+What each operator, function and aggregate computes is its record in `xlfinance.model.ops`;
+the nodes are matched on their classes and compiled into closures that apply it. A truth
+value is compiled as a pair, the booleans and where it has no value (a NaN it is made from),
+so that a comparison, AND / OR / NOT or an IF of NaN is NaN (`ops`, the NaN rule).
+
 Reductions are the one kind of numpy call whose bits depend on memory layout (numpy sums a
 contiguous run pairwise), so every sum, `cumsum` and aggregate is made on the same arrays as
 before: a running total inside a cycle still sums the row's first t + 1 columns.
@@ -32,29 +37,18 @@ from collections.abc import Callable, Iterable
 
 import numpy as np
 
-from xlfinance import finance
 from xlfinance.model import expr as ex
+from xlfinance.model import ops
 from xlfinance.model.core import Model, ModelError
 from xlfinance.model.expr import Expr
 
+Missing = tuple[np.ndarray, np.ndarray] | None
+"""Where a truth value has no value (booleans) and the NaN it has there; None: everywhere
+one."""
 Closure = Callable[..., np.ndarray]
 """A compiled node: `f(env)` for whole rows, `f(run, t)` for period t of a cycle."""
 Plan = list[tuple[list[str], bool]]
 """Blocks of lines in evaluation order, each with whether it is computed as whole rows."""
-
-BINARY = {
-    "+": np.add,
-    "-": np.subtract,
-    "*": np.multiply,
-    "/": np.divide,
-    "^": np.power,
-    "<": np.less,
-    "<=": np.less_equal,
-    ">": np.greater,
-    ">=": np.greater_equal,
-    "=": np.equal,
-    "<>": np.not_equal,
-}
 
 
 class Env:
@@ -322,49 +316,48 @@ class Nodes:
         return _fold(node, self._value(node), self._constant_only(node))
 
     def truth(self, node: Expr) -> Closure:
-        """The closure of `value != 0` as booleans: for a comparison or a logical function,
-        the booleans it computes (its value is them as 1.0 and 0.0)."""
+        """The closure of a truth value: the booleans of `value != 0` (for a comparison or a
+        logical function, those it computes; its value is them as 1.0 and 0.0), and where
+        it has no value (`_no_value`: NaN in a value it is made from), or None."""
         return _fold(node, self._truth(node), self._constant_only(node))
 
     def _value(self, node: Expr) -> Closure:
-        kind = type(node)
-        if kind is ex.Const:
-            return constant(np.full((1, 1), node.value))
-        if kind is ex.BinOp:
-            return _binary(BINARY[node.op], self.value(node.left), self.value(node.right))
-        if kind is ex.Compare or (kind is ex.Func and node.name in LOGICAL):
-            return _as_number(self.truth(node))
-        if kind is ex.Neg:
-            return _negative(self.value(node.operand))
-        if kind is ex.Func:
-            return self._function(node)
+        match node:
+            case ex.Const(value=value):
+                return constant(np.full((1, 1), value))
+            case ex.BinOp(op=op, left=left, right=right):
+                return _binary(ops.ARITHMETIC[op].numpy, self.value(left), self.value(right))
+            case ex.Compare() | ex.Func() if node.is_bool:
+                return _as_number(self.truth(node))
+            case ex.Neg(operand=operand):
+                return _unary(ops.NEGATION.numpy, self.value(operand))
+            case ex.Func(name=name, args=args):
+                return self._function(ops.FUNCTIONS[name], args)
         return self.leaf(node)
 
     def _truth(self, node: Expr) -> Closure:
-        kind = type(node)
-        if kind is ex.Compare:
-            return _binary(BINARY[node.op], self.value(node.left), self.value(node.right))
-        if kind is ex.Func and node.name == "NOT":
-            return _unary(np.logical_not, self.truth(node.args[0]))
-        if kind is ex.Func and node.name in LOGICAL:
-            return _logical(LOGICAL[node.name], [self.truth(a) for a in node.args])
+        match node:
+            case ex.Compare(op=op, left=left, right=right):
+                return _compare(ops.COMPARISONS[op].numpy, self.value(left), self.value(right))
+            case ex.Func(name=name, args=args) if node.is_bool:
+                op = ops.FUNCTIONS[name]
+                truths = [self.truth(a) for a in args]
+                if op.arity[1] == 1:
+                    return _unary_truth(op.numpy, truths[0])
+                return _logical(op.numpy, truths)
         return _nonzero(self.value(node))
 
-    def _function(self, node: ex.Func) -> Closure:
-        name = node.name
-        if name == "NA":
-            return constant(np.full((1, 1), np.nan))
-        if name == "IF":
-            cond, yes, no = node.args
-            return _where(self.truth(cond), self.value(yes), self.value(no))
-        args = [self.value(a) for a in node.args]
-        if name in CHAINS:
-            return _chain(CHAINS[name], args)
-        if name == "ABS":
-            return _unary(np.abs, args[0])
-        if name == "MOD":
-            return _binary(np.mod, args[0], args[1])
-        raise ModelError(f"unknown function {name}")
+    def _function(self, op: ops.Op, args: tuple[Expr, ...]) -> Closure:
+        if op.arity == (0, 0):
+            return constant(op.numpy())
+        if op.conditions:
+            return _if(
+                op.numpy, self.truth(args[0]), *[self.value(a) for a in args[op.conditions :]]
+            )
+        values = [self.value(a) for a in args]
+        if op.arity[1] is None:
+            return _chain(op.numpy, values)
+        return (_unary if len(values) == 1 else _binary)(op.numpy, *values)
 
 
 class WholeNodes(Nodes):
@@ -372,28 +365,21 @@ class WholeNodes(Nodes):
     for a row."""
 
     def leaf(self, node: Expr) -> Closure:
-        kind = type(node)
-        if kind is ex.InputRef:
-            return _input(node.name)
-        if isinstance(node, ex.RowRef):
-            return _row(node.name)
-        if kind is ex.Prev:
-            return _whole_prev(node.row.name)
-        if kind is ex.Cumsum:
-            return _cumsum(node.row.name)
-        if kind is ex.Aggregate:
-            return self._aggregate(node)
+        match node:
+            case ex.InputRef(name=name):
+                return _input(name)
+            case ex.RowRef(name=name):
+                return _row(name)
+            case ex.Prev(row=row):
+                return _whole_prev(row.name)
+            case ex.Cumsum(row=row):
+                return _cumsum(row.name)
+            case ex.Aggregate(name=name, row=row, params=params):
+                op = ops.AGGREGATES[name]
+                if not op.solver:
+                    return _reduction(op.numpy, row.name)
+                return _solver(op.numpy, row.name, [self.value(p) for p in params])
         return super().leaf(node)
-
-    def _aggregate(self, node: ex.Aggregate) -> Closure:
-        name, row = node.name, node.row.name
-        if name == "ROWSUM":
-            return _rowsum(row)
-        if name in ROW_REDUCTIONS:
-            return _row_reduction(ROW_REDUCTIONS[name], row)
-        if name not in SOLVERS:
-            raise ModelError(f"unknown aggregate {name}")
-        return _solver(SOLVERS[name], row, [self.value(p) for p in node.params])
 
 
 class CycleNodes(Nodes):
@@ -430,24 +416,23 @@ class CycleNodes(Nodes):
         return _invariant(_position(self.invariants, f))
 
     def leaf(self, node: Expr) -> Closure:
-        kind = type(node)
-        if isinstance(node, ex.RowRef):
-            if node.name in self.slots:
-                return _now(self.slots[node.name])
-            return _column(_position(self.external, node.name))
-        if kind is ex.Prev:
-            name = node.row.name
-            if name in self.slots:
+        match node:
+            case ex.RowRef(name=name) if name in self.slots:
+                return _now(self.slots[name])
+            case ex.RowRef(name=name):
+                return _column(_position(self.external, name))
+            case ex.Prev(row=ex.RowRef(name=name)) if name in self.slots:
                 self.openings[self.slots[name]] = name
                 return _last(self.slots[name])
-            if name not in self._external_openings:
-                self._external_openings[name] = _position(self.invariants, _opening(name))
-            opening = self._external_openings[name]
-            return _previous_column(_position(self.external, name), opening)
-        if kind is ex.Cumsum:
-            if node.row.name in self.slots:
-                self.totals.add(self.slots[node.row.name])
-            return _running_total(node.row.name)
+            case ex.Prev(row=ex.RowRef(name=name)):
+                if name not in self._external_openings:
+                    self._external_openings[name] = _position(self.invariants, _opening(name))
+                opening = self._external_openings[name]
+                return _previous_column(_position(self.external, name), opening)
+            case ex.Cumsum(row=ex.RowRef(name=name)):
+                if name in self.slots:
+                    self.totals.add(self.slots[name])
+                return _running_total(name)
         return super().leaf(node)
 
 
@@ -458,50 +443,29 @@ def _position(items: list, item) -> int:
     return items.index(item)
 
 
-def _nanmin(row: np.ndarray, axis: int, keepdims: bool) -> np.ndarray:
-    """`np.nanmin` of a float array without its warning: numpy computes it as `fmin.reduce`
-    and then warns if a slice had no number; the result is the same to the bit. The warning
-    was silenced with `warnings.catch_warnings`, which is not thread-safe (the risk engine
-    and the structuring solver evaluate models on two threads, and it leaked)."""
-    return np.fmin.reduce(row, axis=axis, keepdims=keepdims)
-
-
-def _nanmax(row: np.ndarray, axis: int, keepdims: bool) -> np.ndarray:
-    """`np.nanmax` of a float array without its warning (`fmax.reduce`, see `_nanmin`)."""
-    return np.fmax.reduce(row, axis=axis, keepdims=keepdims)
-
-
-def _nanmean(row: np.ndarray, axis: int, keepdims: bool) -> np.ndarray:
-    """`np.nanmean` of a float array without its "Mean of empty slice" warning: numpy's own
-    steps (NaN replaced by 0, the numbers counted, the sum divided by the count in place,
-    0 / 0 giving NaN), so the result is the same to the bit."""
-    mask = np.isnan(row)
-    values = np.array(row, copy=True)
-    np.copyto(values, 0, where=mask)
-    count = np.sum(~mask, axis=axis, dtype=np.intp, keepdims=keepdims)
-    total = np.sum(values, axis=axis, keepdims=keepdims)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.divide(total, count, out=total, casting="unsafe")
-
-
-LOGICAL = {"AND": np.logical_and, "OR": np.logical_or, "NOT": np.logical_not}
-CHAINS = {"MIN": np.minimum, "MAX": np.maximum, "SUM": np.add}
-ROW_REDUCTIONS = {"ROWMIN": _nanmin, "ROWMAX": _nanmax, "ROWMEAN": _nanmean}
-SOLVERS = {"NPV": "npv", "IRR": "irr", "MIRR": "mirr"}
 CONSTANT_ONLY = (ex.Const, ex.BinOp, ex.Compare, ex.Neg, ex.Func)
 """The node kinds of a sub-tree that reads no value: computed once, when compiled."""
 
 
 # Closures for either way of evaluating: f(*a) -------------------------------------------
-def constant(value: np.ndarray) -> Closure:
-    """A closure that returns `value`, read-only as every evaluation shares it."""
-    value.flags.writeable = False
+def constant(value) -> Closure:
+    """A closure that returns `value` (an array, or a truth value's pair), read-only as every
+    evaluation shares it."""
+    for array in _arrays(value):
+        array.flags.writeable = False
 
     def const(*_):
         return value
 
     const.constant = True
     return const
+
+
+def _arrays(value) -> list[np.ndarray]:
+    """The arrays of a value, a truth value's pair or its `Missing`."""
+    if isinstance(value, tuple):
+        return [a for part in value if part is not None for a in _arrays(part)]
+    return [value]
 
 
 def is_constant(f: Closure) -> bool:
@@ -523,20 +487,92 @@ def _unary(op, operand: Closure) -> Closure:
     return lambda *a: op(operand(*a))
 
 
-def _negative(operand: Closure) -> Closure:
-    return lambda *a: -operand(*a)
+def _no_value(*values: np.ndarray) -> Missing:
+    """Where any of the values is NaN, and that NaN (the first one's, as Excel gives the first
+    argument's error); None where none is. A truth value made from them has no value there:
+    a comparison or a condition of #N/A is #N/A in a workbook."""
+    found = None
+    for value in values:
+        nan = np.isnan(value)
+        if nan.any():
+            found = (nan, value) if found is None else _first(found, (nan, value))
+    return found
 
 
-def _as_number(truth: Closure) -> Closure:
-    return lambda *a: truth(*a).astype(float)
+def _first(missing: tuple[np.ndarray, np.ndarray], other: tuple[np.ndarray, np.ndarray]):
+    """Two `_no_value`s in argument order as one: the first's NaN where both have none."""
+    return missing[0] | other[0], np.where(missing[0], missing[1], other[1])
+
+
+def _compare(op, left: Closure, right: Closure) -> Closure:
+    """A comparison as a truth value: (the booleans, where it has no value or None)."""
+
+    def compare(*a):
+        x, y = left(*a), right(*a)
+        return op(x, y), _no_value(x, y)
+
+    return compare
+
+
+def _unary_truth(op, truth: Closure) -> Closure:
+    """NOT: the booleans negated, with no value where its argument has none."""
+
+    def negate(*a):
+        value, missing = truth(*a)
+        return op(value), missing
+
+    return negate
+
+
+def _logical(op, truths: list[Closure]) -> Closure:
+    """AND / OR of several truth values (`op` folded over them), with no value where any
+    argument has none."""
+
+    def logical(*a):
+        value, found = truths[0](*a)
+        for f in truths[1:]:
+            other, missing = f(*a)
+            value = op(value, other)
+            if missing is not None:
+                found = missing if found is None else _first(found, missing)
+        return value, found
+
+    return logical
 
 
 def _nonzero(value: Closure) -> Closure:
-    return lambda *a: value(*a) != 0
+    """A number as a truth value: `value != 0`, with no value where it is NaN."""
+
+    def nonzero(*a):
+        x = value(*a)
+        return x != 0, _no_value(x)
+
+    return nonzero
 
 
-def _where(condition: Closure, yes: Closure, no: Closure) -> Closure:
-    return lambda *a: np.where(condition(*a), yes(*a), no(*a))
+def _without(missing: Missing, out: np.ndarray) -> np.ndarray:
+    """`out` with the NaN of `missing` where it has no value."""
+    return out if missing is None else np.where(missing[0], missing[1], out)
+
+
+def _as_number(truth: Closure) -> Closure:
+    """A truth value as 1.0 / 0.0, NaN where it has none."""
+
+    def number(*a):
+        value, missing = truth(*a)
+        return _without(missing, value.astype(float))
+
+    return number
+
+
+def _if(where, condition: Closure, yes: Closure, no: Closure) -> Closure:
+    """IF: `where(condition, yes, no)`, NaN where the condition has no value."""
+
+    def choose(*a):
+        value, missing = condition(*a)
+        return _without(missing, where(value, yes(*a), no(*a)))
+
+    return choose
 
 
 def _chain(op, args: list[Closure]) -> Closure:
@@ -554,11 +590,6 @@ def _chain(op, args: list[Closure]) -> Closure:
         return out
 
     return chain
-
-
-def _logical(reduce, truths: list[Closure]) -> Closure:
-    """AND / OR of several truth values, as booleans."""
-    return lambda *a: reduce.reduce(np.broadcast_arrays(*[f(*a) for f in truths]))
 
 
 # Whole rows: f(env) -----------------------------------------------------------------------
@@ -589,32 +620,24 @@ def _cumsum(name: str) -> Closure:
     return lambda env: np.cumsum(env.rows[name], axis=1)
 
 
-def _rowsum(name: str) -> Closure:
-    return lambda env: env.rows[name].sum(axis=1, keepdims=True)
+def _reduction(reduce, name: str) -> Closure:
+    """ROWSUM, ROWMIN, ROWMAX, ROWMEAN: `reduce` of the row over its periods, (k, 1)."""
+    return lambda env: reduce(env.rows[name])
 
 
-def _row_reduction(reduce, name: str) -> Closure:
-    return lambda env: reduce(env.rows[name], axis=1, keepdims=True)
+def _solver(solve, name: str, params: list[Closure]) -> Closure:
+    """NPV, IRR or MIRR of a row (`solve(row, *params)`), with scalar parameters, broadcast
+    to one another."""
 
-
-def _solver(kind: str, name: str, params: list[Closure]) -> Closure:
-    """NPV, IRR or MIRR of a row, with scalar parameters, broadcast to one another."""
-
-    def solve(env):
+    def solver(env):
         row = env.rows[name]
         values = [p(env) for p in params]
         k = max([row.shape[0], *(v.shape[0] for v in values)])
         row = np.broadcast_to(row, (k, env.t))
         args = [np.broadcast_to(v, (k, 1))[:, 0] for v in values]
-        if kind == "npv":
-            out = finance.npv(args[0], row)
-        elif kind == "irr":
-            out = finance.irr(row)
-        else:
-            out = finance.mirr(row, args[0], args[1])
-        return np.asarray(out, dtype=float).reshape(-1, 1)
+        return np.asarray(solve(row, *args), dtype=float).reshape(-1, 1)
 
-    return solve
+    return solver
 
 
 # Cycles: f(run, t) ------------------------------------------------------------------------

@@ -12,13 +12,17 @@ Rules that keep the two engines equal:
   period is the opening column, blank (zero) unless the line has an opening value.
 - NPV is written as SUMPRODUCT over the row and discount factors built from the period row,
   so the first period (time 0) is not discounted; Excel's NPV() would discount it.
+- Each operator's and function's spelling and precedence is its record in
+  `xlfinance.model.ops`, which numpy's evaluation reads too.
 
 A value that does not exist (NaN in numpy: NA(), an IRR or MIRR of flows of one sign, a row
 aggregate over no value) is #N/A inside a formula, so that it goes through arithmetic as NaN
 does, and the cell shows it as text, never as an error value: "" in a line's period cell,
 `NOT_AVAILABLE` in an output. A formula reading a cell that may hold that text turns it back
 into #N/A (a text in arithmetic is #VALUE!), and a sum, NPV or IRR over such a row has no
-value when a period has none, as numpy's NaN sums to NaN. Every other error (#DIV/0!,
+value when a period has none, as numpy's NaN sums to NaN. A comparison, AND, OR, NOT or IF
+of #N/A is #N/A, as the same of NaN is NaN in numpy (`xlfinance.model.ops`, the NaN rule), so
+no formula catches #N/A but the cell's own IFNA. Every other error (#DIV/0!,
 #VALUE!, an IRR that does not converge) stays visible, and the Checks sheet counts it.
 """
 
@@ -30,20 +34,15 @@ from dataclasses import dataclass, field
 from openpyxl.utils import get_column_letter
 
 from xlfinance.model import expr as ex
+from xlfinance.model import ops
 from xlfinance.model.expr import Expr
 
-_ATOM = 9
+_ATOM = ops.ATOM
 
 NOT_AVAILABLE = "无 n/a"
 """What a scalar cell (an output, a Summary figure) shows where the model has no value."""
 NO_VALUE_IN_PERIOD = ""
 """What a line's period cell shows where the model has no value (DSCR outside the term)."""
-SOLVED_ONLY_WITH_BOTH_SIGNS = ("IRR", "MIRR")
-"""Aggregates with no value unless the row has a positive and a negative flow."""
-SKIPPING = ("ROWMIN", "ROWMAX", "ROWMEAN")
-"""Aggregates over the periods that have a value (no value only when none has)."""
-_NAN_COMPARES = {op: "TRUE" if op == "<>" else "FALSE" for op in ex.COMPARISONS}
-"""What a comparison with NaN gives in numpy (IEEE 754: unordered, so unequal)."""
 
 
 _PLAIN_SHEET = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -145,28 +144,36 @@ def _absence(expression: Expr, scalar: bool) -> tuple[bool, set[str]]:
     reads: set[str] = set()
     stack = [expression]
     while stack:
-        node = stack.pop()
-        kind = type(node)
-        if kind is ex.BinOp or kind is ex.Compare:
-            stack.append(node.left)
-            stack.append(node.right)
-        elif kind is ex.Func:
-            if node.name == "NA":
+        match stack.pop():  # the kinds most expressions are made of first
+            case ex.BinOp(left=left, right=right) | ex.Compare(left=left, right=right):
+                stack.append(left)
+                stack.append(right)
+            case ex.RowRef(name=name):
+                reads.add(name)
+            case ex.Const() | ex.InputRef():
+                pass
+            case ex.Func(name="NA"):
                 return True, reads
-            stack.extend(node.args)
-        elif kind is ex.Neg:
-            stack.append(node.operand)
-        elif kind is ex.Aggregate:
-            if node.name in SOLVED_ONLY_WITH_BOTH_SIGNS or (scalar and node.name in SKIPPING):
-                return True, reads
-            if node.name not in SKIPPING:
-                reads.add(node.row.name)
-            stack.extend(node.params)
-        elif kind is ex.Prev or kind is ex.Cumsum:
-            reads.add(node.row.name)
-        elif isinstance(node, ex.RowRef):
-            reads.add(node.name)
+            case ex.Func(args=args):
+                stack.extend(args)
+            case ex.Neg(operand=operand):
+                stack.append(operand)
+            case ex.Prev(row=row) | ex.Cumsum(row=row):
+                reads.add(row.name)
+            case ex.Aggregate(name=name, row=row, params=params):
+                op = ops.AGGREGATES[name]
+                if _no_value_of_itself(op, scalar):
+                    return True, reads
+                if not op.skips:
+                    reads.add(row.name)
+                stack.extend(params)
     return False, reads
+
+
+def _no_value_of_itself(op: ops.RowOp, scalar: bool) -> bool:
+    """An IRR or MIRR (flows of one sign have none); a scalar's MIN, MAX or mean over a row
+    (a row with no value in any period has none)."""
+    return op.both_signs or (scalar and op.skips)
 
 
 def absent_rows(lines: dict) -> frozenset[str]:
@@ -240,58 +247,47 @@ class _Writer:
 
     def write(self, node: Expr) -> tuple[str, int]:
         """Text of a node and its precedence (for deciding brackets)."""
-        kind = type(node)
-        if kind is ex.Const:
-            text = number(node.value)
-            return (f"({text})", _ATOM) if node.value < 0 else (text, _ATOM)
-        if kind is ex.InputRef:
-            return self.layout.inputs[node.name], _ATOM
-        if isinstance(node, ex.RowRef):
-            return self._at(node.name), _ATOM
-        if kind is ex.BinOp:
-            return self._binary(node)
-        if kind is ex.Compare:
-            left = self._operand(node.left, 2)
-            right = self._operand(node.right, 2)
-            if self._absent(node.left) or self._absent(node.right):
-                # numpy compares NaN as unequal to everything: only <> is true.
-                return f"_xlfn.IFNA({left}{node.op}{right},{_NAN_COMPARES[node.op]})", _ATOM
-            return f"{left}{node.op}{right}", 1
-        if kind is ex.Neg:
-            inner, prec = self.write(node.operand)
-            return (f"-{inner}" if prec == _ATOM else f"-({inner})"), 0
-        if kind is ex.Func:
-            tests = len(node.args) if node.name in ("AND", "OR", "NOT") else node.name == "IF"
-            args = ",".join(
-                self._condition(a) if i < tests else self.write(a)[0]
-                for i, a in enumerate(node.args)
-            )
-            return f"{node.name}({args})", _ATOM
-        if kind is ex.Prev:
-            self._need_period()
-            name = node.row.name
-            column = self._column(-1)
-            cell = self.layout.cell_in(name, column, absolute_row=self._is_time(name))
-            return self._read(name, cell), _ATOM
-        if kind is ex.Cumsum:
-            self._need_period()
-            name = node.row.name
-            span = self.layout.running_span_to(name, self._column(0))
-            return self._whole(name, span, f"SUM({span})"), _ATOM
-        if kind is ex.Aggregate:
-            return self._aggregate(node), _ATOM
+        match node:
+            case ex.Const(value=value):
+                text = number(value)
+                return (f"({text})", _ATOM) if value < 0 else (text, _ATOM)
+            case ex.InputRef(name=name):
+                return self.layout.inputs[name], _ATOM
+            case ex.RowRef(name=name):
+                return self._at(name), _ATOM
+            case ex.BinOp(op=op, left=left, right=right):
+                return self._binary(ops.ARITHMETIC[op], left, right)
+            case ex.Compare(op=op, left=left, right=right):
+                op = ops.COMPARISONS[op]
+                left = self._operand(left, op.precedence + 1)
+                right = self._operand(right, op.precedence + 1)
+                return f"{left}{op.excel}{right}", op.precedence
+            case ex.Neg(operand=operand):
+                inner, prec = self.write(operand)
+                text = inner if prec == _ATOM else f"({inner})"
+                return f"{ops.NEGATION.excel}{text}", ops.NEGATION.precedence
+            case ex.Func(name=name, args=args):
+                op = ops.FUNCTIONS[name]
+                return f"{op.excel}({','.join(self._argument(op, a) for a in args)})", _ATOM
+            case ex.Prev(row=ex.RowRef(name=name)):
+                self._need_period()
+                column = self._column(-1)
+                cell = self.layout.cell_in(name, column, absolute_row=self._is_time(name))
+                return self._read(name, cell), _ATOM
+            case ex.Cumsum(row=ex.RowRef(name=name)):
+                self._need_period()
+                span = self.layout.running_span_to(name, self._column(0))
+                return self._whole(name, span, f"SUM({span})"), _ATOM
+            case ex.Aggregate(name=name, row=ex.RowRef(name=row), params=params):
+                return self._aggregate(ops.AGGREGATES[name], row, params), _ATOM
         raise TypeError(f"cannot write {node!r} as a formula")
 
-    def _absent(self, node: Expr) -> bool:
-        return may_be_absent(node, self.layout.absent, scalar=self.scalar)
-
-    def _condition(self, node: Expr) -> str:
-        """A value used as a truth value: one that may have none is true, as numpy takes
-        NaN (NaN != 0); a comparison says so itself."""
+    def _argument(self, op: ops.Op, node: Expr) -> str:
+        """A function's argument; a prev() (a reference to the opening column in the first
+        period, blank unless the line has an opening) as N(...) where the function would
+        skip a blank (`Op.skips_blanks`), so that it counts as numpy's 0."""
         text = self.write(node)[0]
-        if not node.is_bool and self._absent(node):
-            return f"_xlfn.IFNA({text},TRUE)"
-        return text
+        return f"N({text})" if op.skips_blanks and isinstance(node, ex.Prev) else text
 
     def _need_period(self) -> None:
         if self.period is None:
@@ -332,45 +328,31 @@ class _Writer:
             return f"({text})"
         return text
 
-    def _binary(self, node: ex.BinOp) -> tuple[str, int]:
-        prec = ex.ARITHMETIC[node.op]  # the precedence of each operator
-        if node.op == "^":
+    def _binary(self, op: ops.Op, left: Expr, right: Expr) -> tuple[str, int]:
+        prec = op.precedence
+        if op.name == "^":
             # Both sides bracketed unless atoms: Excel's ^ is left-associative and its unary
             # minus binds tighter, both unlike Python's **.
-            left = self._operand(node.left, _ATOM)
-            right = self._operand(node.right, _ATOM)
+            left_text = self._operand(left, _ATOM)
+            right_text = self._operand(right, _ATOM)
         else:
-            left = self._operand(node.left, prec)
-            right = self._operand(node.right, prec, strict=node.op in "-/")
-        return f"{left}{node.op}{right}", prec
+            left_text = self._operand(left, prec)
+            right_text = self._operand(right, prec, strict=op.name in "-/")
+        return f"{left_text}{op.excel}{right_text}", prec
 
-    def _aggregate(self, node: ex.Aggregate) -> str:
-        span = self.layout.span(node.row.name)
-        name = node.name
-        if name in SKIPPING:
+    def _aggregate(self, op: ops.RowOp, row: str, params: tuple[Expr, ...]) -> str:
+        span = self.layout.span(row)
+        written = [self._operand(p, _ATOM) if op.bracket else self.write(p)[0] for p in params]
+        periods = self.layout.span("period") if "{periods}" in op.excel else ""
+        text = op.excel.format(*written, span=span, periods=periods)
+        if op.skips:
             # MIN, MAX and AVERAGE over a range skip text, so periods with no value ("") do
             # not count, as numpy's nan-functions skip NaN; with no value at all, #N/A.
-            func = {"ROWMIN": "MIN", "ROWMAX": "MAX", "ROWMEAN": "AVERAGE"}[name]
-            return f"IF(COUNT({span})=0,NA(),{func}({span}))"
-        return self._whole(node.row.name, span, self._solved(node, span))
-
-    def _solved(self, node: ex.Aggregate, span: str) -> str:
-        name = node.name
-        if name == "ROWSUM":
-            return f"SUM({span})"
-        if name == "NPV":
-            rate = self._operand(node.params[0], _ATOM)
-            periods = self.layout.span("period")
-            return f"SUMPRODUCT({span},(1+{rate})^(-{periods}))"
-        if name == "IRR":
-            solved = f"IRR({span})"
-        elif name == "MIRR":
-            finance_rate, reinvest_rate = (self.write(p)[0] for p in node.params)
-            solved = f"MIRR({span},{finance_rate},{reinvest_rate})"
-        else:
-            raise TypeError(f"unknown aggregate {name}")
-        # Flows all of one sign (or zero) have no IRR and no MIRR: numpy's NaN, where Excel
-        # and LibreOffice give #NUM! / Err:523 and #DIV/0! / Err:502. Tested on the signs,
-        # not caught with IFERROR, so that an IRR which exists but does not converge stays
-        # an error to be seen.
-        return f"IF(AND(MAX({span})>0,MIN({span})<0),{solved},NA())"
+            return f"IF(COUNT({span})=0,NA(),{text})"
+        if op.both_signs:
+            # Flows all of one sign (or zero) have no IRR and no MIRR: numpy's NaN, where
+            # Excel and LibreOffice give #NUM! / Err:523 and #DIV/0! / Err:502. Tested on the
+            # signs, not caught with IFERROR, so that an IRR which exists but does not
+            # converge stays an error to be seen.
+            text = f"IF(AND(MAX({span})>0,MIN({span})<0),{text},NA())"
+        return self._whole(row, span, text)

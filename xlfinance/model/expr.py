@@ -20,9 +20,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from numbers import Real
 
-ARITHMETIC = {"+": 2, "-": 2, "*": 3, "/": 3, "^": 5}
-"""Arithmetic operators and their precedence (higher binds tighter), for both engines."""
-COMPARISONS = {"<", "<=", ">", ">=", "=", "<>"}
+from xlfinance.model import ops
 
 
 class Expr:
@@ -204,20 +202,16 @@ def ne(a, b) -> Compare:
     return Compare("<>", as_expr(a), as_expr(b))
 
 
-# Functions evaluated cell by cell ---------------------------------------------------------
-FUNCTIONS = {
-    "IF": (3, 3),
-    "MIN": (1, None),
-    "MAX": (1, None),
-    "AND": (1, None),
-    "OR": (1, None),
-    "NOT": (1, 1),
-    "ABS": (1, 1),
-    "SUM": (1, None),
-    "NA": (0, 0),
-    "MOD": (2, 2),
-}
-_LOGICAL = {"AND", "OR", "NOT"}
+# Functions evaluated cell by cell (`ops.FUNCTIONS`) ---------------------------------------
+def _arguments(table: dict[str, ops.Op], name: str, count: int, what: str) -> None:
+    """Refuse a function or aggregate that `ops` has no record of, or the wrong number of
+    arguments for it."""
+    op = table.get(name)
+    if op is None:
+        raise TypeError(f"unknown {what} {name!r}: known are {', '.join(table)}")
+    if not op.takes(count):
+        low, high = op.arity
+        raise TypeError(f"{name}() takes {low}..{high or 'any'} {what} arguments, got {count}")
 
 
 @dataclass(frozen=True, eq=False, slots=True)
@@ -226,15 +220,11 @@ class Func(Expr):
     args: tuple[Expr, ...]
 
     def __post_init__(self):
-        low, high = FUNCTIONS[self.name]
-        if len(self.args) < low or (high is not None and len(self.args) > high):
-            raise TypeError(
-                f"{self.name}() takes {low}..{high or 'any'} arguments, got {len(self.args)}"
-            )
+        _arguments(ops.FUNCTIONS, self.name, len(self.args), "function")
 
     @property
     def is_bool(self) -> bool:  # type: ignore[override]
-        return self.name in _LOGICAL
+        return ops.FUNCTIONS[self.name].truth
 
     def children(self):
         yield from self.args
@@ -338,6 +328,9 @@ class Aggregate(Expr):
     name: str
     row: RowRef
     params: tuple[Expr, ...] = ()
+
+    def __post_init__(self):
+        _arguments(ops.AGGREGATES, self.name, len(self.params), "aggregate")
 
     @property
     def is_row(self) -> bool:
