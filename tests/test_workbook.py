@@ -335,10 +335,10 @@ def _with_ids(folder: Path, renames: dict[str, str]) -> Path:
 
 
 @workbooks
-def clashing_workbook(folder, _fixture):
-    programme = _with_ids(folder / "clashing", CLASHING_IDS)
-    result = build(programme, folder / "out", reports=False)
-    return [folder / "out" / "xiaolan.xlsx"], result
+def clashing_workbook(folder, fixture):
+    """The workbook of the variant whose ids clash (conftest.py's `clashing_build`)."""
+    built = fixture("clashing_build")
+    return [built.workbook], built.build
 
 
 @needs_libreoffice
