@@ -10,6 +10,7 @@ Shared, built once a session:
 - `xiaolan_build`: the Xiaolan programme built with its reports, for every test that only reads it
   (`XLFINANCE_REPORTS_OUT` names a folder to keep it in, for looking at the pages), once for
   all pytest-xdist workers (`shared`);
+- `xiaolan_opened`: its workbook loaded by openpyxl, for the modules that read it;
 - `clashing_build`: the variant of it whose project ids clash as sheet names, the same way;
 - `recalculated_books`: every workbook registered with `tests.lo.workbooks`, recalculated in
   one LibreOffice start.
@@ -229,6 +230,15 @@ def xiaolan_build(tmp_path_factory) -> Built:
     """The Xiaolan programme built with its reports, once a session (`shared`); tests only
     read it (a test that changes the outputs copies them first)."""
     return shared(tmp_path_factory, "xiaolan", _build_xiaolan)
+
+
+@pytest.fixture(scope="session")
+def xiaolan_opened(xiaolan_build):
+    """The shared build's workbook as openpyxl reads it (1.3 s a load), loaded once a worker
+    for the modules that read its cells, styles and print settings; they never change it."""
+    import openpyxl
+
+    return openpyxl.load_workbook(xiaolan_build.workbook)
 
 
 @dataclass(frozen=True)

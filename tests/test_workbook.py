@@ -79,10 +79,10 @@ def built(xiaolan_build):
 
 
 @pytest.fixture(scope="module")
-def opened(xiaolan_build):
-    """The shared build's workbook as openpyxl reads it (1.3 s a load), loaded once for the
-    tests that read its cells, styles and print settings; they never change it."""
-    return openpyxl.load_workbook(xiaolan_build.workbook)
+def opened(xiaolan_opened):
+    """The shared build's workbook as openpyxl reads it (conftest.py's, loaded once a
+    worker): the tests read its cells, styles and print settings and never change it."""
+    return xiaolan_opened
 
 
 @workbooks
