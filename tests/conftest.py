@@ -10,6 +10,8 @@ Shared, built once a session:
 - `xiaolan_build`: the Xiaolan programme built with its reports, for every test that only reads it
   (`XLFINANCE_REPORTS_OUT` names a folder to keep it in, for looking at the pages), once for
   all pytest-xdist workers (`shared`);
+- `xiaolan_opened`: its workbook loaded by openpyxl, for the modules that read it;
+- `clashing_build`: the variant of it whose project ids clash as sheet names, the same way;
 - `recalculated_books`: every workbook registered with `tests.lo.workbooks`, recalculated in
   one LibreOffice start.
 """
@@ -228,6 +230,51 @@ def xiaolan_build(tmp_path_factory) -> Built:
     """The Xiaolan programme built with its reports, once a session (`shared`); tests only
     read it (a test that changes the outputs copies them first)."""
     return shared(tmp_path_factory, "xiaolan", _build_xiaolan)
+
+
+@pytest.fixture(scope="session")
+def xiaolan_opened(xiaolan_build):
+    """The shared build's workbook as openpyxl reads it (1.3 s a load), loaded once a worker
+    for the modules that read its cells, styles and print settings; they never change it."""
+    import openpyxl
+
+    return openpyxl.load_workbook(xiaolan_build.workbook)
+
+
+@dataclass(frozen=True)
+class ClashingBuild:
+    """Xiaolan with project ids that clash as sheet names (tests/test_workbook.py's
+    `CLASHING_IDS`), built without its reports; `by_openpyxl`, its workbook as openpyxl's own
+    writer saves it (`with_openpyxl_copies`)."""
+
+    build: object
+    by_openpyxl: Path
+
+    @property
+    def workbook(self) -> Path:
+        return self.build.out_dir / "xiaolan.xlsx"
+
+
+def _build_clashing(folder: Path) -> ClashingBuild:
+    from xlfinance.build import build
+
+    from .test_workbook import CLASHING_IDS, _with_ids
+
+    programme = _with_ids(folder / "clashing", CLASHING_IDS)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SOURCE_DATE_EPOCH", str(SOURCE_DATE_EPOCH))
+        copies = with_openpyxl_copies(patch, folder / "by-openpyxl")
+        result = build(programme, folder / "out", reports=False)
+    (by_openpyxl,) = copies
+    return ClashingBuild(result, by_openpyxl)
+
+
+@pytest.fixture(scope="session")
+def clashing_build(tmp_path_factory) -> ClashingBuild:
+    """The variant whose ids clash as sheet names, built once a session for the two tests
+    that read it (`shared`): its LibreOffice check (tests/test_workbook.py) and its workbook
+    held to openpyxl's writer (tests/test_sheetdata.py)."""
+    return shared(tmp_path_factory, "clashing", _build_clashing)
 
 
 @pytest.fixture(scope="session")

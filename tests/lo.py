@@ -109,6 +109,29 @@ def _sheet_parts(parts: dict[str, bytes]) -> dict[str, str]:
     return out
 
 
+def saved_values(path: Path) -> recalc.Values:
+    """The value saved beside each cell of a workbook a spreadsheet saved (its `<v>`: for a
+    formula, what the spreadsheet computed), as `recalc.values` gives a workbook's: by sheet,
+    then (row, column), 1-based, empty cells left out. Read for a workbook LibreOffice has
+    recalculated and saved (`recalc.recalculate`), its values are LibreOffice's without a
+    second LibreOffice start for the CSV, and at the 17 digits it saves rather than CSV's 15."""
+    from openpyxl import load_workbook
+
+    book = load_workbook(path, read_only=True, data_only=True)
+    try:
+        return {
+            sheet.title: {
+                (r, c): value
+                for r, row in enumerate(sheet.iter_rows(min_row=1, min_col=1, values_only=True), 1)
+                for c, value in enumerate(row, 1)
+                if value is not None and value != ""
+            }
+            for sheet in book.worksheets
+        }
+    finally:
+        book.close()
+
+
 def is_error(value: object) -> bool:
     """A recalculated cell whose formula gave an error (#N/A, Err:502, ...)."""
     return isinstance(value, CellError)

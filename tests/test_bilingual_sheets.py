@@ -135,8 +135,9 @@ in both languages (1.0)."""
 
 
 @pytest.fixture(scope="module")
-def opened(xiaolan_build):
-    return openpyxl.load_workbook(xiaolan_build.workbook)
+def opened(xiaolan_opened):
+    """The shared build's workbook, loaded once a worker (conftest.py); read only."""
+    return xiaolan_opened
 
 
 @pytest.fixture(scope="module")

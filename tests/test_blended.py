@@ -322,14 +322,11 @@ def test_who_pays_shares_sum_to_one(
 
 
 @pytest.fixture(scope="module")
-def xiaolan():
-    from xlfinance.definitions import load_programme
-    from xlfinance.fund import evaluate_fund
-    from xlfinance.projects import evaluate_projects
-
-    prog = load_programme(ROOT / "projects" / "xiaolan")
-    projects = evaluate_projects(prog)
-    f = evaluate_fund(prog, projects)
+def xiaolan(xiaolan_build):
+    """Xiaolan, its projects and its fund as the shared build evaluated them (conftest.py),
+    and their blended metrics."""
+    built = xiaolan_build.build
+    prog, projects, f = built.programme, built.projects, built.fund
     return prog, projects, f, blended_metrics(prog, projects, f)
 
 

@@ -16,11 +16,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from xlfinance.archetypes import build_model
-from xlfinance.definitions import load_programme
 from xlfinance.definitions.schema import ProjectDef
 from xlfinance.fund import evaluate
 from xlfinance.fund.model import build_fund_model, project_flows
-from xlfinance.projects import evaluate_projects
 from xlfinance.render import labels_zh as catalogue
 from xlfinance.render.labels import (
     FORMULA_STARTS,
@@ -91,14 +89,15 @@ def _with_finance(definition, change):
 
 
 @pytest.fixture(scope="module")
-def programme():
-    return load_programme(XIAOLAN)
+def programme(xiaolan_build):
+    """Xiaolan as the shared build loaded it (conftest.py)."""
+    return xiaolan_build.build.programme
 
 
 @pytest.fixture(scope="module")
-def models(programme):
+def models(programme, xiaolan_build):
     """(what, model) for every model of the module's docstring but the random funds."""
-    results = evaluate_projects(programme)
+    results = xiaolan_build.build.projects
     out = [(pid, r.model) for pid, r in results.items()]
     out.append(("fund", build_fund_model(programme.fund, project_flows(results)).model))
     built = set()

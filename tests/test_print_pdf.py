@@ -16,7 +16,6 @@ import shutil
 import subprocess
 from pathlib import Path
 
-import openpyxl
 import pytest
 
 from xlfinance import recalc
@@ -70,8 +69,9 @@ def _text(pdf: Path, *crop: str) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def workbook(xiaolan_build):
-    return openpyxl.load_workbook(xiaolan_build.workbook)
+def workbook(xiaolan_opened):
+    """The shared build's workbook, loaded once a worker (conftest.py); read only."""
+    return xiaolan_opened
 
 
 def _lines(page: str) -> list[str]:

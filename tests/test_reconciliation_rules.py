@@ -37,8 +37,18 @@ def findings(folder: Path) -> dict[str, dict]:
 
 
 @pytest.fixture(scope="module")
-def xiaolan():
-    return findings(XIAOLAN)
+def evaluated():
+    """Xiaolan loaded, its projects evaluated and rolled up, once for the tests that read
+    them: (programme, projects, portfolio)."""
+    programme = load_programme(XIAOLAN)
+    projects = evaluate_projects(programme)
+    return programme, projects, roll_up(programme, projects)
+
+
+@pytest.fixture(scope="module")
+def xiaolan(evaluated):
+    """Xiaolan's findings by id, as `findings` gives a copy's."""
+    return {f.id: f.as_dict() for f in evaluated[2].findings}
 
 
 @pytest.mark.programme
@@ -129,10 +139,10 @@ def test_every_rule_id_once(tmp_path, capsys):
     assert "used twice" in capsys.readouterr().err
 
 
-def _invested_by_project(programme) -> dict[str, float]:
-    """What the fund puts into each project, from the project models alone: its share of
-    every negative equity cash flow up to the exit year (or the project's last year)."""
-    results = evaluate_projects(programme)
+def _invested_by_project(programme, results) -> dict[str, float]:
+    """What the fund puts into each project, from the project models alone (`results`, the
+    projects evaluated): its share of every negative equity cash flow up to the exit year
+    (or the project's last year)."""
     invested = {}
     for inv in programme.fund.investments:
         result = results[inv.project]
@@ -145,18 +155,18 @@ def _invested_by_project(programme) -> dict[str, float]:
 
 
 @pytest.mark.programme
-def test_fund_deployment_below_the_minimum_is_an_error(xiaolan):
+def test_fund_deployment_below_the_minimum_is_an_error(evaluated, xiaolan):
     """The 10 亿 fund invests 42,186 万元 (39,160 万 of it in PV phase 2, all of that
     project's equity): 42.2% of its commitments, below fund.yaml's 75%; it calls 54.0%
     (investments, 10,369 万 of fees and 1,400 万 of expenses). What it invests is recomputed
     here from the project models alone (`_invested_by_project`)."""
-    programme = load_programme(XIAOLAN)
-    invested = _invested_by_project(programme)
+    programme, projects, _ = evaluated
+    invested = _invested_by_project(programme, projects)
     committed = sum(
         v.value for close in programme.fund.closes for v in close.commitments_yuan.values()
     )
     assert committed == 1e9
-    pv2 = evaluate_projects(programme)["pv_phase2"].metrics["equity_invested_yuan"]
+    pv2 = projects["pv_phase2"].metrics["equity_invested_yuan"]
     assert invested["pv_phase2"] == pytest.approx(pv2, rel=1e-12)  # the fund holds all of it
     finding = xiaolan["fund-deployment"]
     assert finding["severity"] == "error"
@@ -336,11 +346,10 @@ def test_deals_that_need_more_than_the_commitments_are_an_error(tmp_path):
 
 
 @pytest.mark.programme
-def test_a_rules_chinese_title_reaches_its_finding_not_results_json():
+def test_a_rules_chinese_title_reaches_its_finding_not_results_json(evaluated):
     # intensity-2015's title_zh is the finding's, for the workbook; results.json's finding
     # keeps the keys it had (id, severity, title, numbers, sources, detail).
-    programme = load_programme(XIAOLAN)
-    portfolio = roll_up(programme, evaluate_projects(programme))
+    _, _, portfolio = evaluated
     found = {f.id: f for f in portfolio.findings}
     assert found["intensity-2015"].title_zh == "2015年二氧化碳强度目标：第3节正文与表3-1不符"
     assert found["capex-line-1"].title_zh is None  # the code's own: the catalogue has it

@@ -980,6 +980,7 @@ class TestPages:
             p.name.startswith(("tornado-npv", "mc-npv")) for p in (tmp_path / "charts").iterdir()
         )
 
+    @pytest.mark.programme  # every page of the programme written, every chart drawn afresh
     def test_charts_drawn_ahead_are_the_pitches_charts(self, built, tmp_path, monkeypatch):
         """`draw_ahead` (what a build draws while its child runs the analysis) draws every
         pitch's cash-flow chart into the cache: the pages then draw none of them again and

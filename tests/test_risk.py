@@ -45,9 +45,9 @@ Z4 = 4.0  # four standard errors
 
 
 @pytest.fixture(scope="module")
-def xiaolan():
-    programme = load_programme(XIAOLAN)
-    return programme, evaluate_projects(programme)
+def xiaolan(xiaolan_build):
+    """Xiaolan and its projects evaluated: the shared build's (conftest.py), read only."""
+    return xiaolan_build.build.programme, xiaolan_build.build.projects
 
 
 @pytest.fixture(scope="module")

@@ -5,9 +5,9 @@ One project's input, one programme assumption linked into every project (the cor
 rate) and one fund term are changed in the workbook of the shared build, with openpyxl as
 a spreadsheet would save them; LibreOffice recalculates the edited workbook and saves it;
 `import` of the saved workbook writes the changes into a copy of the definitions and
-`build` runs again. Every figure of
-results.json that the workbook names is then held to LibreOffice's value (1e-9 relative),
-and the figures the edits move are checked to have moved.
+`build` runs again. Every figure of results.json that the workbook names is then held to
+LibreOffice's value (1e-9 relative), the one it saved beside the cell's formula, and the
+figures the edits move are checked to have moved.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from .lo import defined_cells, needs_libreoffice
+from .lo import defined_cells, needs_libreoffice, saved_values
 from .test_roundtrip import EPOCH, XIAOLAN, _edit, _run
 
 
@@ -43,10 +43,12 @@ def test_after_import_and_build_the_results_are_the_edited_workbooks(
         "inputs.fund.management_fee_rate": 0.015,  # a fund term
     }
     edited = _edit(xiaolan_build.workbook, tmp_path / "edited.xlsx", edits)
-    (values,) = recalc.values([edited])
-    # Imported as LibreOffice saves it (its formulas respelt: 1E-09, TRUE()), as a user would.
+    # Recalculated and saved by LibreOffice, as a user would (its formulas respelt: 1E-09,
+    # TRUE()); imported as saved. LibreOffice's values are the ones it saved beside its
+    # formulas: one LibreOffice start, not a second for a CSV of the same workbook.
     (tmp_path / "saved").mkdir()
     saved = recalc.recalculate(edited, tmp_path / "saved")
+    values = saved_values(saved)
     status, out, err = _run(capsys, ["import", str(saved), str(programme)])
     assert (status, err) == (0, ""), err
     assert "wrote 3 field(s) into 3 file(s)" in out

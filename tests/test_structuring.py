@@ -175,9 +175,9 @@ def test_a_batch_equals_its_cases_one_by_one():
 
 
 @pytest.fixture(scope="module")
-def xiaolan():
-    programme = load_programme(XIAOLAN)
-    return programme, evaluate_projects(programme)
+def xiaolan(xiaolan_build):
+    """Xiaolan and its projects evaluated: the shared build's (conftest.py), read only."""
+    return xiaolan_build.build.programme, xiaolan_build.build.projects
 
 
 @pytest.fixture(scope="module")

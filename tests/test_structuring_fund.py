@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 import yaml
 
-from xlfinance.check import check_programme
+from xlfinance.check import CheckedProgramme, check_programme
 from xlfinance.definitions import load_programme
 from xlfinance.definitions.structuring import StructuringFile
 from xlfinance.errors import DefinitionError
@@ -34,9 +34,12 @@ TRIALS = 500
 
 
 @pytest.fixture(scope="module")
-def xiaolan():
-    programme = load_programme(XIAOLAN, require_projects=True)
-    checked = check_programme(programme)
+def xiaolan(xiaolan_build):
+    """Xiaolan checked (the shared build's projects and fund, conftest.py), its layout and
+    its fund's solves."""
+    built = xiaolan_build.build
+    programme = built.programme
+    checked = CheckedProgramme(programme, built.projects, built.fund)
     lay = layout(programme, checked.projects, checked.fund, trials=TRIALS)
     entries = solve_fund(programme, checked.projects, checked.fund, programme.structuring, lay)
     return programme, checked, lay, entries

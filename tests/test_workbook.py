@@ -79,10 +79,10 @@ def built(xiaolan_build):
 
 
 @pytest.fixture(scope="module")
-def opened(xiaolan_build):
-    """The shared build's workbook as openpyxl reads it (1.3 s a load), loaded once for the
-    tests that read its cells, styles and print settings; they never change it."""
-    return openpyxl.load_workbook(xiaolan_build.workbook)
+def opened(xiaolan_opened):
+    """The shared build's workbook as openpyxl reads it (conftest.py's, loaded once a
+    worker): the tests read its cells, styles and print settings and never change it."""
+    return xiaolan_opened
 
 
 @workbooks
@@ -335,10 +335,10 @@ def _with_ids(folder: Path, renames: dict[str, str]) -> Path:
 
 
 @workbooks
-def clashing_workbook(folder, _fixture):
-    programme = _with_ids(folder / "clashing", CLASHING_IDS)
-    result = build(programme, folder / "out", reports=False)
-    return [folder / "out" / "xiaolan.xlsx"], result
+def clashing_workbook(folder, fixture):
+    """The workbook of the variant whose ids clash (conftest.py's `clashing_build`)."""
+    built = fixture("clashing_build")
+    return [built.workbook], built.build
 
 
 @needs_libreoffice
