@@ -1,7 +1,7 @@
 """The fund's model evaluated a block of rows at a time (`risk.engine.evaluate_in_blocks`).
 
 With hundreds of deals the fund's lines over 10,000 trials do not fit in memory at once
-(about a dozen lines a deal, each 10,000 x 30 float64: 2.4 MB). The rows are cut into
+(ten lines a deal, each 10,000 x 30 float64: 2.4 MB). The rows are cut into
 blocks whose lines fit `LINES_MEMORY`; every row's values must be exactly those of one
 pass over all rows, since a model's lines act on each row alone.
 """
