@@ -65,6 +65,40 @@ def test_a_result_that_does_not_pickle_is_computed_by_the_parent(may_fork):
     assert Forked(compute).result() == parent
 
 
+def test_a_result_larger_than_the_pipe_comes_back_whole(may_fork):
+    # 24 MB of arrays, many times the pipe's buffer (64 KB) and the ends' (1 MB): pickled
+    # into the pipe and unpickled as it arrives, every byte as the child made it.
+    import numpy as np
+
+    parent = os.getpid()
+
+    def compute():
+        rng = np.random.default_rng(7)
+        return {"pid": os.getpid(), "a": rng.random((1000, 3000)), "b": [rng.random(3)] * 2}
+
+    got = Forked(compute).result()
+    expected = compute()
+    assert got["pid"] != parent
+    np.testing.assert_array_equal(got["a"], expected["a"])
+    np.testing.assert_array_equal(got["b"][1], expected["b"][1])
+
+
+def test_a_result_that_stops_pickling_part_way_is_computed_by_the_parent(may_fork):
+    # The child writes 8 MB of pickle before it reaches what does not pickle: the parent
+    # reads a pickle cut short and the child's failing status, and computes it itself.
+    import numpy as np
+
+    parent = os.getpid()
+
+    def compute():
+        pid = os.getpid()
+        if pid == parent:
+            return pid
+        return [np.ones(1_000_000), lambda: pid]  # a lambda does not pickle
+
+    assert Forked(compute).result() == parent
+
+
 def test_a_child_killed_by_a_signal_leaves_the_parent_to_compute(may_fork):
     parent = os.getpid()
 

@@ -23,6 +23,7 @@ from xlfinance.render import labels_zh as catalogue
 from xlfinance.render.labels import (
     FORMULA_STARTS,
     SHEET_HEADINGS,
+    Names,
     assumption,
     bilingual,
     label_zh,
@@ -158,6 +159,20 @@ def test_every_unit_has_its_chinese(models):
     units = {item.unit for _, model in models for _, _, item in _items(model)}
     missing = sorted(u for u in units if unit_zh(u) is None)
     assert not missing, missing
+
+
+def test_names_frozen_give_the_same_chinese_as_a_dict(models, programme):
+    # A workbook passes its names (every project id, the classes) frozen, hashed once;
+    # every label must read them as it reads the plain mapping they were made from.
+    names = _class_names(programme)
+    frozen = Names(names)
+    assert dict(frozen) == names and len(frozen) == len(names)
+    assert Names(dict(reversed(names.items()))) == frozen  # order does not matter
+    assert hash(Names(names)) == hash(frozen)
+    for _, model in models:
+        for _, name, item in _items(model):
+            label = item.label or name
+            assert label_zh(label, frozen) == label_zh(label, names), label
 
 
 def test_one_english_label_one_chinese_text(models, programme):

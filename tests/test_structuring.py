@@ -283,6 +283,32 @@ def test_trials_give_p50_and_p90(xiaolan):
     assert set(entry["scenarios"]) == set(programme.risk.scenarios) - {"base"}
 
 
+@pytest.mark.programme
+def test_the_irr_achieved_is_the_models_own_at_each_answer(xiaolan):
+    # `achieved` is read from the flows the search evaluated, not from a fresh evaluation:
+    # it must be, bit for bit, the model's IRR output evaluated again at every answer (the
+    # base case, each scenario and tornado end, 300 trials), NaN where the model gives none.
+    from xlfinance.risk.engine import layout
+    from xlfinance.structuring.projects import irr_line
+
+    programme, projects = xiaolan
+    result = run_structuring(programme, projects, trials=300, use_cache=False)
+    lay = layout(programme, projects, None, 300)
+    checked = 0
+    for s in result.solves:
+        model = projects[s.project].model
+        if irr_line(model, s.output) is None:
+            continue
+        sol = s.solution
+        n = len(sol)
+        x = np.where(np.isnan(sol.value), np.where(np.isnan(sol.bound), 0.0, sol.bound), sol.value)
+        rows = {k: v[:n] for k, v in lay.overrides(s.project).items()}
+        again = model.evaluate({**rows, s.input: x}, n_scenarios=n, only=(s.output,))
+        np.testing.assert_array_equal(sol.achieved, again.outputs[s.output], err_msg=s.project)
+        checked += 1
+    assert checked >= 10
+
+
 # --------------------------------------------------------------------------------------
 # Bad structuring.yaml
 # --------------------------------------------------------------------------------------

@@ -21,7 +21,9 @@ from __future__ import annotations
 
 import atexit
 import csv
+import os
 import shutil
+import signal
 import subprocess
 import tempfile
 import threading
@@ -109,12 +111,39 @@ def _run(paths: list[Path], out_dir: Path, fmt: str, timeout: float) -> None:
         *[str(p) for p in paths],
     ]
     with _lock:  # one LibreOffice at a time may use a profile
-        done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
-    if done.returncode != 0:
+        returncode, stdout, stderr = _run_group(cmd, timeout)
+    if returncode != 0:
         raise RuntimeError(
-            f"LibreOffice failed to convert {paths}: exit {done.returncode}\n"
-            f"{done.stdout}\n{done.stderr}"
+            f"LibreOffice failed to convert {paths}: exit {returncode}\n{stdout}\n{stderr}"
         )
+
+
+def _run_group(cmd: list[str], timeout: float) -> tuple[int, str, str]:
+    """Run `cmd` in a process group of its own: (exit status, stdout, stderr). Past
+    `timeout` the whole group is killed and `subprocess.TimeoutExpired` raised. `soffice`
+    is a wrapper that starts `soffice.bin`; killing the wrapper alone (as `subprocess.run`
+    does) leaves `soffice.bin` recalculating, holding its memory and the profile."""
+    child = subprocess.Popen(
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
+    )
+    try:
+        stdout, stderr = child.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        _kill_group(child.pid)
+        child.communicate()
+        raise
+    except BaseException:  # an interrupt: leave no LibreOffice behind
+        _kill_group(child.pid)
+        child.wait()
+        raise
+    return child.returncode, stdout, stderr
+
+
+def _kill_group(pgid: int) -> None:
+    try:
+        os.killpg(pgid, signal.SIGKILL)
+    except ProcessLookupError:  # already gone
+        pass
 
 
 def convert(

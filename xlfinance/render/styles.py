@@ -108,8 +108,9 @@ def landscape(ws, repeat: int = 0) -> None:
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     for side, inches in printing.MARGINS_IN.items():
         setattr(ws.page_margins, side, inches)
-    wrapped_rows(ws)
-    fit = sheet_fit(ws, repeat)
+    widths = column_widths(ws)  # the same before and after the rows are made taller
+    wrapped_rows(ws, widths)
+    fit = sheet_fit(ws, repeat, widths)
     ws.page_setup.scale = fit.scale
     chart_pages(ws, fit.scale)
     for _, last in fit.blocks[:-1]:
@@ -118,12 +119,12 @@ def landscape(ws, repeat: int = 0) -> None:
         ws.print_title_cols = f"A:{get_column_letter(repeat)}"
 
 
-def sheet_fit(ws, repeat: int = 0):
-    """`printing.fit` of a sheet's printed columns (its cells' and its charts') and the
-    smallest font of its cells."""
+def sheet_fit(ws, repeat: int = 0, widths: list[float] | None = None):
+    """`printing.fit` of a sheet's printed columns (its cells' and its charts', `widths`
+    when already measured) and the smallest font of its cells."""
     from xlfinance.render import printing
 
-    widths = column_widths(ws)
+    widths = column_widths(ws) if widths is None else widths
     fonts = ws.parent._fonts
     sizes = {fonts[cell._style.fontId].sz for cell in ws._cells.values() if cell._style}
     font_pt = min(printing.DEFAULT_FONT_PT if s is None else float(s) for s in sizes | {None})
@@ -167,14 +168,15 @@ def column_widths(ws) -> list[float]:
     return [width(c) for c in range(1, last + 1)]
 
 
-def wrapped_rows(ws) -> None:
+def wrapped_rows(ws, widths: list[float] | None = None) -> None:
     """Each row with wrapped text as tall as its text (`printing.wrapped_height`), never
     lower than it was set: LibreOffice keeps a row of wrapped text at the sheet's default
-    height, its lines drawn over the rows below."""
+    height, its lines drawn over the rows below. `widths`: `column_widths(ws)`, when
+    already measured."""
     from xlfinance.render import printing
 
     alignments = ws.parent._alignments
-    widths = dict(enumerate(column_widths(ws), 1))
+    widths = dict(enumerate(column_widths(ws) if widths is None else widths, 1))
     merged = {(m.min_row, m.min_col): m.max_col for m in ws.merged_cells.ranges}
     rows: dict[int, list[tuple[str, float]]] = {}
     for (r, c), cell in ws._cells.items():
@@ -193,12 +195,16 @@ def wrapped_rows(ws) -> None:
     # at the bottom unless told otherwise, a line below the wrapped text's first).
     tall = set(tall)
     top = [cell for (r, _), cell in ws._cells.items() if r in tall]
+    topped: dict[int | None, Alignment] = {}  # each alignment's at the top, made once
     for cell in top:
         if cell._style is None or alignments[cell._style.alignmentId].vertical != "top":
-            old = alignments[cell._style.alignmentId] if cell._style else Alignment()
-            cell.alignment = Alignment(
-                horizontal=old.horizontal, vertical="top", wrap_text=old.wrapText
-            )
+            key = cell._style.alignmentId if cell._style else None
+            if key not in topped:
+                old = alignments[key] if key is not None else Alignment()
+                topped[key] = Alignment(
+                    horizontal=old.horizontal, vertical="top", wrap_text=old.wrapText
+                )
+            cell.alignment = topped[key]
 
 
 def chart_pages(ws, scale: int) -> None:

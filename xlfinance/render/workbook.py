@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,6 +50,7 @@ from xlfinance.model.units import T_PER_WAN_T, YUAN_PER_WAN
 from xlfinance.portfolio.reconciliation import COVER_TOLERANCE, cover_targets
 from xlfinance.render import printing, styles
 from xlfinance.render.labels import (
+    Names,
     assumption,
     bilingual,
     bilingual_unit,
@@ -93,7 +94,7 @@ class _Book:
     checks: list[tuple[str, str]] = field(default_factory=list)
     fund_title: str | None = None
     """The Fund sheet's title, once it is written."""
-    label_names: dict[str, str] = field(default_factory=dict)
+    label_names: Mapping[str, str] = field(default_factory=dict)
     """The Chinese of the names labels carry (fund classes' English names, project ids),
     for `labels.bilingual`."""
 
@@ -140,7 +141,9 @@ def write_workbook(
     are functions `(book, sheet_maps)` adding sheets before Checks (the Risk sheet).
     """
     with collector_paused():
-        book = _Book(Workbook(), sheet_titles(projects), label_names=_label_names(projects, fund))
+        book = _Book(
+            Workbook(), sheet_titles(projects), label_names=Names(_label_names(projects, fund))
+        )
         cover = book.wb.active
         cover.title = COVER
         inputs_ws = book.wb.create_sheet(INPUTS)

@@ -54,6 +54,12 @@ CHUNK_SIZE = 12_000
 """Most rows evaluated together. One pass over every row is fastest (numpy's work grows
 with the rows, Python's overhead with the passes), so 10,000 trials are one chunk; the cap
 bounds memory: the fund's lines at 12,000 rows x 30 years take about 0.4 GB."""
+LINES_MEMORY = 768 * 2**20
+"""Bytes that one evaluation's lines may take, at the most, counting every line of the model
+as a float64 (rows, periods) array (`rows_that_fit`): a bound, as lines the same in every
+row are kept as one row and `only=` computes fewer. The fund's model grows by ten lines a
+deal: Xiaolan's, 233 lines x 30 years with 4 deals, takes 10,039 rows at once (0.52 GiB);
+with some 180 deals (1,000 projects) its 2,000 lines would take 4.5 GiB at once."""
 PROJECT_METRICS = ("npv_yuan", "irr", "equity_irr")
 FUND = "fund"
 BASE = "base"
@@ -493,7 +499,7 @@ def _evaluate(
         progress(0, n_rows)
     if fund_model is not None and not fund_changed:
         base = fund_model.model.evaluate(only=fund_wanted)
-        _fund_outputs(fund_model, base, outputs, losses, slice(None))
+        _fund_outputs(fund_model, base.outputs, outputs, losses, slice(None))
     n_chunks = -(-n_rows // chunk)
     size = -(-n_rows // n_chunks)
     steps = len(changed) + int(fund_changed)
@@ -584,23 +590,67 @@ class _Chunk:
 
     def fund(self):
         model, rows = self.fund_model.model, self.rows
-        overrides = self.values.of(FUND, rows.start, rows.stop)
-        for d, flows in self.flows.items():
-            start_year = self.projects[d].definition.start_year
-            overrides[f"equity_cash_flow_{d}"] = on_calendar(
-                flows, start_year, model.start_year, model.n_periods
-            )
+
+        def overrides(block: slice) -> dict:
+            at = slice(rows.start + block.start, rows.start + block.stop)
+            out = self.values.of(FUND, at.start, at.stop)
+            for d, flows in self.flows.items():
+                start_year = self.projects[d].definition.start_year
+                out[f"equity_cash_flow_{d}"] = on_calendar(
+                    flows[block], start_year, model.start_year, model.n_periods
+                )
+            return out
+
         n = rows.stop - rows.start
-        return FUND, model.evaluate(overrides, n_scenarios=n, only=self.fund_wanted)
+        return FUND, evaluate_in_blocks(model, n, self.fund_wanted, overrides)
 
 
-def _fund_outputs(fund_model, ev, outputs, losses, rows: slice) -> None:
+def rows_that_fit(model: Model, cap: int = CHUNK_SIZE, budget: int | None = None) -> int:
+    """The most rows of `model` evaluated together whose lines fit in `budget` bytes
+    (`LINES_MEMORY`), every line a float64 (rows, periods) array; at most `cap`, at least 1."""
+    budget = LINES_MEMORY if budget is None else budget
+    per_row = max(1, len(model.lines)) * model.n_periods * 8
+    return max(1, min(cap, budget // per_row))
+
+
+def row_blocks(start: int, stop: int, size: int) -> list[slice]:
+    """The rows start..stop in blocks of at most `size`, all of one length but the last."""
+    n = stop - start
+    if n <= 0:
+        return []
+    k = -(-n // size)
+    each = -(-n // k)
+    return [slice(a, min(stop, a + each)) for a in range(start, stop, each)]
+
+
+def evaluate_in_blocks(
+    model: Model, n: int, only, overrides: Callable[[slice], dict], size: int | None = None
+) -> dict[str, np.ndarray]:
+    """The outputs `only` of `model` over n rows, evaluated `size` rows at a time
+    (`rows_that_fit` by default) so that the lines of a large model fit in memory; each
+    output an array of the n rows. `overrides(rows)` gives the changed inputs over a block
+    of rows (a slice of 0..n), made block by block so that neither need exist for every row
+    at once. A row's values are the same whichever block it is in: a model's lines act on
+    each row alone (its sums run along the periods)."""
+    only = tuple(only)
+    blocks = row_blocks(0, n, size or rows_that_fit(model))
+    parts: dict[str, list[np.ndarray]] = {k: [] for k in only}
+    for rows in blocks:
+        m = rows.stop - rows.start
+        ev = model.evaluate(overrides(rows), n_scenarios=m, only=only)
+        for k in only:
+            parts[k].append(np.broadcast_to(ev.outputs[k], (m,)))
+    if len(blocks) == 1:
+        return {k: v[0] for k, v in parts.items()}
+    return {k: np.concatenate(v) for k, v in parts.items()}
+
+
+def _fund_outputs(fund_model, got: dict, outputs, losses, rows: slice) -> None:
+    """The fund's outputs over `rows`, `got` (output name -> values), into the results."""
     for c in fund_model.classes:
-        outputs[f"fund.classes.{c}.net_irr"][rows] = ev.outputs[f"net_irr_{c}"]
-        nothing_back = ev.outputs[f"received_yuan_{c}"] <= 0
-        losses[f"fund.classes.{c}.net_irr"][rows] = nothing_back & (
-            ev.outputs[f"paid_in_yuan_{c}"] > 0
-        )
+        outputs[f"fund.classes.{c}.net_irr"][rows] = got[f"net_irr_{c}"]
+        nothing_back = got[f"received_yuan_{c}"] <= 0
+        losses[f"fund.classes.{c}.net_irr"][rows] = nothing_back & (got[f"paid_in_yuan_{c}"] > 0)
 
 
 __all__ = ["CHUNK_SIZE", "Layout", "Target", "layout", "on_calendar", "run_risk"]

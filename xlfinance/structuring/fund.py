@@ -95,18 +95,20 @@ def met_at(values: np.ndarray, p: float) -> float:
 
 class FundRows:
     """The fund's model over a set of rows of the risk layout (the trials, or the base
-    case), with each deal's equity flow in each row computed once."""
+    case), with each deal's equity flow in each row computed once. The fund's model is
+    evaluated a block of rows at a time (`risk.engine.evaluate_in_blocks`): with hundreds
+    of deals its lines over 10,000 trials would not fit in memory at once."""
 
     def __init__(self, fund_model, projects: dict, lay=None, rows: slice | None = None):
-        from xlfinance.risk.engine import on_calendar
-
         self.fund_model = fund_model
-        model = fund_model.model
         if lay is None or rows is None or rows.stop <= rows.start:
             rows = slice(0, 1)
         self.rows = rows
         self.n = n = rows.stop - rows.start
-        base = lay.overrides(FUND_KEY, rows) if lay is not None else {}
+        self.base = lay.overrides(FUND_KEY, rows) if lay is not None else {}
+        self.flows: dict[str, tuple[np.ndarray, int]] = {}
+        """Deal -> its equity flow in each row ((n, its periods), or one row for all) and
+        its start year, laid on the fund's calendar a block at a time."""
         for d in fund_model.deals:
             over = lay.overrides(d, rows) if lay is not None else {}
             result = projects[d]
@@ -115,25 +117,39 @@ class FundRows:
                 flows = ev.lines[EQUITY_CASH_FLOW]
             else:
                 flows = result.evaluation.lines[EQUITY_CASH_FLOW][:1]
-            flows = np.broadcast_to(flows, (n, flows.shape[-1]))
-            base[f"equity_cash_flow_{d}"] = on_calendar(
-                flows, result.definition.start_year, model.start_year, model.n_periods
-            )
-        self.base = base
+            self.flows[d] = (flows, result.definition.start_year)
 
     def evaluate(
         self, inputs: dict, only: tuple[str, ...], cases: np.ndarray | None = None
     ) -> dict[str, np.ndarray]:
         """The outputs `only` over the rows (those numbered `cases` among them), with
         `inputs` changed: each a number for every row or an array, one value a case."""
-        if cases is None:
-            overrides, n = dict(self.base), self.n
-        else:
-            overrides, n = {k: v[cases] for k, v in self.base.items()}, len(cases)
-        for name, value in inputs.items():
-            overrides[name] = np.broadcast_to(np.asarray(value, dtype=float), (n,)).copy()
-        ev = self.fund_model.model.evaluate(overrides, n_scenarios=n, only=only)
-        return {k: np.broadcast_to(ev.outputs[k], (n,)) for k in only}
+        from xlfinance.risk.engine import evaluate_in_blocks, on_calendar
+
+        index = np.arange(self.n) if cases is None else np.asarray(cases)
+        n = len(index)
+        changed = {
+            name: np.broadcast_to(np.asarray(value, dtype=float), (n,))
+            for name, value in inputs.items()
+        }
+        model = self.fund_model.model
+
+        def overrides(block: slice) -> dict:
+            rows = index[block]
+            m = len(rows)
+            out = {k: v[rows] for k, v in self.base.items()}
+            for d, (flows, start_year) in self.flows.items():
+                own = flows[rows] if flows.shape[0] > 1 else flows
+                out[f"equity_cash_flow_{d}"] = on_calendar(
+                    np.broadcast_to(own, (m, flows.shape[-1])),
+                    start_year,
+                    model.start_year,
+                    model.n_periods,
+                )
+            out.update({k: v[block].copy() for k, v in changed.items()})
+            return out
+
+        return evaluate_in_blocks(model, n, only, overrides)
 
 
 # ------------------------------------------------------------------------------------------

@@ -146,6 +146,8 @@ def solve_project(
     output = target.output
     goal = float(target.value.value)
     flow = irr_line(model, output)
+    seen: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    """(cases, inputs, flow) of each evaluation of an IRR's flow, for `_with_output`."""
 
     def evaluate(cases: np.ndarray, x: np.ndarray) -> np.ndarray:
         overrides = {k: v[cases] for k, v in rows.items()}
@@ -154,6 +156,7 @@ def solve_project(
             ev = model.evaluate(overrides, n_scenarios=len(cases), only=(output,))
             return ev.outputs[output]
         ev = model.evaluate(overrides, n_scenarios=len(cases), only=(flow,))
+        seen.append((cases, np.array(x, dtype=float), ev.lines[flow]))
         return finance.npv(goal, ev.lines[flow])
 
     solution = solver.solve(
@@ -167,7 +170,7 @@ def solve_project(
         n=n,
     )
     if flow is not None:  # report the IRR itself at each answer
-        solution = _with_output(solution, model, rows, solve.input, output, n)
+        solution = _with_output(solution, model, rows, solve.input, flow, seen, n)
     return ProjectSolve(
         solve=name,
         project=pid,
@@ -201,13 +204,34 @@ def irr_line(model: Model, output: str) -> str | None:
     return None
 
 
-def _with_output(s: solver.Solution, model, rows, input_name, output, n) -> solver.Solution:
-    """The solution with `achieved` the output itself at each answer (where there is one)."""
+def _with_output(
+    s: solver.Solution, model, rows, input_name, flow: str, seen: list, n: int
+) -> solver.Solution:
+    """The solution with `achieved` the IRR itself at each answer (where there is one): the
+    IRR of the flow the search evaluated at that input, every answer being a point it
+    evaluated (the preferred end, a grid point or an iteration's). The model's IRR output
+    is `finance.irr` of that flow, row by row, so it is the same number the model would
+    give evaluated there again, without the evaluation. A case whose answer the search did
+    not evaluate exactly (the far bound, `near + (far - near)` on the grid, can differ from
+    it in the last bit) is evaluated again."""
     x = np.where(np.isnan(s.value), np.where(np.isnan(s.bound), 0.0, s.bound), s.value)
-    overrides = dict(rows)
-    overrides[input_name] = x
-    achieved = model.evaluate(overrides, n_scenarios=n, only=(output,)).outputs[output]
-    return dataclasses.replace(s, achieved=achieved, evaluations=s.evaluations + 1)
+    flows = np.full((n, model.n_periods), np.nan)
+    found = np.zeros(n, dtype=bool)
+    for cases, at, lines in seen:
+        hit = (at == x[cases]) & ~found[cases]
+        flows[cases[hit]] = lines[hit]
+        found[cases[hit]] = True
+    missing = np.flatnonzero(~found)
+    evaluations = s.evaluations
+    if missing.size:
+        overrides = {k: v[missing] for k, v in rows.items()}
+        overrides[input_name] = x[missing]
+        ev = model.evaluate(overrides, n_scenarios=missing.size, only=(flow,))
+        flows[missing] = ev.lines[flow]
+        evaluations += 1
+    with np.errstate(all="ignore"):
+        achieved = np.asarray(finance.irr(flows), dtype=float).reshape(n)
+    return dataclasses.replace(s, achieved=achieved, evaluations=evaluations)
 
 
 def solve_projects(
