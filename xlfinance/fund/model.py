@@ -43,6 +43,7 @@ before it and returns a frozen set of the handles it adds (`FundLines` holds the
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -67,7 +68,7 @@ if TYPE_CHECKING:
     from xlfinance.projects import ProjectResult
 
 
-def project_flows(results: dict[str, ProjectResult]) -> dict[str, ProjectFlows]:
+def project_flows(results: Mapping[str, ProjectResult]) -> dict[str, ProjectFlows]:
     """The equity cash flows of evaluated projects (`xlfinance.projects.evaluate_projects`)."""
     return {
         pid: ProjectFlows(
@@ -196,7 +197,7 @@ def check_flows(fund: FundFile, flows: dict[str, ProjectFlows], file: str) -> No
 
 
 def evaluate_fund(
-    programme: Programme, results: dict[str, ProjectResult] | None = None
+    programme: Programme, results: Mapping[str, ProjectResult] | None = None
 ) -> FundEvaluation | None:
     """Build and evaluate the fund of a loaded programme; None when it has no fund.yaml.
 
