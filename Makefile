@@ -40,7 +40,8 @@ STRICT := xlfinance/finance.py xlfinance/model/units.py xlfinance/fund xlfinance
           xlfinance/definitions/checks.py xlfinance/definitions/fund.py \
           xlfinance/definitions/load.py xlfinance/definitions/reconciliation.py \
           xlfinance/definitions/schema.py xlfinance/definitions/sources.py \
-          xlfinance/definitions/structuring.py xlfinance/definitions/params
+          xlfinance/definitions/structuring.py xlfinance/definitions/params \
+          xlfinance/archetypes/finance
 lint: $(STAMP)
 	$(PY) -m ruff check xlfinance tests benchmarks
 	$(PY) -m ruff format --check xlfinance tests benchmarks
