@@ -34,14 +34,8 @@ bench: $(STAMP)
 	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
 
 # ruff everywhere; mypy --strict on the modules typed so far (the rest is not yet clean).
-# definitions/: all but yamlio.py (PyYAML's C parser mixed into the loader) and risk.py.
 STRICT := xlfinance/finance.py xlfinance/model/units.py xlfinance/fund xlfinance/portfolio \
-          xlfinance/render/figures.py xlfinance/definitions/__init__.py \
-          xlfinance/definitions/checks.py xlfinance/definitions/fund.py \
-          xlfinance/definitions/load.py xlfinance/definitions/reconciliation.py \
-          xlfinance/definitions/schema.py xlfinance/definitions/sources.py \
-          xlfinance/definitions/structuring.py xlfinance/definitions/params \
-          xlfinance/archetypes/finance
+          xlfinance/render/figures.py xlfinance/definitions xlfinance/archetypes/finance
 lint: $(STAMP)
 	$(PY) -m ruff check xlfinance tests benchmarks
 	$(PY) -m ruff format --check xlfinance tests benchmarks
