@@ -102,6 +102,27 @@ def test_without_the_file_only_the_checks_every_plan_gets_run(tmp_path, xiaolan)
     assert got["names-line-9b"]["severity"] == "info"
 
 
+@pytest.mark.programme
+def test_a_capacity_rule_without_its_cost_source_cites_none(tmp_path, xiaolan):
+    """cost_source is optional: without it the finding's sources leave the modelled cost
+    out, not None (the Reconciliation sheet printed it as 'modelled_yuan_per_w: None')."""
+    folder = copy(tmp_path)
+    path = folder / "reconciliation.yaml"
+    text = path.read_text(encoding="utf-8")
+    line = "    cost_source: capex of the PV projects on line 4\n"
+    assert text.count(line) == 1
+    path.write_text(text.replace(line, ""), encoding="utf-8")
+    got = findings(folder)["pv-budget-capacity"]
+    cited = xiaolan["pv-budget-capacity"]["sources"]
+    assert cited["modelled_yuan_per_w"] == "capex of the PV projects on line 4"
+    assert got["sources"] == {k: v for k, v in cited.items() if k != "modelled_yuan_per_w"}
+    assert got["sources"] == {
+        "budget_line_4_wan_yuan": "table 5-4",
+        "target_mw_2020": "[xiaolan-plan-2014] table 3-2",
+    }
+    assert got["numbers"] == xiaolan["pv-budget-capacity"]["numbers"]
+
+
 @pytest.mark.parametrize(
     ("edit", "field", "says"),
     [

@@ -11,12 +11,14 @@ from xlfinance.model.core import Evaluation, Model
 if TYPE_CHECKING:  # pandas is imported where a table is made, not by every command
     import pandas as pd
 
+    from xlfinance.definitions.schema import ProjectDef
+
 
 @dataclass(frozen=True)
 class ProjectResult:
     """One project: its definition, model, evaluation (base case) and metrics."""
 
-    definition: object
+    definition: ProjectDef
     model: Model
     evaluation: Evaluation
 

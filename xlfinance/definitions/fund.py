@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Self
 
 from pydantic import AfterValidator, Field, model_validator
 
@@ -217,7 +217,7 @@ class Exit(Model):
     source: Text | None = None
 
     @model_validator(mode="after")
-    def _fields_of_method(self):
+    def _fields_of_method(self) -> Self:
         needs = {
             "hold": (),
             "multiple_of_cost": ("year", "multiple"),

@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import importlib
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from xlfinance.definitions import checks
 from xlfinance.definitions.fund import FUND_FILE, FundFile, check_fund, check_fund_projects
@@ -51,6 +52,8 @@ from xlfinance.definitions.structuring import (
 )
 from xlfinance.definitions.yamlio import YamlDocument, path_problem, read_yaml
 from xlfinance.errors import DefinitionError, Problem
+
+_F = TypeVar("_F")
 
 PROGRAMME_FILE = "programme.yaml"
 PROJECTS_DIR = "projects"
@@ -171,7 +174,9 @@ def load_programme(path: str | os.PathLike[str], *, require_projects: bool = Fal
     project_ids = [p.stem for p in project_paths] if listed else None
     extra: list[Path] = []  # the optional files read, in order
 
-    def optional(name: str, read, **kw):
+    def optional(
+        name: str, read: Callable[..., tuple[_F | None, list[Problem]]], **kw: Any
+    ) -> _F | None:
         """An optional file of the folder read with `read`; None when it is absent (a
         broken link or a link loop is reported, not skipped) or has problems."""
         path = root / name
@@ -242,7 +247,7 @@ class _Cited:
             self.docs.append((display, doc))
 
 
-def _sources(root: Path, given: str, cited: _Cited, collector):
+def _sources(root: Path, given: str, cited: _Cited, collector: _Collector) -> SourcesFile | None:
     """`sources.yaml` read and every `source:` read so far checked against it; None when
     the folder has none or it has problems (each one collected)."""
     path = root / SOURCES_FILE
@@ -251,7 +256,7 @@ def _sources(root: Path, given: str, cited: _Cited, collector):
     display = _display(given, SOURCES_FILE)
     sources, doc, problems = read_sources(path, display)
     collector.problems.extend(problems)
-    if sources is None:
+    if sources is None or doc is None:  # read_sources gives a file with its document
         return None
     problems, unused = check_citations(cited.docs, sources, doc, display)
     collector.problems.extend(problems)

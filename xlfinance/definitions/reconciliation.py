@@ -35,12 +35,17 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal, Self
 
 from pydantic import Field, model_validator
 
 from xlfinance.definitions.schema import BUDGET_MONEY_FIELDS, Model, Text, Year, read_checked
 from xlfinance.errors import Problem
+
+if TYPE_CHECKING:
+    from xlfinance.definitions.fund import FundFile
+    from xlfinance.definitions.schema import ProgrammeFile
+    from xlfinance.definitions.yamlio import YamlDocument
 
 RECONCILIATION_FILE = "reconciliation.yaml"
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
@@ -70,7 +75,7 @@ class Value(Model):
     the finding's title explains)."""
 
     @model_validator(mode="after")
-    def _one_kind(self):
+    def _one_kind(self) -> Self:
         kinds = [
             k
             for k in ("figure", "indicator", "pathway", "budget", "ratio", "difference", "growth")
@@ -127,7 +132,7 @@ class Rule(Model):
     min_dscr_source: Text | None = None
 
     @model_validator(mode="after")
-    def _complete(self):
+    def _complete(self) -> Self:
         if self.title_zh is not None and self.title is None:
             raise ValueError("title_zh is the title in Chinese: give the title too")
         if self.kind == "equal":
@@ -164,7 +169,7 @@ class ReconciliationFile(Model):
     rules: tuple[Rule, ...]
 
     @model_validator(mode="after")
-    def _unique(self):
+    def _unique(self) -> Self:
         if sum(rule.kind == "debt_cover" for rule in self.rules) > 1:
             raise ValueError("more than one debt_cover rule: a loan has one lenders' target")
         seen = set()
@@ -176,7 +181,11 @@ class ReconciliationFile(Model):
 
 
 def check_reconciliation(
-    rules: ReconciliationFile, programme_file, file: str, fund=None, fund_present=False
+    rules: ReconciliationFile,
+    programme_file: ProgrammeFile,
+    file: str,
+    fund: FundFile | None = None,
+    fund_present: bool = False,
 ) -> list[Problem]:
     """Every figure, indicator, pathway and budget line a rule reads must be in
     programme.yaml (`programme_file`, the validated `ProgrammeFile`); a `fund_deployment`
@@ -225,10 +234,10 @@ def check_reconciliation(
 def read_reconciliation(
     path: Path,
     display: str,
-    programme_file,
-    fund=None,
-    fund_present=False,
-    keep: list | None = None,
+    programme_file: ProgrammeFile | None,
+    fund: FundFile | None = None,
+    fund_present: bool = False,
+    keep: list[YamlDocument] | None = None,
 ) -> tuple[ReconciliationFile | None, list[Problem]]:
     """Read, validate and check `reconciliation.yaml` against `programme_file` (the validated
     programme.yaml; None when it did not validate: then only the file's own rules) and

@@ -39,7 +39,7 @@ import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import numpy as np
 from pydantic import Field, model_validator
@@ -57,6 +57,10 @@ from xlfinance.definitions.schema import (
 )
 from xlfinance.definitions.yamlio import read_yaml
 from xlfinance.errors import DefinitionError, Problem
+
+if TYPE_CHECKING:
+    from xlfinance.definitions.schema import Assumptions
+    from xlfinance.definitions.yamlio import YamlDocument
 
 RISK_FILE = "risk.yaml"
 SCOPES = ("assumptions", "projects", "fund")
@@ -138,9 +142,9 @@ def parse_path(text: str) -> ParamPath:
     return ParamPath(text, scope, ".".join(parts[1:]))
 
 
-def assumption_value(assumptions, name: str) -> float | None:
+def assumption_value(assumptions: Assumptions, name: str) -> float | None:
     """The value of `assumptions.<name>` (dotted below `assumptions`), None if not a number."""
-    node = assumptions
+    node: Any = assumptions
     for part in name.split("."):
         if node is None or part not in type(node).model_fields:
             return None
@@ -258,15 +262,19 @@ class Distribution(Model):
                 wanted=", ".join(wanted),
                 extra=", ".join(extra),
             )
-        if self.kind == "triangular" and not self.low <= self.mode <= self.high:
-            raise _error("triangular_order", "needs low <= mode <= high")
-        if self.kind == "uniform" and not self.low <= self.high:
+        if self.kind == "triangular":
+            low, mode, high = (self.number(p) for p in _PARAMS["triangular"])
+            if not low <= mode <= high:
+                raise _error("triangular_order", "needs low <= mode <= high")
+        if self.kind == "uniform" and not self.number("low") <= self.number("high"):
             raise _error("uniform_order", "needs low <= high")
-        if self.kind in ("normal", "lognormal") and self.sd < 0:
+        if self.kind in ("normal", "lognormal") and self.number("sd") < 0:
             raise _error("sd_negative", "sd must be >= 0 (got {got})", got=show(self.sd))
-        if self.kind == "lognormal" and self.mean <= 0:
+        if self.kind == "lognormal" and self.number("mean") <= 0:
             raise _error(
-                "lognormal_mean", "a lognormal's mean must be > 0 (got {got})", got=show(self.mean)
+                "lognormal_mean",
+                "a lognormal's mean must be > 0 (got {got})",
+                got=show(self.mean),
             )
         overflow = self._overflow()
         if overflow:
@@ -278,6 +286,13 @@ class Distribution(Model):
             )
         return self
 
+    def number(self, name: str) -> float:
+        """One of the parameters its kind takes (`_PARAMS`), which validation requires."""
+        value: float | None = getattr(self, name)
+        if value is None:
+            raise ValueError(f"a {self.kind} distribution has no {name}")
+        return value
+
     def _overflow(self) -> str | None:
         """Why a draw of this distribution would not be a finite number, or None.
 
@@ -285,22 +300,22 @@ class Distribution(Model):
         exp(mu + sigma z) with sigma^2 = ln(1 + sd^2 / mean^2) (lognormal), and the
         inverse CDF, which multiplies the span by itself (triangular, uniform)."""
         if self.kind in ("triangular", "uniform"):
-            span = self.high - self.low
+            span = self.number("high") - self.number("low")
             if not math.isfinite(span * span):
                 return "high - low is too large a range for a number (it overflows)"
             return None
         if self.kind == "normal":
-            if not math.isfinite(abs(self.mean) + Z_BOUND * self.sd):
+            if not math.isfinite(abs(self.number("mean")) + Z_BOUND * self.number("sd")):
                 return f"mean + {format_number(Z_BOUND)} sd overflows"
             return None
-        ratio = self.sd / self.mean
+        ratio = self.number("sd") / self.number("mean")
         if not math.isfinite(ratio * ratio):
             return (
                 f"sd / mean is {ratio:.3g}, so the underlying normal's sigma overflows;"
                 " give the quantity on a scale near 1 (a factor: apply: multiply)"
             )
         sigma2 = math.log1p(ratio * ratio)
-        mu = math.log(self.mean) - sigma2 / 2.0
+        mu = math.log(self.number("mean")) - sigma2 / 2.0
         if mu + Z_BOUND * math.sqrt(sigma2) >= _LOG_MAX:
             return f"exp(mu + {format_number(Z_BOUND)} sigma) overflows"
         return None
@@ -419,7 +434,7 @@ def check_risk(
     file: str,
     *,
     project_ids: list[str] | None = None,
-    assumptions=None,
+    assumptions: Assumptions | None = None,
     has_fund: bool = True,
 ) -> list[Problem]:
     """Paths name a known scope, project, assumption; the tornado and correlations refer to
@@ -470,9 +485,9 @@ def check_risk(
                 f"give low and high: '{item.parameter}' has no distribution to take them from",
             )
     pairs: dict[frozenset[str], int] = {}
-    for i, item in enumerate(risk.correlations):
+    for i, correlation in enumerate(risk.correlations):
         field = f"correlations[{i}].between"
-        a, b = item.between
+        a, b = correlation.between
         for text in (a, b):
             if text not in risk.distributions:
                 add(field, f"'{text}' has no distribution (correlations join distributions)")
@@ -501,9 +516,9 @@ def read_risk(
     display: str,
     *,
     project_ids: list[str] | None = None,
-    assumptions=None,
+    assumptions: Assumptions | None = None,
     has_fund: bool = True,
-    keep: list | None = None,
+    keep: list[YamlDocument] | None = None,
 ) -> tuple[RiskFile | None, list[Problem]]:
     """Read, validate and check `risk.yaml`: (the file, []) or (None, its problems); the
     document read is appended to `keep`, when given."""

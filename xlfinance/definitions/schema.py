@@ -25,9 +25,10 @@ import difflib
 import math
 import re
 import typing
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal, TypeVar
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Self, TypeVar
 
 from pydantic import (
     AfterValidator,
@@ -41,10 +42,13 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from pydantic_core import PydanticCustomError
+from pydantic_core import ErrorDetails, PydanticCustomError
 
 from xlfinance.definitions.yamlio import CONTROL_CHARACTERS, control_character_message, parent_path
 from xlfinance.errors import Problem
+
+if TYPE_CHECKING:
+    from xlfinance.definitions.yamlio import YamlDocument
 
 # --------------------------------------------------------------------------------------
 # Archetype registry
@@ -306,7 +310,7 @@ class ShortName(Bilingual):
     within 31 characters and without any of [ ] : * ? / \\ or an apostrophe at either end."""
 
     @model_validator(mode="after")
-    def _fits_a_tab(self):
+    def _fits_a_tab(self) -> Self:
         tab = self.tab
         if len(tab) > SHEET_TITLE_MAX:
             raise _custom(
@@ -466,7 +470,7 @@ def field_unit(model: type[BaseModel], path: list[str]) -> str | None:
     return unit
 
 
-def declared_unit(params, path: str) -> str:
+def declared_unit(params: BaseModel | type[BaseModel], path: str) -> str:
     """The unit the field at `path` (dotted) of `params` (a definition's model, or its class)
     declares (`definitions.schema.Unit`). Every number a definition gives declares one; a
     field without is a defect of the schema, never a unit guessed from its name."""
@@ -574,7 +578,7 @@ class Assumptions(Model):
 
     def emission_factor_t_co2_per_tce(self, fuel: str) -> float:
         """t CO2 per tce of `fuel`: the per-TJ factor times `gj_per_tce` / 1000."""
-        factor = getattr(self.emission_factors_t_co2_per_tj, fuel, None)
+        factor: Sourced | None = getattr(self.emission_factors_t_co2_per_tj, fuel, None)
         if fuel not in FUELS or factor is None:
             raise KeyError(f"no emission factor for fuel {fuel!r}")
         return factor.value * self.gj_per_tce.value / 1000.0
@@ -609,7 +613,8 @@ class BudgetLine(Model):
     @property
     def sources_wan_yuan(self) -> float:
         """Sum of the three funding sources."""
-        return sum(getattr(self, name) for name in BUDGET_SOURCE_FIELDS)
+        total: float = sum(getattr(self, name) for name in BUDGET_SOURCE_FIELDS)
+        return total
 
 
 class StatedBudgetTotals(Model):
@@ -800,7 +805,7 @@ class ProgrammeFile(Model):
     targets: Targets
 
     @model_validator(mode="after")
-    def _schedules_cover_the_base_year(self):
+    def _schedules_cover_the_base_year(self) -> Self:
         """Every project starts in the base year or later: a schedule that starts by then
         gives a rate in every period of every project."""
         base = self.programme.base_year
@@ -919,7 +924,7 @@ def loc_to_path(loc: tuple[str | int, ...], data: Any, prefix: str = "") -> str:
     return path
 
 
-def error_message(error: dict[str, Any]) -> str:
+def error_message(error: ErrorDetails) -> str:
     """Plain English for one pydantic error."""
     kind = error["type"]
     ctx = error.get("ctx") or {}
@@ -1021,7 +1026,11 @@ def validate_model(
 
 
 def read_checked(
-    path, display: str, model: type[_T], check, keep: list | None = None
+    path: Path,
+    display: str,
+    model: type[_T],
+    check: Callable[[_T], Iterable[Problem]],
+    keep: list[YamlDocument] | None = None,
 ) -> tuple[_T | None, list[Problem]]:
     """Read a definition file, validate it with `model`, then run `check(parsed)` (the
     rules across its fields or against the programme): (the file, []) or (None, every

@@ -36,12 +36,15 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal, Self
 
 from pydantic import AfterValidator, Field, model_validator
 
 from xlfinance.definitions.schema import Bilingual, Bool, Model, Sourced, Text, read_checked
 from xlfinance.errors import Problem
+
+if TYPE_CHECKING:
+    from xlfinance.definitions.yamlio import YamlDocument
 
 STRUCTURING_FILE = "structuring.yaml"
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
@@ -102,7 +105,7 @@ class SolveDef(Model):
     label: Bilingual | None = None
 
     @model_validator(mode="after")
-    def _bounds(self):
+    def _bounds(self) -> Self:
         if not self.lower.value <= self.upper.value:
             raise ValueError(
                 f"bounds are reversed: lower ({self.lower.value:g}) is above upper "
@@ -146,7 +149,7 @@ class FirstLossDef(Model):
     label: Bilingual | None = None
 
     @model_validator(mode="after")
-    def _bounds(self):
+    def _bounds(self) -> Self:
         if not 0 <= self.lower.value <= 1:
             raise ValueError(f"lower must be a share from 0 to 1 (got {self.lower.value:g})")
         if self.upper is not None and not self.lower.value <= self.upper.value <= 1:
@@ -176,7 +179,7 @@ class DeploymentDef(Model):
     label: Bilingual | None = None
 
     @model_validator(mode="after")
-    def _positive(self):
+    def _positive(self) -> Self:
         if not 0 < self.ratio.value <= 1:
             raise ValueError(f"ratio must be above 0 and at most 1 (got {self.ratio.value:g})")
         if self.fund_size_yuan is not None and not self.fund_size_yuan.value > 0:
@@ -209,7 +212,7 @@ class StructuringFile(Model):
     fund: FundStructuring | None = None
 
     @model_validator(mode="after")
-    def _known_targets(self):
+    def _known_targets(self) -> Self:
         for name, solve in self.solves.items():
             if solve.target not in self.targets:
                 known = ", ".join(sorted(self.targets)) or "none"
@@ -223,7 +226,7 @@ def check_structuring(
     structuring: StructuringFile, file: str, project_ids: list[str] | None
 ) -> list[Problem]:
     """Rules that need the programme's project ids (not yet the models)."""
-    problems = []
+    problems: list[Problem] = []
     if project_ids is None:
         return problems
     known = set(project_ids)
@@ -237,7 +240,11 @@ def check_structuring(
 
 
 def read_structuring(
-    path: Path, display: str, *, project_ids: list[str] | None = None, keep: list | None = None
+    path: Path,
+    display: str,
+    *,
+    project_ids: list[str] | None = None,
+    keep: list[YamlDocument] | None = None,
 ) -> tuple[StructuringFile | None, list[Problem]]:
     """Read, validate and check `structuring.yaml`: (the file, []) or (None, its problems);
     the document read is appended to `keep`, when given."""

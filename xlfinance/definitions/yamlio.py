@@ -32,12 +32,12 @@ import re
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 from yaml.composer import Composer
 from yaml.constructor import SafeConstructor
-from yaml.events import AliasEvent, ScalarEvent
+from yaml.events import AliasEvent, Event, ScalarEvent
 from yaml.resolver import Resolver
 
 from xlfinance.errors import DefinitionError, Problem
@@ -65,7 +65,7 @@ _STAND_IN = "\ufffd"
 find the field it is in."""
 
 try:  # the C parser is much faster; the pure-Python one behaves the same
-    from yaml.cyaml import CParser as _Parser
+    from yaml._yaml import CParser as _Parser  # what yaml.cyaml's loaders are built on
 except ImportError:  # pragma: no cover - depends on how PyYAML was built
     from yaml.parser import Parser
     from yaml.reader import Reader
@@ -94,6 +94,10 @@ class _BoundedComposer(Composer):
     the size of the document with every alias expanded, known before anything is built.
     """
 
+    if TYPE_CHECKING:  # the parser mixed in with it (StrictLoader) gives the events
+
+        def peek_event(self) -> Event: ...
+
     def compose_document(self) -> Any:
         self._nodes = 0
         self._chars = 0
@@ -113,14 +117,17 @@ class _BoundedComposer(Composer):
                         None,
                         f"recursive alias *{event.anchor}: it refers to a node that contains"
                         " it (refused: its expansion has no end)",
-                        event.start_mark,
+                        event.start_mark,  # type: ignore[arg-type]  # a C parser's mark is a yaml._yaml.Mark, which PyYAML's errors take and types-PyYAML's leave out
                     )
                 self._count(size[0], size[1], event)
             return super().compose_node(parent, index)
         self._depth += 1
         if self._depth > MAX_DEPTH:
             raise LimitError(
-                None, None, f"nested more than {MAX_DEPTH:,} levels deep: refused", event.start_mark
+                None,
+                None,
+                f"nested more than {MAX_DEPTH:,} levels deep: refused",
+                event.start_mark,  # type: ignore[arg-type]  # a C parser's mark is a yaml._yaml.Mark, which PyYAML's errors take and types-PyYAML's leave out
             )
         nodes, chars = self._nodes, self._chars
         value = event.value if isinstance(event, ScalarEvent) else ""
@@ -154,7 +161,7 @@ class _ValueError(yaml.MarkedYAMLError):
     """A scalar YAML could not turn into a value (a date that does not exist)."""
 
 
-class StrictLoader(_BoundedComposer, _Parser, SafeConstructor, Resolver):  # type: ignore[misc, valid-type]
+class StrictLoader(_BoundedComposer, _Parser, SafeConstructor, Resolver):
     """PyYAML's safe loader (C parser when available) with a bounded composer; duplicate
     keys are checked by `read_yaml`."""
 
@@ -338,8 +345,8 @@ def parse_yaml(raw: bytes, display: str) -> YamlDocument:
         try:
             node = loader.get_single_node()
         except LimitError as exc:
-            line = exc.problem_mark.line + 1 if exc.problem_mark is not None else None
-            raise DefinitionError([Problem(display, "", str(exc.problem), line)]) from None
+            at = exc.problem_mark.line + 1 if exc.problem_mark is not None else None
+            raise DefinitionError([Problem(display, "", str(exc.problem), at)]) from None
         except yaml.MarkedYAMLError:
             if raw_bad:  # the control characters first: they may be what broke the syntax
                 raise DefinitionError(_raw_problems(text, raw_bad, display, [])) from None
@@ -450,6 +457,8 @@ class _Walk:
     def value_problem(self, exc: _ValueError) -> Problem:
         """A value YAML could not read, at the field written there."""
         mark = exc.problem_mark
+        if mark is None:  # construct_object gives the node's mark, which a composed node has
+            return Problem(self.display, "", str(exc.problem))
         path = next((p for start, _, p, _ in self.scalars if start == mark.index), "")
         return Problem(self.display, path, str(exc.problem), mark.line + 1)
 

@@ -55,7 +55,8 @@ def add_account(
     """The balances, the waterfall on `available`, and the waterfall on `nav`."""
     names = Names(tag)
     ids, label_of = terms.classes.ids, terms.classes.labels
-    capital_due, priority_due = {}, {}
+    capital_due: dict[str, Expr] = {}
+    priority_due: dict[str, Expr] = {}
     for c in ids:
         who = f"{label}{label_of[c]}"
         capital_open = m.line(
@@ -102,7 +103,9 @@ def add_account(
         timeline,
         label,
     )
-    capital_close, priority_close, distribution = {}, {}, {}
+    capital_close: dict[str, Expr] = {}
+    priority_close: dict[str, Expr] = {}
+    distribution: dict[str, Expr] = {}
     for c in ids:
         who = f"{label}{label_of[c]}"
         capital_close[c] = m.line(
@@ -161,7 +164,7 @@ def add_account(
         timeline,
         f"{label}If liquidated at NAV: ",
     )
-    values = {
+    values: dict[str, Expr] = {
         c: m.line(
             liquidation("value", c),
             ex.total(*liq_tiers.to_class(c)),

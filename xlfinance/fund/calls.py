@@ -79,9 +79,10 @@ def equalised(commitment_share: Expr, fee_share: Expr, pools: Pools, per: str) -
     def base(pool: Pool) -> Expr:
         return pool.called_to_date if per == "capital" else pool.call_years
 
-    return (commitment_share - prev(commitment_share)) * prev(base(pools.capital)) + (
+    amount: Expr = (commitment_share - prev(commitment_share)) * prev(base(pools.capital)) + (
         fee_share - prev(fee_share)
     ) * prev(base(pools.fee))
+    return amount
 
 
 def add_pools(m: Model, capital: Expr, fee: Expr, tag: str, label: str) -> Pools:
@@ -134,7 +135,9 @@ def add_calls(
     called = m.line(
         "capital_called", inv.investments_total + fee + expenses, "yuan", "Capital called"
     )
-    commitment_share, fee_share, class_calls = {}, {}, {}
+    commitment_share: dict[str, Expr] = {}
+    fee_share: dict[str, Expr] = {}
+    class_calls: dict[str, Expr] = {}
     for c in ids:
         commitment_share[c] = m.line(
             f"commitment_share_{c}",
@@ -171,7 +174,9 @@ def add_calls(
         "Equalisation interest a year (simple, from each call to the close)",
     )
     pools = add_pools(m, inv.investments_total + expenses, fee, "", "")
-    equalisation, interest, contributed = {}, {}, {}
+    equalisation: dict[str, Expr] = {}
+    interest: dict[str, Expr] = {}
+    contributed: dict[str, Expr] = {}
     for c in ids:
         shares = (commitment_share[c], fee_share[c], pools)
         equalisation[c] = m.line(

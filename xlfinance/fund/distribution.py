@@ -11,6 +11,7 @@ at zero, a check) and the fund's NAV.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from xlfinance.model import expr as ex
@@ -80,27 +81,29 @@ def add_distribution(
             )
         parts = list(accounts.values())
 
-        def added(name, what, text):
-            return m.line(name, ex.total(*(what(a) for a in parts)), "yuan", text)
+        def added(name: str, lines: Iterable[Expr], text: str) -> Expr:
+            return m.line(name, ex.total(*lines), "yuan", text)
 
         distribution = {
             c: added(
-                f"distribution_{c}", lambda a, c=c: a.distribution[c], f"{label[c]}: distributed"
+                f"distribution_{c}", (a.distribution[c] for a in parts), f"{label[c]}: distributed"
             )
             for c in ids
         }
-        carried = added("carried_interest", lambda a: a.carried, "Carried interest to the manager")
+        carried = added(
+            "carried_interest", (a.carried for a in parts), "Carried interest to the manager"
+        )
         liquidation = {
             c: added(
                 f"liquidation_value_{c}",
-                lambda a, c=c: a.liquidation[c],
+                (a.liquidation[c] for a in parts),
                 f"{label[c]}: share of NAV if liquidated",
             )
             for c in ids
         }
         liquidation_carry = added(
             "liquidation_carried_interest",
-            lambda a: a.liquidation_carry,
+            (a.liquidation_carry for a in parts),
             "Manager's carry if liquidated at NAV",
         )
     for tier in TIERS:
@@ -149,7 +152,9 @@ def add_distribution(
     )
 
 
-def _deal_contributed(m: Model, d: str, terms: Terms, inv: Investments, calls: Calls) -> dict:
+def _deal_contributed(
+    m: Model, d: str, terms: Terms, inv: Investments, calls: Calls
+) -> dict[str, Expr]:
     """Each class's capital contributed for investment d: its cost and its share of fees
     and expenses (pro rata to cost), with its part of the equalisation."""
     total_cost = rowsum(inv.investments_total)

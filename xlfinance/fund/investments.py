@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from xlfinance.definitions.fund import FundFile, Investment
+from xlfinance.definitions.schema import Sourced
 from xlfinance.model import expr as ex
 from xlfinance.model.core import Model
 from xlfinance.model.expr import MAX, Expr, cumsum, eq, rowsum
@@ -101,7 +102,7 @@ def add_investments(
 
 def _investment(
     m: Model, fund: FundFile, inv: Investment, flows: ProjectFlows, nav_rate: Expr
-) -> dict:
+) -> dict[str, Expr]:
     d = inv.project
     flow = m.series_input(
         f"equity_cash_flow_{d}",
@@ -172,12 +173,14 @@ def _investment(
     }
 
 
-def _exit_value(m: Model, inv: Investment, flow, share, investment, at_exit) -> Expr | None:
+def _exit_value(
+    m: Model, inv: Investment, flow: Expr, share: Expr, investment: Expr, at_exit: Expr
+) -> Expr | None:
     """The sale proceeds in the exit year (None when the investment is held to the end)."""
     d, exit_ = inv.project, inv.exit
 
-    def term(name, unit, text):
-        item = getattr(exit_, name)
+    def term(name: str, unit: str, text: str) -> Expr:
+        item: Sourced = getattr(exit_, name)
         return m.input(
             f"exit_{name}_{d}", item.value, unit, source_of(item), f"Project {d}: {text}"
         )

@@ -47,7 +47,7 @@ if TYPE_CHECKING:  # the tables need pandas; the model and the Monte Carlo do no
     import pandas as pd
 
     from xlfinance.fund.distribution import Distribution
-    from xlfinance.fund.model import FundLines
+    from xlfinance.fund.model import FundEvaluation, FundLines
     from xlfinance.model.core import Model
     from xlfinance.model.expr import Expr
 
@@ -312,7 +312,7 @@ ANNUAL_LINES = (
 )
 
 
-def annual(fe, scenario: int = 0) -> pd.DataFrame:
+def annual(fe: FundEvaluation, scenario: int = 0) -> pd.DataFrame:
     """A row a year of the term: the fund's flows, distributions by tier and by class, NAV."""
     import pandas as pd
 
@@ -329,7 +329,7 @@ def annual(fe, scenario: int = 0) -> pd.DataFrame:
     return frame
 
 
-def by_class(fe, scenario: int = 0) -> pd.DataFrame:
+def by_class(fe: FundEvaluation, scenario: int = 0) -> pd.DataFrame:
     """A row a class: committed, called, equalisation, paid in and distributed (gross), net
     IRR, DPI, RVPI, TVPI, fee drag."""
     import pandas as pd
@@ -358,7 +358,7 @@ def by_class(fe, scenario: int = 0) -> pd.DataFrame:
     return frame
 
 
-def by_investment(fe, scenario: int = 0) -> pd.DataFrame:
+def by_investment(fe: FundEvaluation, scenario: int = 0) -> pd.DataFrame:
     """A row an investment: share, exit, invested, proceeds, gross IRR and MOIC."""
     import pandas as pd
 
@@ -380,7 +380,7 @@ def by_investment(fe, scenario: int = 0) -> pd.DataFrame:
     return frame
 
 
-def by_tier(fe, scenario: int = 0) -> pd.DataFrame:
+def by_tier(fe: FundEvaluation, scenario: int = 0) -> pd.DataFrame:
     """Total distributed over the term, a row a class (and the manager's carry), a column a
     tier."""
     import pandas as pd
@@ -396,7 +396,7 @@ def by_tier(fe, scenario: int = 0) -> pd.DataFrame:
     return frame
 
 
-def ratios_by_year(fe, ratio: str, scenario: int = 0) -> pd.DataFrame:
+def ratios_by_year(fe: FundEvaluation, ratio: str, scenario: int = 0) -> pd.DataFrame:
     """DPI, RVPI or TVPI (`ratio`) of every class by year of the term."""
     import pandas as pd
 
@@ -406,7 +406,7 @@ def ratios_by_year(fe, ratio: str, scenario: int = 0) -> pd.DataFrame:
     return frame
 
 
-def interim_net_irr(fe, scenario: int = 0) -> pd.DataFrame:
+def interim_net_irr(fe: FundEvaluation, scenario: int = 0) -> pd.DataFrame:
     """Each class's net IRR by year: its flows to that year plus its residual value then."""
     import pandas as pd
 
@@ -425,7 +425,7 @@ def interim_net_irr(fe, scenario: int = 0) -> pd.DataFrame:
     return frame
 
 
-def j_curve(fe, scenario: int = 0) -> pd.DataFrame:
+def j_curve(fe: FundEvaluation, scenario: int = 0) -> pd.DataFrame:
     """Cumulative net cash flow of every class and of all investors, by year."""
     import pandas as pd
 

@@ -43,8 +43,13 @@ before it and returns a frozen set of the handles it adds (`FundLines` holds the
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import numpy.typing as npt
 
 from xlfinance.archetypes.finance.contract import EQUITY_CASH_FLOW
 from xlfinance.definitions.fund import FUND_FILE, FundFile, check_investments
@@ -53,12 +58,17 @@ from xlfinance.model.core import Evaluation, Model
 
 from .calls import Calls, add_calls
 from .distribution import Distribution, add_distribution
-from .investments import Investments, ProjectFlows, add_investments
+from .investments import Investments, add_investments
+from .investments import ProjectFlows as ProjectFlows  # re-exported: the fund's input
 from .metrics import add_metrics
 from .terms import Terms, Timeline, add_terms, add_timeline, classes_of
 
+if TYPE_CHECKING:
+    from xlfinance.definitions.load import Programme
+    from xlfinance.projects import ProjectResult
 
-def project_flows(results) -> dict[str, ProjectFlows]:
+
+def project_flows(results: Mapping[str, ProjectResult]) -> dict[str, ProjectFlows]:
     """The equity cash flows of evaluated projects (`xlfinance.projects.evaluate_projects`)."""
     return {
         pid: ProjectFlows(
@@ -123,9 +133,9 @@ class FundEvaluation:
     def model(self) -> Model:
         return self.fund.model
 
-    def line(self, name: str, scenario: int = 0, term_only: bool = True):
+    def line(self, name: str, scenario: int = 0, term_only: bool = True) -> npt.NDArray[np.float64]:
         """One line's values, over the term unless `term_only` is False."""
-        values = self.evaluation.lines[name][scenario]
+        values: npt.NDArray[np.float64] = self.evaluation.lines[name][scenario]
         return values[: self.fund.term_years] if term_only else values
 
     @property
@@ -135,15 +145,15 @@ class FundEvaluation:
 
 
 def build_fund_model(
-    fund: FundFile, flows: dict[str, ProjectFlows], file: str | os.PathLike = FUND_FILE
+    fund: FundFile, flows: dict[str, ProjectFlows], file: str | os.PathLike[str] = FUND_FILE
 ) -> FundModel:
     """The model of `fund`, with each investment's project flows from `flows`.
 
     Raises `DefinitionError` (naming `file`, the field and the problem) when an investment
     names a project not in `flows`, or its project does not fit the fund's calendar.
     """
-    file = os.fspath(file)
-    check_flows(fund, flows, file)
+    path = os.fspath(file)
+    check_flows(fund, flows, path)
     end = fund.final_year
     for inv in fund.investments:
         if inv.exit.method == "discount_rate":
@@ -186,13 +196,15 @@ def check_flows(fund: FundFile, flows: dict[str, ProjectFlows], file: str) -> No
         raise DefinitionError(problems)
 
 
-def evaluate_fund(programme, results=None) -> FundEvaluation | None:
+def evaluate_fund(
+    programme: Programme, results: Mapping[str, ProjectResult] | None = None
+) -> FundEvaluation | None:
     """Build and evaluate the fund of a loaded programme; None when it has no fund.yaml.
 
     `results` are the evaluated projects (`xlfinance.projects.evaluate_projects`), evaluated
     here when not given.
     """
-    if getattr(programme, "fund", None) is None:
+    if programme.fund is None:
         return None
     if results is None:
         from xlfinance.projects import evaluate_projects
@@ -203,7 +215,9 @@ def evaluate_fund(programme, results=None) -> FundEvaluation | None:
     return FundEvaluation(fund, fund.model.evaluate())
 
 
-def evaluate(fund: FundFile, flows: dict[str, ProjectFlows], **kwargs) -> FundEvaluation:
+def evaluate(
+    fund: FundFile, flows: dict[str, ProjectFlows], file: str | os.PathLike[str] = FUND_FILE
+) -> FundEvaluation:
     """Build and evaluate a fund from its definition and project flows (tests, notebooks)."""
-    built = build_fund_model(fund, flows, **kwargs)
+    built = build_fund_model(fund, flows, file)
     return FundEvaluation(built, built.model.evaluate())

@@ -23,8 +23,15 @@ carried interest is under `manager`. NaN (no IRR) is None.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING
+
 from xlfinance.definitions.schema import declared_unit
+from xlfinance.model.core import Line, Output
 from xlfinance.model.units import finite_or_none as _number
+
+if TYPE_CHECKING:
+    from xlfinance.fund.model import FundEvaluation
 
 CLASS_TOTALS = (
     ("paid_in_yuan", "paid_in_yuan"),
@@ -57,18 +64,20 @@ DEPLOYMENT = (
 )
 
 
-def fund_results(fe, scenario: int = 0) -> dict:
+def fund_results(fe: FundEvaluation | None, scenario: int = 0) -> dict[str, object] | None:
     """The results.json `fund` section of a `FundEvaluation` (None in, None out)."""
     if fe is None:
         return None
     metrics = fe.evaluation.metrics(scenario)
 
-    def series(line):
+    def series(line: str) -> list[float | None]:
         return [_number(float(v)) for v in fe.line(line, scenario)]
 
-    classes = {}
+    classes: dict[str, dict[str, object]] = {}
     for c in fe.fund.classes:
-        item = {key: _number(metrics[f"{key}_{c}"]) for key in ("net_irr", "tvpi", "dpi", "rvpi")}
+        item: dict[str, object] = {
+            key: _number(metrics[f"{key}_{c}"]) for key in ("net_irr", "tvpi", "dpi", "rvpi")
+        }
         item |= {key: _number(metrics[f"{name}_{c}"]) for key, name in CLASS_TOTALS}
         item |= {key: series(f"{line}_{c}") for key, line in CLASS_SERIES}
         classes[c] = item
@@ -104,15 +113,19 @@ def fund_results(fe, scenario: int = 0) -> dict:
 OUTPUT, LINE = "output", "line"
 
 
-def fund_rows(fe) -> dict[str, tuple[str, str]]:
+Rows = dict[str, tuple[str, str]]
+"""results.json path -> (OUTPUT or LINE, the fund model's name)."""
+
+
+def fund_rows(fe: FundEvaluation) -> Rows:
     """The fund model's row behind each number of the `fund` section, by its results.json
     path: (OUTPUT, name) for a metric, (LINE, name) for a number a year. The one map from the
     model's names (`net_irr_senior`) to the results' (`fund.classes.senior.net_irr`)."""
 
-    def outputs(pairs):
+    def outputs(pairs: Iterable[tuple[str, str]]) -> Rows:
         return {path: (OUTPUT, name) for path, name in pairs}
 
-    def lines(pairs):
+    def lines(pairs: Iterable[tuple[str, str]]) -> Rows:
         return {path: (LINE, name) for path, name in pairs}
 
     rows = outputs((("fund.gross_irr", "gross_irr"), ("fund.gross_moic", "gross_moic")))
@@ -151,13 +164,13 @@ def fund_rows(fe) -> dict[str, tuple[str, str]]:
     return rows
 
 
-def fund_units(fe) -> dict[str, str]:
+def fund_units(fe: FundEvaluation | None) -> dict[str, str]:
     """The unit of each number of the `fund` section, by its results.json path, as the fund
     model's row behind it carries it (`fund_rows`); empty for no fund."""
     if fe is None:
         return {}
     model = fe.model
-    kinds = {OUTPUT: model.outputs, LINE: model.lines}
+    kinds: dict[str, Mapping[str, Line | Output]] = {OUTPUT: model.outputs, LINE: model.lines}
     found = {path: kinds[kind][name].unit for path, (kind, name) in fund_rows(fe).items()}
     deployment = fe.fund.definition.deployment
     if deployment is not None:  # the minimum is the definition's own number

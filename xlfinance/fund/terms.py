@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from xlfinance.definitions.fund import FundFile, InvestorClass
+from xlfinance.definitions.schema import Sourced
 from xlfinance.model import expr as ex
 from xlfinance.model.core import Model
 from xlfinance.model.expr import Expr, cumsum, eq, rowsum
@@ -24,8 +25,8 @@ FLAGS = (
 """A class's 1/0 inputs: the field of `Terms`, fund.yaml's key, and what the label says."""
 
 
-def source_of(sourced) -> str | None:
-    return getattr(sourced, "source", None)
+def source_of(sourced: Sourced | None) -> str | None:
+    return None if sourced is None else sourced.source
 
 
 @dataclass(frozen=True)
@@ -81,7 +82,7 @@ def add_terms(m: Model, fund: FundFile, classes: Classes) -> Terms:
     """The terms of `fund` as inputs of `m`, each with its fund.yaml source."""
     label = classes.labels
 
-    def sourced(name, item, unit, text, structural=False):
+    def sourced(name: str, item: Sourced, unit: str, text: str, structural: bool = False) -> Expr:
         return m.input(name, item.value, unit, source_of(item), text, structural=structural)
 
     info, fees, w = fund.fund, fund.fees, fund.waterfall
@@ -206,7 +207,7 @@ def add_timeline(m: Model, terms: Terms) -> Timeline:
             "yuan",
             f"{label[c]}: new commitment",
         )
-    committed = {
+    committed: dict[str, Expr] = {
         c: m.line(f"committed_{c}", cumsum(new[c]), "yuan", f"{label[c]}: committed to date")
         for c in ids
     }
@@ -220,7 +221,7 @@ def add_timeline(m: Model, terms: Terms) -> Timeline:
         "Committed to date by fee-paying classes",
     )
     sharing = ex.total(*(terms.shares_residual[c] * rowsum(new[c]) for c in ids))
-    residual_weight = {
+    residual_weight: dict[str, Expr] = {
         c: m.line(
             f"residual_weight_{c}",
             terms.shares_residual[c] * rowsum(new[c]) / sharing,

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from xlfinance.model import expr as ex
 from xlfinance.model.core import Model
-from xlfinance.model.expr import IF, MAX, MIN, Expr
+from xlfinance.model.expr import IF, MAX, MIN, Expr, LineRef
 
 from .terms import Terms, Timeline
 
@@ -54,7 +54,7 @@ class Tiers:
     """What one application of the waterfall pays: `paid[tier][class]` for the four tiers
     of `TIERS`, and the manager's two lines."""
 
-    paid: dict[str, dict[str, Expr]]
+    paid: dict[str, dict[str, LineRef]]
     catch_up_shortfall: Expr
     catch_up: Expr
     catch_up_to_manager: Expr
@@ -67,7 +67,8 @@ class Tiers:
 
     @property
     def carried_interest(self) -> Expr:
-        return self.catch_up_to_manager + self.carry_split_to_manager
+        carried: Expr = self.catch_up_to_manager + self.carry_split_to_manager
+        return carried
 
 
 def add_waterfall(
@@ -119,7 +120,7 @@ def add_waterfall(
     """
     classes, label_of = terms.classes, terms.classes.labels
     ids = classes.ids
-    paid: dict[str, dict[str, Expr]] = {t: {} for t in TIERS}
+    paid: dict[str, dict[str, LineRef]] = {t: {} for t in TIERS}
     remaining = available
     for rank, members in classes.ranks().items():
         for tier, what in RANK_TIERS:

@@ -6,7 +6,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -16,6 +18,11 @@ from xlfinance.portfolio import funding as _funding
 from xlfinance.portfolio import macc as _macc
 from xlfinance.portfolio import targets as _targets
 from xlfinance.portfolio.reconciliation import Finding, reconcile
+
+if TYPE_CHECKING:
+    from xlfinance.definitions.load import Programme
+    from xlfinance.fund.model import FundEvaluation
+    from xlfinance.projects import ProjectResult
 
 
 @dataclass(frozen=True)
@@ -43,7 +50,7 @@ class Portfolio:
     def reconciliation(self) -> pd.DataFrame:
         return pd.DataFrame([f.as_dict() for f in self.findings])
 
-    def results(self, programme) -> dict:
+    def results(self, programme: Programme) -> dict[str, object]:
         """The `budget`, `benefits`, `reconciliation`, `macc`, `macc_claimed` and `targets`
         of results.json."""
         totals = _budget.totals(self.budget)
@@ -74,9 +81,10 @@ class Portfolio:
             },
             "funding_by_year": _funding.funding_results(self.funding_by_year),
         }
-        targets = {}
+        targets: dict[str, list[dict[Hashable, object]]] = {}
         if self.intensity is not None:
             targets["co2_intensity"] = _records(self.intensity.reset_index())
+        if self.pv_share is not None:
             targets["pv_share"] = _records(self.pv_share.reset_index())
         return {
             "budget": budget,
@@ -88,7 +96,11 @@ class Portfolio:
         }
 
 
-def roll_up(programme, projects, fund=None) -> Portfolio:
+def roll_up(
+    programme: Programme,
+    projects: Mapping[str, ProjectResult],
+    fund: FundEvaluation | None = None,
+) -> Portfolio:
     """The budget, benefits, findings, MACC and targets; `fund` (the evaluated fund, if
     any) is read by the reconciliation's fund rules, and evaluated there when needed."""
     budget = _budget.budget_table(programme, projects)
@@ -108,5 +120,5 @@ def roll_up(programme, projects, fund=None) -> Portfolio:
     )
 
 
-def _records(frame: pd.DataFrame) -> list[dict]:
+def _records(frame: pd.DataFrame) -> list[dict[Hashable, object]]:
     return frame.to_dict(orient="records")

@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from xlfinance.archetypes.finance.contract import DISCOUNT_RATE
 from xlfinance.model.units import T_PER_WAN_T, YUAN_PER_WAN
 
+if TYPE_CHECKING:
+    from xlfinance.definitions.load import Programme
+    from xlfinance.projects import ProjectResult
 
-def benefits_table(programme, projects) -> pd.DataFrame:
+
+def benefits_table(programme: Programme, projects: Mapping[str, ProjectResult]) -> pd.DataFrame:
     """A row a budget line: claimed t CO2e a year, economic benefit, beneficiaries and jobs,
     and the modelled t CO2e a year, NPV and (for lines without revenue) present cost, both
     discounted to the programme's base year so that projects starting later add up."""
@@ -56,11 +62,11 @@ def benefits_table(programme, projects) -> pd.DataFrame:
     return table
 
 
-def _times(value, factor: float) -> float:
+def _times(value: float | None, factor: float) -> float:
     return math.nan if value is None else float(value) * factor
 
 
-def npv_at_base_year(result, base_year: int) -> float:
+def npv_at_base_year(result: ProjectResult, base_year: int) -> float:
     """A project's NPV (at its own start year) discounted further to the base year, at the
     project's own discount rate."""
     rate = result.model.inputs[DISCOUNT_RATE].value

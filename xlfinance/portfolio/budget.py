@@ -6,11 +6,18 @@ by `YUAN_PER_WAN`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
 import pandas as pd
 
 from xlfinance.archetypes.finance.contract import CAPEX
 from xlfinance.definitions.schema import BUDGET_MONEY_FIELDS
 from xlfinance.model.units import YUAN_PER_WAN
+
+if TYPE_CHECKING:
+    from xlfinance.definitions.load import Programme
+    from xlfinance.projects import ProjectResult
 
 SOURCES = {
     "market_wan_yuan": "Market",
@@ -19,9 +26,9 @@ SOURCES = {
 }
 
 
-def budget_table(programme, projects) -> pd.DataFrame:
+def budget_table(programme: Programme, projects: Mapping[str, ProjectResult]) -> pd.DataFrame:
     """A row a budget line: names, the four money columns, its projects and their capex."""
-    by_line: dict[str, list] = {}
+    by_line: dict[str, list[tuple[str, ProjectResult]]] = {}
     for pid, result in projects.items():
         by_line.setdefault(result.definition.budget_line, []).append((pid, result))
     rows = []
@@ -53,7 +60,7 @@ def action_subtotals(table: pd.DataFrame) -> pd.DataFrame:
     money = list(BUDGET_MONEY_FIELDS)
     grouped = table.groupby("action_no", sort=True)
     out = grouped[money].sum()
-    out["lines"] = grouped.apply(lambda g: list(g.index), include_groups=False)
+    out["lines"] = grouped.apply(lambda g: list(g.index), include_groups=False)  # type: ignore[call-overload]  # pandas-stubs 3.1's apply lacks pandas 3's include_groups
     out.attrs["unit"] = "wan_yuan"
     return out
 
@@ -63,9 +70,9 @@ def totals(table: pd.DataFrame) -> dict[str, float]:
     return {field: float(table[field].sum()) for field in BUDGET_MONEY_FIELDS}
 
 
-def capex_by_year(programme, projects) -> pd.DataFrame:
+def capex_by_year(programme: Programme, projects: Mapping[str, ProjectResult]) -> pd.DataFrame:
     """Modelled capex in 万元: a row a calendar year, a column a budget line."""
-    series = {}
+    series: dict[str, pd.Series[float]] = {}
     for result in projects.values():
         capex = result.annual[CAPEX] / YUAN_PER_WAN
         line = result.definition.budget_line

@@ -28,12 +28,23 @@ source here. Years in which nothing is spent or raised are left out.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from xlfinance.archetypes.finance.contract import CAPEX
 from xlfinance.archetypes.registry import REGISTRY
 from xlfinance.model.units import YUAN_PER_WAN
+
+if TYPE_CHECKING:
+    from xlfinance.fund.model import FundEvaluation
+    from xlfinance.projects import ProjectResult
+
+Row = npt.NDArray[np.float64]
+"""A line's values, a number a year."""
 
 GRANT = "capital_grant"
 DEBT = "debt_draw"
@@ -52,12 +63,14 @@ MEMO = ("fund_wan_yuan", "other_equity_wan_yuan")
 COLUMNS = (*USES, "uses_wan_yuan", *SOURCES, "sources_wan_yuan", *MEMO)
 
 
-def funding_by_year(projects, fund=None) -> pd.DataFrame:
+def funding_by_year(
+    projects: Mapping[str, ProjectResult], fund: FundEvaluation | None = None
+) -> pd.DataFrame:
     """A row a calendar year, the columns of `COLUMNS` (万元); `fund` is the evaluated fund
     (`xlfinance.fund.FundEvaluation`) or None."""
     parts: dict[str, dict[int, float]] = {c: {} for c in COLUMNS}
 
-    def add(column: str, years: np.ndarray, values: np.ndarray) -> None:
+    def add(column: str, years: npt.NDArray[np.int64], values: Row) -> None:
         into = parts[column]
         for year, value in zip(years.tolist(), values.tolist(), strict=True):
             into[year] = into.get(year, 0.0) + value
@@ -68,8 +81,9 @@ def funding_by_year(projects, fund=None) -> pd.DataFrame:
         years = model.start_year + np.arange(model.n_periods)
         zero = np.zeros(model.n_periods)
 
-        def line(name, lines=lines, zero=zero):
-            return lines[name][0] if name in lines else zero
+        def line(name: str, lines: dict[str, np.ndarray] = lines, zero: Row = zero) -> Row:
+            found: Row = lines[name][0] if name in lines else zero
+            return found
 
         capex, grant, debt, back = line(CAPEX), line(GRANT), line(DEBT), line(VAT_BACK)
         kind = REGISTRY.get(result.definition.archetype)
@@ -98,7 +112,7 @@ def funding_by_year(projects, fund=None) -> pd.DataFrame:
     return frame
 
 
-def funding_results(frame: pd.DataFrame) -> dict:
+def funding_results(frame: pd.DataFrame) -> dict[str, object]:
     """results.json's `budget.funding_by_year`: the rows by year, and their totals."""
     return {
         "unit": "wan_yuan",

@@ -9,10 +9,15 @@ model behind it; `claimed_table` lists those apart, as claimed and not modelled.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from xlfinance.archetypes.registry import archetype
+
+if TYPE_CHECKING:
+    from xlfinance.projects import ProjectResult
 
 COLUMNS = [
     "project",
@@ -23,9 +28,11 @@ COLUMNS = [
     "abatement_cost_yuan_per_t",
     "abatement_t_co2e_per_year",
 ]
+Row = dict[str, str | float]
+"""A row of the curve's table: the `COLUMNS`, texts and numbers."""
 
 
-def _rows(projects, modelled: bool) -> list[dict]:
+def _rows(projects: Mapping[str, ProjectResult], modelled: bool) -> list[Row]:
     """A row a project that avoids emissions at a cost per tonne, modelled or claimed."""
     return [
         {
@@ -44,14 +51,14 @@ def _rows(projects, modelled: bool) -> list[dict]:
     ]
 
 
-def _sorted(rows: list[dict]) -> pd.DataFrame:
+def _sorted(rows: list[Row]) -> pd.DataFrame:
     table = pd.DataFrame(rows, columns=COLUMNS)
     table = table.sort_values(["abatement_cost_yuan_per_t", "project"]).reset_index(drop=True)
     table.attrs["unit"] = "yuan/t CO2e"
     return table
 
 
-def macc_table(projects) -> pd.DataFrame:
+def macc_table(projects: Mapping[str, ProjectResult]) -> pd.DataFrame:
     """A row a project with modelled abatement, cheapest tonne first, with the bar's x-span."""
     table = _sorted(_rows(projects, modelled=True))
     table["x_end_t_co2e_per_year"] = table["abatement_t_co2e_per_year"].cumsum()
@@ -61,6 +68,6 @@ def macc_table(projects) -> pd.DataFrame:
     return table
 
 
-def claimed_table(projects) -> pd.DataFrame:
+def claimed_table(projects: Mapping[str, ProjectResult]) -> pd.DataFrame:
     """A row a line whose tonnes are claimed, not modelled: its cost per claimed tonne."""
     return _sorted(_rows(projects, modelled=False))

@@ -9,11 +9,34 @@ rounding differences a reader should know about.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, TypeVar
 
-from xlfinance.definitions.reconciliation import Rule
+from xlfinance.definitions.reconciliation import Rule, Value
 from xlfinance.definitions.schema import BUDGET_MONEY_FIELDS
 from xlfinance.model.units import T_PER_WAN_T, YUAN_PER_WAN
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from xlfinance.definitions.load import Programme
+    from xlfinance.fund.model import FundEvaluation
+    from xlfinance.projects import ProjectResult
+
+    Projects = Mapping[str, ProjectResult]
+    Findings = Iterator["Finding"]
+
+T = TypeVar("T")
+
+
+def _required(value: T | None, what: str) -> T:
+    """A field the definitions' validation has made sure of (a rule's kind requires it):
+    never None here, and a ValueError naming it if it were."""
+    if value is None:
+        raise ValueError(f"{what} is missing, which validation requires")
+    return value
+
 
 CLAIM_TOLERANCE = 0.25
 """Modelled t CO2e a year may differ from the plan's claim by this share before it is reported."""
@@ -26,7 +49,7 @@ class Finding:
     id: str
     severity: str
     title: str
-    numbers: dict[str, float | str | None]
+    numbers: Mapping[str, float | str | None]
     sources: dict[str, str] = field(default_factory=dict)
     detail: str = ""
     title_zh: str | None = None
@@ -34,32 +57,52 @@ class Finding:
     workbook; the findings the code makes have theirs in the catalogue
     (`render.labels_zh.SHEET_TEMPLATES`). Not in results.json, which keeps the English."""
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, object]:
         out = asdict(self)
         del out["title_zh"]
         return out
 
 
-def reconcile(programme, projects, budget, benefits, fund=None) -> list[Finding]:
+Check = Callable[["Programme", "Projects", "pd.DataFrame", "pd.DataFrame"], "Findings"]
+"""One of `reconcile`'s checks: the findings of the programme, its projects, the budget
+table and the benefits table."""
+
+
+def reconcile(
+    programme: Programme,
+    projects: Projects,
+    budget: pd.DataFrame,
+    benefits: pd.DataFrame,
+    fund: FundEvaluation | None = None,
+) -> list[Finding]:
     """Every finding, plan's own inconsistencies first, then models against claims.
 
     `fund` is the evaluated fund (`xlfinance.fund.FundEvaluation`), which the
     `fund_deployment` rule reads; evaluated here when such a rule needs it and it is None."""
+
+    def rules(
+        programme: Programme, projects: Projects, budget: pd.DataFrame, benefits: pd.DataFrame
+    ) -> Findings:
+        return _rules(programme, projects, budget, benefits, fund=fund)
+
     findings: list[Finding] = []
-    for check in (
+    checks: tuple[Check, ...] = (
         _budget_totals,
         _benefit_totals,
         _economic_benefit_text,
-        lambda *args: _rules(*args, fund=fund),
+        rules,
         _capex_against_budget,
         _claims_against_models,
-    ):
+    )
+    for check in checks:
         findings.extend(check(programme, projects, budget, benefits))
     return findings
 
 
 # The plan against itself ------------------------------------------------------------------
-def _budget_totals(programme, projects, budget, benefits):
+def _budget_totals(
+    programme: Programme, projects: Projects, budget: pd.DataFrame, benefits: pd.DataFrame
+) -> Findings:
     stated = programme.budget.stated_totals
     table = "table 5-4"
     for name in BUDGET_MONEY_FIELDS:
@@ -89,7 +132,9 @@ def _budget_totals(programme, projects, budget, benefits):
             )
 
 
-def _benefit_totals(programme, projects, budget, benefits):
+def _benefit_totals(
+    programme: Programme, projects: Projects, budget: pd.DataFrame, benefits: pd.DataFrame
+) -> Findings:
     stated = programme.benefits.stated_totals
     columns = {
         "new_jobs": ("new_jobs", "New jobs"),
@@ -114,7 +159,9 @@ def _benefit_totals(programme, projects, budget, benefits):
             )
 
 
-def _economic_benefit_text(programme, projects, budget, benefits):
+def _economic_benefit_text(
+    programme: Programme, projects: Projects, budget: pd.DataFrame, benefits: pd.DataFrame
+) -> Findings:
     text, table = programme.benefits.stated_in_text, programme.benefits.stated_totals
     if text is None:
         return
@@ -140,11 +187,17 @@ COVER_TOLERANCE = 1e-9
 tax meets its target to rounding: 1.2999999999999998 is 1.30)."""
 
 
-def _rules(programme, projects, budget, benefits, fund=None):
+def _rules(
+    programme: Programme,
+    projects: Projects,
+    budget: pd.DataFrame,
+    benefits: pd.DataFrame,
+    fund: FundEvaluation | None = None,
+) -> Findings:
     rules = _programme_rules(programme)
     if not any(rule.kind == "debt_cover" for rule in rules):
         rules = (*rules, DEFAULT_COVER_RULE)
-    if fund is None and getattr(programme, "fund", None) is not None:
+    if fund is None and programme.fund is not None:
         from xlfinance.fund import evaluate_fund
 
         fund = evaluate_fund(programme, projects)
@@ -160,7 +213,7 @@ OVERCALL_TOLERANCE_YUAN = 1.0
 """A class called this much beyond its commitment is rounding, not an overcall."""
 
 
-def _fund_overcalled(fund):
+def _fund_overcalled(fund: FundEvaluation | None) -> Findings:
     """Every fund, rule or none: a class called beyond its commitment (its unfunded
     commitment below zero in some year) is an error, since an investor owes no more than it
     committed: the fund's deals and fees need more money than fund.yaml raises."""
@@ -186,13 +239,15 @@ def _fund_overcalled(fund):
         )
 
 
-def _fund_deployment(rule, fund):
+def _fund_deployment(rule: Rule, fund: FundEvaluation | None) -> Findings:
     """The fund invests less of its commitments than fund.yaml's minimum: a finding with
     what was committed, called, invested and charged."""
     if fund is None:
         return
     metrics = fund.evaluation.metrics(0)
-    minimum = fund.fund.definition.deployment.minimum_ratio
+    # definitions.reconciliation.check_reconciliation: a fund_deployment rule needs one
+    deployment = _required(fund.fund.definition.deployment, "fund.yaml deployment")
+    minimum = deployment.minimum_ratio
     ratio = metrics["deployment_ratio"]
     if ratio < minimum.value:
         from xlfinance.fund.results import DEPLOYMENT as keys
@@ -201,7 +256,7 @@ def _fund_deployment(rule, fund):
         yield Finding(
             rule.id,
             rule.severity,
-            rule.title,
+            _required(rule.title, f"rule {rule.id}: title"),
             numbers,
             {"minimum_ratio": f"fund.yaml deployment.minimum_ratio: {minimum.source}"}
             | {k: "the fund model (fund.yaml and the project models)" for k in keys},
@@ -209,8 +264,8 @@ def _fund_deployment(rule, fund):
         )
 
 
-def _programme_rules(programme) -> tuple[Rule, ...]:
-    file = getattr(programme, "reconciliation", None)
+def _programme_rules(programme: Programme) -> tuple[Rule, ...]:
+    file = programme.reconciliation
     return file.rules if file is not None else DEFAULT_RULES
 
 
@@ -224,11 +279,11 @@ class CoverTarget:
     input_name: str | None
 
 
-def cover_targets(programme, projects) -> dict[str, CoverTarget]:
+def cover_targets(programme: Programme, projects: Projects) -> dict[str, CoverTarget]:
     """Each project with a loan and a lenders' target: its own `finance.target_dscr`, else
     the `min_dscr` of the programme's debt_cover rule (none: not held to a target)."""
     rule = next((r for r in _programme_rules(programme) if r.kind == "debt_cover"), None)
-    targets = {}
+    targets: dict[str, CoverTarget] = {}
     for pid, result in projects.items():
         finance = getattr(result.definition.parameters, "finance", None)
         if not getattr(finance, "has_debt", False):
@@ -238,7 +293,8 @@ def cover_targets(programme, projects) -> dict[str, CoverTarget]:
             where = f"finance.target_dscr of {pid}: {own.source}" if own.source else pid
             targets[pid] = CoverTarget(own.value, where, f"inputs.{pid}.target_dscr")
         elif rule is not None and rule.min_dscr is not None:
-            targets[pid] = CoverTarget(rule.min_dscr, rule.min_dscr_source, None)
+            source = _required(rule.min_dscr_source, f"rule {rule.id}: min_dscr_source")
+            targets[pid] = CoverTarget(rule.min_dscr, source, None)
     return targets
 
 
@@ -247,7 +303,9 @@ def meets_cover(min_dscr: float, target: float) -> bool:
     return math.isnan(min_dscr) or min_dscr >= target * (1 - COVER_TOLERANCE)
 
 
-def _debt_cover(rule, programme, projects, budget):
+def _debt_cover(
+    rule: Rule, programme: Programme, projects: Projects, budget: pd.DataFrame
+) -> Findings:
     """A project whose minimum DSCR (grace and repayment years) is below its target."""
     for pid, target in cover_targets(programme, projects).items():
         metrics = projects[pid].metrics
@@ -270,7 +328,12 @@ def _debt_cover(rule, programme, projects, budget):
         )
 
 
-def _value(spec, values: dict, programme, budget):
+def _value(
+    spec: Value,
+    values: Mapping[str, float | None],
+    programme: Programme,
+    budget: pd.DataFrame,
+) -> float | None:
     """One value of a rule, from programme.yaml or from the rule's values before it."""
     targets = programme.targets
     if spec.figure is not None:
@@ -279,11 +342,12 @@ def _value(spec, values: dict, programme, budget):
             value = value * (1 - targets.figure(spec.cut_by).value)
         return value
     if spec.indicator is not None:
-        return targets.indicator_targets(spec.indicator).get(spec.year)
+        return targets.indicator_targets(spec.indicator).get(_required(spec.year, "year"))
     if spec.pathway is not None:
-        return targets.pathway_targets(spec.pathway).get(spec.year)
+        return targets.pathway_targets(spec.pathway).get(_required(spec.year, "year"))
     if spec.budget is not None:
-        return float(budget.loc[spec.budget, spec.column]) if spec.budget in budget.index else None
+        column = _required(spec.column, "column")
+        return _cell(budget, spec.budget, column) if spec.budget in budget.index else None
     a, b = (values.get(name) for name in spec.uses)
     if a is None or b is None:
         return None
@@ -291,14 +355,19 @@ def _value(spec, values: dict, programme, budget):
         return a / b if a and b else None  # a zero count gives no share
     if spec.difference is not None:
         return a - b
-    return (b / a) ** (1 / spec.years) - 1 if a > 0 and b > 0 else None
+    return (b / a) ** (1 / _required(spec.years, "years")) - 1 if a > 0 and b > 0 else None
 
 
-def _equal(rule, programme, projects, budget):
+def _cell(budget: pd.DataFrame, line_id: str, column: str) -> float:
+    """A money cell of the budget table (`budget.budget_table`): a number in 万元."""
+    return float(budget[column].loc[line_id])
+
+
+def _equal(rule: Rule, programme: Programme, projects: Projects, budget: pd.DataFrame) -> Findings:
     values: dict[str, float | None] = {}
     for name, spec in rule.values.items():
         values[name] = _value(spec, values, programme, budget)
-    a, b = (values[name] for name in rule.compare)
+    a, b = (values[name] for name in _required(rule.compare, f"rule {rule.id}: compare"))
     if a is None or b is None:
         return
     differ = abs(a - b) > rule.tolerance if rule.tolerance is not None else not math.isclose(a, b)
@@ -306,14 +375,16 @@ def _equal(rule, programme, projects, budget):
         yield Finding(
             rule.id,
             rule.severity,
-            rule.title,
+            _required(rule.title, f"rule {rule.id}: title"),
             values,
             {name: spec.source for name, spec in rule.values.items() if spec.source},
             title_zh=rule.title_zh,
         )
 
 
-def _line_names(rule, programme, projects, budget):
+def _line_names(
+    rule: Rule, programme: Programme, projects: Projects, budget: pd.DataFrame
+) -> Findings:
     for claim in programme.benefits.lines:
         if claim.name is None:
             continue
@@ -331,10 +402,14 @@ def _line_names(rule, programme, projects, budget):
             )
 
 
-def _capacity_the_budget_buys(rule, programme, projects, budget):
+def _capacity_the_budget_buys(
+    rule: Rule, programme: Programme, projects: Projects, budget: pd.DataFrame
+) -> Findings:
     """The capacity (kW) a budget line buys at the modelled capex per kW of its projects of
     one archetype, against a target in MW: short by more than `tolerance`, a finding."""
-    line_id = rule.budget_line
+    line_id = _required(rule.budget_line, f"rule {rule.id}: budget_line")
+    field = _required(rule.capacity_field, f"rule {rule.id}: capacity_field")
+    tolerance = _required(rule.tolerance, f"rule {rule.id}: tolerance")
     chosen = [
         r
         for r in projects.values()
@@ -344,17 +419,17 @@ def _capacity_the_budget_buys(rule, programme, projects, budget):
     target = _value(target_spec, {}, programme, budget)
     if not chosen or target is None or line_id not in budget.index:
         return
-    capacity_kw = sum(getattr(r.definition.parameters, rule.capacity_field).value for r in chosen)
+    capacity_kw = sum(getattr(r.definition.parameters, field).value for r in chosen)
     capex = sum(r.metrics["capex_yuan"] for r in chosen)
     yuan_per_kw = capex / capacity_kw
-    line_budget = float(budget.loc[line_id, "total_wan_yuan"]) * YUAN_PER_WAN
+    line_budget = _cell(budget, line_id, "total_wan_yuan") * YUAN_PER_WAN
     bought_mw = line_budget / yuan_per_kw / 1000
-    if bought_mw < target * (1 - rule.tolerance):
+    if bought_mw < target * (1 - tolerance):
         budget_key, target_key = f"budget_line_{line_id}_wan_yuan", f"target_mw_{target_spec.year}"
         yield Finding(
             rule.id,
             rule.severity,
-            rule.title,
+            _required(rule.title, f"rule {rule.id}: title"),
             {
                 budget_key: line_budget / YUAN_PER_WAN,
                 "modelled_yuan_per_w": yuan_per_kw / 1000,
@@ -362,16 +437,21 @@ def _capacity_the_budget_buys(rule, programme, projects, budget):
                 target_key: target,
                 "budget_implied_yuan_per_w": line_budget / (target * 1e6),
             },
+            # a source the rule does not give is left out (as `_equal` does), not None
             {
-                budget_key: "table 5-4",
-                target_key: target_spec.source,
-                "modelled_yuan_per_w": rule.cost_source,
+                key: source
+                for key, source in (
+                    (budget_key, "table 5-4"),
+                    (target_key, target_spec.source),
+                    ("modelled_yuan_per_w", rule.cost_source),
+                )
+                if source
             },
             title_zh=rule.title_zh,
         )
 
 
-RULE_KINDS = {
+RULE_KINDS: dict[str, Callable[[Rule, Programme, Projects, pd.DataFrame], Findings]] = {
     "equal": _equal,
     "line_names": _line_names,
     "capacity_the_budget_buys": _capacity_the_budget_buys,
@@ -379,7 +459,9 @@ RULE_KINDS = {
 }
 
 
-def _capex_against_budget(programme, projects, budget, benefits):
+def _capex_against_budget(
+    programme: Programme, projects: Projects, budget: pd.DataFrame, benefits: pd.DataFrame
+) -> Findings:
     for line_id, row in budget.iterrows():
         capex = row["modelled_capex_wan_yuan"]
         if math.isnan(capex) or row["total_wan_yuan"] == 0:
@@ -401,7 +483,9 @@ def _capex_against_budget(programme, projects, budget, benefits):
             )
 
 
-def _claims_against_models(programme, projects, budget, benefits):
+def _claims_against_models(
+    programme: Programme, projects: Projects, budget: pd.DataFrame, benefits: pd.DataFrame
+) -> Findings:
     for line_id, row in benefits.iterrows():
         claimed, modelled = row["claimed_t_co2e_per_year"], row["modelled_t_co2e_per_year"]
         if math.isnan(claimed) or claimed == 0:

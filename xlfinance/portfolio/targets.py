@@ -8,15 +8,32 @@ yearly rate; with it, the modelled tonnes avoided each year are taken off.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
+
+if TYPE_CHECKING:
+    from xlfinance.definitions.load import Programme
+    from xlfinance.definitions.schema import Outlook
+    from xlfinance.projects import ProjectResult
 
 FIRST_YEAR, LAST_YEAR = 2010, 2020
 
 
-def gdp_path(programme) -> pd.Series:
+def outlook_of(programme: Programme) -> Outlook:
+    """programme.yaml's `targets.outlook`, which the town-wide paths need (`roll_up` asks
+    for them only when there is one)."""
+    outlook = programme.targets.outlook
+    if outlook is None:
+        raise ValueError("programme.yaml has no targets.outlook: no town-wide path to draw")
+    return outlook
+
+
+def gdp_path(programme: Programme) -> pd.Series[float]:
     """GDP in 万元 a year, 2010-2020."""
-    targets, outlook = programme.targets, programme.targets.outlook
+    targets, outlook = programme.targets, outlook_of(programme)
     anchors = {
         FIRST_YEAR: outlook.gdp_2010_wan_yuan.value,
         2013: targets.figure("gdp_2013").value,
@@ -31,7 +48,9 @@ def gdp_path(programme) -> pd.Series:
     return pd.Series(np.concatenate([np.exp(log_gdp), later]), index=pd.Index(years, name="year"))
 
 
-def yearly(projects, line: str, archetypes: set[str] | None = None) -> pd.Series:
+def yearly(
+    projects: Mapping[str, ProjectResult], line: str, archetypes: set[str] | None = None
+) -> pd.Series[float]:
     """A model line summed over projects by calendar year (0 where none runs)."""
     total = pd.Series(0.0, index=pd.Index(np.arange(FIRST_YEAR, LAST_YEAR + 1), name="year"))
     for result in projects.values():
@@ -42,12 +61,12 @@ def yearly(projects, line: str, archetypes: set[str] | None = None) -> pd.Series
     return total
 
 
-def intensity_path(programme, projects) -> pd.DataFrame:
+def intensity_path(programme: Programme, projects: Mapping[str, ProjectResult]) -> pd.DataFrame:
     """A row a year 2010-2020: GDP, emissions and intensity without and with the programme,
     and the plan's intensity targets where it sets one."""
     targets = programme.targets
     base_intensity = targets.figure("ghg_intensity_2010").value
-    change = targets.outlook.baseline_intensity_change_per_year.value
+    change = outlook_of(programme).baseline_intensity_change_per_year.value
     gdp = gdp_path(programme)
     years = gdp.index.to_numpy()
     without = base_intensity * (1 + change) ** (years - FIRST_YEAR)
@@ -71,9 +90,9 @@ def intensity_path(programme, projects) -> pd.DataFrame:
     return frame
 
 
-def pv_share(programme, projects) -> pd.DataFrame:
+def pv_share(programme: Programme, projects: Mapping[str, ProjectResult]) -> pd.DataFrame:
     """PV generation against the town's electricity use, 2010-2020, and the 15% goal."""
-    outlook = programme.targets.outlook
+    outlook = outlook_of(programme)
     generation = yearly(projects, "generation_kwh", {"pv"}) / 1000.0
     years = generation.index.to_numpy()
     use = outlook.town_electricity_2020_mwh.value / (1 + outlook.electricity_growth.value) ** (

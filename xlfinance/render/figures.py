@@ -7,9 +7,9 @@ unit and tagged with the path (`Figures`), and the names and lookups every page 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup, escape
 
@@ -17,6 +17,14 @@ from xlfinance.archetypes.registry import REGISTRY
 from xlfinance.model import units
 from xlfinance.model.units import MINUS, fmt
 from xlfinance.model.units import finite_or_none as _number
+
+if TYPE_CHECKING:
+    from xlfinance.definitions.load import Programme
+    from xlfinance.definitions.schema import BudgetLine
+    from xlfinance.projects import ProjectResult
+
+Results = dict[str, Any]
+"""results.json as loaded: JSON, whose values the pages read by their paths."""
 
 ARCHETYPES = {name: a.label for name, a in REGISTRY.items()}
 
@@ -76,7 +84,7 @@ def shown_unit(unit: str) -> str:
 class Figures:
     """`fig(path, kind)`: the value at `path` of the results, formatted and tagged."""
 
-    def __init__(self, results: dict):
+    def __init__(self, results: Results):
         self.results = results
 
     def value(self, path: str) -> Any:
@@ -121,12 +129,12 @@ class Chart:
     svg: str
 
 
-def project_names(results: dict, pid: str) -> tuple[str, str]:
+def project_names(results: Results, pid: str) -> tuple[str, str]:
     name = results["projects"][pid].get("name") or {}
     return name.get("zh") or pid, name.get("en") or pid
 
 
-def investable(results: dict) -> list[str]:
+def investable(results: Results) -> list[str]:
     """Projects an investor can buy into: not a public programme, with capex."""
     out = []
     for pid, p in results["projects"].items():
@@ -137,26 +145,29 @@ def investable(results: dict) -> list[str]:
     return sorted(out, key=lambda pid: project_order(results, pid))
 
 
-def project_order(results: dict, pid: str):
+def project_order(results: Results, pid: str) -> tuple[int, str, int, str]:
     p = results["projects"][pid]
     line = str(p.get("budget_line", ""))
     digits = "".join(ch for ch in line if ch.isdigit())
     return (int(digits) if digits else 999, line, p.get("start_year") or 0, pid)
 
 
-def budget_definitions(programme) -> dict[str, Any]:
-    budget = getattr(programme, "budget", None)
-    return {line.id: line for line in getattr(budget, "lines", ())}
+def budget_definitions(programme: Programme | None) -> dict[str, BudgetLine]:
+    if programme is None:
+        return {}
+    return {line.id: line for line in programme.budget.lines}
 
 
-def line_names(programme, line_id: str, fallback_en: str = "") -> tuple[str, str]:
+def line_names(programme: Programme | None, line_id: str, fallback_en: str = "") -> tuple[str, str]:
     line = budget_definitions(programme).get(line_id)
     if line is None:
         return "", fallback_en or line_id
     return line.name.zh, line.name.en
 
 
-def action_names(programme, action_no: int, line_ids: Iterable[str]) -> tuple[str, str]:
+def action_names(
+    programme: Programme | None, action_no: int, line_ids: Iterable[str]
+) -> tuple[str, str]:
     defs = budget_definitions(programme)
     for lid in line_ids:
         line = defs.get(lid)
@@ -167,13 +178,16 @@ def action_names(programme, action_no: int, line_ids: Iterable[str]) -> tuple[st
     return "", f"Action {action_no}"
 
 
-def funding_of(result, metrics: dict) -> dict[str, float] | None:
+def funding_of(
+    result: ProjectResult | None, metrics: Mapping[str, Any]
+) -> dict[str, float | None] | None:
     """Debt, grant and equity of a project, as results.json gives them; the debt share as
     defined, or for a loan sized to cover the share of capex it came to."""
     if not {"debt_yuan", "grant_yuan", "equity_invested_yuan"} <= set(metrics):
         return None
     share = None
-    fin = getattr(getattr(getattr(result, "definition", None), "parameters", None), "finance", None)
+    parameters = None if result is None else result.definition.parameters
+    fin = getattr(parameters, "finance", None)
     if getattr(fin, "debt_sizing", "share") == "cover":
         capex = metrics.get("capex_yuan") or 0.0
         share = metrics["debt_yuan"] / capex if capex > 0 else None
@@ -191,7 +205,7 @@ def shorten(text: str, limit: int = 46) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "\u2026"
 
 
-def at_or_below(value, target) -> bool | None:
+def at_or_below(value: object, target: object) -> bool | None:
     a, b = _number(value), _number(target)
     if a is None or b is None:
         return None

@@ -20,6 +20,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from xlfinance.archetypes.finance.assets import add_assets
 from xlfinance.archetypes.finance.cash_flows import add_cash_flows
 from xlfinance.archetypes.finance.contract import (
@@ -39,26 +41,32 @@ from xlfinance.archetypes.finance.vat import add_vat
 from xlfinance.model.core import Model
 from xlfinance.model.expr import LineRef
 
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from xlfinance.archetypes.common import FinanceInputs, Timeline
+    from xlfinance.model.expr import Expr
+
 
 def add_finance(
     m: Model,
-    t,
-    f,
+    t: Timeline,
+    f: FinanceInputs,
     *,
-    revenues: list[LineRef],
-    subsidies: list[LineRef],
-    costs: list[LineRef],
+    revenues: Sequence[LineRef],
+    subsidies: Sequence[LineRef],
+    costs: Sequence[LineRef],
     abatement_t: LineRef,
     energy_kwh: LineRef | None = None,
-    energy_credits: list[LineRef] = (),
-    external_benefits: list[LineRef] = (),
+    energy_credits: Sequence[LineRef] = (),
+    external_benefits: Sequence[LineRef] = (),
     production: LineRef | None = None,
-    output_vat: list[LineRef] = (),
-    input_vat: list[LineRef] = (),
-    vat_refund_share=None,
+    output_vat: Sequence[LineRef] = (),
+    input_vat: Sequence[LineRef] = (),
+    vat_refund_share: Expr | None = None,
     vat_offset_elsewhere: bool = False,
-    taxes_in_inflows: list[LineRef] = (),
-    taxes_in_outflows: list[LineRef] = (),
+    taxes_in_inflows: Sequence[LineRef] = (),
+    taxes_in_outflows: Sequence[LineRef] = (),
 ) -> None:
     """Capex, grants, VAT, debt, tax and cash flows, then every project metric as an output.
 

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from xlfinance.model.core import Model
 from xlfinance.model.expr import LineRef, cumsum, eq
+
+if TYPE_CHECKING:
+    from xlfinance.archetypes.common import FinanceInputs, Timeline
 
 
 @dataclass(frozen=True)
@@ -19,7 +23,11 @@ class Assets:
 
 
 def add_assets(
-    m: Model, t, f, capitalised: LineRef | None = None, vat_credit: LineRef | None = None
+    m: Model,
+    t: Timeline,
+    f: FinanceInputs,
+    capitalised: LineRef | None = None,
+    vat_credit: LineRef | None = None,
 ) -> Assets:
     """Straight-line depreciation, over the depreciation years from the first operating year,
     of the fixed assets' original value to its residual value; the book value left at the

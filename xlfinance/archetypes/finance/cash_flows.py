@@ -4,9 +4,20 @@ holders', the economy's, and the cover of the debt."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from xlfinance.model.core import Model
 from xlfinance.model.expr import IF, NA, LineRef
+
+if TYPE_CHECKING:
+    from xlfinance.archetypes.common import FinanceInputs, Timeline
+    from xlfinance.archetypes.finance.assets import Assets
+    from xlfinance.archetypes.finance.debt import Debt
+    from xlfinance.archetypes.finance.operations import Operations
+    from xlfinance.archetypes.finance.reserves import Reserves
+    from xlfinance.archetypes.finance.tax import Tax
+    from xlfinance.archetypes.finance.vat import Vat
+    from xlfinance.model.expr import Expr
 
 
 @dataclass(frozen=True)
@@ -20,7 +31,17 @@ class CashFlows:
 
 
 def add_cash_flows(
-    m: Model, t, f, ops, assets, debt, tax, vat, economic, reserves, dsra_equity
+    m: Model,
+    t: Timeline,
+    f: FinanceInputs,
+    ops: Operations,
+    assets: Assets,
+    debt: Debt,
+    tax: Tax,
+    vat: Vat,
+    economic: LineRef,
+    reserves: Reserves,
+    dsra_equity: Expr | float,
 ) -> CashFlows:
     """Project cash flow after tax uses the adjusted tax (on EBIT, before financing); equity
     cash flow the tax paid and the reserves' movements (`reserves`); both, and the cash

@@ -17,9 +17,13 @@ achieved is at least the target.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from xlfinance.model.core import Model
 from xlfinance.model.expr import ABS, AND, IF, MAX, MIN, NA, Expr, LineRef, eq, prev, rowmin, rowsum
+
+if TYPE_CHECKING:
+    from xlfinance.archetypes.common import FinanceInputs, Timeline
 
 NEGLIGIBLE_RATE = 1e-9
 """A loan rate below which repayment is straight-line (the annuity formula is 0 / 0)."""
@@ -40,7 +44,9 @@ class Debt:
     """Operating years in which principal falls due."""
 
 
-def add_debt(m: Model, t, f, capex: LineRef, final_year: LineRef, sizing_cfads: Expr) -> Debt:
+def add_debt(
+    m: Model, t: Timeline, f: FinanceInputs, capex: LineRef, final_year: LineRef, sizing_cfads: Expr
+) -> Debt:
     """The loan's lines. `sizing_cfads` is the cash flow the loan is sized on (sized to
     cover, or sculpted): CFADS with the tax as if unlevered (see the module)."""
     line = m.line
@@ -75,11 +81,14 @@ def add_debt(m: Model, t, f, capex: LineRef, final_year: LineRef, sizing_cfads: 
         )
         balance_per_share = rowsum(per_share)
     shape = _sculpting_shape(m, t, f, remaining, sizing_cfads) if sculpting else None
-    share = (
-        _sized_share(m, f, term_year, remaining, sizing_cfads, balance_per_share, n_repay, shape)
-        if f.debt_sizing == "cover"
-        else f.debt_share
-    )
+    if f.debt_sizing == "cover":
+        share = _sized_share(
+            m, f, term_year, remaining, sizing_cfads, balance_per_share, n_repay, shape
+        )
+    elif f.debt_share is not None:
+        share = f.debt_share
+    else:  # common.finance_inputs gives a share to every loan not sized to cover
+        raise ValueError("a loan of a share of capex has no debt_share")
     draw = line("debt_draw", capex * share, "yuan", "Debt drawn")
     opening = m.line("debt_opening", prev(LineRef("debt_closing")), "yuan", "Debt, opening balance")
     interest = line("interest", opening * rate, "yuan", "Interest accrued")
@@ -90,7 +99,7 @@ def add_debt(m: Model, t, f, capex: LineRef, final_year: LineRef, sizing_cfads: 
         "Interest during construction (capitalised)",
     )
     interest_paid = line("interest_paid", interest - capitalised, "yuan", "Interest paid")
-    if sculpting:
+    if shape is not None:  # sculpted
         shape_line, shape_pv = shape
         service_due = m.line(
             "sculpted_debt_service",
@@ -123,12 +132,14 @@ def add_debt(m: Model, t, f, capex: LineRef, final_year: LineRef, sizing_cfads: 
     return Debt(share, draw, interest_paid, closing, left, service, term_year, repayment_year)
 
 
-def _annuity_factor(rate, periods) -> Expr:
+def _annuity_factor(rate: Expr, periods: Expr) -> Expr:
     """The payment a year per yuan lent over `periods` years (straight line at a rate of 0)."""
     return IF(ABS(rate) < NEGLIGIBLE_RATE, 1 / periods, rate / (1 - (1 + rate) ** (-periods)))
 
 
-def _sculpting_shape(m, t, f, remaining, cfads) -> tuple[LineRef, Expr]:
+def _sculpting_shape(
+    m: Model, t: Timeline, f: FinanceInputs, remaining: Expr, cfads: Expr
+) -> tuple[LineRef, Expr]:
     """The shape of sculpted debt service, CFADS over the repayment years (none where it is
     negative), and its present value at the loan rate at the end of grace: a sculpted loan
     pays shape x balance at COD / that value, so that its instalments repay it exactly."""
@@ -147,7 +158,16 @@ def _sculpting_shape(m, t, f, remaining, cfads) -> tuple[LineRef, Expr]:
     return shape, rowsum(pv)
 
 
-def _sized_share(m, f, term_year, remaining, cfads, balance_per_share, n_repay, shape):
+def _sized_share(
+    m: Model,
+    f: FinanceInputs,
+    term_year: Expr,
+    remaining: Expr,
+    cfads: Expr,
+    balance_per_share: Expr,
+    n_repay: Expr,
+    shape: tuple[LineRef, Expr] | None,
+) -> Expr:
     """The debt share of capex whose balance at COD is the largest that the target DSCR
     covers in every year of the term, at most `max_gearing`.
 

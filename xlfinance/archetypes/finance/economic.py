@@ -18,19 +18,28 @@ credit; `taxes_in_outflows`: those in costs it pays and cannot credit).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from xlfinance.model import expr as ex
 from xlfinance.model.core import Model
 from xlfinance.model.expr import LineRef, cumsum
 
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from xlfinance.archetypes.finance.assets import Assets
+    from xlfinance.archetypes.finance.operations import Operations
+    from xlfinance.archetypes.finance.vat import Vat
+
 
 def add_economic(
     m: Model,
-    ops,
-    assets,
-    vat,
-    external_benefits=(),
-    taxes_in_inflows=(),
-    taxes_in_outflows=(),
+    ops: Operations,
+    assets: Assets,
+    vat: Vat,
+    external_benefits: Sequence[LineRef] = (),
+    taxes_in_inflows: Sequence[LineRef] = (),
+    taxes_in_outflows: Sequence[LineRef] = (),
 ) -> LineRef:
     line = m.line
     resource_capex = line(

@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from xlfinance.archetypes.finance.contract import IN_CONSTRUCTION
 from xlfinance.model import expr as ex
 from xlfinance.model.core import Model
 from xlfinance.model.expr import AND, IF, NA, LineRef, cumsum, eq, npv, prev, rowsum
 
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
-def add_payback_lines(m: Model, project: LineRef, discount_rate) -> None:
+    from xlfinance.archetypes.common import FinanceInputs
+    from xlfinance.archetypes.finance.cash_flows import CashFlows
+    from xlfinance.archetypes.finance.debt import Debt
+    from xlfinance.archetypes.finance.operations import Operations
+    from xlfinance.archetypes.finance.vat import Vat
+    from xlfinance.model.expr import Expr
+
+
+def add_payback_lines(m: Model, project: LineRef, discount_rate: Expr) -> None:
     """The discounted project cash flow and the payback lines of both (so that the workbook
     shows them as formulas)."""
     discounted = m.line(
@@ -22,7 +34,15 @@ def add_payback_lines(m: Model, project: LineRef, discount_rate) -> None:
 
 
 def add_metrics(
-    m: Model, f, ops, debt, cash, abatement_t, energy_kwh=None, energy_credits=(), vat=None
+    m: Model,
+    f: FinanceInputs,
+    ops: Operations,
+    debt: Debt,
+    cash: CashFlows,
+    abatement_t: LineRef,
+    energy_kwh: LineRef | None = None,
+    energy_credits: Sequence[LineRef] = (),
+    vat: Vat | None = None,
 ) -> None:
     """NPVs, IRRs, MIRR, paybacks, the funding (debt, grants, equity), cover, abatement and
     its cost, and the LCOE where the archetype makes energy."""
@@ -45,7 +65,7 @@ def add_metrics(
     # VAT on the capex that comes back in construction (a business that credits it against
     # its other sales at once, `finance.vat`), and the surtaxes it then saves less the
     # income tax on that saving, are not equity's to put in.
-    back = 0
+    back: Expr | float = 0
     if vat is not None:
         back = rowsum(
             m.line(

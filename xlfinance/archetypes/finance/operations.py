@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from xlfinance.archetypes.finance.contract import CARBON_REVENUE
 from xlfinance.model import expr as ex
 from xlfinance.model.core import Model
 from xlfinance.model.expr import MOD, LineRef, eq
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
+
+    from xlfinance.archetypes.common import FinanceInputs, Timeline
+    from xlfinance.archetypes.finance.vat import Vat
 
 
 @dataclass(frozen=True)
@@ -16,21 +23,28 @@ class Operations:
     grant: LineRef
     opex: LineRef
     ebitda: LineRef
-    subsidies: list[LineRef]
+    subsidies: Sequence[LineRef]
     """The project's subsidies with the production subsidy and carbon revenue added."""
 
 
-def add_support(m: Model, t, f, subsidies, abatement_t, production) -> list[LineRef]:
+def add_support(
+    m: Model,
+    t: Timeline,
+    f: FinanceInputs,
+    subsidies: Iterable[LineRef],
+    abatement_t: LineRef,
+    production: LineRef | None,
+) -> list[LineRef]:
     """The production subsidy (yuan per unit of `production`) and the carbon revenue (the
     price times the tonnes avoided), each where the archetype has its input; returns the
     subsidies with them. Both are taxable income and transfers (left out of the economic
     cost: a carbon price paid for the tonnes the abatement cost divides by would count them
     twice)."""
-    subsidies = list(subsidies)
+    out = list(subsidies)
     if f.production_subsidy is not None:
         if production is None:
             raise ValueError("a production subsidy needs the line it is paid on")
-        subsidies.append(
+        out.append(
             m.line(
                 "production_subsidy_yuan",
                 f.production_subsidy * production,
@@ -39,7 +53,7 @@ def add_support(m: Model, t, f, subsidies, abatement_t, production) -> list[Line
             )
         )
     if f.carbon_price_yuan_per_t is not None:
-        subsidies.append(
+        out.append(
             m.line(
                 CARBON_REVENUE,
                 f.carbon_price_yuan_per_t * abatement_t * t.in_operation,
@@ -47,10 +61,18 @@ def add_support(m: Model, t, f, subsidies, abatement_t, production) -> list[Line
                 "Carbon credits sold",
             )
         )
-    return subsidies
+    return out
 
 
-def add_operations(m: Model, t, f, revenues, subsidies, costs, vat) -> Operations:
+def add_operations(
+    m: Model,
+    t: Timeline,
+    f: FinanceInputs,
+    revenues: Sequence[LineRef],
+    subsidies: Sequence[LineRef],
+    costs: Sequence[LineRef],
+    vat: Vat,
+) -> Operations:
     """Capex and grants spread over the construction years; replacements every interval
     before the last operating year; revenue, operating costs and EBITDA. Capex and
     replacements are VAT included; the costs count the replacements net of the VAT the

@@ -13,22 +13,29 @@ financing, have neither.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from xlfinance.model.core import Model
 from xlfinance.model.expr import MIN, MOD, Expr, LineRef, prev, rowmax
+
+if TYPE_CHECKING:
+    from xlfinance.archetypes.common import FinanceInputs, Timeline
+    from xlfinance.archetypes.finance.debt import Debt
 
 MONTHS_IN_YEAR = 12
 
 
 @dataclass(frozen=True)
 class Reserves:
-    cfads: Expr
+    cfads: Expr | float
     """What the reserves add to EBITDA less tax to make CFADS (0 without an MRA)."""
-    equity: Expr
+    equity: Expr | float
     """What the reserves add to the equity cash flow (0 without any)."""
 
 
-def add_maintenance_reserve(m: Model, t, f, final_year: LineRef) -> Reserves:
+def add_maintenance_reserve(
+    m: Model, t: Timeline, f: FinanceInputs, final_year: LineRef
+) -> Reserves:
     """The MRA: each replacement's cost set aside in equal parts over the interval before
     it (cost / interval a year, from operating year 1 to the last replacement), drawn to
     pay it when it falls due (the `replacement` line), what is left released in the final
@@ -59,7 +66,7 @@ def add_maintenance_reserve(m: Model, t, f, final_year: LineRef) -> Reserves:
     return Reserves(draw - contribution, draw - contribution + release)
 
 
-def add_debt_service_reserve(m: Model, f, debt) -> Expr:
+def add_debt_service_reserve(m: Model, f: FinanceInputs, debt: Debt) -> Expr | float:
     """The DSRA: `f.dsra_months` of the largest year's debt service, funded at COD (in the
     last construction year) and released in the final repayment year. Returns what it adds
     to the equity cash flow (0 without one)."""
@@ -80,7 +87,8 @@ def add_debt_service_reserve(m: Model, f, debt) -> Expr:
         "yuan",
         "Debt-service reserve funded (+) or released (-)",
     )
-    return -funded
+    released: Expr = -funded
+    return released
 
 
 __all__ = ["Reserves", "add_debt_service_reserve", "add_maintenance_reserve"]

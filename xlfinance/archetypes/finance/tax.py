@@ -5,11 +5,15 @@ and the "adjusted" tax on EBIT of the project view."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from xlfinance.archetypes.finance.contract import EFFECTIVE_TAX_RATE
 from xlfinance.model import expr as ex
 from xlfinance.model.core import Model
 from xlfinance.model.expr import MAX, MIN, LineRef, prev
+
+if TYPE_CHECKING:
+    from xlfinance.archetypes.common import FinanceInputs, Timeline
 
 LOSS_CARRY_YEARS = 5
 """企业所得税法 (2007) art. 18: a year's loss is made good out of the income of the
@@ -24,7 +28,13 @@ class Tax:
 
 
 def add_tax(
-    m: Model, t, f, ebitda: LineRef, depreciation: LineRef, interest_paid, unfinanced=None
+    m: Model,
+    t: Timeline,
+    f: FinanceInputs,
+    ebitda: LineRef,
+    depreciation: LineRef,
+    interest_paid: LineRef,
+    unfinanced: LineRef | None = None,
 ) -> Tax:
     """Income tax paid (on profit after interest and depreciation, losses used) and the
     adjusted tax of the project view, on EBIT less the depreciation before financing

@@ -12,13 +12,23 @@ holiday is. The VAT cash (`finance.vat`) is the project cash flow's.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from xlfinance.archetypes.finance.contract import CARBON_REVENUE, EFFECTIVE_TAX_RATE
 from xlfinance.model import expr as ex
 from xlfinance.model.core import Model
 from xlfinance.model.expr import MAX, LineRef, cumsum
 
+if TYPE_CHECKING:
+    from xlfinance.archetypes.common import FinanceInputs, Timeline
+    from xlfinance.archetypes.finance.assets import Assets
+    from xlfinance.archetypes.finance.operations import Operations
+    from xlfinance.archetypes.finance.vat import Vat
 
-def add_unsubsidised(m: Model, t, f, ops, assets, vat) -> LineRef:
+
+def add_unsubsidised(
+    m: Model, t: Timeline, f: FinanceInputs, ops: Operations, assets: Assets, vat: Vat
+) -> LineRef:
     """The unsubsidised project cash flow and its IRR (`irr_unsubsidised`)."""
     line = m.line
     # Market income and the VAT refunded under the tax rules stay.

@@ -23,10 +23,15 @@ The capex line is the cash paid for it, VAT included, so the VAT cash leaves its
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from xlfinance.model import expr as ex
 from xlfinance.model.core import Model
 from xlfinance.model.expr import MAX, LineRef, prev
+
+if TYPE_CHECKING:
+    from xlfinance.archetypes.common import FinanceInputs
+    from xlfinance.model.expr import Expr
 
 
 @dataclass(frozen=True)
@@ -43,7 +48,7 @@ class Vat:
     replacement_credit: LineRef
 
 
-def split_vat(m: Model, name: str, gross, rate, label: str) -> tuple[LineRef, LineRef]:
+def split_vat(m: Model, name: str, gross: Expr, rate: Expr, label: str) -> tuple[LineRef, LineRef]:
     """A VAT-inclusive flow as three lines: `<name>_incl_vat` (the price paid), `<name>_vat`
     (gross x rate / (1 + rate)) and `<name>` (net of VAT). Returns (net, VAT)."""
     gross = m.line(f"{name}_incl_vat", gross, "yuan", f"{label}, VAT included")
@@ -52,7 +57,7 @@ def split_vat(m: Model, name: str, gross, rate, label: str) -> tuple[LineRef, Li
     return net, vat
 
 
-def vat_content(m: Model, name: str, gross, rate, label: str) -> LineRef:
+def vat_content(m: Model, name: str, gross: Expr, rate: Expr, label: str) -> LineRef:
     """The VAT inside a VAT-inclusive flow the project does not credit (an exempt or
     simplified taxpayer's purchases): gross x rate / (1 + rate). For the economic cash flow."""
     return m.line(name, gross * rate / (1 + rate), "yuan", f"VAT in: {label}")
@@ -60,12 +65,12 @@ def vat_content(m: Model, name: str, gross, rate, label: str) -> LineRef:
 
 def add_vat(
     m: Model,
-    f,
+    f: FinanceInputs,
     capex: LineRef,
     replacement: LineRef,
     output: list[LineRef],
     input_: list[LineRef],
-    refund_share=None,
+    refund_share: Expr | None = None,
     offset_elsewhere: bool = False,
 ) -> Vat:
     """The VAT account of the project. `output` are the VAT lines of its sales, `input_`

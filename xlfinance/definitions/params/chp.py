@@ -18,7 +18,7 @@ against the 70% threshold.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Self
 
 from pydantic import Field, model_validator
 
@@ -98,7 +98,7 @@ class ChpParams(Model):
     """COP of the electric chillers the cooling sold would otherwise come from."""
 
     @model_validator(mode="after")
-    def _efficiencies(self):
+    def _efficiencies(self) -> Self:
         check_total_efficiency(
             self.electrical_efficiency_share.value, self.thermal_efficiency_share.value
         )

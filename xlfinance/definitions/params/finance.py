@@ -12,19 +12,21 @@ grace_years` years (`repayment_years`).
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Self
 
 from pydantic import AfterValidator, Field, model_validator
 
 from xlfinance.definitions.schema import (
     Bool,
     Model,
-    Share,
     Sourced,
     SourcedNonNegative,
     SourcedRate,
     Unit,
     bounded,
+)
+from xlfinance.definitions.schema import (
+    Share as Share,  # re-exported: the archetypes' parameters take it from here
 )
 
 HOURS_IN_YEAR = 8760
@@ -61,12 +63,12 @@ Cover = Annotated[
 ReserveMonths = Annotated[int, Field(strict=True, ge=0, le=MAX_DSRA_MONTHS), Unit("months")]
 
 
-def repayment_years(fin) -> int:
+def repayment_years(fin: FinanceParams) -> int:
     """Years of principal repayment: the tenor less construction and grace (see the module)."""
     return fin.tenor_years - fin.construction_years - fin.grace_years
 
 
-def debt_term_problem(fin, years: int, limit: str, within: str) -> str | None:
+def debt_term_problem(fin: FinanceParams, years: int, limit: str, within: str) -> str | None:
     """Why the loan's term does not fit, or None: no repayment year left, or repaid after
     the first `years` operating years (the field `limit`, named `within` in the message).
     Only a project with debt is checked."""
@@ -144,7 +146,7 @@ class FinanceParams(Model):
         return self.debt_sizing == "cover" or self.debt_share.value > 0
 
     @model_validator(mode="after")
-    def _sizing(self):
+    def _sizing(self) -> Self:
         """The fields of one way of sizing the loan; a field of the other is an error, not
         an input that silently does nothing."""
         if self.debt_sizing == "cover":
@@ -165,7 +167,7 @@ class FinanceParams(Model):
         return self
 
     @model_validator(mode="after")
-    def _consistent(self):
+    def _consistent(self) -> Self:
         if self.capital_grant_yuan.value > self.capex_yuan.value:
             raise ValueError(
                 f"capital_grant_yuan ({self.capital_grant_yuan.value:g}) exceeds "

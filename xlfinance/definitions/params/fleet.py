@@ -11,7 +11,7 @@ values), not hidden in the code.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Self
 
 from pydantic import Field, model_validator
 
@@ -43,7 +43,7 @@ class FleetFinanceParams(FinanceParams):
     """Other capex (development, land, depot works), beyond vehicles and stations."""
 
     @model_validator(mode="after")
-    def _consistent(self):
+    def _consistent(self) -> Self:
         # The grant is checked against the whole capex by `FleetParams`; the debt term here.
         problem = debt_term_problem(self, self.operating_years, "operating_years", "operation")
         if problem:
@@ -116,7 +116,7 @@ class FleetParams(Model):
     """O&M of one station a year: staff, maintenance, compression electricity."""
 
     @model_validator(mode="after")
-    def _consistent(self):
+    def _consistent(self) -> Self:
         if self.old_fuel_km_share_after.value < 1 and (
             self.cng_m3_per_100km.value == 0 and self.electricity_kwh_per_100km.value == 0
         ):

@@ -18,7 +18,7 @@ wood must state its own, because IPCC 2006 leaves biogenic CO2 out of the energy
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Self
 
 from pydantic import Field, model_validator
 
@@ -107,7 +107,7 @@ class IndustrialParams(Model):
     """Operating years in which the reward is paid on that year's savings (one-off: 1)."""
 
     @model_validator(mode="after")
-    def _consistent(self):
+    def _consistent(self) -> Self:
         total = sum(b.steam_share.value for b in self.baseline.values())
         if abs(total - 1) > SHARE_TOLERANCE:
             raise ValueError(

@@ -11,7 +11,7 @@ for `reduction_years` after the spending ends, which gives a cost per tonne.
 from __future__ import annotations
 
 import math
-from typing import Annotated
+from typing import Annotated, Self
 
 from pydantic import AfterValidator, Field, model_validator
 
@@ -106,7 +106,7 @@ class ProgrammeParams(Model):
         return int(self.reduction_years.value)
 
     @model_validator(mode="after")
-    def _consistent(self):
+    def _consistent(self) -> Self:
         total = self.total_cost_yuan.value
         capital = self.capital_cost_yuan.value
         if capital > total:

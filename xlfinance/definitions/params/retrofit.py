@@ -9,7 +9,7 @@ the transfer of the assets is not income of the ESCO (Caishui [2010] 110).
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Self
 
 from pydantic import Field, model_validator
 
@@ -62,7 +62,7 @@ class RetrofitParams(Model):
     after."""
 
     @model_validator(mode="after")
-    def _consistent(self):
+    def _consistent(self) -> Self:
         total = sum(share.value for share in self.savings_shares.values())
         if total > 1:
             raise ValueError(
