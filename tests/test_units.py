@@ -120,6 +120,7 @@ def test_the_table_gives_each_renderer_what_it_needs():
     assert units.excel_format("rate") == "0.00%"
     assert units.excel_format("yuan/kWh no VAT") == "0.000#"
     assert units.excel_format("t CO2/MWh") == units.DECIMALS
+    assert units.excel_format("h/yr") == units.WHOLE  # full-load hours, 5,000 not 5,000.00
     # Chinese: part by part, the VAT basis at the end; SI symbols as Chinese texts keep them.
     assert units.unit_zh("yuan/kWh incl. VAT") == "元/kWh（含增值税）"
     assert units.unit_zh("yuan/vehicle/yr no VAT") == "元/辆/年（不含增值税）"

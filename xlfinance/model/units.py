@@ -147,6 +147,7 @@ UNITS: dict[str, UnitFormat] = {
             "tce",
             "t",
             "h",
+            "h/yr",
             "vehicles",
         )
     },
