@@ -15,7 +15,7 @@ import pytest
 from xlfinance.model import expr as ex
 from xlfinance.model.core import Model, ModelError
 from xlfinance.model.excel import Layout, RowLoc, formula, number
-from xlfinance.model.sheet import write_model
+from xlfinance.model.sheet import write_formula, write_model, write_text, write_value
 
 from .lo import needs_libreoffice, no_value, workbooks
 
@@ -388,3 +388,20 @@ class TestFormulaText:
         assert sheet_prefix("PV phase 1") == "'PV phase 1'!"
         assert sheet_prefix("AB12") == "'AB12'!"
         assert sheet_prefix("O'Brien") == "'O''Brien'!"
+
+
+def test_a_value_written_inside_a_merged_range_is_refused_naming_the_cell():
+    """A cell inside a merged range (B2 of B2:C2 is its first, C2 is inside) holds no value:
+    openpyxl raises an AttributeError ("read-only") when one is set; the sheet writers name
+    the cell instead. Setting nothing (a blank label, `None`) and styling stay allowed."""
+    ws = openpyxl.Workbook().active
+    ws.title = "Sheet A"
+    ws.merge_cells("B2:C2")
+    write_text(ws, 2, 2, "heading")  # B2, the first cell, takes the value
+    assert ws["B2"].value == "heading"
+    assert write_text(ws, 2, 3, None) is ws["C2"]  # nothing to set
+    write_value(ws, 2, 3, None)
+    for write, value in ((write_text, "x"), (write_value, 1.5), (write_formula, "=1+1")):
+        with pytest.raises(ValueError, match=r"^Sheet A!C2 is inside a merged range$"):
+            write(ws, 2, 3, value)
+    assert ws["C2"].value is None

@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from dataclasses import dataclass
+from typing import Literal, overload
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -601,6 +602,14 @@ class IRRInfo:
     method: np.ndarray | str
 
 
+@overload
+def irr(
+    flows: ArrayLike, *, guess: ArrayLike = ..., return_info: Literal[False] = ...
+) -> Values: ...
+@overload
+def irr(
+    flows: ArrayLike, *, guess: ArrayLike = ..., return_info: Literal[True]
+) -> tuple[Values, IRRInfo]: ...
 def irr(
     flows: ArrayLike, *, guess: ArrayLike = 0.1, return_info: bool = False
 ) -> Values | tuple[Values, IRRInfo]:
@@ -682,6 +691,14 @@ def irr(
     return _finish_irr(rates, info, single, return_info)
 
 
+@overload
+def xirr(
+    flows: ArrayLike, dates: ArrayLike, *, guess: ArrayLike = ..., return_info: Literal[False] = ...
+) -> Values: ...
+@overload
+def xirr(
+    flows: ArrayLike, dates: ArrayLike, *, guess: ArrayLike = ..., return_info: Literal[True]
+) -> tuple[Values, IRRInfo]: ...
 def xirr(
     flows: ArrayLike, dates: ArrayLike, *, guess: ArrayLike = 0.1, return_info: bool = False
 ) -> Values | tuple[Values, IRRInfo]:

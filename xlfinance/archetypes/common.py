@@ -139,6 +139,8 @@ def schedule_line(m: Model, name: str, assumptions, path: str, label: str) -> Li
             link=f"assumptions.{path}.from_{year}",
         )
         rate = here if rate is None else IF(m.year >= year, here, rate)
+    if rate is None:  # definitions.schema's RateSchedule refuses a schedule without a step
+        raise ValueError(f"assumptions.{path}: a schedule needs at least one step")
     return m.line(name, rate, "rate", f"{label}, in force in the year")
 
 

@@ -12,6 +12,7 @@ share of the NAV and the carry that would be paid on it.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from xlfinance.model import expr as ex
@@ -32,7 +33,7 @@ class Account:
     capital_close: dict[str, Expr]
     priority_close: dict[str, Expr]
     distribution: dict[str, Expr]
-    carried: Expr
+    carried: LineRef
     profit_cumulative: Expr
     """Profit paid to the carry-paying classes to date (priority return, catch-up, split)."""
     carried_cumulative: Expr
@@ -47,7 +48,7 @@ def add_account(
     tag: str,
     available: Expr,
     nav: Expr,
-    contributed: dict[str, Expr],
+    contributed: Mapping[str, Expr],
     terms: Terms,
     timeline: Timeline,
     label: str,

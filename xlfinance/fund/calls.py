@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from xlfinance.definitions.fund import FundFile
 from xlfinance.model import expr as ex
 from xlfinance.model.core import Model
-from xlfinance.model.expr import IF, Expr, cumsum, eq, prev
+from xlfinance.model.expr import IF, Expr, LineRef, cumsum, eq, prev
 
 from .investments import Investments
 from .terms import Terms, Timeline, source_of
@@ -35,8 +35,8 @@ class Pool:
     """What was called for one use to date, and its call-years (each call times the years
     since it: the base of simple interest)."""
 
-    called_to_date: Expr
-    call_years: Expr
+    called_to_date: LineRef
+    call_years: LineRef
 
 
 @dataclass(frozen=True)
@@ -52,16 +52,16 @@ class Calls:
     """Fees, expenses, the fund's and each class's calls, and the equalisation."""
 
     fee_basis: Expr
-    fee: Expr
-    expenses: Expr
-    called: Expr
-    commitment_share: dict[str, Expr]
-    fee_share: dict[str, Expr]
-    class_calls: dict[str, Expr]
+    fee: LineRef
+    expenses: LineRef
+    called: LineRef
+    commitment_share: dict[str, LineRef]
+    fee_share: dict[str, LineRef]
+    class_calls: dict[str, LineRef]
     equalisation_rate: Expr
-    equalisation: dict[str, Expr]
-    equalisation_interest: dict[str, Expr]
-    contributed: dict[str, Expr]
+    equalisation: dict[str, LineRef]
+    equalisation_interest: dict[str, LineRef]
+    contributed: dict[str, LineRef]
     """Class -> capital contributed (calls plus equalisation): what the waterfall returns."""
     equalisation_net: Expr
     equalisation_interest_net: Expr
@@ -73,10 +73,10 @@ class Calls:
         return equalised(self.commitment_share[c], self.fee_share[c], pools, per)
 
 
-def equalised(commitment_share: Expr, fee_share: Expr, pools: Pools, per: str) -> Expr:
+def equalised(commitment_share: LineRef, fee_share: LineRef, pools: Pools, per: str) -> Expr:
     """(share - prev(share)) x prev(base), for commitments and for fees (`Calls.equalised`)."""
 
-    def base(pool: Pool) -> Expr:
+    def base(pool: Pool) -> LineRef:
         return pool.called_to_date if per == "capital" else pool.call_years
 
     amount: Expr = (commitment_share - prev(commitment_share)) * prev(base(pools.capital)) + (
@@ -135,9 +135,9 @@ def add_calls(
     called = m.line(
         "capital_called", inv.investments_total + fee + expenses, "yuan", "Capital called"
     )
-    commitment_share: dict[str, Expr] = {}
-    fee_share: dict[str, Expr] = {}
-    class_calls: dict[str, Expr] = {}
+    commitment_share: dict[str, LineRef] = {}
+    fee_share: dict[str, LineRef] = {}
+    class_calls: dict[str, LineRef] = {}
     for c in ids:
         commitment_share[c] = m.line(
             f"commitment_share_{c}",
@@ -174,9 +174,9 @@ def add_calls(
         "Equalisation interest a year (simple, from each call to the close)",
     )
     pools = add_pools(m, inv.investments_total + expenses, fee, "", "")
-    equalisation: dict[str, Expr] = {}
-    interest: dict[str, Expr] = {}
-    contributed: dict[str, Expr] = {}
+    equalisation: dict[str, LineRef] = {}
+    interest: dict[str, LineRef] = {}
+    contributed: dict[str, LineRef] = {}
     for c in ids:
         shares = (commitment_share[c], fee_share[c], pools)
         equalisation[c] = m.line(

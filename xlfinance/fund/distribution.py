@@ -33,11 +33,11 @@ class Distribution:
     deal_contributed: dict[str, dict[str, Expr]]
     """American: investment -> class -> capital contributed for it (empty if European)."""
     distribution: dict[str, Expr]
-    carried: Expr
+    carried: LineRef
     liquidation: dict[str, Expr]
     liquidation_carry: Expr
-    distributions: Expr
-    cash: Expr
+    distributions: LineRef
+    cash: LineRef
     nav: Expr
 
     def tier_lines(self) -> dict[str, dict[str, tuple[str, ...]]]:
@@ -81,7 +81,7 @@ def add_distribution(
             )
         parts = list(accounts.values())
 
-        def added(name: str, lines: Iterable[Expr], text: str) -> Expr:
+        def added(name: str, lines: Iterable[Expr], text: str) -> LineRef:
             return m.line(name, ex.total(*lines), "yuan", text)
 
         distribution = {

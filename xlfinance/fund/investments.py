@@ -17,7 +17,7 @@ from xlfinance.definitions.fund import FundFile, Investment
 from xlfinance.definitions.schema import Sourced
 from xlfinance.model import expr as ex
 from xlfinance.model.core import Model
-from xlfinance.model.expr import MAX, Expr, cumsum, eq, rowsum
+from xlfinance.model.expr import MAX, Expr, LineRef, cumsum, eq, rowsum
 
 from .terms import source_of
 
@@ -48,16 +48,16 @@ class Investments:
     """Handles of each investment's lines (keyed by project id) and the fund's totals."""
 
     deals: tuple[str, ...]
-    investment: dict[str, Expr]
-    proceeds: dict[str, Expr]
-    net_flow: dict[str, Expr]
-    nav: dict[str, Expr]
-    unrealised: dict[str, Expr]
-    investments_total: Expr
-    proceeds_total: Expr
-    gross: Expr
+    investment: dict[str, LineRef]
+    proceeds: dict[str, LineRef]
+    net_flow: dict[str, LineRef]
+    nav: dict[str, LineRef]
+    unrealised: dict[str, LineRef]
+    investments_total: LineRef
+    proceeds_total: LineRef
+    gross: LineRef
     """Portfolio cash flow before fees, expenses and carry: proceeds less investments."""
-    unrealised_total: Expr
+    unrealised_total: LineRef
     nav_total: Expr
 
 
@@ -65,7 +65,7 @@ def add_investments(
     m: Model, fund: FundFile, flows: dict[str, ProjectFlows], nav_rate: Expr
 ) -> Investments:
     """Each investment of `fund` on `flows` (project id -> its equity flows), then totals."""
-    lines: dict[str, dict[str, Expr]] = {
+    lines: dict[str, dict[str, LineRef]] = {
         k: {} for k in ("investment", "proceeds", "net_flow", "nav", "unrealised")
     }
     for inv in fund.investments:
@@ -102,7 +102,7 @@ def add_investments(
 
 def _investment(
     m: Model, fund: FundFile, inv: Investment, flows: ProjectFlows, nav_rate: Expr
-) -> dict[str, Expr]:
+) -> dict[str, LineRef]:
     d = inv.project
     flow = m.series_input(
         f"equity_cash_flow_{d}",
@@ -174,7 +174,7 @@ def _investment(
 
 
 def _exit_value(
-    m: Model, inv: Investment, flow: Expr, share: Expr, investment: Expr, at_exit: Expr
+    m: Model, inv: Investment, flow: Expr, share: Expr, investment: LineRef, at_exit: Expr
 ) -> Expr | None:
     """The sale proceeds in the exit year (None when the investment is held to the end)."""
     d, exit_ = inv.project, inv.exit

@@ -15,7 +15,7 @@ from xlfinance.definitions.fund import FundFile, InvestorClass
 from xlfinance.definitions.schema import Sourced
 from xlfinance.model import expr as ex
 from xlfinance.model.core import Model
-from xlfinance.model.expr import Expr, cumsum, eq, rowsum
+from xlfinance.model.expr import Expr, LineRef, cumsum, eq, rowsum
 
 FLAGS = (
     ("pays_fee", "pays_management_fee", "pays the management fee"),
@@ -173,8 +173,8 @@ class Timeline:
     in_term: Expr
     in_investment_period: Expr
     term_end: Expr
-    commitment_new: dict[str, Expr]
-    committed: dict[str, Expr]
+    commitment_new: dict[str, LineRef]
+    committed: dict[str, LineRef]
     committed_total: Expr
     committed_fee_paying: Expr
     residual_weight: dict[str, Expr]
@@ -198,7 +198,7 @@ def add_timeline(m: Model, terms: Terms) -> Timeline:
     term_end = m.line(
         "term_end", eq(m.period, terms.term_years - 1), "flag", "Final year (liquidation)"
     )
-    new: dict[str, Expr] = {}
+    new: dict[str, LineRef] = {}
     for c in ids:
         parts = [eq(m.year, terms.close_years[k - 1]) * ref for k, ref in terms.commitments[c]]
         new[c] = m.line(
@@ -207,7 +207,7 @@ def add_timeline(m: Model, terms: Terms) -> Timeline:
             "yuan",
             f"{label[c]}: new commitment",
         )
-    committed: dict[str, Expr] = {
+    committed: dict[str, LineRef] = {
         c: m.line(f"committed_{c}", cumsum(new[c]), "yuan", f"{label[c]}: committed to date")
         for c in ids
     }

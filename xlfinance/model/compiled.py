@@ -34,36 +34,45 @@ before: a running total inside a cycle still sums the row's first t + 1 columns.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from typing import Any, Generic, TypeAlias, TypeVar
 
 import numpy as np
+from numpy.typing import NDArray
 
 from xlfinance.model import expr as ex
 from xlfinance.model import ops
-from xlfinance.model.core import Model, ModelError
+from xlfinance.model.core import Model, ModelError, Plan
 from xlfinance.model.expr import Expr
+from xlfinance.model.ops import Kernel, Truths, Values
 
-Missing = tuple[np.ndarray, np.ndarray] | None
+Missing: TypeAlias = tuple[Truths, Values] | None
 """Where a truth value has no value (booleans) and the NaN it has there; None: everywhere
 one."""
-Closure = Callable[..., np.ndarray]
-"""A compiled node: `f(env)` for whole rows, `f(run, t)` for period t of a cycle."""
-Plan = list[tuple[list[str], bool]]
-"""Blocks of lines in evaluation order, each with whether it is computed as whole rows."""
+Truth: TypeAlias = tuple[Truths, Missing]
+"""A compiled truth value: the booleans, and where it has no value."""
+T = TypeVar("T")
+Closure: TypeAlias = Callable[..., T]
+"""A compiled node: `f(env)` for whole rows, `f(run, t)` for period t of a cycle, giving a
+value (`Values`) or a truth value (`Truth`)."""
+ValueFn: TypeAlias = Closure[Values]
+TruthFn: TypeAlias = Closure[Truth]
 
 
 class Env:
     """The values of one evaluation: scalars as (k, 1), rows as (k, periods), k = 1 for a
     value the same in every scenario, else the number of scenarios `n`."""
 
-    def __init__(self, program: Program, n: int, t: int, scalars: dict, rows: dict):
+    def __init__(
+        self, program: Program, n: int, t: int, scalars: dict[str, Values], rows: dict[str, Values]
+    ):
         self.program = program
         self.n = n
         self.t = t
-        self.scalars: dict[str, np.ndarray] = scalars
-        self.rows: dict[str, np.ndarray] = rows
-        self._openings: dict[str, np.ndarray] = {}
+        self.scalars = scalars
+        self.rows = rows
+        self._openings: dict[str, Values] = {}
 
-    def set_row(self, name: str, value: np.ndarray) -> None:
+    def set_row(self, name: str, value: Values) -> None:
         """Store a computed row: (1, periods) when it is the same in every scenario."""
         if value.shape[0] > 1 and same_in_every_row(value):
             value = value[:1]
@@ -71,7 +80,7 @@ class Env:
             value = np.broadcast_to(value, (value.shape[0], self.t))
         self.rows[name] = value
 
-    def full_row(self, name: str) -> np.ndarray:
+    def full_row(self, name: str) -> Values:
         """A line as (scenarios, periods): its own array, or a read-only broadcast view of a
         row that is the same in every scenario. With one scenario, always its own copy."""
         row = self.rows[name]
@@ -81,7 +90,7 @@ class Env:
             return row
         return np.broadcast_to(row, (self.n, self.t))
 
-    def opening(self, name: str) -> np.ndarray:
+    def opening(self, name: str) -> Values:
         """The value of a row before the first period, read by `prev` (zero if none given)."""
         if name not in self._openings:
             compiled = self.program.opening(name)
@@ -89,7 +98,7 @@ class Env:
         return self._openings[name]
 
 
-def same_in_every_row(value: np.ndarray) -> bool:
+def same_in_every_row(value: Values) -> bool:
     """Whether every scenario has exactly the same values (a debt line of a project without
     debt, whatever the interest rate): then one row stands for all. Rows 0 and 1 are
     compared first, which settles most rows that differ without comparing them all."""
@@ -106,18 +115,20 @@ class Program:
         self.model = model
         self.plan = plan
         self.nodes = WholeNodes()
-        self._lines: dict[str, Closure] = {}
+        self._lines: dict[str, ValueFn] = {}
         self._cycles: dict[tuple[str, ...], Cycle] = {}
-        self._openings: dict[str, Closure | None] = {}
-        self._outputs: dict[str, Closure] = {}
+        self._openings: dict[str, ValueFn | None] = {}
+        self._outputs: dict[str, ValueFn] = {}
         self._only: dict[tuple[str, ...], tuple[Plan, list[str]]] = {}
 
-    def environment(self, n: int, t: int, scalars: dict, rows: dict) -> Env:
+    def environment(
+        self, n: int, t: int, scalars: dict[str, Values], rows: dict[str, Values]
+    ) -> Env:
         """A new evaluation of n scenarios and t periods from these inputs (as (k, 1)) and
         series and timeline rows (as (k, periods))."""
         return Env(self, n, t, scalars, rows)
 
-    def run(self, env: Env, only: Iterable[str] | None) -> dict[str, np.ndarray]:
+    def run(self, env: Env, only: Iterable[str] | None) -> dict[str, Values]:
         """Compute the lines of the plan (those `only` needs) into `env`; return the outputs
         wanted, each as (scenarios,)."""
         plan, wanted = self.plan_for(only)
@@ -143,7 +154,7 @@ class Program:
             self._only[key] = (plan, outputs)
         return self._only[key]
 
-    def line(self, name: str) -> Closure:
+    def line(self, name: str) -> ValueFn:
         if name not in self._lines:
             self._lines[name] = self.nodes.value(self.model.lines[name].expr)
         return self._lines[name]
@@ -154,14 +165,14 @@ class Program:
             self._cycles[key] = Cycle(self, block)
         return self._cycles[key]
 
-    def opening(self, name: str) -> Closure | None:
+    def opening(self, name: str) -> ValueFn | None:
         if name not in self._openings:
             line = self.model.lines.get(name)
             opening = None if line is None else line.opening
             self._openings[name] = None if opening is None else self.nodes.value(opening)
         return self._openings[name]
 
-    def output(self, name: str) -> Closure:
+    def output(self, name: str) -> ValueFn:
         if name not in self._outputs:
             self._outputs[name] = self.nodes.value(self.model.outputs[name].expr)
         return self._outputs[name]
@@ -181,6 +192,7 @@ class Cycle:
         nodes = CycleNodes(program.nodes, self.names)
         self.lines = [nodes.value(program.model.lines[name].expr) for name in block]
         self.invariants = nodes.invariants
+        self.invariant_truths = nodes.invariant_truths
         self.external = nodes.external
         self.openings = nodes.openings
         self.totals = nodes.totals
@@ -190,7 +202,8 @@ class Cycle:
         run = Run(env, self)
         store = Store(self.names, env.rows, env.t, now=self.totals)
         for t in range(env.t):
-            now = run.now = [None] * len(self.names)
+            now: list[Values | None] = [None] * len(self.names)
+            run.now = now
             for i, line in enumerate(self.lines):
                 value = line(run, t)
                 k = run.widths[i]
@@ -206,16 +219,28 @@ class Cycle:
 class Run:
     """One run of a cycle: the values its closures read."""
 
-    __slots__ = ("rows", "widths", "invariants", "columns", "openings", "now", "last")
+    __slots__ = (
+        "rows",
+        "widths",
+        "invariants",
+        "invariant_truths",
+        "columns",
+        "openings",
+        "now",
+        "last",
+    )
 
     def __init__(self, env: Env, cycle: Cycle):
         self.rows = env.rows
         self.widths = [1] * len(cycle.names)
         self.invariants = [f(env) for f in cycle.invariants]
+        self.invariant_truths = [f(env) for f in cycle.invariant_truths]
         self.columns = [columns(env.rows[name]) for name in cycle.external]
         self.openings = {i: env.opening(name) for i, name in cycle.openings.items()}
-        self.now: list = []
-        self.last: list = []
+        # Each line's value at this period and the last (None: not yet computed; a line
+        # reads only those before it in the block, `core._topological`).
+        self.now: list[Values | None] = []
+        self.last: list[Values | None] = []
 
 
 FLUSH = 8
@@ -233,14 +258,14 @@ class Store:
     are made, widened and filled as they were, so they are the same arrays.
     """
 
-    def __init__(self, names: list[str], rows: dict, periods: int, now: set[int]):
+    def __init__(self, names: list[str], rows: dict[str, Values], periods: int, now: set[int]):
         self.names, self.rows, self.periods, self.now = names, rows, periods, now
         self.pending = [np.empty((FLUSH, 1)) for _ in names]
         self.first = 0  # the first period not yet written into the rows
         for name in names:
             rows[name] = np.full((1, periods), np.nan)
 
-    def put(self, i: int, t: int, value: np.ndarray) -> None:
+    def put(self, i: int, t: int, value: Values) -> None:
         """Line i's value at period t: (k, 1), or (1, 1) for all k scenarios of its row."""
         if i in self.now:
             self.rows[self.names[i]][:, t : t + 1] = value
@@ -269,7 +294,7 @@ class Store:
         self.first = t + 1
 
 
-def columns(row: np.ndarray) -> list[np.ndarray]:
+def columns(row: Values) -> list[Values]:
     """`row[:, t : t + 1]` for every period t, each contiguous."""
     k, periods = row.shape
     if periods == 1 or row.strides[1] == 0:  # every column is the same
@@ -277,7 +302,7 @@ def columns(row: np.ndarray) -> list[np.ndarray]:
     return list(np.ascontiguousarray(row.T).reshape(periods, k, 1))
 
 
-def _as_stored(value: np.ndarray, k: int) -> np.ndarray:
+def _as_stored(value: Values, k: int) -> Values:
     """Column t of a cycle's row, (k, 1), once `value` is stored in it: what the row holds."""
     if value.shape[0] >= k:
         return value[:k]
@@ -294,14 +319,14 @@ class Nodes:
     nodes that read values (inputs, rows, prev, cumsum, aggregates) for one way of
     evaluating: whole rows (`f(env)`) or one period of a cycle (`f(run, t)`)."""
 
-    def leaf(self, node: Expr) -> Closure:
+    def leaf(self, node: Expr) -> ValueFn:
         raise ModelError(f"cannot evaluate {node!r}")
 
     def _constant_only(self, node: Expr) -> bool:
         """Whether the sub-tree reads no value (only numbers, operators and functions),
         each node decided once: walking every sub-tree from every node was quadratic in
         the size of an expression, a third of compiling a model."""
-        memo = self.__dict__.setdefault("_constant_memo", {})
+        memo: dict[int, tuple[Expr, bool]] = self.__dict__.setdefault("_constant_memo", {})
         key = id(node)
         if key not in memo:
             memo[key] = (
@@ -311,17 +336,17 @@ class Nodes:
             )
         return memo[key][1]
 
-    def value(self, node: Expr) -> Closure:
+    def value(self, node: Expr) -> ValueFn:
         """The closure of a node's value; a sub-tree of constants only, computed now."""
         return _fold(node, self._value(node), self._constant_only(node))
 
-    def truth(self, node: Expr) -> Closure:
+    def truth(self, node: Expr) -> TruthFn:
         """The closure of a truth value: the booleans of `value != 0` (for a comparison or a
         logical function, those it computes; its value is them as 1.0 and 0.0), and where
         it has no value (`_no_value`: NaN in a value it is made from), or None."""
         return _fold(node, self._truth(node), self._constant_only(node))
 
-    def _value(self, node: Expr) -> Closure:
+    def _value(self, node: Expr) -> ValueFn:
         match node:
             case ex.Const(value=value):
                 return constant(np.full((1, 1), value))
@@ -335,36 +360,37 @@ class Nodes:
                 return self._function(ops.FUNCTIONS[name], args)
         return self.leaf(node)
 
-    def _truth(self, node: Expr) -> Closure:
+    def _truth(self, node: Expr) -> TruthFn:
         match node:
             case ex.Compare(op=op, left=left, right=right):
                 return _compare(ops.COMPARISONS[op].numpy, self.value(left), self.value(right))
             case ex.Func(name=name, args=args) if node.is_bool:
-                op = ops.FUNCTIONS[name]
+                function = ops.FUNCTIONS[name]
                 truths = [self.truth(a) for a in args]
-                if op.arity[1] == 1:
-                    return _unary_truth(op.numpy, truths[0])
-                return _logical(op.numpy, truths)
+                if function.arity[1] == 1:
+                    return _unary_truth(function.numpy, truths[0])
+                return _logical(function.numpy, truths)
         return _nonzero(self.value(node))
 
-    def _function(self, op: ops.Op, args: tuple[Expr, ...]) -> Closure:
+    def _function(self, op: ops.Op, args: tuple[Expr, ...]) -> ValueFn:
         if op.arity == (0, 0):
             return constant(op.numpy())
         if op.conditions:
-            return _if(
-                op.numpy, self.truth(args[0]), *[self.value(a) for a in args[op.conditions :]]
-            )
+            yes, no = [self.value(a) for a in args[op.conditions :]]
+            return _if(op.numpy, self.truth(args[0]), yes, no)
         values = [self.value(a) for a in args]
         if op.arity[1] is None:
             return _chain(op.numpy, values)
-        return (_unary if len(values) == 1 else _binary)(op.numpy, *values)
+        if len(values) == 1:
+            return _unary(op.numpy, values[0])
+        return _binary(op.numpy, *values)
 
 
 class WholeNodes(Nodes):
     """Closures `f(env)`: a node's value for all periods, (k, 1) for a scalar, (k, periods)
     for a row."""
 
-    def leaf(self, node: Expr) -> Closure:
+    def leaf(self, node: Expr) -> ValueFn:
         match node:
             case ex.InputRef(name=name):
                 return _input(name)
@@ -394,28 +420,30 @@ class CycleNodes(Nodes):
     def __init__(self, whole: WholeNodes, block: list[str]):
         self.whole = whole
         self.slots = {name: i for i, name in enumerate(block)}
-        self.invariants: list[Closure] = []
+        self.invariants: list[ValueFn] = []
+        self.invariant_truths: list[TruthFn] = []
         self.external: list[str] = []
         self.openings: dict[int, str] = {}
         self.totals: set[int] = set()
         self._external_openings: dict[str, int] = {}
 
-    def value(self, node: Expr) -> Closure:
+    def value(self, node: Expr) -> ValueFn:
         if node.is_row:
             return super().value(node)
-        return self._invariant(self.whole.value(node))
-
-    def truth(self, node: Expr) -> Closure:
-        if node.is_row:
-            return super().truth(node)
-        return self._invariant(self.whole.truth(node))
-
-    def _invariant(self, f: Closure) -> Closure:
+        f = self.whole.value(node)
         if is_constant(f):
             return f
         return _invariant(_position(self.invariants, f))
 
-    def leaf(self, node: Expr) -> Closure:
+    def truth(self, node: Expr) -> TruthFn:
+        if node.is_row:
+            return super().truth(node)
+        f = self.whole.truth(node)
+        if is_constant(f):
+            return f
+        return _invariant_truth(_position(self.invariant_truths, f))
+
+    def leaf(self, node: Expr) -> ValueFn:
         match node:
             case ex.RowRef(name=name) if name in self.slots:
                 return _now(self.slots[name])
@@ -436,7 +464,7 @@ class CycleNodes(Nodes):
         return super().leaf(node)
 
 
-def _position(items: list, item) -> int:
+def _position(items: list[T], item: T) -> int:
     """The position of `item` in `items`, appended if new."""
     if item not in items:
         items.append(item)
@@ -448,50 +476,59 @@ CONSTANT_ONLY = (ex.Const, ex.BinOp, ex.Compare, ex.Neg, ex.Func)
 
 
 # Closures for either way of evaluating: f(*a) -------------------------------------------
-def constant(value) -> Closure:
+class Constant(Generic[T]):
     """A closure that returns `value` (an array, or a truth value's pair), read-only as every
-    evaluation shares it."""
-    for array in _arrays(value):
-        array.flags.writeable = False
+    evaluation shares it; `is_constant` tells it from the closures that compute."""
 
-    def const(*_):
-        return value
+    __slots__ = ("value",)
 
-    const.constant = True
-    return const
+    def __init__(self, value: T):
+        for array in _arrays(value):
+            array.flags.writeable = False
+        self.value = value
+
+    def __call__(self, *_: object) -> T:
+        return self.value
 
 
-def _arrays(value) -> list[np.ndarray]:
+def constant(value: T) -> Constant[T]:
+    """A closure that returns `value` (see `Constant`)."""
+    return Constant(value)
+
+
+def _arrays(value: object) -> list[NDArray[Any]]:
     """The arrays of a value, a truth value's pair or its `Missing`."""
     if isinstance(value, tuple):
         return [a for part in value if part is not None for a in _arrays(part)]
-    return [value]
+    if isinstance(value, np.ndarray):
+        return [value]
+    raise TypeError(f"a constant is an array or a truth value's pair, not {value!r}")
 
 
-def is_constant(f: Closure) -> bool:
-    return getattr(f, "constant", False)
+def is_constant(f: Closure[T]) -> bool:
+    return isinstance(f, Constant)
 
 
-def _fold(node: Expr, f: Closure, constant_only: bool) -> Closure:
+def _fold(node: Expr, f: Closure[T], constant_only: bool) -> Closure[T]:
     if is_constant(f) or not constant_only:
         return f
     with np.errstate(all="ignore"):
         return constant(f())
 
 
-def _binary(op, left: Closure, right: Closure) -> Closure:
+def _binary(op: Kernel, left: ValueFn, right: ValueFn) -> ValueFn:
     return lambda *a: op(left(*a), right(*a))
 
 
-def _unary(op, operand: Closure) -> Closure:
+def _unary(op: Kernel, operand: ValueFn) -> ValueFn:
     return lambda *a: op(operand(*a))
 
 
-def _no_value(*values: np.ndarray) -> Missing:
+def _no_value(*values: Values) -> Missing:
     """Where any of the values is NaN, and that NaN (the first one's, as Excel gives the first
     argument's error); None where none is. A truth value made from them has no value there:
     a comparison or a condition of #N/A is #N/A in a workbook."""
-    found = None
+    found: Missing = None
     for value in values:
         nan = np.isnan(value)
         if nan.any():
@@ -499,36 +536,36 @@ def _no_value(*values: np.ndarray) -> Missing:
     return found
 
 
-def _first(missing: tuple[np.ndarray, np.ndarray], other: tuple[np.ndarray, np.ndarray]):
+def _first(missing: tuple[Truths, Values], other: tuple[Truths, Values]) -> tuple[Truths, Values]:
     """Two `_no_value`s in argument order as one: the first's NaN where both have none."""
     return missing[0] | other[0], np.where(missing[0], missing[1], other[1])
 
 
-def _compare(op, left: Closure, right: Closure) -> Closure:
+def _compare(op: Kernel, left: ValueFn, right: ValueFn) -> TruthFn:
     """A comparison as a truth value: (the booleans, where it has no value or None)."""
 
-    def compare(*a):
+    def compare(*a: object) -> Truth:
         x, y = left(*a), right(*a)
         return op(x, y), _no_value(x, y)
 
     return compare
 
 
-def _unary_truth(op, truth: Closure) -> Closure:
+def _unary_truth(op: Kernel, truth: TruthFn) -> TruthFn:
     """NOT: the booleans negated, with no value where its argument has none."""
 
-    def negate(*a):
+    def negate(*a: object) -> Truth:
         value, missing = truth(*a)
         return op(value), missing
 
     return negate
 
 
-def _logical(op, truths: list[Closure]) -> Closure:
+def _logical(op: Kernel, truths: list[TruthFn]) -> TruthFn:
     """AND / OR of several truth values (`op` folded over them), with no value where any
     argument has none."""
 
-    def logical(*a):
+    def logical(*a: object) -> Truth:
         value, found = truths[0](*a)
         for f in truths[1:]:
             other, missing = f(*a)
@@ -540,49 +577,49 @@ def _logical(op, truths: list[Closure]) -> Closure:
     return logical
 
 
-def _nonzero(value: Closure) -> Closure:
+def _nonzero(value: ValueFn) -> TruthFn:
     """A number as a truth value: `value != 0`, with no value where it is NaN."""
 
-    def nonzero(*a):
+    def nonzero(*a: object) -> Truth:
         x = value(*a)
         return x != 0, _no_value(x)
 
     return nonzero
 
 
-def _without(missing: Missing, out: np.ndarray) -> np.ndarray:
+def _without(missing: Missing, out: Values) -> Values:
     """`out` with the NaN of `missing` where it has no value."""
     return out if missing is None else np.where(missing[0], missing[1], out)
 
 
-def _as_number(truth: Closure) -> Closure:
+def _as_number(truth: TruthFn) -> ValueFn:
     """A truth value as 1.0 / 0.0, NaN where it has none."""
 
-    def number(*a):
+    def number(*a: object) -> Values:
         value, missing = truth(*a)
         return _without(missing, value.astype(float))
 
     return number
 
 
-def _if(where, condition: Closure, yes: Closure, no: Closure) -> Closure:
+def _if(where: Kernel, condition: TruthFn, yes: ValueFn, no: ValueFn) -> ValueFn:
     """IF: `where(condition, yes, no)`, NaN where the condition has no value."""
 
-    def choose(*a):
+    def choose(*a: object) -> Values:
         value, missing = condition(*a)
         return _without(missing, where(value, yes(*a), no(*a)))
 
     return choose
 
 
-def _chain(op, args: list[Closure]) -> Closure:
+def _chain(op: Kernel, args: list[ValueFn]) -> ValueFn:
     """op(op(op(a, b), c), d): MIN, MAX and SUM of several arguments."""
     if len(args) == 1:
         return args[0]
     if len(args) == 2:
         return _binary(op, *args)
 
-    def chain(*a):
+    def chain(*a: object) -> Values:
         values = [f(*a) for f in args]
         out = values[0]
         for value in values[1:]:
@@ -593,18 +630,24 @@ def _chain(op, args: list[Closure]) -> Closure:
 
 
 # Whole rows: f(env) -----------------------------------------------------------------------
-def _input(name: str) -> Closure:
-    return lambda env: env.scalars[name]
+def _input(name: str) -> ValueFn:
+    def read(env: Env) -> Values:
+        return env.scalars[name]
+
+    return read
 
 
-def _row(name: str) -> Closure:
-    return lambda env: env.rows[name]
+def _row(name: str) -> ValueFn:
+    def read(env: Env) -> Values:
+        return env.rows[name]
+
+    return read
 
 
-def _whole_prev(name: str) -> Closure:
+def _whole_prev(name: str) -> ValueFn:
     """prev(row) for all periods: the opening, then the row without its last period."""
 
-    def prev(env):
+    def prev(env: Env) -> Values:
         full = env.rows[name]
         opening = env.opening(name)
         k = max(opening.shape[0], full.shape[0])
@@ -616,20 +659,27 @@ def _whole_prev(name: str) -> Closure:
     return prev
 
 
-def _cumsum(name: str) -> Closure:
-    return lambda env: np.cumsum(env.rows[name], axis=1)
+def _cumsum(name: str) -> ValueFn:
+    def running(env: Env) -> Values:
+        return np.cumsum(env.rows[name], axis=1)
+
+    return running
 
 
-def _reduction(reduce, name: str) -> Closure:
+def _reduction(reduce: Kernel, name: str) -> ValueFn:
     """ROWSUM, ROWMIN, ROWMAX, ROWMEAN: `reduce` of the row over its periods, (k, 1)."""
-    return lambda env: reduce(env.rows[name])
+
+    def reduction(env: Env) -> Values:
+        return reduce(env.rows[name])
+
+    return reduction
 
 
-def _solver(solve, name: str, params: list[Closure]) -> Closure:
+def _solver(solve: Kernel, name: str, params: list[ValueFn]) -> ValueFn:
     """NPV, IRR or MIRR of a row (`solve(row, *params)`), with scalar parameters, broadcast
     to one another."""
 
-    def solver(env):
+    def solver(env: Env) -> Values:
         row = env.rows[name]
         values = [p(env) for p in params]
         k = max([row.shape[0], *(v.shape[0] for v in values)])
@@ -641,39 +691,69 @@ def _solver(solve, name: str, params: list[Closure]) -> Closure:
 
 
 # Cycles: f(run, t) ------------------------------------------------------------------------
-def _invariant(i: int) -> Closure:
-    return lambda run, t: run.invariants[i]
+def _invariant(i: int) -> ValueFn:
+    def invariant(run: Run, t: int) -> Values:
+        return run.invariants[i]
+
+    return invariant
 
 
-def _now(i: int) -> Closure:
-    return lambda run, t: run.now[i]
+def _invariant_truth(i: int) -> TruthFn:
+    def invariant(run: Run, t: int) -> Truth:
+        return run.invariant_truths[i]
+
+    return invariant
 
 
-def _last(i: int) -> Closure:
+def _now(i: int) -> ValueFn:
+    def now(run: Run, t: int) -> Values:
+        value = run.now[i]
+        assert value is not None  # computed: a line reads only those before it this period
+        return value
+
+    return now
+
+
+def _last(i: int) -> ValueFn:
     """prev() of a line of the cycle: its opening, then its value at the last period as its
     row holds it now (widened since, if it was)."""
 
-    def last(run, t):
+    def last(run: Run, t: int) -> Values:
         if t == 0:
             return run.openings[i]
         value, k = run.last[i], run.widths[i]
+        assert value is not None  # every line of the cycle was computed at period t - 1
         return value if value.shape[0] == k else np.broadcast_to(value, (k, 1))
 
     return last
 
 
-def _column(i: int) -> Closure:
-    return lambda run, t: run.columns[i][t]
+def _column(i: int) -> ValueFn:
+    def column(run: Run, t: int) -> Values:
+        return run.columns[i][t]
+
+    return column
 
 
-def _previous_column(i: int, opening: int) -> Closure:
-    return lambda run, t: run.columns[i][t - 1] if t else run.invariants[opening]
+def _previous_column(i: int, opening: int) -> ValueFn:
+    def previous(run: Run, t: int) -> Values:
+        return run.columns[i][t - 1] if t else run.invariants[opening]
+
+    return previous
 
 
-def _opening(name: str) -> Closure:
-    return lambda env: env.opening(name)
+def _opening(name: str) -> ValueFn:
+    def opening(env: Env) -> Values:
+        return env.opening(name)
+
+    return opening
 
 
-def _running_total(name: str) -> Closure:
-    """cumsum() at period t: the sum of the row's first t + 1 columns, as before."""
-    return lambda run, t: run.rows[name][:, : t + 1].sum(axis=1, keepdims=True)
+def _running_total(name: str) -> ValueFn:
+    """cumsum() at period t: the sum of the row's first t + 1 columns, as before (by
+    `np.add.reduce`, which `ndarray.sum` calls, typed)."""
+
+    def running(run: Run, t: int) -> Values:
+        return np.add.reduce(run.rows[name][:, : t + 1], axis=1, keepdims=True)
+
+    return running

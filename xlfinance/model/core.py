@@ -15,20 +15,27 @@ The workbook writer (`xlfinance.model.excel`) emits the same lines as formulas.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from xlfinance.model import expr as ex
 from xlfinance.model import units
-from xlfinance.model.expr import Expr
+from xlfinance.model.expr import Expr, Operand
+from xlfinance.model.ops import Values
 
 TIME_ROWS = ("period", "year")
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from xlfinance.model.compiled import Program
+
+Plan = list[tuple[list[str], bool]]
+"""Blocks of lines in evaluation order, each with whether it is computed as whole rows."""
 
 
 @dataclass(frozen=True)
@@ -102,7 +109,7 @@ class Model:
     lines: dict[str, Line] = field(default_factory=dict)
     outputs: dict[str, Output] = field(default_factory=dict)
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if self.n_periods < 1:
             raise ModelError(f"{self.name}: a model needs at least one period")
 
@@ -134,7 +141,14 @@ class Model:
             raise ModelError(f"model {self.name!r}, {name}: {error}") from None
 
     def input(
-        self, name, value, unit="", source=None, label=None, link=None, structural=False
+        self,
+        name: str,
+        value: float,
+        unit: str = "",
+        source: str | None = None,
+        label: str | None = None,
+        link: str | None = None,
+        structural: bool = False,
     ) -> ex.InputRef:
         self._claim(name)
         self.inputs[name] = Input(
@@ -142,32 +156,46 @@ class Model:
         )
         return ex.InputRef(name)
 
-    def series_input(self, name, values, unit="", source=None, label=None) -> ex.SeriesRef:
+    def series_input(
+        self,
+        name: str,
+        values: Iterable[float],
+        unit: str = "",
+        source: str | None = None,
+        label: str | None = None,
+    ) -> ex.SeriesRef:
         self._claim(name)
-        values = tuple(float(v) for v in values)
-        if len(values) != self.n_periods:
+        numbers = tuple(float(v) for v in values)
+        if len(numbers) != self.n_periods:
             raise ModelError(
-                f"{self.name}: series {name!r} has {len(values)} values "
+                f"{self.name}: series {name!r} has {len(numbers)} values "
                 f"for {self.n_periods} periods"
             )
-        self.series[name] = Series(name, values, self._unit(name, unit), source, label)
+        self.series[name] = Series(name, numbers, self._unit(name, unit), source, label)
         return ex.SeriesRef(name)
 
-    def line(self, name, expr, unit="", label=None, opening=None) -> ex.LineRef:
+    def line(
+        self,
+        name: str,
+        expr: Operand,
+        unit: str = "",
+        label: str | None = None,
+        opening: Operand | None = None,
+    ) -> ex.LineRef:
         self._claim(name)
-        opening = None if opening is None else ex.as_expr(opening)
-        if opening is not None and opening.is_row:
+        start = None if opening is None else ex.as_expr(opening)
+        if start is not None and start.is_row:
             raise ModelError(f"{self.name}: opening value of {name!r} must be a scalar")
-        self.lines[name] = Line(name, ex.as_expr(expr), self._unit(name, unit), label, opening)
+        self.lines[name] = Line(name, ex.as_expr(expr), self._unit(name, unit), label, start)
         return ex.LineRef(name)
 
-    def output(self, name, expr, unit="", label=None) -> Expr:
+    def output(self, name: str, expr: Operand, unit: str = "", label: str | None = None) -> Expr:
         self._claim(name, output=True)
-        expr = ex.as_expr(expr)
-        if expr.is_row:
+        scalar = ex.as_expr(expr)
+        if scalar.is_row:
             raise ModelError(f"{self.name}: output {name!r} must be a scalar, not a row")
-        self.outputs[name] = Output(name, expr, self._unit(name, unit), label)
-        return expr
+        self.outputs[name] = Output(name, scalar, self._unit(name, unit), label)
+        return scalar
 
     # Ordering ---------------------------------------------------------------------------
     def line_order(self) -> list[list[str]]:
@@ -182,7 +210,7 @@ class Model:
         line_deps = {
             n: {d: how for d, how in ds.items() if d in self.lines} for n, ds in deps.items()
         }
-        blocks = []
+        blocks: list[list[str]] = []
         for component in _strongly_connected(list(self.lines), line_deps):
             members = set(component)
             cyclic = len(component) > 1 or component[0] in line_deps[component[0]]
@@ -225,11 +253,11 @@ class Model:
     # Evaluation -------------------------------------------------------------------------
     def evaluate(
         self,
-        overrides: dict[str, object] | None = None,
+        overrides: Mapping[str, ArrayLike] | None = None,
         n_scenarios: int | None = None,
         *,
         only: Iterable[str] | None = None,
-    ):
+    ) -> Evaluation:
         """Evaluate every line and output.
 
         `overrides` maps input names to a number or to an array of shape (scenarios,), and
@@ -279,12 +307,12 @@ class Model:
 
     def _needed(self, only: Iterable[str]) -> tuple[set[str], list[str]]:
         """The lines that the wanted outputs and lines depend on, and the wanted outputs."""
-        only = list(only)
-        unknown = [x for x in only if x not in self.outputs and x not in self.lines]
+        wanted = list(only)
+        unknown = [x for x in wanted if x not in self.outputs and x not in self.lines]
         if unknown:
             raise ModelError(f"{self.name}: no output or line named {sorted(unknown)}")
-        outputs = [x for x in only if x in self.outputs]
-        todo = [x for x in only if x in self.lines]
+        outputs = [x for x in wanted if x in self.outputs]
+        todo = [x for x in wanted if x in self.lines]
         for name in outputs:
             todo.extend(d for d in ex.dependencies(self.outputs[name].expr) if d in self.lines)
         needed: set[str] = set()
@@ -296,7 +324,7 @@ class Model:
             todo.extend(d for d in ex.dependencies(self.lines[name].expr) if d in self.lines)
         return needed, outputs
 
-    def _evaluation_plan(self) -> list[tuple[list[str], bool]]:
+    def _evaluation_plan(self) -> Plan:
         """`line_order()` with, for each block, whether it is computed as whole rows.
 
         Kept until the model changes (lines, outputs, inputs or series added or replaced),
@@ -308,7 +336,7 @@ class Model:
             tuple(self.inputs),
             tuple(self.series),
         )
-        cached = self.__dict__.get("_plan")
+        cached: tuple[object, Plan] | None = self.__dict__.get("_plan")
         if cached is not None and cached[0] == key:
             return cached[1]
         plan = [
@@ -318,18 +346,18 @@ class Model:
         self.__dict__["_plan"] = (key, plan)
         return plan
 
-    def _program(self):
+    def _program(self) -> Program:
         """The model compiled into numpy closures (`xlfinance.model.compiled`), kept as long
         as its plan is: compiled once, evaluated many times."""
         from xlfinance.model.compiled import Program  # it imports this module
 
         plan = self._evaluation_plan()
-        program = self.__dict__.get("_compiled")
+        program: Program | None = self.__dict__.get("_compiled")
         if program is None or program.plan is not plan:
             program = self.__dict__["_compiled"] = Program(self, plan)
         return program
 
-    def __getstate__(self):
+    def __getstate__(self) -> dict[str, object]:
         """Pickled and copied without its compiled program (closures), made again when
         needed."""
         state = dict(self.__dict__)
@@ -343,8 +371,8 @@ class Evaluation:
 
     model: Model
     n_scenarios: int
-    lines: dict[str, np.ndarray]
-    outputs: dict[str, np.ndarray]
+    lines: dict[str, Values]
+    outputs: dict[str, Values]
 
     def frame(self, scenario: int = 0) -> pd.DataFrame:
         import pandas as pd  # here, not at import: validate and the risk engine need none
@@ -371,7 +399,7 @@ def _strongly_connected(nodes: list[str], edges: dict[str, dict[str, str]]) -> l
 
     def visit(v: str) -> None:
         # Iterative depth-first search, so deep chains of lines cannot hit the recursion limit.
-        work = [(v, iter(sorted(edges[v], key=position.get)))]
+        work = [(v, iter(sorted(edges[v], key=position.__getitem__)))]
         index[v] = low[v] = len(index)
         stack.append(v)
         on_stack.add(v)
@@ -382,7 +410,7 @@ def _strongly_connected(nodes: list[str], edges: dict[str, dict[str, str]]) -> l
                     index[w] = low[w] = len(index)
                     stack.append(w)
                     on_stack.add(w)
-                    work.append((w, iter(sorted(edges[w], key=position.get))))
+                    work.append((w, iter(sorted(edges[w], key=position.__getitem__))))
                     break
                 if w in on_stack:
                     low[node] = min(low[node], index[w])
@@ -392,14 +420,14 @@ def _strongly_connected(nodes: list[str], edges: dict[str, dict[str, str]]) -> l
                     parent = work[-1][0]
                     low[parent] = min(low[parent], low[node])
                 if low[node] == index[node]:
-                    component = []
+                    component: list[str] = []
                     while True:
                         w = stack.pop()
                         on_stack.discard(w)
                         component.append(w)
                         if w == node:
                             break
-                    components.append(sorted(component, key=position.get))
+                    components.append(sorted(component, key=position.__getitem__))
 
     for n in nodes:
         if n not in index:

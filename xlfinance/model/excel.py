@@ -29,12 +29,14 @@ no formula catches #N/A but the cell's own IFNA. Every other error (#DIV/0!,
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from openpyxl.utils import get_column_letter
 
 from xlfinance.model import expr as ex
 from xlfinance.model import ops
+from xlfinance.model.core import Line
 from xlfinance.model.expr import Expr
 
 _ATOM = ops.ATOM
@@ -109,7 +111,7 @@ class Layout:
         return f"{self._prefix(loc)}${self.col(0)}{loc.row}:{column}{loc.row}"
 
 
-def formula(expression: Expr, layout: Layout, period: int | None = None) -> str:
+def formula(expression: Expr, layout: Layout, period: int | _Template | None = None) -> str:
     """The Excel formula (with its leading '=') of an expression at a period.
 
     Scalar expressions (outputs) need no period. A top-level truth value is written as
@@ -176,11 +178,11 @@ def _no_value_of_itself(op: ops.RowOp, scalar: bool) -> bool:
     return op.both_signs or (scalar and op.skips)
 
 
-def absent_rows(lines: dict) -> frozenset[str]:
+def absent_rows(lines: Mapping[str, Line]) -> frozenset[str]:
     """The lines (name -> `core.Line`) whose cells may hold no value: those whose expression
     `may_be_absent` of itself, and every line that reads one, and so on."""
     readers: dict[str, list[str]] = {}
-    todo = []
+    todo: list[str] = []
     for name, line in lines.items():
         direct, reads = _absence(line.expr, scalar=False)
         if direct:
@@ -240,7 +242,7 @@ def number(value: float) -> str:
 
 
 class _Writer:
-    def __init__(self, layout: Layout, period: int | None, scalar: bool):
+    def __init__(self, layout: Layout, period: int | _Template | None, scalar: bool):
         self.layout = layout
         self.period = period
         self.scalar = scalar
@@ -258,24 +260,23 @@ class _Writer:
             case ex.BinOp(op=op, left=left, right=right):
                 return self._binary(ops.ARITHMETIC[op], left, right)
             case ex.Compare(op=op, left=left, right=right):
-                op = ops.COMPARISONS[op]
-                left = self._operand(left, op.precedence + 1)
-                right = self._operand(right, op.precedence + 1)
-                return f"{left}{op.excel}{right}", op.precedence
+                comparison = ops.COMPARISONS[op]
+                left_text = self._operand(left, comparison.precedence + 1)
+                right_text = self._operand(right, comparison.precedence + 1)
+                return f"{left_text}{comparison.excel}{right_text}", comparison.precedence
             case ex.Neg(operand=operand):
                 inner, prec = self.write(operand)
                 text = inner if prec == _ATOM else f"({inner})"
                 return f"{ops.NEGATION.excel}{text}", ops.NEGATION.precedence
             case ex.Func(name=name, args=args):
-                op = ops.FUNCTIONS[name]
-                return f"{op.excel}({','.join(self._argument(op, a) for a in args)})", _ATOM
+                function = ops.FUNCTIONS[name]
+                written = ",".join(self._argument(function, a) for a in args)
+                return f"{function.excel}({written})", _ATOM
             case ex.Prev(row=ex.RowRef(name=name)):
-                self._need_period()
                 column = self._column(-1)
                 cell = self.layout.cell_in(name, column, absolute_row=self._is_time(name))
                 return self._read(name, cell), _ATOM
             case ex.Cumsum(row=ex.RowRef(name=name)):
-                self._need_period()
                 span = self.layout.running_span_to(name, self._column(0))
                 return self._whole(name, span, f"SUM({span})"), _ATOM
             case ex.Aggregate(name=name, row=ex.RowRef(name=row), params=params):
@@ -289,22 +290,20 @@ class _Writer:
         text = self.write(node)[0]
         return f"N({text})" if op.skips_blanks and isinstance(node, ex.Prev) else text
 
-    def _need_period(self) -> None:
-        if self.period is None:
-            raise ValueError("this expression reads a row at a period; give the period")
-
     def _is_time(self, name: str) -> bool:
         return name in ("period", "year")
 
     def _column(self, offset: int) -> str:
         """Letters of the column `offset` periods from the formula's own (a marker when the
-        formula is a template for every period)."""
-        if self.period is _TEMPLATE:
+        formula is a template for every period); a ValueError without a period."""
+        period = self.period
+        if isinstance(period, _Template):
             return f"{_MARK}{offset}{_MARK}"
-        return self.layout.col(self.period + offset)
+        if period is None:
+            raise ValueError("this expression reads a row at a period; give the period")
+        return self.layout.col(period + offset)
 
     def _at(self, name: str) -> str:
-        self._need_period()
         cell = self.layout.cell_in(name, self._column(0), absolute_row=self._is_time(name))
         return self._read(name, cell)
 

@@ -16,11 +16,16 @@ Build trees with Python operators (`a * b`, `(1 - d) ** n`, `a > b`) and the fun
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from numbers import Real
+from typing import TypeAlias
 
 from xlfinance.model import ops
+
+Operand: TypeAlias = "Expr | float"
+"""What an operator or function takes: an expression, or a Python number (an int or a bool
+too), made a `Const` by `as_expr`."""
 
 
 class Expr:
@@ -34,7 +39,9 @@ class Expr:
         return any(child.is_row for child in self.children())
 
     # Whether the value is a truth value (a comparison or a logical function).
-    is_bool: bool = False
+    @property
+    def is_bool(self) -> bool:
+        return False
 
     def children(self) -> Iterator[Expr]:
         return iter(())
@@ -46,60 +53,60 @@ class Expr:
             yield from child.walk()
 
     # Arithmetic -------------------------------------------------------------------------
-    def __add__(self, other):
+    def __add__(self, other: Operand) -> BinOp:
         return BinOp("+", self, as_expr(other))
 
-    def __radd__(self, other):
+    def __radd__(self, other: Operand) -> BinOp:
         return BinOp("+", as_expr(other), self)
 
-    def __sub__(self, other):
+    def __sub__(self, other: Operand) -> BinOp:
         return BinOp("-", self, as_expr(other))
 
-    def __rsub__(self, other):
+    def __rsub__(self, other: Operand) -> BinOp:
         return BinOp("-", as_expr(other), self)
 
-    def __mul__(self, other):
+    def __mul__(self, other: Operand) -> BinOp:
         return BinOp("*", self, as_expr(other))
 
-    def __rmul__(self, other):
+    def __rmul__(self, other: Operand) -> BinOp:
         return BinOp("*", as_expr(other), self)
 
-    def __truediv__(self, other):
+    def __truediv__(self, other: Operand) -> BinOp:
         return BinOp("/", self, as_expr(other))
 
-    def __rtruediv__(self, other):
+    def __rtruediv__(self, other: Operand) -> BinOp:
         return BinOp("/", as_expr(other), self)
 
-    def __pow__(self, other):
+    def __pow__(self, other: Operand) -> BinOp:
         return BinOp("^", self, as_expr(other))
 
-    def __rpow__(self, other):
+    def __rpow__(self, other: Operand) -> BinOp:
         return BinOp("^", as_expr(other), self)
 
-    def __neg__(self):
+    def __neg__(self) -> Neg:
         return Neg(self)
 
-    def __pos__(self):
+    def __pos__(self) -> Expr:
         return self
 
     # Comparisons (== and != stay identity so nodes remain hashable: use eq() and ne()) ----
-    def __lt__(self, other):
+    def __lt__(self, other: Operand) -> Compare:
         return Compare("<", self, as_expr(other))
 
-    def __le__(self, other):
+    def __le__(self, other: Operand) -> Compare:
         return Compare("<=", self, as_expr(other))
 
-    def __gt__(self, other):
+    def __gt__(self, other: Operand) -> Compare:
         return Compare(">", self, as_expr(other))
 
-    def __ge__(self, other):
+    def __ge__(self, other: Operand) -> Compare:
         return Compare(">=", self, as_expr(other))
 
-    def __bool__(self):
+    def __bool__(self) -> bool:
         raise TypeError("an expression has no truth value in Python; use IF(), AND(), OR()")
 
 
-def as_expr(value) -> Expr:
+def as_expr(value: object) -> Expr:
     """Wrap a Python number as a Const; pass expressions through."""
     if isinstance(value, Expr):
         return value
@@ -167,7 +174,7 @@ class BinOp(Expr):
     left: Expr
     right: Expr
 
-    def children(self):
+    def children(self) -> Iterator[Expr]:
         yield self.left
         yield self.right
 
@@ -176,7 +183,7 @@ class BinOp(Expr):
 class Neg(Expr):
     operand: Expr
 
-    def children(self):
+    def children(self) -> Iterator[Expr]:
         yield self.operand
 
 
@@ -185,25 +192,28 @@ class Compare(Expr):
     op: str
     left: Expr
     right: Expr
-    is_bool = True
 
-    def children(self):
+    @property
+    def is_bool(self) -> bool:
+        return True
+
+    def children(self) -> Iterator[Expr]:
         yield self.left
         yield self.right
 
 
-def eq(a, b) -> Compare:
+def eq(a: Operand, b: Operand) -> Compare:
     """a = b (Excel `=`)."""
     return Compare("=", as_expr(a), as_expr(b))
 
 
-def ne(a, b) -> Compare:
+def ne(a: Operand, b: Operand) -> Compare:
     """a <> b."""
     return Compare("<>", as_expr(a), as_expr(b))
 
 
 # Functions evaluated cell by cell (`ops.FUNCTIONS`) ---------------------------------------
-def _arguments(table: dict[str, ops.Op], name: str, count: int, what: str) -> None:
+def _arguments(table: Mapping[str, ops.Op], name: str, count: int, what: str) -> None:
     """Refuse a function or aggregate that `ops` has no record of, or the wrong number of
     arguments for it."""
     op = table.get(name)
@@ -219,46 +229,46 @@ class Func(Expr):
     name: str
     args: tuple[Expr, ...]
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         _arguments(ops.FUNCTIONS, self.name, len(self.args), "function")
 
     @property
-    def is_bool(self) -> bool:  # type: ignore[override]
+    def is_bool(self) -> bool:
         return ops.FUNCTIONS[self.name].truth
 
-    def children(self):
+    def children(self) -> Iterator[Expr]:
         yield from self.args
 
 
-def IF(condition, if_true, if_false) -> Func:  # noqa: N802 - spreadsheet name
+def IF(condition: Operand, if_true: Operand, if_false: Operand) -> Func:  # noqa: N802 - spreadsheet name
     return Func("IF", (as_expr(condition), as_expr(if_true), as_expr(if_false)))
 
 
-def MIN(*args) -> Func:  # noqa: N802
+def MIN(*args: Operand) -> Func:  # noqa: N802
     return Func("MIN", tuple(as_expr(a) for a in args))
 
 
-def MAX(*args) -> Func:  # noqa: N802
+def MAX(*args: Operand) -> Func:  # noqa: N802
     return Func("MAX", tuple(as_expr(a) for a in args))
 
 
-def AND(*args) -> Func:  # noqa: N802
+def AND(*args: Operand) -> Func:  # noqa: N802
     return Func("AND", tuple(as_expr(a) for a in args))
 
 
-def OR(*args) -> Func:  # noqa: N802
+def OR(*args: Operand) -> Func:  # noqa: N802
     return Func("OR", tuple(as_expr(a) for a in args))
 
 
-def NOT(arg) -> Func:  # noqa: N802
+def NOT(arg: Operand) -> Func:  # noqa: N802
     return Func("NOT", (as_expr(arg),))
 
 
-def ABS(arg) -> Func:  # noqa: N802
+def ABS(arg: Operand) -> Func:  # noqa: N802
     return Func("ABS", (as_expr(arg),))
 
 
-def MOD(number, divisor) -> Func:  # noqa: N802
+def MOD(number: Operand, divisor: Operand) -> Func:  # noqa: N802
     """Remainder with the divisor's sign, as Excel's MOD and numpy's mod both define it."""
     return Func("MOD", (as_expr(number), as_expr(divisor)))
 
@@ -269,13 +279,13 @@ def NA() -> Func:  # noqa: N802
     return Func("NA", ())
 
 
-def total(*terms) -> Func:
+def total(*terms: Operand) -> Func:
     """Sum of several lines or expressions, period by period (Excel `SUM(a, b, ...)`)."""
     return Func("SUM", tuple(as_expr(t) for t in terms))
 
 
 # Time-aware nodes -------------------------------------------------------------------------
-def _row(arg, what: str) -> RowRef:
+def _row(arg: object, what: str) -> RowRef:
     if not isinstance(arg, RowRef):
         raise TypeError(f"{what}() needs a named row (a line, series or timeline row), got {arg!r}")
     return arg
@@ -303,11 +313,11 @@ class Cumsum(Expr):
         return True
 
 
-def prev(row) -> Prev:
+def prev(row: RowRef) -> Prev:
     return Prev(_row(row, "prev"))
 
 
-def cumsum(row) -> Cumsum:
+def cumsum(row: RowRef) -> Cumsum:
     return Cumsum(_row(row, "cumsum"))
 
 
@@ -329,45 +339,45 @@ class Aggregate(Expr):
     row: RowRef
     params: tuple[Expr, ...] = ()
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         _arguments(ops.AGGREGATES, self.name, len(self.params), "aggregate")
 
     @property
     def is_row(self) -> bool:
         return False
 
-    def children(self):
+    def children(self) -> Iterator[Expr]:
         yield from self.params
 
 
-def rowsum(row) -> Aggregate:
+def rowsum(row: RowRef) -> Aggregate:
     return Aggregate("ROWSUM", _row(row, "rowsum"))
 
 
-def rowmin(row) -> Aggregate:
+def rowmin(row: RowRef) -> Aggregate:
     return Aggregate("ROWMIN", _row(row, "rowmin"))
 
 
-def rowmax(row) -> Aggregate:
+def rowmax(row: RowRef) -> Aggregate:
     return Aggregate("ROWMAX", _row(row, "rowmax"))
 
 
-def rowmean(row) -> Aggregate:
+def rowmean(row: RowRef) -> Aggregate:
     return Aggregate("ROWMEAN", _row(row, "rowmean"))
 
 
-def npv(rate, row) -> Aggregate:
-    rate = as_expr(rate)
-    if rate.is_row:
+def npv(rate: Operand, row: RowRef) -> Aggregate:
+    scalar = as_expr(rate)
+    if scalar.is_row:
         raise TypeError("npv() needs a scalar rate")
-    return Aggregate("NPV", _row(row, "npv"), (rate,))
+    return Aggregate("NPV", _row(row, "npv"), (scalar,))
 
 
-def irr(row) -> Aggregate:
+def irr(row: RowRef) -> Aggregate:
     return Aggregate("IRR", _row(row, "irr"))
 
 
-def mirr(row, finance_rate, reinvest_rate) -> Aggregate:
+def mirr(row: RowRef, finance_rate: Operand, reinvest_rate: Operand) -> Aggregate:
     params = (as_expr(finance_rate), as_expr(reinvest_rate))
     if any(p.is_row for p in params):
         raise TypeError("mirr() needs scalar rates")

@@ -16,10 +16,22 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, TypeAlias, TypeVar
 
 import numpy as np
+from numpy.typing import NDArray
 
 from xlfinance import finance
+
+Values: TypeAlias = NDArray[np.float64]
+"""Numbers, one a scenario (and a period): (k, 1) for a scalar, (k, periods) for a row, NaN
+where there is no value."""
+Truths: TypeAlias = NDArray[np.bool_]
+"""Truth values, shaped as `Values`."""
+Kernel: TypeAlias = Callable[..., NDArray[Any]]
+"""What numpy computes for an operator, function or aggregate: a ufunc or a function over
+arrays, giving `Values` (arithmetic, MIN, IF, an aggregate) or `Truths` (a comparison, AND,
+OR, NOT): its dtype is the record's, so the type says only that it is an array."""
 
 ATOM = 9
 """The precedence of a number, a reference or a function call: never bracketed."""
@@ -44,7 +56,7 @@ class Op:
 
     name: str
     arity: tuple[int, int | None]
-    numpy: Callable
+    numpy: Kernel
     excel: str
     precedence: int = ATOM
     truth: bool = False
@@ -70,7 +82,11 @@ class RowOp(Op):
     bracket: bool = False
 
 
-def _nanmin(row: np.ndarray) -> np.ndarray:
+AnOp = TypeVar("AnOp", bound=Op)
+"""An `Op` or a `RowOp`: a table holds records of one kind."""
+
+
+def _nanmin(row: Values) -> Values:
     """`np.nanmin` over the periods without its warning: numpy computes it as `fmin.reduce`
     and then warns if a slice had no number; the result is the same to the bit. (The warning
     was silenced with `warnings.catch_warnings`, which is not thread-safe: the risk engine
@@ -78,45 +94,55 @@ def _nanmin(row: np.ndarray) -> np.ndarray:
     return np.fmin.reduce(row, axis=1, keepdims=True)
 
 
-def _nanmax(row: np.ndarray) -> np.ndarray:
+def _nanmax(row: Values) -> Values:
     """`np.nanmax` over the periods without its warning (`fmax.reduce`, see `_nanmin`)."""
     return np.fmax.reduce(row, axis=1, keepdims=True)
 
 
-def _nanmean(row: np.ndarray) -> np.ndarray:
+def _nanmean(row: Values) -> Values:
     """`np.nanmean` over the periods without its "Mean of empty slice" warning: numpy's own
     steps (NaN replaced by 0, the numbers counted, the sum divided by the count in place,
-    0 / 0 giving NaN), so the result is the same to the bit."""
+    0 / 0 giving NaN), so the result is the same to the bit. The sum is `np.add.reduce`, which
+    `np.sum` calls for an array (numpy/_core/fromnumeric.py, `_wrapreduction`) and whose type
+    numpy's stubs give (np.sum's with keepdims they leave as Any)."""
     mask = np.isnan(row)
     values = np.array(row, copy=True)
     np.copyto(values, 0, where=mask)
     count = np.sum(~mask, axis=1, dtype=np.intp, keepdims=True)
-    total = np.sum(values, axis=1, keepdims=True)
+    total = np.add.reduce(values, axis=1, keepdims=True)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.divide(total, count, out=total, casting="unsafe")
 
 
-def _rowsum(row: np.ndarray) -> np.ndarray:
-    return row.sum(axis=1, keepdims=True)
+def _rowsum(row: Values) -> Values:
+    """The row's sum: `np.add.reduce`, which `ndarray.sum` calls (numpy/_core/_methods.py,
+    `_sum`), typed."""
+    return np.add.reduce(row, axis=1, keepdims=True)
 
 
-def _npv(row: np.ndarray, rate: np.ndarray) -> np.ndarray:
-    return finance.npv(rate, row)
+def _npv(row: Values, rate: Values) -> Values:
+    """`finance.npv` of the (k, periods) row: an array (k,), as `np.asarray` leaves it (a
+    float only for a single series, which a row never is)."""
+    return np.asarray(finance.npv(rate, row), dtype=float)
 
 
-def _mirr(row: np.ndarray, finance_rate: np.ndarray, reinvest_rate: np.ndarray) -> np.ndarray:
-    return finance.mirr(row, finance_rate, reinvest_rate)
+def _irr(row: Values) -> Values:
+    return np.asarray(finance.irr(row), dtype=float)
 
 
-def _na() -> np.ndarray:
+def _mirr(row: Values, finance_rate: Values, reinvest_rate: Values) -> Values:
+    return np.asarray(finance.mirr(row, finance_rate, reinvest_rate), dtype=float)
+
+
+def _na() -> Values:
     return np.full((1, 1), np.nan)
 
 
-def _if(condition: np.ndarray, if_true: np.ndarray, if_false: np.ndarray) -> np.ndarray:
+def _if(condition: Values, if_true: Values, if_false: Values) -> Values:
     return np.where(condition, if_true, if_false)
 
 
-def _table(*ops: Op) -> dict[str, Op]:
+def _table(*ops: AnOp) -> dict[str, AnOp]:
     return {op.name: op for op in ops}
 
 
@@ -173,7 +199,7 @@ AGGREGATES = _table(
         solver=True,
         bracket=True,
     ),
-    RowOp("IRR", (0, 0), finance.irr, "IRR({span})", solver=True, both_signs=True),
+    RowOp("IRR", (0, 0), _irr, "IRR({span})", solver=True, both_signs=True),
     RowOp("MIRR", (2, 2), _mirr, "MIRR({span},{0},{1})", solver=True, both_signs=True),
 )
 """`Aggregate`: arity is its parameters'. NPV is written as SUMPRODUCT over the row and

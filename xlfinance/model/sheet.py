@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, TypeVar
 
-from openpyxl.cell.cell import Cell
+from openpyxl.cell.cell import Cell, MergedCell
 from openpyxl.utils import absolute_coordinate, get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -27,51 +28,68 @@ from xlfinance.model.excel import (
     sheet_prefix,
 )
 
+if TYPE_CHECKING:
+    # What a cell may be given (text, a number, a date, a bool, None), as types-openpyxl
+    # names it for `Cell.value`.
+    from openpyxl.cell import _CellSetValue as CellValue
+
+T = TypeVar("T")
+
 LABEL_COL, UNIT_COL, VALUE_COL, OPENING_COL, FIRST_PERIOD_COL = 1, 2, 3, 4, 5
 
 
-def cell_at(ws: Worksheet, row: int, col: int) -> Cell:
+def cell_at(ws: Worksheet, row: int, col: int) -> Cell | MergedCell:
     """`ws.cell(row, col)`, made when missing: one dict lookup where openpyxl's takes three
     calls (`cell`, `_get_cell`, `_add_cell`), for the 100,000 cells the Xiaolan workbook
-    asks for. A row or column openpyxl refuses is left to it to refuse."""
+    asks for. A row or column openpyxl refuses is left to it to refuse. A cell inside a
+    merged range (other than its first) is a `MergedCell`: it takes a style, not a value."""
     cell = ws._cells.get((row, col))
     if cell is not None:
         return cell
     if not (0 < row < 1048577 and col > 0):
         return ws.cell(row=row, column=col)
     cell = ws._cells[(row, col)] = Cell(ws, row=row, column=col)
-    if row > ws._current_row:
-        ws._current_row = row
+    if row > ws._current_row:  # type: ignore[attr-defined]  # types-openpyxl leaves out Worksheet's _current_row, which _add_cell keeps
+        ws._current_row = row  # type: ignore[attr-defined]  # (the same attribute)
     return cell
 
 
-def write_value(ws: Worksheet, row: int, col: int, value):
+def _writable(cell: Cell | MergedCell) -> Cell:
+    """A cell that takes a value: one inside a merged range has none (openpyxl refuses to
+    set it, with an AttributeError), so it is named here."""
+    if isinstance(cell, MergedCell):
+        raise ValueError(f"{cell.parent.title}!{cell.coordinate} is inside a merged range")
+    return cell
+
+
+def write_value(ws: Worksheet, row: int, col: int, value: CellValue) -> Cell | MergedCell:
     """`ws.cell(row=row, column=col, value=value)` (openpyxl infers the type)."""
     cell = cell_at(ws, row, col)
     if value is not None:
-        cell.value = value
+        _writable(cell).value = value
     return cell
 
 
-def write_text(ws: Worksheet, row: int, col: int, text: str | None):
+def write_text(ws: Worksheet, row: int, col: int, text: str | None) -> Cell | MergedCell:
     """Store text as text: a leading '=', '+', '-' or '@' never turns it into a formula."""
     cell = cell_at(ws, row, col)
     if text is None:
         return cell
+    cell = _writable(cell)
     cell.value = str(text)
     cell.data_type = "s"
     return cell
 
 
-def write_formula(ws: Worksheet, row: int, col: int, formula: str | float):
+def write_formula(ws: Worksheet, row: int, col: int, formula: str | float) -> Cell | MergedCell:
     """A formula the model wrote (references, numbers and functions, never text from a
     definition), stored as a formula without openpyxl's type inference and scan for control
     characters: 0.07 of the 0.14 CPU-s the Xiaolan workbook's 24,530 formulas took to
     store. A number is stored as one."""
     if not (isinstance(formula, str) and formula.startswith("=")):
         return write_value(ws, row, col, formula)
-    cell = cell_at(ws, row, col)
-    cell._value = formula
+    cell = _writable(cell_at(ws, row, col))
+    cell._value = formula  # type: ignore[attr-defined]  # types-openpyxl leaves out Cell's _value (in its __slots__), which the value setter fills
     cell.data_type = "f"
     return cell
 
@@ -89,10 +107,10 @@ def write_formulas(ws: Worksheet, row: int, first_col: int, formulas: list[str])
             write_formula(ws, row, col, text)
             continue
         cell = cells[(row, col)] = Cell(ws, row=row, column=col)
-        cell._value = text
+        cell._value = text  # type: ignore[attr-defined]  # types-openpyxl leaves out Cell's _value
         cell.data_type = "f"
-    if row > ws._current_row:
-        ws._current_row = row
+    if row > ws._current_row:  # type: ignore[attr-defined]  # types-openpyxl leaves out Worksheet's _current_row
+        ws._current_row = row  # type: ignore[attr-defined]  # (the same attribute)
 
 
 @dataclass
@@ -165,13 +183,13 @@ def write_model(
             write_value(ws, row, FIRST_PERIOD_COL + p, value)
         layout.rows[name] = RowLoc(row)
         row += 1
-    for item in model.series.values():
-        _label(ws, row, label_text(item.label or item.name), unit_text(item.unit))
-        linked = (series or {}).get(item.name)
-        for p, value in enumerate(item.values):
-            write_value(ws, row, FIRST_PERIOD_COL + p, linked(p) if linked else value)
-        layout.rows[item.name] = RowLoc(row)
-        sheet_map.series_rows[item.name] = row
+    for given in model.series.values():
+        _label(ws, row, label_text(given.label or given.name), unit_text(given.unit))
+        linked = (series or {}).get(given.name)
+        for p, number in enumerate(given.values):
+            write_value(ws, row, FIRST_PERIOD_COL + p, linked(p) if linked else number)
+        layout.rows[given.name] = RowLoc(row)
+        sheet_map.series_rows[given.name] = row
         row += 1
     row += 1
 
@@ -200,10 +218,10 @@ def write_model(
     return sheet_map
 
 
-def _as_written(text):
+def _as_written(text: T) -> T:
     return text
 
 
-def _label(ws: Worksheet, row: int, label: str, unit: str) -> None:
+def _label(ws: Worksheet, row: int, label: str, unit: str | None) -> None:
     write_text(ws, row, LABEL_COL, label)
     write_text(ws, row, UNIT_COL, unit or None)

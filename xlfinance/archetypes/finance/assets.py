@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from xlfinance.model.core import Model
-from xlfinance.model.expr import LineRef, cumsum, eq
+from xlfinance.model.expr import Expr, LineRef, cumsum, eq
 
 if TYPE_CHECKING:
     from xlfinance.archetypes.common import FinanceInputs, Timeline
@@ -47,7 +47,7 @@ def add_assets(
     recovered is that value's (the same in the equity cash flow), so that the project
     NPV and IRR do not depend on how the project is financed."""
     line = m.line
-    unfinanced = f.capex_yuan - f.capital_grant_yuan
+    unfinanced: Expr = f.capex_yuan - f.capital_grant_yuan
     if vat_credit is not None:
         unfinanced = unfinanced - cumsum(vat_credit)
     unfinanced = line(
@@ -56,7 +56,7 @@ def add_assets(
         "yuan",
         "Fixed assets' original value before financing (creditable VAT out)",
     )
-    base = unfinanced + cumsum(capitalised) if capitalised is not None else unfinanced
+    base: Expr = unfinanced + cumsum(capitalised) if capitalised is not None else unfinanced
     base = line("depreciable_base", base, "yuan", "Fixed assets' original value (IDC in)")
     rate = line(
         "depreciation_rate",

@@ -117,7 +117,7 @@ def add_debt(
             opening / MAX(1, remaining),
             opening * rate / (1 - (1 + rate) ** (-MAX(1, remaining))),
         )
-        scheduled = IF(f.repayment_annuity, annuity_payment - interest, opening / MAX(1, remaining))
+        scheduled = IF(_annuity(f), annuity_payment - interest, opening / MAX(1, remaining))
     principal = line("principal_repaid", (remaining > 0) * scheduled, "yuan", "Principal repaid")
     closing = m.line(
         "debt_closing", opening + draw + capitalised - principal, "yuan", "Debt, closing balance"
@@ -130,6 +130,13 @@ def add_debt(
         "repayment_year", (share > 0) * (remaining > 0), "flag", "Principal falls due"
     )
     return Debt(share, draw, interest_paid, closing, left, service, term_year, repayment_year)
+
+
+def _annuity(f: FinanceInputs) -> Expr:
+    """1 for an annuity, 0 for equal principal: the flag of a loan that is not sculpted."""
+    if f.repayment_annuity is None:  # common.finance_inputs gives it to every loan not sculpted
+        raise ValueError("a loan that is not sculpted has no repayment_annuity")
+    return f.repayment_annuity
 
 
 def _annuity_factor(rate: Expr, periods: Expr) -> Expr:
@@ -177,14 +184,16 @@ def _sized_share(
     year). Sculpted, a repayment year allows the present value at the loan rate of CFADS /
     target over the repayment years, at the end of grace. The smallest of these is the
     loan the cover allows; a year of negative CFADS allows none."""
-    rate, target = f.debt_rate, f.target_dscr
+    rate, target, most = f.debt_rate, f.target_dscr, f.max_gearing
+    if target is None or most is None:  # definitions.params.finance asks for both with cover
+        raise ValueError("a loan sized to cover needs target_dscr and max_gearing")
     cover = MAX(0, cfads) / target
     grace = IF(AND(term_year, rate > 0), cover / MAX(rate, NEGLIGIBLE_RATE), NA())
     if shape is not None:
         repaying = shape[1] / target
     else:
         per_yuan = IF(
-            f.repayment_annuity,
+            _annuity(f),
             _annuity_factor(rate, n_repay),
             (1 + rate * remaining) / n_repay,
         )
@@ -199,7 +208,7 @@ def _sized_share(
         "debt_share_sized",
         IF(
             balance_per_share > 0,
-            MAX(0, MIN(f.max_gearing, rowmin(capacity) / balance_per_share)),
+            MAX(0, MIN(most, rowmin(capacity) / balance_per_share)),
             0,
         ),
         "share",
