@@ -25,7 +25,7 @@ import difflib
 import math
 import re
 import typing
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal, Self, TypeVar
@@ -275,13 +275,16 @@ class Model(BaseModel):
         return data if renamed is None else renamed
 
 
-def _is_fraction(field: Any) -> bool:
-    if FRACTION in field.metadata:
-        return True
+def _marks(field: Any) -> Iterator[Any]:
+    """What a field's type is annotated with: its own metadata, then that of the annotated
+    types of its union (`Share | None`). Markers such as `FRACTION` and `Unit` are read here."""
+    yield from field.metadata
     for arg in typing.get_args(field.annotation):
-        if FRACTION in getattr(arg, "__metadata__", ()):
-            return True
-    return False
+        yield from getattr(arg, "__metadata__", ())
+
+
+def _is_fraction(field: Any) -> bool:
+    return any(mark is FRACTION for mark in _marks(field))
 
 
 def _percent(value: Any) -> Any:
@@ -439,16 +442,8 @@ Share = Annotated[
 
 
 def _declared(field: Any) -> str | None:
-    """The unit a field declares: in its own metadata, or in that of the one annotated type
-    of its union (`Share | None`)."""
-    for item in field.metadata:
-        if isinstance(item, Unit):
-            return item.symbol
-    for arg in typing.get_args(field.annotation):
-        for item in getattr(arg, "__metadata__", ()):
-            if isinstance(item, Unit):
-                return item.symbol
-    return None
+    """The unit a field declares (`_marks`), None where it declares none."""
+    return next((mark.symbol for mark in _marks(field) if isinstance(mark, Unit)), None)
 
 
 def _inner_model(annotation: Any) -> Any:
