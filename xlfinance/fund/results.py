@@ -24,7 +24,7 @@ carried interest is under `manager`. NaN (no IRR) is None.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from xlfinance.definitions.schema import declared_unit
 from xlfinance.model.core import Line, Output
@@ -65,62 +65,55 @@ DEPLOYMENT = (
 
 
 def fund_results(fe: FundEvaluation | None, scenario: int = 0) -> dict[str, object] | None:
-    """The results.json `fund` section of a `FundEvaluation` (None in, None out)."""
+    """The results.json `fund` section of a `FundEvaluation` (None in, None out): each
+    number read from the fund model's row `fund_rows` names for its path, beside the years,
+    the manager's class and the definition's deployment minimum."""
     if fe is None:
         return None
     metrics = fe.evaluation.metrics(scenario)
 
-    def series(line: str) -> list[float | None]:
-        return [_number(float(v)) for v in fe.line(line, scenario)]
+    def value(kind: str, name: str) -> object:
+        if kind == OUTPUT:
+            return _number(metrics[name])
+        line = fe.line(name, scenario)
+        if kind == TOTAL:
+            return _number(float(line.sum()))
+        return [_number(float(v)) for v in line]
 
-    classes: dict[str, dict[str, object]] = {}
-    for c in fe.fund.classes:
-        item: dict[str, object] = {
-            key: _number(metrics[f"{key}_{c}"]) for key in ("net_irr", "tvpi", "dpi", "rvpi")
-        }
-        item |= {key: _number(metrics[f"{name}_{c}"]) for key, name in CLASS_TOTALS}
-        item |= {key: series(f"{line}_{c}") for key, line in CLASS_SERIES}
-        classes[c] = item
     minimum = fe.fund.definition.deployment
-    return {
-        "gross_irr": _number(metrics["gross_irr"]),
-        "gross_moic": _number(metrics["gross_moic"]),
+    section: dict[str, Any] = {  # in the order results.json lists them
+        "gross_irr": None,
+        "gross_moic": None,
         "years": fe.years,
-        "classes": classes,
-        "manager": {
-            "class": fe.fund.manager,
-            "carried_interest_yuan": _number(metrics["carried_interest_yuan"]),
-            "carried_interest_by_year": series("carried_interest"),
-            "accrued_carried_interest_by_year": series("accrued_carried_interest"),
-            "net_irr_with_carry": _number(metrics["net_irr_manager_with_carry"]),
-        },
-        "investments": {
-            d: {
-                "invested_yuan": _number(float(fe.line(f"investment_{d}", scenario).sum())),
-                "invested_by_year": series(f"investment_{d}"),
-            }
-            for d in fe.fund.deals
-        },
-        "deployment": {key: _number(metrics[key]) for key in DEPLOYMENT}
-        | {
+        "classes": {},
+        "manager": {"class": fe.fund.manager},
+        "investments": {},
+        "deployment": {
+            **dict.fromkeys(DEPLOYMENT),
             "minimum_ratio": None if minimum is None else minimum.minimum_ratio.value,
-            "management_fee_by_year": series("management_fee"),
-            "fee_basis_by_year": series("fee_basis"),
         },
     }
+    for path, (kind, name) in fund_rows(fe).items():
+        *parents, key = path.split(".")[1:]
+        node = section
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[key] = value(kind, name)
+    return section
 
 
-OUTPUT, LINE = "output", "line"
+OUTPUT, LINE, TOTAL = "output", "line", "total"
 
 
 Rows = dict[str, tuple[str, str]]
-"""results.json path -> (OUTPUT or LINE, the fund model's name)."""
+"""results.json path -> (OUTPUT, LINE or TOTAL, the fund model's name)."""
 
 
 def fund_rows(fe: FundEvaluation) -> Rows:
     """The fund model's row behind each number of the `fund` section, by its results.json
-    path: (OUTPUT, name) for a metric, (LINE, name) for a number a year. The one map from the
-    model's names (`net_irr_senior`) to the results' (`fund.classes.senior.net_irr`)."""
+    path: (OUTPUT, name) for a metric, (LINE, name) for a number a year, (TOTAL, name) for
+    the sum of a line. The one map from the model's names (`net_irr_senior`) to the results'
+    (`fund.classes.senior.net_irr`), in the order of the section (`fund_results`)."""
 
     def outputs(pairs: Iterable[tuple[str, str]]) -> Rows:
         return {path: (OUTPUT, name) for path, name in pairs}
@@ -135,25 +128,17 @@ def fund_rows(fe: FundEvaluation) -> Rows:
         rows |= outputs((f"{at}.{key}", f"{name}_{c}") for key, name in CLASS_TOTALS)
         rows |= lines((f"{at}.{key}", f"{line}_{c}") for key, line in CLASS_SERIES)
     manager = "fund.manager"
-    rows |= outputs(
-        (
-            (f"{manager}.carried_interest_yuan", "carried_interest_yuan"),
-            (f"{manager}.net_irr_with_carry", "net_irr_manager_with_carry"),
-        )
-    )
+    rows |= outputs(((f"{manager}.carried_interest_yuan", "carried_interest_yuan"),))
     rows |= lines(
         (
             (f"{manager}.carried_interest_by_year", "carried_interest"),
             (f"{manager}.accrued_carried_interest_by_year", "accrued_carried_interest"),
         )
     )
-    for d in fe.fund.deals:  # the invested total is the sum of its line
-        rows |= lines(
-            (
-                (f"fund.investments.{d}.invested_yuan", f"investment_{d}"),
-                (f"fund.investments.{d}.invested_by_year", f"investment_{d}"),
-            )
-        )
+    rows |= outputs(((f"{manager}.net_irr_with_carry", "net_irr_manager_with_carry"),))
+    for d in fe.fund.deals:
+        rows[f"fund.investments.{d}.invested_yuan"] = (TOTAL, f"investment_{d}")
+        rows |= lines(((f"fund.investments.{d}.invested_by_year", f"investment_{d}"),))
     rows |= outputs((f"fund.deployment.{key}", key) for key in DEPLOYMENT)
     rows |= lines(
         (
@@ -170,7 +155,11 @@ def fund_units(fe: FundEvaluation | None) -> dict[str, str]:
     if fe is None:
         return {}
     model = fe.model
-    kinds: dict[str, Mapping[str, Line | Output]] = {OUTPUT: model.outputs, LINE: model.lines}
+    kinds: dict[str, Mapping[str, Line | Output]] = {
+        OUTPUT: model.outputs,
+        LINE: model.lines,
+        TOTAL: model.lines,
+    }
     found = {path: kinds[kind][name].unit for path, (kind, name) in fund_rows(fe).items()}
     deployment = fe.fund.definition.deployment
     if deployment is not None:  # the minimum is the definition's own number
