@@ -35,7 +35,7 @@ bench: $(STAMP)
 
 # ruff everywhere; mypy --strict on the modules typed so far (the rest is not yet clean).
 STRICT := xlfinance/finance.py xlfinance/model xlfinance/fund xlfinance/portfolio \
-          xlfinance/render/figures.py xlfinance/definitions xlfinance/archetypes/finance \
+          xlfinance/render/figures.py xlfinance/definitions xlfinance/archetypes \
           xlfinance/check.py xlfinance/outputs.py xlfinance/forked.py xlfinance/cachefiles.py \
           xlfinance/interrupt.py xlfinance/errors.py xlfinance/projects.py xlfinance/api.py \
           xlfinance/recalc.py
