@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Protocol
 import yaml
 
 from xlfinance.errors import DefinitionError, Problem, printable
+from xlfinance.model.sheet import Book
 from xlfinance.render.sheetnames import COVER
 from xlfinance.roundtrip import cells as cells_
 from xlfinance.roundtrip.apply import ReplaceFailed, replace_all
@@ -90,10 +91,8 @@ def _evaluate(
     return programme, check_programme(programme)
 
 
-class _NamingBook(Protocol):
+class _NamingBook(Book, Protocol):
     """What `_reference` asks of the workbook being written (`render.workbook`'s book)."""
-
-    wb: Workbook
 
     def name(self, path: str, ws: Worksheet, row: int, col: int) -> str: ...
 
