@@ -38,7 +38,7 @@ STRICT := xlfinance/finance.py xlfinance/model xlfinance/fund xlfinance/portfoli
           xlfinance/render/figures.py xlfinance/definitions xlfinance/archetypes \
           xlfinance/check.py xlfinance/outputs.py xlfinance/forked.py xlfinance/cachefiles.py \
           xlfinance/interrupt.py xlfinance/errors.py xlfinance/projects.py xlfinance/api.py \
-          xlfinance/recalc.py xlfinance/roundtrip xlfinance/risk
+          xlfinance/recalc.py xlfinance/roundtrip xlfinance/risk xlfinance/structuring
 lint: $(STAMP)
 	$(PY) -m ruff check xlfinance tests benchmarks
 	$(PY) -m ruff format --check xlfinance tests benchmarks

@@ -64,7 +64,7 @@ def check_programme(programme: Programme) -> CheckedProgramme:
         if programme.structuring.fund is not None:  # the fund section, against fund.yaml
             from xlfinance.structuring.fund import check_fund_section
 
-            fund_model = getattr(fund, "fund", fund)
+            fund_model = fund.fund if fund is not None else None
             problems += check_fund_section(
                 programme.structuring, fund_model, projects, structuring_file(programme)
             )

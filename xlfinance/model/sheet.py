@@ -10,9 +10,9 @@ a formula, whatever characters it starts with.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol, TypeAlias, TypeVar
+from typing import TYPE_CHECKING, Protocol, TypeAlias, TypeVar, runtime_checkable
 
 from openpyxl.cell.cell import Cell, MergedCell
 from openpyxl.utils import absolute_coordinate, get_column_letter
@@ -47,7 +47,15 @@ class Book(Protocol):
     def wb(self) -> Workbook: ...
 
 
-ExtraSheet: TypeAlias = Callable[[Book, object], None]
+@runtime_checkable
+class NamingBook(Book, Protocol):
+    """A book that also gives a cell a defined name (`render.workbook`'s book does; a bare
+    openpyxl workbook wrapped as a `Book` need not)."""
+
+    def name(self, path: str, ws: Worksheet, row: int, col: int) -> str: ...
+
+
+ExtraSheet: TypeAlias = Callable[[Book, Mapping[str, object]], None]
 """`fn(book, sheet_maps)`, a sheet `render.workbook.write_workbook` adds before Checks
 (`extra_sheets`); `sheet_maps`, the project sheets' layouts, is the writer's to read."""
 

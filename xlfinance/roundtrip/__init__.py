@@ -26,12 +26,11 @@ import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 import yaml
 
 from xlfinance.errors import DefinitionError, Problem, printable
-from xlfinance.model.sheet import Book
 from xlfinance.render.sheetnames import COVER
 from xlfinance.roundtrip import cells as cells_
 from xlfinance.roundtrip.apply import ReplaceFailed, replace_all
@@ -40,10 +39,10 @@ from xlfinance.roundtrip.yamledit import Edit, EditError, dotted, splice
 
 if TYPE_CHECKING:
     from openpyxl.workbook.workbook import Workbook
-    from openpyxl.worksheet.worksheet import Worksheet
 
     from xlfinance.check import CheckedProgramme
     from xlfinance.definitions.load import Programme
+    from xlfinance.model.sheet import NamingBook
 
 Cells = dict[str, tuple[str, int, int]]
 """Defined name -> (sheet, row, column), as `cells.defined_cells` reads them."""
@@ -91,12 +90,6 @@ def _evaluate(
     return programme, check_programme(programme)
 
 
-class _NamingBook(Book, Protocol):
-    """What `_reference` asks of the workbook being written (`render.workbook`'s book)."""
-
-    def name(self, path: str, ws: Worksheet, row: int, col: int) -> str: ...
-
-
 def _reference(
     programme: Programme,
     checked: CheckedProgramme,
@@ -113,7 +106,7 @@ def _reference(
     from xlfinance.portfolio import roll_up
     from xlfinance.render.workbook import write_workbook
 
-    def placeholders(book: _NamingBook, sheet_maps: object) -> None:
+    def placeholders(book: NamingBook, sheet_maps: object) -> None:
         for title in analysis:
             book.wb.create_sheet(title)
         for name, (sheet, row, column) in names.items():
