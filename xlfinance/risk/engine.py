@@ -269,8 +269,11 @@ def layout(
         how = item.apply or (dist.apply if dist is not None else "value")
         source: str | None
         if item.low is None or item.high is None:  # neither (definitions.risk: both or neither)
-            if dist is None:  # definitions.risk: a bar without a range names a distribution
-                raise ValueError(f"tornado: '{item.parameter}' has no range and no distribution")
+            if dist is None:  # as definitions.risk refuses it in a risk.yaml
+                raise ValueError(
+                    f"tornado: give low and high: '{item.parameter}' has no distribution to "
+                    "take them from"
+                )
             low, high = (sampling.quantile(dist, p) for p in TORNADO_P)
             source = f"{TORNADO_P[0]:.0%} and {TORNADO_P[1]:.0%} points of its distribution"
         else:
