@@ -440,6 +440,16 @@ def test_a_total_loss_counts_as_minus_100_percent():
     assert statistics(never[1:])["p50"] is None
 
 
+def test_a_tornado_bar_with_no_range_and_no_distribution_is_refused_by_name(xiaolan):
+    """A risk.yaml refuses such a bar at load (`definitions.risk`); a `RiskFile` given to
+    `run_risk` directly met the 10th percentile of no distribution (an AttributeError on
+    None, found by mypy --strict) and is now refused naming the parameter."""
+    programme, projects = xiaolan
+    risk = risk_of(tornado=[{"parameter": "assumptions.lending_rate"}])
+    with pytest.raises(ValueError, match="'assumptions.lending_rate' has no distribution"):
+        run_risk(programme, projects, risk=risk)
+
+
 def test_risk_sheet_holds_values_with_their_provenance(xiaolan):
     programme, projects = xiaolan
     result = run_risk(programme, projects, trials=200, seed=5)

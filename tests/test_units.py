@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from pydantic import BaseModel
 
-from xlfinance.archetypes.common import add_input
+from xlfinance.archetypes.common import add_input, assumption_input, schedule_line
 from xlfinance.archetypes.registry import REGISTRY
 from xlfinance.definitions import load_programme
 from xlfinance.definitions.fund import FundFile
@@ -86,6 +86,19 @@ def test_an_input_needs_a_unit():
 
 
 @pytest.mark.programme
+def test_an_assumption_path_ends_at_a_number_or_a_schedule():
+    """`assumption_input` links one number and `schedule_line` one schedule: a path that
+    ends elsewhere (a group of assumptions, a number where a schedule is wanted) is refused
+    naming it, not read as the other (float() of a model, .items() of a number)."""
+    a = load_programme(XIAOLAN).assumptions
+    m = Model("p", 2020, 2)
+    with pytest.raises(TypeError, match=r"assumptions\.vat_rates is not a number"):
+        assumption_input(m, "vat", a, "vat_rates", "VAT rates")
+    with pytest.raises(TypeError, match=r"assumptions\.lending_rate is not a schedule"):
+        schedule_line(m, "lending", a, "lending_rate", "Lending rate")
+    assert assumption_input(m, "lending_rate", a, "lending_rate", "Lending rate") is not None
+
+
 def test_each_model_input_from_a_parameter_carries_the_declared_unit():
     """A model input named for a parameter field has the unit that field declares, with the
     price's VAT basis where the archetype states one."""

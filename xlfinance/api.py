@@ -70,7 +70,7 @@ class LoadedProgramme:
         return self.results[project_id].annual
 
 
-def load(path: str | os.PathLike) -> LoadedProgramme:
+def load(path: str | os.PathLike[str]) -> LoadedProgramme:
     """Load, validate and evaluate the programme folder at `path`."""
     programme = load_programme(path)
     results = evaluate_projects(programme)

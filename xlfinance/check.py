@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from xlfinance.archetypes import build_model
 from xlfinance.definitions import Programme
@@ -24,6 +25,9 @@ from xlfinance.fund import evaluate_fund
 from xlfinance.model.core import ModelError
 from xlfinance.projects import ProjectResult
 
+if TYPE_CHECKING:
+    from xlfinance.fund.model import FundEvaluation
+
 
 @dataclass(frozen=True)
 class CheckedProgramme:
@@ -31,8 +35,8 @@ class CheckedProgramme:
 
     programme: Programme
     projects: dict[str, ProjectResult]
-    fund: object
-    """The evaluated fund (`xlfinance.fund.FundEvaluation`), None without fund.yaml."""
+    fund: FundEvaluation | None
+    """The evaluated fund, None without fund.yaml."""
 
 
 def check_programme(programme: Programme) -> CheckedProgramme:
@@ -60,7 +64,7 @@ def check_programme(programme: Programme) -> CheckedProgramme:
         if programme.structuring.fund is not None:  # the fund section, against fund.yaml
             from xlfinance.structuring.fund import check_fund_section
 
-            fund_model = getattr(fund, "fund", fund)
+            fund_model = fund.fund if fund is not None else None
             problems += check_fund_section(
                 programme.structuring, fund_model, projects, structuring_file(programme)
             )

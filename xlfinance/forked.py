@@ -96,10 +96,12 @@ class Forked(Generic[T]):
 
     def result(self) -> T:
         """The child's result; `compute()` here when there was no child or it failed."""
-        if self._read is None:
+        pid, read = self._pid, self._read
+        if read is None or pid is None:  # both set by `_start`, both None without a child
             return self._compute()
-        loaded, value = False, None
-        with os.fdopen(self._read, "rb", buffering=_BUFFER) as pipe:
+        loaded = False
+        value: T
+        with os.fdopen(read, "rb", buffering=_BUFFER) as pipe:
             self._read = None
             # Unpickled as it arrives, never held whole: a child that fails part way leaves
             # a pickle cut short (an error here) or a failing wait status (checked below).
@@ -110,7 +112,7 @@ class Forked(Generic[T]):
                 loaded = False
             while pipe.read(_BUFFER):  # to its end, so the child is never left writing
                 pass
-        _, status = os.waitpid(self._pid, 0)
+        _, status = os.waitpid(pid, 0)
         self._pid, self.status = None, status
         if status == 0 and loaded:
             return value
@@ -132,7 +134,7 @@ class Forked(Generic[T]):
     def __enter__(self) -> Forked[T]:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
 

@@ -14,6 +14,7 @@ import signal
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from types import FrameType
 
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
 _received: list[int] = []
@@ -57,7 +58,7 @@ def interruptible() -> Iterator[None]:
         yield
         return
 
-    def handler(signum, _frame):
+    def handler(signum: int, _frame: FrameType | None) -> None:
         _received.append(signum)
         if not _holding:  # inside `held()` it is raised when the block ends
             raise Interrupted(signum)

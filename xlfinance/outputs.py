@@ -55,9 +55,9 @@ class OutputPlan:
 
 
 def check_output(
-    out: str | os.PathLike,
-    programme_dir: str | os.PathLike,
-    definition_files: Iterable[str | os.PathLike] = (),
+    out: str | os.PathLike[str],
+    programme_dir: str | os.PathLike[str],
+    definition_files: Iterable[str | os.PathLike[str]] = (),
     *,
     force: bool = False,
 ) -> OutputPlan:
@@ -135,7 +135,7 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def write_marker(stage: Path, programme_dir: str | os.PathLike) -> None:
+def write_marker(stage: Path, programme_dir: str | os.PathLike[str]) -> None:
     """Record every file under `stage` with its SHA-256, as xlfinance's own."""
     files = {
         p.relative_to(stage).as_posix(): _sha256(p)
@@ -152,7 +152,7 @@ def write_marker(stage: Path, programme_dir: str | os.PathLike) -> None:
 
 @contextmanager
 def staged(
-    plan: OutputPlan, programme_dir: str | os.PathLike, timings: dict[str, float] | None = None
+    plan: OutputPlan, programme_dir: str | os.PathLike[str], timings: dict[str, float] | None = None
 ) -> Iterator[Path]:
     """A fresh folder to write into; on success it replaces the output folder, on failure
     or interruption it vanishes. `timings`, when given, receives the seconds the

@@ -11,6 +11,7 @@ from xlfinance.model.core import Evaluation, Model
 if TYPE_CHECKING:  # pandas is imported where a table is made, not by every command
     import pandas as pd
 
+    from xlfinance.definitions.load import Programme
     from xlfinance.definitions.schema import ProjectDef
 
 
@@ -35,9 +36,9 @@ class ProjectResult:
         return self.evaluation.frame()
 
 
-def evaluate_projects(programme) -> dict[str, ProjectResult]:
+def evaluate_projects(programme: Programme) -> dict[str, ProjectResult]:
     """Build and evaluate every project of a loaded programme, keyed by project id."""
-    results = {}
+    results: dict[str, ProjectResult] = {}
     for definition in programme.projects:
         model = build_model(definition, programme)
         results[definition.id] = ProjectResult(definition, model, model.evaluate())

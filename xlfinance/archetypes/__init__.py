@@ -7,10 +7,16 @@ then the shared project finance of `common`.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from xlfinance.model.core import Model
 
+if TYPE_CHECKING:
+    from xlfinance.definitions.load import Programme
+    from xlfinance.definitions.schema import ProjectDef
 
-def build_model(project, programme) -> Model:
+
+def build_model(project: ProjectDef, programme: Programme) -> Model:
     """The model of one project definition."""
     from xlfinance.archetypes.registry import archetype  # its builders import this package
 

@@ -24,14 +24,21 @@ CO2 avoided = grid electricity displaced x the grid's combined margin
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from xlfinance.archetypes import common
 from xlfinance.archetypes.common import add_input
 from xlfinance.archetypes.finance import add_finance
 from xlfinance.archetypes.finance.vat import split_vat
+from xlfinance.definitions.params.chp import ChpParams
 from xlfinance.definitions.schema import Sourced
 from xlfinance.errors import ParameterError
 from xlfinance.model.core import Model
 from xlfinance.model.expr import rowsum
+
+if TYPE_CHECKING:
+    from xlfinance.definitions.load import Programme
+    from xlfinance.definitions.schema import ProjectDef
 
 MJ_PER_KWH_SOURCE = "SI definition: 1 kWh = 3.6 MJ"
 CAPEX_VAT_SHARE = Sourced(
@@ -45,8 +52,8 @@ CAPEX_VAT_CREDITABLE = (
 )
 
 
-def build(project, programme) -> Model:
-    p = project.parameters
+def build(project: ProjectDef, programme: Programme) -> Model:
+    p: ChpParams = project.parameters  # validated as the archetype's (ProjectDef)
     a = programme.assumptions
     fin = p.finance
     m = common.project_model(project)

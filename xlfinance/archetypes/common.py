@@ -37,12 +37,19 @@ Conventions (sources in the tests and in `projects/*/programme.yaml`):
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from xlfinance.definitions.schema import declared_unit, schedule_steps
+from pydantic import BaseModel
+
+from xlfinance.definitions.schema import Assumptions, Sourced, declared_unit, schedule_steps
 from xlfinance.model.core import Model
-from xlfinance.model.expr import AND, IF, Expr, LineRef
+from xlfinance.model.expr import AND, IF, Expr, InputRef, LineRef
 from xlfinance.model.expr import total as ex_total
 from xlfinance.model.units import INCL_VAT, NO_VAT
+
+if TYPE_CHECKING:
+    from xlfinance.definitions.params.finance import FinanceParams
+    from xlfinance.definitions.schema import ProjectDef
 
 REPAYMENT_STYLES = {"annuity": 1.0, "equal_principal": 0.0}
 TAX_HOLIDAY_SOURCE = (
@@ -54,14 +61,14 @@ TAX_HOLIDAY_SOURCE = (
 def add_input(
     m: Model,
     name: str,
-    value,
+    value: Sourced | float,
     label: str | None = None,
     source: str | None = None,
     *,
     unit: str,
     link: str | None = None,
     structural: bool = False,
-):
+) -> InputRef:
     """Add a model input from a `Sourced` value or a plain number, in `unit`.
 
     `link` marks a value taken from the programme's assumptions (`assumptions.<name>`);
@@ -74,18 +81,34 @@ def add_input(
     return m.input(name, number, unit, source, label, link, structural)
 
 
-def assumption_input(m: Model, name: str, assumptions, path: str, label: str, unit=None):
+def assumption_at(assumptions: Assumptions, path: str) -> object:
+    """The programme assumption at the dotted `path`, whatever its kind (a `Sourced`, a
+    `RateSchedule`, a group of them)."""
+    value: object = assumptions
+    for part in path.split("."):
+        value = getattr(value, part)
+    return value
+
+
+def assumption_input(
+    m: Model,
+    name: str,
+    assumptions: Assumptions,
+    path: str,
+    label: str,
+    unit: str | None = None,
+) -> InputRef:
     """A model input that takes the programme assumption at `path` (e.g.
     `emission_factors_t_co2_per_tj.coal`), linked to it so the workbook and the risk engine
     change it in one place."""
-    value = assumptions
-    for part in path.split("."):
-        value = getattr(value, part)
+    value = assumption_at(assumptions, path)
+    if not isinstance(value, (Sourced, int, float)):
+        raise TypeError(f"assumptions.{path} is not a number")
     unit = unit or declared_unit(assumptions, path)
     return add_input(m, name, value, label, unit=unit, link=f"assumptions.{path}")
 
 
-def grid_emission_factor(m: Model, assumptions, archetype: str) -> LineRef:
+def grid_emission_factor(m: Model, assumptions: Assumptions, archetype: str) -> LineRef:
     """The grid's combined margin for a project of `archetype`, as CDM Tool 07 builds it:
     EF_CM = w_OM x EF_OM + (1 - w_OM) x EF_BM, the weight w_OM the archetype's in
     `assumptions.grid_emission_factor.operating_margin_weight` (0.75 for solar, 0.5 for
@@ -120,15 +143,15 @@ def grid_emission_factor(m: Model, assumptions, archetype: str) -> LineRef:
     )
 
 
-def schedule_line(m: Model, name: str, assumptions, path: str, label: str) -> LineRef:
+def schedule_line(m: Model, name: str, assumptions: Assumptions, path: str, label: str) -> LineRef:
     """A rate that steps by calendar year (a `RateSchedule` of the programme's assumptions at
     `path`, e.g. `vat_rates.electricity`): an input a step, linked to it, and the line of the
     rate in force each period, IF(year >= the last step's year, its rate, IF(...)). The
     programme's check has made sure the first step is not after the base year."""
-    schedule = assumptions
-    for part in path.split("."):
-        schedule = getattr(schedule, part)
-    rate = None
+    schedule = assumption_at(assumptions, path)
+    if not isinstance(schedule, dict):
+        raise TypeError(f"assumptions.{path} is not a schedule")
+    rate: Expr | None = None
     for year, step in schedule_steps(schedule):
         here = add_input(
             m,
@@ -153,7 +176,7 @@ VAT_RATE_LINES = {
 """The line of each kind of `vat_rates` in a model, and its label."""
 
 
-def vat_rate(m: Model, assumptions, kind: str) -> LineRef:
+def vat_rate(m: Model, assumptions: Assumptions, kind: str) -> LineRef:
     """The VAT rate of `kind` (`vat_rates.<kind>`) in force each year, as a line."""
     name, label = VAT_RATE_LINES[kind]
     return schedule_line(m, name, assumptions, f"vat_rates.{kind}", label)
@@ -165,18 +188,27 @@ def with_vat(unit: str, included: bool = True) -> str:
     return f"{unit} {INCL_VAT if included else NO_VAT}"
 
 
-def price_inputs(m: Model, params):
+@dataclass(frozen=True)
+class PriceInputs:
     """`add(name, label, vat=True)`: a model input from the parameter of that name whose unit,
     from the name, says whether the price includes VAT (`with_vat`)."""
 
-    def add(name, label, vat=True, unit=None):
-        unit = with_vat(unit or declared_unit(params, name), vat)
-        return add_input(m, name, getattr(params, name), label, unit=unit)
+    m: Model
+    params: BaseModel
 
-    return add
+    def __call__(
+        self, name: str, label: str, vat: bool = True, unit: str | None = None
+    ) -> InputRef:
+        unit = with_vat(unit or declared_unit(self.params, name), vat)
+        return add_input(self.m, name, getattr(self.params, name), label, unit=unit)
 
 
-def project_model(project, n_periods: int | None = None) -> Model:
+def price_inputs(m: Model, params: BaseModel) -> PriceInputs:
+    """`add(name, label, vat=True)` for the prices among `params` (`PriceInputs`)."""
+    return PriceInputs(m, params)
+
+
+def project_model(project: ProjectDef, n_periods: int | None = None) -> Model:
     """An empty model for a project: its id, start year, and construction plus operating
     years as periods (unless `n_periods` says otherwise)."""
     if n_periods is None:
@@ -185,29 +217,48 @@ def project_model(project, n_periods: int | None = None) -> Model:
     return Model(project.id, project.start_year, n_periods)
 
 
-def parameter_inputs(m: Model, params):
+@dataclass(frozen=True)
+class ParameterInputs:
     """`add(name, label, unit=None, **kw)`: a model input from the parameter of that name."""
 
-    def add(name, label, unit=None, **kw):
-        unit = unit or declared_unit(params, name)
-        return add_input(m, name, getattr(params, name), label, unit=unit, **kw)
+    m: Model
+    params: BaseModel
 
-    return add
+    def __call__(
+        self,
+        name: str,
+        label: str,
+        unit: str | None = None,
+        *,
+        source: str | None = None,
+        link: str | None = None,
+        structural: bool = False,
+    ) -> InputRef:
+        unit = unit or declared_unit(self.params, name)
+        value = getattr(self.params, name)
+        return add_input(
+            self.m, name, value, label, source, unit=unit, link=link, structural=structural
+        )
+
+
+def parameter_inputs(m: Model, params: BaseModel) -> ParameterInputs:
+    """`add(name, label, unit=None, **kw)` for the parameters `params` (`ParameterInputs`)."""
+    return ParameterInputs(m, params)
 
 
 def finance_inputs(
     m: Model,
-    fin,
-    assumptions,
+    fin: FinanceParams,
+    assumptions: Assumptions,
     *,
     replacement_cost_yuan: Expr | None = None,
     replacement_interval_years: Expr | None = None,
-    tax_rate=None,
+    tax_rate: Sourced | float | None = None,
     extra_capex_yuan: Expr | None = None,
     capex_label: str = "Capex",
     production_unit: str | None = None,
     carbon_price: bool = True,
-    capex_vat_share=None,
+    capex_vat_share: Sourced | None = None,
     vat_creditable: str | None = None,
 ) -> FinanceInputs:
     """Model inputs for the finance terms of a project (`FinanceParams`), with the
@@ -226,11 +277,19 @@ def finance_inputs(
     sales), and never a resource cost. Without a share, none (0)."""
     a = assumptions
 
-    def add(name, value, label, unit=None, **kw):
+    def add(
+        name: str,
+        value: Sourced | float,
+        label: str,
+        unit: str | None = None,
+        *,
+        source: str | None = None,
+        structural: bool = False,
+    ) -> InputRef:
         unit = unit or declared_unit(fin, name)
-        return add_input(m, name, value, label, unit=unit, **kw)
+        return add_input(m, name, value, label, source, unit=unit, structural=structural)
 
-    def own_or_programme(name, own, assumption, label):
+    def own_or_programme(name: str, own: Sourced | None, assumption: str, label: str) -> InputRef:
         if own is not None:
             return add(name, own, label)
         return assumption_input(m, name, a, assumption, label)
@@ -328,9 +387,9 @@ def finance_inputs(
         target_dscr=None
         if fin.target_dscr is None
         else add("target_dscr", fin.target_dscr, "Lenders' minimum DSCR", unit="x"),
-        max_gearing=add("max_gearing", fin.max_gearing, "Largest debt share of capex", unit="share")
-        if sized
-        else None,
+        max_gearing=None  # given with debt_sizing: cover, and only then (FinanceParams)
+        if fin.max_gearing is None
+        else add("max_gearing", fin.max_gearing, "Largest debt share of capex", unit="share"),
         debt_rate=own_or_programme(
             "debt_rate", fin.debt_rate, "lending_rate", "Debt interest rate"
         ),

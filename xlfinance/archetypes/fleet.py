@@ -29,13 +29,20 @@ combined-margin factor.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from xlfinance.archetypes import common
 from xlfinance.archetypes.common import add_input
 from xlfinance.archetypes.finance import add_finance
 from xlfinance.archetypes.finance.vat import vat_content
+from xlfinance.definitions.params.fleet import FleetParams
 from xlfinance.definitions.schema import Sourced
 from xlfinance.model.core import Model
 from xlfinance.model.expr import rowsum
+
+if TYPE_CHECKING:
+    from xlfinance.definitions.load import Programme
+    from xlfinance.definitions.schema import ProjectDef
 
 CAPEX_VAT_SHARE = Sourced(
     value=0.9,
@@ -53,8 +60,8 @@ CONSUMPTION_TAX = {
 }
 
 
-def build(project, programme) -> Model:
-    p = project.parameters
+def build(project: ProjectDef, programme: Programme) -> Model:
+    p: FleetParams = project.parameters  # validated as the archetype's (ProjectDef)
     a = programme.assumptions
     fin = p.finance
     m = common.project_model(project)

@@ -33,14 +33,21 @@ oil and natural gas; wood states its own. CO2 avoided = before - after.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from xlfinance.archetypes import common
 from xlfinance.archetypes.common import add_input
 from xlfinance.archetypes.finance import add_finance
 from xlfinance.archetypes.finance.vat import split_vat
-from xlfinance.definitions.schema import Sourced
+from xlfinance.definitions.params.industrial import IndustrialParams
+from xlfinance.definitions.schema import Sourced, declared_unit
 from xlfinance.model import expr as ex
 from xlfinance.model.core import Model
 from xlfinance.model.expr import MAX, LineRef, npv, rowsum
+
+if TYPE_CHECKING:
+    from xlfinance.definitions.load import Programme
+    from xlfinance.definitions.schema import ProjectDef
 
 FUEL_LABELS = {"coal": "Coal", "fuel_oil": "Heavy fuel oil", "wood": "Wood"}
 FUEL_VAT = {"coal": "goods", "fuel_oil": "goods", "wood": "low_rate"}
@@ -66,8 +73,8 @@ FUEL_INPUTS = (  # key, field of `BaselineBoilers`, label, VAT (None: not a pric
 )
 
 
-def build(project, programme) -> Model:
-    p = project.parameters
+def build(project: ProjectDef, programme: Programme) -> Model:
+    p: IndustrialParams = project.parameters  # validated as the archetype's (ProjectDef)
     a = programme.assumptions
     fin = p.finance
     m = common.project_model(project)
@@ -85,7 +92,7 @@ def build(project, programme) -> Model:
         for key, field, label, vat in FUEL_INPUTS:
             value = getattr(boilers, field)
             name, text = f"{fuel}_{field}", label.format(FUEL_LABELS[fuel])
-            unit = common.declared_unit(boilers, field)
+            unit = declared_unit(boilers, field)
             if vat is not None:
                 unit = common.with_vat(unit, vat)
             if value is None:  # only the emission factor may be left out: the programme's

@@ -21,14 +21,20 @@ A line without a claim keeps one "operating" year with no flows after its spendi
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from xlfinance.archetypes import common
 from xlfinance.archetypes.common import add_input
 from xlfinance.archetypes.finance import add_finance
 from xlfinance.definitions.params.finance import FinanceParams
-from xlfinance.definitions.params.programme import TAX_EXEMPT_SOURCE
-from xlfinance.definitions.schema import Sourced
+from xlfinance.definitions.params.programme import TAX_EXEMPT_SOURCE, ProgrammeParams
+from xlfinance.definitions.schema import Sourced, declared_unit
 from xlfinance.model.core import Model
 from xlfinance.model.expr import LineRef, npv, rowsum
+
+if TYPE_CHECKING:
+    from xlfinance.definitions.load import Programme
+    from xlfinance.definitions.schema import ProjectDef
 
 NO_RESIDUAL_SOURCE = (
     "public programme: nothing is sold at the end, so no residual value is recovered"
@@ -39,8 +45,8 @@ NO_CLAIM_SOURCE = (
 )
 
 
-def build(project, programme) -> Model:
-    p = project.parameters
+def build(project: ProjectDef, programme: Programme) -> Model:
+    p: ProgrammeParams = project.parameters  # validated as the archetype's (ProjectDef)
     a = programme.assumptions
     spending_years = p.spending_years
     operating_years = max(1, p.claim_years)
@@ -66,7 +72,7 @@ def build(project, programme) -> Model:
             "total_cost_yuan",
             p.total_cost_yuan,
             "Total cost",
-            unit=common.declared_unit(p, "total_cost_yuan"),
+            unit=declared_unit(p, "total_cost_yuan"),
         )
         spending = line(
             "spending",
@@ -92,7 +98,7 @@ def build(project, programme) -> Model:
         "claimed_reduction_t_co2e_per_year",
         claim,
         "Claimed GHG reduction a year (0: none quantified)",
-        unit=common.declared_unit(p, "claimed_reduction_t_co2e_per_year"),
+        unit=declared_unit(p, "claimed_reduction_t_co2e_per_year"),
     )
     abatement = line(
         "abatement_t_co2e",

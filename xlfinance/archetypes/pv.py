@@ -16,13 +16,21 @@ CO2 avoided = generation x the grid's combined-margin emission factor.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from xlfinance.archetypes import common
 from xlfinance.archetypes.common import add_input
 from xlfinance.archetypes.finance import add_finance
 from xlfinance.archetypes.finance.vat import split_vat
-from xlfinance.definitions.schema import Sourced, step_in_force
+from xlfinance.definitions.params.pv import PvParams
+from xlfinance.definitions.schema import Assumptions, Sourced, step_in_force
 from xlfinance.errors import ParameterError
 from xlfinance.model.core import Model
+from xlfinance.model.expr import InputRef
+
+if TYPE_CHECKING:
+    from xlfinance.definitions.load import Programme
+    from xlfinance.definitions.schema import ProjectDef
 
 CAPEX_VAT_SHARE = Sourced(
     value=0.8,
@@ -41,12 +49,12 @@ SUBSIDY_VAT = (
 )
 
 
-def _subsidy_rate(m: Model, project, assumptions):
+def _subsidy_rate(m: Model, project: ProjectDef, assumptions: Assumptions) -> InputRef:
     """The national subsidy per kWh: the definition's own, or the programme's schedule's
     step in force in the project's first operating year (a distributed PV project keeps the
     rate of the year it is commissioned: 发改价格〔2013〕1638号 and the notices that cut it),
     linked to that step on the Inputs sheet."""
-    p = project.parameters
+    p: PvParams = project.parameters
     label = "National subsidy (no VAT: " + SUBSIDY_VAT + ")"
     unit = common.with_vat("yuan/kWh", False)
     if p.subsidy_yuan_per_kwh is not None:
@@ -71,8 +79,8 @@ def _subsidy_rate(m: Model, project, assumptions):
     )
 
 
-def build(project, programme) -> Model:
-    p = project.parameters
+def build(project: ProjectDef, programme: Programme) -> Model:
+    p: PvParams = project.parameters  # validated as the archetype's (ProjectDef)
     a = programme.assumptions
     fin = p.finance
     m = common.project_model(project)

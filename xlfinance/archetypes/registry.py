@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
 
@@ -23,6 +24,10 @@ from xlfinance.definitions.params.pv import PvParams
 from xlfinance.definitions.params.retrofit import RetrofitParams
 from xlfinance.model.core import Model
 
+if TYPE_CHECKING:
+    from xlfinance.definitions.load import Programme
+    from xlfinance.definitions.schema import ProjectDef
+
 
 @dataclass(frozen=True)
 class Archetype:
@@ -34,7 +39,7 @@ class Archetype:
     """(Chinese, English), as the reports and charts name it."""
     params: type[BaseModel]
     """The pydantic model of a project's `parameters`."""
-    build: Callable[..., Model]
+    build: Callable[[ProjectDef, Programme], Model]
     """`build(project, programme)`: the project's model."""
     example: str
     """The Xiaolan project that `xlfinance new --archetype <name>` starts from."""

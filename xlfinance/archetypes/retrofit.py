@@ -31,13 +31,20 @@ counted in the economic flow and not in the ESCO's accounts.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from xlfinance.archetypes import common
 from xlfinance.archetypes.common import add_input
 from xlfinance.archetypes.finance import add_finance
 from xlfinance.archetypes.finance.vat import vat_content
+from xlfinance.definitions.params.retrofit import RetrofitParams
 from xlfinance.definitions.schema import Sourced
 from xlfinance.model.core import Model
 from xlfinance.model.expr import MAX, LineRef, npv, rowsum, total
+
+if TYPE_CHECKING:
+    from xlfinance.definitions.load import Programme
+    from xlfinance.definitions.schema import ProjectDef
 
 CAPEX_VAT_SHARE = Sourced(
     value=0.8,
@@ -46,8 +53,8 @@ CAPEX_VAT_SHARE = Sourced(
 )
 
 
-def build(project, programme) -> Model:
-    p = project.parameters
+def build(project: ProjectDef, programme: Programme) -> Model:
+    p: RetrofitParams = project.parameters  # validated as the archetype's (ProjectDef)
     a = programme.assumptions
     fin = p.finance
     m = common.project_model(project)

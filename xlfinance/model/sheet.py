@@ -10,12 +10,13 @@ a formula, whatever characters it starts with.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Protocol, TypeAlias, TypeVar, runtime_checkable
 
 from openpyxl.cell.cell import Cell, MergedCell
 from openpyxl.utils import absolute_coordinate, get_column_letter
+from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 from xlfinance.model.core import Model
@@ -36,6 +37,27 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 LABEL_COL, UNIT_COL, VALUE_COL, OPENING_COL, FIRST_PERIOD_COL = 1, 2, 3, 4, 5
+
+
+class Book(Protocol):
+    """A workbook being written, as a sheet added to it sees it (`render.workbook`'s book):
+    the openpyxl workbook it holds."""
+
+    @property
+    def wb(self) -> Workbook: ...
+
+
+@runtime_checkable
+class NamingBook(Book, Protocol):
+    """A book that also gives a cell a defined name (`render.workbook`'s book does; a bare
+    openpyxl workbook wrapped as a `Book` need not)."""
+
+    def name(self, path: str, ws: Worksheet, row: int, col: int) -> str: ...
+
+
+ExtraSheet: TypeAlias = Callable[[Book, Mapping[str, object]], None]
+"""`fn(book, sheet_maps)`, a sheet `render.workbook.write_workbook` adds before Checks
+(`extra_sheets`); `sheet_maps`, the project sheets' layouts, is the writer's to read."""
 
 
 def cell_at(ws: Worksheet, row: int, col: int) -> Cell | MergedCell:

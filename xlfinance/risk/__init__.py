@@ -13,12 +13,17 @@ every case a row of the models' scenarios axis, the fund's waterfall included), 
 (a progress bar on stderr).
 """
 
+from typing import TYPE_CHECKING
+
 from xlfinance.risk.engine import run_risk
 from xlfinance.risk.progress import ProgressBar
 from xlfinance.risk.results import RiskResult, TornadoBar
 
+if TYPE_CHECKING:  # at run time through `__getattr__`
+    from xlfinance.risk.sheet import add_risk_sheet, risk_sheet
 
-def __getattr__(name: str):
+
+def __getattr__(name: str) -> object:
     """The Risk sheet's writers, imported when first asked for: they need openpyxl, which
     `validate` (it runs the engine's checks) never loads."""
     if name in ("add_risk_sheet", "risk_sheet"):

@@ -27,13 +27,15 @@ from __future__ import annotations
 
 import difflib
 import os
-from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeAlias
 
 import numpy as np
+from numpy.typing import NDArray
 
 from xlfinance.archetypes.finance.contract import EQUITY_CASH_FLOW, PROJECT_CASH_FLOW
 from xlfinance.definitions.risk import (
@@ -48,7 +50,23 @@ from xlfinance.errors import DefinitionError
 from xlfinance.model import units
 from xlfinance.model.core import Model
 from xlfinance.risk import sampling
-from xlfinance.risk.results import RiskResult, TornadoBar
+from xlfinance.risk.results import Flags, RiskResult, TornadoBar
+
+if TYPE_CHECKING:
+    from xlfinance.definitions.fund import FundFile
+    from xlfinance.definitions.load import Programme
+    from xlfinance.definitions.risk import Distribution
+    from xlfinance.errors import Problem
+    from xlfinance.fund.model import FundEvaluation, FundModel
+    from xlfinance.model.core import Evaluation
+    from xlfinance.projects import ProjectResult
+
+Projects: TypeAlias = "dict[str, ProjectResult]"
+"""The evaluated projects, by id (`xlfinance.projects.evaluate_projects`)."""
+Fund: TypeAlias = "FundModel | FundEvaluation | None"
+"""A fund already built from the projects, or None to build it from fund.yaml."""
+Outcome: TypeAlias = "tuple[str, Evaluation | dict[str, np.ndarray]]"
+"""A project's id and its evaluation, or FUND and the fund's outputs (`_Chunk`)."""
 
 CHUNK_SIZE = 12_000
 """Most rows evaluated together. One pass over every row is fastest (numpy's work grows
@@ -99,9 +117,9 @@ def _rank(path: ParamPath) -> int:
 
 
 def run_risk(
-    programme,
-    projects: dict,
-    fund=None,
+    programme: Programme,
+    projects: Projects,
+    fund: Fund = None,
     trials: int | None = None,
     seed: int | None = None,
     progress: Progress | None = None,
@@ -149,7 +167,7 @@ def run_risk(
     )
 
 
-def _output_units(projects: dict, fund_model) -> dict[str, str]:
+def _output_units(projects: Projects, fund_model: FundModel | None) -> dict[str, str]:
     """The unit of each output `_evaluate` gives, from the model output it reads."""
     found = {
         f"projects.{pid}.{metric}": result.model.outputs[metric].unit
@@ -170,10 +188,10 @@ class Layout:
     0), each scenario, each tornado bar's low and high, then the trials."""
 
     risk: RiskFile
-    fund_model: object
+    fund_model: FundModel | None
     rows: _Rows
     values: _Overrides
-    bars: list
+    bars: list[TornadoBar]
     samples: dict[str, np.ndarray]
     n_trials: int
     seed: int
@@ -186,7 +204,9 @@ class Layout:
     def n_rows(self) -> int:
         return self.rows.total
 
-    def overrides(self, key: str, cases: np.ndarray | slice | None = None) -> dict:
+    def overrides(
+        self, key: str, cases: NDArray[np.intp] | slice | None = None
+    ) -> dict[str, np.ndarray]:
         """The changed inputs of project `key` (or FUND) in the given rows (all rows)."""
         arrays = self.values.arrays.get(key, {})
         if cases is None:
@@ -195,9 +215,9 @@ class Layout:
 
 
 def layout(
-    programme,
-    projects: dict,
-    fund=None,
+    programme: Programme,
+    projects: Projects,
+    fund: Fund = None,
     trials: int | None = None,
     seed: int | None = None,
     *,
@@ -243,11 +263,17 @@ def layout(
                 values.apply(targets[text], row, change.apply, change.amount)
         row += 1
 
-    bars = []
+    bars: list[TornadoBar] = []
     for item in risk.tornado:
         dist = risk.distributions.get(item.parameter)
         how = item.apply or (dist.apply if dist is not None else "value")
-        if item.low is None:
+        source: str | None
+        if item.low is None or item.high is None:  # neither (definitions.risk: both or neither)
+            if dist is None:  # as definitions.risk refuses it in a risk.yaml
+                raise ValueError(
+                    f"tornado: give low and high: '{item.parameter}' has no distribution to "
+                    "take them from"
+                )
             low, high = (sampling.quantile(dist, p) for p in TORNADO_P)
             source = f"{TORNADO_P[0]:.0%} and {TORNADO_P[1]:.0%} points of its distribution"
         else:
@@ -283,7 +309,9 @@ def layout(
     return Layout(risk, fund_model, rows, values, bars, samples, n_trials, seed, bases)
 
 
-def _base_of_draw(distribution, targets, models) -> float | None:
+def _base_of_draw(
+    distribution: Distribution, targets: list[Target], models: dict[str, Model]
+) -> float | None:
     """What a draw of `distribution` would be to leave its inputs as they are (`Layout`)."""
     if distribution.apply == "multiply":
         return 1.0
@@ -330,6 +358,7 @@ class _Resolver:
                     "cannot vary here; change it in the definitions and build again"
                 )
             return found, None if found else f"no project has an input '{path.name}'"
+        assert path.project is not None  # a projects path names one (parse_path)
         model = projects.get(path.project)
         if model is None:
             return [], f"unknown project '{path.project}'"
@@ -355,7 +384,8 @@ class _Resolver:
             fields += [(f"scenarios.{name}.overrides.{t}", t) for t in scenario.overrides]
         fields += [(f"tornado[{i}].parameter", t.parameter) for i, t in enumerate(risk.tornado)]
         fields += [(f"distributions.{t}", t) for t in risk.distributions]
-        found, problems = {}, []
+        found: dict[str, list[Target]] = {}
+        problems: list[Problem] = []
         for where, text in fields:
             targets, why = self.targets(text)
             if why:
@@ -382,6 +412,7 @@ class _Resolver:
             return f"Fund: {item.label or path.name}{suffix}"
         if path.project == "*":
             return f"All projects: {path.name.replace('_', ' ')}{suffix}"
+        assert path.project is not None  # a projects path names one (parse_path)
         item = self.models[path.project].inputs[path.name]
         return f"{path.project}: {item.label or path.name}{suffix}"
 
@@ -399,7 +430,9 @@ class _Overrides:
         self.n = n_rows
         self.arrays: dict[str, dict[str, np.ndarray]] = {}
 
-    def apply(self, targets: list[Target], rows, how: str, amount) -> None:
+    def apply(
+        self, targets: list[Target], rows: int | slice, how: str, amount: float | np.ndarray
+    ) -> None:
         for target in targets:
             per_model = self.arrays.setdefault(target.model, {})
             array = per_model.get(target.input)
@@ -422,16 +455,19 @@ class _Overrides:
 # --------------------------------------------------------------------------------------
 
 
-def _fund_model(programme, projects, fund):
+def _fund_model(programme: Programme, projects: Projects, fund: Fund) -> FundModel | None:
     if fund is not None:
-        return getattr(fund, "fund", fund)  # a FundEvaluation holds its FundModel as .fund
-    if getattr(programme, "fund", None) is None:
+        from xlfinance.fund.model import FundEvaluation
+
+        return fund.fund if isinstance(fund, FundEvaluation) else fund
+    definition: FundFile | None = getattr(programme, "fund", None)
+    if definition is None:
         return None
     from xlfinance.definitions.fund import FUND_FILE
     from xlfinance.fund.model import build_fund_model, project_flows
 
     file = str(Path(programme.root) / FUND_FILE)
-    return build_fund_model(programme.fund, project_flows(projects), file)
+    return build_fund_model(definition, project_flows(projects), file)
 
 
 def on_calendar(flows: np.ndarray, start_year: int, first_year: int, n_years: int) -> np.ndarray:
@@ -450,7 +486,7 @@ PROJECT_LINES = {"irr": PROJECT_CASH_FLOW, "equity_irr": EQUITY_CASH_FLOW}
 """The cash flow of each IRR metric: nothing received in it means a total loss."""
 
 
-def _total_loss(flows: np.ndarray) -> np.ndarray:
+def _total_loss(flows: np.ndarray) -> Flags:
     """Rows in which nothing is ever received (every flow <= 0, some < 0).
 
     A row that is the same in every scenario (a broadcast view) is looked at once; the
@@ -459,12 +495,19 @@ def _total_loss(flows: np.ndarray) -> np.ndarray:
     if flows.shape[0] > 1 and flows.strides[0] == 0:
         return np.broadcast_to(_total_loss(flows[:1]), flows.shape[:1])
     by_period = np.ascontiguousarray(flows.T)
-    return (by_period.max(axis=0) <= 0) & (by_period.min(axis=0) < 0)
+    lost: Flags = (by_period.max(axis=0) <= 0) & (by_period.min(axis=0) < 0)
+    return lost
 
 
 def _evaluate(
-    projects, fund_model, values: _Overrides, n_rows: int, chunk: int, progress, workers: int
-):
+    projects: Projects,
+    fund_model: FundModel | None,
+    values: _Overrides,
+    n_rows: int,
+    chunk: int,
+    progress: Progress | None,
+    workers: int,
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], dict[str, np.ndarray]]:
     """Evaluate every changed project and the fund over all rows, chunk by chunk.
 
     Returns the outputs, each fund class's hurdle in each row, and for each IRR output the
@@ -509,7 +552,8 @@ def _evaluate(
         part = _Chunk(projects, fund_model if fund_changed else None, values, rows, fund_wanted)
         with ThreadPoolExecutor(max_workers=workers) if workers > 1 else nullcontext() as pool:
             for k, (key, ev) in enumerate(part.evaluations(changed, pool, workers)):
-                if key == FUND:
+                if isinstance(ev, dict):  # the fund's outputs (FUND), only with a fund_model
+                    assert fund_model is not None
                     _fund_outputs(fund_model, ev, outputs, losses, rows)
                 else:
                     for metric in PROJECT_METRICS:
@@ -536,7 +580,14 @@ class _Chunk:
     alone after all of them. Each evaluation is the same whatever the order.
     """
 
-    def __init__(self, projects, fund_model, values: _Overrides, rows: slice, fund_wanted):
+    def __init__(
+        self,
+        projects: Projects,
+        fund_model: FundModel | None,
+        values: _Overrides,
+        rows: slice,
+        fund_wanted: list[str],
+    ) -> None:
         self.projects = projects
         self.fund_model = fund_model
         self.values = values
@@ -544,16 +595,19 @@ class _Chunk:
         self.fund_wanted = fund_wanted
         self.flows: dict[str, np.ndarray] = {}
 
-    def evaluations(self, changed: list[str], pool, workers: int):
+    def evaluations(
+        self, changed: list[str], pool: ThreadPoolExecutor | None, workers: int
+    ) -> Iterator[Outcome]:
         """(project id or FUND, its evaluation), as each is done."""
         deals = self.fund_model.deals if self.fund_model is not None else ()
         queue = [p for p in changed if p in deals] + [p for p in changed if p not in deals]
         waiting = {p for p in changed if p in deals}
         fund = self.fund_model is not None
-        running: set = set()
+        running: set[Future[Outcome]] = set()
 
         def start_next() -> None:
             nonlocal fund
+            assert pool is not None  # called only with a pool (below)
             if fund and not waiting:
                 fund = False
                 running.add(pool.submit(self.fund))
@@ -577,21 +631,23 @@ class _Chunk:
                 yield key, ev
                 start_next()
 
-    def _done(self, key: str, ev) -> str:
+    def _done(self, key: str, ev: Evaluation | dict[str, np.ndarray]) -> str:
         """Keep a deal's equity flows for the fund; return the key."""
         if self.fund_model is not None and key in self.fund_model.deals:
+            assert not isinstance(ev, dict)  # a deal is a project: an Evaluation
             self.flows[key] = ev.lines[EQUITY_CASH_FLOW]
         return key
 
-    def project(self, pid: str):
+    def project(self, pid: str) -> tuple[str, Evaluation]:
         rows = self.rows
         overrides = self.values.of(pid, rows.start, rows.stop)
         return pid, self.projects[pid].model.evaluate(overrides, only=PROJECT_WANTED)
 
-    def fund(self):
+    def fund(self) -> tuple[str, dict[str, np.ndarray]]:
+        assert self.fund_model is not None  # asked for only when there is one
         model, rows = self.fund_model.model, self.rows
 
-        def overrides(block: slice) -> dict:
+        def overrides(block: slice) -> dict[str, np.ndarray]:
             at = slice(rows.start + block.start, rows.start + block.stop)
             out = self.values.of(FUND, at.start, at.stop)
             for d, flows in self.flows.items():
@@ -624,7 +680,11 @@ def row_blocks(start: int, stop: int, size: int) -> list[slice]:
 
 
 def evaluate_in_blocks(
-    model: Model, n: int, only, overrides: Callable[[slice], dict], size: int | None = None
+    model: Model,
+    n: int,
+    only: Iterable[str],
+    overrides: Callable[[slice], dict[str, np.ndarray]],
+    size: int | None = None,
 ) -> dict[str, np.ndarray]:
     """The outputs `only` of `model` over n rows, evaluated `size` rows at a time
     (`rows_that_fit` by default) so that the lines of a large model fit in memory; each
@@ -645,7 +705,13 @@ def evaluate_in_blocks(
     return {k: np.concatenate(v) for k, v in parts.items()}
 
 
-def _fund_outputs(fund_model, got: dict, outputs, losses, rows: slice) -> None:
+def _fund_outputs(
+    fund_model: FundModel,
+    got: dict[str, np.ndarray],
+    outputs: dict[str, np.ndarray],
+    losses: dict[str, np.ndarray],
+    rows: slice,
+) -> None:
     """The fund's outputs over `rows`, `got` (output name -> values), into the results."""
     for c in fund_model.classes:
         outputs[f"fund.classes.{c}.net_irr"][rows] = got[f"net_irr_{c}"]
@@ -656,10 +722,14 @@ def _fund_outputs(fund_model, got: dict, outputs, losses, rows: slice) -> None:
 __all__ = ["CHUNK_SIZE", "Layout", "Target", "layout", "on_calendar", "run_risk"]
 
 
-def resolve_paths(programme, projects: dict, fund=None) -> dict[str, list[Target]]:
+def resolve_paths(
+    programme: Programme, projects: Projects, fund: Fund = None
+) -> dict[str, list[Target]]:
     """Every path of the programme's risk.yaml and the model inputs it reaches; raises
     `DefinitionError` naming risk.yaml and the field of each path that reaches none (what
     `validate` checks without running anything)."""
+    if programme.risk is None:
+        raise ValueError("the programme has no risk.yaml")
     fund_model = _fund_model(programme, projects, fund)
     models: dict[str, Model] = {pid: r.model for pid, r in projects.items()}
     if fund_model is not None:

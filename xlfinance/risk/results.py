@@ -43,8 +43,16 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, NotRequired, TypeAlias, TypedDict
 
 import numpy as np
+from numpy.typing import NDArray
+
+if TYPE_CHECKING:
+    from xlfinance.definitions.risk import Distribution
+
+Floats: TypeAlias = NDArray[np.float64]
+Flags: TypeAlias = NDArray[np.bool_]
 
 QUANTILES = {"p10": 0.10, "p50": 0.50, "p90": 0.90}
 TOTAL_LOSS_IRR = -1.0
@@ -53,7 +61,94 @@ PROJECT_METRICS = ("npv_yuan", "irr", "equity_irr")
 TORNADO_METRICS = ("npv_yuan", "irr")
 
 
-def number(value) -> float | None:
+class LabelZh(TypedDict, total=False):
+    """A label's Chinese, where one is given."""
+
+    label_zh: str
+
+
+class ClassReturn(TypedDict):
+    net_irr: float | None
+
+
+class FundScenario(TypedDict):
+    classes: dict[str, ClassReturn]
+
+
+class ScenarioResult(TypedDict):
+    label: str
+    label_zh: NotRequired[str]
+    description: str
+    projects: dict[str, dict[str, float | None]]
+    """Project id -> each of `PROJECT_METRICS`."""
+    fund: FundScenario | None
+
+
+class TornadoEntry(TypedDict):
+    output: str
+    parameter: str
+    label: str
+    label_zh: NotRequired[str]
+    apply: str
+    unit: str
+    low: float
+    high: float
+    base: float | None
+    at_low: float | None
+    at_high: float | None
+    swing: float | None
+
+
+class Quantiles(TypedDict):
+    """By `QUANTILES`' keys."""
+
+    p10: float | None
+    p50: float | None
+    p90: float | None
+
+
+class InputStatistics(Quantiles):
+    base: float | None
+    base_percentile: float | None
+
+
+class Histogram(TypedDict):
+    edges: list[float]
+    counts: list[int]
+
+
+class Statistics(Quantiles):
+    mean: float | None
+    prob_below_zero: float | None
+    base: NotRequired[float | None]
+    base_percentile: NotRequired[float | None]
+    prob_below_hurdle: NotRequired[float | None]
+    share_undefined: float | None
+    histogram: Histogram | None
+
+
+class _BaseAndHurdle(TypedDict, total=False):
+    base: float | None
+    base_percentile: float | None
+    prob_below_hurdle: float | None
+
+
+class MonteCarlo(TypedDict):
+    outputs: dict[str, Statistics]
+    inputs: dict[str, InputStatistics]
+
+
+class RiskSection(TypedDict):
+    """The `risk` section of results.json (the module's docstring)."""
+
+    trials: int
+    seed: int
+    scenarios: dict[str, ScenarioResult]
+    tornado: list[TornadoEntry]
+    monte_carlo: MonteCarlo | None
+
+
+def number(value: float | np.floating) -> float | None:
     """A plain float, or None for NaN and infinities."""
     value = float(value)
     return value if math.isfinite(value) else None
@@ -88,26 +183,26 @@ class RiskResult:
     tornado: list[tuple[TornadoBar, tuple[int, int]]]
     """Each bar with its rows at low and at high."""
     trial_rows: slice
-    outputs: dict[str, np.ndarray]
+    outputs: dict[str, Floats]
     """`projects.<id>.<metric>` and `fund.classes.<class>.net_irr` -> value in each row."""
     units: dict[str, str] = field(default_factory=dict)
     """Output -> its unit, as the model's output carries it."""
-    hurdles: dict[str, np.ndarray] = field(default_factory=dict)
+    hurdles: dict[str, Floats] = field(default_factory=dict)
     """Fund class -> its hurdle rate in each row."""
-    losses: dict[str, np.ndarray] = field(default_factory=dict)
+    losses: dict[str, Flags] = field(default_factory=dict)
     """IRR output -> whether each row is a total loss (nothing ever received)."""
-    samples: dict[str, np.ndarray] = field(default_factory=dict)
+    samples: dict[str, Floats] = field(default_factory=dict)
     """Distribution path -> its draw in each trial (before it is applied)."""
     input_bases: dict[str, float | None] = field(default_factory=dict)
     """Distribution path -> the draw that leaves its inputs at the base case (`Layout`)."""
-    distributions: dict = field(default_factory=dict)
+    distributions: dict[str, Distribution] = field(default_factory=dict)
     classes: tuple[str, ...] | None = None
     """Fund class ids, or None when the programme has no fund."""
     labels: dict[str, str] = field(default_factory=dict)
     """Scenario name -> how a report titles it (risk.yaml's `label`, else the name)."""
     labels_zh: dict[str, str] = field(default_factory=dict)
     """Scenario name -> its title in Chinese (risk.yaml's `label_zh`), where given."""
-    _values: dict[str, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
+    _values: dict[str, Floats] = field(default_factory=dict, repr=False, compare=False)
     """`values` of each output asked for: the scenarios, the tornado, the statistics and the
     Risk sheet each read an output's rows many times."""
 
@@ -123,7 +218,7 @@ class RiskResult:
     def base(self, output: str) -> float:
         return float(self.outputs[output][0])
 
-    def values(self, output: str) -> np.ndarray:
+    def values(self, output: str) -> Floats:
         """The output in every row (base, scenarios, tornado, trials).
 
         An IRR that has a value in the base case but none in a row because nothing is ever
@@ -138,7 +233,7 @@ class RiskResult:
             self._values[output] = values
         return self._values[output]
 
-    def trial_values(self, output: str) -> np.ndarray:
+    def trial_values(self, output: str) -> Floats:
         """The output in every trial, shape (trials,), total losses at -100% (`values`)."""
         return self.values(output)[self.trial_rows]
 
@@ -151,10 +246,10 @@ class RiskResult:
         return names + [f"fund.classes.{c}.net_irr" for c in self.classes or ()]
 
     # Sections ---------------------------------------------------------------------------
-    def scenario_results(self) -> dict:
-        out = {}
+    def scenario_results(self) -> dict[str, ScenarioResult]:
+        out: dict[str, ScenarioResult] = {}
         for name, (row, description) in self.scenarios.items():
-            fund = None
+            fund: FundScenario | None = None
             if self.classes is not None:
                 fund = {
                     "classes": {
@@ -162,9 +257,10 @@ class RiskResult:
                         for c in self.classes
                     }
                 }
+            zh: LabelZh = {"label_zh": self.labels_zh[name]} if name in self.labels_zh else {}
             out[name] = {
                 "label": self.labels.get(name, name.replace("_", " ")),
-                **({"label_zh": self.labels_zh[name]} if name in self.labels_zh else {}),
+                **zh,
                 "description": description,
                 "projects": {
                     pid: {
@@ -176,23 +272,24 @@ class RiskResult:
             }
         return out
 
-    def tornado_results(self) -> list[dict]:
-        entries = []
+    def tornado_results(self) -> list[TornadoEntry]:
+        entries: list[TornadoEntry] = []
         for output in self.tornado_outputs():
             values = self.values(output)
             base = values[0]
-            bars = []
+            bars: list[TornadoEntry] = []
             for bar, (low_row, high_row) in self.tornado:
                 at_low, at_high = values[low_row], values[high_row]
                 if _same(at_low, base) and _same(at_high, base):
                     continue
                 swing = abs(at_high - at_low)
+                zh: LabelZh = {"label_zh": bar.label_zh} if bar.label_zh else {}
                 bars.append(
                     {
                         "output": output,
                         "parameter": bar.parameter,
                         "label": bar.label,
-                        **({"label_zh": bar.label_zh} if bar.label_zh else {}),
+                        **zh,
                         "apply": bar.apply,
                         "unit": bar.unit,
                         "low": bar.low,
@@ -207,22 +304,23 @@ class RiskResult:
             entries.extend(bars)
         return entries
 
-    def statistics(self, output: str) -> dict:
+    def statistics(self, output: str) -> Statistics:
         hurdle = None
         if output.startswith("fund.classes."):
             hurdle = self.hurdles[output.split(".")[2]][self.trial_rows]
         return statistics(self.trial_values(output), self.bins, hurdle, self.values(output)[0])
 
-    def input_statistics(self, path: str) -> dict:
+    def input_statistics(self, path: str) -> InputStatistics:
         """A distribution's draws: P10, P50, P90 and where the base case sits among them."""
         draws = np.asarray(self.samples[path], dtype=float)
-        out = quantiles(draws)
         base = self.input_bases.get(path)
-        out["base"] = None if base is None else number(base)
-        out["base_percentile"] = None if base is None else percentile_of(draws, base)
-        return out
+        return {
+            **quantiles(draws),
+            "base": None if base is None else number(base),
+            "base_percentile": None if base is None else percentile_of(draws, base),
+        }
 
-    def monte_carlo_results(self) -> dict | None:
+    def monte_carlo_results(self) -> MonteCarlo | None:
         if not self.trials:
             return None
         return {
@@ -230,7 +328,7 @@ class RiskResult:
             "inputs": {path: self.input_statistics(path) for path in self.samples},
         }
 
-    def results(self) -> dict:
+    def results(self) -> RiskSection:
         """The `risk` section of results.json."""
         return {
             "trials": self.trials,
@@ -245,13 +343,13 @@ def _same(a: float, b: float) -> bool:
     return bool(a == b or (math.isnan(a) and math.isnan(b)))
 
 
-def quantiles(values: np.ndarray) -> dict[str, float | None]:
+def quantiles(values: Floats) -> Quantiles:
     """P10, P50 and P90 of `values` (numpy's linear interpolation), by `QUANTILES`' keys."""
-    found = np.quantile(values, list(QUANTILES.values()))
-    return {key: number(q) for key, q in zip(QUANTILES, found, strict=True)}
+    p10, p50, p90 = (number(q) for q in np.quantile(values, list(QUANTILES.values())))
+    return {"p10": p10, "p50": p50, "p90": p90}
 
 
-def percentile_of(values: np.ndarray, x: float) -> float | None:
+def percentile_of(values: Floats, x: float) -> float | None:
     """Where `x` sits among the finite `values`, as a share: those below it plus half of
     those equal to it, over all of them (the mid-rank percentile rank, which scipy's
     `percentileofscore(kind="mean")` gives in percent); None without finite values."""
@@ -265,35 +363,41 @@ def percentile_of(values: np.ndarray, x: float) -> float | None:
 
 
 def statistics(
-    values: np.ndarray,
+    values: Floats,
     bins: int = 20,
-    hurdle: np.ndarray | None = None,
+    hurdle: Floats | None = None,
     base: float | None = None,
-) -> dict:
+) -> Statistics:
     """P10, P50, P90, mean, probabilities and a histogram of the defined values; with
     `base` (the base case's value), it and its percentile among them (`percentile_of`)."""
     values = np.asarray(values, dtype=float)
     defined = np.isfinite(values)
     finite = values[defined]
-    out: dict = {key: None for key in QUANTILES}
-    out.update({"mean": None, "prob_below_zero": None})
+    quantile: Quantiles = {"p10": None, "p50": None, "p90": None}
+    mean = below_zero = below_hurdle = None
+    histogram: Histogram | None = None
+    if finite.size:
+        quantile = quantiles(finite)
+        mean = number(finite.mean())
+        below_zero = number((finite < 0).mean())
+        if hurdle is not None:
+            below_hurdle = number((finite < np.asarray(hurdle)[defined]).mean())
+        counts, edges = np.histogram(finite, bins=bins)
+        histogram = {"edges": [float(e) for e in edges], "counts": [int(c) for c in counts]}
+    beside: _BaseAndHurdle = {}
     if base is not None:
-        out["base"] = number(base)
-        out["base_percentile"] = percentile_of(finite, float(base))
+        beside["base"] = number(base)
+        beside["base_percentile"] = percentile_of(finite, float(base))
     if hurdle is not None:
-        out["prob_below_hurdle"] = None
-    out["share_undefined"] = number(1.0 - defined.mean()) if values.size else None
-    out["histogram"] = None
-    if finite.size == 0:
-        return out
-    out.update(quantiles(finite))
-    out["mean"] = number(finite.mean())
-    out["prob_below_zero"] = number((finite < 0).mean())
-    if hurdle is not None:
-        out["prob_below_hurdle"] = number((finite < np.asarray(hurdle)[defined]).mean())
-    counts, edges = np.histogram(finite, bins=bins)
-    out["histogram"] = {"edges": [float(e) for e in edges], "counts": [int(c) for c in counts]}
-    return out
+        beside["prob_below_hurdle"] = below_hurdle
+    return {
+        **quantile,
+        "mean": mean,
+        "prob_below_zero": below_zero,
+        **beside,
+        "share_undefined": number(1.0 - defined.mean()) if values.size else None,
+        "histogram": histogram,
+    }
 
 
 __all__ = ["RiskResult", "TornadoBar", "number", "percentile_of", "statistics"]

@@ -25,15 +25,20 @@ from __future__ import annotations
 
 import math
 from statistics import NormalDist
+from typing import TypeAlias
 
 import numpy as np
+from numpy.typing import NDArray
 
 from xlfinance.definitions.risk import Distribution
+
+Floats: TypeAlias = NDArray[np.float64]
+"""Draws, quantiles and correlation matrices."""
 
 _STANDARD = NormalDist()
 
 
-def normal_cdf(z: np.ndarray) -> np.ndarray:
+def normal_cdf(z: Floats) -> Floats:
     """Phi(z), to double precision in both tails (through `math.erfc`, element by element:
     from a list of Python floats, three times faster than through an object array)."""
     x = -np.asarray(z, dtype=float) / math.sqrt(2.0)
@@ -47,7 +52,7 @@ def lognormal_parameters(mean: float, sd: float) -> tuple[float, float]:
     return math.log(mean) - sigma2 / 2.0, math.sqrt(sigma2)
 
 
-def triangular_ppf(u: np.ndarray, low: float, mode: float, high: float) -> np.ndarray:
+def triangular_ppf(u: Floats, low: float, mode: float, high: float) -> Floats:
     """Inverse CDF of the triangular distribution (low, mode, high) at u in [0, 1]."""
     u = np.asarray(u, dtype=float)
     if high == low:
@@ -58,33 +63,37 @@ def triangular_ppf(u: np.ndarray, low: float, mode: float, high: float) -> np.nd
     return np.where(u < split, left, right)
 
 
-def from_normal(d: Distribution, z: np.ndarray) -> np.ndarray:
+def from_normal(d: Distribution, z: Floats) -> Floats:
     """Map standard normal draws `z` to the distribution `d`."""
     z = np.asarray(z, dtype=float)
-    if d.kind == "normal":
-        return d.mean + d.sd * z if d.sd > 0 else np.full(z.shape, float(d.mean))
-    if d.kind == "lognormal":
-        if d.sd == 0:
-            return np.full(z.shape, float(d.mean))
-        mu, sigma = lognormal_parameters(d.mean, d.sd)
+    if d.kind in ("normal", "lognormal"):
+        mean, sd = d.number("mean"), d.number("sd")
+        if d.kind == "normal":
+            return mean + sd * z if sd > 0 else np.full(z.shape, float(mean))
+        if sd == 0:
+            return np.full(z.shape, float(mean))
+        mu, sigma = lognormal_parameters(mean, sd)
         return np.exp(mu + sigma * z)
     u = normal_cdf(z)
+    low, high = d.number("low"), d.number("high")
     if d.kind == "uniform":
-        return d.low + (d.high - d.low) * u if d.high > d.low else np.full(z.shape, float(d.low))
-    return triangular_ppf(u, d.low, d.mode, d.high)
+        return low + (high - low) * u if high > low else np.full(z.shape, float(low))
+    return triangular_ppf(u, low, d.number("mode"), high)
 
 
 def quantile(d: Distribution, p: float) -> float:
     """The p-quantile of `d` (0 < p < 1), exactly: for tornado ranges and tests."""
     z = _STANDARD.inv_cdf(p)
     if d.kind == "uniform":
-        return float(d.low + (d.high - d.low) * p)
+        low, high = d.number("low"), d.number("high")
+        return float(low + (high - low) * p)
     if d.kind == "triangular":
-        return float(triangular_ppf(np.array([p]), d.low, d.mode, d.high)[0])
+        ppf = triangular_ppf(np.array([p]), d.number("low"), d.number("mode"), d.number("high"))
+        return float(ppf[0])
     return float(from_normal(d, np.array([z]))[0])
 
 
-def copula_factor(matrix: np.ndarray) -> np.ndarray:
+def copula_factor(matrix: Floats) -> Floats:
     """A factor L with L L^T = matrix, for a positive semi-definite correlation matrix.
 
     Cholesky when the matrix is positive definite; otherwise (a correlation of 1, or pairs
@@ -93,17 +102,19 @@ def copula_factor(matrix: np.ndarray) -> np.ndarray:
     """
     matrix = np.asarray(matrix, dtype=float)
     try:
-        return np.linalg.cholesky(matrix)
+        factor = np.linalg.cholesky(matrix)
     except np.linalg.LinAlgError:
         values, vectors = np.linalg.eigh(matrix)
         if values.min() < -1e-8:
             raise ValueError(
                 f"correlation matrix is not positive semi-definite (eigenvalue {values.min():.3g})"
             ) from None
-        return vectors * np.sqrt(np.clip(values, 0.0, None))
+        factor = vectors * np.sqrt(np.clip(values, 0.0, None))
+    # float64 in, float64 out (numpy's stubs say only `floating`): no copy
+    return np.asarray(factor, dtype=np.float64)
 
 
-def correlated_normals(n: int, matrix: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+def correlated_normals(n: int, matrix: Floats, rng: np.random.Generator) -> Floats:
     """(n, k) standard normals whose columns have the correlation `matrix`."""
     k = matrix.shape[0]
     z = rng.standard_normal((n, k))
@@ -116,8 +127,8 @@ def sample(
     distributions: dict[str, Distribution],
     n: int,
     seed: int,
-    matrix: np.ndarray | None = None,
-) -> dict[str, np.ndarray]:
+    matrix: Floats | None = None,
+) -> dict[str, Floats]:
     """n draws of each distribution (in the order given), correlated by `matrix` (the normal
     correlations, `definitions.risk.correlation_matrix`); reproducible from `seed`."""
     names = list(distributions)
@@ -127,7 +138,7 @@ def sample(
     return {name: from_normal(distributions[name], z[:, i]) for i, name in enumerate(names)}
 
 
-def rank_correlation(x: np.ndarray, y: np.ndarray) -> float:
+def rank_correlation(x: Floats, y: Floats) -> float:
     """Spearman's rank correlation of two samples without ties (Pearson's of their ranks)."""
     rx = np.argsort(np.argsort(x)).astype(float)
     ry = np.argsort(np.argsort(y)).astype(float)

@@ -11,12 +11,12 @@ calls each extra sheet as `fn(book, sheet_maps)`:
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from openpyxl.utils import get_column_letter
+from openpyxl.workbook.workbook import Workbook
+from openpyxl.worksheet.worksheet import Worksheet
 
 from xlfinance.model.excel import NOT_AVAILABLE
-from xlfinance.model.sheet import write_text
+from xlfinance.model.sheet import Book, ExtraSheet, write_text
 from xlfinance.render import styles
 from xlfinance.render.labels import bilingual, names, word
 from xlfinance.render.sheetnames import RISK
@@ -26,16 +26,16 @@ SHEET = RISK
 _METRIC_LABELS = {"npv_yuan": "NPV", "irr": "IRR", "equity_irr": "Equity IRR", "net_irr": "Net IRR"}
 
 
-def risk_sheet(result: RiskResult) -> Callable:
+def risk_sheet(result: RiskResult) -> ExtraSheet:
     """An `extra_sheets` entry writing `result` on a Risk sheet."""
 
-    def add(book, sheet_maps) -> None:
+    def add(book: Book, sheet_maps: object) -> None:
         add_risk_sheet(book, sheet_maps, result)
 
     return add
 
 
-def _describe(output: str, units: dict[str, str]) -> tuple[str, str, str]:
+def _describe(output: str, units: dict[str, str]) -> tuple[str | None, str | None, str]:
     """`projects.pv_phase1.npv_yuan` -> ('pv_phase1', 'NPV', 'yuan'): its owner, its label
     and the unit its model output carries (`units`)."""
     parts = output.split(".")
@@ -44,11 +44,11 @@ def _describe(output: str, units: dict[str, str]) -> tuple[str, str, str]:
     return bilingual(owner), bilingual(label), units.get(output, "")
 
 
-def _headers(*english: str) -> tuple[str, ...]:
+def _headers(*english: str) -> tuple[str | None, ...]:
     return tuple(map(bilingual, english))
 
 
-def _value(ws, row: int, col: int, value, unit: str = "") -> None:
+def _value(ws: Worksheet, row: int, col: int, value: float | None, unit: str = "") -> None:
     if value is None:
         write_text(ws, row, col, NOT_AVAILABLE)
         return
@@ -56,10 +56,10 @@ def _value(ws, row: int, col: int, value, unit: str = "") -> None:
     cell.number_format = styles.number_format(unit) if unit else "General"
 
 
-def add_risk_sheet(book, sheet_maps, risk_result: RiskResult) -> None:
+def add_risk_sheet(book: Book | Workbook, sheet_maps: object, risk_result: RiskResult) -> None:
     """Write the Risk sheet into `book` (the workbook writer's `_Book`, or an openpyxl
     Workbook); `sheet_maps` is not needed: nothing here is a formula."""
-    wb = getattr(book, "wb", book)
+    wb = book if isinstance(book, Workbook) else book.wb
     ws = wb.create_sheet(SHEET)
     r = risk_result
     write_text(ws, 1, 1, bilingual("Risk")).font = styles.TITLE_FONT
@@ -129,8 +129,9 @@ def add_risk_sheet(book, sheet_maps, risk_result: RiskResult) -> None:
         write_text(ws, row, 4, names(bar.get("label_zh"), bar["label"]))
         _value(ws, row, 5, bar["low"])
         _value(ws, row, 6, bar["high"])
-        for col, key in ((7, "base"), (8, "at_low"), (9, "at_high"), (10, "swing")):
-            _value(ws, row, col, bar[key], unit)
+        ends = (bar["base"], bar["at_low"], bar["at_high"], bar["swing"])
+        for col, end in enumerate(ends, 7):
+            _value(ws, row, col, end, unit)
         row += 1
     row += 1
 
@@ -162,8 +163,9 @@ def add_risk_sheet(book, sheet_maps, risk_result: RiskResult) -> None:
             owner, label, unit = _describe(output, r.units)
             write_text(ws, row, 1, owner)
             write_text(ws, row, 2, label)
-            for col, key in enumerate(("p10", "p50", "p90", "mean"), 3):
-                _value(ws, row, col, stats[key], unit)
+            middle = (stats["p10"], stats["p50"], stats["p90"], stats["mean"])
+            for col, value in enumerate(middle, 3):
+                _value(ws, row, col, value, unit)
             _value(ws, row, 7, stats["prob_below_zero"], "share")
             if "prob_below_hurdle" in stats:
                 _value(ws, row, 8, stats["prob_below_hurdle"], "share")

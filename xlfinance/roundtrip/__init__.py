@@ -20,11 +20,13 @@ name and why, so the command line prints them and exits with status 2.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml
 
@@ -34,6 +36,16 @@ from xlfinance.roundtrip import cells as cells_
 from xlfinance.roundtrip.apply import ReplaceFailed, replace_all
 from xlfinance.roundtrip.plan import STAMP, Change, input_cells, plan
 from xlfinance.roundtrip.yamledit import Edit, EditError, dotted, splice
+
+if TYPE_CHECKING:
+    from openpyxl.workbook.workbook import Workbook
+
+    from xlfinance.check import CheckedProgramme
+    from xlfinance.definitions.load import Programme
+    from xlfinance.model.sheet import NamingBook
+
+Cells = dict[str, tuple[str, int, int]]
+"""Defined name -> (sheet, row, column), as `cells.defined_cells` reads them."""
 
 MAX_REFUSALS_SHOWN = 20
 """Refusals listed one a line; the rest are counted."""
@@ -53,7 +65,9 @@ def _refused(workbook: str, problems: list[tuple[str, str]]) -> DefinitionError:
     return DefinitionError([Problem(workbook, where, message) for where, message in problems])
 
 
-def _evaluate(programme_dir, edited=None, shown: str = ""):
+def _evaluate(
+    programme_dir: str | os.PathLike[str], edited: Workbook | None = None, shown: str = ""
+) -> tuple[Programme, CheckedProgramme]:
     """The programme loaded and evaluated; with `edited`, first refused unless the
     workbook's Cover names this programme."""
     from xlfinance.check import check_programme
@@ -77,7 +91,12 @@ def _evaluate(programme_dir, edited=None, shown: str = ""):
 
 
 def _reference(
-    programme, checked, built, folder: Path, analysis: list[str], names: dict[str, tuple]
+    programme: Programme,
+    checked: CheckedProgramme,
+    built: dt.date,
+    folder: Path,
+    analysis: list[str],
+    names: Cells,
 ) -> Path:
     """The workbook `build` writes from these definitions, the analysis sheets it had
     (`analysis`, titles) left empty: their figures are the analysis's, not compared. The
@@ -87,7 +106,7 @@ def _reference(
     from xlfinance.portfolio import roll_up
     from xlfinance.render.workbook import write_workbook
 
-    def placeholders(book, sheet_maps) -> None:
+    def placeholders(book: NamingBook, sheet_maps: object) -> None:
         for title in analysis:
             book.wb.create_sheet(title)
         for name, (sheet, row, column) in names.items():
@@ -109,7 +128,10 @@ def _reference(
 
 
 def import_workbook(
-    workbook: str | os.PathLike, programme_dir: str | os.PathLike, *, dry_run: bool = False
+    workbook: str | os.PathLike[str],
+    programme_dir: str | os.PathLike[str],
+    *,
+    dry_run: bool = False,
 ) -> ImportResult:
     """Carry the typed inputs changed in `workbook` back into the definitions of
     `programme_dir`; DefinitionError, with nothing written, on any refusal."""
@@ -185,7 +207,7 @@ class _Documents:
         self.raw: dict[Path, bytes] = {}
         self.data: dict[Path, object] = {}
 
-    def __call__(self, path: Path):
+    def __call__(self, path: Path) -> object:
         if path not in self.data:
             try:
                 self.raw[path] = path.read_bytes()
@@ -195,7 +217,9 @@ class _Documents:
         return self.data[path]
 
 
-def _new_files(changes: list[Change], documents: _Documents, shown: str):
+def _new_files(
+    changes: list[Change], documents: _Documents, shown: str
+) -> dict[Path, tuple[bytes, bytes]]:
     edits: dict[Path, list[Edit]] = {}
     for change in changes:
         f = change.field
@@ -204,7 +228,7 @@ def _new_files(changes: list[Change], documents: _Documents, shown: str):
             todo.append(Edit(f.value_path, f.written(change.new)))
         if change.source is not None and f.source_path is not None:
             todo.append(Edit(f.source_path, change.source))
-    files = {}
+    files: dict[Path, tuple[bytes, bytes]] = {}
     for path, todo in edits.items():
         unique = list({e.path: e for e in todo}.values())
         old = documents.raw[path]
@@ -216,7 +240,7 @@ def _new_files(changes: list[Change], documents: _Documents, shown: str):
     return files
 
 
-def _check_staged(programme, files, root: Path) -> None:
+def _check_staged(programme: Programme, files: dict[Path, tuple[bytes, bytes]], root: Path) -> None:
     """Load and evaluate the definitions as they would be; DefinitionError naming the real
     files when they have a problem."""
     with tempfile.TemporaryDirectory(prefix="xlfinance-import-check-") as folder:
@@ -243,7 +267,7 @@ def _check_staged(programme, files, root: Path) -> None:
             ) from None
 
 
-def describe(result: ImportResult, root: str | os.PathLike) -> list[str]:
+def describe(result: ImportResult, root: str | os.PathLike[str]) -> list[str]:
     """One line a changed field: file, field, old -> new (in the file's own numbers), and
     its new source."""
     lines = []
@@ -255,7 +279,8 @@ def describe(result: ImportResult, root: str | os.PathLike) -> list[str]:
                 f"{file}: {dotted(f.value_path)}: {_number(f.written(change.old))} -> "
                 f"{_number(f.written(change.new))} ({change.cell})"
             )
-        if change.source is not None:
+        # `plan` gives a source only to a field with a source beside its value
+        if change.source is not None and f.source_path is not None:
             lines.append(f"{file}: {dotted(f.source_path)}: {change.source}")
         elif change.new is not None:
             lines.append(f"{file}: {dotted(f.value_path)}: a bare number, no source beside it")

@@ -19,6 +19,7 @@ import zipfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeGuard
 
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
@@ -159,7 +160,8 @@ def is_formula(value: object) -> bool:
     return _formula(value) is not None
 
 
-def _number(value: object) -> bool:
+def is_number(value: object) -> TypeGuard[int | float]:
+    """A number a cell holds: an int or a float, not a bool."""
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
@@ -169,11 +171,12 @@ def same(was: object, now: object) -> bool:
         was = None
     if now == "":
         now = None
-    if _number(was) and _number(now):
+    if is_number(was) and is_number(now):
         return math.isclose(was, now, rel_tol=REL_TOLERANCE, abs_tol=0.0)
-    if is_formula(was) and is_formula(now):
-        return _same_formula(_formula(was), _formula(now))
-    if is_formula(was) or is_formula(now):
+    was_formula, now_formula = _formula(was), _formula(now)
+    if was_formula is not None and now_formula is not None:
+        return _same_formula(was_formula, now_formula)
+    if was_formula is not None or now_formula is not None:
         return False
     if isinstance(was, dt.date) and isinstance(now, dt.date):
         return was == now
@@ -205,7 +208,7 @@ _ANALYSIS_RANGE = re.compile(
 )
 
 
-def _reads_only_analysis(was, now) -> bool:
+def _reads_only_analysis(was: object, now: object) -> bool:
     """Both cells formulas over the analysis sheets alone (the Checks sheet's count of their
     error values spans their used ranges, which the reference leaves empty): as little an
     input as the sheets they read."""

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path as FilePath
 from typing import Any
@@ -151,7 +152,9 @@ def _fund_place(data: Any, name: str) -> tuple[Path, str] | None:
     return None
 
 
-def field_of(name: str, model_value: float, root: FilePath, documents: dict) -> Field | None:
+def field_of(
+    name: str, model_value: float, root: FilePath, documents: Callable[[FilePath], object]
+) -> Field | None:
     """The definition field of the input the workbook names `name` (a defined name of the
     Inputs sheet), whose model value is `model_value`; None when no file writes it.
     `documents(file)` gives a file's data."""

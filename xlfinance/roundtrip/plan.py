@@ -12,14 +12,20 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from xlfinance.definitions.schema import format_number, show
+from xlfinance.definitions.schema import Sourced, format_number, show
 from xlfinance.definitions.yamlio import CONTROL_CHARACTERS
 from xlfinance.render.sheetnames import INPUTS
-from xlfinance.roundtrip.cells import Diff, is_formula
+from xlfinance.roundtrip.cells import Diff, is_formula, is_number
 from xlfinance.roundtrip.fields import Field, field_of
+
+if TYPE_CHECKING:
+    from xlfinance.definitions.load import Programme
+    from xlfinance.model.core import Model
 
 VALUE_COL, SOURCE_COL = 4, 6
 """The Inputs sheet's value and source columns (D, F)."""
@@ -57,7 +63,9 @@ class Refusal:
     message: str
 
 
-def input_cells(cells: dict[str, tuple[str, int, int]], programme, models) -> list[InputCell]:
+def input_cells(
+    cells: dict[str, tuple[str, int, int]], programme: Programme, models: dict[str, Model]
+) -> list[InputCell]:
     """The Inputs sheet's named inputs; `models` is group id -> model (projects, fund)."""
     out = []
     for name, (sheet, row, column) in cells.items():
@@ -67,10 +75,10 @@ def input_cells(cells: dict[str, tuple[str, int, int]], programme, models) -> li
         if parts[0] == "units":
             out.append(InputCell(name, row, float("nan"), None, "unit"))
         elif parts[0] == "assumptions":
-            item = programme.assumptions
+            item: object = programme.assumptions
             for part in parts[1:]:
                 item = item.get(part) if isinstance(item, dict) else getattr(item, part, None)
-            if item is not None:
+            if isinstance(item, Sourced):
                 out.append(InputCell(name, row, float(item.value), item.source, "typed"))
         elif parts[0] == "inputs" and len(parts) == 3 and parts[1] in models:
             item = models[parts[1]].inputs.get(parts[2])
@@ -110,7 +118,11 @@ _REFUSED = {
 
 
 def plan(
-    diffs: list[Diff], inputs: list[InputCell], root: Path, documents, stamp: str
+    diffs: list[Diff],
+    inputs: list[InputCell],
+    root: Path,
+    documents: Callable[[Path], object],
+    stamp: str,
 ) -> tuple[list[Change], list[Refusal]]:
     """The changes the differences make and the refusals. `documents(file)` gives a
     definition file's data; `stamp` says where and when a value was edited, for its source
@@ -133,9 +145,10 @@ def plan(
         value, source = values.get(row), sources.get(row)
         if source is not None and imported(cell.source, source.now):
             source = None  # the workbook predates an import: its source cell is the old one
-            if value is None:
-                continue
-        where = f"{(value or source).coordinate} ({cell.name})"
+        shown = value if value is not None else source
+        if shown is None:  # only a source the import wrote itself
+            continue
+        where = f"{shown.coordinate} ({cell.name})"
         if cell.kind != "typed":
             refusals.append(Refusal(where, _REFUSED[cell.kind].format(link=cell.link)))
             continue
@@ -155,7 +168,8 @@ def plan(
                 )
             )
             continue
-        new = None if value is None else float(value.now)
+        # a typed value that is no number was refused above (`_typed_problem`)
+        new = float(value.now) if value is not None and is_number(value.now) else None
         if source is not None and field.source_path is None:
             refusals.append(
                 Refusal(
@@ -165,8 +179,9 @@ def plan(
                 )
             )
             continue
+        new_source: str | None
         if source is not None:
-            new_source = source.now
+            new_source = str(source.now)  # a text (`_source_problem`)
         elif field.source_path is None:
             new_source = None
         else:
@@ -213,7 +228,7 @@ def _other(diff: Diff) -> str:
 
 def _conflicts(changes: list[Change]) -> list[Refusal]:
     """Two cells writing different values into one field."""
-    seen: dict[tuple, Change] = {}
+    seen: dict[tuple[Path, tuple[str | int, ...]], Change] = {}
     out = []
     for change in changes:
         key = (change.field.file, change.field.value_path)

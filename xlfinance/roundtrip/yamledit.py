@@ -81,7 +81,7 @@ def quoted(text: str) -> str:
 
 def compose(text: str) -> Node:
     """The node tree of a document, with positions."""
-    node = YAML(typ="rt").compose(text)
+    node: Node | None = YAML(typ="rt").compose(text)
     if node is None:
         raise EditError("the file holds no document")
     return node

@@ -78,11 +78,61 @@ up against its hurdle.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, TypeAlias, TypedDict
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 from xlfinance.model.units import finite_or_none as _number
+
+if TYPE_CHECKING:
+    from xlfinance.definitions.load import Programme
+    from xlfinance.definitions.schema import BudgetLine
+    from xlfinance.fund.model import FundEvaluation
+    from xlfinance.projects import ProjectResult
+
+
+class Quantity(TypedDict):
+    """A number with its unit, as results.json writes one; None where it does not exist."""
+
+    value: float | None
+    unit: str
+
+
+class PayerPart(TypedDict):
+    yuan: Quantity
+    share: Quantity
+
+
+class WhoPays(TypedDict):
+    """A project's funding by payer (`who_pays`)."""
+
+    total_yuan: Quantity
+    market: PayerPart
+    policy: PayerPart
+    town: PayerPart
+    public_split_from: str | None
+    budget_line: str | None
+
+
+class FundShares(TypedDict):
+    held: dict[str, float]
+    """Project id -> the share of its equity the fund holds."""
+    public_call_share: float
+
+
+class CededReturn(TypedDict):
+    hurdle_rate: float
+    npv_at_hurdle_yuan: float
+    ceded_yuan: float
+    ceded_pv_base_yuan: float
+
+
+Blended: TypeAlias = dict[str, Any]
+"""The JSON-ready metrics `blended_metrics` gives (results.json's `structuring.blended`):
+its conventions, a section a project (every amount of `project_amounts` a `Quantity`), the
+fund's and the programme's, as the module's docstring lists them."""
 
 PUBLIC_CLASSES = ("government",)
 """Fund classes whose money is public (the guidance fund)."""
@@ -133,7 +183,7 @@ DEFINITIONS = {
 }
 
 
-def _q(value, unit: str) -> dict:
+def _q(value: float | None, unit: str) -> Quantity:
     """A number with its unit, None where it does not exist."""
     return {"value": _number(value), "unit": unit}
 
@@ -142,7 +192,7 @@ def _ratio(numerator: float, denominator: float) -> float:
     return numerator / denominator if denominator > 0 else math.nan
 
 
-def _row(result, name: str) -> np.ndarray:
+def _row(result: ProjectResult | FundEvaluation, name: str) -> NDArray[np.float64]:
     """A line of a project's (or fund's) base case, zeros where the model has no such line;
     #N/A (NaN) tonnes of a line that claims none count as zero."""
     lines = result.evaluation.lines
@@ -150,23 +200,24 @@ def _row(result, name: str) -> np.ndarray:
         return np.zeros(1)
     row = np.asarray(lines[name], dtype=float)
     row = row[0] if row.ndim > 1 else row
-    return np.nan_to_num(row, nan=0.0)
+    filled: NDArray[np.float64] = np.nan_to_num(row, nan=0.0)
+    return filled
 
 
-def present_value(flows, rate: float, first_year: int, base_year: int) -> float:
+def present_value(flows: ArrayLike, rate: float, first_year: int, base_year: int) -> float:
     """PV at `base_year` of `flows`, the first of them in `first_year`: the project model's
     NPV convention (period 0 undiscounted in its own year), then (1 + rate)^-(first_year -
     base_year) to the base year. A year before the base year is compounded forward."""
-    flows = np.asarray(flows, dtype=float)
-    periods = np.arange(flows.size) + (first_year - base_year)
-    return float(np.sum(flows * (1.0 + rate) ** (-periods)))
+    values = np.asarray(flows, dtype=float)
+    periods = np.arange(values.size) + (first_year - base_year)
+    return float(np.sum(values * (1.0 + rate) ** (-periods)))
 
 
-def _budget_lines(programme) -> dict[str, object]:
+def _budget_lines(programme: Programme) -> dict[str, BudgetLine]:
     return {line.id: line for line in programme.budget.lines}
 
 
-def _public_split(line, programme) -> tuple[float, str]:
+def _public_split(line: BudgetLine | None, programme: Programme) -> tuple[float, str]:
     """The policy share of a budget line's public money, and whether the line or (for a line
     without public money) the whole programme gave it."""
     if line is not None:
@@ -178,7 +229,7 @@ def _public_split(line, programme) -> tuple[float, str]:
     return _ratio(policy, policy + town) if policy + town > 0 else 1.0, "programme"
 
 
-def _fund_shares(fund, public_classes) -> dict:
+def _fund_shares(fund: FundEvaluation | None, public_classes: tuple[str, ...]) -> FundShares:
     """From the fund's evaluation: each project's share held, and the public classes' share
     of the capital contributed to the fund (calls after equalisation at later closes, fees
     included: the fund's money is fungible)."""
@@ -199,7 +250,9 @@ AMOUNT_UNITS = {"abatement_pv_base_t_co2e": "t CO2e"}
 """The unit of each of `project_amounts` that is not in yuan."""
 
 
-def project_amounts(result, programme, fund_shares: Mapping, rate: float) -> dict[str, float]:
+def project_amounts(
+    result: ProjectResult, programme: Programme, fund_shares: FundShares, rate: float
+) -> dict[str, float]:
     """A project's money by kind, in yuan: nominal amounts committed at its start, production
     subsidies at PV at its start year; and the base-year PVs of its public cost and tonnes."""
     d = result.definition
@@ -252,7 +305,9 @@ def project_amounts(result, programme, fund_shares: Mapping, rate: float) -> dic
     return out
 
 
-def who_pays(amounts: Mapping[str, float], line, programme) -> dict:
+def who_pays(
+    amounts: Mapping[str, float], line: BudgetLine | None, programme: Programme
+) -> WhoPays:
     """Market, higher-level policy money and the town: yuan and shares of the project's
     funding (private + public as `project_amounts` counts them). Grants, viability-gap
     subsidies and public programme spending are split as the budget line splits its public
@@ -272,19 +327,22 @@ def who_pays(amounts: Mapping[str, float], line, programme) -> dict:
     }
     yuan["policy" if GUIDANCE_FUND_PAYER == "policy" else "town"] += guidance
     total = sum(yuan.values())
+
+    def part(payer: str) -> PayerPart:
+        return {"yuan": _q(yuan[payer], "yuan"), "share": _q(_ratio(yuan[payer], total), "share")}
+
     return {
         "total_yuan": _q(total, "yuan"),
-        **{
-            payer: {"yuan": _q(v, "yuan"), "share": _q(_ratio(v, total), "share")}
-            for payer, v in yuan.items()
-        },
+        "market": part("market"),
+        "policy": part("policy"),
+        "town": part("town"),
         # Where the policy/town split came from; None when nothing needed splitting.
         "public_split_from": split_from if local > 0 else None,
         "budget_line": getattr(line, "id", None),
     }
 
 
-def ceded_return(fund, class_id: str, rate: float, base_year: int) -> dict[str, float]:
+def ceded_return(fund: FundEvaluation, class_id: str, rate: float, base_year: int) -> CededReturn:
     """A fund class's return given up against its hurdle, in yuan.
 
     npv_at_hurdle = NPV at the class's hurdle rate of its net cash flows (received - paid
@@ -309,12 +367,14 @@ def ceded_return(fund, class_id: str, rate: float, base_year: int) -> dict[str, 
     }
 
 
-def fund_mobilisation(fund, public_classes=PUBLIC_CLASSES) -> dict:
+def fund_mobilisation(
+    fund: FundEvaluation, public_classes: tuple[str, ...] = PUBLIC_CLASSES
+) -> dict[str, tuple[float, float, float]]:
     """The fund's ratio: private classes' commitments per yuan of the public classes'
     (OECD DAC counts shares in a collective investment vehicle at commitment); beside it
     the same on capital contributed (calls after equalisation)."""
     metrics = fund.evaluation.metrics()
-    out = {}
+    out: dict[str, tuple[float, float, float]] = {}
     for basis in ("committed", "contributed"):
         by_class = {c: float(metrics[f"{basis}_yuan_{c}"]) for c in fund.fund.classes}
         private = sum(v for c, v in by_class.items() if c not in public_classes)
@@ -323,7 +383,13 @@ def fund_mobilisation(fund, public_classes=PUBLIC_CLASSES) -> dict:
     return out
 
 
-def blended_metrics(programme, projects, fund=None, *, public_classes=PUBLIC_CLASSES) -> dict:
+def blended_metrics(
+    programme: Programme,
+    projects: dict[str, ProjectResult],
+    fund: FundEvaluation | None = None,
+    *,
+    public_classes: tuple[str, ...] = PUBLIC_CLASSES,
+) -> Blended:
     """Mobilisation ratios, public cost per tonne and who pays, for every project, the fund
     (None: no fund, and no fund equity is public) and the programme; JSON-ready."""
     rate = float(programme.assumptions.discount_rate.value)
@@ -331,8 +397,8 @@ def blended_metrics(programme, projects, fund=None, *, public_classes=PUBLIC_CLA
     lines = _budget_lines(programme)
     shares = _fund_shares(fund, public_classes)
 
-    per_project = {}
-    amounts = {}
+    per_project: dict[str, dict[str, Any]] = {}
+    amounts: dict[str, dict[str, float]] = {}
     for pid, result in projects.items():
         a = project_amounts(result, programme, shares, rate)
         amounts[pid] = a
@@ -350,7 +416,7 @@ def blended_metrics(programme, projects, fund=None, *, public_classes=PUBLIC_CLA
             "who_pays": who_pays(a, line, programme),
         }
 
-    def total(key, only=None):
+    def total(key: str, only: Callable[[str], bool] | None = None) -> float:
         return sum(a[key] for pid, a in amounts.items() if only is None or only(pid))
 
     private, public = total("private_yuan"), total("public_yuan")
@@ -362,7 +428,7 @@ def blended_metrics(programme, projects, fund=None, *, public_classes=PUBLIC_CLA
         "public_programme_spending": total("public_programme_spending_pv_base_yuan"),
         "fund_ceded_return": 0.0,
     }
-    fund_out = None
+    fund_out: dict[str, Any] | None = None
     if fund is not None:
         mob = fund_mobilisation(fund, public_classes)
         ceded = {c: ceded_return(fund, c, rate, base_year) for c in public_classes}
@@ -389,7 +455,7 @@ def blended_metrics(programme, projects, fund=None, *, public_classes=PUBLIC_CLA
     tonnes = total("abatement_pv_base_t_co2e")
     cost = sum(cost_parts.values())
 
-    def investable(pid):
+    def investable(pid: str) -> bool:
         return projects[pid].definition.archetype != "programme"
 
     investable_cost = (

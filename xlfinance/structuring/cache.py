@@ -21,7 +21,9 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
 import threading
+from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from pathlib import Path
 
@@ -59,7 +61,7 @@ def code() -> str:
     return digest.hexdigest()
 
 
-def project_key(parts: dict, rows: dict[str, np.ndarray], n: int) -> str:
+def project_key(parts: Mapping[str, object], rows: Mapping[str, np.ndarray], n: int) -> str:
     """The key of one project's answer: `parts` (JSON-able: the definition, assumptions,
     solve and target) and the override arrays of its rows."""
     digest = hashlib.sha256(code().encode())
@@ -73,7 +75,7 @@ def project_key(parts: dict, rows: dict[str, np.ndarray], n: int) -> str:
     return digest.hexdigest()
 
 
-def files_key(files, extra: dict) -> str:
+def files_key(files: Iterable[str | os.PathLike[str]], extra: Mapping[str, object]) -> str:
     """The key of an answer that depends on every file of the programme."""
     digest = hashlib.sha256(code().encode())
     digest.update(json.dumps(extra, sort_keys=True, default=repr).encode())
@@ -103,7 +105,8 @@ def load_project(key: str) -> ProjectSolve | None:
     except (OSError, ValueError, KeyError, json.JSONDecodeError):
         return None
     touch(folder() / f"{key}.npz")
-    sol = solver.Solution(status=status, **arrays, **{name: int(meta[name]) for name in _SCALARS})
+    iterations, evaluations = (int(meta[name]) for name in _SCALARS)
+    sol = solver.Solution(status=status, iterations=iterations, evaluations=evaluations, **arrays)
     fields = {k: v for k, v in meta["solve"].items()}
     return ProjectSolve(solution=sol, **fields)
 
@@ -119,16 +122,20 @@ def store_project(key: str, answer: ProjectSolve) -> None:
         **{name: getattr(sol, name) for name in _SCALARS},
     }
     buffer = io.BytesIO()
-    np.savez(
+    np.savez(  # the arrays of `_ARRAYS`, by name
         buffer,
         meta=np.array(json.dumps(meta)),
         status=np.array([solver.STATUSES.index(x) for x in sol.status], dtype=np.uint8),
-        **{name: np.asarray(getattr(sol, name)) for name in _ARRAYS},
+        value=np.asarray(sol.value),
+        achieved=np.asarray(sol.achieved),
+        monotone=np.asarray(sol.monotone),
+        bound=np.asarray(sol.bound),
+        width=np.asarray(sol.width),
     )
     _write(f"{key}.npz", buffer.getvalue())
 
 
-def load_json(key: str):
+def load_json(key: str) -> object:
     try:
         data = json.loads((folder() / f"{key}.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -136,7 +143,7 @@ def load_json(key: str):
     return data["value"] if isinstance(data, dict) and data.get("key") == key else None
 
 
-def store_json(key: str, value) -> None:
+def store_json(key: str, value: object) -> None:
     _write(f"{key}.json", json.dumps({"key": key, "value": value}).encode("utf-8"))
 
 

@@ -12,7 +12,9 @@ field and what is wrong.
 from __future__ import annotations
 
 import difflib
+from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from xlfinance.archetypes.finance.contract import DEBT_SHARE
 from xlfinance.definitions.structuring import STRUCTURING_FILE, StructuringFile
@@ -20,8 +22,14 @@ from xlfinance.definitions.yamlio import read_yaml
 from xlfinance.errors import DefinitionError, Problem
 from xlfinance.structuring.projects import applies, investable, is_money_or_rate, sizes_debt
 
+if TYPE_CHECKING:
+    from xlfinance.definitions.load import Programme
+    from xlfinance.projects import ProjectResult
 
-def check_models(structuring: StructuringFile, projects: dict, file: str) -> list[Problem]:
+
+def check_models(
+    structuring: StructuringFile, projects: dict[str, ProjectResult], file: str
+) -> list[Problem]:
     """Every problem of `structuring` against the built project models."""
     problems: list[tuple[str, str]] = []
     inputs = {name: item for r in projects.values() for name, item in r.model.inputs.items()}
@@ -97,7 +105,7 @@ def check_models(structuring: StructuringFile, projects: dict, file: str) -> lis
     return [_located(file, field, message) for field, message in problems]
 
 
-def _unknown(kind: str, name: str, known) -> str:
+def _unknown(kind: str, name: str, known: Iterable[str]) -> str:
     close = difflib.get_close_matches(name, sorted(known), n=1)
     hint = f" (did you mean '{close[0]}'?)" if close else ""
     return f"no project model has an {kind} '{name}'{hint}"
@@ -111,7 +119,7 @@ def _located(file: str, field: str, message: str) -> Problem:
     return Problem(file, field, message, line)
 
 
-def structuring_file(programme) -> str:
+def structuring_file(programme: Programme) -> str:
     return str(Path(programme.root) / STRUCTURING_FILE)
 
 

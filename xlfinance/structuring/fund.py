@@ -52,10 +52,13 @@ those rows in lock-step.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeAlias, TypedDict
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from xlfinance.archetypes.finance.contract import EQUITY_CASH_FLOW
 from xlfinance.definitions.structuring import (
@@ -68,6 +71,35 @@ from xlfinance.definitions.structuring import (
 from xlfinance.errors import DefinitionError, Problem
 from xlfinance.structuring import solver
 from xlfinance.structuring.projects import investable
+
+if TYPE_CHECKING:
+    from xlfinance.definitions.fund import Close, FundFile
+    from xlfinance.definitions.load import Programme
+    from xlfinance.fund.model import FundEvaluation, FundModel
+    from xlfinance.projects import ProjectResult
+    from xlfinance.risk.engine import Layout
+
+Entry: TypeAlias = dict[str, Any]
+"""An answer as results.json lists it (`structuring.entries`): a JSON object, which
+`structuring.cache` keeps as JSON and reads back (`json.loads`, whose values are unchecked);
+its keys in the function that writes it."""
+
+
+class Edit(TypedDict):
+    """A value to write into fund.yaml: the field's path there and its number."""
+
+    field: str
+    value: int | float | None
+
+
+class PipelineProject(TypedDict):
+    """A project the fund would need to deploy its size (`solve_deployment`)."""
+
+    project: str
+    equity_invested_yuan: float
+    equity_irr: int | float | None
+    cumulative_yuan: float
+
 
 FUND_FILE = "fund.yaml"
 IRR_TOLERANCE = 1e-9
@@ -99,7 +131,13 @@ class FundRows:
     evaluated a block of rows at a time (`risk.engine.evaluate_in_blocks`): with hundreds
     of deals its lines over 10,000 trials would not fit in memory at once."""
 
-    def __init__(self, fund_model, projects: dict, lay=None, rows: slice | None = None):
+    def __init__(
+        self,
+        fund_model: FundModel,
+        projects: dict[str, ProjectResult],
+        lay: Layout | None = None,
+        rows: slice | None = None,
+    ) -> None:
         self.fund_model = fund_model
         if lay is None or rows is None or rows.stop <= rows.start:
             rows = slice(0, 1)
@@ -120,7 +158,10 @@ class FundRows:
             self.flows[d] = (flows, result.definition.start_year)
 
     def evaluate(
-        self, inputs: dict, only: tuple[str, ...], cases: np.ndarray | None = None
+        self,
+        inputs: Mapping[str, ArrayLike],
+        only: tuple[str, ...],
+        cases: np.ndarray | None = None,
     ) -> dict[str, np.ndarray]:
         """The outputs `only` over the rows (those numbered `cases` among them), with
         `inputs` changed: each a number for every row or an array, one value a case."""
@@ -134,7 +175,7 @@ class FundRows:
         }
         model = self.fund_model.model
 
-        def overrides(block: slice) -> dict:
+        def overrides(block: slice) -> dict[str, np.ndarray]:
             rows = index[block]
             m = len(rows)
             out = {k: v[rows] for k, v in self.base.items()}
@@ -172,7 +213,7 @@ class Shares:
     class's commitment there over the balance's at those closes (equal parts if none)."""
 
     @classmethod
-    def of(cls, definition, junior: str, balance: str) -> Shares:
+    def of(cls, definition: FundFile, junior: str, balance: str) -> Shares:
         size = sum(v.value for close in definition.closes for v in close.commitments_yuan.values())
         listed = [
             (k, _commitment(close, junior), _commitment(close, balance))
@@ -203,7 +244,7 @@ class Shares:
     def commitments(self, share: float) -> list[tuple[int, float, float]]:
         """(close index, junior's commitment, balance's commitment) at each close moved, in
         whole yuan; each close keeps its total."""
-        out = []
+        out: list[tuple[int, float, float]] = []
         for k, j, b, w in self.closes:
             new = min(float(round(share * self.size * w)), j + b)
             out.append((k, new, j + b - new))
@@ -211,16 +252,16 @@ class Shares:
 
     def inputs(self, share: float) -> dict[str, float]:
         """The fund model's inputs at `share` (`commitment_<class>_close_<k>`, k from 1)."""
-        out = {}
+        out: dict[str, float] = {}
         for k, j, b in self.commitments(share):
             out[f"commitment_{self.junior}_close_{k + 1}"] = j
             out[f"commitment_{self.balance}_close_{k + 1}"] = b
         return out
 
-    def edits(self, share: float) -> list[dict]:
+    def edits(self, share: float) -> list[Edit]:
         """The edits to fund.yaml that give `share`: each field is a `{value, source}`
         whose value is to be set."""
-        out = []
+        out: list[Edit] = []
         for k, j, b in self.commitments(share):
             out.append({"field": f"closes[{k}].commitments_yuan.{self.junior}", "value": _num(j)})
             out.append({"field": f"closes[{k}].commitments_yuan.{self.balance}", "value": _num(b)})
@@ -231,12 +272,12 @@ class Shares:
         return sum(j for _, j, _ in self.commitments(share)) / self.size
 
 
-def _commitment(close, class_id: str) -> float:
+def _commitment(close: Close, class_id: str) -> float:
     value = close.commitments_yuan.get(class_id)
     return float(value.value) if value is not None else 0.0
 
 
-def _num(x: float):
+def _num(x: float | None) -> int | float | None:
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return None
     return int(x) if float(x).is_integer() else float(x)
@@ -244,12 +285,12 @@ def _num(x: float):
 
 def solve_first_loss(
     defn: FirstLossDef,
-    fund_model,
+    fund_model: FundModel,
     trials: FundRows,
     n_trials: int,
     fixed: FundRows | None = None,
     scenarios: dict[str, int] | None = None,
-) -> list:
+) -> list[Entry]:
     """The smallest junior share that meets the protected class's target at each confidence
     over the trials (one entry each); with `fixed` (the rows from the base case, row 0, to
     the last scenario) and `scenarios` (name -> row), the share each scenario needs and the
@@ -285,19 +326,19 @@ def solve_first_loss(
         n=len(confidence),
     )
     at_defined = irr_at(shares.defined)
-    per_row = None
+    per_row: dict[str, Entry] | None = None
     if fixed is not None:
         rows = {"base": 0, **{k: r for k, r in (scenarios or {}).items() if k != "base" and r}}
 
         def g(cases: np.ndarray, x: np.ndarray) -> np.ndarray:
             row_index = np.array([list(rows.values())[c] for c in cases])
-            inputs: dict[str, list] = {}
+            inputs: dict[str, list[float]] = {}
             for xi in x:
                 for name, value in shares.inputs(float(xi)).items():
                     inputs.setdefault(name, []).append(value)
             return fixed.evaluate(inputs, (output,), row_index)[output]
 
-        per_row = solver.solve(
+        by_row = solver.solve(
             g,
             threshold,
             lower,
@@ -309,20 +350,20 @@ def solve_first_loss(
         )
         per_row = {
             name: {
-                "value": _num(float(per_row.value[i])),
-                "status": str(per_row.status[i]),
-                "achieved": _num(float(per_row.achieved[i])),
-                "edits": shares.edits(float(per_row.value[i]))
-                if not math.isnan(per_row.value[i])
+                "value": _num(float(by_row.value[i])),
+                "status": str(by_row.status[i]),
+                "achieved": _num(float(by_row.achieved[i])),
+                "edits": shares.edits(float(by_row.value[i]))
+                if not math.isnan(by_row.value[i])
                 else [],
             }
             for i, name in enumerate(rows)
         }
-    out = []
+    out: list[Entry] = []
     for i, p in enumerate(confidence):
         value = float(solution.value[i])
         status = str(solution.status[i])
-        entry = {
+        entry: Entry = {
             "solve": f"first_loss_share_{_statistic(p)}",
             "project": FUND_KEY,
             "value": _num(value),
@@ -380,12 +421,13 @@ def _fmt(x: float) -> str:
 # ------------------------------------------------------------------------------------------
 
 
-def scaled_closes(definition, size: float) -> list[dict]:
+def scaled_closes(definition: FundFile, size: float) -> list[Edit]:
     """The edits that make the fund `size` (at most), every close's size and commitments
     scaled in proportion, each commitment down to the whole yuan."""
     old = sum(v.value for close in definition.closes for v in close.commitments_yuan.values())
     factor = size / old
-    edits, running = [], 0.0
+    edits: list[Edit] = []
+    running = 0.0
     for k, close in enumerate(definition.closes):
         for c, v in close.commitments_yuan.items():
             new = float(math.floor(v.value * factor))
@@ -395,7 +437,9 @@ def scaled_closes(definition, size: float) -> list[dict]:
     return edits
 
 
-def candidate_projects(defn: DeploymentDef, fund_model, projects: dict) -> list[str]:
+def candidate_projects(
+    defn: DeploymentDef, fund_model: FundModel, projects: dict[str, ProjectResult]
+) -> list[str]:
     """The projects that may enter the fund, the highest equity IRR first (no IRR last)."""
     definition = fund_model.definition
     if defn.candidates is not None:
@@ -414,7 +458,7 @@ def candidate_projects(defn: DeploymentDef, fund_model, projects: dict) -> list[
         floor = float(defn.min_equity_irr.value)
         ids = [pid for pid in ids if projects[pid].metrics.get("equity_irr", math.nan) >= floor]
 
-    def key(pid):
+    def key(pid: str) -> tuple[bool, float, str]:
         irr = projects[pid].metrics.get("equity_irr", float("nan"))
         return (math.isnan(irr), -irr if not math.isnan(irr) else 0.0, pid)
 
@@ -422,8 +466,12 @@ def candidate_projects(defn: DeploymentDef, fund_model, projects: dict) -> list[
 
 
 def solve_deployment(
-    defn: DeploymentDef, fund_model, projects: dict, base: FundRows, trials: FundRows | None
-) -> list[dict]:
+    defn: DeploymentDef,
+    fund_model: FundModel,
+    projects: dict[str, ProjectResult],
+    base: FundRows,
+    trials: FundRows | None,
+) -> list[Entry]:
     """The largest fund the deals absorb at the ratio, and the projects that would have to
     enter it to deploy the target size (two entries)."""
     definition = fund_model.definition
@@ -435,10 +483,10 @@ def solve_deployment(
     largest = invested / ratio
     status = solver.ALREADY_MET if committed <= largest else solver.SOLVED
     edits = scaled_closes(definition, largest) if status == solver.SOLVED else []
-    size_edited = (
-        float(edits[-1]["value"]) if edits else committed
-    )  # the last close's size is the fund's
-    checks = {}
+    last = edits[-1]["value"] if edits else committed  # the last close's size is the fund's
+    assert last is not None  # a whole yuan (`scaled_closes`), never NaN
+    size_edited = float(last)
+    checks: dict[str, float]
     if edits:
         scaled = _scaled_inputs(fund_model, edits)
         at = base.evaluate(scaled, ("invested_yuan", "committed_yuan", "called_yuan"))
@@ -449,7 +497,7 @@ def solve_deployment(
     else:
         at = base.evaluate({}, ("called_yuan",))
         checks = {"achieved": invested / committed, "called_yuan": float(at["called_yuan"][0])}
-    capacity = {
+    capacity: Entry = {
         "solve": "fund_capacity",
         "project": FUND_KEY,
         "value": largest,
@@ -480,7 +528,8 @@ def solve_deployment(
 
     size = float(defn.fund_size_yuan.value) if defn.fund_size_yuan is not None else committed
     needed = ratio * size - invested
-    chosen, total = [], 0.0
+    chosen: list[PipelineProject] = []
+    total = 0.0
     for pid in candidate_projects(defn, fund_model, projects):
         if total >= needed:
             break
@@ -501,7 +550,7 @@ def solve_deployment(
         pipeline_status = solver.SOLVED
     else:
         pipeline_status = solver.UNREACHABLE
-    pipeline = {
+    pipeline: Entry = {
         "solve": "fund_pipeline",
         "project": FUND_KEY,
         "value": total,
@@ -545,7 +594,9 @@ PIPELINE_EXIT_SOURCE = (
 )
 
 
-def pipeline_returns(fund_model, added: list[str], projects: dict) -> dict:
+def pipeline_returns(
+    fund_model: FundModel, added: list[str], projects: dict[str, ProjectResult]
+) -> Entry:
     """The fund's returns (each class's net IRR, the gross IRR, invested over committed)
     with `added` projects entering it at all of their equity: held to the fund's last year
     and sold there at the NAV discount rate, or held to the end of a shorter life
@@ -559,7 +610,7 @@ def pipeline_returns(fund_model, added: list[str], projects: dict) -> dict:
         return {"class_returns": None, "exit_terms": PIPELINE_EXIT_SOURCE}
     final = definition.final_year
     rate = definition.valuation.nav_discount_rate
-    new = []
+    new: list[Investment] = []
     for pid in added:
         fin = projects[pid].definition.parameters.finance
         end = projects[pid].definition.start_year + fin.construction_years + fin.operating_years - 1
@@ -601,9 +652,9 @@ def pipeline_returns(fund_model, added: list[str], projects: dict) -> dict:
     }
 
 
-def _scaled_inputs(fund_model, edits: list[dict]) -> dict[str, float]:
+def _scaled_inputs(fund_model: FundModel, edits: list[Edit]) -> dict[str, float]:
     """The fund model's commitment inputs after the edits of `scaled_closes`."""
-    out = {}
+    out: dict[str, float] = {}
     for e in edits:
         field = e["field"]
         if ".commitments_yuan." not in field:
@@ -612,7 +663,9 @@ def _scaled_inputs(fund_model, edits: list[dict]) -> dict[str, float]:
         c = field.rsplit(".", 1)[1]
         name = f"commitment_{c}_close_{k + 1}"
         if name in fund_model.model.inputs:
-            out[name] = float(e["value"])
+            value = e["value"]
+            assert value is not None  # a whole yuan (`scaled_closes`), never NaN
+            out[name] = float(value)
     return out
 
 
@@ -621,7 +674,9 @@ def _scaled_inputs(fund_model, edits: list[dict]) -> dict[str, float]:
 # ------------------------------------------------------------------------------------------
 
 
-def supported_hurdle(defn: SupportedHurdleDef, fund_model, trials: FundRows, n_trials: int):
+def supported_hurdle(
+    defn: SupportedHurdleDef, fund_model: FundModel, trials: FundRows, n_trials: int
+) -> Entry:
     """The largest target net IRR of the class met at the confidence: its net IRR met or
     beaten in that share of the trials (one entry)."""
     c, p = defn.investor_class, float(defn.confidence)
@@ -662,7 +717,10 @@ def supported_hurdle(defn: SupportedHurdleDef, fund_model, trials: FundRows, n_t
 
 
 def check_fund_section(
-    structuring: StructuringFile, fund_model, projects: dict, file: str = "structuring.yaml"
+    structuring: StructuringFile,
+    fund_model: FundModel | None,
+    projects: dict[str, ProjectResult],
+    file: str = "structuring.yaml",
 ) -> list[Problem]:
     """The classes and projects the fund section names exist in fund.yaml and the
     programme, and the balance class can take up the junior's commitments."""
@@ -718,7 +776,13 @@ def check_fund_section(
     return [_located(file, where, message) for where, message in found]
 
 
-def solve_fund(programme, projects: dict, fund, structuring: StructuringFile, layout) -> list:
+def solve_fund(
+    programme: Programme,
+    projects: dict[str, ProjectResult],
+    fund: FundModel | FundEvaluation | None,
+    structuring: StructuringFile,
+    layout: Layout | None,
+) -> list[Entry]:
     """Every answer of structuring.yaml's `fund` section, as results.json entries.
 
     `fund` is the `FundModel` or `FundEvaluation` (built from fund.yaml when None);
@@ -728,7 +792,9 @@ def solve_fund(programme, projects: dict, fund, structuring: StructuringFile, la
     section = structuring.fund if structuring is not None else None
     if section is None:
         return []
-    fund_model = getattr(fund, "fund", fund)
+    from xlfinance.fund.model import FundEvaluation
+
+    fund_model = fund.fund if isinstance(fund, FundEvaluation) else fund
     if fund_model is None and layout is not None:
         fund_model = layout.fund_model
     if fund_model is None and getattr(programme, "fund", None) is not None:
@@ -739,6 +805,7 @@ def solve_fund(programme, projects: dict, fund, structuring: StructuringFile, la
     problems = check_fund_section(structuring, fund_model, projects, file or STRUCTURING_FILE)
     if problems:
         raise DefinitionError(problems)
+    assert fund_model is not None  # check_fund_section refuses a fund section without one
     if layout is None and getattr(programme, "risk", None) is not None:
         from xlfinance.risk.engine import layout as lay_out
 
@@ -747,7 +814,7 @@ def solve_fund(programme, projects: dict, fund, structuring: StructuringFile, la
     n_trials = trial_rows.stop - trial_rows.start
     base = FundRows(fund_model, projects, layout, slice(0, 1))
     trials = FundRows(fund_model, projects, layout, trial_rows) if n_trials else base
-    entries: list[dict] = []
+    entries: list[Entry] = []
     if section.first_loss is not None:
         scenarios = (
             {name: row for name, (row, _) in layout.rows.scenarios.items()}

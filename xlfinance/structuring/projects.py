@@ -10,15 +10,25 @@ only the output the target reads. Without a risk.yaml there is one row, the base
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, TypeAlias
 
 import numpy as np
 
 from xlfinance import finance
-from xlfinance.definitions.structuring import SolveDef, StructuringFile
+from xlfinance.definitions.structuring import SolveDef, StructuringFile, TargetDef
 from xlfinance.model import expr as ex
 from xlfinance.model.core import Model
 from xlfinance.structuring import solver
+
+if TYPE_CHECKING:
+    from xlfinance.projects import ProjectResult
+
+Rows: TypeAlias = dict[str, np.ndarray]
+"""A model's changed inputs over the rows of the risk run, by name."""
+RowsOf: TypeAlias = Callable[[str], Rows]
+"""`overrides(pid)`: a project's changed inputs over every row."""
 
 FINANCE_FIELDS = {
     "capital_grant_yuan",
@@ -59,7 +69,7 @@ def field_of(input_name: str) -> str:
     return f"parameters.{input_name}"
 
 
-def investable(result) -> bool:
+def investable(result: ProjectResult) -> bool:
     """Whether a project is one that can be financed: not public spending (an archetype
     whose registry record says so: studies, forums, lanes, paid from the budget with no
     return to structure, as the pitches leave them out), with capex."""
@@ -70,11 +80,12 @@ def investable(result) -> bool:
     return result.metrics.get("capex_yuan", 0.0) > 0
 
 
-def sizes_debt(result) -> bool:
+def sizes_debt(result: ProjectResult) -> bool:
     """Whether a project's loan is sized to cover (`finance.debt_sizing: cover`): then its
     model has no `debt_share` to solve, the loan already being the largest its cover allows."""
     finance = getattr(result.definition.parameters, "finance", None)
-    return getattr(finance, "debt_sizing", "share") == "cover"
+    sizing: str = getattr(finance, "debt_sizing", "share")
+    return sizing == "cover"
 
 
 def applies(model: Model, solve: SolveDef, output: str) -> bool:
@@ -113,7 +124,7 @@ class ProjectSolve:
         return float(s.value[0]), str(s.status[0]), float(s.achieved[0])
 
 
-def limit(model: Model, input_name: str, rows: dict, n: int) -> np.ndarray | None:
+def limit(model: Model, input_name: str, rows: Rows, n: int) -> np.ndarray | None:
     """The most an input can be in each row, from the project's own numbers: a capital
     grant no more than the equity it replaces (capex less debt), a debt share no more than
     what the grant leaves. None where the input has no such limit."""
@@ -132,7 +143,7 @@ def limit(model: Model, input_name: str, rows: dict, n: int) -> np.ndarray | Non
 
 
 def solve_project(
-    name: str, solve: SolveDef, target, pid: str, model: Model, rows: dict, n: int
+    name: str, solve: SolveDef, target: TargetDef, pid: str, model: Model, rows: Rows, n: int
 ) -> ProjectSolve:
     """Solve `solve` for one project over n rows whose changed inputs are `rows`."""
     item = model.inputs[solve.input]
@@ -157,7 +168,7 @@ def solve_project(
             return ev.outputs[output]
         ev = model.evaluate(overrides, n_scenarios=len(cases), only=(flow,))
         seen.append((cases, np.array(x, dtype=float), ev.lines[flow]))
-        return finance.npv(goal, ev.lines[flow])
+        return np.asarray(finance.npv(goal, ev.lines[flow]))  # rows of flows: an array
 
     solution = solver.solve(
         evaluate,
@@ -205,7 +216,13 @@ def irr_line(model: Model, output: str) -> str | None:
 
 
 def _with_output(
-    s: solver.Solution, model, rows, input_name, flow: str, seen: list, n: int
+    s: solver.Solution,
+    model: Model,
+    rows: Rows,
+    input_name: str,
+    flow: str,
+    seen: list[tuple[np.ndarray, np.ndarray, np.ndarray]],
+    n: int,
 ) -> solver.Solution:
     """The solution with `achieved` the IRR itself at each answer (where there is one): the
     IRR of the flow the search evaluated at that input, every answer being a point it
@@ -235,11 +252,14 @@ def _with_output(
 
 
 def solve_projects(
-    structuring: StructuringFile, projects: dict, overrides=None, n_rows: int = 1
+    structuring: StructuringFile,
+    projects: dict[str, ProjectResult],
+    overrides: RowsOf | None = None,
+    n_rows: int = 1,
 ) -> list[ProjectSolve]:
     """Every solve for every project it applies to. `overrides(pid)` gives a project's
     changed inputs over the n_rows rows (none: one row, the base case)."""
-    out = []
+    out: list[ProjectSolve] = []
     for name, solve in structuring.solves.items():
         target = structuring.targets[solve.target]
         for pid in solve.projects or sorted(projects):

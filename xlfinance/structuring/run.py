@@ -17,21 +17,74 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TYPE_CHECKING, NotRequired, TypedDict
 
 import numpy as np
 
 from xlfinance.definitions.structuring import STRUCTURING_FILE, StructuringFile
 from xlfinance.model.units import finite_or_none as _number
 from xlfinance.structuring import cache, solver
+from xlfinance.structuring.blended import Blended, Quantity
+from xlfinance.structuring.fund import Entry
 from xlfinance.structuring.projects import (
     CONFIDENCE,
     ProjectSolve,
+    Rows,
     applies,
     investable,
     percentile_need,
     sizes_debt,
     solve_project,
 )
+
+if TYPE_CHECKING:
+    from xlfinance.definitions.load import Programme
+    from xlfinance.definitions.structuring import SolveDef, TargetDef
+    from xlfinance.fund.model import FundEvaluation
+    from xlfinance.model.core import Model
+    from xlfinance.projects import ProjectResult
+
+
+class Loan(TypedDict):
+    loan_yuan: float
+    defined_loan_yuan: float
+    sized_to_cover: NotRequired[bool]
+
+
+class BankableDebt(TypedDict):
+    """`StructuringResult.bankable_debt`."""
+
+    solve: str
+    projects: dict[str, Loan]
+    total_yuan: float
+    defined_total_yuan: float
+
+
+class Amount(TypedDict):
+    """A sum with its unit (never missing, unlike a `Quantity`)."""
+
+    value: float
+    unit: str
+
+
+class ViabilityGaps(TypedDict):
+    """`StructuringResult.viability_gaps`."""
+
+    solve: str
+    projects: dict[str, Amount]
+    total: Amount
+    unreachable: list[str]
+    mobilisation_ratio_with_gaps_filled: Quantity
+
+
+class StructuringSection(TypedDict):
+    """The `structuring` section of results.json."""
+
+    file: str
+    entries: list[Entry]
+    blended: NotRequired[Blended]
+    viability_gaps: NotRequired[ViabilityGaps]
+    bankable_debt: NotRequired[BankableDebt]
 
 
 @dataclass(frozen=True)
@@ -45,23 +98,23 @@ class StructuringResult:
     """Scenario name -> its row (the base case is row 0)."""
     trials: slice
     """The rows of the Monte Carlo trials (empty without them)."""
-    labels: dict[str, dict] = field(default_factory=dict)
+    labels: dict[str, dict[str, str]] = field(default_factory=dict)
     """Solve name -> {"zh": ..., "en": ...} from structuring.yaml (where given)."""
-    target_labels: dict[str, dict] = field(default_factory=dict)
-    blended: dict | None = None
+    target_labels: dict[str, dict[str, str]] = field(default_factory=dict)
+    blended: Blended | None = None
     """Blended-finance metrics of the programme as defined (`blended.blended_metrics`)."""
     capex: dict[str, float] = field(default_factory=dict)
     """Each project's base-case capex (yuan), to turn a debt share into a loan."""
     sized_debt: dict[str, float] = field(default_factory=dict)
     """The base-case loan (yuan) of each project whose debt is sized to cover: already the
     largest its own target allows, so no debt-share solve applies to it."""
-    fund: list[dict] = field(default_factory=list)
+    fund: list[Entry] = field(default_factory=list)
     """The answers of structuring.yaml's `fund` section (`structuring.fund.solve_fund`),
     already in entry form."""
 
-    def results(self) -> dict:
+    def results(self) -> StructuringSection:
         """The results.json section: the file, the targets and one entry per answer."""
-        out = {"file": self.file, "entries": self.entries()}
+        out: StructuringSection = {"file": self.file, "entries": self.entries()}
         if self.blended is not None:
             out["blended"] = self.blended
             gaps = self.viability_gaps()
@@ -72,7 +125,7 @@ class StructuringResult:
             out["bankable_debt"] = debt
         return out
 
-    def bankable_debt(self, solve: str = "debt_capacity") -> dict | None:
+    def bankable_debt(self, solve: str = "debt_capacity") -> BankableDebt | None:
         """The loans the projects can take at the cover target (base case), beside those
         they are defined with, in total and each; a project no loan suits counts 0. A loan
         sized to cover counts as it is defined (at its own target), marked `sized_to_cover`."""
@@ -85,15 +138,15 @@ class StructuringResult:
         ]
         if not rows and not self.sized_debt:
             return None
-        each = {
-            e["project"]: {
+        each: dict[str, Loan] = {}
+        for e in rows:
+            defined: float | None = e.get("defined_loan_yuan")
+            if defined is None:
+                defined = e["defined"] * self.capex.get(e["project"], 0.0)
+            each[e["project"]] = {
                 "loan_yuan": e.get("loan_yuan", 0.0),
-                "defined_loan_yuan": e.get("defined_loan_yuan")
-                if e.get("defined_loan_yuan") is not None
-                else e["defined"] * self.capex.get(e["project"], 0.0),
+                "defined_loan_yuan": defined,
             }
-            for e in rows
-        }
         for pid, loan in self.sized_debt.items():
             each[pid] = {"loan_yuan": loan, "defined_loan_yuan": loan, "sized_to_cover": True}
         return {
@@ -103,7 +156,7 @@ class StructuringResult:
             "defined_total_yuan": sum(v["defined_loan_yuan"] for v in each.values()),
         }
 
-    def viability_gaps(self, solve: str = "viability_grant") -> dict | None:
+    def viability_gaps(self, solve: str = "viability_grant") -> ViabilityGaps | None:
         """The base-case grants that bring every project short of its return to it, in
         total, and the programme's mobilisation ratio once they are paid: each yuan of
         grant replaces a yuan of market equity (private - gaps over public + gaps). The
@@ -114,7 +167,7 @@ class StructuringResult:
         public = (prog.get("public_yuan") or {}).get("value")
         if not answers or private is None or public is None:
             return None
-        needed = {}
+        needed: dict[str, float] = {}
         for s in answers:
             value, status, _ = s.base
             if status == solver.SOLVED and value > s.base_value:
@@ -132,22 +185,22 @@ class StructuringResult:
             },
         }
 
-    def entries(self) -> list[dict]:
+    def entries(self) -> list[Entry]:
         """One results.json entry per solve and project (see `entry`), then the fund's."""
         return list(self._entries)
 
     @cached_property
-    def _entries(self) -> list[dict]:
+    def _entries(self) -> list[Entry]:
         """The entries, made once: each takes percentiles over every trial, and the
         results section, the bankable debt, the sheet and the terminal all read them."""
         return [self.entry(s) for s in self.solves] + list(self.fund)
 
-    def entry(self, s: ProjectSolve) -> dict:
+    def entry(self, s: ProjectSolve) -> Entry:
         """The answer in the form a user can write back: the value, the file and field to
         write it into, the target it meets and its status; then the scenarios and trials."""
         value, status, achieved = s.base
         sol = s.solution
-        out = {
+        out: Entry = {
             "solve": s.solve,
             "label": self.labels.get(s.solve),
             "project": s.project,
@@ -196,6 +249,18 @@ class StructuringResult:
         return out
 
 
+Job = tuple[str, "SolveDef", "TargetDef", str, "Model", int]
+"""(solve name, solve, target, project id, its model, rows wanted): one project's solve."""
+
+
+def cached_entries(value: object) -> list[Entry] | None:
+    """The fund's entries as `cache.store_json` kept them (a list of JSON objects), or
+    None for a miss."""
+    if not isinstance(value, list) or not all(isinstance(e, dict) for e in value):
+        return None
+    return value
+
+
 def unreachable_reason(s: ProjectSolve, bound: float, achieved: float) -> str:
     """Why no value within the bounds meets the target, in one sentence. `bound` is the far
     end of the search (for "smallest", the upper bound, capped where the project caps it;
@@ -210,9 +275,9 @@ def unreachable_reason(s: ProjectSolve, bound: float, achieved: float) -> str:
 
 
 def run_structuring(
-    programme,
-    projects: dict,
-    fund=None,
+    programme: Programme,
+    projects: dict[str, ProjectResult],
+    fund: FundEvaluation | None = None,
     *,
     structuring: StructuringFile | None = None,
     trials: int | None = None,
@@ -233,16 +298,16 @@ def run_structuring(
         scenarios = {name: row for name, (row, _) in lay.rows.scenarios.items()}
         trial_rows = lay.rows.trials
 
-        def overrides(pid):
+        def overrides(pid: str) -> Rows:
             return lay.overrides(pid)
     else:
         lay = None
         n_rows, scenarios, trial_rows = 1, {"base": 0}, slice(0, 0)
 
-        def overrides(pid):
+        def overrides(pid: str) -> Rows:
             return {}
 
-    jobs = []
+    jobs: list[Job] = []
     for name, solve in structuring.solves.items():
         target = structuring.targets[solve.target]
         rows_wanted = n_rows if solve.trials else min(n_rows, trial_rows.start or n_rows)
@@ -256,7 +321,7 @@ def run_structuring(
         "assumptions": programme.assumptions.model_dump(mode="json"),
     }
 
-    def one(job):
+    def one(job: Job) -> ProjectSolve:
         name, solve, target, pid, model, n = job
         rows = {k: v[:n] for k, v in overrides(pid).items()}
         key = None
@@ -283,7 +348,7 @@ def run_structuring(
         solved = [one(job) for job in jobs]
 
     # --- The fund section (structuring.fund): over the fund's model and the same rows. ---
-    fund_entries: list[dict] = []
+    fund_entries: list[Entry] | None = []
     if structuring.fund is not None:
         from xlfinance.structuring.fund import solve_fund
 
@@ -293,7 +358,7 @@ def run_structuring(
                 programme.files,
                 {"trials": trials, "structuring": structuring.model_dump(mode="json")},
             )
-            fund_entries = cache.load_json(key)
+            fund_entries = cached_entries(cache.load_json(key))
         if fund_entries is None or key is None:
             fund_entries = solve_fund(programme, projects, fund, structuring, lay)
             if key is not None:
@@ -312,7 +377,7 @@ def run_structuring(
             **{n: s.label.model_dump() for n, s in structuring.solves.items() if s.label},
         },
         target_labels={n: t.label.model_dump() for n, t in structuring.targets.items() if t.label},
-        fund=fund_entries,
+        fund=fund_entries or [],
         capex={pid: float(r.metrics["capex_yuan"]) for pid, r in projects.items()},
         sized_debt={
             pid: float(r.metrics["debt_yuan"])
@@ -330,10 +395,10 @@ FUND_SOLVES = {
 """The answers each part of structuring.yaml's fund section gives (`structuring.fund`)."""
 
 
-def _fund_labels(structuring: StructuringFile) -> dict[str, dict]:
+def _fund_labels(structuring: StructuringFile) -> dict[str, dict[str, str]]:
     """The fund answers' names, from the labels of the parts that give them."""
     fund = getattr(structuring, "fund", None)
-    out = {}
+    out: dict[str, dict[str, str]] = {}
     for part, solves in FUND_SOLVES.items():
         label = getattr(getattr(fund, part, None), "label", None)
         if label is not None:

@@ -9,14 +9,19 @@ the target now (TRUE where the project needs no more than it has).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Mapping
+
+from openpyxl.workbook.workbook import Workbook
+from openpyxl.worksheet.worksheet import Worksheet
 
 from xlfinance.model.excel import NOT_AVAILABLE
-from xlfinance.model.sheet import write_text
+from xlfinance.model.sheet import Book, ExtraSheet, NamingBook, write_text
 from xlfinance.render import styles
 from xlfinance.render.labels import bilingual, bilingual_unit, names, word
 from xlfinance.render.sheetnames import STRUCTURING
-from xlfinance.structuring.run import StructuringResult
+from xlfinance.structuring.blended import Blended
+from xlfinance.structuring.fund import Entry
+from xlfinance.structuring.run import StructuringResult, ViabilityGaps
 
 SHEET = STRUCTURING
 HEADERS = tuple(
@@ -39,16 +44,16 @@ HEADERS = tuple(
 )
 
 
-def structuring_sheet(result: StructuringResult) -> Callable:
+def structuring_sheet(result: StructuringResult) -> ExtraSheet:
     """An `extra_sheets` entry writing `result` on a Structuring sheet."""
 
-    def add(book, sheet_maps) -> None:
+    def add(book: Book, sheet_maps: Mapping[str, object]) -> None:
         add_structuring_sheet(book, sheet_maps, result)
 
     return add
 
 
-def _number(ws, row: int, col: int, value, unit: str) -> None:
+def _number(ws: Worksheet, row: int, col: int, value: float | None, unit: str) -> None:
     if value is None:
         write_text(ws, row, col, NOT_AVAILABLE)
         return
@@ -56,8 +61,10 @@ def _number(ws, row: int, col: int, value, unit: str) -> None:
     cell.number_format = styles.number_format(unit)
 
 
-def add_structuring_sheet(book, sheet_maps, result: StructuringResult) -> None:
-    wb = getattr(book, "wb", book)
+def add_structuring_sheet(
+    book: Book | Workbook, sheet_maps: Mapping[str, object], result: StructuringResult
+) -> None:
+    wb = book if isinstance(book, Workbook) else book.wb
     ws = wb.create_sheet(SHEET)
     write_text(ws, 1, 1, bilingual("Structuring")).font = styles.TITLE_FONT
     write_text(
@@ -87,8 +94,9 @@ def add_structuring_sheet(book, sheet_maps, result: StructuringResult) -> None:
         row += 1
         rows[e["solve"], e["project"]] = row
         pid, unit = e["project"], e["unit"]
-        label = result.labels.get(e["solve"], {})
-        write_text(ws, row, 1, names(label.get("zh"), label.get("en", e["solve"])))
+        solve: str = e["solve"]
+        label = result.labels.get(solve, {})
+        write_text(ws, row, 1, names(label.get("zh"), label.get("en", solve)))
         write_text(ws, row, 2, pid)
         write_text(ws, row, 3, e["field"])
         write_text(ws, row, 4, bilingual_unit(unit))
@@ -115,13 +123,13 @@ def add_structuring_sheet(book, sheet_maps, result: StructuringResult) -> None:
             _number(ws, row, 12 + j, s["value"] if s else None, unit)
         if has_trials:
             col = 12 + len(scenarios)
-            trials = e.get("trials") or {}
-            if trials:
-                _number(ws, row, col, trials["p50"], unit)
-                _number(ws, row, col + 1, trials["p90"], unit)
-                _number(ws, row, col + 2, trials["unreachable_share"], "share")
+            stats = e.get("trials") or {}
+            if stats:
+                _number(ws, row, col, stats["p50"], unit)
+                _number(ws, row, col + 1, stats["p90"], unit)
+                _number(ws, row, col + 2, stats["unreachable_share"], "share")
     gaps = result.viability_gaps()
-    if gaps and gaps["projects"] and hasattr(book, "name"):
+    if gaps and gaps["projects"] and isinstance(book, NamingBook):
         row = _gaps_block(book, ws, row + 2, gaps, rows)
     if fund_entries:
         row = _fund_block(ws, row + 2, fund_entries, result.labels)
@@ -138,7 +146,13 @@ def add_structuring_sheet(book, sheet_maps, result: StructuringResult) -> None:
 GAPS = "structuring.viability_gaps"
 
 
-def _gaps_block(book, ws, row: int, gaps: dict, rows: dict[tuple[str, str], int]) -> int:
+def _gaps_block(
+    book: NamingBook,
+    ws: Worksheet,
+    row: int,
+    gaps: ViabilityGaps,
+    rows: dict[tuple[str, str], int],
+) -> int:
     """The viability gaps (`StructuringResult.viability_gaps`): for each project its grant
     short, the answer less the grant as defined (columns F and E of its row above), and
     their total; each named by its results.json path, which the Summary sheet reads."""
@@ -169,7 +183,9 @@ FUND_HEADERS = tuple(
 )
 
 
-def _fund_block(ws, row: int, entries: list[dict], labels: dict) -> int:
+def _fund_block(
+    ws: Worksheet, row: int, entries: list[Entry], labels: dict[str, dict[str, str]]
+) -> int:
     """The fund's answers: first-loss share, the size the pipeline absorbs, the hurdle it
     supports; each with the edits to fund.yaml that give it."""
     write_text(ws, row, 1, bilingual("Fund")).font = styles.SECTION_FONT
@@ -222,7 +238,7 @@ PAYERS = (
 )
 
 
-def _blended_block(ws, row: int, blended: dict) -> int:
+def _blended_block(ws: Worksheet, row: int, blended: Blended) -> int:
     """The programme's blended-finance figures and who pays, each project a row."""
     title = bilingual("Blended finance (as defined)")
     write_text(ws, row, 1, title).font = styles.SECTION_FONT

@@ -34,8 +34,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeAlias
 
 import numpy as np
+from numpy.typing import NDArray
+
+Floats: TypeAlias = NDArray[np.float64]
+Cases: TypeAlias = NDArray[np.intp]
+"""Indices of cases."""
 
 SOLVED = "solved"
 ALREADY_MET = "already_met"
@@ -79,9 +85,9 @@ class Solution:
 
 def solve(
     f: Evaluate,
-    target,
-    lo,
-    hi,
+    target: float | Floats,
+    lo: float | Floats,
+    hi: float | Floats,
     *,
     comparison: str = ">=",
     prefer: str = "smallest",
@@ -113,7 +119,7 @@ def solve(
         raise ValueError(f"bounds are reversed or not numbers: lo {lo[bad]} > hi {hi[bad]}")
     sign = 1.0 if comparison == ">=" else -1.0
 
-    def excess(cases, x):
+    def excess(cases: Cases, x: Floats) -> tuple[Floats, Floats]:
         """How far past the target (>= 0 meets), NaN for a NaN output."""
         y = np.asarray(f(cases, x), dtype=float)
         return sign * (y - target[cases]), y
@@ -218,10 +224,20 @@ def solve(
 def points_at(points: list[np.ndarray], k: np.ndarray, idx: np.ndarray) -> np.ndarray:
     """points[k[i]][idx[i]] for each i."""
     stacked = np.array(points)
-    return stacked[k, idx]
+    found: np.ndarray = stacked[k, idx]
+    return found
 
 
-def _settle(value, achieved, status, width, idx, x, y, w) -> None:
+def _settle(
+    value: Floats,
+    achieved: Floats,
+    status: NDArray[np.object_],
+    width: Floats,
+    idx: Cases,
+    x: Floats,
+    y: Floats,
+    w: Floats,
+) -> None:
     value[idx] = x
     achieved[idx] = y
     status[idx] = SOLVED
