@@ -6,6 +6,8 @@ what is wrong."""
 from __future__ import annotations
 
 import pickle
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -49,6 +51,21 @@ def test_a_pv_project_has_pv_parameters_and_pickles():
     assert project.parameters.capacity_kw.value == 5000  # 5 MW, pv_phase1.yaml
     again = pickle.loads(pickle.dumps(project))  # a forked build sends projects back so
     assert again == project and type(again) is ProjectDef[PvParams]
+    # and a process that has loaded no programme (a test worker reading the shared build)
+    # finds the member's class by its name
+    read = subprocess.run(
+        [sys.executable, "-c", UNPICKLE],
+        input=pickle.dumps(project),
+        capture_output=True,
+        check=True,
+    )
+    assert read.stdout.decode().split() == ["ProjectDef[PvParams]", "5000.0"]
+
+
+UNPICKLE = (
+    "import pickle, sys; p = pickle.loads(sys.stdin.buffer.read()); "
+    "print(type(p).__name__, p.parameters.capacity_kw.value)"
+)
 
 
 def test_a_pv_project_given_chp_fields_is_told_which_archetype_they_fit(tmp_path, capsys):

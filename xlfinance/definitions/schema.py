@@ -995,6 +995,24 @@ def _valid(model: type[BaseModel], data: Any) -> bool:
     return True
 
 
+_BUILDING: list[str] = []
+"""The member `__getattr__` is building the union for (none: not building)."""
+
+
+def __getattr__(name: str) -> Any:
+    """A member of the union by its name (`ProjectDef[PvParams]`), building the union first:
+    a process that unpickles a project before it has loaded any finds its class here."""
+    if name.startswith("ProjectDef[") and not _BUILDING:
+        _BUILDING.append(name)  # pydantic looks for a member by its name as it makes it
+        try:
+            project_union()
+        finally:
+            _BUILDING.clear()
+        if name in globals():
+            return globals()[name]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 _ERROR_TYPES = frozenset(typing.get_args(ErrorType))
 
 
