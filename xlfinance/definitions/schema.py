@@ -53,6 +53,7 @@ from pydantic_core.core_schema import ErrorType
 
 from xlfinance.definitions.yamlio import CONTROL_CHARACTERS, control_character_message, parent_path
 from xlfinance.errors import Problem
+from xlfinance.model import units
 
 if TYPE_CHECKING:
     from xlfinance.definitions.yamlio import YamlDocument
@@ -168,6 +169,29 @@ def _no_control_characters(value: str) -> str:
 
 
 Text = Annotated[str, Field(strict=True, min_length=1), AfterValidator(_no_control_characters)]
+
+
+def _known_unit(value: str) -> str:
+    """A unit of the units table (`model.units`): parts it knows joined by "/", optionally a
+    price's VAT basis; otherwise an error naming the part it does not know."""
+    try:
+        return units.check(value)
+    except units.UnknownUnit as exc:
+        base = value.split(" incl. VAT")[0].split(" no VAT")[0]
+        unknown = [part for part in base.split("/") if part not in units.PARTS]
+        close = difflib.get_close_matches(unknown[0], units.PARTS, n=1) if unknown else []
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise _custom(
+            "unknown_unit",
+            "{why}{hint}: a unit is a symbol of the units table (xlfinance/model/units.py), its "
+            "parts joined by '/' ('share', 't CO2/万元', 'GWh/yr')",
+            why=str(exc),
+            hint=hint,
+        ) from None
+
+
+UnitSymbol = Annotated[str, Field(strict=True, min_length=1), AfterValidator(_known_unit)]
+"""A unit a definition writes (`unit: t CO2/万元`): a symbol of `model.units`, checked on load."""
 """Non-empty text without control characters (`yamlio.CONTROL_CHARACTERS`)."""
 
 _SNAKE = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -667,12 +691,12 @@ class BenefitLine(Model):
     budget_line: LineId
     name: Bilingual | None = None
     """The row's name in the benefits table, where it differs from the budget line's."""
-    ghg_reduction_wan_t_per_year: NonNegative | None
+    ghg_reduction_wan_t_per_year: Annotated[NonNegative, Unit("万t CO2e/yr")] | None
     ghg_indirect: Bool = False
     """The plan claims (unquantified) indirect reductions for this line."""
-    economic_benefit_wan_yuan: NonNegative | None
-    beneficiaries_person_times: Count | None
-    new_jobs: Count | None
+    economic_benefit_wan_yuan: Annotated[NonNegative, Unit("wan_yuan")] | None
+    beneficiaries_person_times: Annotated[Count, Unit("person-times")] | None
+    new_jobs: Annotated[Count, Unit("jobs")] | None
     note: Text | None = None
 
 
@@ -680,11 +704,11 @@ class StatedBenefitTotals(Model):
     """Benefit totals as the plan prints them (data, not checked)."""
 
     source: Text | None = None
-    ghg_reduction_wan_t_per_year: NonNegative | None = None
-    economic_benefit_wan_yuan: NonNegative | None = None
-    beneficiaries_person_times: Count | None = None
-    new_jobs: Count | None = None
-    tax_revenue_wan_yuan: NonNegative | None = None
+    ghg_reduction_wan_t_per_year: Annotated[NonNegative, Unit("万t CO2e/yr")] | None = None
+    economic_benefit_wan_yuan: Annotated[NonNegative, Unit("wan_yuan")] | None = None
+    beneficiaries_person_times: Annotated[Count, Unit("person-times")] | None = None
+    new_jobs: Annotated[Count, Unit("jobs")] | None = None
+    tax_revenue_wan_yuan: Annotated[NonNegative, Unit("wan_yuan")] | None = None
     note: Text | None = None
 
 
@@ -705,8 +729,8 @@ class Indicator(Model):
     """The row's number in the plan's table."""
     group: SnakeId
     name: Bilingual
-    unit: Text
-    """Unit of `current` and `targets`; percentages are stored as fractions (`fraction`)."""
+    unit: UnitSymbol
+    """Unit of `current` and `targets`; percentages are stored as fractions (`share`)."""
     unit_zh: Text | None = None
     """The unit as the plan prints it."""
     current: Number | None
@@ -725,7 +749,7 @@ class PathwayTarget(Model):
 
     year: Year
     value: Number | None
-    unit: Text | None = None
+    unit: UnitSymbol | None = None
     text_zh: Text
     """The table cell as printed."""
     text_en: Text | None = None
@@ -751,7 +775,7 @@ class Figure(Model):
 
     id: SnakeId
     value: Number
-    unit: Text
+    unit: UnitSymbol
     year: Year | None = None
     source: Text
     note: Text | None = None
