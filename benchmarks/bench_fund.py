@@ -75,19 +75,27 @@ def run_child(tree: Path, inner: int) -> dict:
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=5)
+def options(doc: str, repeats: int) -> tuple[argparse.Namespace, dict[str, Path]]:
+    """The options of a benchmark that times this tree beside a baseline's (`--repeats`,
+    `--inner`, `--baseline TREE`, and `--child` for the process that times one tree), and
+    the trees to time by name: the baseline's first."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=repeats)
     parser.add_argument("--inner", type=int, default=5)
     parser.add_argument("--baseline", type=Path, metavar="TREE")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.child:
-        print(json.dumps(child(args.inner)))
-        return
     trees = {"this": ROOT}
     if args.baseline is not None:
         trees = {"baseline": args.baseline.resolve(), "this": ROOT}
+    return args, trees
+
+
+def main() -> None:
+    args, trees = options(__doc__, repeats=5)
+    if args.child:
+        print(json.dumps(child(args.inner)))
+        return
     runs: dict[str, list[dict]] = {name: [] for name in trees}
     for _ in range(args.repeats):
         for name, tree in trees.items():

@@ -193,7 +193,7 @@ class TestXiaolan:
         assert all(v is None for v in indicators[0].targets.values())
         for row, ind in zip(rows, indicators[1:], strict=True):
             scale = 0.01 if row["unit"] == "%" else 1.0
-            assert ind.unit == ("fraction" if scale != 1.0 else ind.unit)
+            assert ind.unit == ("share" if scale != 1.0 else ind.unit)
             assert ind.name.en == row["indicator_en"]
             current = float_cell(row["current"])
             assert ind.current == (None if current is None else pytest.approx(current * scale))

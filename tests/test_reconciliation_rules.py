@@ -369,7 +369,8 @@ def test_deals_that_need_more_than_the_commitments_are_an_error(tmp_path):
 @pytest.mark.programme
 def test_a_rules_chinese_title_reaches_its_finding_not_results_json(evaluated):
     # intensity-2015's title_zh is the finding's, for the workbook; results.json's finding
-    # keeps the keys it had (id, severity, title, numbers, sources, detail).
+    # keeps the keys it had (id, severity, title, numbers, sources, detail) and the units
+    # and labels of its numbers.
     _, _, portfolio = evaluated
     found = {f.id: f for f in portfolio.findings}
     assert found["intensity-2015"].title_zh == "2015年二氧化碳强度目标：第3节正文与表3-1不符"
@@ -381,6 +382,8 @@ def test_a_rules_chinese_title_reaches_its_finding_not_results_json(evaluated):
         "numbers",
         "sources",
         "detail",
+        "units",
+        "labels",
     }
 
 

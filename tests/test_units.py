@@ -212,3 +212,22 @@ def test_results_json_gives_the_unit_of_every_project_and_fund_number(xiaolan_bu
     assert mapped["fund.classes.senior.net_irr"] == "rate"
     assert mapped["fund.classes.senior.tvpi_by_year"] == "x"
     assert mapped["fund.deployment.minimum_ratio"] == "share"
+
+
+@pytest.mark.programme
+def test_the_structuring_sheets_blended_rows_are_formatted_in_their_units(xiaolan_opened):
+    # a mobilisation ratio is yuan private per yuan public, a multiple (0.00); a public cost
+    # per tonne is money (#,##0): the unit declared with the row, not read from its key
+    from xlfinance.structuring.sheet import BLENDED_ROWS, SHEET
+
+    ws = xiaolan_opened[SHEET]
+    formats = {
+        row[0].value: row[1].number_format
+        for row in ws.iter_rows(min_col=1, max_col=2)
+        if row[1].data_type == "n" and row[1].value is not None
+    }
+    shown = {label: formats[label] for _, label, _ in BLENDED_ROWS if label in formats}
+    # the three mobilisation ratios, then the two public costs per tonne
+    assert [shown[label] for _, label, _ in BLENDED_ROWS] == ["0.00"] * 3 + [
+        "#,##0;[Red]-#,##0"
+    ] * 2

@@ -3,8 +3,10 @@
 Adding an archetype is a params module (`definitions/params/<name>.py`, its pydantic
 model), a builder module (`archetypes/<name>.py`, `build(project, programme)`), its name in
 `definitions.schema.ARCHETYPES` and a record here; `tests/test_archetype_registry.py` fails
-until every part is there. Everything else (`build_model`, the reports' labels, the charts'
-colours, `xlfinance new`, which projects can be financed) reads the record.
+until every part is there. Everything else (the definitions' union of projects discriminated
+on `archetype`, which each record's params model joins here, `build_model`, the reports'
+labels, the charts' colours, `xlfinance new`, which projects can be financed) reads the
+record.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from xlfinance.definitions.params.industrial import IndustrialParams
 from xlfinance.definitions.params.programme import ProgrammeParams
 from xlfinance.definitions.params.pv import PvParams
 from xlfinance.definitions.params.retrofit import RetrofitParams
+from xlfinance.definitions.schema import register_archetype
 from xlfinance.model.core import Model
 
 if TYPE_CHECKING:
@@ -100,6 +103,10 @@ REGISTRY: dict[str, Archetype] = {
         ),
     )
 }
+
+
+for _record in REGISTRY.values():
+    register_archetype(_record.name, _record.params)
 
 
 def archetype(name: str) -> Archetype:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from pathlib import PurePath
+from typing import Any
 
 from xlfinance.definitions.schema import BenefitLine, BudgetLine, ProjectDef
 from xlfinance.errors import Problem
@@ -107,7 +108,7 @@ def check_benefit_lines(
 
 
 def check_project_budget_line(
-    project: ProjectDef, budget_ids: Iterable[str], file: str
+    project: ProjectDef[Any], budget_ids: Iterable[str], file: str
 ) -> list[Problem]:
     """A project's `budget_line` names a line of the programme's budget."""
     known = list(dict.fromkeys(budget_ids))
@@ -116,7 +117,7 @@ def check_project_budget_line(
     return [_unknown_line(file, "budget_line", project.budget_line, known)]
 
 
-def check_project_file_name(project: ProjectDef, file: str) -> list[Problem]:
+def check_project_file_name(project: ProjectDef[Any], file: str) -> list[Problem]:
     """A project's `id` equals its file's stem (`projects/<id>.yaml`)."""
     stem = PurePath(file).stem
     if project.id == stem:
@@ -130,7 +131,7 @@ def check_project_file_name(project: ProjectDef, file: str) -> list[Problem]:
     ]
 
 
-def check_project_start_year(project: ProjectDef, base_year: int, file: str) -> list[Problem]:
+def check_project_start_year(project: ProjectDef[Any], base_year: int, file: str) -> list[Problem]:
     """A project starts in or after the programme's base year (NPVs are discounted to it)."""
     if project.start_year >= base_year:
         return []
@@ -143,7 +144,7 @@ def check_project_start_year(project: ProjectDef, base_year: int, file: str) -> 
     ]
 
 
-def check_unique_project_ids(projects: Sequence[tuple[str, ProjectDef]]) -> list[Problem]:
+def check_unique_project_ids(projects: Sequence[tuple[str, ProjectDef[Any]]]) -> list[Problem]:
     """No two project files define the same id; `projects` holds (file, project) pairs."""
     problems = []
     first: dict[str, str] = {}

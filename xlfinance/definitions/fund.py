@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Annotated, Literal, Self
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import AfterValidator, Field, model_validator
 
@@ -423,7 +423,9 @@ def check_fund(fund: FundFile, file: str) -> list[Problem]:
     return problems
 
 
-def check_fund_projects(fund: FundFile, projects: Sequence[ProjectDef], file: str) -> list[Problem]:
+def check_fund_projects(
+    fund: FundFile, projects: Sequence[ProjectDef[Any]], file: str
+) -> list[Problem]:
     """Each investment names a project of the programme that starts within the investment
     period and is not exited before it starts."""
     return check_investments(fund, {p.id: p.start_year for p in projects}, file)

@@ -12,7 +12,6 @@ are the folder as the user gave it joined with the file (`projects/xiaolan/progr
 
 from __future__ import annotations
 
-import importlib
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -37,6 +36,7 @@ from xlfinance.definitions.schema import (
     ProgrammeInfo,
     ProjectDef,
     Targets,
+    import_registry,
     validate_model,
 )
 from xlfinance.definitions.sources import (
@@ -58,8 +58,6 @@ _F = TypeVar("_F")
 PROGRAMME_FILE = "programme.yaml"
 PROJECTS_DIR = "projects"
 PROJECT_SUFFIX = ".yaml"
-PARAMS_PACKAGE = "xlfinance.definitions.params"
-"""Imported before loading: its modules register the archetypes' params models."""
 
 
 @dataclass(frozen=True)
@@ -73,7 +71,7 @@ class Programme:
     budget: Budget
     benefits: Benefits
     targets: Targets
-    projects: tuple[ProjectDef, ...]
+    projects: tuple[ProjectDef[Any], ...]
     """One per `projects/*.yaml`, sorted by id."""
     files: tuple[Path, ...]
     """Every file read: `programme.yaml` first, then the project files, then `fund.yaml`,
@@ -97,7 +95,7 @@ class Programme:
     """What is not wrong but should be looked at (an entry of sources.yaml nothing cites);
     `validate` and `build` print each on stderr."""
 
-    def project(self, project_id: str) -> ProjectDef:
+    def project(self, project_id: str) -> ProjectDef[Any]:
         for item in self.projects:
             if item.id == project_id:
                 return item
@@ -112,7 +110,7 @@ def load_programme(path: str | os.PathLike[str], *, require_projects: bool = Fal
     With `require_projects` a programme without project files is one of them (`validate`
     and `build` need a project; `xlfinance new`, which starts one, does not).
     """
-    _register_archetypes()
+    import_registry()
     root = Path(path)
     given = os.fspath(path)
     problem = path_problem(root, given, "folder")
@@ -131,7 +129,7 @@ def load_programme(path: str | os.PathLike[str], *, require_projects: bool = Fal
     cited.add(programme_file, doc)
     parsed, budget_ids = _programme(doc, programme_file, collector)
 
-    projects: list[tuple[str, ProjectDef]] = []
+    projects: list[tuple[str, ProjectDef[Any]]] = []
     project_paths = _project_paths(root, given, collector)
     listed = project_paths is not None  # None: projects/ could not be listed
     project_paths = project_paths or []
@@ -263,14 +261,6 @@ def _sources(root: Path, given: str, cited: _Cited, collector: _Collector) -> So
     if cited.complete:  # a file that could not be read cites nothing we could count
         collector.warnings.extend(unused)
     return sources
-
-
-def _register_archetypes() -> None:
-    try:
-        importlib.import_module(PARAMS_PACKAGE)
-    except ModuleNotFoundError as exc:
-        if exc.name != PARAMS_PACKAGE:
-            raise
 
 
 def _display(given: str, *parts: str) -> str:

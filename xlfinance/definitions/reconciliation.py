@@ -29,6 +29,12 @@ most one such rule). A value is a stated figure (`figure`), a table 3-1 target (
 `difference` [a, b] (a - b), `growth` [from, to] over `years` (the annual rate), or a
 figure `cut_by` a share (figure x (1 - share)). Every figure, indicator, pathway and line
 a rule names must exist in programme.yaml: a rule never drops silently.
+
+Each value has the unit of what it reads (`value_units`): a figure's, an indicator's or a
+pathway target's `unit` in programme.yaml, the budget's for a budget cell; a difference
+has its values' unit (they must share one), a growth is a rate a year, and a ratio of two
+values in one unit is a share (in two units, the one over the other). A `label` names a
+value on the page; without one, its name in words.
 """
 
 from __future__ import annotations
@@ -44,7 +50,7 @@ from xlfinance.errors import Problem
 
 if TYPE_CHECKING:
     from xlfinance.definitions.fund import FundFile
-    from xlfinance.definitions.schema import ProgrammeFile
+    from xlfinance.definitions.schema import Budget, ProgrammeFile, Targets
     from xlfinance.definitions.yamlio import YamlDocument
 
 RECONCILIATION_FILE = "reconciliation.yaml"
@@ -73,6 +79,10 @@ class Value(Model):
     source: Text | None = None
     """Where the number comes from, shown with the finding (none for a computed one that
     the finding's title explains)."""
+    label: Text | None = None
+    """What the number is, as the finding shows it, without its unit ("GDP 2013"); by default
+    its name in words. Its unit is not written here: it is the unit of what it reads
+    (`value_units`)."""
 
     @model_validator(mode="after")
     def _one_kind(self) -> Self:
@@ -180,6 +190,34 @@ class ReconciliationFile(Model):
         return self
 
 
+def value_units(rule: Rule, targets: Targets, budget: Budget) -> dict[str, str | None]:
+    """The unit of each of `rule`'s values (a symbol of `model.units`; None where what it
+    reads states none), from what it reads in programme.yaml (its `targets` and `budget`),
+    whose figures, indicators and pathways it names (`check_reconciliation`)."""
+    indicators = {row.id: row.unit for row in targets.indicators.rows}
+    pathways = {row.id: {t.year: t.unit for t in row.targets} for row in targets.pathways.rows}
+    found: dict[str, str | None] = {}
+    for name, v in rule.values.items():
+        a, b = (found.get(used) for used in v.uses) if v.uses else (None, None)
+        if v.figure is not None:
+            found[name] = targets.figure(v.figure).unit
+        elif v.indicator is not None:
+            found[name] = indicators[v.indicator]
+        elif v.pathway is not None:
+            found[name] = pathways[v.pathway].get(v.year) if v.year is not None else None
+        elif v.budget is not None:
+            found[name] = budget.unit
+        elif v.growth is not None:
+            found[name] = "rate"
+        elif v.difference is not None:
+            found[name] = a if a == b else None
+        elif a is None or b is None:
+            found[name] = None
+        else:
+            found[name] = "share" if a == b else f"{a}/{b}"
+    return found
+
+
 def check_reconciliation(
     rules: ReconciliationFile,
     programme_file: ProgrammeFile,
@@ -228,6 +266,44 @@ def check_reconciliation(
             ):
                 if ref is not None and ref not in known:
                     problems.append(Problem(file, where, f"programme.yaml has no {what} {ref!r}"))
+    if not problems:
+        problems += _unit_problems(rules, programme_file, file)
+    return problems
+
+
+CAPACITY_UNIT = "MW"
+"""The unit of a `capacity_the_budget_buys` target: the capacity is bought in MW."""
+
+
+def _unit_problems(
+    rules: ReconciliationFile, programme_file: ProgrammeFile, file: str
+) -> list[Problem]:
+    """A difference of values in two units, and a capacity target not in MW: numbers a
+    finding could not compare."""
+    problems = []
+    for i, rule in enumerate(rules.rules):
+        found = value_units(rule, programme_file.targets, programme_file.budget)
+        for name, v in rule.values.items():
+            if v.difference is not None:
+                a, b = (found[used] for used in v.difference)
+                if a != b:
+                    problems.append(
+                        Problem(
+                            file,
+                            f"rules[{i}].values.{name}",
+                            f"a difference of values in two units ({a} and {b})",
+                        )
+                    )
+        target = found.get("target")
+        if rule.kind == "capacity_the_budget_buys" and target != CAPACITY_UNIT:
+            problems.append(
+                Problem(
+                    file,
+                    f"rules[{i}].values.target",
+                    f"the target is in {target or 'no unit'}: a capacity the budget buys is "
+                    f"compared in {CAPACITY_UNIT}",
+                )
+            )
     return problems
 
 
@@ -263,4 +339,5 @@ __all__ = [
     "Value",
     "check_reconciliation",
     "read_reconciliation",
+    "value_units",
 ]

@@ -10,8 +10,9 @@ A programme folder holds:
 
 - `programme.yaml` -> `ProgrammeFile`: `programme` (`ProgrammeInfo`), `assumptions`
   (`Assumptions`), `budget` (`Budget`), `benefits` (`Benefits`), `targets` (`Targets`);
-- `projects/<id>.yaml` -> `ProjectDef`, whose `parameters` are validated by the params
-  model registered for its archetype in `ARCHETYPE_PARAMS`.
+- `projects/<id>.yaml` -> `ProjectDef`, a union discriminated on its `archetype`: its
+  `parameters` are validated by the params model registered for the archetype in
+  `ARCHETYPE_PARAMS` (`project_union`).
 
 Field rules live here; cross-field rules (a line's funding split adds up, ids are
 unique, references resolve) live in `checks.py`. `validate_model` runs a model over
@@ -22,30 +23,37 @@ YAML data and turns pydantic's errors into `Problem`s with dotted paths
 from __future__ import annotations
 
 import difflib
+import functools
+import importlib
 import math
 import re
+import sys
 import typing
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Literal, Self, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Generic, Literal, Self, TypeVar
 
 from pydantic import (
     AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
+    Discriminator,
     Field,
     StringConstraints,
+    Tag,
+    TypeAdapter,
     ValidationError,
-    ValidationInfo,
     field_validator,
     model_validator,
 )
-from pydantic_core import ErrorDetails, PydanticCustomError
+from pydantic_core import ErrorDetails, InitErrorDetails, PydanticCustomError
+from pydantic_core.core_schema import ErrorType
 
 from xlfinance.definitions.yamlio import CONTROL_CHARACTERS, control_character_message, parent_path
 from xlfinance.errors import Problem
+from xlfinance.model import units
 
 if TYPE_CHECKING:
     from xlfinance.definitions.yamlio import YamlDocument
@@ -58,11 +66,12 @@ ARCHETYPES: tuple[str, ...] = ("pv", "chp", "retrofit", "fleet", "industrial", "
 """Archetypes a project may name; each is a kind of investable project."""
 
 ARCHETYPE_PARAMS: dict[str, type[BaseModel]] = {}
-"""Params model of each archetype; a project's `parameters` are validated by it.
+"""Params model of each archetype; a project's `parameters` are validated by it (the members
+of `project_union`).
 
-An archetype known in `ARCHETYPES` without an entry here keeps its `parameters` as a
-plain dict. Register with `register_archetype("pv", PvParams)` (or by adding to this
-dict) in a module imported before programmes are loaded.
+`archetypes.registry` registers each record's model (`register_archetype("pv", PvParams)`)
+when imported, which `load_programme` does first. An archetype known in `ARCHETYPES` without
+an entry here keeps its `parameters` as a plain dict.
 """
 
 _M = TypeVar("_M", bound=type[BaseModel])
@@ -160,6 +169,29 @@ def _no_control_characters(value: str) -> str:
 
 
 Text = Annotated[str, Field(strict=True, min_length=1), AfterValidator(_no_control_characters)]
+
+
+def _known_unit(value: str) -> str:
+    """A unit of the units table (`model.units`): parts it knows joined by "/", optionally a
+    price's VAT basis; otherwise an error naming the part it does not know."""
+    try:
+        return units.check(value)
+    except units.UnknownUnit as exc:
+        base = value.split(" incl. VAT")[0].split(" no VAT")[0]
+        unknown = [part for part in base.split("/") if part not in units.PARTS]
+        close = difflib.get_close_matches(unknown[0], units.PARTS, n=1) if unknown else []
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise _custom(
+            "unknown_unit",
+            "{why}{hint}: a unit is a symbol of the units table (xlfinance/model/units.py), its "
+            "parts joined by '/' ('share', 't CO2/万元', 'GWh/yr')",
+            why=str(exc),
+            hint=hint,
+        ) from None
+
+
+UnitSymbol = Annotated[str, Field(strict=True, min_length=1), AfterValidator(_known_unit)]
+"""A unit a definition writes (`unit: t CO2/万元`): a symbol of `model.units`, checked on load."""
 """Non-empty text without control characters (`yamlio.CONTROL_CHARACTERS`)."""
 
 _SNAKE = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -659,12 +691,12 @@ class BenefitLine(Model):
     budget_line: LineId
     name: Bilingual | None = None
     """The row's name in the benefits table, where it differs from the budget line's."""
-    ghg_reduction_wan_t_per_year: NonNegative | None
+    ghg_reduction_wan_t_per_year: Annotated[NonNegative, Unit("万t CO2e/yr")] | None
     ghg_indirect: Bool = False
     """The plan claims (unquantified) indirect reductions for this line."""
-    economic_benefit_wan_yuan: NonNegative | None
-    beneficiaries_person_times: Count | None
-    new_jobs: Count | None
+    economic_benefit_wan_yuan: Annotated[NonNegative, Unit("wan_yuan")] | None
+    beneficiaries_person_times: Annotated[Count, Unit("person-times")] | None
+    new_jobs: Annotated[Count, Unit("jobs")] | None
     note: Text | None = None
 
 
@@ -672,11 +704,11 @@ class StatedBenefitTotals(Model):
     """Benefit totals as the plan prints them (data, not checked)."""
 
     source: Text | None = None
-    ghg_reduction_wan_t_per_year: NonNegative | None = None
-    economic_benefit_wan_yuan: NonNegative | None = None
-    beneficiaries_person_times: Count | None = None
-    new_jobs: Count | None = None
-    tax_revenue_wan_yuan: NonNegative | None = None
+    ghg_reduction_wan_t_per_year: Annotated[NonNegative, Unit("万t CO2e/yr")] | None = None
+    economic_benefit_wan_yuan: Annotated[NonNegative, Unit("wan_yuan")] | None = None
+    beneficiaries_person_times: Annotated[Count, Unit("person-times")] | None = None
+    new_jobs: Annotated[Count, Unit("jobs")] | None = None
+    tax_revenue_wan_yuan: Annotated[NonNegative, Unit("wan_yuan")] | None = None
     note: Text | None = None
 
 
@@ -697,8 +729,8 @@ class Indicator(Model):
     """The row's number in the plan's table."""
     group: SnakeId
     name: Bilingual
-    unit: Text
-    """Unit of `current` and `targets`; percentages are stored as fractions (`fraction`)."""
+    unit: UnitSymbol
+    """Unit of `current` and `targets`; percentages are stored as fractions (`share`)."""
     unit_zh: Text | None = None
     """The unit as the plan prints it."""
     current: Number | None
@@ -717,7 +749,7 @@ class PathwayTarget(Model):
 
     year: Year
     value: Number | None
-    unit: Text | None = None
+    unit: UnitSymbol | None = None
     text_zh: Text
     """The table cell as printed."""
     text_en: Text | None = None
@@ -743,7 +775,7 @@ class Figure(Model):
 
     id: SnakeId
     value: Number
-    unit: Text
+    unit: UnitSymbol
     year: Year | None = None
     source: Text
     note: Text | None = None
@@ -831,11 +863,19 @@ class Sponsor(Model):
     source: Text
 
 
-class ProjectDef(Model):
+Params = TypeVar("Params", bound="BaseModel | dict[str, Any]")
+"""The model of a project's `parameters`: its archetype's params model (`ARCHETYPE_PARAMS`),
+or a plain dict for an archetype without one."""
+
+
+class ProjectDef(Model, Generic[Params]):
     """One investable project: `projects/<id>.yaml`.
 
-    `parameters` is an instance of `ARCHETYPE_PARAMS[archetype]` when that archetype has
-    a registered params model, else the plain dict from YAML.
+    `ProjectDef.model_validate(data)` validates `data` as the member of `project_union()`
+    its `archetype` names, a pydantic discriminated union: `ProjectDef[PvParams]` for a pv
+    project, whose `parameters` is a `PvParams`; `ProjectDef[dict[str, Any]]` for an archetype
+    without a params model (its `parameters` the plain dict from YAML) and for an unknown
+    one (refused by `_known_archetype`).
     """
 
     id: ProjectId
@@ -850,7 +890,7 @@ class ProjectDef(Model):
     sponsor: Sponsor | None = None
     """The lead agency and operating model, shown on the project's pitch."""
     start_year: Year
-    parameters: Any = Field(default_factory=dict, validate_default=True)
+    parameters: Params = Field(default_factory=dict, validate_default=True)
 
     @field_validator("archetype")
     @classmethod
@@ -864,16 +904,158 @@ class ProjectDef(Model):
             )
         return value
 
-    @field_validator("parameters")
     @classmethod
-    def _archetype_parameters(cls, value: Any, info: ValidationInfo) -> Any:
-        if not isinstance(value, dict):
-            raise _custom("dict_type", "must be a mapping (got {got})", got=show(value))
-        params_model = ARCHETYPE_PARAMS.get(info.data.get("archetype", ""))
-        if params_model is None:
-            return dict(value)
-        # pydantic reports the params model's errors under `parameters.<field>`.
-        return params_model.model_validate(value)
+    def model_validate(
+        cls,
+        obj: Any,
+        *,
+        strict: bool | None = None,
+        extra: Literal["allow", "ignore", "forbid"] | None = None,
+        from_attributes: bool | None = None,
+        context: Any | None = None,
+        by_alias: bool | None = None,
+        by_name: bool | None = None,
+    ) -> Self:
+        """Validate `obj`; on `ProjectDef` itself, as the member of `project_union()` its
+        archetype names, with errors located as in the file (`parameters.capacity_kw`, not
+        under the union's tag)."""
+        options: dict[str, Any] = {
+            "strict": strict,
+            "extra": extra,
+            "from_attributes": from_attributes,
+            "context": context,
+            "by_alias": by_alias,
+            "by_name": by_name,
+        }
+        if cls is not ProjectDef:
+            return super().model_validate(obj, **options)
+        try:
+            project = project_union().validate_python(obj, **options)
+        except ValidationError as exc:
+            raise _untagged(exc, cls.__name__, _archetype_fitted(obj)) from None
+        return typing.cast(Self, project)
+
+
+_OTHER_ARCHETYPE = "(unknown)"
+"""The union's tag for a project whose archetype is not one of `ARCHETYPES` (or not text)."""
+
+
+def _archetype_tag(data: Any) -> str:
+    """The union's tag of a project's data: its archetype, when it is one of `ARCHETYPES`."""
+    value = data.get("archetype") if isinstance(data, dict) else getattr(data, "archetype", None)
+    return value if isinstance(value, str) and value in ARCHETYPES else _OTHER_ARCHETYPE
+
+
+REGISTRY_MODULE = "xlfinance.archetypes.registry"
+"""Its records register the archetypes' params models (`ARCHETYPE_PARAMS`)."""
+
+
+def import_registry() -> None:
+    """Import the archetype registry, which registers every archetype's params model (once;
+    nothing when xlfinance is installed without its archetypes)."""
+    try:
+        importlib.import_module(REGISTRY_MODULE)
+    except ModuleNotFoundError as exc:
+        if exc.name != REGISTRY_MODULE:
+            raise
+
+
+def project_union() -> TypeAdapter[ProjectDef[Any]]:
+    """A project's definition: a pydantic union discriminated on `archetype`, one member an
+    archetype (`ProjectDef[<its params model>]`, built from `ARCHETYPE_PARAMS`, which the
+    archetype registry fills: `import_registry`), and one for an archetype it does not
+    know."""
+    import_registry()
+    return _union(tuple((name, ARCHETYPE_PARAMS.get(name)) for name in ARCHETYPES))
+
+
+@functools.cache
+def _union(members: tuple[tuple[str, type[BaseModel] | None], ...]) -> TypeAdapter[ProjectDef[Any]]:
+    tagged: list[Any] = [Annotated[_member(params), Tag(name)] for name, params in members]
+    tagged.append(Annotated[_member(None), Tag(_OTHER_ARCHETYPE)])
+    union: Any = Annotated[typing.Union[tuple(tagged)], Discriminator(_archetype_tag)]  # noqa: UP007
+    return TypeAdapter(union)
+
+
+def _member(params: type[BaseModel] | None) -> type[ProjectDef[Any]]:
+    """`ProjectDef[params]` (a plain dict without), reachable as an attribute of this module by
+    its name so that a project pickles (a build's forked child sends its results back so)."""
+    member: type[ProjectDef[Any]] = typing.cast(Any, ProjectDef)[params or dict[str, Any]]
+    module = sys.modules[member.__module__]
+    if getattr(module, member.__qualname__, None) is not member:
+        setattr(module, member.__qualname__, member)
+    return member
+
+
+def _archetype_fitted(data: Any) -> list[InitErrorDetails]:
+    """An error at `archetype` when the parameters do not fit the archetype named but are
+    valid parameters of another (a pv project given a chp project's fields), naming it. An
+    unknown archetype has its own error, which lists the known ones."""
+    if not isinstance(data, dict) or not isinstance(data.get("parameters"), dict):
+        return []
+    named = data.get("archetype")
+    if named not in ARCHETYPE_PARAMS:
+        return []
+    fits = [
+        name
+        for name, params in ARCHETYPE_PARAMS.items()
+        if name != named and _valid(params, data["parameters"])
+    ]
+    if not fits:
+        return []
+    message = (
+        f"is {show(named)}, but the parameters are those of a {' or '.join(map(repr, fits))}"
+        " project: give the archetype they are written for"
+    )
+    return [{"type": PydanticCustomError("archetype_mismatch", message), "loc": ("archetype",),
+             "input": named}]  # fmt: skip
+
+
+def _valid(model: type[BaseModel], data: Any) -> bool:
+    try:
+        model.model_validate(data)
+    except ValidationError:
+        return False
+    return True
+
+
+_BUILDING: list[str] = []
+"""The member `__getattr__` is building the union for (none: not building)."""
+
+
+def __getattr__(name: str) -> Any:
+    """A member of the union by its name (`ProjectDef[PvParams]`), building the union first:
+    a process that unpickles a project before it has loaded any finds its class here."""
+    if name.startswith("ProjectDef[") and not _BUILDING:
+        _BUILDING.append(name)  # pydantic looks for a member by its name as it makes it
+        try:
+            project_union()
+        finally:
+            _BUILDING.clear()
+        if name in globals():
+            return globals()[name]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+_ERROR_TYPES = frozenset(typing.get_args(ErrorType))
+
+
+def _untagged(
+    exc: ValidationError, title: str, more: list[InitErrorDetails] | None = None
+) -> ValidationError:
+    """`exc` with each error's location without the union's tag before it, then `more`."""
+    details: list[InitErrorDetails] = list(more or ())
+    for error in exc.errors():
+        kind = error["type"]
+        detail: InitErrorDetails = {
+            "type": kind if kind in _ERROR_TYPES else PydanticCustomError(kind, error["msg"]),
+            "loc": tuple(error["loc"][1:]),
+            "input": error["input"],
+        }
+        if kind in _ERROR_TYPES and "ctx" in error:
+            detail["ctx"] = error["ctx"]
+        details.append(detail)
+    return ValidationError.from_exception_data(title, details)
 
 
 # --------------------------------------------------------------------------------------

@@ -40,7 +40,14 @@ from typing import TYPE_CHECKING, Annotated, Literal, Self
 
 from pydantic import AfterValidator, Field, model_validator
 
-from xlfinance.definitions.schema import Bilingual, Bool, Model, Sourced, Text, read_checked
+from xlfinance.definitions.schema import (
+    Bilingual,
+    Bool,
+    Model,
+    Sourced,
+    UnitSymbol,
+    read_checked,
+)
 from xlfinance.errors import Problem
 
 if TYPE_CHECKING:
@@ -96,7 +103,7 @@ class SolveDef(Model):
     projects: list[Name] | None = None
     """The projects to solve for; by default every one whose model has the input and the
     target's output."""
-    unit: Annotated[Text, Field(max_length=32)] | None = None
+    unit: UnitSymbol | None = None
     """Only the projects whose input is in this unit (`yuan/kWh`): a subsidy per kWh and one
     per km of bus travel need their own bounds."""
     trials: Bool = True

@@ -43,6 +43,10 @@ PARTS: dict[str, str] = {
     "wan_yuan": "万元",
     "万元": "万元",
     "万t": "万吨",
+    "万t CO2e": "万吨二氧化碳当量",
+    "万tce": "万吨标准煤",
+    "万m2": "万平方米",
+    "万人": "万人",
     "yuan-years": "元·年",
     "share": "比例",
     "rate": "比率",
@@ -60,6 +64,15 @@ PARTS: dict[str, str] = {
     "t steam": "吨蒸汽",
     "vehicle": "辆",
     "vehicles": "辆",
+    "person": "人",
+    "persons": "人",
+    "person-times": "人次",
+    "jobs": "个就业岗位",
+    "households": "户",
+    "buildings": "栋",
+    "schools": "所",
+    "boilers": "台",
+    "days": "天",
     "station": "座",
     "stations": "座",
     "100 km": "百公里",
@@ -73,6 +86,9 @@ PARTS: dict[str, str] = {
     "kWh": "kWh",
     "MWh": "MWh",
     "kW": "kW",
+    "MW": "MW",
+    "W": "W",
+    "GWh": "GWh",
     "GJ": "GJ",
     "MJ": "MJ",
     "TJ": "TJ",
@@ -149,6 +165,10 @@ UNITS: dict[str, UnitFormat] = {
             "h",
             "h/yr",
             "vehicles",
+            "persons",
+            "person-times",
+            "jobs",
+            "households",
         )
     },
 }
@@ -218,6 +238,12 @@ def unit_zh(unit: str) -> str:
     return "/".join(PARTS[part] for part in base.split("/")) + VAT_BASIS_ZH.get(basis, "")
 
 
+def shown_in(unit: str) -> str:
+    """The unit a reader sees a number in `unit` in, once `display` has scaled it: 万元 for
+    yuan (shown in 万元), else as `written`."""
+    return WRITTEN["wan_yuan"] if unit and display(unit) == "wan_yuan" else written(unit)
+
+
 def fmt(value: Any, kind: str = "int") -> str:
     """A number as a reader sees it, shown the `kind` way (a `DISPLAYS` key): thousands
     separators, its decimals and suffix, a true minus sign; a missing or undefined value (no
@@ -267,6 +293,7 @@ __all__ = [
     "finite_or_none",
     "fmt",
     "fmt_unit",
+    "shown_in",
     "split",
     "unit_zh",
     "written",

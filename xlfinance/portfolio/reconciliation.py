@@ -9,12 +9,13 @@ rounding differences a reader should know about.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator, Mapping
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, TypeVar
 
-from xlfinance.definitions.reconciliation import Rule, Value
-from xlfinance.definitions.schema import BUDGET_MONEY_FIELDS
+from xlfinance.definitions.reconciliation import CAPACITY_UNIT, Rule, Value, value_units
+from xlfinance.definitions.schema import BUDGET_MONEY_FIELDS, StatedBenefitTotals, declared_unit
 from xlfinance.model.units import T_PER_WAN_T, YUAN_PER_WAN
 
 if TYPE_CHECKING:
@@ -56,11 +57,67 @@ class Finding:
     """The title in Chinese where a rule gives one (reconciliation.yaml's `title_zh`), for the
     workbook; the findings the code makes have theirs in the catalogue
     (`render.labels_zh.SHEET_TEMPLATES`). Not in results.json, which keeps the English."""
+    units: Mapping[str, str] = field(default_factory=dict)
+    """The unit of each of `numbers` (a symbol of `model.units`), by its key, as the check
+    that compares them knows it; a text (a line's names, its projects) and a number whose
+    source states none have none."""
+    labels: Mapping[str, str] = field(default_factory=dict)
+    """What each of `numbers` is, by its key, without its unit ("Modelled capex"): a page
+    names the unit from `units`."""
 
     def as_dict(self) -> dict[str, object]:
         out = asdict(self)
         del out["title_zh"]
         return out
+
+
+@dataclass(frozen=True)
+class Number:
+    """One number of a finding: its key, value, unit, label and source ("" for none)."""
+
+    key: str
+    value: float | str | None
+    unit: str | None
+    label: str
+    source: str | None = ""
+
+
+def finding(
+    id: str,
+    severity: str,
+    title: str,
+    numbers: Iterable[Number],
+    title_zh: str | None = None,
+    cited_first: tuple[str, ...] = (),
+) -> Finding:
+    """A `Finding` of `numbers`: their values, units, labels and the sources given, those of
+    `cited_first` first (the order the Reconciliation sheet lists them in)."""
+    rows = tuple(numbers)
+    order = {key: i for i, key in enumerate(cited_first)}
+    cited = sorted(rows, key=lambda n: order.get(n.key, len(order)))
+    return Finding(
+        id,
+        severity,
+        title,
+        {n.key: n.value for n in rows},
+        {n.key: n.source for n in cited if n.source},
+        title_zh=title_zh,
+        units={n.key: n.unit for n in rows if n.unit is not None},
+        labels={n.key: n.label for n in rows},
+    )
+
+
+def words(name: str) -> str:
+    """A value's name in words, as a label: `table_3_2_km_2015` -> `Table 3-2 km 2015`."""
+    text = name.replace("_", " ")
+    text = re.sub(r"\b(table|figure) (\d+) (\d+)\b", r"\1 \2-\3", text)
+    for word, fixed in WORDS:
+        text = re.sub(rf"\b{word}\b", fixed, text)
+    return text[:1].upper() + text[1:]
+
+
+WORDS = (("mw", "MW"), ("gdp", "GDP"), ("pv", "PV"), ("co2", "CO2"), ("pct", "%"), ("ghg", "GHG"))
+"""Words a name writes in lower case that a label spells otherwise."""
 
 
 Check = Callable[["Programme", "Projects", "pd.DataFrame", "pd.DataFrame"], "Findings"]
@@ -108,28 +165,36 @@ def _budget_totals(
     for name in BUDGET_MONEY_FIELDS:
         printed = getattr(stated, name)
         rows = float(budget[name].sum())
+    unit = programme.budget.unit
+    for name in BUDGET_MONEY_FIELDS:
+        printed = getattr(stated, name)
+        rows = float(budget[name].sum())
         if printed is not None and not math.isclose(printed, rows, abs_tol=0.5):
-            yield Finding(
+            yield finding(
                 f"budget-total-{name.removesuffix('_wan_yuan')}",
                 "error",
                 f"Budget {name}: the printed total differs from the sum of the lines",
-                {"stated_wan_yuan": printed, "sum_of_lines_wan_yuan": rows},
-                {
-                    "stated_wan_yuan": f"{table}, total row",
-                    "sum_of_lines_wan_yuan": f"{table}, lines",
-                },
+                (
+                    Number("stated_wan_yuan", printed, unit, "Stated", f"{table}, total row"),
+                    Number("sum_of_lines_wan_yuan", rows, unit, "Sum of lines", f"{table}, lines"),
+                ),
             )
     text = programme.budget.stated_in_text
     if text is not None and text.total_wan_yuan is not None:
         rows = float(budget["total_wan_yuan"].sum())
         if not math.isclose(text.total_wan_yuan, rows, abs_tol=0.5):
-            yield Finding(
+            yield finding(
                 "budget-total-text",
                 "info",
                 "The text rounds the total investment",
-                {"text_wan_yuan": text.total_wan_yuan, "table_wan_yuan": rows},
-                {"text_wan_yuan": "section 5.3 text", "table_wan_yuan": f"{table}, lines"},
+                (
+                    Number("text_wan_yuan", text.total_wan_yuan, unit, "Text", "section 5.3 text"),
+                    Number("table_wan_yuan", rows, unit, "Table", f"{table}, lines"),
+                ),
             )
+
+
+BENEFITS_TOTAL, BENEFITS_ROWS = "table 5-5, total row", "table 5-5, rows"
 
 
 def _benefit_totals(
@@ -147,15 +212,15 @@ def _benefit_totals(
         if name == "ghg_reduction_wan_t_per_year":
             rows /= T_PER_WAN_T
         if printed is not None and not math.isclose(printed, rows, abs_tol=1e-6):
-            yield Finding(
+            unit, what = declared_unit(StatedBenefitTotals, name), label[:1].lower() + label[1:]
+            yield finding(
                 f"benefits-total-{name}",
                 "error",
                 f"{label}: table 5-5's total row differs from the sum of its rows",
-                {f"stated_{name}": printed, f"sum_of_rows_{name}": rows},
-                {
-                    f"stated_{name}": "table 5-5, total row",
-                    f"sum_of_rows_{name}": "table 5-5, rows",
-                },
+                (
+                    Number(f"stated_{name}", printed, unit, f"Stated {what}", BENEFITS_TOTAL),
+                    Number(f"sum_of_rows_{name}", rows, unit, f"Sum of rows {what}", BENEFITS_ROWS),
+                ),
             )
 
 
@@ -168,12 +233,15 @@ def _economic_benefit_text(
     for name in ("economic_benefit_wan_yuan", "new_jobs", "ghg_reduction_wan_t_per_year"):
         said, printed = getattr(text, name), getattr(table, name)
         if said is not None and printed is not None and not math.isclose(said, printed):
-            yield Finding(
+            unit = declared_unit(StatedBenefitTotals, name)
+            yield finding(
                 f"benefits-text-{name}",
                 "error",
                 f"{name}: section 5.3's text and table 5-5's total disagree",
-                {"text": said, "table_5_5": printed},
-                {"text": "section 5.3 text", "table_5_5": "table 5-5, total row"},
+                (
+                    Number("text", said, unit, "Text", "section 5.3 text"),
+                    Number("table_5_5", printed, unit, "Table 5-5", BENEFITS_TOTAL),
+                ),
             )
 
 
@@ -226,16 +294,21 @@ def _fund_overcalled(fund: FundEvaluation | None) -> Findings:
         if metrics[f"min_uncalled_yuan_{c}"] < -OVERCALL_TOLERANCE_YUAN
     }
     if short:
-        yield Finding(
+        yield finding(
             "fund-overcalled",
             "error",
             "The fund's investments and fees call " + ", ".join(short) + " beyond its commitments",
-            {f"lowest_uncalled_yuan_{c}": v for c, v in short.items()},
-            {
-                f"lowest_uncalled_yuan_{c}": "the fund model: commitments to date less capital "
-                "called, at its lowest over the years"
-                for c in short
-            },
+            (
+                Number(
+                    f"lowest_uncalled_yuan_{c}",
+                    v,
+                    fund.model.outputs[f"min_uncalled_yuan_{c}"].unit,
+                    f"Lowest uncalled {c}",
+                    "the fund model: commitments to date less capital called, at its lowest "
+                    "over the years",
+                )
+                for c, v in short.items()
+            ),
         )
 
 
@@ -252,16 +325,49 @@ def _fund_deployment(rule: Rule, fund: FundEvaluation | None) -> Findings:
     if ratio < minimum.value:
         from xlfinance.fund.results import DEPLOYMENT as keys
 
-        numbers = {k: float(metrics[k]) for k in keys} | {"minimum_ratio": minimum.value}
-        yield Finding(
+        outputs = fund.model.outputs
+        yield finding(
             rule.id,
             rule.severity,
             _required(rule.title, f"rule {rule.id}: title"),
-            numbers,
-            {"minimum_ratio": f"fund.yaml deployment.minimum_ratio: {minimum.source}"}
-            | {k: "the fund model (fund.yaml and the project models)" for k in keys},
+            (
+                *(
+                    Number(
+                        k,
+                        float(metrics[k]),
+                        outputs[k].unit,
+                        DEPLOYMENT_LABELS[k],
+                        "the fund model (fund.yaml and the project models)",
+                    )
+                    for k in keys
+                ),
+                Number(
+                    "minimum_ratio",
+                    minimum.value,
+                    declared_unit(deployment, "minimum_ratio"),
+                    "Minimum ratio",
+                    f"fund.yaml deployment.minimum_ratio: {minimum.source}",
+                ),
+            ),
             title_zh=rule.title_zh,
+            cited_first=("minimum_ratio",),
         )
+
+
+DEPLOYMENT_LABELS = {
+    "committed_yuan": "Committed",
+    "called_yuan": "Called",
+    "invested_yuan": "Invested",
+    "uncalled_yuan": "Uncalled",
+    "uninvested_yuan": "Uninvested",
+    "management_fees_yuan": "Management fees",
+    "fund_expenses_yuan": "Fund expenses",
+    "called_ratio": "Called ratio",
+    "deployment_ratio": "Deployment ratio",
+    "fees_share_of_invested": "Fees share of invested",
+    "fees_and_expenses_share_of_invested": "Fees and expenses share of invested",
+}
+"""What each number of the fund's deployment (`fund.results.DEPLOYMENT`) is, on the page."""
 
 
 def _programme_rules(programme: Programme) -> tuple[Rule, ...]:
@@ -313,17 +419,23 @@ def _debt_cover(
         if meets_cover(achieved, target.min_dscr):
             continue
         capex = metrics["capex_yuan"]
-        yield Finding(
+        outputs = projects[pid].model.outputs
+        cover = outputs["min_dscr"].unit
+        yield finding(
             f"{rule.id}-{pid}",
             rule.severity,
             f"{pid}: {rule.title or 'the minimum DSCR of its loan is below the lenders target'}",
-            {
-                "min_dscr": achieved,
-                "target_dscr": target.min_dscr,
-                "debt_yuan": metrics["debt_yuan"],
-                "debt_share_of_capex": metrics["debt_yuan"] / capex if capex else None,
-            },
-            {"min_dscr": f"{pid} model", "target_dscr": target.source},
+            (
+                Number("min_dscr", achieved, cover, "Minimum DSCR", f"{pid} model"),
+                Number("target_dscr", target.min_dscr, cover, "Target DSCR", target.source),
+                Number("debt_yuan", metrics["debt_yuan"], outputs["debt_yuan"].unit, "Debt"),
+                Number(
+                    "debt_share_of_capex",
+                    metrics["debt_yuan"] / capex if capex else None,
+                    "share",  # debt over capex, both in yuan
+                    "Debt share of capex",
+                ),
+            ),
             title_zh=rule.title_zh and f"{pid}：{rule.title_zh}",
         )
 
@@ -372,12 +484,15 @@ def _equal(rule: Rule, programme: Programme, projects: Projects, budget: pd.Data
         return
     differ = abs(a - b) > rule.tolerance if rule.tolerance is not None else not math.isclose(a, b)
     if differ:
-        yield Finding(
+        units = value_units(rule, programme.targets, programme.budget)
+        yield finding(
             rule.id,
             rule.severity,
             _required(rule.title, f"rule {rule.id}: title"),
-            values,
-            {name: spec.source for name, spec in rule.values.items() if spec.source},
+            (
+                Number(name, values[name], units[name], spec.label or words(name), spec.source)
+                for name, spec in rule.values.items()
+            ),
             title_zh=rule.title_zh,
         )
 
@@ -390,15 +505,26 @@ def _line_names(
             continue
         line = programme.budget.line(claim.budget_line)
         if claim.name.zh != line.name.zh:
-            yield Finding(
+            yield finding(
                 f"names-line-{claim.budget_line}",
                 "warning" if claim.budget_line in rule.warning_lines else "info",
                 f"Line {claim.budget_line} is named differently in tables 5-4 and 5-5",
-                {
-                    "table_5_4": f"{line.name.zh} ({line.name.en})",
-                    "table_5_5": f"{claim.name.zh} ({claim.name.en})",
-                },
-                {"table_5_4": "table 5-4", "table_5_5": "table 5-5"},
+                (
+                    Number(
+                        "table_5_4",
+                        f"{line.name.zh} ({line.name.en})",
+                        None,
+                        "Table 5-4",
+                        "table 5-4",
+                    ),
+                    Number(
+                        "table_5_5",
+                        f"{claim.name.zh} ({claim.name.en})",
+                        None,
+                        "Table 5-5",
+                        "table 5-5",
+                    ),
+                ),
             )
 
 
@@ -425,30 +551,45 @@ def _capacity_the_budget_buys(
     line_budget = _cell(budget, line_id, "total_wan_yuan") * YUAN_PER_WAN
     bought_mw = line_budget / yuan_per_kw / 1000
     if bought_mw < target * (1 - tolerance):
-        budget_key, target_key = f"budget_line_{line_id}_wan_yuan", f"target_mw_{target_spec.year}"
-        yield Finding(
+        year = target_spec.year
+        # a source the rule does not give is left out (as `_equal` does), not None
+        yield finding(
             rule.id,
             rule.severity,
             _required(rule.title, f"rule {rule.id}: title"),
-            {
-                budget_key: line_budget / YUAN_PER_WAN,
-                "modelled_yuan_per_w": yuan_per_kw / 1000,
-                "mw_the_budget_buys": bought_mw,
-                target_key: target,
-                "budget_implied_yuan_per_w": line_budget / (target * 1e6),
-            },
-            # a source the rule does not give is left out (as `_equal` does), not None
-            {
-                key: source
-                for key, source in (
-                    (budget_key, "table 5-4"),
-                    (target_key, target_spec.source),
-                    ("modelled_yuan_per_w", rule.cost_source),
-                )
-                if source
-            },
+            (
+                Number(
+                    f"budget_line_{line_id}_wan_yuan",
+                    line_budget / YUAN_PER_WAN,
+                    programme.budget.unit,
+                    f"Budget line {line_id}",
+                    "table 5-4",
+                ),
+                Number(
+                    "modelled_yuan_per_w", yuan_per_kw / 1000, PRICE, "Modelled", rule.cost_source
+                ),
+                Number("mw_the_budget_buys", bought_mw, CAPACITY_UNIT, "MW the budget buys"),
+                Number(
+                    f"target_mw_{year}",
+                    target,
+                    CAPACITY_UNIT,
+                    f"Target MW {year}",
+                    target_spec.source,
+                ),
+                Number(
+                    "budget_implied_yuan_per_w",
+                    line_budget / (target * 1e6),
+                    PRICE,
+                    "Budget implied",
+                ),
+            ),
             title_zh=rule.title_zh,
+            cited_first=(f"budget_line_{line_id}_wan_yuan", f"target_mw_{year}"),
         )
+
+
+PRICE = "yuan/W"
+"""The unit of the system prices a capacity finding compares: yuan a watt, as PV is quoted."""
 
 
 RULE_KINDS: dict[str, Callable[[Rule, Programme, Projects, pd.DataFrame], Findings]] = {
@@ -468,18 +609,26 @@ def _capex_against_budget(
             continue
         ratio = capex / row["total_wan_yuan"]
         if abs(ratio - 1) > BUDGET_TOLERANCE:
-            yield Finding(
+            unit = programme.budget.unit
+            yield finding(
                 f"capex-line-{line_id}",
                 "warning",
                 f"Line {line_id}: modelled capex differs from the budget by more than "
                 f"{BUDGET_TOLERANCE:.0%}",
-                {
-                    "budget_wan_yuan": float(row["total_wan_yuan"]),
-                    "modelled_capex_wan_yuan": float(capex),
-                    "ratio": ratio,
-                    "projects": ", ".join(row["projects"]),
-                },
-                {"budget_wan_yuan": "table 5-4", "modelled_capex_wan_yuan": "project definitions"},
+                (
+                    Number(
+                        "budget_wan_yuan", float(row["total_wan_yuan"]), unit, "Budget", "table 5-4"
+                    ),
+                    Number(
+                        "modelled_capex_wan_yuan",
+                        float(capex),
+                        unit,
+                        "Modelled capex",
+                        "project definitions",
+                    ),
+                    Number("ratio", ratio, RATIO, "Ratio"),
+                    Number("projects", ", ".join(row["projects"]), None, "Projects"),
+                ),
             )
 
 
@@ -491,29 +640,35 @@ def _claims_against_models(
         if math.isnan(claimed) or claimed == 0:
             continue
         if math.isnan(modelled):
-            yield Finding(
+            yield finding(
                 f"ghg-line-{line_id}",
                 "info",
                 f"Line {line_id}: the plan claims a reduction that no modelled project delivers",
-                {"claimed_t_co2e_per_year": claimed, "modelled_t_co2e_per_year": None},
-                {"claimed_t_co2e_per_year": "table 5-5"},
+                (
+                    Number("claimed_t_co2e_per_year", claimed, TONNES, "Claimed", "table 5-5"),
+                    Number("modelled_t_co2e_per_year", None, TONNES, "Modelled"),
+                ),
             )
             continue
         ratio = modelled / claimed
         if abs(ratio - 1) > CLAIM_TOLERANCE:
-            yield Finding(
+            yield finding(
                 f"ghg-line-{line_id}",
                 "warning",
                 f"Line {line_id}: modelled t CO2e a year differ from the claim by more than "
                 f"{CLAIM_TOLERANCE:.0%}",
-                {
-                    "claimed_t_co2e_per_year": claimed,
-                    "modelled_t_co2e_per_year": modelled,
-                    "ratio": ratio,
-                    "projects": ", ".join(row["projects"]),
-                },
-                {
-                    "claimed_t_co2e_per_year": "table 5-5",
-                    "modelled_t_co2e_per_year": "project models",
-                },
+                (
+                    Number("claimed_t_co2e_per_year", claimed, TONNES, "Claimed", "table 5-5"),
+                    Number(
+                        "modelled_t_co2e_per_year", modelled, TONNES, "Modelled", "project models"
+                    ),
+                    Number("ratio", ratio, RATIO, "Ratio"),
+                    Number("projects", ", ".join(row["projects"]), None, "Projects"),
+                ),
             )
+
+
+TONNES = "t CO2e/yr"
+"""The unit of the benefits table's claimed and modelled reductions (`portfolio.benefits`)."""
+RATIO = "ratio"
+"""Modelled over stated: a pure number, shown with its decimals."""

@@ -29,6 +29,7 @@ from jinja2 import Environment, FileSystemBytecodeCache, FileSystemLoader, Stric
 from markupsafe import Markup
 
 from xlfinance.definitions.schema import field_unit
+from xlfinance.model import units
 from xlfinance.model.units import DASH, fmt
 from xlfinance.model.units import finite_or_none as _number
 from xlfinance.render import charts
@@ -263,12 +264,13 @@ class Reports(RiskPage, PitchPage):
             severity = f.get("severity", "info")
             zh, en = SEVERITY.get(severity, ("", severity))
             numbers = []
+            units_of, labels = f.get("units") or {}, f.get("labels") or {}
             for key, value in (f.get("numbers") or {}).items():
-                kind = _finding_kind(key, value)
+                kind = _finding_kind(value, units_of.get(key))
                 numbers.append(
                     {
                         "key": key,
-                        "label": finding_label(key),
+                        "label": finding_label(labels[key], units_of.get(key)),
                         "path": f"reconciliation.{i}.numbers.{key}",
                         "kind": kind,
                         "text": value if kind is None else None,
@@ -550,51 +552,26 @@ class Reports(RiskPage, PitchPage):
         return rows
 
 
-def finding_label(key: str) -> str:
-    """`modelled_capex_wan_yuan` -> `Modelled capex, 万元`; `table_5_4` -> `Table 5-4`."""
-    unit = ""
-    for suffix, name in (
-        ("_wan_yuan", "万元"),
-        ("_t_co2e_per_year", "t CO2e/yr"),
-        ("_yuan_per_w", "yuan/W"),
-        ("_yuan", "yuan"),
-    ):
-        if key.endswith(suffix):
-            key, unit = key[: -len(suffix)], name
-            break
-    text = key.replace("_", " ")
-    text = re.sub(r"\b(table|figure) (\d+) (\d+)\b", r"\1 \2-\3", text)
-    for word, fixed in (
-        ("mw", "MW"),
-        ("gdp", "GDP"),
-        ("pv", "PV"),
-        ("co2", "CO2"),
-        ("pct", "%"),
-        ("ghg", "GHG"),
-    ):
-        text = re.sub(rf"\b{word}\b", fixed, text)
-    text = text[:1].upper() + text[1:]
-    return f"{text}, {unit}" if unit else text
+def finding_label(label: str, unit: str | None) -> str:
+    """A finding's number as its row names it: its label, and the unit it is shown in where
+    the number alone would not say it (money, tonnes, and a unit per unit: `Budget, 万元`,
+    `Claimed, t CO2e/yr`, `Modelled, yuan/W`); not a percentage or a multiple, whose sign
+    says it, nor a count or length its label names (`Target MW 2020`, `New jobs`)."""
+    if not unit or units.display(unit) in ("pct", "x"):
+        return label
+    if "/" in units.split(unit)[0] or units.display(unit) in ("wan", "wan_yuan", "t"):
+        return f"{label}, {units.shown_in(unit)}"
+    return label
 
 
-def _finding_kind(key: str, value: Any) -> str | None:
+def _finding_kind(value: Any, unit: str | None) -> str | None:
+    """How a finding's number is shown: its unit's way (`units.display`); None for a text or
+    no number; a number whose source states no unit as a pure number."""
     if isinstance(value, str) or _number(value) is None:
         return None
-    if "t_co2e" in key or key.endswith("_t"):
-        return "t"
-    if key.endswith("_wan_yuan"):
-        return "wan"
-    if key.endswith("_yuan"):
-        return "wan_yuan"
-    if "share" in key or "growth" in key:
-        return "pct"
-    if key == "ratio" or "ratio" in key:
-        return "dec2"
-    if key.endswith("yuan_per_w") or key.endswith("_per_wan_yuan"):
-        return "dec2"
-    if isinstance(value, float) and not float(value).is_integer():
-        return "dec2"
-    return "int"
+    if unit:
+        return units.display(unit)
+    return "dec2" if isinstance(value, float) and not float(value).is_integer() else "int"
 
 
 def _sourced_rows(model, prefix: str, inherited: str | None = None):

@@ -219,18 +219,26 @@ def _fund_block(
 
 
 BLENDED_ROWS = (
-    ("mobilisation_ratio", "动员比率 / Mobilisation ratio (private per public yuan)"),
+    ("mobilisation_ratio", "动员比率 / Mobilisation ratio (private per public yuan)", "x"),
     (
         "mobilisation_ratio_without_tariff_subsidies",
         "动员比率（不含国家电价补贴）/ Mobilisation ratio, without national tariff subsidies",
+        "x",
     ),
-    ("plan_mobilisation_ratio", "规划表5-4的比率 / The plan's ratio (table 5-4)"),
-    ("public_cost_yuan_per_t_co2e", "每吨公共成本 / Public cost per t CO2e (present values)"),
+    ("plan_mobilisation_ratio", "规划表5-4的比率 / The plan's ratio (table 5-4)", "x"),
+    (
+        "public_cost_yuan_per_t_co2e",
+        "每吨公共成本 / Public cost per t CO2e (present values)",
+        "yuan/t CO2e",
+    ),
     (
         "public_cost_yuan_per_t_co2e_without_tariff_subsidies",
         "每吨公共成本（不含国家电价补贴）/ Public cost per t CO2e, without tariff subsidies",
+        "yuan/t CO2e",
     ),
 )
+"""The programme's blended-finance rows: key, label and the unit of its cells (a mobilisation
+ratio is yuan private per yuan public, a multiple)."""
 PAYERS = (
     ("market", ("市场", "Market")),
     ("policy", ("上级政策资金", "Higher-level policy money")),
@@ -243,13 +251,13 @@ def _blended_block(ws: Worksheet, row: int, blended: Blended) -> int:
     title = bilingual("Blended finance (as defined)")
     write_text(ws, row, 1, title).font = styles.SECTION_FONT
     prog = blended.get("programme", {})
-    for key, label in BLENDED_ROWS:
+    for key, label, unit in BLENDED_ROWS:
         node = prog.get(key)
         if node is None:
             continue
         row += 1
         write_text(ws, row, 1, label)
-        _number(ws, row, 2, node.get("value"), "x" if "ratio" in key else "yuan/t CO2e")
+        _number(ws, row, 2, node.get("value"), unit)
     fund = blended.get("fund") or {}
     if fund.get("mobilisation_ratio"):
         row += 1

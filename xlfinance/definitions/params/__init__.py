@@ -1,25 +1,11 @@
-"""Parameter schemas of the archetypes, registered with the definitions loader on import.
+"""Parameter schemas of the archetypes: one pydantic model a module (`pv.PvParams`, ...).
 
-Each module here declares `ARCHETYPE` (its name in `schema.ARCHETYPES`) and `PARAMS` (the
-pydantic model of a project's `parameters`); importing this package registers them all.
+Each archetype's record in `archetypes.registry` names its model and registers it with the
+definitions (`schema.register_archetype`), so a project's `parameters` are validated by it.
 """
 
 from __future__ import annotations
 
-import pkgutil
-from importlib import import_module
-
 from xlfinance.definitions.params.finance import FinanceParams
-from xlfinance.definitions.schema import register_archetype
-
-
-def _register_all() -> None:
-    for info in pkgutil.iter_modules(__path__):
-        module = import_module(f"{__name__}.{info.name}")
-        if hasattr(module, "ARCHETYPE"):
-            register_archetype(module.ARCHETYPE, module.PARAMS)
-
-
-_register_all()
 
 __all__ = ["FinanceParams"]

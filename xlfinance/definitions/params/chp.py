@@ -103,7 +103,3 @@ class ChpParams(Model):
             self.electrical_efficiency_share.value, self.thermal_efficiency_share.value
         )
         return self
-
-
-ARCHETYPE = "chp"
-PARAMS = ChpParams

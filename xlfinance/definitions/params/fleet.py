@@ -135,7 +135,3 @@ class FleetParams(Model):
                 f"the capex of vehicles, stations and other capex ({capex:g})"
             )
         return self
-
-
-ARCHETYPE = "fleet"
-PARAMS = FleetParams

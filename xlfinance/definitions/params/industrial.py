@@ -127,7 +127,3 @@ class IndustrialParams(Model):
                 f"({self.finance.operating_years})"
             )
         return self
-
-
-ARCHETYPE = "industrial"
-PARAMS = IndustrialParams

@@ -142,7 +142,3 @@ class ProgrammeParams(Model):
         if not claimed and self.claim_years > 0:
             raise ValueError("reduction_years is given but no claimed_reduction_t_co2e_per_year")
         return self
-
-
-ARCHETYPE = "programme"
-PARAMS = ProgrammeParams

@@ -59,7 +59,3 @@ class PvParams(Model):
         "Oct 2013-2015; extended to 2018 by Caishui [2016] 81",
     )
     vat_refund_last_year: Year = 2018
-
-
-ARCHETYPE = "pv"
-PARAMS = PvParams

@@ -98,7 +98,3 @@ class RetrofitParams(Model):
         if problem:
             raise ValueError(problem)
         return self
-
-
-ARCHETYPE = "retrofit"
-PARAMS = RetrofitParams
