@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from xlfinance.archetypes import build_model
 from xlfinance.model.core import Evaluation, Model
@@ -19,7 +19,7 @@ if TYPE_CHECKING:  # pandas is imported where a table is made, not by every comm
 class ProjectResult:
     """One project: its definition, model, evaluation (base case) and metrics."""
 
-    definition: ProjectDef
+    definition: ProjectDef[Any]
     model: Model
     evaluation: Evaluation
 

@@ -7,7 +7,7 @@ then the shared project finance of `common`.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from xlfinance.model.core import Model
 
@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from xlfinance.definitions.schema import ProjectDef
 
 
-def build_model(project: ProjectDef, programme: Programme) -> Model:
+def build_model(project: ProjectDef[Any], programme: Programme) -> Model:
     """The model of one project definition."""
     from xlfinance.archetypes.registry import archetype  # its builders import this package
 

@@ -52,8 +52,8 @@ CAPEX_VAT_CREDITABLE = (
 )
 
 
-def build(project: ProjectDef, programme: Programme) -> Model:
-    p: ChpParams = project.parameters  # validated as the archetype's (ProjectDef)
+def build(project: ProjectDef[ChpParams], programme: Programme) -> Model:
+    p = project.parameters
     a = programme.assumptions
     fin = p.finance
     m = common.project_model(project)

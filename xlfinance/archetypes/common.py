@@ -37,7 +37,7 @@ Conventions (sources in the tests and in `projects/*/programme.yaml`):
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
@@ -208,7 +208,7 @@ def price_inputs(m: Model, params: BaseModel) -> PriceInputs:
     return PriceInputs(m, params)
 
 
-def project_model(project: ProjectDef, n_periods: int | None = None) -> Model:
+def project_model(project: ProjectDef[Any], n_periods: int | None = None) -> Model:
     """An empty model for a project: its id, start year, and construction plus operating
     years as periods (unless `n_periods` says otherwise)."""
     if n_periods is None:

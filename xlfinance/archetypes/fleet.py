@@ -60,8 +60,8 @@ CONSUMPTION_TAX = {
 }
 
 
-def build(project: ProjectDef, programme: Programme) -> Model:
-    p: FleetParams = project.parameters  # validated as the archetype's (ProjectDef)
+def build(project: ProjectDef[FleetParams], programme: Programme) -> Model:
+    p = project.parameters
     a = programme.assumptions
     fin = p.finance
     m = common.project_model(project)

@@ -73,8 +73,8 @@ FUEL_INPUTS = (  # key, field of `BaselineBoilers`, label, VAT (None: not a pric
 )
 
 
-def build(project: ProjectDef, programme: Programme) -> Model:
-    p: IndustrialParams = project.parameters  # validated as the archetype's (ProjectDef)
+def build(project: ProjectDef[IndustrialParams], programme: Programme) -> Model:
+    p = project.parameters
     a = programme.assumptions
     fin = p.finance
     m = common.project_model(project)

@@ -45,8 +45,8 @@ NO_CLAIM_SOURCE = (
 )
 
 
-def build(project: ProjectDef, programme: Programme) -> Model:
-    p: ProgrammeParams = project.parameters  # validated as the archetype's (ProjectDef)
+def build(project: ProjectDef[ProgrammeParams], programme: Programme) -> Model:
+    p = project.parameters
     a = programme.assumptions
     spending_years = p.spending_years
     operating_years = max(1, p.claim_years)

@@ -49,12 +49,12 @@ SUBSIDY_VAT = (
 )
 
 
-def _subsidy_rate(m: Model, project: ProjectDef, assumptions: Assumptions) -> InputRef:
+def _subsidy_rate(m: Model, project: ProjectDef[PvParams], assumptions: Assumptions) -> InputRef:
     """The national subsidy per kWh: the definition's own, or the programme's schedule's
     step in force in the project's first operating year (a distributed PV project keeps the
     rate of the year it is commissioned: 发改价格〔2013〕1638号 and the notices that cut it),
     linked to that step on the Inputs sheet."""
-    p: PvParams = project.parameters
+    p = project.parameters
     label = "National subsidy (no VAT: " + SUBSIDY_VAT + ")"
     unit = common.with_vat("yuan/kWh", False)
     if p.subsidy_yuan_per_kwh is not None:
@@ -79,8 +79,8 @@ def _subsidy_rate(m: Model, project: ProjectDef, assumptions: Assumptions) -> In
     )
 
 
-def build(project: ProjectDef, programme: Programme) -> Model:
-    p: PvParams = project.parameters  # validated as the archetype's (ProjectDef)
+def build(project: ProjectDef[PvParams], programme: Programme) -> Model:
+    p = project.parameters
     a = programme.assumptions
     fin = p.finance
     m = common.project_model(project)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
@@ -42,7 +42,7 @@ class Archetype:
     """(Chinese, English), as the reports and charts name it."""
     params: type[BaseModel]
     """The pydantic model of a project's `parameters`."""
-    build: Callable[[ProjectDef, Programme], Model]
+    build: Callable[[ProjectDef[Any], Programme], Model]
     """`build(project, programme)`: the project's model."""
     example: str
     """The Xiaolan project that `xlfinance new --archetype <name>` starts from."""

@@ -53,8 +53,8 @@ CAPEX_VAT_SHARE = Sourced(
 )
 
 
-def build(project: ProjectDef, programme: Programme) -> Model:
-    p: RetrofitParams = project.parameters  # validated as the archetype's (ProjectDef)
+def build(project: ProjectDef[RetrofitParams], programme: Programme) -> Model:
+    p = project.parameters
     a = programme.assumptions
     fin = p.finance
     m = common.project_model(project)
