@@ -35,7 +35,8 @@ bench: $(STAMP)
 
 # ruff everywhere; mypy --strict on the modules typed so far (the rest is not yet clean).
 STRICT := xlfinance/finance.py xlfinance/model xlfinance/fund xlfinance/portfolio \
-          xlfinance/render/figures.py xlfinance/definitions xlfinance/archetypes/finance
+          xlfinance/render/figures.py xlfinance/definitions xlfinance/archetypes/finance \
+          xlfinance/results.py xlfinance/assemble.py xlfinance/citations.py
 lint: $(STAMP)
 	$(PY) -m ruff check xlfinance tests benchmarks
 	$(PY) -m ruff format --check xlfinance tests benchmarks
