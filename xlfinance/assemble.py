@@ -1,7 +1,7 @@
 """The typed results (`xlfinance.results`) made from an evaluated programme: the one place
 that reads the definitions, the archetype registry and the models on the renderers' behalf.
 
-    projects = project_results(programme, evaluated)
+    projects = project_results(evaluated)
     results = programme_results(programme, projects, portfolio, fund)   # before the analysis
     results = with_analysis(results, risk, structuring)      # once risk and structuring ran
 """
@@ -45,11 +45,9 @@ if TYPE_CHECKING:
     from xlfinance.projects import ProjectResult
 
 
-def project_results(
-    programme: Programme, projects: Mapping[str, ProjectResult]
-) -> dict[str, ProjectResults]:
-    """Each project's results, with the yearly cash flows of those an investor can buy."""
-    del programme  # the projects' own definitions say all a project's results need
+def project_results(projects: Mapping[str, ProjectResult]) -> dict[str, ProjectResults]:
+    """Each project's results (its own definition says all they need), with the yearly
+    cash flows of those an investor can buy."""
     out = {}
     for pid, r in projects.items():
         d = r.definition

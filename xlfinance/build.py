@@ -110,9 +110,7 @@ def build(
         projects, fund = checked.projects, checked.fund
     with phase("roll-up"):  # the budget, benefits, MACC and findings; the fund's results
         portfolio = roll_up(programme, projects, fund)
-        rolled_up = programme_results(
-            programme, project_results(programme, projects), portfolio, fund
-        )
+        rolled_up = programme_results(programme, project_results(projects), portfolio, fund)
     out = plan.path
     name = programme.programme.id
     monte_carlo = progress

@@ -95,7 +95,7 @@ def _validate(args: argparse.Namespace) -> int:
     if programme.projects:
         from xlfinance.assemble import project_results
 
-        lines.extend(_project_table(project_results(programme, checked.projects)))
+        lines.extend(_project_table(project_results(checked.projects)))
     lines.append(f"OK: {len(programme.files)} file(s) valid")
     print(printable_lines(lines))
     return EXIT_OK
