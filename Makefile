@@ -38,7 +38,8 @@ STRICT := xlfinance/__init__.py xlfinance/__main__.py xlfinance/finance.py xlfin
           xlfinance/render/figures.py xlfinance/definitions xlfinance/archetypes \
           xlfinance/check.py xlfinance/outputs.py xlfinance/forked.py xlfinance/cachefiles.py \
           xlfinance/interrupt.py xlfinance/errors.py xlfinance/projects.py xlfinance/api.py \
-          xlfinance/recalc.py xlfinance/roundtrip xlfinance/risk xlfinance/structuring
+          xlfinance/recalc.py xlfinance/roundtrip xlfinance/risk xlfinance/structuring \
+          xlfinance/results.py xlfinance/assemble.py xlfinance/citations.py
 lint: $(STAMP)
 	$(PY) -m ruff check xlfinance tests benchmarks
 	$(PY) -m ruff format --check xlfinance tests benchmarks

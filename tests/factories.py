@@ -7,6 +7,7 @@ from types import SimpleNamespace
 
 import xlfinance.definitions.params  # noqa: F401  (registers the archetypes' parameter schemas)
 from xlfinance.definitions.schema import Assumptions, ProjectDef
+from xlfinance.results import ProgrammeResults, Text
 
 BASE_ASSUMPTIONS = {
     "discount_rate": 0.08,
@@ -78,3 +79,25 @@ def merged(base: dict, **changes) -> dict:
         else:
             out[key] = value
     return out
+
+
+def typed_programme(projects=(), **overrides) -> ProgrammeResults:
+    """Typed results (`xlfinance.results`) of a programme `town` of 2015 with `projects`
+    (ProjectResults), a budget of 10 万元, no findings and nothing else unless given."""
+    fields = dict(
+        id="town",
+        name=Text("镇", "Town"),
+        base_year=2015,
+        currency="CNY",
+        location=None,
+        source="plan",
+        projects={p.id: p for p in projects},
+        portfolio={"budget": {"total_wan_yuan": 10.0}, "reconciliation": []},
+        budget_lines={},
+        bibliography=(),
+        assumptions=(),
+        discount_rate=None,
+        archetypes={},
+    )
+    fields.update(overrides)
+    return ProgrammeResults(**fields)

@@ -12,11 +12,10 @@ import yaml
 import xlfinance.definitions.params  # noqa: F401  (registers the params models)
 from xlfinance.archetypes import build_model
 from xlfinance.archetypes.registry import REGISTRY, archetype
+from xlfinance.assemble import archetypes
 from xlfinance.cli import main
 from xlfinance.definitions import load_programme
 from xlfinance.definitions.schema import ARCHETYPE_PARAMS, ARCHETYPES
-from xlfinance.render.drawing import ARCHETYPE_COLOURS
-from xlfinance.render.figures import ARCHETYPES as LABELS
 from xlfinance.render.risk_page import ARCHETYPE_RISKS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -36,7 +35,9 @@ def test_every_archetype_has_every_part(name):
     zh, en = a.label
     assert zh.strip() and en.strip() and re.search(r"[\u4e00-\u9fff]", zh)
     assert re.fullmatch(r"#[0-9A-Fa-f]{6}", a.colour)
-    assert LABELS[name] == a.label and ARCHETYPE_COLOURS[name] == a.colour
+    shown = archetypes()[name]  # what the pages and charts read (results.Archetype)
+    assert (shown.label.zh, shown.label.en) == a.label and shown.colour == a.colour
+    assert shown.investable == a.investable
     if a.investable:
         assert name in ARCHETYPE_RISKS  # the investor memo's risk note
     example = EXAMPLES / f"{a.example}.yaml"

@@ -16,6 +16,8 @@ import pytest
 from xlfinance import __version__, cli
 from xlfinance.render.sheetnames import sheet_titles
 
+from .factories import typed_programme
+
 REPO = Path(__file__).resolve().parents[1]
 XIAOLAN = REPO / "projects" / "xiaolan"
 GOOD = (XIAOLAN / "programme.yaml").read_text(encoding="utf-8")
@@ -277,12 +279,12 @@ def test_build_says_how_many_projects_stand_alone_need_support_or_are_public(xia
     from xlfinance.render.figures import investable
 
     results = xiaolan_build.results
-    ids = investable(results)  # the pages' own count: investable archetype with capex
+    ids = investable(xiaolan_build.build.programme_results)  # the pages' own count
     gaps = results["structuring"]["viability_gaps"]
     support, lost = gaps["projects"], gaps["unreachable"]
     total = sum(v["value"] for v in support.values())
     assert total == pytest.approx(gaps["total"]["value"])  # results.json's own total
-    assert cli._standing_summary(xiaolan_build.build) == (
+    assert cli._standing_summary(xiaolan_build.build.programme_results) == (
         f"projects: {len(ids) - len(support) - len(lost)} investable as defined, "
         f"{len(support)} need support ({total / 1e4:,.0f} 万元 of grants in all), "
         f"{len(lost)} not investable even with a grant; "
@@ -373,6 +375,7 @@ def test_build_verbose_lists_every_file_and_phase(tmp_path, capsys, monkeypatch)
         projects={},
         structuring=None,
         results={"projects": {}, "reconciliation": []},
+        programme_results=typed_programme(portfolio={"reconciliation": []}),
         moved_aside=None,
         out_dir=out,
         files=sorted(out.iterdir()),

@@ -3,14 +3,22 @@ hand (standing, cover warning, the asks and their terms, the key risks, the spon
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 import pytest
 from markupsafe import Markup
 from pydantic import ValidationError
 
+from xlfinance.assemble import sponsor_of
 from xlfinance.definitions.schema import ProjectDef
 from xlfinance.render import pitch
+from xlfinance.results import (
+    Exit,
+    FundInvestment,
+    FundTerms,
+    Loan,
+    ProjectResults,
+    Quantity,
+    Text,
+)
 
 
 def fig(path: str, kind: str = "int", unit: str = "") -> Markup:
@@ -64,27 +72,49 @@ class TestCoverWarning:
         assert pitch.cover_warning(results(**project), "p", target, fig) is None
 
 
-def definition(archetype="chp", **finance):
-    fin = dict(
+def project(archetype="chp", sponsor=None, **terms) -> ProjectResults:
+    """A project `p` whose loan is 6.15% a year over 10 years, 2 of construction and 1 of
+    grace, in equal instalments, sized to cover a DSCR of 1.30 at most 60% of capex."""
+    loan = dict(
+        rate=Quantity(0.0615, "rate"),
         tenor_years=10,
         construction_years=2,
         grace_years=1,
         repayment="annuity",
-        debt_sizing="cover",
-        target_dscr=SimpleNamespace(value=1.3),
-        max_gearing=SimpleNamespace(value=0.6),
-        debt_share=SimpleNamespace(value=0.0),
+        sizing="cover",
+        target_dscr=Quantity(1.3, "x"),
+        max_gearing=Quantity(0.6, "share"),
+        debt_share=Quantity(0.0, "share"),
     )
-    fin.update(finance)
-    return SimpleNamespace(
-        archetype=archetype, parameters=SimpleNamespace(finance=SimpleNamespace(**fin))
+    loan.update(terms)
+    return ProjectResults(
+        id="p",
+        name=Text("项目", "Project"),
+        archetype=archetype,
+        archetype_label=Text("", archetype),
+        colour="",
+        archetype_investable=True,
+        budget_line="1",
+        start_year=2015,
+        metrics={},
+        sponsor=sponsor,
+        loan=Loan(**loan),
     )
 
 
-MODEL = SimpleNamespace(inputs={"debt_rate": SimpleNamespace(value=0.0615)})
-FUND = SimpleNamespace(
-    fund=SimpleNamespace(name=SimpleNamespace(zh="低碳基金", en="Low-carbon fund")),
-    investments=[SimpleNamespace(project="p", equity_share=SimpleNamespace(value=0.49))],
+FUND = FundTerms(
+    name=Text("低碳基金", "Low-carbon fund"),
+    description=None,
+    investment_period=Quantity(5, "years"),
+    term=Quantity(12, "years"),
+    closes=(),
+    classes=(),
+    fee_rate=Quantity(0.02, "rate"),
+    carry_rate=Quantity(0.2, "rate"),
+    catch_up_share=Quantity(1.0, "share"),
+    waterfall_style="european",
+    hurdle_compounding="compound",
+    investments=(FundInvestment("p", Quantity(0.49, "share"), "s", Exit("hold", None, None)),),
 )
 
 
@@ -93,7 +123,7 @@ class TestAsks:
         r = results(debt_yuan=7_595_459.05)
         r["fund"] = {"investments": {"p": {"invested_yuan": 8_038_225.06}}}
         r["structuring"] = {"bankable_debt": {"projects": {"p": {"loan_yuan": 9_000_000.0}}}}
-        fund, bank, bankable = pitch.asks(r, "p", definition(), MODEL, FUND, fig)
+        fund, bank, bankable = pitch.asks(r, project(), FUND, fig)
         assert fund["to_en"] == "Low-carbon fund"
         assert "<fund.investments.p.invested_yuan:wan_yuan>" in fund["en"]
         assert "49% of the equity" in fund["en"] and "49%" in fund["zh"]
@@ -109,10 +139,8 @@ class TestAsks:
 
     def test_a_fixed_share_loan_and_an_esco(self):
         r = results(debt_yuan=7_200_000.0)
-        d = definition(
-            "retrofit", debt_sizing="share", grace_years=0, debt_share=SimpleNamespace(value=0.3)
-        )
-        bank, esco = pitch.asks(r, "p", d, MODEL, None, fig)
+        d = project("retrofit", sizing="share", grace_years=0, debt_share=Quantity(0.3, "share"))
+        bank, esco = pitch.asks(r, d, None, fig)
         assert "(2 of construction), equal instalments, 30% of capex" in bank["en"]
         assert "宽限期" not in bank["zh"]
         assert esco["to_en"] == "Energy service companies"
@@ -120,10 +148,10 @@ class TestAsks:
     def test_a_bankable_loan_no_larger_than_the_loan_is_not_asked_again(self):
         r = results(debt_yuan=7_595_459.05)
         r["structuring"] = {"bankable_debt": {"projects": {"p": {"loan_yuan": 7_595_459.05}}}}
-        assert len(pitch.asks(r, "p", definition(), MODEL, None, fig)) == 1
+        assert len(pitch.asks(r, project(), None, fig)) == 1
 
     def test_nothing_to_ask_of_anyone(self):
-        assert pitch.asks(results(), "p", definition(), MODEL, None, fig) == []
+        assert pitch.asks(results(), project(), None, fig) == []
 
 
 def test_key_risks_are_the_largest_swings_of_the_projects_npv():
@@ -165,11 +193,12 @@ PROJECT = {
 class TestSponsor:
     def test_shown_with_its_arrangement_and_contact_through_the_lead_agency(self):
         d = ProjectDef.model_validate(PROJECT)
-        s = pitch.sponsor(d)
+        s = pitch.sponsor(project(sponsor=sponsor_of(d.sponsor)))
         assert s["name_en"] == "Xiaolan Development and Reform Bureau"
         assert s["arrangement_zh"] == "模式"
         assert s["contact_zh"] == "" and s["source"] == "[xiaolan-plan-2014] table 5-2"
-        assert pitch.sponsor(ProjectDef.model_validate({**PROJECT, "sponsor": None})) is None
+        assert ProjectDef.model_validate({**PROJECT, "sponsor": None}).sponsor is None
+        assert pitch.sponsor(project(sponsor=None)) is None
 
     @pytest.mark.parametrize(
         "sponsor",

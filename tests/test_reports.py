@@ -29,6 +29,7 @@ import subprocess
 import tempfile
 import time
 import xml.etree.ElementTree as ET
+from dataclasses import replace
 from html import escape, unescape
 from html.parser import HTMLParser
 from pathlib import Path
@@ -40,6 +41,7 @@ from xlfinance.render import charts, risk_page
 from xlfinance.render.figures import investable
 from xlfinance.render.pitch_page import draw_ahead
 from xlfinance.render.reports import write_reports
+from xlfinance.results import Text, resolve
 
 REPO = Path(__file__).resolve().parents[1]
 XIAOLAN = REPO / "projects" / "xiaolan"
@@ -65,23 +67,6 @@ SCALE = {  # data-kind: factor from the results.json value to the number shown
     "dec2": 1.0,
     "dec3": 1.0,
 }
-
-
-def lookup(document, path: str):
-    """Resolve a dotted path; a key may contain dots, the longest matching key wins."""
-    parts = path.split(".")
-    node, i = document, 0
-    while i < len(parts):
-        if isinstance(node, list):
-            node, i = node[int(parts[i])], i + 1
-            continue
-        for j in range(len(parts), i, -1):
-            if ".".join(parts[i:j]) in node:
-                node, i = node[".".join(parts[i:j])], j
-                break
-        else:
-            raise KeyError(path)
-    return node
 
 
 def shown_number(text: str) -> float | None:
@@ -181,7 +166,7 @@ def check_figures(page: Path, results: dict) -> set[str]:
         if "data-key" not in attrs:
             continue
         key, kind = attrs["data-key"], attrs["data-kind"]
-        value = lookup(results, key)
+        value = resolve(results, key)
         shown = shown_number(text)
         where = f"{page.name}: {key} shows {text!r}, results.json has {value!r}"
         if value is None or (isinstance(value, float) and not math.isfinite(value)):
@@ -601,6 +586,7 @@ def built(xiaolan_build):
     return {
         "out": out,
         "results": copy.deepcopy(xiaolan_build.results),
+        "typed": xiaolan_build.build.programme_results,
         "build": xiaolan_build.build,
         "files": files,
     }
@@ -609,27 +595,34 @@ def built(xiaolan_build):
 @pytest.fixture(scope="session")
 def hostile(built, tmp_path_factory):
     """pv_phase1 renamed to a script tag; no fund and no risk section."""
-    results = copy.deepcopy(built["results"])
-    results.pop("fund", None)
-    results.pop("risk", None)
-    results["projects"]["pv_phase1"]["name"] = {"zh": SCRIPT_NAME, "en": SCRIPT_NAME}
-    for row in results.get("macc", []):
+    typed = built["typed"]
+    portfolio = copy.deepcopy(dict(typed.portfolio))
+    for row in portfolio.get("macc", []):
         if row.get("project") == "pv_phase1":
             row["name_zh"] = row["name_en"] = SCRIPT_NAME
+    renamed = replace(typed.projects["pv_phase1"], name=Text(SCRIPT_NAME, SCRIPT_NAME))
+    typed = replace(
+        typed,
+        projects={**typed.projects, "pv_phase1": renamed},
+        portfolio=portfolio,
+        fund=None,
+        risk=None,
+    )
+    results = typed.to_json()
     out = tmp_path_factory.mktemp("hostile")
     (out / "results.json").write_text(json.dumps(results), encoding="utf-8")
-    write_reports(out, results, built["build"].projects, built["build"].programme)
+    write_reports(out, typed)
     return {"out": out, "results": results}
 
 
 @pytest.fixture(scope="session")
 def risky(built, tmp_path_factory):
     """The build with a synthetic risk section."""
-    results = copy.deepcopy(built["results"])
-    results["risk"] = synthetic_risk(results)
+    typed = replace(built["typed"], risk=synthetic_risk(copy.deepcopy(built["results"])))
+    results = typed.to_json()
     out = tmp_path_factory.mktemp("risky")
     (out / "results.json").write_text(json.dumps(results), encoding="utf-8")
-    write_reports(out, results, built["build"].projects, built["build"].programme)
+    write_reports(out, typed)
     return {"out": out, "results": results}
 
 
@@ -649,7 +642,7 @@ def browsed(built, hostile, risky):
         )
         if page != "index.html":  # the memos, printed as a reader would
             jobs[("main", page)]["pdf"] = shots / page.replace(".html", ".pdf")
-    for pid in investable(built["results"]):
+    for pid in investable(built["typed"]):
         jobs[("main", f"pitches/{pid}.html")] = dict(
             page=out / "pitches" / f"{pid}.html",
             screenshot=shots / "pitches" / f"{pid}.png",
@@ -702,10 +695,10 @@ class TestFormat:
 
 class TestPages:
     def test_every_page_written(self, built):
-        out, results = built["out"], built["results"]
+        out = built["out"]
         for page in ("index.html", "proposal.html", "investor.html"):
             assert (out / page).is_file()
-        ids = investable(results)
+        ids = investable(built["typed"])
         assert "pv_phase1" in ids and "capacity_building" not in ids
         assert sorted(p.stem for p in (out / "pitches").glob("*.html")) == sorted(ids)
         assert {p.name for p in (out / "charts").glob("*.svg")} >= {
@@ -733,7 +726,7 @@ class TestPages:
     def test_index_links_everything(self, built):
         links = set(parse(built["out"] / "index.html").links)
         assert {"proposal.html", "investor.html", "xiaolan.xlsx", "results.json"} <= links
-        for pid in investable(built["results"]):
+        for pid in investable(built["typed"]):
             assert f"pitches/{pid}.html" in links
 
     def test_proposal_figures_equal_results(self, built):
@@ -757,7 +750,7 @@ class TestPages:
     def test_investor_figures_equal_results(self, built):
         results = built["results"]
         keys = check_figures(built["out"] / "investor.html", results)
-        for pid in investable(results):
+        for pid in investable(built["typed"]):
             for metric in (
                 "capex_yuan",
                 "npv_yuan",
@@ -782,7 +775,7 @@ class TestPages:
 
     def test_pitch_figures_equal_results(self, built):
         results = built["results"]
-        for pid in investable(results):
+        for pid in investable(built["typed"]):
             keys = check_figures(built["out"] / "pitches" / f"{pid}.html", results)
             for metric in (
                 "capex_yuan",
@@ -832,7 +825,7 @@ class TestPages:
         shown = re.findall(r'data-percentile="([^"]+)">(P\d+|\u2013)<', html)
         assert len(shown) >= len(results["risk"]["monte_carlo"]["outputs"]) // 2
         for path, text in shown:
-            share = lookup(results, path)
+            share = resolve(results, path)
             assert text == ("\u2013" if share is None else f"P{round(share * 100)}"), path
         # PV phase 2's NPV sits low among its trials because its capex is defined high
         # among its draws: the page gives that reason, with the input's percentile
@@ -845,7 +838,7 @@ class TestPages:
 
     def test_the_pitch_book_holds_every_pitch_in_order_with_its_figures(self, built):
         results = built["results"]
-        ids = investable(results)
+        ids = investable(built["typed"])
         page = built["out"] / "pitch-book.html"
         keys = check_figures(page, results)
         assert {f"projects.{pid}.capex_yuan" for pid in ids} <= keys
@@ -857,7 +850,7 @@ class TestPages:
     def test_a_pitch_heading_gives_the_projects_standing(self, built):
         results = built["results"]
         gaps = results["structuring"]["viability_gaps"]
-        for pid in investable(results):
+        for pid in investable(built["typed"]):
             html = (built["out"] / "pitches" / f"{pid}.html").read_text(encoding="utf-8")
             heading = re.search(r'<span class="standing standing-([a-z_]+)">', html).group(1)
             if pid in gaps["projects"]:
@@ -873,7 +866,7 @@ class TestPages:
         assert gaps["unreachable"] == ["industrial_boilers_phase1"]
 
     def test_a_pitch_names_its_sponsor_the_ask_and_its_key_risks(self, built):
-        for pid in investable(built["results"]):
+        for pid in investable(built["typed"]):
             definition = built["build"].projects[pid].definition
             html = (built["out"] / "pitches" / f"{pid}.html").read_text(encoding="utf-8")
             assert escape(definition.sponsor.name.zh) in html, pid
@@ -923,7 +916,7 @@ class TestPages:
         """Xiaolan's tornado and Monte Carlo figures: a panel for each output an investor
         is shown (the fund's classes, each investable project), tagged with its path."""
         results, html = built["results"], (built["out"] / "investor.html").read_text("utf-8")
-        ids = investable(results)
+        ids = investable(built["typed"])
 
         def shown(output: str) -> bool:
             parts = output.split(".")
@@ -952,10 +945,10 @@ class TestPages:
         investable projects (13 NPVs, 12 IRRs in the tornado) with the limit set to 11 stand
         in for a programme of hundreds."""
         results = built["results"]
-        ids = investable(results)
+        ids = investable(built["typed"])
         assert len(ids) == 13
         monkeypatch.setattr(risk_page, "GRID_MAX_PANELS", 11)
-        write_reports(tmp_path, results, built["build"].projects, built["build"].programme)
+        write_reports(tmp_path, built["typed"])
         html = (tmp_path / "investor.html").read_text("utf-8")
         assert html.count('data-chart="tornado-') == 1  # the fund's, of 3 before
         assert html.count('data-chart="mc-') == 1  # the fund's, of 2 before
@@ -986,12 +979,12 @@ class TestPages:
         pitch's cash-flow chart into the cache: the pages then draw none of them again and
         inline the same bytes."""
         monkeypatch.setenv("XLFINANCE_CACHE_DIR", str(tmp_path / "cache"))
-        results, projects = built["results"], built["build"].projects
+        typed = built["typed"]
         before = dict(charts.STATS)
-        assert draw_ahead(results, projects) == len(investable(results)) == 13
+        assert draw_ahead(typed.projects) == len(investable(typed)) == 13
         assert charts.STATS["drawn"] - before["drawn"] == 13
         before = dict(charts.STATS)
-        write_reports(tmp_path / "out", results, projects, built["build"].programme)
+        write_reports(tmp_path / "out", typed)
         drawn = charts.STATS["drawn"] - before["drawn"]
         pitch_charts = list((tmp_path / "out" / "charts").glob("cashflow-*.svg"))
         assert len(pitch_charts) == 13
@@ -1109,7 +1102,7 @@ class TestInBrowser:
         assert not failures
 
     def test_each_pitch_prints_to_one_a4_page(self, browsed, built):
-        for pid in investable(built["results"]):
+        for pid in investable(built["typed"]):
             assert browsed[("main", f"pitches/{pid}.html")]["pdf_pages"] == 1, pid
             # and all of it: nothing runs past the sheet's edge, clipped unseen
             assert browsed[("main", f"pitches/{pid}.html")]["sheet_overflow"] == 0, pid
@@ -1117,7 +1110,7 @@ class TestInBrowser:
 
     def test_the_pitch_book_prints_a_contents_page_then_a_page_a_project(self, browsed, built):
         book = browsed[("main", "pitch-book.html")]
-        assert book["pdf_pages"] == 1 + len(investable(built["results"]))
+        assert book["pdf_pages"] == 1 + len(investable(built["typed"]))
         assert book["sheet_overflow"] == 0
 
     def test_every_npv_says_the_year_it_is_discounted_to(self, built):
@@ -1154,7 +1147,7 @@ class TestInBrowser:
     def test_screenshots_saved(self, browsed, built):
         shots = built["out"] / "screenshots"
         expected = ["index.png", "proposal.png", "investor.png", "investor-with-risk.png"] + [
-            f"pitches/{pid}.png" for pid in investable(built["results"])
+            f"pitches/{pid}.png" for pid in investable(built["typed"])
         ]
         for name in expected:
             data = (shots / name).read_bytes()

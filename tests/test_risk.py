@@ -40,6 +40,8 @@ from xlfinance.render.sheetnames import RISK
 from xlfinance.risk import ProgressBar, add_risk_sheet, run_risk, sampling
 from xlfinance.risk.results import RiskResult, TornadoBar, statistics
 
+from .factories import typed_programme
+
 XIAOLAN = Path(__file__).resolve().parents[1] / "projects" / "xiaolan"
 Z4 = 4.0  # four standard errors
 
@@ -620,6 +622,7 @@ def test_risk_command_builds_with_trials_seed_and_a_bar(monkeypatch, tmp_path, c
         programme = load_programme(XIAOLAN)
         projects = {}
         results = {"risk": None}
+        programme_results = typed_programme()
         files = []
         out_dir = tmp_path
         seconds = 0.0

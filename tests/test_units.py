@@ -174,9 +174,10 @@ def test_a_tornado_range_is_shown_in_the_unit_of_its_input_not_its_name():
 def test_a_price_schedule_is_listed_in_its_unit():
     """The proposal listed the PV subsidy schedule (0.42 yuan/kWh from 2013) as 42%, because
     every schedule step was formatted as a rate; the schedule's field declares yuan/kWh."""
-    from xlfinance.render.reports import _sourced_rows
+    from xlfinance.assemble import assumptions_of
+    from xlfinance.render.reports import _assumption_row
 
-    rows = list(_sourced_rows(load_programme(XIAOLAN).assumptions, ""))
+    rows = [_assumption_row(a) for a in assumptions_of(load_programme(XIAOLAN))]
     subsidy = next(r for r in rows if r["en"].endswith("per kWh, from 2013"))
     assert (subsidy["value"], subsidy["unit"]) == ("0.42", "yuan/kWh")
     weight = next(r for r in rows if r["en"] == "OM weight, PV")

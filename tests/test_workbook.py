@@ -39,6 +39,7 @@ from xlfinance.render.sheetnames import (
     project_sheet_titles,
     sheet_titles,
 )
+from xlfinance.results import resolve
 
 from .conftest import SOURCE_DATE_EPOCH
 from .lo import defined_cells, is_error, needs_libreoffice, no_value, with_values, workbooks
@@ -55,13 +56,6 @@ LENDERS_MIN_DSCR = "lenders_min_dscr"
 def name_values(cells: dict[str, tuple[str, int, int]], book) -> dict[str, object]:
     """Each defined name's recalculated value."""
     return {name: book[sheet].get((row, col)) for name, (sheet, row, col) in cells.items()}
-
-
-def lookup(document: dict, dotted: str):
-    node = document
-    for key in dotted.split("."):
-        node = node[key]
-    return node
 
 
 def same(got, want, where: str) -> None:
@@ -119,7 +113,7 @@ def test_every_named_result_equals_results_json(built, recalculated):
         assert f"budget.{key}" in names
     values, _, _ = recalculated
     for path, defined in names.items():
-        same(values[defined], lookup(results, path), path)
+        same(values[defined], resolve(results, path), path)
     assert values["checks.all_pass"] is True
 
 
@@ -352,7 +346,7 @@ def test_ids_that_clash_as_sheet_names_keep_their_own_sheets(recalculated_books)
     workbook = result.out_dir / "xiaolan.xlsx"
     named = name_values(defined_cells(workbook), values)
     for path, defined in result.results["workbook_names"].items():
-        same(named[defined], lookup(result.results, path), path)
+        same(named[defined], resolve(result.results, path), path)
     assert named["checks.all_pass"] is True
     # Every defined name is one Excel accepts: letters, digits, _ and ., not a cell reference.
     for name in named:
@@ -506,7 +500,7 @@ def test_the_summary_shows_the_models_figures_and_no_error(built, recalculated_b
     assert summary[(4, 2)] is True
     # The fund: its deployment and returns, and each class's, as results.json has them.
     for path, zh, en, unit in FUND_ROWS:
-        want = lookup(results, path)
+        want = resolve(results, path)
         want = want / 10_000 if unit == "wan_yuan" else want
         assert summary[(by_name[f"{zh} {en}"], 2)] == pytest.approx(want, rel=1e-9), path
     heading = max(r for (r, c), v in summary.items() if c == 1 and v == "类别 Class")

@@ -13,19 +13,19 @@ import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 
+from xlfinance.assemble import programme_results, project_results, with_analysis
 from xlfinance.check import check_programme
 from xlfinance.definitions import Programme, load_programme
 from xlfinance.forked import Forked
-from xlfinance.fund import fund_results
-from xlfinance.fund.results import fund_units
 from xlfinance.outputs import check_output, staged
 from xlfinance.portfolio import Portfolio, roll_up
 from xlfinance.projects import ProjectResult
 from xlfinance.render import results_json
+from xlfinance.results import ProgrammeResults, has
 
 
 @dataclass
@@ -38,6 +38,7 @@ class BuildResult:
     fund: object
     risk: object
     results: dict
+    """results.json as written (`programme_results.to_json()`)."""
     out_dir: Path
     files: list[Path] = field(default_factory=list)
     seconds: float = 0.0
@@ -48,6 +49,8 @@ class BuildResult:
     structuring: object = None
     """The solves of structuring.yaml (`xlfinance.structuring.run.StructuringResult`), None
     when the programme has none."""
+    programme_results: ProgrammeResults | None = None
+    """The typed results the pages and the command line's summary read."""
 
 
 class _Phases:
@@ -67,40 +70,6 @@ class _Phases:
             yield
         finally:
             self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - started
-
-
-def assemble(
-    programme: Programme, projects: dict[str, ProjectResult], portfolio: Portfolio
-) -> dict:
-    """The results.json document."""
-    info = programme.programme
-    return {
-        "programme": {
-            "id": info.id,
-            "name": {"zh": info.name.zh, "en": info.name.en},
-            "base_year": info.base_year,
-            "currency": info.currency,
-        },
-        "projects": {
-            pid: {
-                "name": {"zh": r.definition.name.zh, "en": r.definition.name.en},
-                "archetype": r.definition.archetype,
-                "budget_line": r.definition.budget_line,
-                "start_year": r.definition.start_year,
-                **r.metrics,
-            }
-            for pid, r in projects.items()
-        },
-        **portfolio.results(programme),
-        "sources": (
-            [ref.model_dump() for ref in programme.sources.references] if programme.sources else []
-        ),
-        "units": {
-            f"projects.{pid}.{name}": output.unit
-            for pid, r in projects.items()
-            for name, output in r.model.outputs.items()
-        },
-    }
 
 
 def build(
@@ -141,10 +110,7 @@ def build(
         projects, fund = checked.projects, checked.fund
     with phase("roll-up"):  # the budget, benefits, MACC and findings; the fund's results
         portfolio = roll_up(programme, projects, fund)
-        results = assemble(programme, projects, portfolio)
-        if fund is not None:
-            results["fund"] = fund_results(fund)
-            results["units"] |= fund_units(fund)
+        rolled_up = programme_results(programme, project_results(projects), portfolio, fund)
     out = plan.path
     name = programme.programme.id
     monte_carlo = progress
@@ -163,7 +129,7 @@ def build(
                 # The pitches' charts need no analysis: drawn while the child computes it.
                 from xlfinance.render.pitch_page import draw_ahead
 
-                draw_ahead(results, projects)
+                draw_ahead(rolled_up.projects)
             ahead = time.perf_counter() - started
             risk, structuring, seconds = later.result()
             phase.seconds.update(seconds)
@@ -171,15 +137,14 @@ def build(
             phase.seconds["analysis wait"] = waited = time.perf_counter() - started - ahead
             phase.seconds["workbook"] = phase.seconds.get("workbook", 0.0) - waited - ahead
             analysis.update(risk=risk, structuring=structuring)
+            analysis["results"] = with_analysis(rolled_up, risk, structuring)
             if risk is not None:
                 from xlfinance.risk.sheet import risk_sheet
 
-                results["risk"] = risk.results()
                 risk_sheet(risk)(book, sheet_maps)
             if structuring is not None:
                 from xlfinance.structuring.sheet import structuring_sheet
 
-                results["structuring"] = structuring.results()
                 structuring_sheet(structuring)(book, sheet_maps)
 
         with staged(plan, programme_dir, phase.seconds) as stage:
@@ -193,11 +158,17 @@ def build(
                     fund=fund,
                     extra_sheets=[analysed],
                 )
-                results["workbook_names"] = {
-                    path: defined
-                    for path, defined in workbook.names.items()
-                    if _has_path(results, path)
-                }
+                analysed_results: ProgrammeResults = analysis["results"]
+                document = analysed_results.to_json()
+                typed = replace(
+                    analysed_results,
+                    workbook_names={
+                        path: defined
+                        for path, defined in workbook.names.items()
+                        if has(document, path)
+                    },
+                )
+                results = typed.to_json()
                 (stage / "results.json").write_text(results_json.dumps(results), encoding="utf-8")
             if reports:
                 from xlfinance.render import charts
@@ -208,7 +179,7 @@ def build(
                 if on_progress is not None:
                     on_chart = partial(_chart_made, on_progress)
                 with phase("html"):
-                    write_reports(stage, results, projects, programme, on_chart)
+                    write_reports(stage, typed, on_chart)
                 drawing = charts.STATS["seconds"] - before
                 phase.seconds["charts"] = drawing  # drawn or read from the cache
                 phase.seconds["html"] -= drawing
@@ -227,6 +198,7 @@ def build(
         phase.seconds,
         plan.moved_to,
         analysis.get("structuring"),
+        typed,
     )
 
 
@@ -280,12 +252,3 @@ def build_date() -> dt.date:
     if epoch:
         return dt.datetime.fromtimestamp(int(epoch), dt.UTC).date()
     return dt.date.today()
-
-
-def _has_path(document: dict, dotted: str) -> bool:
-    node = document
-    for key in dotted.split("."):
-        if not isinstance(node, dict) or key not in node:
-            return False
-        node = node[key]
-    return True

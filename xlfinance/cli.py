@@ -28,15 +28,20 @@ outputs untouched.
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import re
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from xlfinance import __version__
 from xlfinance.errors import DefinitionError, printable
+
+if TYPE_CHECKING:
+    from xlfinance.results import ProgrammeResults, ProjectResults
 
 EXIT_OK = 0
 EXIT_PROBLEMS = 2
@@ -88,7 +93,9 @@ def _validate(args: argparse.Namespace) -> int:
         lines.append(f"  {label + ':':<17}{_money(sums[name]):>{width}} 万元")
     lines.append(f"projects: {len(programme.projects)}")
     if programme.projects:
-        lines.extend(_project_table(checked.projects))
+        from xlfinance.assemble import project_results
+
+        lines.extend(_project_table(project_results(checked.projects)))
     lines.append(f"OK: {len(programme.files)} file(s) valid")
     print(printable_lines(lines))
     return EXIT_OK
@@ -106,20 +113,24 @@ def printable_lines(lines: Sequence[str]) -> str:
     return "\n".join(printable(line) for line in lines)
 
 
+def _nan(value: float | None) -> float:
+    return math.nan if value is None else value
+
+
 def _cell(value: float, fmt: str) -> str:
     return "n/a" if value != value else format(value, fmt)
 
 
-def _project_table(projects) -> list[str]:
+def _project_table(projects: Mapping[str, ProjectResults]) -> list[str]:
     """One line a project: capex and NPV in 万元, IRR, payback, t CO2e a year."""
     # 万 is two columns wide in a terminal, so these headers are padded one space less.
     head = f"  {'project':<26}{'archetype':<11}{'capex 万元':>10}{'NPV 万元':>10}"
     head += f"{'IRR':>8}{'payback':>9}{'t CO2e/yr':>12}"
     rows = [head]
-    for pid, result in projects.items():
-        m = result.metrics
+    for pid, project in projects.items():
+        m = {name: _nan(q.value) for name, q in project.metrics.items()}
         rows.append(
-            f"  {pid:<26}{result.definition.archetype:<11}"
+            f"  {pid:<26}{project.archetype:<11}"
             f"{_cell(m['capex_yuan'] / 1e4, ',.0f'):>12}{_cell(m['npv_yuan'] / 1e4, ',.0f'):>12}"
             f"{_cell(m['irr'] * 100, '.1f') + ('%' if m['irr'] == m['irr'] else ''):>8}"
             f"{_cell(m['payback_years'], '.1f'):>9}"
@@ -230,12 +241,12 @@ def _build(args: argparse.Namespace) -> int:
         line.close()
     _warn(result.programme.warnings)
     _moved(result)
-    info = result.programme.programme
-    print(printable(f"{info.name.zh} / {info.name.en}: {len(result.projects)} project(s)"))
-    print(printable_lines(_project_table(result.projects)))
-    print(printable(_standing_summary(result)))
-    if result.structuring is not None:
-        entries = result.results["structuring"]["entries"]
+    typed = result.programme_results
+    print(printable(f"{typed.name.zh} / {typed.name.en}: {len(typed.projects)} project(s)"))
+    print(printable_lines(_project_table(typed.projects)))
+    print(printable(_standing_summary(typed)))
+    if typed.structuring is not None:
+        entries = typed.structuring["entries"]
         short = sum(e["status"] == "solved" and e["value"] > e["defined"] for e in entries)
         unreachable = sum(e["status"] == "unreachable" for e in entries)
         print(
@@ -245,8 +256,8 @@ def _build(args: argparse.Namespace) -> int:
                 "them)"
             )
         )
-    print(printable_lines(_fund_summary(result.results.get("fund"))))
-    print(printable_lines(_findings_summary(result.results.get("reconciliation", []))))
+    print(printable_lines(_fund_summary(None if typed.fund is None else typed.fund.section)))
+    print(printable_lines(_findings_summary(typed.portfolio.get("reconciliation", []))))
     if args.verbose:
         print(printable(_wrote(result) + ":"))
         print(printable_lines([f"  {p.relative_to(result.out_dir)}" for p in result.files]))
@@ -256,14 +267,12 @@ def _build(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _standing_summary(result) -> str:
+def _standing_summary(results: ProgrammeResults) -> str:
     """How many projects an investor can buy as they are, need support (the viability gaps
     of structuring.yaml, in all) or are not investable even with a grant; how many are
     public programmes."""
-    from xlfinance.render.figures import investable  # the pages' own count
-
-    n_investable = len(investable(result.results))
-    gaps = (result.results.get("structuring") or {}).get("viability_gaps") or {}
+    n_investable = len(results.investable())  # the pages' own count
+    gaps = (results.structuring or {}).get("viability_gaps") or {}
     support = gaps.get("projects") or {}
     unreachable = gaps.get("unreachable") or []
     ready = n_investable - len(support) - len(unreachable)
@@ -273,7 +282,7 @@ def _standing_summary(result) -> str:
         text += f", {len(support)} need support ({total:,.0f} 万元 of grants in all)"
     if unreachable:
         text += f", {len(unreachable)} not investable even with a grant"
-    return text + f"; {len(result.projects) - n_investable} public programme(s)"
+    return text + f"; {len(results.projects) - n_investable} public programme(s)"
 
 
 def _fund_summary(fund: dict | None) -> list[str]:
@@ -496,13 +505,13 @@ def _risk(args: argparse.Namespace) -> int:
     finally:
         bar.close()
     _moved(result)
-    info = result.programme.programme
-    print(printable(f"{info.name.zh} / {info.name.en}: {len(result.projects)} project(s)"))
-    risk = result.results.get("risk")
+    typed = result.programme_results
+    print(printable(f"{typed.name.zh} / {typed.name.en}: {len(typed.projects)} project(s)"))
+    risk = typed.risk
     if risk is not None:
         from xlfinance.render.sheetnames import sheet_titles
 
-        summary = _risk_summary(risk, result.results["units"], sheet_titles(result.projects))
+        summary = _risk_summary(risk, typed.units(), sheet_titles(result.projects))
         print(printable_lines(summary))
     print(printable(_wrote(result)))
     return EXIT_OK

@@ -30,14 +30,13 @@ text.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
+from xlfinance.citations import MAX_ID, REFERENCE_ID, Citation, parse_source
 from xlfinance.definitions.schema import LAST_YEAR, Model, Text, show, validate_model
 from xlfinance.definitions.yamlio import YamlDocument, join_path, read_yaml
 from xlfinance.errors import DefinitionError, Problem
@@ -47,10 +46,6 @@ PublishedYear = Annotated[int, Field(strict=True, ge=1900, le=LAST_YEAR)]
 暂行条例, 1985), before the years a model may run (`schema.Year`)."""
 
 SOURCES_FILE = "sources.yaml"
-REFERENCE_ID = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
-"""A reference id: lowercase words and numbers joined by hyphens (`ndrc-2013-1638`), at
-most `MAX_ID` characters."""
-MAX_ID = 64
 RELIABILITY = {
     "official": "issued by a government, a standards body or an intergovernmental body, and "
     "its title, number and the figure cited read in it or in a copy",
@@ -62,8 +57,6 @@ RELIABILITY = {
     "checked against the document",
 }
 """The reliability of an entry: what kind of document it is, and whether it was read."""
-KINDS = ("assumption:", "derived:")
-"""What a source that cites nothing must begin with."""
 
 ReferenceId = Annotated[str, Field(strict=True, max_length=MAX_ID, pattern=REFERENCE_ID.pattern)]
 
@@ -97,39 +90,6 @@ class SourcesFile(Model):
             if item.id == ref_id:
                 return item
         raise KeyError(f"no reference {ref_id!r}")
-
-
-@dataclass(frozen=True)
-class Citation:
-    """A `source:` read: the ids it cites and what it says after them."""
-
-    refs: tuple[str, ...]
-    text: str
-
-
-_CITES = re.compile(r"^\[([^\[\]]*)\]\s*(.*)$", re.S)
-
-
-def parse_source(text: str) -> Citation:
-    """`"[a, b] says"` -> Citation(("a", "b"), "says"); `"assumption: why"` and
-    `"derived: how"` -> no refs. ValueError (the message for the user) otherwise."""
-    text = text.strip()
-    cites = _CITES.match(text)
-    if cites is None:
-        if text.startswith(KINDS):
-            return Citation((), text)
-        raise ValueError(
-            "cites no reference: begin with [id] of an entry of sources.yaml, or say "
-            "'assumption: <why>' or 'derived: <how>' (got " + show(text) + ")"
-        )
-    refs = tuple(part.strip() for part in cites.group(1).split(","))
-    for ref in refs:
-        if len(ref) > MAX_ID or not REFERENCE_ID.match(ref):
-            raise ValueError(
-                f"{show(ref)} is not a reference id: a citation is [id] or [id, id], each id"
-                " lowercase words and numbers joined by hyphens (ndrc-2013-1638)"
-            )
-    return Citation(refs, cites.group(2))
 
 
 def source_fields(data: Any, path: str = "") -> Iterator[tuple[str, Any]]:

@@ -253,8 +253,8 @@ def cache_dir() -> Path:
 
 @lru_cache(maxsize=1)
 def _code() -> dict:
-    """What besides its inputs makes a chart: the drawing code, the archetypes' colours
-    (`archetypes/registry.py`) and matplotlib's version."""
+    """What besides its inputs makes a chart: the drawing code and matplotlib's version
+    (the archetypes' colours are inputs of the charts that use them)."""
     from importlib.metadata import version
 
     here = Path(__file__).resolve().parent
@@ -262,7 +262,6 @@ def _code() -> dict:
     for path in (
         here / "charts.py",
         here / "drawing.py",
-        here.parent / "archetypes" / "registry.py",
     ):
         digest.update(path.read_bytes())
     return {"version": CHART_VERSION, "code": digest.hexdigest(), "mpl": version("matplotlib")}
@@ -354,9 +353,21 @@ def funding_donut(
     return _chart("funding_donut", name, parts=parts, total_wan=total_wan)
 
 
-def macc(rows: Sequence[dict], archetype_labels: dict[str, str], name: str = "macc") -> str:
-    """Marginal abatement cost curve: bars as wide as t CO2e a year, as tall as yuan/t."""
-    return _chart("macc", name, rows=rows, archetype_labels=archetype_labels)
+def macc(
+    rows: Sequence[dict],
+    archetype_labels: dict[str, str],
+    archetype_colours: dict[str, str],
+    name: str = "macc",
+) -> str:
+    """Marginal abatement cost curve: bars as wide as t CO2e a year, as tall as yuan/t,
+    in each archetype's colour."""
+    return _chart(
+        "macc",
+        name,
+        rows=rows,
+        archetype_labels=archetype_labels,
+        archetype_colours=archetype_colours,
+    )
 
 
 def project_cash_flows(

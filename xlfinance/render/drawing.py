@@ -32,7 +32,6 @@ from matplotlib.patches import Patch  # noqa: E402
 from matplotlib.text import Text  # noqa: E402
 from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
 
-from xlfinance.archetypes.registry import REGISTRY
 from xlfinance.render.charts import (  # noqa: E402
     CJK_FAMILY,
     MAX_COLUMNS,
@@ -58,7 +57,6 @@ SOURCE_COLOURS = {
     "policy_grants_wan_yuan": GREEN,
     "town_government_wan_yuan": AMBER,
 }
-ARCHETYPE_COLOURS = {name: a.colour for name, a in REGISTRY.items()}
 CLASS_COLOURS = (NAVY, GREEN, AMBER, "#7A5195", "#3A8FB7", RED)
 
 WIDE = 9.0  # inches; the page scales the SVG to its column
@@ -445,8 +443,14 @@ def funding_donut(
         return _svg(fig, _safe_prefix(name))
 
 
-def macc(rows: Sequence[dict], archetype_labels: dict[str, str], name: str = "macc") -> str:
-    """Marginal abatement cost curve: bars as wide as t CO2e a year, as tall as yuan/t.
+def macc(
+    rows: Sequence[dict],
+    archetype_labels: dict[str, str],
+    archetype_colours: dict[str, str],
+    name: str = "macc",
+) -> str:
+    """Marginal abatement cost curve: bars as wide as t CO2e a year, as tall as yuan/t,
+    coloured by archetype (`archetype_colours`, the registry's; grey for one not in it).
 
     `rows`: results.json `macc` entries in order (x_start/x_end, cost, archetype); each bar
     is numbered from 1 as the table under the chart is. A bar too narrow to see whose cost
@@ -476,7 +480,7 @@ def macc(rows: Sequence[dict], archetype_labels: dict[str, str], name: str = "ma
             w = r["abatement_t_co2e_per_year"] / 1000.0
             cost = r["abatement_cost_yuan_per_t"]
             shown = min(max(cost, lo), hi)
-            colour = ARCHETYPE_COLOURS.get(r.get("archetype"), GREY)
+            colour = archetype_colours.get(r.get("archetype"), GREY)
             ax.bar(
                 x0,
                 shown,
@@ -531,8 +535,8 @@ def macc(rows: Sequence[dict], archetype_labels: dict[str, str], name: str = "ma
         ax.grid(axis="y")
         ax.set_axisbelow(True)
         handles = [
-            Patch(color=ARCHETYPE_COLOURS.get(a, GREY), label=archetype_labels.get(a, a))
-            for a in ARCHETYPE_COLOURS
+            Patch(color=archetype_colours.get(a, GREY), label=archetype_labels.get(a, a))
+            for a in archetype_colours
             if a in seen
         ]
         _fit(fig, ax, _legend(fig, handles))

@@ -9,24 +9,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from markupsafe import Markup, escape
 
-from xlfinance.archetypes.registry import REGISTRY
 from xlfinance.model import units
 from xlfinance.model.units import MINUS, fmt
 from xlfinance.model.units import finite_or_none as _number
-
-if TYPE_CHECKING:
-    from xlfinance.definitions.load import Programme
-    from xlfinance.definitions.schema import BudgetLine
-    from xlfinance.projects import ProjectResult
+from xlfinance.results import ProgrammeResults, ProjectResults, Text, has, resolve
 
 Results = dict[str, Any]
 """results.json as loaded: JSON, whose values the pages read by their paths."""
-
-ARCHETYPES = {name: a.label for name, a in REGISTRY.items()}
 
 NEUTRAL_SIGN = ("abatement_cost_yuan_per_t", "capex_minus_budget_wan_yuan")
 """Figures whose negative is not bad news (a negative abatement cost saves money): not red."""
@@ -39,27 +32,6 @@ DSCR_COMFORT = 1.2
 # --------------------------------------------------------------------------------------
 # Looking up and formatting figures
 # --------------------------------------------------------------------------------------
-
-
-def resolve(document: Any, path: str) -> Any:
-    """The value at a dotted path; list items by index; a key may itself hold dots
-    (`risk.monte_carlo.outputs.projects.pv_phase1.npv_yuan.p50`): the longest key wins."""
-    parts = path.split(".")
-    node, i = document, 0
-    while i < len(parts):
-        if isinstance(node, list):
-            node, i = node[int(parts[i])], i + 1
-            continue
-        if not isinstance(node, dict):
-            raise KeyError(path)
-        for j in range(len(parts), i, -1):
-            key = ".".join(parts[i:j])
-            if key in node:
-                node, i = node[key], j
-                break
-        else:
-            raise KeyError(path)
-    return node
 
 
 def fmt_input(value: float, unit: str) -> str:
@@ -91,11 +63,7 @@ class Figures:
         return resolve(self.results, path)
 
     def has(self, path: str) -> bool:
-        try:
-            resolve(self.results, path)
-        except (KeyError, IndexError, ValueError):
-            return False
-        return True
+        return has(self.results, path)
 
     def __call__(self, path: str, kind: str = "int", unit: str = "") -> Markup:
         value = self.value(path)
@@ -134,65 +102,52 @@ def project_names(results: Results, pid: str) -> tuple[str, str]:
     return name.get("zh") or pid, name.get("en") or pid
 
 
-def investable(results: Results) -> list[str]:
+def investable(results: ProgrammeResults) -> list[str]:
     """Projects an investor can buy into: not a public programme, with capex."""
-    out = []
-    for pid, p in results["projects"].items():
-        capex = _number(p.get("capex_yuan")) or 0.0
-        kind = REGISTRY.get(p.get("archetype"))
-        if kind is not None and kind.investable and capex > 0:
-            out.append(pid)
-    return sorted(out, key=lambda pid: project_order(results, pid))
+    return results.investable()
 
 
-def project_order(results: Results, pid: str) -> tuple[int, str, int, str]:
-    p = results["projects"][pid]
-    line = str(p.get("budget_line", ""))
-    digits = "".join(ch for ch in line if ch.isdigit())
-    return (int(digits) if digits else 999, line, p.get("start_year") or 0, pid)
+def archetype_names(results: ProgrammeResults, archetype: object) -> tuple[str, str]:
+    """An archetype's Chinese and English names; an unknown one by its name alone."""
+    known = results.archetypes.get(str(archetype))
+    if known is None:
+        return "", str(archetype or "")
+    return known.label.zh, known.label.en
 
 
-def budget_definitions(programme: Programme | None) -> dict[str, BudgetLine]:
-    if programme is None:
-        return {}
-    return {line.id: line for line in programme.budget.lines}
-
-
-def line_names(programme: Programme | None, line_id: str, fallback_en: str = "") -> tuple[str, str]:
-    line = budget_definitions(programme).get(line_id)
+def line_names(results: ProgrammeResults, line_id: str, fallback_en: str = "") -> tuple[str, str]:
+    line = results.budget_lines.get(line_id)
     if line is None:
         return "", fallback_en or line_id
     return line.name.zh, line.name.en
 
 
 def action_names(
-    programme: Programme | None, action_no: int, line_ids: Iterable[str]
+    results: ProgrammeResults, action_no: int, line_ids: Iterable[str]
 ) -> tuple[str, str]:
-    defs = budget_definitions(programme)
     for lid in line_ids:
-        line = defs.get(lid)
+        line = results.budget_lines.get(lid)
         if line is None:
             continue
-        named = line.action if line.action is not None else line.name
+        named: Text = line.action if line.action is not None else line.name
         return named.zh, named.en
     return "", f"Action {action_no}"
 
 
 def funding_of(
-    result: ProjectResult | None, metrics: Mapping[str, Any]
+    project: ProjectResults | None, metrics: Mapping[str, Any]
 ) -> dict[str, float | None] | None:
     """Debt, grant and equity of a project, as results.json gives them; the debt share as
     defined, or for a loan sized to cover the share of capex it came to."""
     if not {"debt_yuan", "grant_yuan", "equity_invested_yuan"} <= set(metrics):
         return None
     share = None
-    parameters = None if result is None else result.definition.parameters
-    fin = getattr(parameters, "finance", None)
-    if getattr(fin, "debt_sizing", "share") == "cover":
+    loan = None if project is None else project.loan
+    if loan is not None and loan.sizing == "cover":
         capex = metrics.get("capex_yuan") or 0.0
         share = metrics["debt_yuan"] / capex if capex > 0 else None
-    elif fin is not None and getattr(fin, "debt_share", None) is not None:
-        share = float(getattr(fin.debt_share, "value", fin.debt_share))
+    elif loan is not None and loan.debt_share is not None:
+        share = loan.debt_share.value
     return {
         "debt": metrics["debt_yuan"],
         "grant": metrics["grant_yuan"] or 0.0,

@@ -9,9 +9,9 @@ are the definition's inputs, shown as typed. Nothing here computes a result.
 
 from __future__ import annotations
 
-from typing import Any
-
 from markupsafe import Markup
+
+from xlfinance.results import FundTerms, Loan, ProjectResults
 
 KEY_RISKS = 3
 """Risks a pitch names: the tornado's largest swings of the project's NPV."""
@@ -66,15 +66,16 @@ def cover_warning(results: dict, pid: str, target: float | None, fig) -> dict | 
     }
 
 
-def asks(results: dict, pid: str, definition, model, fund_terms, fig) -> list[dict]:
+def asks(results: dict, project: ProjectResults, fund_terms: FundTerms | None, fig) -> list[dict]:
     """What the project asks of whom: the fund's equity, the banks' loan with its terms,
     the loan lenders would size at their target where larger, an ESCO's investment."""
+    pid = project.id
     p = results["projects"][pid]
     out: list[dict] = []
     investment = ((results.get("fund") or {}).get("investments") or {}).get(pid)
     if investment and fund_terms is not None:
-        name = fund_terms.fund.name
-        share = _equity_share(fund_terms, pid)
+        name = fund_terms.name
+        share = fund_terms.equity_share(pid)
         amount = fig(f"fund.investments.{pid}.invested_yuan", "wan_yuan")
         held_zh = f"（持有资本金的{share:.0%}）" if share is not None else ""
         held_en = f" ({share:.0%} of the equity)" if share is not None else ""
@@ -86,8 +87,8 @@ def asks(results: dict, pid: str, definition, model, fund_terms, fig) -> list[di
                 "en": Markup("equity of {} 万元{}").format(amount, held_en),
             }
         )
-    if p.get("debt_yuan"):
-        zh, en = _loan_terms(definition, model)
+    if p.get("debt_yuan") and project.loan is not None:
+        zh, en = _loan_terms(project.loan)
         amount = fig(f"projects.{pid}.debt_yuan", "wan_yuan")
         out.append(
             {
@@ -111,7 +112,7 @@ def asks(results: dict, pid: str, definition, model, fund_terms, fig) -> list[di
                 ).format(amount),
             }
         )
-    if getattr(definition, "archetype", None) in ESCO_ARCHETYPES:
+    if project.archetype in ESCO_ARCHETYPES:
         out.append(
             {
                 "to_zh": "节能服务公司",
@@ -123,10 +124,10 @@ def asks(results: dict, pid: str, definition, model, fund_terms, fig) -> list[di
     return out
 
 
-def sponsor(definition) -> dict | None:
+def sponsor(project: ProjectResults | None) -> dict | None:
     """The lead agency, its operating model and whom to contact (the definition's
     `sponsor`); without a contact, through the lead agency."""
-    s = getattr(definition, "sponsor", None)
+    s = None if project is None else project.sponsor
     if s is None:
         return None
     contact = s.contact
@@ -165,54 +166,37 @@ def key_risks(results: dict, pid: str, fig, n: int = KEY_RISKS) -> list[dict]:
     return out
 
 
-def _equity_share(fund_terms, pid: str) -> float | None:
-    for investment in getattr(fund_terms, "investments", None) or []:
-        if investment.project == pid:
-            share = investment.equity_share
-            return float(getattr(share, "value", share))
-    return None
-
-
-def _loan_terms(definition, model) -> tuple[str, str]:
+def _loan_terms(loan: Loan) -> tuple[str, str]:
     """The loan as a bank quotes it: rate, tenor (construction and grace in it), repayment,
     and how it is sized."""
-    fin = definition.parameters.finance
-    rate = _input(model, "debt_rate")
     parts_zh, parts_en = [], []
-    if rate is not None:
+    if loan.rate is not None:
+        rate = loan.rate.value
         parts_zh.append(f"年利率 {rate * 100:.2f}%")
         parts_en.append(f"{rate * 100:.2f}% a year")
     parts_zh.append(
-        f"期限 {fin.tenor_years} 年（含建设期 {fin.construction_years} 年"
-        + (f"、宽限期 {fin.grace_years} 年" if fin.grace_years else "")
+        f"期限 {loan.tenor_years} 年（含建设期 {loan.construction_years} 年"
+        + (f"、宽限期 {loan.grace_years} 年" if loan.grace_years else "")
         + "）"
     )
     parts_en.append(
-        f"{fin.tenor_years} years from first drawdown ({fin.construction_years} of construction"
-        + (f", {fin.grace_years} of grace" if fin.grace_years else "")
-        + ")"
+        f"{loan.tenor_years} years from first drawdown ({loan.construction_years} of "
+        "construction" + (f", {loan.grace_years} of grace" if loan.grace_years else "") + ")"
     )
-    zh, en = REPAYMENT.get(fin.repayment, (fin.repayment, fin.repayment))
+    zh, en = REPAYMENT.get(loan.repayment, (loan.repayment, loan.repayment))
     parts_zh.append(zh)
     parts_en.append(en)
-    if fin.debt_sizing == "cover" and fin.target_dscr is not None:
-        cap = f"，不超过投资的{_value(fin.max_gearing):.0%}" if fin.max_gearing else ""
-        cap_en = f", at most {_value(fin.max_gearing):.0%} of capex" if fin.max_gearing else ""
-        parts_zh.append(f"按偿债覆盖率 {_value(fin.target_dscr):.2f} 测算{cap}")
-        parts_en.append(f"sized to a DSCR of {_value(fin.target_dscr):.2f}{cap_en}")
+    gearing = loan.max_gearing.value if loan.max_gearing else None
+    if loan.sizing == "cover" and loan.target_dscr is not None:
+        cap = f"，不超过投资的{gearing:.0%}" if gearing else ""
+        cap_en = f", at most {gearing:.0%} of capex" if gearing else ""
+        parts_zh.append(f"按偿债覆盖率 {loan.target_dscr.value:.2f} 测算{cap}")
+        parts_en.append(f"sized to a DSCR of {loan.target_dscr.value:.2f}{cap_en}")
     else:
-        parts_zh.append(f"为投资的{_value(fin.debt_share):.0%}")
-        parts_en.append(f"{_value(fin.debt_share):.0%} of capex")
+        share = None if loan.debt_share is None else loan.debt_share.value
+        parts_zh.append(f"为投资的{share:.0%}")
+        parts_en.append(f"{share:.0%} of capex")
     return "，".join(parts_zh), ", ".join(parts_en)
-
-
-def _input(model, name: str) -> float | None:
-    inputs = getattr(model, "inputs", {}) or {}
-    return float(inputs[name].value) if name in inputs else None
-
-
-def _value(field: Any) -> float:
-    return float(getattr(field, "value", field))
 
 
 __all__ = ["asks", "cover_warning", "key_risks", "sponsor", "standing"]

@@ -6,18 +6,19 @@ support it needs; `render.pitch` holds the pitch's parts (standing, asks, sponso
 
 from __future__ import annotations
 
-from xlfinance.archetypes.finance.contract import CUMULATIVE_CASH_FLOW, PROJECT_CASH_FLOW
+from collections.abc import Mapping
+
 from xlfinance.model.units import finite_or_none as _number
 from xlfinance.render import charts, pitch
 from xlfinance.render.figures import (
-    ARCHETYPES,
     DSCR_COMFORT,
+    archetype_names,
     fmt_input,
     funding_of,
-    investable,
     line_names,
     project_names,
 )
+from xlfinance.results import Loan, ProjectResults
 
 PITCH_EXTRAS = (
     ("lcoe_yuan_per_kwh", "平准化度电成本", "LCOE", "yuan_kwh", "yuan/kWh"),
@@ -35,31 +36,31 @@ class PitchPage:
     def pitch_context(self, pid: str) -> dict:
         p = self.results["projects"][pid]
         zh, en = project_names(self.results, pid)
-        result = self.projects.get(pid)
-        definition = getattr(result, "definition", None)
-        description = getattr(definition, "description", None)
-        funding = funding_of(result, p)
+        project = self.typed.projects.get(pid)
+        description = None if project is None else project.description
+        loan = None if project is None else project.loan
+        funding = funding_of(project, p)
         chart = None
-        svg = cash_flow_chart(pid, result) if result is not None else None
+        svg = cash_flow_chart(project) if project is not None else None
         if svg is not None:
             chart = self.chart(f"cashflow-{pid}", svg)
-        line_zh, line_en = line_names(self.programme, str(p.get("budget_line", "")))
-        arche = ARCHETYPES.get(p.get("archetype"), ("", p.get("archetype", "")))
-        fin = getattr(getattr(definition, "parameters", None), "finance", None)
+        line_zh, line_en = line_names(self.typed, str(p.get("budget_line", "")))
+        arche = archetype_names(self.typed, p.get("archetype"))
+        rate = self.typed.discount_rate
         return {
             "pid": pid,
             "zh": zh,
             "en": en,
             "path": f"projects.{pid}",
-            "description_zh": getattr(description, "zh", "") if description else "",
-            "description_en": getattr(description, "en", "") if description else "",
+            "description_zh": description.zh if description else "",
+            "description_en": description.en if description else "",
             "archetype_zh": arche[0],
             "archetype_en": arche[1],
             "line": p.get("budget_line"),
             "line_zh": line_zh,
             "line_en": line_en,
             "start": p.get("start_year"),
-            "operating_years": getattr(fin, "operating_years", None),
+            "operating_years": None if project is None else project.operating_years,
             "funding": None
             if funding is None
             else {
@@ -81,59 +82,49 @@ class PitchPage:
             "chart": chart,
             "support": pitch_support(self.results, pid),
             "standing": pitch.standing(self.results, pid, self.fig),
-            "cover_warning": pitch.cover_warning(self.results, pid, _cover_target(fin), self.fig),
+            "cover_warning": pitch.cover_warning(self.results, pid, _cover_target(loan), self.fig),
             "asks": []
-            if definition is None
-            else pitch.asks(
-                self.results,
-                pid,
-                definition,
-                getattr(result, "model", None),
-                self.fund_terms(),
-                self.fig,
-            ),
-            "sponsor": pitch.sponsor(definition),
+            if project is None
+            else pitch.asks(self.results, project, self.typed.fund_terms, self.fig),
+            "sponsor": pitch.sponsor(project),
             "risks": pitch.key_risks(self.results, pid, self.fig),
-            "discount_rate": fmt_input(self.programme.assumptions.discount_rate.value, "rate")
-            if getattr(self.programme, "assumptions", None) is not None
-            else "",
+            "discount_rate": "" if rate is None else fmt_input(rate.value, rate.unit),
         }
 
 
-def cash_flow_chart(pid: str, result) -> str | None:
+def cash_flow_chart(project: ProjectResults) -> str | None:
     """A pitch's chart of its project's yearly and cumulative cash flows, None where the
     project has no such lines."""
-    annual = result.annual
-    if not {PROJECT_CASH_FLOW, CUMULATIVE_CASH_FLOW} <= set(annual.columns):
+    flows, cumulative = project.cash_flow, project.cumulative_cash_flow
+    if flows is None or cumulative is None:
         return None
     return charts.project_cash_flows(
-        [int(y) for y in annual.index],
-        [float(v) for v in annual[PROJECT_CASH_FLOW]],
-        [float(v) for v in annual[CUMULATIVE_CASH_FLOW]],
-        f"cashflow-{pid}",
+        list(flows.years),
+        list(flows.values),
+        list(cumulative.values),
+        f"cashflow-{project.id}",
         width=4.0,
         height=2.5,
     )
 
 
-def draw_ahead(results: dict, projects: dict) -> int:
+def draw_ahead(projects: Mapping[str, ProjectResults]) -> int:
     """Draw into the chart cache the charts that need neither the risk run nor the solves
     (each pitch's cash flows), so that a build waiting for those draws them meanwhile and
     its pages find them drawn. Returns how many."""
     drawn = 0
-    for pid in investable(results):
-        if pid in projects and cash_flow_chart(pid, projects[pid]) is not None:
+    for project in projects.values():
+        if project.investable and cash_flow_chart(project) is not None:
             drawn += 1
     return drawn
 
 
-def _cover_target(fin) -> float | None:
+def _cover_target(loan: Loan | None) -> float | None:
     """The lender's minimum DSCR a pitch holds a loan to: the project's `target_dscr`, else
     `DSCR_COMFORT`."""
-    if fin is None:
+    if loan is None:
         return None
-    target = getattr(fin, "target_dscr", None)
-    return float(getattr(target, "value", target)) if target is not None else DSCR_COMFORT
+    return loan.target_dscr.value if loan.target_dscr is not None else DSCR_COMFORT
 
 
 SUPPORT_SOLVES = ("viability_grant", "viability_subsidy", "break_even_carbon_price")

@@ -3,16 +3,18 @@ a project, `pitches/<project>.html`, with all of them in `pitch-book.html` (a co
 then a page a project), plus every chart as `charts/<name>.svg`.
 
     from xlfinance.render.reports import write_reports
-    write_reports(stage, results, projects, programme)   # -> the files written
+    write_reports(stage, results)   # typed results (xlfinance.results) -> the files written
 
 Each page is one self-contained HTML file (CSS and SVG charts inline, no script, no network:
 a Content-Security-Policy forbids both) rendered from `templates/*.html` by jinja2 with
 autoescaping on, so text from definitions (a project's name) always shows as text.
 
-Renderers take results and never redo maths. Every figure on a page is read from the
-results.json document by its dotted path (`fig("projects.pv_phase1.irr", "pct")`), shown
-with its unit (万元 where the plan uses 万元, percentages with one decimal) and tagged
-`data-key="<path>"`, so a test can hold what a reader sees against results.json.
+Renderers take results and never redo maths: the typed results of `xlfinance.results`,
+and nothing of the definitions, the archetypes or the models (tests/test_results.py holds
+them to it). Every figure on a page is read from their results.json document by its dotted
+path (`fig("projects.pv_phase1.irr", "pct")`), shown with its unit (万元 where the plan uses
+万元, percentages with one decimal) and tagged `data-key="<path>"`, so a test can hold what a
+reader sees against results.json.
 
 The `fund` section is shown when results.json has one; the `risk` section (tornado, Monte
 Carlo, scenarios) when it has one; otherwise a sentence says it is not there yet.
@@ -28,22 +30,20 @@ from typing import Any
 from jinja2 import Environment, FileSystemBytecodeCache, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
-from xlfinance.definitions.schema import field_unit
 from xlfinance.model import units
 from xlfinance.model.units import DASH, fmt
 from xlfinance.model.units import finite_or_none as _number
 from xlfinance.render import charts
 from xlfinance.render.figures import (
-    ARCHETYPES,
     Chart,
     Figures,
     action_names,
+    archetype_names,
     at_or_below,
     fmt_input,
     investable,
     line_names,
     project_names,
-    project_order,
     shorten,
     shown_unit,
 )
@@ -53,6 +53,7 @@ from xlfinance.render.labels_zh import SEVERITIES as SEVERITY
 from xlfinance.render.pitch_page import PitchPage
 from xlfinance.render.results_json import clean
 from xlfinance.render.risk_page import RiskPage
+from xlfinance.results import Assumption, FundTerms, ProgrammeResults
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 
@@ -83,13 +84,13 @@ kind (use, source, total, memo)."""
 class Reports(RiskPage, PitchPage):
     """Builds the pages of one programme's results."""
 
-    def __init__(self, results: dict, projects: dict, programme, on_chart=None):
-        self.results = clean(results)
-        self.projects = projects or {}
-        self.programme = programme
+    def __init__(self, results: ProgrammeResults, on_chart=None):
+        self.typed = results
+        """The typed results (`xlfinance.results`), for what results.json does not hold."""
+        self.results = clean(results.to_json())
+        """results.json, whose figures the pages show and tag by their paths."""
         self.fig = Figures(self.results)
         self.charts: list[Chart] = []
-        self.info = getattr(programme, "programme", None)
         self.on_chart = on_chart
         """Called with the number of charts made so far, after each (a progress line)."""
 
@@ -110,7 +111,7 @@ class Reports(RiskPage, PitchPage):
     def common(self) -> dict:
         r = self.results
         name = r["programme"]["name"]
-        location = getattr(self.info, "location", None)
+        location = self.typed.location
         return {
             "fig": self.fig,
             "fmt": fmt,
@@ -121,10 +122,10 @@ class Reports(RiskPage, PitchPage):
                 "base_year": r["programme"].get("base_year"),
                 "location_zh": location.zh if location else "",
                 "location_en": location.en if location else "",
-                "source": getattr(self.info, "source", ""),
+                "source": self.typed.source,
             },
             "workbook": f"{r['programme']['id']}.xlsx",
-            "pitch_ids": investable(r),
+            "pitch_ids": investable(self.typed),
             "names": {pid: project_names(r, pid) for pid in r["projects"]},
             "has_fund": bool(r.get("fund")),
             "has_risk": bool(r.get("risk")),
@@ -136,7 +137,7 @@ class Reports(RiskPage, PitchPage):
     def budget_rows(self) -> list[dict]:
         rows = []
         for i, line in enumerate(self.results["budget"]["lines"]):
-            zh, en = line_names(self.programme, line["line"], line.get("name_en", ""))
+            zh, en = line_names(self.typed, line["line"], line.get("name_en", ""))
             rows.append(
                 {
                     "path": f"budget.lines.{i}",
@@ -168,7 +169,7 @@ class Reports(RiskPage, PitchPage):
         budget = self.results["budget"]
         rows = []
         for action in budget["actions"]:
-            zh, en = action_names(self.programme, action["action_no"], action.get("lines", []))
+            zh, en = action_names(self.typed, action["action_no"], action.get("lines", []))
             text = charts.label(zh, shorten(en, 52), "\n") if zh else shorten(en, 52)
             rows.append(
                 (f"{action['action_no']}. {text}", {k: action.get(k, 0.0) for k in SOURCE_KEYS})
@@ -205,7 +206,7 @@ class Reports(RiskPage, PitchPage):
     def benefit_rows(self) -> list[dict]:
         rows = []
         for i, b in enumerate(self.results.get("benefits", [])):
-            zh, en = line_names(self.programme, b["line"], b.get("name_en", ""))
+            zh, en = line_names(self.typed, b["line"], b.get("name_en", ""))
             rows.append(
                 {
                     "path": f"benefits.{i}",
@@ -223,7 +224,7 @@ class Reports(RiskPage, PitchPage):
         and the warnings: every reconciliation error, by title. Figures as paths."""
         r = self.results
         fund = r.get("fund") or {}
-        ids = investable(r)
+        ids = investable(self.typed)
         gaps = (r.get("structuring") or {}).get("viability_gaps") or {}
         mc = ((r.get("risk") or {}).get("monte_carlo") or {}).get("outputs") or {}
         names = self.class_names()
@@ -327,14 +328,8 @@ class Reports(RiskPage, PitchPage):
         return [(s, *SEVERITY[s], counts[s]) for s in SEVERITY if s in counts]
 
     def assumptions(self) -> list[dict]:
-        rows = []
-        a = getattr(self.programme, "assumptions", None)
-        if a is not None:
-            rows += list(_sourced_rows(a, ""))
-        outlook = getattr(getattr(self.programme, "targets", None), "outlook", None)
-        if outlook is not None:
-            rows += list(_sourced_rows(outlook, ""))
-        return rows
+        """A row for each sourced number of the assumptions and the outlook, as typed."""
+        return [_assumption_row(a) for a in self.typed.assumptions]
 
     def target_rows(self) -> list[dict]:
         rows = []
@@ -368,8 +363,8 @@ class Reports(RiskPage, PitchPage):
 
     # -- fund -------------------------------------------------------------------------
 
-    def fund_terms(self):
-        return getattr(self.programme, "fund", None)
+    def fund_terms(self) -> FundTerms | None:
+        return self.typed.fund_terms
 
     def class_names(self) -> dict[str, tuple[str, str]]:
         terms = self.fund_terms()
@@ -395,7 +390,7 @@ class Reports(RiskPage, PitchPage):
                 if terms is not None:
                     for c in terms.classes:
                         if c.id == cid:
-                            hurdle = c.hurdle_rate
+                            hurdle = c.hurdle
                 ctx["classes"].append(
                     {
                         "id": cid,
@@ -413,18 +408,18 @@ class Reports(RiskPage, PitchPage):
         if terms is not None:
             class_ids = [c.id for c in terms.classes]
             ctx["terms"] = {
-                "name": terms.fund.name,
-                "description": terms.fund.description,
-                "investment_period": terms.fund.investment_period_years,
-                "term": terms.fund.term_years,
+                "name": terms.name,
+                "description": terms.description,
+                "investment_period": terms.investment_period,
+                "term": terms.term,
                 "closes": [
                     {
                         "year": c.year,
-                        "size": fmt(c.fund_size_yuan.value, "wan_yuan"),
-                        "size_source": c.fund_size_yuan.source,
+                        "size": fmt(c.size.value, "wan_yuan"),
+                        "size_source": c.size_source,
                         "commitments": [
-                            fmt(c.commitments_yuan[cid].value, "wan_yuan")
-                            if cid in c.commitments_yuan
+                            fmt(c.commitments[cid].value, "wan_yuan")
+                            if cid in c.commitments
                             else DASH
                             for cid in class_ids
                         ],
@@ -439,8 +434,8 @@ class Reports(RiskPage, PitchPage):
                         "zh": c.name.zh,
                         "en": c.name.en,
                         "rank": c.rank,
-                        "hurdle": fmt_input(c.hurdle_rate.value, "rate"),
-                        "hurdle_source": c.hurdle_rate.source,
+                        "hurdle": fmt_input(c.hurdle.value, c.hurdle.unit),
+                        "hurdle_source": c.hurdle_source,
                         "fee": c.pays_management_fee,
                         "carry": c.pays_carry,
                         "manager": c.manager,
@@ -448,11 +443,13 @@ class Reports(RiskPage, PitchPage):
                     }
                     for c in terms.classes
                 ],
-                "fees": terms.fees,
-                "waterfall": terms.waterfall,
-                "fee_rate": fmt_input(terms.fees.management_fee_rate.value, "rate"),
-                "carry_rate": fmt_input(terms.waterfall.carried_interest_rate.value, "rate"),
-                "catch_up": fmt_input(terms.waterfall.catch_up_share.value, "share"),
+                "waterfall": {
+                    "style": terms.waterfall_style,
+                    "hurdle_compounding": terms.hurdle_compounding,
+                },
+                "fee_rate": fmt_input(terms.fee_rate.value, terms.fee_rate.unit),
+                "carry_rate": fmt_input(terms.carry_rate.value, terms.carry_rate.unit),
+                "catch_up": fmt_input(terms.catch_up_share.value, terms.catch_up_share.unit),
                 "investments": [
                     {
                         "project": i.project,
@@ -462,8 +459,8 @@ class Reports(RiskPage, PitchPage):
                         "en": project_names(self.results, i.project)[1]
                         if i.project in self.results["projects"]
                         else i.project,
-                        "share": fmt_input(i.equity_share.value, "share"),
-                        "share_source": i.equity_share.source,
+                        "share": fmt_input(i.equity_share.value, i.equity_share.unit),
+                        "share_source": i.share_source,
                         "exit": i.exit,
                         "exit_zh": EXITS.get(i.exit.method, ("", i.exit.method))[0],
                         "exit_en": EXITS.get(i.exit.method, ("", i.exit.method))[1],
@@ -491,7 +488,7 @@ class Reports(RiskPage, PitchPage):
         for pid in ids:
             p = self.results["projects"][pid]
             zh, en = project_names(self.results, pid)
-            arche = ARCHETYPES.get(p.get("archetype"), ("", p.get("archetype", "")))
+            arche = archetype_names(self.typed, p.get("archetype", ""))
             rows.append(
                 {
                     "id": pid,
@@ -513,13 +510,15 @@ class Reports(RiskPage, PitchPage):
         rows = self.results.get("macc") or []
         if not rows:
             return None
-        labels = {k: charts.label(*v) for k, v in ARCHETYPES.items()}
-        return self.chart("macc", charts.macc(rows, labels))
+        kinds = self.typed.archetypes
+        labels = {k: charts.label(a.label.zh, a.label.en) for k, a in kinds.items()}
+        colours = {k: a.colour for k, a in kinds.items()}
+        return self.chart("macc", charts.macc(rows, labels, colours))
 
     def macc_rows(self) -> list[dict]:
         rows = []
         for i, r in enumerate(self.results.get("macc") or []):
-            arche = ARCHETYPES.get(r.get("archetype"), ("", r.get("archetype", "")))
+            arche = archetype_names(self.typed, r.get("archetype", ""))
             pid = r.get("project")
             zh, en = (
                 project_names(self.results, pid)
@@ -574,38 +573,20 @@ def _finding_kind(value: Any, unit: str | None) -> str | None:
     return "dec2" if isinstance(value, float) and not float(value).is_integer() else "int"
 
 
-def _sourced_rows(model, prefix: str, inherited: str | None = None):
-    """A row for each sourced number of a definition's `model`, in the unit its field
-    declares (or the one declared above it: a schedule's, a weight table's)."""
-    for name in type(model).model_fields:
-        value = getattr(model, name)
-        path = f"{prefix}{name}"
-        if value is None:
-            continue
-        unit = field_unit(type(model), [name]) or inherited
-        if hasattr(value, "value") and hasattr(value, "source"):
-            zh, en = ASSUMPTIONS.get(path, ("", name.replace("_", " ").capitalize()))
-            yield {
-                "zh": zh,
-                "en": en,
-                "value": fmt_input(value.value, unit),
-                "unit": shown_unit(unit),
-                "source": value.source or "",
-                "note": value.note or "",
-            }
-        elif hasattr(type(value), "model_fields"):
-            yield from _sourced_rows(value, f"{path}.", unit)
-        elif isinstance(value, dict):  # a schedule: {from_<year>: Sourced}
-            for key, step in value.items():
-                zh, en = ASSUMPTIONS.get(path, ("", name.replace("_", " ").capitalize()))
-                yield {
-                    "zh": zh and f"{zh}（{key.removeprefix('from_')}年起）",
-                    "en": f"{en}, from {key.removeprefix('from_')}",
-                    "value": fmt_input(step.value, unit),
-                    "unit": shown_unit(unit),
-                    "source": step.source or "",
-                    "note": step.note or "",
-                }
+def _assumption_row(a: Assumption) -> dict:
+    """An assumption as the proposal's table shows it: its names, as typed in its unit."""
+    zh, en = ASSUMPTIONS.get(a.path, ("", a.name.replace("_", " ").capitalize()))
+    if a.step is not None:  # a schedule's step: {from_<year>: Sourced}
+        year = a.step.removeprefix("from_")
+        zh, en = zh and f"{zh}（{year}年起）", f"{en}, from {year}"
+    return {
+        "zh": zh,
+        "en": en,
+        "value": fmt_input(a.value.value, a.value.unit),
+        "unit": shown_unit(a.value.unit),
+        "source": a.source,
+        "note": a.note,
+    }
 
 
 # --------------------------------------------------------------------------------------
@@ -649,7 +630,7 @@ def cite(text, page: str = "", refs_only: bool = False) -> Markup:
     """A source with its leading [id, id] linked to the bibliography (`#src-<id>` on
     `page`, this page by default); anything else escaped as it is. `refs_only`: the linked
     ids alone, where a page has room for no more (a text without ids is shown whole)."""
-    from xlfinance.definitions.sources import parse_source
+    from xlfinance.citations import parse_source
 
     text = "" if text is None else str(text)
     try:
@@ -673,12 +654,10 @@ def _financing(results: dict):
     return financing_context(results)
 
 
-def write_reports(
-    stage: Path, results: dict, projects: dict, programme, on_chart=None
-) -> list[Path]:
+def write_reports(stage: Path, results: ProgrammeResults, on_chart=None) -> list[Path]:
     """Write index.html, proposal.html, investor.html, pitches/<id>.html and charts/*.svg
     into `stage`; return the files written. `on_chart(n)` is told of each chart made."""
-    pages, drawn = _render_pages(results, projects, programme, on_chart)
+    pages, drawn = _render_pages(results, on_chart)
     stage = Path(stage)
     written: list[Path] = []
     for target, html in pages:
@@ -698,9 +677,9 @@ def write_reports(
     return written
 
 
-def _render_pages(results: dict, projects: dict, programme, on_chart=None):
+def _render_pages(results: ProgrammeResults, on_chart=None):
     """Every page's HTML and the charts drawn."""
-    reports = Reports(results, projects, programme, on_chart)
+    reports = Reports(results, on_chart)
     env = environment()
     common = reports.common()
     pages: list[tuple[str, str]] = []
@@ -732,14 +711,8 @@ def _render_pages(results: dict, projects: dict, programme, on_chart=None):
     }
     page("proposal.html", "proposal.html", "", page_id="proposal", **proposal)
 
-    ids = investable(reports.results)
-    others = [
-        pid
-        for pid in sorted(
-            reports.results["projects"], key=lambda p: project_order(reports.results, p)
-        )
-        if pid not in ids
-    ]
+    ids = investable(results)
+    others = [pid for pid in sorted(results.projects, key=results.order) if pid not in ids]
     investor = {
         "project_rows": reports.project_rows(ids),
         "other_rows": reports.project_rows(others),

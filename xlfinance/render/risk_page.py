@@ -18,14 +18,15 @@ from xlfinance.model.units import DASH, MINUS, fmt
 from xlfinance.model.units import finite_or_none as _number
 from xlfinance.render import charts
 from xlfinance.render.figures import (
-    ARCHETYPES,
     DSCR_COMFORT,
+    archetype_names,
     fmt_input,
     investable,
     project_names,
     shorten,
     shown_unit,
 )
+from xlfinance.results import Text
 
 METRICS = {
     "npv_yuan": ("净现值", "NPV"),
@@ -222,7 +223,7 @@ class RiskPage:
         then each investable project's NPV, IRR and equity IRR (public programmes, which
         have no investor, are left out)."""
         outputs = list(outputs)
-        ids = {pid: i for i, pid in enumerate(investable(self.results))}  # a project's place
+        ids = {pid: i for i, pid in enumerate(investable(self.typed))}  # a project's place
         classes = list((self.results.get("fund") or {}).get("classes", {}))
 
         def rank(output: str):
@@ -384,25 +385,20 @@ class RiskPage:
 
     def correlations(self) -> list[dict]:
         """risk.yaml's rank correlations, each pair named by its distributions' labels."""
-        risk_file = getattr(self.programme, "risk", None)
-        if risk_file is None:
-            return []
 
-        def name(path: str) -> str:
-            d = risk_file.distributions.get(path)
-            zh, en = getattr(d, "label_zh", None), getattr(d, "label", None)
-            if zh and en and zh != en:
-                return f"{zh} · {en}"
-            return zh or en or path
+        def name(path: str, named: Text) -> str:
+            if named.zh and named.en and named.zh != named.en:
+                return f"{named.zh} · {named.en}"
+            return named.zh or named.en or path
 
         return [
             {
-                "a": name(c.between[0]),
-                "b": name(c.between[1]),
+                "a": name(c.between[0], c.names[0]),
+                "b": name(c.between[1], c.names[1]),
                 "rho": f"{c.rho:.2f}",
                 "source": c.source,
             }
-            for c in risk_file.correlations
+            for c in self.typed.correlations
         ]
 
     def _hurdle_of(self, output: str) -> float | None:
@@ -412,7 +408,7 @@ class RiskPage:
             return None
         for c in terms.classes:
             if c.id == parts[2]:
-                return c.hurdle_rate.value
+                return c.hurdle.value
         return None
 
     def key_risks(self) -> list[dict]:
@@ -420,7 +416,7 @@ class RiskPage:
         present turns on. Each item: head_zh/head_en, zh, en (markup with tagged figures)."""
         r = self.results
         items: list[dict] = []
-        ids = investable(r)
+        ids = investable(self.typed)
 
         def listed(pids: list[str], key: str, kind: str, zh: bool) -> Markup:
             pattern, sep = (
@@ -454,8 +450,8 @@ class RiskPage:
                     "longer tenor or more equity."
                 ).format(listed(weak, "min_dscr", "x", False)),
             )
-        rate = getattr(getattr(self.programme, "assumptions", None), "discount_rate", None)
-        rate_text = fmt_input(rate.value, "rate") if rate is not None else ""
+        rate = self.typed.discount_rate
+        rate_text = fmt_input(rate.value, rate.unit) if rate is not None else ""
         losing = [pid for pid in ids if (_number(r["projects"][pid].get("npv_yuan")) or 0) < 0]
         if losing:
             item(
@@ -548,7 +544,7 @@ class RiskPage:
         present = {r["projects"][pid].get("archetype") for pid in ids}
         for arche, (zh, en) in ARCHETYPE_RISKS.items():
             if arche in present:
-                item(ARCHETYPES[arche], zh, en)
+                item(archetype_names(self.typed, arche), zh, en)
         return items
 
 
