@@ -100,10 +100,14 @@ class Env:
 
 def same_in_every_row(value: Values) -> bool:
     """Whether every scenario has exactly the same values (a debt line of a project without
-    debt, whatever the interest rate): then one row stands for all. Rows 0 and 1 are
-    compared first, which settles most rows that differ without comparing them all."""
+    debt, whatever the interest rate): then one row stands for all. The first and the last
+    rows are compared first, which settles most rows that differ without comparing them
+    all: in a risk run row 0 is the base case and the last a Monte Carlo trial, which draws
+    every distribution, where row 1 is a scenario that often leaves a project as it is (the
+    first and second rows settled 6 of the 714 that differ in a risk run of Xiaolan, the
+    first and last 625)."""
     first = value[:1]
-    if not (value[1:2] == first).all():
+    if not (value[-1:] == first).all():
         return False
     return bool((value == first).all())
 
