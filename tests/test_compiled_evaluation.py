@@ -427,6 +427,36 @@ def test_irr_matches_the_reference(rows):
             assert getattr(info, field).tolist() == getattr(want_info, field).tolist(), field
 
 
+MOSTLY_ZERO = st.sampled_from([0.0, 0.0, 0.0, -0.0, 1e-15, -2.0, 3.0, -1e6, 5e5, np.nan])
+"""Flows with many zeros (and noise below `finance.NOISE`, and NaN): the sign carried over
+them is what counts."""
+
+
+@settings(max_examples=examples(200), deadline=None)
+@given(
+    st.integers(1, 12).flatmap(
+        lambda m: st.lists(st.lists(MOSTLY_ZERO, min_size=m, max_size=m), min_size=1, max_size=9)
+    )
+)
+def test_sign_changes_match_the_reference(rows):
+    """The sign changes of each series, counted over zeros by carrying the last nonzero
+    sign period by period, are the counts (and the all-zero series) gathered as before."""
+    flows = np.array(rows)
+    got = finance._sign_changes(np.ascontiguousarray(flows.T))
+    want = reference.sign_changes(flows)
+    for mine, theirs in zip(got, want, strict=True):
+        assert mine.dtype == theirs.dtype and mine.tolist() == theirs.tolist()
+
+
+def test_sign_changes_by_hand():
+    """[-5, 0, 0, 3, 0, -1]: - to + across two zeros, + to - across one: 2 changes;
+    [0, 0, 4, 0]: none (nothing before the 4 has a sign); [0, 0]: none, and all zero."""
+    flows = np.array([[-5.0, 0, 0, 3, 0, -1], [0, 0, 4, 0, 0, 0], [0, 0, 0, 0, 0, 0]])
+    changes, all_zero = finance._sign_changes(np.ascontiguousarray(flows.T))
+    assert changes.tolist() == [2, 0, 0]
+    assert all_zero.tolist() == [False, False, True]
+
+
 def test_bracketing_breaks_a_tie_as_before():
     """The guess on a grid rate between two roots, one in the grid interval below it and one
     in the interval above: both intervals are at distance 0, and the lower one wins."""
