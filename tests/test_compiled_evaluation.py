@@ -245,6 +245,28 @@ def test_returning_no_lines_gives_the_fund_its_outputs(models):
         assert got.lines == {}
 
 
+def test_rows_no_later_block_reads_are_let_go():
+    """x is read by y only, y by the cycle z only, and z by the output: with `lines=()` x
+    goes once y is made, y once z is, and the output is computed as by hand."""
+    m = Model("chain", 2020, 3)
+    a = m.input("a", 2.0)
+    x = m.line("x", a * m.period)
+    y = m.line("y", x + 1)
+    z = m.line("z", ex.prev(ex.LineRef("z")) + y, opening=a)
+    m.output("total", ex.rowsum(z))
+    program = m._program()
+    plan, done = program.plan_for(None)[0], program.rows_done(None, ())
+    assert {name: plan[i][0] for i, names in enumerate(done) for name in names} == {
+        "x": ["y"],
+        "y": ["z"],
+    }
+    ev = m.evaluate({"a": np.array([1.0, 2.0])}, lines=())
+    # x = a * period = 0, a, 2a; y = 1, a + 1, 2a + 1; z = a + y0, z0 + y1, z1 + y2
+    # = a + 1, 2a + 2, 4a + 3; total = 7a + 6: 13 for a = 1, 20 for a = 2.
+    assert ev.outputs["total"].tolist() == [13.0, 20.0]
+    assert ev.lines == {}
+
+
 def test_returning_an_unknown_line_is_an_error_naming_it():
     m = Model("named", 2020, 3)
     m.line("x", m.input("a", 1.0) * m.period)

@@ -125,6 +125,7 @@ class Program:
         self._outputs: dict[str, ValueFn] = {}
         self._only: dict[tuple[str, ...], tuple[Plan, list[str]]] = {}
         self._read: dict[tuple[tuple[str, ...] | None, tuple[str, ...]], frozenset[str]] = {}
+        self._done: dict[tuple[tuple[str, ...] | None, tuple[str, ...]], list[list[str]]] = {}
 
     def environment(
         self, n: int, t: int, scalars: dict[str, Values], rows: dict[str, Values]
@@ -141,12 +142,15 @@ class Program:
         only if `rows_read` says it is read as one; else every line is."""
         plan, wanted = self.plan_for(only)
         read = None if lines is None else self.rows_read(only, lines)
+        done = None if lines is None else self.rows_done(only, lines)
         with np.errstate(all="ignore"):
-            for block, whole in plan:
+            for i, (block, whole) in enumerate(plan):
                 if whole:
                     env.set_row(block[0], self.line(block[0])(env))
                 else:
                     self.cycle(block).run(env, read)
+                for name in () if done is None else done[i]:
+                    env.rows.pop(name, None)
             return {
                 name: np.broadcast_to(self.output(name)(env), (env.n, 1))[:, 0].copy()
                 for name in wanted
@@ -181,6 +185,30 @@ class Program:
                 read.update(ex.dependencies(expr))
             self._read[key] = frozenset(read)
         return self._read[key]
+
+    def rows_done(self, only: Iterable[str] | None, lines: tuple[str, ...]) -> list[list[str]]:
+        """For each block of the plan, the rows no later block reads, nor an output wanted,
+        nor `lines`: let go once it has run, so that their memory serves the rows made
+        after them (a project's rows of 10,000 trials take 1.7 MB each)."""
+        key = (None if only is None else tuple(only), lines)
+        if key not in self._done:
+            plan, wanted = self.plan_for(key[0])
+            kept = set(lines)
+            for name in wanted:
+                kept.update(ex.dependencies(self.model.outputs[name].expr))
+            last: dict[str, int] = {}
+            for i, (block, _) in enumerate(plan):
+                for name in block:
+                    for row in ex.dependencies(self.model.lines[name].expr):
+                        last[row] = i
+                for name in block:
+                    last.setdefault(name, i)
+            done: list[list[str]] = [[] for _ in plan]
+            for name, i in last.items():
+                if name in self.model.lines and name not in kept:
+                    done[i].append(name)
+            self._done[key] = done
+        return self._done[key]
 
     def line(self, name: str) -> ValueFn:
         if name not in self._lines:

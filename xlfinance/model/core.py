@@ -272,7 +272,8 @@ class Model:
         `lines` names the lines to return (a Monte Carlo reads two a project, and the fund's
         none): then only those are, computed whether `only` needs them or not, and a line
         of a cycle that nothing reads once it is computed (no later line, output wanted or
-        line returned) is not made into a row. The numbers are the same either way.
+        line returned) is not made into a row, and a row is let go once the last block that
+        reads it has run (`Program.rows_done`). The numbers are the same either way.
         """
         kept = None if lines is None else self._lines_kept(lines)
         if kept is not None and only is not None:
