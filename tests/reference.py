@@ -404,11 +404,33 @@ def total_loss(flows: np.ndarray) -> np.ndarray:
     return (flows.max(axis=1) <= 0) & (flows.min(axis=1) < 0)
 
 
+def evaluate_returning(
+    model: Model,
+    overrides: dict[str, object] | None = None,
+    n_scenarios: int | None = None,
+    *,
+    only: Iterable[str] | None = None,
+    lines: Iterable[str] | None = None,
+) -> Evaluation:
+    """`evaluate`, taking `Model.evaluate`'s `lines` (which came later): every line is
+    computed as before, and only those named are returned (all of them without `lines`)."""
+    if lines is None:
+        return evaluate(model, overrides, n_scenarios, only=only)
+    kept = tuple(lines)
+    unknown = [x for x in kept if x not in model.lines]
+    if unknown:
+        raise ModelError(f"{model.name}: no line named {sorted(unknown)}")
+    wanted = None if only is None else (*only, *kept)
+    ev = evaluate(model, overrides, n_scenarios, only=wanted)
+    found = {name: ev.lines[name] for name in kept if name in ev.lines}
+    return Evaluation(ev.model, ev.n_scenarios, found, ev.outputs)
+
+
 def install(patch) -> None:
     """Make the library compute as it did before (for a whole risk run): evaluate models by
     walking their trees, solve and bracket IRRs, map draws to uniforms and find total
     losses as before. `patch` is a pytest MonkeyPatch, which puts everything back."""
-    patch.setattr(Model, "evaluate", evaluate)
+    patch.setattr(Model, "evaluate", evaluate_returning)
     patch.setattr(finance, "_bracketed_root", bracketed_root)
     patch.setattr(finance, "_solve_rates", solve_rates)
     patch.setattr(sampling, "normal_cdf", normal_cdf)

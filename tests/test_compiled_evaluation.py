@@ -82,7 +82,7 @@ def scenario_sets(model: Model):
     rng = np.random.default_rng(zlib.crc32(model.name.encode()))
     yield "base", {}, None, None
     yield "three identical scenarios", {}, 3, None
-    varied = {name: item.value * rng.uniform(0.3, 1.7, 9) for name, item in model.inputs.items()}
+    varied = varied_inputs(model, rng)
     yield "every input varied", varied, None, None
     yield "every input varied, only a few results", varied, None, wanted(model)
     yield "each input at special values", special_values(model), None, None
@@ -94,6 +94,11 @@ def scenario_sets(model: Model):
         yield "series per scenario", per_scenario, None, None
         first = next(iter(model.series.values()))
         yield "one series as 1-D", {first.name: np.asarray(first.values)[::-1].copy()}, None, None
+
+
+def varied_inputs(model: Model, rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """Each input at 30% to 170% of its value in each of 9 scenarios."""
+    return {name: item.value * rng.uniform(0.3, 1.7, 9) for name, item in model.inputs.items()}
 
 
 def special_values(model: Model) -> dict[str, np.ndarray]:
@@ -186,6 +191,87 @@ def test_a_compiled_model_pickles_and_copies(models):
     for other in (pickle.loads(pickle.dumps(model)), copy.deepcopy(model), copy.copy(model)):
         assert "_compiled" not in other.__dict__
         assert_identical(other.evaluate(), want, "copy")
+
+
+# Some lines returned (`lines=`) ----------------------------------------------------------
+@pytest.fixture(scope="module")
+def sampled():
+    """Xiaolan's projects and the inputs a risk run of 300 trials gives each of them (the
+    scenarios, the tornado's ends and the draws of risk.yaml's distributions)."""
+    programme = load_programme(XIAOLAN)
+    projects = evaluate_projects(programme)
+    return projects, engine.layout(programme, projects, trials=300, seed=11)
+
+
+def test_returning_some_lines_matches_the_reference_and_every_line(sampled):
+    """Each project over its sampled inputs, as the risk run evaluates it: only the rows of
+    `PROJECT_LINES` returned, so the lines of its cycles that nothing reads are made into
+    no row. The outputs and the lines returned are the reference's, and those of an
+    evaluation returning every line, bit for bit."""
+    projects, lay = sampled
+    wanted, lines = engine.PROJECT_WANTED, tuple(PROJECT_LINES.values())
+    cycles = unmade = 0
+    for pid, result in projects.items():
+        model, overrides = result.model, lay.overrides(pid)
+        got = model.evaluate(overrides, only=wanted, lines=lines)
+        want = reference.evaluate_returning(model, overrides, only=wanted, lines=lines)
+        assert_identical(got, want, f"{pid}, sampled, two lines")
+        every = model.evaluate(overrides, only=wanted)
+        assert list(got.lines) == list(lines), pid
+        for name in lines:
+            assert_same_array(got.lines[name], every.lines[name], f"{pid}: line {name}")
+        for name in wanted:
+            if name in got.outputs:
+                assert_same_array(got.outputs[name], every.outputs[name], f"{pid}: {name}")
+        program = model._program()
+        plan = program.plan_for((*wanted, *lines))[0]
+        read = program.rows_read((*wanted, *lines), lines)
+        cycles += sum(1 for _, whole in plan if not whole)
+        unmade += sum(1 for block, whole in plan if not whole for n in block if n not in read)
+    assert cycles >= 2 * len(projects), "the debt and the tax losses are cycles"
+    assert unmade >= 10 * len(projects), "most lines of the cycles are made into no row"
+
+
+def test_returning_no_lines_gives_the_fund_its_outputs(models):
+    """The fund's model as the risk run evaluates it (`lines=()`): its waterfall's cycles
+    make only the rows later lines read, and the class returns are the reference's."""
+    model = models["fund"]
+    wanted = [o for o in model.outputs if o.startswith(("net_irr_", "received_yuan_"))]
+    varied = varied_inputs(model, np.random.default_rng(8))
+    for label, overrides in (("varied", varied), ("special", special_values(model))):
+        got = model.evaluate(overrides, only=wanted, lines=())
+        want = reference.evaluate_returning(model, overrides, only=wanted, lines=())
+        assert_identical(got, want, f"fund, {label}, no lines")
+        assert got.lines == {}
+
+
+def test_rows_no_later_block_reads_are_let_go():
+    """x is read by y only, y by the cycle z only, and z by the output: with `lines=()` x
+    goes once y is made, y once z is, and the output is computed as by hand."""
+    m = Model("chain", 2020, 3)
+    a = m.input("a", 2.0)
+    x = m.line("x", a * m.period)
+    y = m.line("y", x + 1)
+    z = m.line("z", ex.prev(ex.LineRef("z")) + y, opening=a)
+    m.output("total", ex.rowsum(z))
+    program = m._program()
+    plan, done = program.plan_for(None)[0], program.rows_done(None, ())
+    assert {name: plan[i][0] for i, names in enumerate(done) for name in names} == {
+        "x": ["y"],
+        "y": ["z"],
+    }
+    ev = m.evaluate({"a": np.array([1.0, 2.0])}, lines=())
+    # x = a * period = 0, a, 2a; y = 1, a + 1, 2a + 1; z = a + y0, z0 + y1, z1 + y2
+    # = a + 1, 2a + 2, 4a + 3; total = 7a + 6: 13 for a = 1, 20 for a = 2.
+    assert ev.outputs["total"].tolist() == [13.0, 20.0]
+    assert ev.lines == {}
+
+
+def test_returning_an_unknown_line_is_an_error_naming_it():
+    m = Model("named", 2020, 3)
+    m.line("x", m.input("a", 1.0) * m.period)
+    with pytest.raises(ModelError, match=r"named: no line named \['y'\]"):
+        m.evaluate(lines=("x", "y"))
 
 
 # Random models ---------------------------------------------------------------------------
@@ -281,6 +367,24 @@ def test_random_models_match_the_reference(case):
         assert_identical(got, want, "random model")
 
 
+@settings(max_examples=examples(100), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(random_cases(), st.data())
+def test_random_models_returning_some_lines_match_the_reference(case, data):
+    """Random models (their cycles through prev()) returning some of their lines: the rows
+    of the lines of a cycle that nothing reads are not made, and what is returned is the
+    reference's."""
+    model, overrides, n, only = case
+    lines = data.draw(st.lists(st.sampled_from(list(model.lines)), unique=True))
+    got = outcome(lambda: model.evaluate(overrides, n, only=only, lines=lines))
+    old = reference.evaluate_returning
+    want = outcome(lambda: old(model, overrides, n, only=only, lines=lines))
+    if isinstance(want, Exception):
+        assert type(got) is type(want) and str(got) == str(want)
+    else:
+        assert isinstance(got, Evaluation), got
+        assert_identical(got, want, "random model, some lines")
+
+
 # IRR bracketing --------------------------------------------------------------------------
 SMALL_INTEGERS = st.sampled_from([-4.0, -2.0, -1.0, 0.0, 1.0, 2.0, 4.0])
 """Flows whose NPV is exactly zero at some grid rates (at 100%, 1 / (1 + r) is 0.5)."""
@@ -343,6 +447,36 @@ def test_irr_matches_the_reference(rows):
         assert_same_array(rates, want_rates, "irr")
         for field in ("converged", "ambiguous", "reason", "method"):
             assert getattr(info, field).tolist() == getattr(want_info, field).tolist(), field
+
+
+MOSTLY_ZERO = st.sampled_from([0.0, 0.0, 0.0, -0.0, 1e-15, -2.0, 3.0, -1e6, 5e5, np.nan])
+"""Flows with many zeros (and noise below `finance.NOISE`, and NaN): the sign carried over
+them is what counts."""
+
+
+@settings(max_examples=examples(200), deadline=None)
+@given(
+    st.integers(1, 12).flatmap(
+        lambda m: st.lists(st.lists(MOSTLY_ZERO, min_size=m, max_size=m), min_size=1, max_size=9)
+    )
+)
+def test_sign_changes_match_the_reference(rows):
+    """The sign changes of each series, counted over zeros by carrying the last nonzero
+    sign period by period, are the counts (and the all-zero series) gathered as before."""
+    flows = np.array(rows)
+    got = finance._sign_changes(np.ascontiguousarray(flows.T))
+    want = reference.sign_changes(flows)
+    for mine, theirs in zip(got, want, strict=True):
+        assert mine.dtype == theirs.dtype and mine.tolist() == theirs.tolist()
+
+
+def test_sign_changes_by_hand():
+    """[-5, 0, 0, 3, 0, -1]: - to + across two zeros, + to - across one: 2 changes;
+    [0, 0, 4, 0]: none (nothing before the 4 has a sign); [0, 0]: none, and all zero."""
+    flows = np.array([[-5.0, 0, 0, 3, 0, -1], [0, 0, 4, 0, 0, 0], [0, 0, 0, 0, 0, 0]])
+    changes, all_zero = finance._sign_changes(np.ascontiguousarray(flows.T))
+    assert changes.tolist() == [2, 0, 0]
+    assert all_zero.tolist() == [False, False, True]
 
 
 def test_bracketing_breaks_a_tie_as_before():

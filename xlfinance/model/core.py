@@ -257,6 +257,7 @@ class Model:
         n_scenarios: int | None = None,
         *,
         only: Iterable[str] | None = None,
+        lines: Iterable[str] | None = None,
     ) -> Evaluation:
         """Evaluate every line and output.
 
@@ -267,7 +268,16 @@ class Model:
 
         `only` names the outputs and lines wanted (a Monte Carlo needs a few): then only
         those outputs, and the lines they need, are computed and returned.
+
+        `lines` names the lines to return (a Monte Carlo reads two a project, and the fund's
+        none): then only those are, computed whether `only` needs them or not, and a line
+        of a cycle that nothing reads once it is computed (no later line, output wanted or
+        line returned) is not made into a row, and a row is let go once the last block that
+        reads it has run (`Program.rows_done`). The numbers are the same either way.
         """
+        kept = None if lines is None else self._lines_kept(lines)
+        if kept is not None and only is not None:
+            only = (*only, *kept)
         overrides = dict(overrides or {})
         unknown = set(overrides) - set(self.inputs) - set(self.series)
         if unknown:
@@ -301,9 +311,18 @@ class Model:
 
         program = self._program()
         env = program.environment(n, self.n_periods, scalars, rows)
-        outputs = program.run(env, only)
-        lines = {name: env.full_row(name) for name in self.lines if name in env.rows}
-        return Evaluation(self, n, lines, outputs)
+        outputs = program.run(env, only, kept)
+        names = self.lines if kept is None else kept
+        found = {name: env.full_row(name) for name in names if name in env.rows}
+        return Evaluation(self, n, found, outputs)
+
+    def _lines_kept(self, lines: Iterable[str]) -> tuple[str, ...]:
+        """`evaluate`'s `lines`, checked: each the name of a line."""
+        kept = tuple(lines)
+        unknown = [x for x in kept if x not in self.lines]
+        if unknown:
+            raise ModelError(f"{self.name}: no line named {sorted(unknown)}")
+        return kept
 
     def _needed(self, only: Iterable[str]) -> tuple[set[str], list[str]]:
         """The lines that the wanted outputs and lines depend on, and the wanted outputs."""

@@ -568,7 +568,8 @@ def _evaluate(
 
 
 PROJECT_WANTED = (*PROJECT_METRICS, *PROJECT_LINES.values())
-"""What the risk results need of each project's model."""
+"""What the risk results need of each project's model: its outputs, and the rows of
+`PROJECT_LINES` (`lines=`, so that no other line of a cycle is made into a row)."""
 
 
 class _Chunk:
@@ -641,7 +642,8 @@ class _Chunk:
     def project(self, pid: str) -> tuple[str, Evaluation]:
         rows = self.rows
         overrides = self.values.of(pid, rows.start, rows.stop)
-        return pid, self.projects[pid].model.evaluate(overrides, only=PROJECT_WANTED)
+        model = self.projects[pid].model
+        return pid, model.evaluate(overrides, only=PROJECT_WANTED, lines=PROJECT_LINES.values())
 
     def fund(self) -> tuple[str, dict[str, np.ndarray]]:
         assert self.fund_model is not None  # asked for only when there is one
@@ -697,7 +699,7 @@ def evaluate_in_blocks(
     parts: dict[str, list[np.ndarray]] = {k: [] for k in only}
     for rows in blocks:
         m = rows.stop - rows.start
-        ev = model.evaluate(overrides(rows), n_scenarios=m, only=only)
+        ev = model.evaluate(overrides(rows), n_scenarios=m, only=only, lines=())
         for k in only:
             parts[k].append(np.broadcast_to(ev.outputs[k], (m,)))
     if len(blocks) == 1:
