@@ -20,6 +20,7 @@ from openpyxl.workbook.defined_name import DefinedName
 from xlfinance.model.core import ModelError
 from xlfinance.model.grid import Grid, name_part, total
 from xlfinance.model.sheet import write_grid
+from xlfinance.portfolio.timeline import timeline_sheet
 
 from .lo import needs_libreoffice, workbooks
 from .strategies import examples
@@ -117,3 +118,71 @@ def test_libreoffice_computes_the_grid_as_numpy_does(recalculated_books):
     for name, want in HAND.items():
         row, col = grid.cells[name]
         assert values["Hand"][(row, col)] == pytest.approx(want, rel=1e-12), name
+
+
+# The programme sheets, on Xiaolan ------------------------------------------------------------
+@pytest.fixture(scope="module")
+def portfolio(xiaolan_build):
+    return xiaolan_build.build.portfolio
+
+
+def test_budget_sheet_adds_up_as_table_5_4(portfolio):
+    sheet = portfolio.budget_sheet
+    v, line = sheet.values, sheet.lines
+    # Line 1: market 25,000 + policy 50 + town 10 = 25,060, its total (table 5-4).
+    assert v[line["1"]["sum_of_sources_wan_yuan"]] == 25_060
+    # The column totals are the plan's total row: 74,290 / 71,000 / 2,010 / 1,280 万元.
+    assert [v[f"total_{f}"] for f in ("total_wan_yuan", "market_wan_yuan")] == [74_290, 71_000]
+    assert v["total_policy_grants_wan_yuan"] == 2_010
+    assert v["total_town_government_wan_yuan"] == 1_280
+    # Action 7 is lines 7a-7c: 60 + 60 + 310 = 430; action 9 is 9a + 9b: 10 + 210 = 220.
+    assert v[sheet.action_names[7]["total_wan_yuan"]] == 430
+    assert v[sheet.action_names[9]["total_wan_yuan"]] == 220
+    # Line 4: PV phase 1 35,000,000 + phase 2 841,000,000 yuan = 87,600 万元, 66,100 over
+    # its 21,500 万元 budget.
+    assert v[line["4"]["modelled_capex_wan_yuan"]] == pytest.approx(87_600, rel=1e-15)
+    assert v[line["4"]["capex_minus_budget_wan_yuan"]] == pytest.approx(66_100, rel=1e-15)
+
+
+def test_benefits_sheet_claims_in_tonnes(portfolio, xiaolan_build):
+    sheet = portfolio.benefits_sheet
+    v, cells = sheet.values, sheet.cells
+    # Line 4 claims 5 万 t a year: 50,000 t; the two PV phases model their own tonnes.
+    assert v[cells["4"][4]] == 50_000
+    projects = xiaolan_build.build.projects
+    pv = [projects[p].metrics["abatement_t_co2e_per_year"] for p in ("pv_phase1", "pv_phase2")]
+    assert v[cells["4"][5]] == pytest.approx(pv[0] + pv[1], rel=1e-15)
+    assert v[cells["4"][6]] == pytest.approx((pv[0] + pv[1]) / 50_000, rel=1e-15)
+    # Table 5-5's rows: 34+12+2+5+1+2+3 = 59 万 t, its stated total; less it, 0.
+    assert v["total_claimed_wan_t_co2e_per_year"] == 59
+    assert v["rows_less_stated_claimed_wan_t_co2e_per_year"] == 0
+
+
+def test_macc_running_sum_in_cost_order(portfolio, xiaolan_build):
+    """Each bar's right end is the tonnes of every project as cheap or cheaper, added by hand
+    here from the project models in the curve's order."""
+    sheet = portfolio.macc_sheet
+    projects = xiaolan_build.build.projects
+    order = list(sheet.curve["project"])
+    costs = [projects[p].metrics["abatement_cost_yuan_per_t"] for p in order]
+    assert costs == sorted(costs)
+    so_far = 0.0
+    for pid in order:
+        so_far += projects[pid].metrics["abatement_t_co2e_per_year"]
+        assert sheet.values[f"cumulative_{pid}"] == so_far, pid
+
+
+def test_timeline_is_one_in_construction_two_in_operation(xiaolan_build):
+    projects = xiaolan_build.build.projects
+    sheet = timeline_sheet(projects, lambda pid, line, period: "X1")
+    values = sheet.grid.evaluate()
+    pv = projects["pv_phase1"]  # from 2015: a year of construction, 25 of operation
+    row = sheet.rows["pv_phase1"]
+    shown = {
+        sheet.years[col - 3]: values[name]
+        for name, (r, col) in sheet.grid.cells.items()
+        if r == row and name in sheet.grid.model.lines
+    }
+    assert pv.definition.start_year == 2015
+    assert shown[2015] == 1 and shown[2016] == 2 and shown[2040] == 2
+    assert 2041 not in shown and len(shown) == 26

@@ -7,12 +7,14 @@ by `YUAN_PER_WAN`.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from xlfinance.archetypes.finance.contract import CAPEX
-from xlfinance.definitions.schema import BUDGET_MONEY_FIELDS
+from xlfinance.definitions.schema import BUDGET_MONEY_FIELDS, BUDGET_SOURCE_FIELDS
+from xlfinance.model.grid import Grid, GridValues, name_part, total
 from xlfinance.model.units import YUAN_PER_WAN
 
 if TYPE_CHECKING:
@@ -26,15 +28,149 @@ SOURCES = {
 }
 
 
-def budget_table(programme: Programme, projects: Mapping[str, ProjectResult]) -> pd.DataFrame:
-    """A row a budget line: names, the four money columns, its projects and their capex."""
-    by_line: dict[str, list[tuple[str, ProjectResult]]] = {}
+FIRST_ROW = 5
+"""The Budget sheet's first line row; the total, the stated total and the action subtotals
+follow the lines (`BudgetSheet`)."""
+MONEY_COL = 5
+"""The column of the first money field (`BUDGET_MONEY_FIELDS`: E total, F-H the sources)."""
+SUM_OF_SOURCES_COL, CAPEX_COL, CAPEX_LESS_BUDGET_COL = 9, 11, 12
+YUAN_PER_WAN_NAME = "units.yuan_per_wan_yuan"
+"""The defined name of the Inputs sheet's yuan per 万元."""
+
+
+@dataclass(frozen=True)
+class BudgetSheet:
+    """Table 5-4 as a model (`model.grid`): each plan figure a typed cell, each sum, capex
+    and difference a line, where the Budget sheet shows it."""
+
+    grid: Grid
+    lines: dict[str, dict[str, str]]
+    """Budget line id -> its row's field (`BUDGET_MONEY_FIELDS`, `sum_of_sources_wan_yuan`,
+    `modelled_capex_wan_yuan`, `capex_minus_budget_wan_yuan`) -> the grid's name for it."""
+    rows: dict[str, int]
+    """Budget line id -> its row."""
+    total_row: int
+    stated_row: int
+    actions: dict[int, int]
+    """Action number -> the row of its subtotals (the four money columns)."""
+    linked: dict[str, list[str]]
+    """Budget line id -> the projects it holds, in the order given."""
+    values: GridValues
+    """The grid evaluated by numpy: the numbers of every cell."""
+
+    @property
+    def action_names(self) -> dict[int, dict[str, str]]:
+        return {a: {f: f"action_{a}_{f}" for f in BUDGET_MONEY_FIELDS} for a in self.actions}
+
+
+def budget_sheet(programme: Programme, projects: Mapping[str, ProjectResult]) -> BudgetSheet:
+    """The Budget sheet's model: a row a budget line (its four money columns typed, the sum
+    of its sources, its projects' capex in 万元 and that less its budget), their column
+    totals, the plan's stated totals, and the money columns summed by action."""
+    grid = Grid.new("budget")
+    wan = grid.linked("yuan_per_wan_yuan", YUAN_PER_WAN, "yuan/万元", YUAN_PER_WAN_NAME)
+    linked: dict[str, list[str]] = {}
     for pid, result in projects.items():
-        by_line.setdefault(result.definition.budget_line, []).append((pid, result))
+        linked.setdefault(result.definition.budget_line, []).append(pid)
+    lines: dict[str, dict[str, str]] = {}
+    rows: dict[str, int] = {}
+    budget_lines = programme.budget.lines
+    for k, line in enumerate(budget_lines):
+        row = rows[line.id] = FIRST_ROW + k
+        named = f"budget_line_{name_part(line.id)}"
+        cells = lines[line.id] = {}
+        money = {}
+        for j, field in enumerate(BUDGET_MONEY_FIELDS):
+            cells[field] = f"l{k}_{field}"
+            money[field] = grid.typed(
+                cells[field], getattr(line, field), "wan_yuan", (row, MONEY_COL + j)
+            )
+            grid.name(f"{named}_{field}", cells[field])
+        cells["sum_of_sources_wan_yuan"] = f"l{k}_sum_of_sources"
+        grid.line(
+            cells["sum_of_sources_wan_yuan"],
+            total(money[field] for field in BUDGET_SOURCE_FIELDS),
+            "wan_yuan",
+            (row, SUM_OF_SOURCES_COL),
+            f"{named}_sum_of_sources_wan_yuan",
+        )
+        pids = linked.get(line.id, [])
+        if not pids:
+            continue
+        capex = [
+            grid.linked(
+                f"capex_{pid}", projects[pid].metrics["capex_yuan"], "yuan", project_name(pid)
+            )
+            for pid in pids
+        ]
+        cells["modelled_capex_wan_yuan"] = f"l{k}_modelled_capex"
+        modelled = grid.line(
+            cells["modelled_capex_wan_yuan"],
+            total(capex) / wan,
+            "wan_yuan",
+            (row, CAPEX_COL),
+            f"{named}_modelled_capex_wan_yuan",
+        )
+        cells["capex_minus_budget_wan_yuan"] = f"l{k}_capex_minus_budget"
+        grid.line(
+            cells["capex_minus_budget_wan_yuan"],
+            modelled - money["total_wan_yuan"],
+            "wan_yuan",
+            (row, CAPEX_LESS_BUDGET_COL),
+            f"{named}_capex_minus_budget_wan_yuan",
+        )
+    total_row = FIRST_ROW + len(budget_lines)
+    columns = (*BUDGET_MONEY_FIELDS, "sum_of_sources_wan_yuan", "modelled_capex_wan_yuan")
+    for field in columns:
+        col = SUM_OF_SOURCES_COL if field == "sum_of_sources_wan_yuan" else CAPEX_COL
+        if field in BUDGET_MONEY_FIELDS:
+            col = MONEY_COL + BUDGET_MONEY_FIELDS.index(field)
+        terms = [grid.ref(c[field]) for c in lines.values() if field in c]
+        # the four money columns keep the names the Summary and results.json give them
+        named = f"budget.{field}" if field in BUDGET_MONEY_FIELDS else f"budget_total_{field}"
+        grid.line(f"total_{field}", total(terms), "wan_yuan", (total_row, col), named)
+    stated_row = total_row + 1
+    stated = programme.budget.stated_totals
+    for j, field in enumerate(BUDGET_MONEY_FIELDS):
+        value = getattr(stated, field)
+        if value is not None:
+            grid.typed(f"stated_{field}", value, "wan_yuan", (stated_row, MONEY_COL + j))
+            grid.name(f"budget_stated_{field}", f"stated_{field}")
+    actions: dict[int, int] = {}
+    for i, action in enumerate(sorted({line.action_no for line in budget_lines})):
+        row = actions[action] = stated_row + 4 + i
+        members = [lines[line.id] for line in budget_lines if line.action_no == action]
+        for j, field in enumerate(BUDGET_MONEY_FIELDS):
+            grid.line(
+                f"action_{action}_{field}",
+                total(grid.ref(m[field]) for m in members),
+                "wan_yuan",
+                (row, MONEY_COL + j),
+                f"budget_action_{action}_{field}",
+            )
+    return BudgetSheet(grid, lines, rows, total_row, stated_row, actions, linked, grid.evaluate())
+
+
+def project_name(pid: str, metric: str = "capex_yuan") -> str:
+    """The defined name of a project's metric (`projects.<id>.<metric>`)."""
+    return f"projects.{pid}.{metric}"
+
+
+def budget_table(programme: Programme, sheet: BudgetSheet) -> pd.DataFrame:
+    """A row a budget line: names, the four money columns, its projects and their capex,
+    the numbers those of the Budget sheet's model."""
+    values = sheet.values
     rows = []
     for line in programme.budget.lines:
-        linked = by_line.get(line.id, [])
-        capex = sum(r.metrics["capex_yuan"] for _, r in linked) / YUAN_PER_WAN
+        cells = sheet.lines[line.id]
+        number = {
+            field: values.get(cells[field]) if field in cells else float("nan")
+            for field in (
+                *BUDGET_MONEY_FIELDS,
+                "modelled_capex_wan_yuan",
+                "capex_minus_budget_wan_yuan",
+            )
+        }
         rows.append(
             {
                 "line": line.id,
@@ -42,32 +178,36 @@ def budget_table(programme: Programme, projects: Mapping[str, ProjectResult]) ->
                 "sub_item": line.sub_item or "",
                 "name_zh": line.name.zh,
                 "name_en": line.name.en,
-                **{field: getattr(line, field) for field in BUDGET_MONEY_FIELDS},
-                "projects": [pid for pid, _ in linked],
-                "modelled_capex_wan_yuan": capex if linked else float("nan"),
+                **{field: number[field] for field in BUDGET_MONEY_FIELDS},
+                "projects": list(sheet.linked.get(line.id, [])),
+                "modelled_capex_wan_yuan": number["modelled_capex_wan_yuan"],
+                "capex_minus_budget_wan_yuan": number["capex_minus_budget_wan_yuan"],
             }
         )
     table = pd.DataFrame(rows).set_index("line")
-    table["capex_minus_budget_wan_yuan"] = (
-        table["modelled_capex_wan_yuan"] - table["total_wan_yuan"]
-    )
     table.attrs["unit"] = "wan_yuan"
     return table
 
 
-def action_subtotals(table: pd.DataFrame) -> pd.DataFrame:
-    """Lines summed by action number (7a-7c are action 7, 9a-9b action 9)."""
-    money = list(BUDGET_MONEY_FIELDS)
-    grouped = table.groupby("action_no", sort=True)
-    out = grouped[money].sum()
-    out["lines"] = grouped.apply(lambda g: list(g.index), include_groups=False)  # type: ignore[call-overload]  # pandas-stubs 3.1's apply lacks pandas 3's include_groups
+def action_subtotals(programme: Programme, sheet: BudgetSheet) -> pd.DataFrame:
+    """Lines summed by action number (7a-7c are action 7, 9a-9b action 9): the Budget
+    sheet's subtotals, as its model computes them."""
+    rows = [
+        {
+            "action_no": action,
+            **{field: sheet.values[name] for field, name in sheet.action_names[action].items()},
+            "lines": [line.id for line in programme.budget.lines if line.action_no == action],
+        }
+        for action in sheet.actions
+    ]
+    out = pd.DataFrame(rows).set_index("action_no")
     out.attrs["unit"] = "wan_yuan"
     return out
 
 
-def totals(table: pd.DataFrame) -> dict[str, float]:
-    """Column sums of the four money columns."""
-    return {field: float(table[field].sum()) for field in BUDGET_MONEY_FIELDS}
+def totals(sheet: BudgetSheet) -> dict[str, float]:
+    """The four money columns' totals, as the Budget sheet's model computes them."""
+    return {field: sheet.values[f"total_{field}"] for field in BUDGET_MONEY_FIELDS}
 
 
 def capex_by_year(programme: Programme, projects: Mapping[str, ProjectResult]) -> pd.DataFrame:
