@@ -112,6 +112,12 @@ def total(terms: Iterable[Operand]) -> ex.Expr:
     return ex.total(*items) if items else ex.Const(0.0)
 
 
+def metric_name(pid: str, metric: str) -> str:
+    """The defined name the workbook gives a project's output (`projects.<id>.<metric>`,
+    its results.json path), by which a grid links it."""
+    return f"projects.{pid}.{metric}"
+
+
 _NOT_IN_A_NAME = re.compile(r"[^A-Za-z0-9_]")
 
 

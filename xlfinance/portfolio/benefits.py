@@ -11,7 +11,7 @@ import pandas as pd
 
 from xlfinance.archetypes.finance.contract import DISCOUNT_RATE
 from xlfinance.model import expr as ex
-from xlfinance.model.grid import Grid, GridValues, name_part, total
+from xlfinance.model.grid import Grid, GridValues, metric_name, name_part, total
 from xlfinance.model.units import T_PER_WAN_T, YUAN_PER_WAN
 
 if TYPE_CHECKING:
@@ -93,7 +93,7 @@ def benefits_sheet(programme: Programme, projects: Mapping[str, ProjectResult]) 
                 f"abatement_{pid}",
                 result.metrics["abatement_t_co2e_per_year"],
                 "t CO2e/yr",
-                f"projects.{pid}.abatement_t_co2e_per_year",
+                metric_name(pid, "abatement_t_co2e_per_year"),
             )
             for pid, result in projects.items()
             if result.definition.budget_line == line.id

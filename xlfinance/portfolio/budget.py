@@ -14,11 +14,13 @@ import pandas as pd
 
 from xlfinance.archetypes.finance.contract import CAPEX
 from xlfinance.definitions.schema import BUDGET_MONEY_FIELDS, BUDGET_SOURCE_FIELDS
-from xlfinance.model.grid import Grid, GridValues, name_part, total
+from xlfinance.model import expr as ex
+from xlfinance.model.grid import Grid, GridValues, metric_name, name_part, total
 from xlfinance.model.units import YUAN_PER_WAN
 
 if TYPE_CHECKING:
     from xlfinance.definitions.load import Programme
+    from xlfinance.definitions.schema import BudgetLine
     from xlfinance.projects import ProjectResult
 
 SOURCES = {
@@ -45,8 +47,9 @@ class BudgetSheet:
 
     grid: Grid
     lines: dict[str, dict[str, str]]
-    """Budget line id -> its row's field (`BUDGET_MONEY_FIELDS`, `sum_of_sources_wan_yuan`,
-    `modelled_capex_wan_yuan`, `capex_minus_budget_wan_yuan`) -> the grid's name for it."""
+    """Budget line id -> its row's fields (`BUDGET_MONEY_FIELDS`, `sum_of_sources_wan_yuan`,
+    and where it has projects `modelled_capex_wan_yuan`, `capex_minus_budget_wan_yuan`) ->
+    the grid's name for each."""
     rows: dict[str, int]
     """Budget line id -> its row."""
     total_row: int
@@ -63,97 +66,96 @@ class BudgetSheet:
         return {a: {f: f"action_{a}_{f}" for f in BUDGET_MONEY_FIELDS} for a in self.actions}
 
 
+COLUMNS = {
+    **{field: MONEY_COL + j for j, field in enumerate(BUDGET_MONEY_FIELDS)},
+    "sum_of_sources_wan_yuan": SUM_OF_SOURCES_COL,
+    "modelled_capex_wan_yuan": CAPEX_COL,
+    "capex_minus_budget_wan_yuan": CAPEX_LESS_BUDGET_COL,
+}
+"""A line's fields, each in its column."""
+TOTALLED = (*BUDGET_MONEY_FIELDS, "sum_of_sources_wan_yuan", "modelled_capex_wan_yuan")
+"""The columns the total row sums."""
+
+
 def budget_sheet(programme: Programme, projects: Mapping[str, ProjectResult]) -> BudgetSheet:
-    """The Budget sheet's model: a row a budget line (its four money columns typed, the sum
-    of its sources, its projects' capex in 万元 and that less its budget), their column
-    totals, the plan's stated totals, and the money columns summed by action."""
+    """The Budget sheet's model: a row a budget line (`_line_row`), their column totals,
+    the plan's stated totals, and the money columns summed by action."""
     grid = Grid.new("budget")
     wan = grid.linked("yuan_per_wan_yuan", YUAN_PER_WAN, "yuan/万元", YUAN_PER_WAN_NAME)
     linked: dict[str, list[str]] = {}
     for pid, result in projects.items():
         linked.setdefault(result.definition.budget_line, []).append(pid)
-    lines: dict[str, dict[str, str]] = {}
-    rows: dict[str, int] = {}
     budget_lines = programme.budget.lines
-    for k, line in enumerate(budget_lines):
-        row = rows[line.id] = FIRST_ROW + k
-        named = f"budget_line_{name_part(line.id)}"
-        cells = lines[line.id] = {}
-        money = {}
-        for j, field in enumerate(BUDGET_MONEY_FIELDS):
-            cells[field] = f"l{k}_{field}"
-            money[field] = grid.typed(
-                cells[field], getattr(line, field), "wan_yuan", (row, MONEY_COL + j)
-            )
-            grid.name(f"{named}_{field}", cells[field])
-        cells["sum_of_sources_wan_yuan"] = f"l{k}_sum_of_sources"
-        grid.line(
-            cells["sum_of_sources_wan_yuan"],
-            total(money[field] for field in BUDGET_SOURCE_FIELDS),
-            "wan_yuan",
-            (row, SUM_OF_SOURCES_COL),
-            f"{named}_sum_of_sources_wan_yuan",
-        )
-        pids = linked.get(line.id, [])
-        if not pids:
-            continue
-        capex = [
-            grid.linked(
-                f"capex_{pid}", projects[pid].metrics["capex_yuan"], "yuan", project_name(pid)
-            )
-            for pid in pids
-        ]
-        cells["modelled_capex_wan_yuan"] = f"l{k}_modelled_capex"
-        modelled = grid.line(
-            cells["modelled_capex_wan_yuan"],
-            total(capex) / wan,
-            "wan_yuan",
-            (row, CAPEX_COL),
-            f"{named}_modelled_capex_wan_yuan",
-        )
-        cells["capex_minus_budget_wan_yuan"] = f"l{k}_capex_minus_budget"
-        grid.line(
-            cells["capex_minus_budget_wan_yuan"],
-            modelled - money["total_wan_yuan"],
-            "wan_yuan",
-            (row, CAPEX_LESS_BUDGET_COL),
-            f"{named}_capex_minus_budget_wan_yuan",
-        )
+    rows = {line.id: FIRST_ROW + k for k, line in enumerate(budget_lines)}
+    lines = {
+        line.id: _line_row(grid, rows[line.id], line, linked.get(line.id, []), projects, wan)
+        for line in budget_lines
+    }
     total_row = FIRST_ROW + len(budget_lines)
-    columns = (*BUDGET_MONEY_FIELDS, "sum_of_sources_wan_yuan", "modelled_capex_wan_yuan")
-    for field in columns:
-        col = SUM_OF_SOURCES_COL if field == "sum_of_sources_wan_yuan" else CAPEX_COL
-        if field in BUDGET_MONEY_FIELDS:
-            col = MONEY_COL + BUDGET_MONEY_FIELDS.index(field)
-        terms = [grid.ref(c[field]) for c in lines.values() if field in c]
+    for field in TOTALLED:
+        terms = [grid.ref(cells[field]) for cells in lines.values() if field in cells]
         # the four money columns keep the names the Summary and results.json give them
         named = f"budget.{field}" if field in BUDGET_MONEY_FIELDS else f"budget_total_{field}"
-        grid.line(f"total_{field}", total(terms), "wan_yuan", (total_row, col), named)
+        grid.line(f"total_{field}", total(terms), "wan_yuan", (total_row, COLUMNS[field]), named)
     stated_row = total_row + 1
-    stated = programme.budget.stated_totals
-    for j, field in enumerate(BUDGET_MONEY_FIELDS):
-        value = getattr(stated, field)
+    for field in BUDGET_MONEY_FIELDS:
+        value = getattr(programme.budget.stated_totals, field)
         if value is not None:
-            grid.typed(f"stated_{field}", value, "wan_yuan", (stated_row, MONEY_COL + j))
+            grid.typed(f"stated_{field}", value, "wan_yuan", (stated_row, COLUMNS[field]))
             grid.name(f"budget_stated_{field}", f"stated_{field}")
     actions: dict[int, int] = {}
     for i, action in enumerate(sorted({line.action_no for line in budget_lines})):
         row = actions[action] = stated_row + 4 + i
         members = [lines[line.id] for line in budget_lines if line.action_no == action]
-        for j, field in enumerate(BUDGET_MONEY_FIELDS):
+        for field in BUDGET_MONEY_FIELDS:
             grid.line(
                 f"action_{action}_{field}",
                 total(grid.ref(m[field]) for m in members),
                 "wan_yuan",
-                (row, MONEY_COL + j),
+                (row, COLUMNS[field]),
                 f"budget_action_{action}_{field}",
             )
     return BudgetSheet(grid, lines, rows, total_row, stated_row, actions, linked, grid.evaluate())
 
 
-def project_name(pid: str, metric: str = "capex_yuan") -> str:
-    """The defined name of a project's metric (`projects.<id>.<metric>`)."""
-    return f"projects.{pid}.{metric}"
+def _line_row(
+    grid: Grid,
+    row: int,
+    line: BudgetLine,
+    pids: list[str],
+    projects: Mapping[str, ProjectResult],
+    wan: ex.InputRef,
+) -> dict[str, str]:
+    """One budget line's cells (field -> the grid's name): its four money columns typed,
+    the sum of its sources, and where it has projects their capex in 万元 and that less
+    its budget."""
+    named = f"budget_line_{name_part(line.id)}"
+    cells = {field: f"l{row}_{field}" for field in COLUMNS}
+
+    def place(field: str, expr: ex.Expr) -> ex.LineRef:
+        return grid.line(cells[field], expr, "wan_yuan", (row, COLUMNS[field]), f"{named}_{field}")
+
+    money = {}
+    for field in BUDGET_MONEY_FIELDS:
+        money[field] = grid.typed(
+            cells[field], getattr(line, field), "wan_yuan", (row, COLUMNS[field])
+        )
+        grid.name(f"{named}_{field}", cells[field])
+    place("sum_of_sources_wan_yuan", total(money[field] for field in BUDGET_SOURCE_FIELDS))
+    if not pids:
+        return {field: cells[field] for field in (*BUDGET_MONEY_FIELDS, "sum_of_sources_wan_yuan")}
+    capex = [
+        grid.linked(
+            f"capex_{pid}",
+            projects[pid].metrics["capex_yuan"],
+            "yuan",
+            metric_name(pid, "capex_yuan"),
+        )
+        for pid in pids
+    ]
+    modelled = place("modelled_capex_wan_yuan", total(capex) / wan)
+    place("capex_minus_budget_wan_yuan", modelled - money["total_wan_yuan"])
+    return cells
 
 
 def budget_table(programme: Programme, sheet: BudgetSheet) -> pd.DataFrame:

@@ -17,7 +17,7 @@ import pandas as pd
 
 from xlfinance.archetypes.registry import archetype
 from xlfinance.model import expr as ex
-from xlfinance.model.grid import Grid, GridValues
+from xlfinance.model.grid import Grid, GridValues, metric_name
 
 if TYPE_CHECKING:
     from xlfinance.projects import ProjectResult
@@ -116,7 +116,7 @@ def _read(
     cells = {}
     for col, metric in METRICS.items():
         value = projects[pid].metrics[metric]
-        source = grid.linked(f"{metric}_{pid}", value, _UNITS[col], f"projects.{pid}.{metric}")
+        source = grid.linked(f"{metric}_{pid}", value, _UNITS[col], metric_name(pid, metric))
         cells[col] = grid.line(
             f"{named}_{metric}", source, _UNITS[col], (row, col), f"{named}_{metric}"
         )

@@ -36,7 +36,7 @@ from xlfinance.archetypes.finance.contract import (
 from xlfinance.definitions.schema import BUDGET_MONEY_FIELDS, FIXED_SHEET_TITLES, Sourced
 from xlfinance.fund.results import OUTPUT, fund_rows
 from xlfinance.model.excel import number, sheet_prefix
-from xlfinance.model.grid import Grid
+from xlfinance.model.grid import Grid, metric_name
 from xlfinance.model.sheet import (
     FIRST_PERIOD_COL,
     LABEL_COL,
@@ -405,7 +405,7 @@ def _project_sheet(book: _Book, pid: str, result, input_refs: dict[str, str]):
             "yuan unless stated"
         ),
         input_refs,
-        lambda name: f"projects.{pid}.{name}",
+        lambda name: metric_name(pid, name),
         result.evaluation,
     )
     _cash_flow_chart(ws, sheet_map, result.model, d.name)
