@@ -1,6 +1,7 @@
 """The programme roll-up: budget split, benefits, reconciliation, MACC and targets.
 
-`roll_up(programme, projects)` gathers everything into a `Portfolio` of pandas tables;
+`roll_up(programme, projects)` gathers everything into a `Portfolio` of pandas tables, the
+budget's, benefits' and MACC's read from their sheets' models (`budget_sheet`, ...);
 `Portfolio.results()` is the matching part of results.json.
 """
 

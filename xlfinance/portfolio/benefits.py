@@ -1,4 +1,8 @@
-"""Benefits claimed by the plan (table 5-5) beside what the models compute, line by line."""
+"""Benefits claimed by the plan (table 5-5) beside what the models compute, line by line.
+
+The claims, tonnes and ratios are those of the Benefits sheet's model (`benefits_sheet`, a
+`model.grid`); each line's NPV at the base year, on no sheet, is computed here.
+"""
 
 from __future__ import annotations
 

@@ -1,7 +1,8 @@
 """The programme's budget: lines by funding source, action subtotals, modelled capex per line.
 
 Money here is in 万元 (10,000 yuan), as the plan writes it; project capex (yuan) is divided
-by `YUAN_PER_WAN`.
+by `YUAN_PER_WAN`. The numbers are those of the Budget sheet's model (`budget_sheet`, a
+`model.grid`): the tables read its evaluation, the workbook writes its formulas.
 """
 
 from __future__ import annotations

@@ -4,6 +4,9 @@ Only modelled abatement makes the curve: tonnes a project model computes from wh
 does (kWh generated, fuel switched). A line whose tonnes are the plan's claim taken as given
 (archetype `programme`: a planning standard, a campaign) has a cost per claimed tonne but no
 model behind it; `claimed_table` lists those apart, as claimed and not modelled.
+
+The order is sorted here, on the data (a layout); the numbers, the running sum of the
+tonnes among them, are the MACC sheet's model's (`macc_sheet`, a `model.grid`).
 """
 
 from __future__ import annotations
