@@ -30,12 +30,15 @@ from xlfinance.errors import DefinitionError
 from xlfinance.fund import ProjectFlows
 from xlfinance.render.labels import bilingual
 from xlfinance.render.sheetnames import (
+    BENEFITS,
+    BUDGET,
     CHECKS,
     COVER,
     FUND,
     INPUTS,
     MACC,
     SUMMARY,
+    TIMELINE,
     project_sheet_titles,
     sheet_titles,
 )
@@ -115,6 +118,42 @@ def test_every_named_result_equals_results_json(built, recalculated):
     for path, defined in names.items():
         same(values[defined], resolve(results, path), path)
     assert values["checks.all_pass"] is True
+
+
+@needs_libreoffice
+def test_every_cell_of_the_programme_sheets_equals_numpy(built, opened, recalculated_books):
+    """Budget, Benefits, MACC and Timeline are models (`xlfinance.model.grid`): every
+    formula on them is a line of its grid, every cell of each grid, typed or computed,
+    recalculated by LibreOffice equals its numpy value, and every defined name a grid gives
+    is on the cell it names."""
+    from xlfinance.portfolio.timeline import timeline_sheet
+
+    result = built[0]
+    cells, (base, _, _) = recalculated_books(xiaolan_workbooks)
+    portfolio = result.portfolio
+    timeline = timeline_sheet(result.projects, lambda pid, line, period: "X1")
+    grids = {
+        BUDGET: (portfolio.budget_sheet.grid, portfolio.budget_sheet.values),
+        BENEFITS: (portfolio.benefits_sheet.grid, portfolio.benefits_sheet.values),
+        MACC: (portfolio.macc_sheet.grid, portfolio.macc_sheet.values),
+        TIMELINE: (timeline.grid, timeline.grid.evaluate()),
+    }
+    for title, (grid, numbers) in grids.items():
+        formulas = {
+            (cell.row, cell.column)
+            for row in opened[title].iter_rows()
+            for cell in row
+            if cell.data_type == "f"
+        }
+        lines = {grid.cells[name] for name in grid.model.lines}
+        assert formulas == lines and lines, title
+        sheet = base[title]
+        for name, (row, col) in grid.cells.items():
+            got, want = sheet.get((row, col)), numbers[name]
+            assert isinstance(got, (int, float)) and not isinstance(got, bool), (title, name, got)
+            assert got == pytest.approx(want, rel=1e-12, abs=1e-9), (title, name, row, col)
+        for defined, target in grid.names.items():
+            assert cells[defined] == (title, *grid.cells[target]), defined
 
 
 @needs_libreoffice

@@ -60,10 +60,13 @@ def sheet_prefix(sheet: str) -> str:
 
 @dataclass(frozen=True)
 class RowLoc:
-    """Where a row lives: its sheet (None for the sheet being written) and its row number."""
+    """Where a row lives: its sheet (None for the sheet being written) and its row number;
+    `col`, for a one-period model laid out as a table (`xlfinance.model.grid`), the column
+    of its one cell, which then stands in for the period's."""
 
     row: int
     sheet: str | None = None
+    col: int | None = None
 
 
 @dataclass
@@ -94,6 +97,8 @@ class Layout:
         """The row's cell in a column given by its letters."""
         loc = self.rows[name]
         dollar = "$" if absolute_row else ""
+        if loc.col is not None:
+            column = get_column_letter(loc.col)
         return f"{self._prefix(loc)}{column}{dollar}{loc.row}"
 
     def span(self, name: str, last: int | None = None, first: int = 0) -> str:

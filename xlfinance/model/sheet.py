@@ -28,6 +28,7 @@ from xlfinance.model.excel import (
     row_formulas,
     sheet_prefix,
 )
+from xlfinance.model.grid import Grid
 
 if TYPE_CHECKING:
     # What a cell may be given (text, a number, a date, a bool, None), as types-openpyxl
@@ -247,3 +248,21 @@ def _as_written(text: T) -> T:
 def _label(ws: Worksheet, row: int, label: str, unit: str | None) -> None:
     write_text(ws, row, LABEL_COL, label)
     write_text(ws, row, UNIT_COL, unit or None)
+
+
+def write_grid(ws: Worksheet, grid: Grid) -> None:
+    """Write a grid (`xlfinance.model.grid`) at its cells: each typed input its number, each
+    line its expression's formula, reading the cells of the inputs and lines it uses and
+    the references of the linked inputs."""
+    model = grid.model
+    layout = Layout(first_col=1, n_periods=1, inputs=dict(grid.links))
+    for name, (row, col) in grid.cells.items():
+        if name in model.inputs:
+            layout.inputs[name] = f"{get_column_letter(col)}{row}"
+            write_value(ws, row, col, model.inputs[name].value)
+        else:
+            layout.rows[name] = RowLoc(row, col=col)
+    layout.absent = absent_rows(model.lines)
+    for name, line in model.lines.items():
+        row, col = grid.cells[name]
+        write_formula(ws, row, col, formula(line.expr, layout, 0))

@@ -1,6 +1,7 @@
 """The programme roll-up: budget split, benefits, reconciliation, MACC and targets.
 
-`roll_up(programme, projects)` gathers everything into a `Portfolio` of pandas tables;
+`roll_up(programme, projects)` gathers everything into a `Portfolio` of pandas tables, the
+budget's, benefits' and MACC's read from their sheets' models (`budget_sheet`, ...);
 `Portfolio.results()` is the matching part of results.json.
 """
 
@@ -45,6 +46,12 @@ class Portfolio:
     """Lines whose tonnes are the plan's claim with no model behind them, listed apart."""
     intensity: pd.DataFrame | None
     pv_share: pd.DataFrame | None
+    budget_sheet: _budget.BudgetSheet
+    """The Budget sheet as a model: `budget`, `actions` and the totals are its numbers."""
+    benefits_sheet: _benefits.BenefitsSheet
+    """The Benefits sheet as a model: `benefits`' claims, tonnes and ratios are its numbers."""
+    macc_sheet: _macc.MaccSheet
+    """The MACC sheet as a model: `macc`'s and `macc_claimed`'s numbers are its."""
 
     @property
     def reconciliation(self) -> pd.DataFrame:
@@ -53,14 +60,13 @@ class Portfolio:
     def results(self, programme: Programme) -> dict[str, object]:
         """The `budget`, `benefits`, `reconciliation`, `macc`, `macc_claimed` and `targets`
         of results.json."""
-        totals = _budget.totals(self.budget)
+        totals = _budget.totals(self.budget_sheet)
         stated = programme.budget.stated_totals
-        modelled = self.budget["modelled_capex_wan_yuan"]
         budget = {
             "unit": "wan_yuan",
             **totals,
             # the lines the models cover: their capex and its difference from their budget
-            "modelled_capex_wan_yuan": float(modelled.sum(skipna=True)),
+            "modelled_capex_wan_yuan": self.budget_sheet.values["total_modelled_capex_wan_yuan"],
             "capex_minus_budget_wan_yuan": float(
                 self.budget["capex_minus_budget_wan_yuan"].sum(skipna=True)
             ),
@@ -103,20 +109,26 @@ def roll_up(
 ) -> Portfolio:
     """The budget, benefits, findings, MACC and targets; `fund` (the evaluated fund, if
     any) is read by the reconciliation's fund rules, and evaluated there when needed."""
-    budget = _budget.budget_table(programme, projects)
-    benefits = _benefits.benefits_table(programme, projects)
+    budget_sheet = _budget.budget_sheet(programme, projects)
+    benefits_sheet = _benefits.benefits_sheet(programme, projects)
+    macc_sheet = _macc.macc_sheet(projects)
+    budget = _budget.budget_table(programme, budget_sheet)
+    benefits = _benefits.benefits_table(programme, projects, benefits_sheet)
     has_outlook = programme.targets.outlook is not None
     return Portfolio(
         budget=budget,
-        actions=_budget.action_subtotals(budget),
+        actions=_budget.action_subtotals(programme, budget_sheet),
         capex_by_year=_budget.capex_by_year(programme, projects),
         funding_by_year=_funding.funding_by_year(projects, fund),
         benefits=benefits,
         findings=reconcile(programme, projects, budget, benefits, fund),
-        macc=_macc.macc_table(projects),
-        macc_claimed=_macc.claimed_table(projects),
+        macc=_macc.macc_table(macc_sheet),
+        macc_claimed=_macc.claimed_table(macc_sheet),
         intensity=_targets.intensity_path(programme, projects) if has_outlook else None,
         pv_share=_targets.pv_share(programme, projects) if has_outlook else None,
+        budget_sheet=budget_sheet,
+        benefits_sheet=benefits_sheet,
+        macc_sheet=macc_sheet,
     )
 
 

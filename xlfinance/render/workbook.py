@@ -31,23 +31,31 @@ from pydantic import BaseModel
 from xlfinance.archetypes.finance.contract import (
     CUMULATIVE_CASH_FLOW,
     EQUITY_CASH_FLOW,
-    IN_CONSTRUCTION,
     PROJECT_CASH_FLOW,
 )
 from xlfinance.definitions.schema import BUDGET_MONEY_FIELDS, FIXED_SHEET_TITLES, Sourced
 from xlfinance.fund.results import OUTPUT, fund_rows
 from xlfinance.model.excel import number, sheet_prefix
+from xlfinance.model.grid import Grid, metric_name
 from xlfinance.model.sheet import (
     FIRST_PERIOD_COL,
     LABEL_COL,
     UNIT_COL,
     VALUE_COL,
     cell_at,
+    write_grid,
     write_model,
     write_text,
 )
 from xlfinance.model.units import T_PER_WAN_T, YUAN_PER_WAN
+from xlfinance.portfolio.benefits import FIRST_ROW as FIRST_BENEFITS_ROW
+from xlfinance.portfolio.benefits import RATIO, TOTALLED, BenefitsSheet
+from xlfinance.portfolio.budget import CAPEX_COL, SUM_OF_SOURCES_COL, BudgetSheet
+from xlfinance.portfolio.budget import FIRST_ROW as FIRST_BUDGET_ROW
+from xlfinance.portfolio.macc import COST, CUMULATIVE, TONNES, MaccSheet
+from xlfinance.portfolio.macc import FIRST_ROW as FIRST_MACC_ROW
 from xlfinance.portfolio.reconciliation import COVER_TOLERANCE, cover_targets
+from xlfinance.portfolio.timeline import timeline_sheet
 from xlfinance.render import printing, styles
 from xlfinance.render.labels import (
     Names,
@@ -162,10 +170,10 @@ def write_workbook(
         if fund is not None:
             sheet_maps["fund"] = _fund_sheet(book, fund, input_refs["fund"], sheet_maps, projects)
         _timeline_sheet(book, programme, projects, sheet_maps)
-        _budget_sheet(book, programme, projects)
-        _benefits_sheet(book, programme, projects)
+        _budget_sheet(book, programme, portfolio.budget_sheet)
+        _benefits_sheet(book, programme, portfolio.benefits_sheet)
         _reconciliation_sheet(book, portfolio)
-        _macc_sheet(book, portfolio)
+        _macc_sheet(book, portfolio.macc_sheet)
         for add_sheet in extra_sheets:
             add_sheet(book, sheet_maps)
         _checks_sheet(book, projects, fund, cover_targets(programme, projects))
@@ -397,7 +405,7 @@ def _project_sheet(book: _Book, pid: str, result, input_refs: dict[str, str]):
             "yuan unless stated"
         ),
         input_refs,
-        lambda name: f"projects.{pid}.{name}",
+        lambda name: metric_name(pid, name),
         result.evaluation,
     )
     _cash_flow_chart(ws, sheet_map, result.model, d.name)
@@ -439,8 +447,8 @@ def _fund_sheet(book: _Book, fund, input_refs, sheet_maps, projects):
 
 
 def _timeline_sheet(book: _Book, programme, projects, sheet_maps) -> None:
-    """The programme's calendar: for every project, its construction and operating years,
-    read from the project sheets (1 in construction, 2 in operation)."""
+    """The programme's calendar (`portfolio.timeline`): for every project, its construction
+    and operating years, read from the project sheets (1 in construction, 2 in operation)."""
     ws = book.wb.create_sheet(TIMELINE, index=2)
     _title(
         ws,
@@ -448,27 +456,20 @@ def _timeline_sheet(book: _Book, programme, projects, sheet_maps) -> None:
         "方案日历：1 = 建设期，2 = 运营期，取自各项目表 / "
         "Programme calendar: 1 = construction, 2 = operation, read from each project's sheet.",
     )
-    first = min(r.definition.start_year for r in projects.values())
-    last = max(r.definition.start_year + r.model.n_periods - 1 for r in projects.values())
-    years = list(range(first, last + 1))
+
+    def locate(pid: str, line: str, period: int) -> str:
+        column = get_column_letter(FIRST_PERIOD_COL + period)
+        return f"{sheet_prefix(book.titles[pid])}{column}{sheet_maps[pid].line_rows[line]}"
+
+    sheet = timeline_sheet(projects, locate)
+    years = sheet.years
     styles.header_row(ws, 4, (bilingual("Project"), bilingual("Budget line"), *years))
-    for i, (pid, result) in enumerate(projects.items()):
-        row = 5 + i
+    _grid(book, ws, sheet.grid)
+    for pid, row in sheet.rows.items():
         write_text(ws, row, 1, pid)
-        write_text(ws, row, 2, result.definition.budget_line)
-        smap = sheet_maps[pid]
-        offset = result.definition.start_year - first
-        construction = _linked_row(
-            book.titles[pid], smap.line_rows[IN_CONSTRUCTION], offset, result.model.n_periods
-        )
-        operation = _linked_row(
-            book.titles[pid], smap.line_rows["in_operation"], offset, result.model.n_periods
-        )
-        for p in range(len(years)):
-            c, o = construction(p), operation(p)
-            if c is not None:
-                cell = ws.cell(row=row, column=3 + p, value=f"={c[1:]}+2*{o[1:]}")
-                cell.number_format = '0;-0;""'
+        write_text(ws, row, 2, projects[pid].definition.budget_line)
+    for row, col in sheet.grid.cells.values():
+        ws.cell(row=row, column=col).number_format = '0;-0;""'
     last_row = 4 + len(projects)
     end_col = get_column_letter(2 + len(years))
     from openpyxl.formatting.rule import CellIsRule
@@ -485,6 +486,19 @@ def _timeline_sheet(book: _Book, programme, projects, sheet_maps) -> None:
         ws.column_dimensions[get_column_letter(3 + p)].width = 6
     ws.freeze_panes = "C5"
     _landscape(ws, 2)  # the project and its budget line on every page
+
+
+def _grid(book: _Book, ws: Worksheet, grid: Grid) -> None:
+    """A table's model (`model.grid`) on its sheet: its typed figures blue on yellow, its
+    lines formulas, each defined name it gives on its cell."""
+    write_grid(ws, grid)
+    for name, (row, col) in grid.cells.items():
+        if name in grid.model.inputs:
+            cell = ws.cell(row=row, column=col)
+            cell.font, cell.fill = styles.INPUT_FONT, styles.INPUT_FILL
+    for defined, target in grid.names.items():
+        row, col = grid.cells[target]
+        book.name(defined, ws, row, col)
 
 
 def _linked_row(sheet: str, row: int, offset: int, n_periods: int):
@@ -626,7 +640,9 @@ def _cash_flow_chart(ws, sheet_map, model, name) -> None:
 
 
 # Budget ------------------------------------------------------------------------------------
-def _budget_sheet(book: _Book, programme, projects) -> None:
+def _budget_sheet(book: _Book, programme, sheet: BudgetSheet) -> None:
+    """Table 5-4 as its model lays it out (`portfolio.budget.budget_sheet`): the plan's
+    figures typed, every sum, capex and difference a formula of its grid."""
     ws = book.wb.create_sheet(BUDGET)
     _title(
         ws,
@@ -641,45 +657,30 @@ def _budget_sheet(book: _Book, programme, projects) -> None:
         *map(bilingual, ("Sum of sources", "Projects", "Modelled capex", "Capex less budget")),
     )
     styles.header_row(ws, 4, headers)
-    first = 5
+    _grid(book, ws, sheet.grid)
+    first = FIRST_BUDGET_ROW
     lines = programme.budget.lines
-    for i, line in enumerate(lines):
-        row = first + i
+    sum_col = get_column_letter(SUM_OF_SOURCES_COL)
+    for line in lines:
+        row = sheet.rows[line.id]
         write_text(ws, row, 1, line.id)
         ws.cell(row=row, column=2, value=line.action_no)
         write_text(ws, row, 3, line.name.zh)
         write_text(ws, row, 4, line.name.en)
-        for j, name in enumerate(BUDGET_MONEY_FIELDS):
-            cell = ws.cell(row=row, column=5 + j, value=getattr(line, name))
-            cell.font, cell.fill = styles.INPUT_FONT, styles.INPUT_FILL
-        ws.cell(row=row, column=9, value=f"=SUM(F{row}:H{row})")
-        linked = [pid for pid, r in projects.items() if r.definition.budget_line == line.id]
-        write_text(ws, row, 10, ", ".join(linked) or None)
-        if linked:
-            capex = "+".join(f"projects.{pid}.capex_yuan" for pid in linked)
-            ws.cell(row=row, column=11, value=f"=({capex})/units.yuan_per_wan_yuan")
-            ws.cell(row=row, column=12, value=f"=K{row}-E{row}")
+        write_text(ws, row, 10, ", ".join(sheet.linked.get(line.id, [])) or None)
         book.check(
             f"Budget line {line.id}: its sources add up to its total",
-            f"ABS(I{row}-E{row})<tolerance",
+            f"ABS({sum_col}{row}-E{row})<tolerance",
         )
-    last = first + len(lines) - 1
-    total = last + 1
+    last, total, stated = first + len(lines) - 1, sheet.total_row, sheet.stated_row
     write_text(ws, total, 4, bilingual("Total")).font = styles.BOLD
     for col in range(5, 10):
-        letter = get_column_letter(col)
-        cell = ws.cell(row=total, column=col, value=f"=SUM({letter}{first}:{letter}{last})")
+        cell = ws.cell(row=total, column=col)
         cell.font, cell.border = styles.BOLD, styles.TOTAL_BORDER
-    for j, name in enumerate(BUDGET_MONEY_FIELDS):
-        book.name(f"budget.{name}", ws, total, 5 + j)
-    ws.cell(row=total, column=11, value=f"=SUM(K{first}:K{last})").font = styles.BOLD
-    stated = total + 1
+    ws.cell(row=total, column=CAPEX_COL).font = styles.BOLD
     write_text(ws, stated, 4, bilingual("Stated total (plan's total row)"))
     for j, name in enumerate(BUDGET_MONEY_FIELDS):
-        value = getattr(programme.budget.stated_totals, name)
-        if value is not None:
-            cell = ws.cell(row=stated, column=5 + j, value=value)
-            cell.font, cell.fill = styles.INPUT_FONT, styles.INPUT_FILL
+        if getattr(programme.budget.stated_totals, name) is not None:
             col = get_column_letter(5 + j)
             book.check(
                 f"Budget: the {MONEY_LABELS[name]} column adds up to the plan's total",
@@ -689,18 +690,9 @@ def _budget_sheet(book: _Book, programme, projects) -> None:
     row = stated + 2
     _section(ws, row, bilingual("By action"))
     styles.header_row(ws, row + 1, ("", bilingual("Action"), "", "", *MONEY_HEADERS))
-    row += 2
-    actions = sorted({line.action_no for line in lines})
-    for action in actions:
-        ws.cell(row=row, column=2, value=action)
-        for j in range(4):
-            col = get_column_letter(5 + j)
-            ws.cell(
-                row=row,
-                column=5 + j,
-                value=f"=SUMIF($B${first}:$B${last},$B{row},{col}${first}:{col}${last})",
-            )
-        row += 1
+    for action, action_row in sheet.actions.items():
+        ws.cell(row=action_row, column=2, value=action)
+    row = stated + 4 + len(sheet.actions)
     for r in range(first, row):
         for col in range(5, 13):
             ws.cell(row=r, column=col).number_format = styles.number_format("wan_yuan")
@@ -738,7 +730,9 @@ def _budget_sheet(book: _Book, programme, projects) -> None:
 
 
 # Benefits and reconciliation ---------------------------------------------------------------
-def _benefits_sheet(book: _Book, programme, projects) -> None:
+def _benefits_sheet(book: _Book, programme, sheet: BenefitsSheet) -> None:
+    """Table 5-5 beside the models as its model lays it out (`portfolio.benefits`): the
+    claims typed, the tonnes, ratios, totals and differences formulas of its grid."""
     ws = book.wb.create_sheet(BENEFITS)
     _title(
         ws,
@@ -757,59 +751,24 @@ def _benefits_sheet(book: _Book, programme, projects) -> None:
         "New jobs",
     )
     styles.header_row(ws, 4, tuple(map(bilingual, headers)))
-    first = 5
+    _grid(book, ws, sheet.grid)
     claims = {c.budget_line: c for c in programme.benefits.lines}
-    for i, line in enumerate(programme.budget.lines):
-        row = first + i
+    for line in programme.budget.lines:
+        row = sheet.rows[line.id]
         claim = claims.get(line.id)
         write_text(ws, row, 1, line.id)
         name = claim.name if claim and claim.name else line.name
         write_text(ws, row, 2, names(name.zh, name.en))
-        if claim is None:
-            continue
-        for col, value in (
-            (3, claim.ghg_reduction_wan_t_per_year),
-            (7, claim.economic_benefit_wan_yuan),
-            (8, claim.beneficiaries_person_times),
-            (9, claim.new_jobs),
-        ):
-            if value is not None:
-                cell = ws.cell(row=row, column=col, value=value)
-                cell.font, cell.fill = styles.INPUT_FONT, styles.INPUT_FILL
-        if claim.ghg_reduction_wan_t_per_year is not None:
-            ws.cell(row=row, column=4, value=f"=C{row}*units.t_per_wan_t")
-        linked = [pid for pid, r in projects.items() if r.definition.budget_line == line.id]
-        if linked:
-            tonnes = "+".join(f"projects.{pid}.abatement_t_co2e_per_year" for pid in linked)
-            ws.cell(row=row, column=5, value=f"={tonnes}")
-            if claim.ghg_reduction_wan_t_per_year:
-                ws.cell(row=row, column=6, value=f"=E{row}/D{row}").number_format = "0%"
-    last = first + len(programme.budget.lines) - 1
-    total = last + 1
+        if RATIO in sheet.cells[line.id]:
+            ws.cell(row=row, column=RATIO).number_format = "0%"
+    total = sheet.total_row
     write_text(ws, total, 2, bilingual("Total of the rows")).font = styles.BOLD
-    for col in (3, 4, 5, 7, 8, 9):
-        letter = get_column_letter(col)
-        ws.cell(
-            row=total, column=col, value=f"=SUM({letter}{first}:{letter}{last})"
-        ).font = styles.BOLD
-    book.name("benefits.claimed_t_co2e_per_year", ws, total, 4)
-    book.name("benefits.modelled_t_co2e_per_year", ws, total, 5)
-    stated = programme.benefits.stated_totals
+    for col in TOTALLED:
+        ws.cell(row=total, column=col).font = styles.BOLD
     write_text(ws, total + 1, 2, bilingual("Stated total (table 5-5's total row)"))
-    for col, value in (
-        (3, stated.ghg_reduction_wan_t_per_year),
-        (7, stated.economic_benefit_wan_yuan),
-        (9, stated.new_jobs),
-    ):
-        if value is not None:
-            cell = ws.cell(row=total + 1, column=col, value=value)
-            cell.font, cell.fill = styles.INPUT_FONT, styles.INPUT_FILL
     write_text(ws, total + 2, 2, bilingual("Rows less stated total"))
-    for col in (3, 7, 9):
-        letter = get_column_letter(col)
-        ws.cell(row=total + 2, column=col, value=f"={letter}{total}-{letter}{total + 1}")
-    for r in range(first, total + 3):
-        for col in (3, 4, 5, 7, 8, 9):
+    for r in range(FIRST_BENEFITS_ROW, total + 3):
+        for col in TOTALLED:
             ws.cell(row=r, column=col).number_format = "#,##0"
     _widths(ws, {"A": 6, "B": 52, "C": 14, "D": 16, "E": 16, "F": 12, "G": 18, "H": 14, "I": 10})
     ws.freeze_panes = "C5"
@@ -868,7 +827,9 @@ def _both(row_data) -> str:
     return f"{zh} / {en}" if isinstance(zh, str) and zh else en
 
 
-def _macc_sheet(book: _Book, portfolio) -> None:
+def _macc_sheet(book: _Book, sheet: MaccSheet) -> None:
+    """The curve as its model lays it out (`portfolio.macc.macc_sheet`): each project's
+    cost and tonnes read from its sheet, the running sum a formula of the grid."""
     ws = book.wb.create_sheet(MACC)
     _title(
         ws,
@@ -877,24 +838,19 @@ def _macc_sheet(book: _Book, portfolio) -> None:
         "tonne at build time; figures are live formulas over the project sheets.",
     )
     styles.header_row(ws, 4, _MACC_HEADERS)
-    macc = portfolio.macc
+    _grid(book, ws, sheet.grid)
+    macc = sheet.curve
     for i, row_data in macc.iterrows():
-        row = 5 + i
+        row = FIRST_MACC_ROW + i
         pid = row_data["project"]
         ws.cell(row=row, column=1, value=i + 1)
         write_text(ws, row, 2, book.titles.get(pid, pid))
         write_text(ws, row, 3, _both(row_data))
-        ws.cell(
-            row=row, column=4, value=f"=projects.{pid}.abatement_cost_yuan_per_t"
-        ).number_format = "#,##0"
-        ws.cell(
-            row=row, column=5, value=f"=projects.{pid}.abatement_t_co2e_per_year"
-        ).number_format = "#,##0"
-        previous = f"+F{row - 1}" if i else ""
-        ws.cell(row=row, column=6, value=f"=E{row}{previous}").number_format = "#,##0"
+        for col in (COST, TONNES, CUMULATIVE):
+            ws.cell(row=row, column=col).number_format = "#,##0"
     _widths(ws, {"A": 8, "B": 26, "C": 80, "D": 18, "E": 18, "F": 24})
-    claimed = portfolio.macc_claimed
-    below = 5 + len(macc) + 1
+    claimed = sheet.claimed
+    below = FIRST_MACC_ROW + len(macc) + 1
     if len(claimed):
         write_text(
             ws,
@@ -908,17 +864,12 @@ def _macc_sheet(book: _Book, portfolio) -> None:
         ws.merge_cells(start_row=below, start_column=1, end_row=below, end_column=6)
         styles.header_row(ws, below + 1, ("", *_MACC_HEADERS[1:5]))
         for i, row_data in claimed.iterrows():
-            row = below + 2 + i
+            row = sheet.claimed_row + i
             pid = row_data["project"]
             write_text(ws, row, 2, book.titles.get(pid, pid))
             write_text(ws, row, 3, _both(row_data))
-            for column, metric in (
-                (4, "abatement_cost_yuan_per_t"),
-                (5, "abatement_t_co2e_per_year"),
-            ):
-                ws.cell(row=row, column=column, value=f"=projects.{pid}.{metric}").number_format = (
-                    "#,##0.0" if column == 4 else "#,##0"
-                )
+            ws.cell(row=row, column=COST).number_format = "#,##0.0"
+            ws.cell(row=row, column=TONNES).number_format = "#,##0"
         below += 2 + len(claimed) + 1
     if len(macc):
         chart = BarChart()

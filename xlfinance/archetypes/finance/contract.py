@@ -7,6 +7,7 @@ from __future__ import annotations
 # Lines
 CAPEX = "capex"
 IN_CONSTRUCTION = "in_construction"
+IN_OPERATION = "in_operation"
 INTEREST_CAPITALISED = "interest_capitalised"
 REPLACEMENT = "replacement"
 PROJECT_CASH_FLOW = "project_cash_flow"
@@ -42,6 +43,7 @@ __all__ = [
     "EQUITY_CASH_FLOW",
     "EQUITY_IRR",
     "IN_CONSTRUCTION",
+    "IN_OPERATION",
     "INTEREST_CAPITALISED",
     "IRR",
     "MIN_DSCR",
