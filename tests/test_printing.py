@@ -171,3 +171,48 @@ def test_pages_down_hold_every_row_once(heights, scale):
     room = printing.PRINTABLE_PT[1]
     pages = pages_tall(heights, scale, room)
     assert math.ceil(sum(heights) * scale / 100 / room - 1e-9) <= pages <= len(heights)
+
+
+def test_the_rows_a_chart_reaches():
+    """A chart 2 cm tall (2 / 2.54 * 72 = 56.69 pt) anchored at A12, below cells to row 10:
+    rows 12 to 15 at 14 pt reach 56 pt, short of its edge, so it reaches into row 16;
+    with row 13 set to 40 pt, rows 12 to 14 give 14 + 40 + 14 = 68 pt: row 14."""
+    from openpyxl import Workbook
+    from openpyxl.chart import BarChart
+
+    from xlfinance.render.styles import printed_rows
+
+    ws = Workbook().active
+    ws["C10"] = 1
+    chart = BarChart()
+    chart.height, chart.width = 2, 5
+    ws.add_chart(chart, "A12")
+    assert printing.SHORTEST_ROW_PT == 14.0
+    assert printed_rows(ws) == 16
+    ws.row_dimensions[13].height = 40
+    assert printed_rows(ws) == 14
+    ws["B30"] = "below the chart"
+    assert printed_rows(ws) == 30
+
+
+def test_print_areas_lead_the_defined_names():
+    """Each sheet's print area moves ahead of every other name, the areas in their own
+    order and the other names in theirs; a workbook without print areas is left alone."""
+    from xlfinance.render.sheetdata import print_areas_first
+
+    def name(text, sheet=None, kind=None):
+        local = "" if sheet is None else f' localSheetId="{sheet}"'
+        return f'<definedName name="{kind or text}"{local}>{text}!$A$1</definedName>'
+
+    rate = name("rate")
+    titles0, area0 = name("S0", 0, "_xlnm.Print_Titles"), name("S0", 0, "_xlnm.Print_Area")
+    titles1, area1 = name("S1", 1, "_xlnm.Print_Titles"), name("S1", 1, "_xlnm.Print_Area")
+
+    def book(*names):
+        return f"<workbook><sheets/><definedNames>{''.join(names)}</definedNames></workbook>"
+
+    given = book(rate, titles0, area0, titles1, area1)
+    want = book(area0, area1, rate, titles0, titles1)
+    assert print_areas_first(given.encode()) == want.encode()
+    plain = f"<workbook><definedNames>{rate}{titles0}</definedNames></workbook>".encode()
+    assert print_areas_first(plain) == plain

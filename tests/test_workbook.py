@@ -730,3 +730,26 @@ def test_a_loan_below_its_target_is_false_on_the_checks_sheet(built, recalculate
     assert result.projects["public_buildings_phase1"].metrics["min_dscr"] < 3
     assert rows["pv_phase1"] is True and rows["des_phase1"] is True
     assert checks.get((5, 2)) is False  # All checks pass
+
+
+def test_every_sheet_prints_its_cells_and_charts_as_its_print_area(built, opened):
+    """Each sheet's print area starts at A1 and holds every cell with a value and the
+    top-left corner of every chart; in the file the print areas come before every print
+    title (what LibreOffice has read bounds the page layouts it does at each title)."""
+    from openpyxl.utils.cell import range_boundaries
+
+    for ws in opened.worksheets:
+        left, top, right, bottom = range_boundaries(ws.print_area.split("!")[-1].replace("$", ""))
+        assert (left, top) == (1, 1), ws.title
+        cells = [c for row in ws.iter_rows() for c in row if c.value is not None]
+        assert max(c.row for c in cells) <= bottom, ws.title
+        assert max(c.column for c in cells) <= right, ws.title
+        for chart in ws._charts:  # the anchor's cell, counted from 0
+            assert chart.anchor._from.row + 1 <= bottom, ws.title
+            assert chart.anchor._from.col + 1 <= right, ws.title
+    _, _, workbook = built
+    with zipfile.ZipFile(workbook) as archive:
+        xml = archive.read("xl/workbook.xml").decode("utf-8")
+    kinds = re.findall(r'<definedName name="_xlnm\.(Print_Area|Print_Titles)"', xml)
+    areas = kinds.count("Print_Area")
+    assert areas == len(opened.worksheets) and kinds[:areas] == ["Print_Area"] * areas

@@ -66,6 +66,11 @@ DEFAULT_ROW_PT = 15.0
 """The height of a row of 11 pt text that the sheet leaves unset (sheetFormatPr's
 defaultRowHeight, as openpyxl writes it)."""
 
+SHORTEST_ROW_PT = 14.0
+"""The lowest a row of 11 pt text is drawn: LibreOffice fits an unset row to Carlito 11,
+14.46 pt (Excel: 15). A chart's rows are counted at this height, so that the rows counted
+reach at least as far down as the chart does."""
+
 MIN_TEXT_PT = 8.0
 """The smallest printed text a reader is asked to read."""
 

@@ -192,3 +192,38 @@ class FastExcelWriter(ExcelWriter):
             compresslevel=archive.compresslevel,
         )
         self.manifest.append(ws)
+
+
+_PRINT_AREA = re.compile(rb'<definedName name="_xlnm\.Print_Area"[^>]*>[^<]*</definedName>')
+_DEFINED_NAMES = b"<definedNames>"
+
+
+def print_areas_first(workbook_xml: bytes) -> bytes:
+    """xl/workbook.xml with its print areas moved to the head of its defined names, in
+    their order, every other name in its own. openpyxl writes each sheet's print titles
+    and print area together, sheet by sheet; LibreOffice applies them in the order it
+    reads them, and lays out the pages of every sheet at each print title, over the
+    sheet's print area where it has read one and over the whole sheet (16,384 columns
+    by 1,048,576 rows) where not: with the areas first, every such layout is of a print
+    area. Excel reads the names as a set; the order means nothing to it."""
+    areas = _PRINT_AREA.findall(workbook_xml)
+    if not areas or _DEFINED_NAMES not in workbook_xml:
+        return workbook_xml
+    rest = _PRINT_AREA.sub(b"", workbook_xml)
+    return rest.replace(_DEFINED_NAMES, _DEFINED_NAMES + b"".join(areas), 1)
+
+
+class AreasFirst:
+    """A zip archive being written, whose xl/workbook.xml goes in through
+    `print_areas_first`; everything else is the archive's own."""
+
+    def __init__(self, archive):
+        self._archive = archive
+
+    def writestr(self, name, data, *args, **kwargs):
+        if getattr(name, "filename", name) == "xl/workbook.xml":
+            data = print_areas_first(data if isinstance(data, bytes) else data.encode("utf-8"))
+        return self._archive.writestr(name, data, *args, **kwargs)
+
+    def __getattr__(self, attribute):
+        return getattr(self._archive, attribute)

@@ -168,6 +168,35 @@ def column_widths(ws) -> list[float]:
     return [width(c) for c in range(1, last + 1)]
 
 
+def print_area(ws) -> None:
+    """The sheet's print area: what it prints without one (its cells, the text running on
+    past them and its charts; `column_widths`, `printed_rows`), once the sheet is written.
+    Said, so that LibreOffice need not find it: on import it lays out the pages of every
+    sheet at each print title it reads, over a sheet's print area or, without one, over
+    all its 16,384 columns and 1,048,576 rows (README, Performance, "LibreOffice")."""
+    ws.print_area = f"A1:{get_column_letter(len(column_widths(ws)))}{printed_rows(ws)}"
+
+
+def printed_rows(ws) -> int:
+    """The last row printed: the last holding a cell, or the last a chart reaches down
+    into (its rows counted at their height, an unset one at `printing.SHORTEST_ROW_PT`, so
+    never short of the chart's bottom edge)."""
+    from openpyxl.utils.cell import coordinate_from_string
+
+    from xlfinance.render import printing
+
+    last = max((r for r, _ in ws._cells), default=1)
+    for chart in ws._charts:
+        _, row = coordinate_from_string(chart.anchor)
+        room = chart.height * printing.PT_PER_CM
+        while room > 0:
+            dim = ws.row_dimensions[row] if row in ws.row_dimensions else None
+            room -= (dim.height if dim is not None else None) or printing.SHORTEST_ROW_PT
+            row += 1
+        last = max(last, row - 1)
+    return last
+
+
 def wrapped_rows(ws, widths: list[float] | None = None) -> None:
     """Each row with wrapped text as tall as its text (`printing.wrapped_height`), never
     lower than it was set: LibreOffice keeps a row of wrapped text at the sheet's default

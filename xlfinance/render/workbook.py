@@ -66,7 +66,7 @@ from xlfinance.render.labels import (
     severity,
 )
 from xlfinance.render.labels_zh import RELIABILITIES
-from xlfinance.render.sheetdata import FastExcelWriter
+from xlfinance.render.sheetdata import AreasFirst, FastExcelWriter
 from xlfinance.render.sheetnames import (
     BENEFITS,
     BUDGET,
@@ -188,6 +188,8 @@ def write_workbook(
         )
         _cover_sheet(book, cover, programme, projects, built)
         _error_cells(book)
+        for ws in book.wb.worksheets:
+            styles.print_area(ws)
         book.wb.properties.creator = "xlfinance"
         stamp = dt.datetime.combine(built, dt.time())
         book.wb.properties.created = stamp
@@ -219,9 +221,9 @@ def save(wb: Workbook, path: Path, writer=FastExcelWriter) -> None:
     it to now, which made two builds of the same definitions differ (SOURCE_DATE_EPOCH).
     `writer` is `sheetdata.FastExcelWriter`, the bytes of openpyxl's `ExcelWriter` (the
     other choice, for the tests that hold the two to the same parts) in a fraction of its
-    time."""
+    time. Either way the print areas lead the defined names (`sheetdata.AreasFirst`)."""
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
-        writer(wb, archive).write_data()
+        writer(wb, AreasFirst(archive)).write_data()
 
 
 # Inputs ------------------------------------------------------------------------------------
