@@ -33,13 +33,9 @@ test-fast: $(STAMP)
 bench: $(STAMP)
 	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
 
-# ruff everywhere; mypy --strict on the modules typed so far (the rest is not yet clean).
-STRICT := xlfinance/__init__.py xlfinance/__main__.py xlfinance/finance.py xlfinance/model xlfinance/fund xlfinance/portfolio \
-          xlfinance/render/figures.py xlfinance/definitions xlfinance/archetypes \
-          xlfinance/check.py xlfinance/outputs.py xlfinance/forked.py xlfinance/cachefiles.py \
-          xlfinance/interrupt.py xlfinance/errors.py xlfinance/projects.py xlfinance/api.py \
-          xlfinance/recalc.py xlfinance/roundtrip xlfinance/risk xlfinance/structuring \
-          xlfinance/results.py xlfinance/assemble.py xlfinance/citations.py
+# ruff everywhere; mypy --strict on the package but the HTML page modules still being typed
+# (not yet clean): drop the --exclude once they are.
+STRICT := xlfinance --exclude 'xlfinance/render/(reports|pitch_page|pitch|risk_page|financing)\.py$$'
 lint: $(STAMP)
 	$(PY) -m ruff check xlfinance tests benchmarks
 	$(PY) -m ruff format --check xlfinance tests benchmarks

@@ -11,11 +11,12 @@ from __future__ import annotations
 import datetime as dt
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING, Generic, TypedDict, TypeVar
 
 from xlfinance.assemble import programme_results, project_results, with_analysis
 from xlfinance.check import check_programme
@@ -25,7 +26,28 @@ from xlfinance.outputs import check_output, staged
 from xlfinance.portfolio import Portfolio, roll_up
 from xlfinance.projects import ProjectResult
 from xlfinance.render import results_json
-from xlfinance.results import ProgrammeResults, has
+from xlfinance.results import JSON, ProgrammeResults, has
+
+if TYPE_CHECKING:
+    from typing import Self
+
+    from xlfinance.fund import FundEvaluation
+    from xlfinance.model.sheet import Book
+    from xlfinance.render.workbook import SheetAdder, WorkbookOutput
+    from xlfinance.risk.engine import Progress
+    from xlfinance.risk.results import RiskResult
+    from xlfinance.structuring.run import StructuringResult
+
+T = TypeVar("T")
+
+OnPhase = Callable[[str], None]
+"""`on_phase(name)`: a phase of the build (load, evaluate, roll-up, ...) starts."""
+OnProgress = Callable[[str, int, "int | None"], None]
+"""`on_progress(kind, done, total)`: the Monte Carlo's rows ("monte_carlo") or the charts
+made ("charts", total None)."""
+Analysis = tuple["RiskResult | None", "StructuringResult | None", dict[str, float]]
+"""risk.yaml's and structuring.yaml's results (None without the file) and the seconds each
+took (`_analyse`)."""
 
 
 @dataclass
@@ -35,9 +57,9 @@ class BuildResult:
     programme: Programme
     projects: dict[str, ProjectResult]
     portfolio: Portfolio
-    fund: object
-    risk: object
-    results: dict
+    fund: FundEvaluation | None
+    risk: RiskResult | None
+    results: dict[str, JSON]
     """results.json as written (`programme_results.to_json()`)."""
     out_dir: Path
     files: list[Path] = field(default_factory=list)
@@ -46,10 +68,10 @@ class BuildResult:
     """Seconds spent in each phase, in the order run (load, evaluate, roll-up, ...)."""
     moved_aside: Path | None = None
     """Where `force` moved the changed or foreign files of the previous outputs, if any."""
-    structuring: object = None
+    structuring: StructuringResult | None = None
     """The solves of structuring.yaml (`xlfinance.structuring.run.StructuringResult`), None
     when the programme has none."""
-    programme_results: ProgrammeResults | None = None
+    programme_results: ProgrammeResults = field(kw_only=True)
     """The typed results the pages and the command line's summary read."""
 
 
@@ -57,7 +79,7 @@ class _Phases:
     """Times the phases of a build: `with phases("load"): ...`; `on_phase(name)`, when
     given, is told as each starts."""
 
-    def __init__(self, on_phase=None) -> None:
+    def __init__(self, on_phase: OnPhase | None = None) -> None:
         self.seconds: dict[str, float] = {}
         self.on_phase = on_phase
 
@@ -72,17 +94,25 @@ class _Phases:
             self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - started
 
 
+class _Analysed(TypedDict, total=False):
+    """What the Risk and Structuring sheets' turn in the workbook hands back to `build`."""
+
+    risk: RiskResult | None
+    structuring: StructuringResult | None
+    results: ProgrammeResults
+
+
 def build(
-    programme_dir: str | os.PathLike,
-    out_dir: str | os.PathLike,
+    programme_dir: str | os.PathLike[str],
+    out_dir: str | os.PathLike[str],
     *,
     risk_trials: int | None = None,
     risk_seed: int | None = None,
-    progress=None,
+    progress: Progress | None = None,
     reports: bool = True,
     force: bool = False,
-    on_phase=None,
-    on_progress=None,
+    on_phase: OnPhase | None = None,
+    on_progress: OnProgress | None = None,
 ) -> BuildResult:
     """Load, evaluate and write every output of a programme into `out_dir`.
 
@@ -120,10 +150,11 @@ def build(
     # The Monte Carlo and the solves run in a forked child (`xlfinance.forked`) while this
     # process writes the workbook's other sheets; the Risk and Structuring sheets wait for them.
     ahead = progress is None and (programme.risk or programme.structuring) is not None
+    later: Forked[Analysis] | _Inline[Analysis]
     with Forked(analyse) if ahead else _Inline(analyse) as later:
-        analysis: dict = {}
+        analysis: _Analysed = {}
 
-        def analysed(book, sheet_maps) -> None:
+        def analysed(book: Book, sheet_maps: Mapping[str, object]) -> None:
             started = time.perf_counter()
             if reports and getattr(later, "forked", False):
                 # The pitches' charts need no analysis: drawn while the child computes it.
@@ -136,7 +167,7 @@ def build(
             phase.seconds["charts ahead"] = ahead
             phase.seconds["analysis wait"] = waited = time.perf_counter() - started - ahead
             phase.seconds["workbook"] = phase.seconds.get("workbook", 0.0) - waited - ahead
-            analysis.update(risk=risk, structuring=structuring)
+            analysis["risk"], analysis["structuring"] = risk, structuring
             analysis["results"] = with_analysis(rolled_up, risk, structuring)
             if risk is not None:
                 from xlfinance.risk.sheet import risk_sheet
@@ -158,7 +189,7 @@ def build(
                     fund=fund,
                     extra_sheets=[analysed],
                 )
-                analysed_results: ProgrammeResults = analysis["results"]
+                analysed_results = analysis["results"]
                 document = analysed_results.to_json()
                 typed = replace(
                     analysed_results,
@@ -198,19 +229,27 @@ def build(
         phase.seconds,
         plan.moved_to,
         analysis.get("structuring"),
-        typed,
+        programme_results=typed,
     )
 
 
-def _chart_made(on_progress, made: int) -> None:
+def _chart_made(on_progress: OnProgress, made: int) -> None:
     on_progress("charts", made, None)
 
 
-def _analyse(programme, projects, fund, risk_trials, risk_seed, progress):
+def _analyse(
+    programme: Programme,
+    projects: dict[str, ProjectResult],
+    fund: FundEvaluation | None,
+    risk_trials: int | None,
+    risk_seed: int | None,
+    progress: Progress | None,
+) -> Analysis:
     """risk.yaml's scenarios, tornado and Monte Carlo, and structuring.yaml's solves (each
     None when the programme has no such file), with the seconds each took."""
     seconds: dict[str, float] = {}
-    risk = structuring = None
+    risk: RiskResult | None = None
+    structuring: StructuringResult | None = None
     if programme.risk is not None:
         started = time.perf_counter()
         from xlfinance.risk.engine import run_risk
@@ -226,24 +265,35 @@ def _analyse(programme, projects, fund, risk_trials, risk_seed, progress):
     return risk, structuring, seconds
 
 
-class _Inline:
+class _Inline(Generic[T]):
     """`Forked`'s interface, computing in this process when the result is asked for: where
     there is nothing to compute, or a progress callback must be called from here."""
 
-    def __init__(self, compute):
+    def __init__(self, compute: Callable[[], T]):
         self.result = compute
 
-    def __enter__(self):
+    def __enter__(self) -> Self:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         pass
 
 
-def _write_workbook(*args, **kwargs):
+def _write_workbook(
+    path: Path,
+    programme: Programme,
+    projects: dict[str, ProjectResult],
+    portfolio: Portfolio,
+    *,
+    built: dt.date,
+    fund: FundEvaluation | None,
+    extra_sheets: Sequence[SheetAdder],
+) -> WorkbookOutput:
     from xlfinance.render.workbook import write_workbook
 
-    return write_workbook(*args, **kwargs)
+    return write_workbook(
+        path, programme, projects, portfolio, built=built, fund=fund, extra_sheets=extra_sheets
+    )
 
 
 def build_date() -> dt.date:

@@ -32,16 +32,19 @@ import math
 import os
 import re
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 from xlfinance import __version__
 from xlfinance.errors import DefinitionError, printable
 
 if TYPE_CHECKING:
-    from xlfinance.results import ProgrammeResults, ProjectResults
+    from xlfinance.build import BuildResult
+    from xlfinance.results import JSON, ProgrammeResults, ProjectResults
+    from xlfinance.structuring.blended import Blended, Quantity
+    from xlfinance.structuring.fund import Entry
 
 EXIT_OK = 0
 EXIT_PROBLEMS = 2
@@ -101,7 +104,7 @@ def _validate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _warn(warnings) -> None:
+def _warn(warnings: Iterable[object]) -> None:
     """Each warning of the definitions on stderr, one a line."""
     for warning in warnings:
         print(f"warning: {warning}", file=sys.stderr)
@@ -168,7 +171,7 @@ def _force_argument(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _moved(result) -> None:
+def _moved(result: BuildResult) -> None:
     if result.moved_aside is not None:
         print(
             printable(
@@ -178,7 +181,7 @@ def _moved(result) -> None:
         )
 
 
-def _wrote(result) -> str:
+def _wrote(result: BuildResult) -> str:
     return f"wrote {len(result.files)} file(s) to {result.out_dir} in {result.seconds:.2f} s"
 
 
@@ -197,10 +200,10 @@ class _PhaseLine:
     BAR = 20
     """The Monte Carlo bar's width, in characters."""
 
-    def __init__(self, stream=None):
+    def __init__(self, stream: TextIO | None = None) -> None:
         self.stream = stream if stream is not None else sys.stderr
         self.live = bool(getattr(self.stream, "isatty", lambda: False)())
-        self.shown: tuple | None = None
+        self.shown: str | None = None
 
     def __call__(self, name: str) -> None:
         self._show(f"{self.WORDS.get(name, name)} ...")
@@ -285,7 +288,7 @@ def _standing_summary(results: ProgrammeResults) -> str:
     return text + f"; {len(results.projects) - n_investable} public programme(s)"
 
 
-def _fund_summary(fund: dict | None) -> list[str]:
+def _fund_summary(fund: Mapping[str, JSON] | None) -> list[str]:
     """The fund in two lines: its deployment, and each class's net IRR (ILPA TVPI)."""
     if not fund:
         return []
@@ -306,15 +309,15 @@ def _fund_summary(fund: dict | None) -> list[str]:
     return lines
 
 
-def _percent(value) -> str:
+def _percent(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.1%}"
 
 
-def _times(value) -> str:
+def _times(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.2f}x"
 
 
-def _findings_summary(findings: list[dict]) -> list[str]:
+def _findings_summary(findings: Sequence[Mapping[str, JSON]]) -> list[str]:
     """How many findings of each severity, and the errors by title."""
     counts = {s: sum(f["severity"] == s for f in findings) for s in ("error", "warning", "info")}
     lines = [
@@ -326,9 +329,10 @@ def _findings_summary(findings: list[dict]) -> list[str]:
     return lines
 
 
-def _files_summary(result) -> str:
+def _files_summary(result: BuildResult) -> str:
     """The files written, grouped: the top-level ones by name, the folders by count."""
-    top, folders = [], {}
+    top: list[str] = []
+    folders: dict[str, int] = {}
     for path in result.files:
         rel = path.relative_to(result.out_dir)
         if len(rel.parts) == 1:
@@ -404,7 +408,7 @@ def _right(text: str, width: int) -> str:
     return " " * max(0, width - _width(text)) + text
 
 
-def _output_words(name: str, names: dict[str, str] | None = None) -> str:
+def _output_words(name: str, names: Mapping[str, str] | None = None) -> str:
     """'projects.bus_cng.npv_yuan' -> 'bus_cng NPV', or with the project's name from `names`
     ('公交油改气一期 Bus CNG 1 NPV'); fund classes likewise."""
     parts = name.split(".")
@@ -413,12 +417,12 @@ def _output_words(name: str, names: dict[str, str] | None = None) -> str:
     return f"{owner} {what}"
 
 
-def _rate(value) -> str:
+def _rate(value: float | None) -> str:
     return "n/a" if value is None else f"{value * 100:.1f}"
 
 
 def _risk_summary(
-    risk: dict, units: dict[str, str], names: dict[str, str] | None = None
+    risk: Mapping[str, JSON], units: Mapping[str, str], names: Mapping[str, str] | None = None
 ) -> list[str]:
     """The fund's classes under each scenario, their largest tornado drivers, and P10 / P50
     / P90 of every NPV and IRR that varies, each in its unit (results.json's `units`: 万元,
@@ -461,13 +465,13 @@ def _risk_summary(
             continue
         words = _output_words(name, names)
         unit, scale, fmt = SHOWN.get(display(units[name]), ("", 1.0, ",.4g"))
-        cells = [
+        quantiles = [
             "n/a" if s[k] is None else format(s[k] / scale, fmt) for k in ("p10", "p50", "p90")
         ]
         below = "" if s["prob_below_zero"] is None else f"{s['prob_below_zero']:.0%}"
         hurdle = s.get("prob_below_hurdle")
         hurdle = "" if hurdle is None else f"{hurdle:.0%}"
-        row = [*cells, below, hurdle]
+        row = [*quantiles, below, hurdle]
         lines.append("  " + _left(words, 40) + _left(unit, 6) + "".join(_right(v, 11) for v in row))
     return lines
 
@@ -548,7 +552,7 @@ class _Archetypes:
     def __contains__(self, name: object) -> bool:
         return name in self._names()
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[str]:
         return iter(self._names())
 
 
@@ -632,7 +636,7 @@ def _uncited(text: str, known: set[str]) -> str:
     assumptions that say what the example cited (the new file must load, and its sources
     are to be replaced anyway)."""
 
-    def replace(match: re.Match) -> str:
+    def replace(match: re.Match[str]) -> str:
         refs = [ref.strip() for ref in match.group(2).split(",")]
         if all(ref in known for ref in refs):
             return match.group(0)
@@ -657,7 +661,7 @@ def _structure_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def structure_value(value, unit: str) -> str:
+def structure_value(value: float | None, unit: str) -> str:
     """A solved value for the terminal: money in 万元, a share as %, else with its unit."""
     if value is None:
         return "-"
@@ -668,7 +672,7 @@ def structure_value(value, unit: str) -> str:
     return f"{value:,.4g} {unit}"
 
 
-def structure_table(entries: list[dict]) -> list[str]:
+def structure_table(entries: Sequence[Entry]) -> list[str]:
     """One line an answer: solve, project, base-case value and status, P50 and P90."""
     head = f"  {'solve':<26}{'project':<27}{'base case':>18}  {'status':<12}"
     head += f"{'P50':>18}{'P90':>18}"
@@ -684,13 +688,13 @@ def structure_table(entries: list[dict]) -> list[str]:
     return rows
 
 
-def blended_summary(blended: dict) -> list[str]:
+def blended_summary(blended: Blended) -> list[str]:
     """The programme's and the fund's blended-finance figures, a line each."""
 
-    def value(node) -> float | None:
+    def value(node: Quantity | None) -> float | None:
         return None if node is None else node.get("value")
 
-    def ratio(node) -> str:
+    def ratio(node: Quantity | None) -> str:
         v = value(node)
         return "n/a" if v is None else f"{v:,.2f}"
 
@@ -709,9 +713,9 @@ def blended_summary(blended: dict) -> list[str]:
         lines.append(f"  public cost: {cost:,.0f} yuan per t CO2e avoided (present values)")
     who = prog.get("who_pays") or {}
     shares = [
-        f"{name} {value(who[name]['share']) * 100:.1f}%"
+        f"{name} {share * 100:.1f}%"
         for name in ("market", "policy", "town")
-        if name in who and value(who[name]["share"]) is not None
+        if name in who and (share := value(who[name]["share"])) is not None
     ]
     if shares:
         lines.append("  who pays: " + ", ".join(shares))

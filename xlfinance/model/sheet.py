@@ -154,7 +154,7 @@ def write_model(
     model: Model,
     *,
     inputs: dict[str, str] | None = None,
-    series: dict[str, Callable[[int], str]] | None = None,
+    series: dict[str, Callable[[int], str | None]] | None = None,
     top: int = 1,
     label_text: Callable[[str], str] | None = None,
     unit_text: Callable[[str | None], str | None] | None = None,

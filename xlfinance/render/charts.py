@@ -36,10 +36,15 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING, Protocol, TypedDict
 
 from xlfinance.cachefiles import prune, touch, write_whole
 from xlfinance.model import units
 from xlfinance.model.units import YUAN_PER_WAN
+
+if TYPE_CHECKING:
+    from matplotlib.font_manager import FontEntry
+    from matplotlib.typing import RcKeyType
 
 CHART_VERSION = 1
 """Bump to redraw every cached chart when something outside this package's drawing code
@@ -54,6 +59,79 @@ MAX_COLUMNS = 4
 
 RULE = "#C8D0DA"
 INK = "#1D232B"
+
+
+class MaccBar(TypedDict):
+    """A bar of the MACC as `drawing.macc` reads it: a results.json `macc` entry (which
+    holds more)."""
+
+    x_start_t_co2e_per_year: float
+    x_end_t_co2e_per_year: float
+    abatement_t_co2e_per_year: float
+    abatement_cost_yuan_per_t: float
+    archetype: str
+
+
+class TornadoBar(TypedDict):
+    """An output at a driver's low and high value (None where it was not computed)."""
+
+    at_low: float | None
+    at_high: float | None
+
+
+class TornadoPanel(TypedDict):
+    """One output's tornado: its results.json path, title, base case and a bar a driver of
+    its row (None for a driver it has no bar for)."""
+
+    output: str
+    title: str
+    base: float
+    bars: list[TornadoBar | None]
+
+
+class TornadoRow(TypedDict):
+    """A row of tornado panels sharing their drivers' labels (`tornado_grid`)."""
+
+    drivers: list[str]
+    panels: list[TornadoPanel]
+
+
+class HistogramPanel(TypedDict):
+    """One output's Monte Carlo histogram (`histogram_grid`): its results.json path,
+    title, bin edges and counts, the (label, value) of its dashed markers and of its red
+    threshold line, if any."""
+
+    output: str
+    title: str
+    edges: list[float]
+    counts: list[int]
+    markers: list[tuple[str, float]]
+    threshold: tuple[str, float] | None
+
+
+class FontLists(Protocol):
+    """matplotlib's font list (`font_manager.fontManager`) as `drawing.check_fonts` reads
+    and rebuilds it."""
+
+    ttflist: list[FontEntry]
+
+    @property
+    def _findfont_cached(self) -> _Cache: ...
+
+
+class _Cache(Protocol):
+    def cache_clear(self) -> None: ...
+
+
+class FontModule(Protocol):
+    """`matplotlib.font_manager` as `drawing.check_fonts` reads it (a test gives a stand-in
+    of the same shape)."""
+
+    @property
+    def fontManager(self) -> FontLists: ...
+
+    def _load_fontmanager(self, *, try_read_cache: bool = True) -> FontLists: ...
+
 
 _CJK_OVERRIDE: list[bool | None] = [None]
 _WARNED: list[bool] = [False]
@@ -169,7 +247,7 @@ def label(zh: str | None, en: str, sep: str = " ") -> str:
     return en
 
 
-def rc() -> dict:
+def rc() -> dict[RcKeyType, object]:
     """The matplotlib settings every chart is drawn under."""
     # Text is written as SVG text, not glyph outlines: matplotlib lays it out with the font
     # named first, and the SVG's font-family (this list, then `sans-serif`) lets the
@@ -252,7 +330,7 @@ def cache_dir() -> Path:
 
 
 @lru_cache(maxsize=1)
-def _code() -> dict:
+def _code() -> dict[str, object]:
     """What besides its inputs makes a chart: the drawing code and matplotlib's version
     (the archetypes' colours are inputs of the charts that use them)."""
     from importlib.metadata import version
@@ -267,7 +345,7 @@ def _code() -> dict:
     return {"version": CHART_VERSION, "code": digest.hexdigest(), "mpl": version("matplotlib")}
 
 
-def chart_key(kind: str, name: str, inputs: dict) -> str:
+def chart_key(kind: str, name: str, inputs: dict[str, object]) -> str:
     """The hash a chart is cached under."""
     cjk = _CJK_OVERRIDE[0] is not False and bool(system_cjk_fonts())
     made_of = {
@@ -315,7 +393,7 @@ STATS = {"seconds": 0.0, "drawn": 0, "cached": 0}
 since the process started: a build reports the difference as its "charts" phase."""
 
 
-def _chart(kind: str, name: str, **inputs) -> str:
+def _chart(kind: str, name: str, **inputs: object) -> str:
     """The chart `kind` named `name` from `inputs`: from the cache, else drawn (and kept)."""
     started = time.perf_counter()
     key = chart_key(kind, name, inputs)
@@ -354,7 +432,7 @@ def funding_donut(
 
 
 def macc(
-    rows: Sequence[dict],
+    rows: Sequence[MaccBar],
     archetype_labels: dict[str, str],
     archetype_colours: dict[str, str],
     name: str = "macc",
@@ -398,7 +476,7 @@ def j_curve(
 
 
 def tornado_grid(
-    rows: Sequence[dict],
+    rows: Sequence[TornadoRow],
     name: str,
     unit: str,
     low_legend: str = "low value",
@@ -418,7 +496,7 @@ def tornado_grid(
     )
 
 
-def histogram_grid(panels: Sequence[dict], name: str, unit: str) -> str:
+def histogram_grid(panels: Sequence[HistogramPanel], name: str, unit: str) -> str:
     """Monte Carlo histograms of a group of outputs as small multiples (see
     `drawing.histogram_grid` for `panels`)."""
     return _chart("histogram_grid", name, panels=panels, unit=unit)

@@ -16,10 +16,11 @@ from __future__ import annotations
 import io
 import math
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import matplotlib
 
@@ -43,6 +44,23 @@ from xlfinance.render.charts import (  # noqa: E402
     wan,
 )
 
+if TYPE_CHECKING:
+    from matplotlib.artist import Artist
+    from matplotlib.axes import Axes
+    from matplotlib.axis import Axis
+    from matplotlib.typing import RcKeyType
+
+    from xlfinance.render.charts import (
+        FontLists,
+        FontModule,
+        HistogramPanel,
+        MaccBar,
+        TornadoPanel,
+        TornadoRow,
+    )
+
+    _T = TypeVar("_T")
+
 NAVY = "#1F4E79"
 BLUE = "#4A7FB0"
 SKY = "#9DC3E6"
@@ -65,7 +83,7 @@ WIDE = 9.0  # inches; the page scales the SVG to its column
 # --------------------------------------------------------------------------------------
 
 
-def check_fonts(manager=font_manager) -> bool:
+def check_fonts(manager: FontModule = font_manager) -> bool:  # type: ignore[assignment]  # matplotlib's stubs leave out font_manager._load_fontmanager and FontManager._findfont_cached
     """Make sure matplotlib's font list (`manager.fontManager`) has the CJK font installed on
     the system: a list cached before the font was installed lacks it, and the charts would
     measure Chinese text with a font that has no Chinese. Rebuilds the list once when so.
@@ -80,7 +98,7 @@ def check_fonts(manager=font_manager) -> bool:
     return _knows(manager.fontManager)
 
 
-def _knows(manager) -> bool:
+def _knows(manager: FontLists) -> bool:
     names = {Path(f).name for f, _ in system_cjk_fonts()}
     return any(f.name == CJK_FAMILY or Path(f.fname).name in names for f in manager.ttflist)
 
@@ -104,7 +122,7 @@ _NO_METADATA = {key: None for key in ("Date", "Creator", "Format", "Type")}
 """No metadata block: no date (the output is reproducible) and no creator."""
 
 
-def _draw(fig: Figure, prefix: str, rc: dict) -> str:
+def _draw(fig: Figure, prefix: str, rc: dict[RcKeyType, object]) -> str:
     """The figure as SVG text: no XML prolog, ids prefixed, sized by its viewBox."""
     buffer = io.StringIO()
     with matplotlib.rc_context(rc):
@@ -134,23 +152,23 @@ def _safe_prefix(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_-]", "-", name)
 
 
-def _thousands(value: float, _pos=None, decimals: int = 0) -> str:
+def _thousands(value: float, _pos: int | None = None, decimals: int = 0) -> str:
     text = f"{abs(value):,.{decimals}f}"
     return ("\u2212" + text) if value < 0 and float(text.replace(",", "")) != 0 else text
 
 
-def _percent(value: float, _pos=None) -> str:
+def _percent(value: float, _pos: int | None = None) -> str:
     return _thousands(value, decimals=0) + "%"
 
 
-def _zero_line(ax, horizontal: bool = True) -> None:
+def _zero_line(ax: Axes, horizontal: bool = True) -> None:
     if horizontal:
         ax.axhline(0, color=INK, linewidth=0.8, zorder=1)
     else:
         ax.axvline(0, color=INK, linewidth=0.8, zorder=1)
 
 
-def _year_axis(ax, years: Sequence[int]) -> None:
+def _year_axis(ax: Axes, years: Sequence[int]) -> None:
     """Whole years on the x axis: every year for a short span, else every 2 or 5."""
     years = [int(y) for y in years]
     if not years:
@@ -182,7 +200,8 @@ HANDLE_PAD = 0.8
 COLUMN_GAP = 2.0
 LABEL_SPACING = 0.5
 
-_MEASURE: list = []  # a figure and a renderer to measure text with, made when first needed
+_MEASURE: list[Any] = []  # a figure and a renderer to measure text with, made when first needed
+# (Any: a Figure then a RendererSVG, unpacked where used; backend_svg has no annotations)
 
 
 LINES = 1.25
@@ -199,26 +218,26 @@ def text_size(text: str, size: float, weight: str = "normal") -> tuple[float, fl
 
 
 @lru_cache(maxsize=8192)
-def _text_size(text: str, size: float, weight: str, _fonts: tuple) -> tuple[float, float]:
+def _text_size(text: str, size: float, weight: str, _fonts: tuple[str, ...]) -> tuple[float, float]:
     if not _MEASURE:
         from matplotlib.backends.backend_svg import RendererSVG
 
-        _MEASURE.extend([Figure(dpi=72), RendererSVG(100, 100, io.StringIO())])
+        _MEASURE.extend([Figure(dpi=72), RendererSVG(100, 100, io.StringIO())])  # type: ignore[no-untyped-call]  # backend_svg has no annotations
     figure, renderer = _MEASURE
     box = Text(0, 0, text, fontsize=size, fontweight=weight, linespacing=LINES, figure=figure)
     extent = box.get_window_extent(renderer)
     return extent.width, extent.height
 
 
-def _widest(texts, size: float) -> float:
+def _widest(texts: Iterable[str], size: float) -> float:
     return max((text_size(t, size)[0] for t in texts), default=0.0)
 
 
-def _tallest(texts, size: float) -> float:
+def _tallest(texts: Iterable[str], size: float) -> float:
     return max((text_size(t, size)[1] for t in texts), default=0.0)
 
 
-def _tick_texts(axis) -> list[str]:
+def _tick_texts(axis: Axis) -> list[str]:
     """The tick labels an axis will show, from its locator and formatter."""
     lo, hi = sorted(axis.get_view_interval())
     slack = (hi - lo) * 1e-9
@@ -226,7 +245,7 @@ def _tick_texts(axis) -> list[str]:
     return [t for t in axis.get_major_formatter().format_ticks(locs) if t]
 
 
-def _tick_positions(axis) -> list[float]:
+def _tick_positions(axis: Axis) -> list[float]:
     """Where the ticks are, as fractions of the axis (0 at its start, 1 at its end)."""
     lo, hi = axis.get_view_interval()
     span = (hi - lo) or 1.0
@@ -234,11 +253,11 @@ def _tick_positions(axis) -> list[float]:
     return [f for f in out if -1e-9 <= f <= 1 + 1e-9]
 
 
-def _axis_label(axis) -> str:
+def _axis_label(axis: Axis) -> str:
     return axis.get_label().get_text()
 
 
-def _margins(ax, ytick: float = TICK, xtick: float = TICK) -> tuple[float, float]:
+def _margins(ax: Axes, ytick: float = TICK, xtick: float = TICK) -> tuple[float, float]:
     """Left and bottom margins in points that `ax`'s tick labels and axis labels need;
     `ytick`/`xtick` the tick lengths (0 where ticks are hidden)."""
     rc = matplotlib.rcParams
@@ -251,7 +270,7 @@ def _margins(ax, ytick: float = TICK, xtick: float = TICK) -> tuple[float, float
     return left, bottom
 
 
-def _overhang(ax, width: float) -> float:
+def _overhang(ax: Axes, width: float) -> float:
     """Points by which the last x tick label passes the right end of a `width`-point axis."""
     rc = matplotlib.rcParams
     texts, where = _tick_texts(ax.xaxis), _tick_positions(ax.xaxis)
@@ -261,11 +280,12 @@ def _overhang(ax, width: float) -> float:
     return max(0.0, where[-1] * width + half - width)
 
 
-def _place(fig: Figure, ax, left: float, bottom: float, right: float, top: float) -> None:
+def _place(fig: Figure, ax: Axes, left: float, bottom: float, right: float, top: float) -> None:
     """Put `ax` with these margins (points from the figure's edges)."""
     width, height = (v / PT for v in fig.get_size_inches())
+    # matplotlib documents a list [left, bottom, width, height]; its stub takes only a tuple.
     ax.set_position(
-        [
+        [  # type: ignore[arg-type]
             left / width,
             bottom / height,
             (width - left - right) / width,
@@ -274,7 +294,9 @@ def _place(fig: Figure, ax, left: float, bottom: float, right: float, top: float
     )
 
 
-def _fit(fig: Figure, ax, legend=None, ytick: float = TICK, xtick: float = TICK) -> None:
+def _fit(
+    fig: Figure, ax: Axes, legend: float | None = None, ytick: float = TICK, xtick: float = TICK
+) -> None:
     """Place a one-plot chart: margins from its labels, `legend` (from `_legend`) above."""
     width = fig.get_figwidth() / PT
     left, bottom = _margins(ax, ytick, xtick)
@@ -288,14 +310,20 @@ def _fit(fig: Figure, ax, legend=None, ytick: float = TICK, xtick: float = TICK)
     _place(fig, ax, left, bottom, right, top)
 
 
-def _legend(fig: Figure, handles, labels=None, loc: str = "left", draw: bool = True) -> float:
+def _legend(
+    fig: Figure,
+    handles: Sequence[Artist],
+    labels: Sequence[str] | None = None,
+    loc: Literal["left", "right"] = "left",
+    draw: bool = True,
+) -> float:
     """A legend in rows above the plot, where it hides no data, as many columns as fit;
     returns its height in points (only that, with `draw` False)."""
     if labels is None:
-        labels = [h.get_label() for h in handles]
+        labels = [h.get_label() for h in handles]  # type: ignore[misc]  # Artist.set_label keeps str(label); its stub's get_label says object
     if not handles:
         return 0.0
-    size = matplotlib.rcParams["legend.fontsize"]
+    size: float = matplotlib.rcParams["legend.fontsize"]
     width, height = (v / PT for v in fig.get_size_inches())
     entry = [(HANDLE + HANDLE_PAD) * size + text_size(t, size)[0] for t in labels]
     heights = [text_size(t, size)[1] for t in labels]
@@ -310,7 +338,9 @@ def _legend(fig: Figure, handles, labels=None, loc: str = "left", draw: bool = T
     if not draw:
         return height_pt
     x = PAD / width if loc == "left" else 1 - PAD / width
-    legend = fig.legend(
+    # loc is "upper left" or "upper right", a LegendLocType; mypy reads no Literal through
+    # the f-string.
+    legend = fig.legend(  # type: ignore[call-overload]
         handles,
         labels,
         loc=f"upper {loc}",
@@ -328,7 +358,7 @@ def _legend(fig: Figure, handles, labels=None, loc: str = "left", draw: bool = T
     return height_pt
 
 
-def _columns(values: list, ncols: int) -> list[list]:
+def _columns(values: list[_T], ncols: int) -> list[list[_T]]:
     """`values` split into the columns of a legend of `ncols` columns, as matplotlib
     fills them: down each column, the first `len % ncols` columns one entry longer."""
     n, out, start = len(values), [], 0
@@ -444,7 +474,7 @@ def funding_donut(
 
 
 def macc(
-    rows: Sequence[dict],
+    rows: Sequence[MaccBar],
     archetype_labels: dict[str, str],
     archetype_colours: dict[str, str],
     name: str = "macc",
@@ -474,7 +504,8 @@ def macc(
     with _figure(WIDE, 4.2) as fig:
         ax = fig.subplots()
         seen = []
-        clipped: list[list] = []  # runs of neighbouring bars cut at the same edge
+        # runs of neighbouring bars cut at the same edge: [edge, (number, cost, right end), ...]
+        clipped: list[list[Any]] = []
         for i, r in enumerate(rows, start=1):
             x0 = r["x_start_t_co2e_per_year"] / 1000.0
             w = r["abatement_t_co2e_per_year"] / 1000.0
@@ -648,7 +679,7 @@ def _advance(text: str, size: float, weight: str = "normal") -> float:
 
 
 @lru_cache(maxsize=4096)
-def _glyph_width(ch: str, size: float, weight: str, _fonts: tuple) -> float:
+def _glyph_width(ch: str, size: float, weight: str, _fonts: tuple[str, ...]) -> float:
     from matplotlib.textpath import text_to_path
 
     prop = font_manager.FontProperties(size=size, weight=weight)
@@ -692,7 +723,7 @@ def wrap(text: str, width: float, size: float, lines: int = 2, weight: str = "no
     return "\n".join(out[:-1] + [last + "\u2026"])
 
 
-def _panel_titles(panels: Sequence[dict], width: float) -> list[str]:
+def _panel_titles(panels: Sequence[TornadoPanel | HistogramPanel], width: float) -> list[str]:
     """Each panel's title, each of its lines (Chinese, English) in at most two."""
     return [
         "\n".join(wrap(t, width, TITLE, weight="bold") for t in p["title"].split("\n"))
@@ -700,13 +731,13 @@ def _panel_titles(panels: Sequence[dict], width: float) -> list[str]:
     ]
 
 
-def _tagged(ax, output: str) -> None:
+def _tagged(ax: Axes, output: str) -> None:
     """Mark a panel's SVG group with the results.json path of what it shows."""
     ax.set_gid(f"xlf-output:{output}")
 
 
 def tornado_grid(
-    rows: Sequence[dict],
+    rows: Sequence[TornadoRow],
     name: str,
     unit: str,
     low_legend: str = "low value",
@@ -779,9 +810,12 @@ def tornado_grid(
         return _svg(fig, _safe_prefix(name))
 
 
-def _tornado_panel(ax, panel: dict, drivers: Sequence[str], unit: str, width: float) -> None:
+def _tornado_panel(
+    ax: Axes, panel: TornadoPanel, drivers: Sequence[str], unit: str, width: float
+) -> None:
     base = to_display(panel["base"], unit)
-    ends = []  # (driver row, value, text)
+    ends: list[tuple[int, float, str]] = []  # (driver row, value, text)
+    key: Literal["at_low", "at_high"]
     for key, colour in (("at_low", SKY), ("at_high", NAVY)):  # the high value over the low
         rows, values = [], []
         for yy, bar in enumerate(panel["bars"]):
@@ -835,7 +869,7 @@ def _tornado_panel(ax, panel: dict, drivers: Sequence[str], unit: str, width: fl
     ax.set_axisbelow(True)
 
 
-def histogram_grid(panels: Sequence[dict], name: str, unit: str) -> str:
+def histogram_grid(panels: Sequence[HistogramPanel], name: str, unit: str) -> str:
     """Monte Carlo histograms of a group of outputs as small multiples (same unit), each
     with dashed lines at its `markers` (label, value: P10, P50, P90) and a red line at its
     `threshold` (label, value: zero NPV, a hurdle). `panels`: {"output", "title", "edges",
@@ -874,7 +908,7 @@ def histogram_grid(panels: Sequence[dict], name: str, unit: str) -> str:
         return _svg(fig, _safe_prefix(name))
 
 
-def _histogram_panel(ax, panel: dict, unit: str, width: float) -> None:
+def _histogram_panel(ax: Axes, panel: HistogramPanel, unit: str, width: float) -> None:
     e = [to_display(v, unit) for v in panel["edges"]]
     counts = list(panel["counts"])
     # The bars as one filled outline and white lines between them: two artists, not one

@@ -12,7 +12,7 @@ into a cell as a value: none begins with a character a spreadsheet reads as a fo
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from functools import lru_cache
 
 from xlfinance.model import units
@@ -81,7 +81,7 @@ def label_zh(label: str | None, names: Mapping[str, str] | None = None) -> str |
     return _zh(label, names if isinstance(names, Names) else Names(names or {}))
 
 
-class Names(Mapping):
+class Names(Mapping[str, str]):
     """The names labels carry (`label_zh`'s `names`), frozen and hashed once: the key of
     its cache beside the label. A workbook's has every project id, so sorting and hashing
     it at each of its labels made writing the workbook quadratic in the projects (57,000
@@ -96,7 +96,7 @@ class Names(Mapping):
     def __getitem__(self, key: str) -> str:
         return self._names[key]
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[str]:
         return iter(self._names)
 
     def __len__(self) -> int:
@@ -105,7 +105,7 @@ class Names(Mapping):
     def __hash__(self) -> int:
         return self._hash
 
-    def __eq__(self, other) -> bool:
+    def __eq__(self, other: object) -> bool:
         if self is other:
             return True
         return isinstance(other, Names) and self._names == other._names
@@ -121,7 +121,7 @@ def _zh(label: str, names: Names) -> str | None:
         match = pattern.fullmatch(label)
         if match is None:
             continue
-        values = {}
+        values: dict[str, str] = {}
         for key, text in match.groupdict().items():
             if key == "label":
                 text = _zh(text, names)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 PT_PER_INCH = 72.0
@@ -151,7 +152,7 @@ def fit(
     points = [w * digit_pt for w in widths_chars]
     lowest = readable_scale(font_pt, min_pt)
 
-    def at(scale: int):
+    def at(scale: int) -> list[tuple[int, int]] | None:
         return blocks(points, repeat, room_pt * 100 / scale)
 
     fewest = at(lowest)
@@ -162,7 +163,9 @@ def fit(
     scale = lowest
     while scale < 100 and len(at(scale + 1) or ()) == len(fewest):
         scale += 1
-    return Fit(scale, at(scale), repeat, font_pt)
+    chosen = at(scale)
+    assert chosen is not None  # a larger scale than the lowest is taken only where it fits
+    return Fit(scale, chosen, repeat, font_pt)
 
 
 def pages_tall(
@@ -210,7 +213,9 @@ def shown_chars(value: float, number_format: str) -> int:
     return len(text) + section.count("-") + section.count("%")
 
 
-def number_width(values, number_format: str, least: float, headroom: int = 2) -> float:
+def number_width(
+    values: Iterable[float], number_format: str, least: float, headroom: int = 2
+) -> float:
     """A column width (characters) for `values` under `number_format`: the widest shown
     plus `headroom` (a digit more after an edit, and the cell's padding), at least
     `least`."""
@@ -318,7 +323,9 @@ def _words(paragraph: str) -> list[str]:
     return words
 
 
-def wrapped_height(texts_and_widths, single_pt: float = LINE_PT) -> float | None:
+def wrapped_height(
+    texts_and_widths: Iterable[tuple[str, float]], single_pt: float = LINE_PT
+) -> float | None:
     """The height of a row whose wrapped cells hold `texts_and_widths` ((text, column
     width in characters)): the most lines any of them takes, each of them `LINE_PT` tall,
     or `CJK_LINE_PT` where the text holds Chinese. None where every text takes one line

@@ -28,8 +28,10 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Iterable, Sequence
 from io import BytesIO
-from zipfile import ZipInfo
+from typing import TYPE_CHECKING, Protocol
+from zipfile import ZipFile, ZipInfo
 
 from openpyxl import LXML
 from openpyxl.cell._writer import lxml_write_cell
@@ -39,6 +41,17 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._writer import WorksheetWriter
 from openpyxl.writer.excel import ExcelWriter
 from openpyxl.xml.functions import xmlfile
+
+if TYPE_CHECKING:
+    from _typeshed import SizedBuffer
+    from openpyxl.cell import _CellGetValue
+    from openpyxl.comments.comments import Comment
+    from openpyxl.styles.cell_style import StyleArray
+    from openpyxl.utils.indexed_list import IndexedList
+    from openpyxl.workbook.workbook import Workbook
+    from openpyxl.worksheet.dimensions import DimensionHolder, RowDimension
+    from openpyxl.worksheet.hyperlink import Hyperlink
+    from openpyxl.worksheet.worksheet import Worksheet
 
 _TEXT_SPECIAL = re.compile(r"[&<>\r]")
 _ATTRIBUTE_SPECIAL = re.compile(r'[&<>"\t\n\r]')
@@ -81,15 +94,49 @@ _OWN_KINDS = {"n", "b", "e"}
 they hold a str."""
 
 
-def _openpyxl_cell(ws, cell, styled: bool) -> str:
+class _Cell(Protocol):
+    """A cell as `sheet_data` reads it: openpyxl's `Cell`, with the slots `_value`, `_style`
+    and `_comment` that types-openpyxl leaves out."""
+
+    row: int
+    column: int
+    data_type: str
+    _value: _CellGetValue
+    _style: StyleArray | None
+    _comment: Comment | None
+
+    @property
+    def hyperlink(self) -> Hyperlink | None: ...
+
+
+class _Styles(Protocol):
+    """A workbook as `sheet_data` reads it: the list of cell styles it gives ids from."""
+
+    _cell_styles: IndexedList[StyleArray]
+
+
+class _Sheet(Protocol):
+    """A worksheet as `sheet_data` reads and fills it: its rows' dimensions, and the
+    comments and hyperlinks openpyxl's writer collects on it (private lists types-openpyxl
+    leaves out)."""
+
+    @property
+    def parent(self) -> _Styles: ...
+
+    row_dimensions: DimensionHolder[int, RowDimension]
+    _comments: list[CommentRecord]
+    _hyperlinks: list[Hyperlink]
+
+
+def _openpyxl_cell(ws: _Sheet, cell: _Cell, styled: bool) -> str:
     """A cell as openpyxl's lxml writer writes it, on its own."""
     out = BytesIO()
     with xmlfile(out) as xf:
-        lxml_write_cell(xf, ws, cell, styled)
+        lxml_write_cell(xf, ws, cell, styled)  # type: ignore[arg-type]  # the _Cell is openpyxl's Cell, which types-openpyxl spells without its private slots
     return out.getvalue().decode("ascii")
 
 
-def sheet_data(ws, rows) -> bytes:
+def sheet_data(ws: _Sheet, rows: Iterable[tuple[int, Sequence[_Cell]]]) -> bytes:
     """`<sheetData>` of `rows` ((row number, cells) as `WorksheetWriter.rows` gives them),
     as openpyxl's `WorksheetWriter.write_rows` writes it with lxml; hyperlinks and comments
     are collected on `ws` as that does."""
@@ -109,7 +156,7 @@ def sheet_data(ws, rows) -> bytes:
         )
         for cell in cells:
             if cell._comment is not None:
-                ws._comments.append(CommentRecord.from_cell(cell))
+                ws._comments.append(CommentRecord.from_cell(cell))  # type: ignore[arg-type]  # openpyxl's Cell, as types-openpyxl spells it
             style = cell._style
             styled = style is not None and any(style)
             value = cell._value
@@ -124,7 +171,7 @@ def sheet_data(ws, rows) -> bytes:
             if letter is None:
                 letter = letters[column] = get_column_letter(column)
             head = f'<c r="{letter}{cell.row}"'
-            if styled:
+            if styled and style is not None:  # (styled is never true of no style)
                 # StyleArray hashes in Python; its bytes in C. The first of equal styles is
                 # added to the workbook's list, as openpyxl adds it, so the ids are its.
                 key = style.tobytes()
@@ -141,9 +188,9 @@ def sheet_data(ws, rows) -> bytes:
                 ws._hyperlinks.append(link)
             if value is None or value == "":
                 append(head + "></c>")
-            elif kind == "f":
+            elif kind == "f" and isinstance(value, str):  # (a formula or text is a str here)
                 append(f"{head}><f>{escape_text(value[1:])}</f><v></v></c>")
-            elif kind == "s":
+            elif kind == "s" and isinstance(value, str):
                 space = ' xml:space="preserve"' if value != value.strip() else ""
                 append(f"{head}><is><t{space}>{escape_text(value)}</t></is></c>")
             else:
@@ -159,10 +206,17 @@ class SheetDataWriter(WorksheetWriter):
     openpyxl's. `out` must be a binary file object: the cells go into it between what lxml
     writes before and after them."""
 
-    def write_rows(self):
+    def __init__(self, ws: Worksheet, out: BytesIO) -> None:
+        super().__init__(ws, out)
+        self.buffer = out
+
+    def write_rows(self) -> None:
         xf = self.xf.send(True)
+        assert xf is not None  # the stream's writer, which lxml yields when sent True
         xf.flush()
-        self.out.write(sheet_data(self.ws, self.rows()))
+        # openpyxl's Worksheet and Cell are the _Sheet and _Cell sheet_data reads; types-openpyxl
+        # spells them without the private lists and slots it reads.
+        self.buffer.write(sheet_data(self.ws, self.rows()))  # type: ignore[arg-type]
         self.xf.send(None)
 
 
@@ -171,18 +225,24 @@ class FastExcelWriter(ExcelWriter):
     than a temporary file; each part is stored as openpyxl stores it (deflated, with a
     temporary file's mode), so the workbook's parts are openpyxl's, byte for byte."""
 
-    def write_worksheet(self, ws):
+    def __init__(self, workbook: Workbook, archive: ZipFile) -> None:
+        super().__init__(workbook, archive)
+        self.archive = archive
+
+    def write_worksheet(self, ws: Worksheet) -> None:
         if not LXML or self.workbook.write_only:
             return super().write_worksheet(ws)
         from openpyxl.drawing.spreadsheet_drawing import SpreadsheetDrawing
 
-        ws._drawing = SpreadsheetDrawing()
-        ws._drawing.charts = ws._charts
-        ws._drawing.images = ws._images
+        # types-openpyxl leaves out Worksheet's _drawing, _charts, _images and _rels, which
+        # openpyxl's own write_worksheet sets as these lines do.
+        drawing = ws._drawing = SpreadsheetDrawing()  # type: ignore[attr-defined]
+        drawing.charts = ws._charts  # type: ignore[attr-defined]
+        drawing.images = ws._images  # type: ignore[attr-defined]
         writer = SheetDataWriter(ws, out=BytesIO())
         writer.write()
-        ws._rels = writer._rels
-        archive = self._archive
+        ws._rels = writer._rels  # type: ignore[attr-defined]
+        archive = self.archive
         info = ZipInfo(ws.path[1:], date_time=time.localtime()[:6])
         info.external_attr = 0o100600 << 16  # a temporary file's, as openpyxl's parts have
         archive.writestr(
@@ -213,17 +273,17 @@ def print_areas_first(workbook_xml: bytes) -> bytes:
     return rest.replace(_DEFINED_NAMES, _DEFINED_NAMES + b"".join(areas), 1)
 
 
-class AreasFirst:
-    """A zip archive being written, whose xl/workbook.xml goes in through
-    `print_areas_first`; everything else is the archive's own."""
+class AreasFirst(ZipFile):
+    """A zip archive whose xl/workbook.xml goes in through `print_areas_first`; every
+    other part is written as `ZipFile` writes it."""
 
-    def __init__(self, archive):
-        self._archive = archive
-
-    def writestr(self, name, data, *args, **kwargs):
-        if getattr(name, "filename", name) == "xl/workbook.xml":
-            data = print_areas_first(data if isinstance(data, bytes) else data.encode("utf-8"))
-        return self._archive.writestr(name, data, *args, **kwargs)
-
-    def __getattr__(self, attribute):
-        return getattr(self._archive, attribute)
+    def writestr(
+        self,
+        zinfo_or_arcname: str | ZipInfo,
+        data: SizedBuffer | str,
+        compress_type: int | None = None,
+        compresslevel: int | None = None,
+    ) -> None:
+        if getattr(zinfo_or_arcname, "filename", zinfo_or_arcname) == "xl/workbook.xml":
+            data = print_areas_first(data.encode("utf-8") if isinstance(data, str) else bytes(data))
+        super().writestr(zinfo_or_arcname, data, compress_type, compresslevel)

@@ -10,9 +10,13 @@ name in any case (a project `inputs` would capture the references meant for Inpu
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING
 
 from xlfinance.definitions.schema import FIXED_SHEETS, SHEET_TITLE_FORBIDDEN, SHEET_TITLE_MAX
+
+if TYPE_CHECKING:
+    from xlfinance.projects import ProjectResult
 
 RESERVED = (*FIXED_SHEETS, "History")
 (
@@ -34,7 +38,7 @@ MAX_TITLE = SHEET_TITLE_MAX
 _FORBIDDEN = SHEET_TITLE_FORBIDDEN
 
 
-def sheet_titles(projects: dict) -> dict[str, str]:
+def sheet_titles(projects: Mapping[str, ProjectResult]) -> dict[str, str]:
     """Each project's sheet title: its short name in both languages (`光伏一期 PV 1`) where
     the definition gives one, else its id; made unique by `project_sheet_titles`."""
     return project_sheet_titles(

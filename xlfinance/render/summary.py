@@ -8,13 +8,16 @@ by the formula, never an error value; totals skip it.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
 
 from openpyxl.chart import BarChart, LineChart, Reference
 from openpyxl.chart.data_source import StrRef
 from openpyxl.chart.series import SeriesLabel
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.pagebreak import Break
+from openpyxl.worksheet.worksheet import Worksheet
 
 from xlfinance.archetypes.registry import REGISTRY
 from xlfinance.model.excel import NOT_AVAILABLE, sheet_prefix
@@ -22,6 +25,15 @@ from xlfinance.model.sheet import write_text
 from xlfinance.render import styles
 from xlfinance.render.labels import SOURCE_KEYS, SOURCES_EN, SOURCES_ZH
 from xlfinance.render.sheetnames import MACC, SUMMARY
+
+if TYPE_CHECKING:
+    from openpyxl import Workbook
+    from openpyxl.chart._chart import ChartBase
+
+    from xlfinance.definitions import Programme
+    from xlfinance.fund import FundEvaluation
+    from xlfinance.model.sheet import SheetMap
+    from xlfinance.projects import ProjectResult
 
 WAN = "units.yuan_per_wan_yuan"
 """The defined name of the yuan in a 万元."""
@@ -122,8 +134,25 @@ def shown(name: str, wan: bool = False) -> str:
     return f'=IF(ISNUMBER({name}),{value},"{NOT_AVAILABLE}")'
 
 
+class SummaryBook(Protocol):
+    """The workbook being written as the Summary sheet reads it (`render.workbook`'s book):
+    the openpyxl workbook, and the Fund sheet's title once it is written."""
+
+    @property
+    def wb(self) -> Workbook: ...
+
+    @property
+    def fund_title(self) -> str | None: ...
+
+
 def summary_sheet(
-    book, programme, projects, fund, names: set[str], sheet_maps=None, macc_rows: int = 0
+    book: SummaryBook,
+    programme: Programme,
+    projects: Mapping[str, ProjectResult],
+    fund: FundEvaluation | None,
+    names: set[str],
+    sheet_maps: Mapping[str, SheetMap] | None = None,
+    macc_rows: int = 0,
 ) -> None:
     """Add the Summary sheet, second after the Cover. `names` are the defined names given
     (a figure the model does not name is left out, never guessed); `sheet_maps` where the
@@ -153,8 +182,8 @@ def summary_sheet(
     first = row + 1
     for pid, result in projects.items():
         row += 1
-        name = result.definition.name
-        write_text(ws, row, 1, f"{name.zh}\n{name.en}").alignment = styles.WRAP
+        title = result.definition.name
+        write_text(ws, row, 1, f"{title.zh}\n{title.en}").alignment = styles.WRAP
         ws.row_dimensions[row].height = 30
         for col, column in enumerate(columns, 2):
             name = gap_name(pid) if column is GAP else f"projects.{pid}.{column.output}"
@@ -217,16 +246,22 @@ def summary_sheet(
     _budget_chart(ws, budget_first, budget_last, anchor=f"E{budget_first - 1}")
     # The J-curve and the MACC side by side below the tables (a page of their own when
     # printed), the J-curve's table under them: charts and the figures they draw together.
-    charts, top = [], row + 2
+    charts: list[ChartBase] = []
+    top = row + 2
     fund_map = (sheet_maps or {}).get("fund")
     if fund is not None and fund_map is not None:
         below = top + CHART_ROWS + 1
-        row, j_curve = _j_curve(ws, below, fund, book.wb[book.fund_title], fund_map)
+        assert book.fund_title is not None  # the Fund sheet is written before the Summary
+        fund_ws = book.wb[book.fund_title]
+        assert isinstance(fund_ws, Worksheet)
+        row, j_curve = _j_curve(ws, below, fund, fund_ws, fund_map)
         charts.append(j_curve)
     if macc_rows:
-        charts.append(_macc_chart(book.wb[MACC], macc_rows))
-    for chart, column in zip(charts, ("A", "F"), strict=False):
-        ws.add_chart(chart, f"{column}{top}")
+        macc_ws = book.wb[MACC]
+        assert isinstance(macc_ws, Worksheet)
+        charts.append(_macc_chart(macc_ws, macc_rows))
+    for chart, at in zip(charts, ("A", "F"), strict=False):
+        ws.add_chart(chart, f"{at}{top}")
     if charts:
         ws.row_breaks.append(Break(id=top - 1))  # the charts start a printed page
     numbers = range(2, 2 + len(columns))
@@ -235,7 +270,7 @@ def summary_sheet(
     styles.landscape(ws)
 
 
-def _budget_chart(ws, first: int, last: int, anchor: str) -> None:
+def _budget_chart(ws: Worksheet, first: int, last: int, anchor: str) -> None:
     """Table 5-4's money by source, a bar each, read from the budget rows above."""
     chart = BarChart()
     chart.type = "bar"
@@ -248,7 +283,9 @@ def _budget_chart(ws, first: int, last: int, anchor: str) -> None:
     ws.add_chart(chart, anchor)
 
 
-def _j_curve(ws, row: int, fund, fund_ws, fund_map) -> tuple[int, LineChart]:
+def _j_curve(
+    ws: Worksheet, row: int, fund: FundEvaluation, fund_ws: Worksheet, fund_map: SheetMap
+) -> tuple[int, LineChart]:
     """Each class's cumulative net cash flow (万元) a year, a formula summing its row of the
     Fund sheet up to the year, and the J-curve drawn from it; the last row used."""
     styles.section(ws, row, "基金J曲线 Fund J-curve: cumulative net cash flow by class, 万元")
@@ -282,12 +319,13 @@ def _j_curve(ws, row: int, fund, fund_ws, fund_map) -> tuple[int, LineChart]:
     chart.y_axis.number_format = "#,##0"
     chart.x_axis.title = "年 / year"
     chart.x_axis.tickLblPos = "low"  # the years below the plot, clear of the curve
+    assert chart.legend is not None  # a LineChart is made with one
     chart.legend.position = "b"
     chart.height, chart.width = 12, 17
     return row, chart
 
 
-def _macc_chart(macc_ws, n: int) -> BarChart:
+def _macc_chart(macc_ws: Worksheet, n: int) -> BarChart:
     """The MACC sheet's projects, cheapest tonne first: each one's cost per tonne (yuan)."""
     chart = BarChart()
     chart.type = "bar"  # horizontal: the projects' names read across

@@ -14,10 +14,11 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import zipfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, LineChart, Reference
@@ -81,6 +82,26 @@ from xlfinance.render.sheetnames import (
 )
 from xlfinance.render.summary import summary_sheet
 
+if TYPE_CHECKING:
+    import pandas as pd
+    from openpyxl.cell.cell import Cell, MergedCell
+    from openpyxl.writer.excel import ExcelWriter
+
+    from xlfinance.definitions import Programme
+    from xlfinance.definitions.schema import Bilingual
+    from xlfinance.definitions.sources import SourcesFile
+    from xlfinance.fund import FundEvaluation
+    from xlfinance.model.core import Evaluation, Model
+    from xlfinance.model.sheet import NamingBook, SheetMap
+    from xlfinance.portfolio import Portfolio
+    from xlfinance.portfolio.reconciliation import CoverTarget
+    from xlfinance.projects import ProjectResult
+
+    Projects = Mapping[str, ProjectResult]
+    SheetAdder = Callable[[NamingBook, Mapping[str, SheetMap]], None]
+    """An `extra_sheets` entry: `model.sheet.ExtraSheet`, given the book this module writes
+    (which names cells) and the project sheets' layouts."""
+
 MONEY_LABELS = {
     "total_wan_yuan": "Total (plan)",
     "market_wan_yuan": "Market",
@@ -135,13 +156,13 @@ class WorkbookOutput:
 
 def write_workbook(
     path: Path,
-    programme,
-    projects: dict,
-    portfolio,
+    programme: Programme,
+    projects: Projects,
+    portfolio: Portfolio,
     *,
     built: dt.date,
-    fund=None,
-    extra_sheets: list[Callable] = (),
+    fund: FundEvaluation | None = None,
+    extra_sheets: Sequence[SheetAdder] = (),
 ) -> WorkbookOutput:
     """Write the programme's workbook to `path`; return its defined names.
 
@@ -153,9 +174,10 @@ def write_workbook(
             Workbook(), sheet_titles(projects), label_names=Names(_label_names(projects, fund))
         )
         cover = book.wb.active
+        assert isinstance(cover, Worksheet)  # a new workbook's one sheet
         cover.title = COVER
         inputs_ws = book.wb.create_sheet(INPUTS)
-        groups = [
+        groups: list[tuple[str, str | None, Model]] = [
             (pid, f"{r.definition.name.zh} / {r.definition.name.en} ({pid})", r.model)
             for pid, r in projects.items()
         ]
@@ -164,7 +186,7 @@ def write_workbook(
             title = bilingual(f"Fund: {name.en} (fund.yaml)", {name.en: name.zh})
             groups.append(("fund", title, fund.model))
         input_refs = _inputs_sheet(book, inputs_ws, programme, groups)
-        sheet_maps = {}
+        sheet_maps: dict[str, SheetMap] = {}
         for pid, result in projects.items():
             sheet_maps[pid] = _project_sheet(book, pid, result, input_refs[pid])
         if fund is not None:
@@ -200,7 +222,7 @@ def write_workbook(
 
 
 @contextmanager
-def collector_paused():
+def collector_paused() -> Iterator[None]:
     """Python's cyclic garbage collector paused, and resumed as it was. Writing the Xiaolan
     workbook makes some 190,000 objects the collector tracks (cells, their styles, charts),
     all alive until the save, and every 700 made set off a collection, its full passes
@@ -216,14 +238,18 @@ def collector_paused():
             gc.enable()
 
 
-def save(wb: Workbook, path: Path, writer=FastExcelWriter) -> None:
+def save(
+    wb: Workbook,
+    path: Path,
+    writer: Callable[[Workbook, zipfile.ZipFile], ExcelWriter] = FastExcelWriter,
+) -> None:
     """Save as `Workbook.save` does, but keep the properties' modified date: openpyxl sets
     it to now, which made two builds of the same definitions differ (SOURCE_DATE_EPOCH).
     `writer` is `sheetdata.FastExcelWriter`, the bytes of openpyxl's `ExcelWriter` (the
     other choice, for the tests that hold the two to the same parts) in a fraction of its
     time. Either way the print areas lead the defined names (`sheetdata.AreasFirst`)."""
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
-        writer(wb, AreasFirst(archive)).write_data()
+    with AreasFirst(path, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
+        writer(wb, archive).write_data()
 
 
 # Inputs ------------------------------------------------------------------------------------
@@ -233,7 +259,12 @@ INPUT_HEADERS = tuple(
 """Row 4 of the Inputs sheet, by which an import knows the workbook (`roundtrip.cells`)."""
 
 
-def _inputs_sheet(book: _Book, ws: Worksheet, programme, groups) -> dict[str, dict[str, str]]:
+def _inputs_sheet(
+    book: _Book,
+    ws: Worksheet,
+    programme: Programme,
+    groups: Sequence[tuple[str, str | None, Model]],
+) -> dict[str, dict[str, str]]:
     """Programme assumptions, unit constants, then the inputs of every model in `groups`
     ((id, title, model): each project, then the fund). Returns id -> input -> cell."""
     _title(
@@ -248,16 +279,16 @@ def _inputs_sheet(book: _Book, ws: Worksheet, programme, groups) -> dict[str, di
     row = 5
     _section(ws, row, bilingual("Programme assumptions"))
     row += 1
-    for path, item in _sourced_fields(programme.assumptions, "assumptions"):
+    for path, sourced in _sourced_fields(programme.assumptions, "assumptions"):
         _input_row(
             ws,
             row,
             "programme",
             path,
             assumption(path.split(".", 1)[1]),
-            item.value,
+            sourced.value,
             _unit_of_field(path),
-            item.source,
+            sourced.source,
         )
         book.name(path, ws, row, 4)
         row += 1
@@ -319,8 +350,9 @@ def _inputs_sheet(book: _Book, ws: Worksheet, programme, groups) -> dict[str, di
             book.name(path, ws, row, 4)
             refs[pid][item.name] = f"{sheet_prefix(INPUTS)}$D${row}"
             row += 1
-    if getattr(programme, "sources", None) is not None:
-        _bibliography(ws, row + 1, programme.sources)
+    sources = getattr(programme, "sources", None)
+    if sources is not None:
+        _bibliography(ws, row + 1, sources)
     typed = _typed_width(ws, 4, 16)
     _widths(ws, {"A": 16, "B": 30, "C": 36, "D": typed, "E": 12, "F": 62, "G": 22})
     ws.freeze_panes = "D5"
@@ -335,7 +367,7 @@ _BIBLIOGRAPHY_HEADERS = tuple(
 )
 
 
-def _bibliography(ws: Worksheet, row: int, sources) -> None:
+def _bibliography(ws: Worksheet, row: int, sources: SourcesFile) -> None:
     """sources.yaml below the inputs: the entries each source's [id] names."""
     _section(ws, row, bilingual("Sources: the documents cited as [id] in the Source column"))
     styles.header_row(ws, row + 1, _BIBLIOGRAPHY_HEADERS)
@@ -361,7 +393,7 @@ def _typed_width(ws: Worksheet, col: int, least: float) -> float:
     return max(widths, default=least)
 
 
-def _sourced_fields(model, prefix: str):
+def _sourced_fields(model: BaseModel, prefix: str) -> Iterator[tuple[str, Sourced]]:
     """(dotted path, Sourced) for every Sourced field, nested models flattened."""
     for name, value in model:
         path = f"{prefix}.{name}"
@@ -380,7 +412,16 @@ def _unit_of_field(path: str) -> str:
     return declared_unit(Assumptions, path.split(".", 1)[1])
 
 
-def _input_row(ws, row, group, name, label, value, unit, source) -> None:
+def _input_row(
+    ws: Worksheet,
+    row: int,
+    group: str,
+    name: str,
+    label: str | None,
+    value: float | None,
+    unit: str,
+    source: str | None,
+) -> None:
     write_text(ws, row, 1, group)
     write_text(ws, row, 2, name)
     write_text(ws, row, 3, label)
@@ -394,7 +435,9 @@ def _input_row(ws, row, group, name, label, value, unit, source) -> None:
 
 
 # Projects ----------------------------------------------------------------------------------
-def _project_sheet(book: _Book, pid: str, result, input_refs: dict[str, str]):
+def _project_sheet(
+    book: _Book, pid: str, result: ProjectResult, input_refs: dict[str, str]
+) -> SheetMap:
     d = result.definition
     ws = book.wb.create_sheet(book.titles[pid])
     sheet_map = _model_sheet(
@@ -415,12 +458,18 @@ def _project_sheet(book: _Book, pid: str, result, input_refs: dict[str, str]):
     return sheet_map
 
 
-def _fund_sheet(book: _Book, fund, input_refs, sheet_maps, projects):
+def _fund_sheet(
+    book: _Book,
+    fund: FundEvaluation,
+    input_refs: dict[str, str],
+    sheet_maps: Mapping[str, SheetMap],
+    projects: Projects,
+) -> SheetMap:
     """The fund model; each investment's equity flow row points at its project's sheet."""
     ws = book.wb.create_sheet(FUND)
     book.fund_title = ws.title
     first_year = fund.fund.first_year
-    series = {}
+    series: dict[str, Callable[[int], str | None]] = {}
     for deal in fund.fund.deals:
         project = projects[deal]
         row = sheet_maps[deal].line_rows[EQUITY_CASH_FLOW]
@@ -448,7 +497,9 @@ def _fund_sheet(book: _Book, fund, input_refs, sheet_maps, projects):
     return sheet_map
 
 
-def _timeline_sheet(book: _Book, programme, projects, sheet_maps) -> None:
+def _timeline_sheet(
+    book: _Book, programme: Programme, projects: Projects, sheet_maps: Mapping[str, SheetMap]
+) -> None:
     """The programme's calendar (`portfolio.timeline`): for every project, its construction
     and operating years, read from the project sheets (1 in construction, 2 in operation)."""
     ws = book.wb.create_sheet(TIMELINE, index=2)
@@ -465,7 +516,8 @@ def _timeline_sheet(book: _Book, programme, projects, sheet_maps) -> None:
 
     sheet = timeline_sheet(projects, locate)
     years = sheet.years
-    styles.header_row(ws, 4, (bilingual("Project"), bilingual("Budget line"), *years))
+    # (each year written as text, as write_text writes anything)
+    styles.header_row(ws, 4, (bilingual("Project"), bilingual("Budget line"), *map(str, years)))
     _grid(book, ws, sheet.grid)
     for pid, row in sheet.rows.items():
         write_text(ws, row, 1, pid)
@@ -477,12 +529,11 @@ def _timeline_sheet(book: _Book, programme, projects, sheet_maps) -> None:
     from openpyxl.formatting.rule import CellIsRule
 
     area = f"C5:{end_col}{last_row}"
-    ws.conditional_formatting.add(
-        area, CellIsRule(operator="equal", formula=["1"], fill=styles.BUILD_FILL)
-    )
-    ws.conditional_formatting.add(
-        area, CellIsRule(operator="equal", formula=["2"], fill=styles.RUN_FILL)
-    )
+    # types-openpyxl declares CellIsRule without annotations.
+    building = CellIsRule(operator="equal", formula=["1"], fill=styles.BUILD_FILL)  # type: ignore[no-untyped-call]
+    running = CellIsRule(operator="equal", formula=["2"], fill=styles.RUN_FILL)  # type: ignore[no-untyped-call]
+    ws.conditional_formatting.add(area, building)
+    ws.conditional_formatting.add(area, running)
     _widths(ws, {"A": 28, "B": 8})
     for p in range(len(years)):
         ws.column_dimensions[get_column_letter(3 + p)].width = 6
@@ -503,7 +554,7 @@ def _grid(book: _Book, ws: Worksheet, grid: Grid) -> None:
         book.name(defined, ws, row, col)
 
 
-def _linked_row(sheet: str, row: int, offset: int, n_periods: int):
+def _linked_row(sheet: str, row: int, offset: int, n_periods: int) -> Callable[[int], str | None]:
     """Formula at fund period p: the project sheet's cell for the same calendar year."""
 
     def formula(p: int) -> str | None:
@@ -515,7 +566,7 @@ def _linked_row(sheet: str, row: int, offset: int, n_periods: int):
     return formula
 
 
-def _label_names(projects: dict, fund) -> dict[str, str]:
+def _label_names(projects: Projects, fund: FundEvaluation | None) -> dict[str, str]:
     """English name -> Chinese of what labels carry: each fund class, each project id (by
     its short name, the sheet tab's Chinese, where it has one)."""
     names = {pid: (r.definition.short_name or r.definition.name).zh for pid, r in projects.items()}
@@ -526,8 +577,16 @@ def _label_names(projects: dict, fund) -> dict[str, str]:
 
 
 def _model_sheet(
-    book, ws, model, title, subtitle, input_refs, output_path, evaluation, series=None
-):
+    book: _Book,
+    ws: Worksheet,
+    model: Model,
+    title: str,
+    subtitle: str | None,
+    input_refs: dict[str, str],
+    output_path: Callable[[str], str],
+    evaluation: Evaluation,
+    series: dict[str, Callable[[int], str | None]] | None = None,
+) -> SheetMap:
     """A model's lines as formulas, formatted, with its outputs named by `output_path`;
     its value and period columns as wide as `evaluation`'s base case shows them."""
     sheet_map = write_model(
@@ -542,7 +601,7 @@ def _model_sheet(
     write_text(ws, 2, LABEL_COL, subtitle)
     layout = sheet_map.layout
 
-    def cells(row: int, first: int = 0):
+    def cells(row: int, first: int = 0) -> list[Cell | MergedCell]:
         return [cell_at(ws, row, layout.first_col + p) for p in range(first, model.n_periods)]
 
     for name, row in sheet_map.line_rows.items():
@@ -565,7 +624,7 @@ def _model_sheet(
         cell.font = styles.BOLD
         book.name(output_path(name), ws, row, VALUE_COL)
     ws.cell(row=sheet_map.timeline_row - 1, column=LABEL_COL).font = styles.SECTION_FONT
-    ws.freeze_panes = ws.cell(row=sheet_map.timeline_row + 2, column=FIRST_PERIOD_COL)
+    ws.freeze_panes = ws.cell(row=sheet_map.timeline_row + 2, column=FIRST_PERIOD_COL).coordinate
     ws.print_title_rows = f"{sheet_map.timeline_row}:{sheet_map.timeline_row + 1}"
     value_width, period_widths = _number_widths(model, evaluation)
     _widths(ws, {"A": 64, "B": 16, "C": value_width, "D": 10})  # "中文 / English" labels
@@ -574,17 +633,18 @@ def _model_sheet(
     return sheet_map
 
 
-def _number_widths(model, evaluation) -> tuple[float, list[float]]:
+def _number_widths(model: Model, evaluation: Evaluation) -> tuple[float, list[float]]:
     """The widths of a model sheet's value column (inputs and outputs) and of each of its
     period columns: the widest number each shows in the base case, with room for a digit
     more (`printing.number_width`); at least 16 and 11 characters. A period's widest is
     its largest or its most negative number under one of the formats its rows use."""
     import numpy as np
+    import numpy.typing as npt
 
     fmt = styles.number_format
     values = [(item.value, fmt(item.unit)) for item in model.inputs.values() if item.value]
     values += [(v[0], fmt(model.outputs[n].unit)) for n, v in evaluation.outputs.items()]
-    by_format: dict[str, list] = {}
+    by_format: dict[str, list[npt.NDArray[np.float64]]] = {}
     for name, v in evaluation.lines.items():
         by_format.setdefault(fmt(model.lines[name].unit), []).append(v[0])
     for item in model.series.values():
@@ -602,7 +662,7 @@ MODEL_LABEL_COLUMNS = 2
 """A model sheet's columns printed on every page of a year block: the label and the unit."""
 
 
-def _cash_flow_chart(ws, sheet_map, model, name) -> None:
+def _cash_flow_chart(ws: Worksheet, sheet_map: SheetMap, model: Model, name: Bilingual) -> None:
     """The project cash flow (bars) and its cumulative (line) by year: each series and the
     years read the same columns, the periods' (a series one column early put each year's
     value under the year before and dropped the last); each series is named by its label
@@ -621,7 +681,9 @@ def _cash_flow_chart(ws, sheet_map, model, name) -> None:
     write_text(ws, top, LABEL_COL, "图表数据（万元）/ Chart data, 10k yuan").font = styles.BOLD
     for k, line_name in enumerate((PROJECT_CASH_FLOW, CUMULATIVE_CASH_FLOW), 1):
         source = sheet_map.line_rows[line_name]
-        write_text(ws, top + k, LABEL_COL, ws.cell(row=source, column=LABEL_COL).value)
+        text = ws.cell(row=source, column=LABEL_COL).value
+        assert isinstance(text, str)  # a line's label, written as text (`write_model`)
+        write_text(ws, top + k, LABEL_COL, text)
         write_text(ws, top + k, UNIT_COL, "万元 / 10k yuan")
         for col in range(first, last + 1):
             letter = get_column_letter(col)
@@ -636,13 +698,14 @@ def _cash_flow_chart(ws, sheet_map, model, name) -> None:
         chart.set_categories(years)
         if chart is not bars:
             bars += chart
+    assert bars.legend is not None  # a BarChart is made with one
     bars.legend.position = "b"
     bars.height, bars.width = 8, 24
     ws.add_chart(bars, ws.cell(row=top + 4, column=LABEL_COL).coordinate)
 
 
 # Budget ------------------------------------------------------------------------------------
-def _budget_sheet(book: _Book, programme, sheet: BudgetSheet) -> None:
+def _budget_sheet(book: _Book, programme: Programme, sheet: BudgetSheet) -> None:
     """Table 5-4 as its model lays it out (`portfolio.budget.budget_sheet`): the plan's
     figures typed, every sum, capex and difference a formula of its grid."""
     ws = book.wb.create_sheet(BUDGET)
@@ -683,10 +746,10 @@ def _budget_sheet(book: _Book, programme, sheet: BudgetSheet) -> None:
     write_text(ws, stated, 4, bilingual("Stated total (plan's total row)"))
     for j, name in enumerate(BUDGET_MONEY_FIELDS):
         if getattr(programme.budget.stated_totals, name) is not None:
-            col = get_column_letter(5 + j)
+            letter = get_column_letter(5 + j)
             book.check(
                 f"Budget: the {MONEY_LABELS[name]} column adds up to the plan's total",
-                f"ABS({col}{total}-{col}{stated})<tolerance",
+                f"ABS({letter}{total}-{letter}{stated})<tolerance",
             )
     # Action subtotals.
     row = stated + 2
@@ -732,7 +795,7 @@ def _budget_sheet(book: _Book, programme, sheet: BudgetSheet) -> None:
 
 
 # Benefits and reconciliation ---------------------------------------------------------------
-def _benefits_sheet(book: _Book, programme, sheet: BenefitsSheet) -> None:
+def _benefits_sheet(book: _Book, programme: Programme, sheet: BenefitsSheet) -> None:
     """Table 5-5 beside the models as its model lays it out (`portfolio.benefits`): the
     claims typed, the tonnes, ratios, totals and differences formulas of its grid."""
     ws = book.wb.create_sheet(BENEFITS)
@@ -777,7 +840,7 @@ def _benefits_sheet(book: _Book, programme, sheet: BenefitsSheet) -> None:
     _landscape(ws)
 
 
-def _reconciliation_sheet(book: _Book, portfolio) -> None:
+def _reconciliation_sheet(book: _Book, portfolio: Portfolio) -> None:
     ws = book.wb.create_sheet(RECONCILIATION)
     _title(
         ws,
@@ -807,7 +870,7 @@ def _reconciliation_sheet(book: _Book, portfolio) -> None:
     _landscape(ws)
 
 
-def _show(value) -> str:
+def _show(value: object) -> str:
     if isinstance(value, float):
         return f"{value:,.4g}" if abs(value) < 1000 else f"{value:,.0f}"
     return str(value)
@@ -823,9 +886,10 @@ _MACC_HEADERS = (
 )
 
 
-def _both(row_data) -> str:
+def _both(row_data: pd.Series[Any]) -> str:  # (a row of mixed columns, as pandas-stubs types it)
     """A project's name as "中文 / English" (the English alone where it has no Chinese)."""
     zh, en = row_data.get("name_zh"), row_data["name_en"]
+    assert isinstance(en, str)  # every project has an English name
     return f"{zh} / {en}" if isinstance(zh, str) and zh else en
 
 
@@ -842,7 +906,7 @@ def _macc_sheet(book: _Book, sheet: MaccSheet) -> None:
     styles.header_row(ws, 4, _MACC_HEADERS)
     _grid(book, ws, sheet.grid)
     macc = sheet.curve
-    for i, row_data in macc.iterrows():
+    for i, (_, row_data) in enumerate(macc.iterrows()):  # (the curve's index is 0, 1, ...)
         row = FIRST_MACC_ROW + i
         pid = row_data["project"]
         ws.cell(row=row, column=1, value=i + 1)
@@ -865,7 +929,7 @@ def _macc_sheet(book: _Book, sheet: MaccSheet) -> None:
         ).alignment = styles.WRAP
         ws.merge_cells(start_row=below, start_column=1, end_row=below, end_column=6)
         styles.header_row(ws, below + 1, ("", *_MACC_HEADERS[1:5]))
-        for i, row_data in claimed.iterrows():
+        for i, (_, row_data) in enumerate(claimed.iterrows()):  # (its index is 0, 1, ...)
             row = sheet.claimed_row + i
             pid = row_data["project"]
             write_text(ws, row, 2, book.titles.get(pid, pid))
@@ -887,7 +951,12 @@ def _macc_sheet(book: _Book, sheet: MaccSheet) -> None:
 
 
 # Checks and cover ----------------------------------------------------------------------------
-def _checks_sheet(book: _Book, projects, fund=None, cover=None) -> None:
+def _checks_sheet(
+    book: _Book,
+    projects: Projects,
+    fund: FundEvaluation | None = None,
+    cover: Mapping[str, CoverTarget] | None = None,
+) -> None:
     """The Checks sheet; `cover` is each project's lenders' target (`cover_targets`)."""
     ws = book.wb.create_sheet(CHECKS)
     _title(
@@ -950,6 +1019,7 @@ def _error_cells(book: _Book) -> None:
     check on Checks, Cover and Summary), and on Checks the error row itself; a fault in any
     of those shows in the checks they read."""
     ws = book.wb[CHECKS]
+    assert isinstance(ws, Worksheet)
     row = next(r for r in range(ws.max_row, 0, -1) if ws.cell(r, 1).value == ERROR_CELLS_CHECK)
     top = row + 2
     styles.header_row(ws, top, ("工作表 Sheet", "", "错误值 Error values"))
@@ -976,20 +1046,22 @@ def _used(ws: Worksheet) -> tuple[int, int, set[int]]:
     reads a defined name of the Checks sheet (`checks.`), in one pass over its cells
     (openpyxl's max_row and max_column each make one)."""
     last = columns = 1
-    reading = set()
+    reading: set[int] = set()
     for (r, c), cell in ws._cells.items():
         if r > last:
             last = r
         if c > columns:
             columns = c
-        if cell.data_type == "f" and "checks." in cell._value:
+        # types-openpyxl leaves out Cell's _value (a slot); a formula cell's is its text.
+        if cell.data_type == "f" and "checks." in cell._value:  # type: ignore[union-attr]
             reading.add(r)
     return last, columns, reading
 
 
 def _bands(last: int, skip: set[int]) -> list[tuple[int, int]]:
     """Runs of consecutive rows from 1 to `last` without the rows in `skip`."""
-    bands, start = [], 1
+    bands: list[tuple[int, int]] = []
+    start = 1
     for r in sorted(x for x in skip if x <= last) + [last + 1]:
         if r > start:
             bands.append((start, r - 1))
@@ -997,7 +1069,7 @@ def _bands(last: int, skip: set[int]) -> list[tuple[int, int]]:
     return bands
 
 
-def _cover_checks(book: _Book, ws, cover) -> None:
+def _cover_checks(book: _Book, ws: Worksheet, cover: Mapping[str, CoverTarget]) -> None:
     """Each loan's minimum DSCR against its lenders' target: the project's own input, or
     the programme's (reconciliation.yaml's debt_cover rule), typed on this sheet (E4)."""
     shared = next((t for t in cover.values() if t.input_name is None), None)
@@ -1061,7 +1133,9 @@ _HOW_TO = (
 """The Cover's how-to, in Chinese and English."""
 
 
-def _cover_sheet(book: _Book, ws: Worksheet, programme, projects, built: dt.date) -> None:
+def _cover_sheet(
+    book: _Book, ws: Worksheet, programme: Programme, projects: Projects, built: dt.date
+) -> None:
     info = programme.programme
     write_text(ws, 1, 1, info.name.zh).font = styles.TITLE_FONT
     write_text(ws, 2, 1, info.name.en).font = styles.SECTION_FONT
