@@ -136,7 +136,7 @@ class Reports(RiskPage, PitchPage):
 
     def budget_rows(self) -> list[dict]:
         rows = []
-        for i, line in enumerate(self.results["budget"]["lines"]):
+        for i, line in enumerate(self.typed.portfolio.budget.lines.rows):
             zh, en = line_names(self.typed, line["line"], line.get("name_en", ""))
             rows.append(
                 {
@@ -153,59 +153,63 @@ class Reports(RiskPage, PitchPage):
     def funding_schedule(self) -> dict | None:
         """The yearly sources and uses (results.json `budget.funding_by_year`): its years,
         and a row a use, a source and the fund's part of the equity, each bilingual."""
-        schedule = self.results["budget"].get("funding_by_year")
-        if not schedule or not schedule.get("years"):
+        budget = self.typed.portfolio.budget
+        years = budget.funding_by_year.keys
+        if not years:
             return None
-        total = schedule["total"]
+        total = budget.funding_total
         rows = [
             {"key": key, "zh": zh, "en": en, "kind": kind}
             for key, zh, en, kind in FUNDING_ROWS
             # a source or use that is nil every year (no VAT credited, no grants) is left out
-            if kind == "total" or abs(total.get(key) or 0.0) > 1e-9
+            if kind == "total" or key in total and abs(_number(total[key].value) or 0.0) > 1e-9
         ]
-        return {"years": list(schedule["years"]), "rows": rows}
+        return {"years": list(years), "rows": rows}
 
     def budget_chart(self) -> Markup:
-        budget = self.results["budget"]
+        budget = self.typed.portfolio.budget
         rows = []
-        for action in budget["actions"]:
+        for i, action in enumerate(budget.actions.rows):
             zh, en = action_names(self.typed, action["action_no"], action.get("lines", []))
             text = charts.label(zh, shorten(en, 52), "\n") if zh else shorten(en, 52)
+            money = {k: budget.actions.quantity(i, k).value for k in SOURCE_KEYS if k in action}
             rows.append(
-                (f"{action['action_no']}. {text}", {k: action.get(k, 0.0) for k in SOURCE_KEYS})
+                (f"{action['action_no']}. {text}", {k: money.get(k, 0.0) for k in SOURCE_KEYS})
             )
-        sources = [(k, self.source_label(k, "\n")) for k in SOURCE_KEYS if k in budget["by_source"]]
+        sources = [(k, self.source_label(k, "\n")) for k in SOURCE_KEYS if k in budget.by_source]
         return self.chart("budget", charts.budget_stacked_bars(rows, sources))
 
     def source_label(self, key: str, sep: str = " ") -> str:
-        en = SOURCES_EN.get(key) or self.results["budget"]["by_source"][key]["label"]
+        en = SOURCES_EN.get(key) or self.typed.portfolio.budget.by_source[key].label
         return charts.label(SOURCES_ZH.get(key), en, sep)
 
     def sources(self) -> list[dict]:
         out = []
-        for key, entry in self.results["budget"]["by_source"].items():
+        for key, entry in self.typed.portfolio.budget.by_source.items():
             out.append(
                 {
                     "key": key,
                     "zh": SOURCES_ZH.get(key, ""),
-                    "en": SOURCES_EN.get(key, entry["label"]),
-                    "long_en": entry["label"],
+                    "en": SOURCES_EN.get(key, entry.label),
+                    "long_en": entry.label,
                     "path": f"budget.by_source.{key}",
                 }
             )
         return out
 
     def funding_chart(self) -> Markup:
-        budget = self.results["budget"]
+        budget = self.typed.portfolio.budget
         parts = [
-            (key, self.source_label(key, "\n"), entry["wan_yuan"], entry["share"])
-            for key, entry in budget["by_source"].items()
+            (key, self.source_label(key, "\n"), entry.amount.value, entry.share.value)
+            for key, entry in budget.by_source.items()
         ]
-        return self.chart("funding", charts.funding_donut(parts, budget["total_wan_yuan"]))
+        return self.chart(
+            "funding", charts.funding_donut(parts, budget.totals["total_wan_yuan"].value)
+        )
 
     def benefit_rows(self) -> list[dict]:
         rows = []
-        for i, b in enumerate(self.results.get("benefits", [])):
+        for i, b in enumerate(self.typed.portfolio.benefits.rows):
             zh, en = line_names(self.typed, b["line"], b.get("name_en", ""))
             rows.append(
                 {
@@ -249,9 +253,7 @@ class Reports(RiskPage, PitchPage):
             "n_not_viable": len(gaps.get("unreachable") or []),
             "gap_total": "structuring.viability_gaps.total.value" if gaps.get("total") else None,
             "warnings": [
-                f.get("title", "")
-                for f in r.get("reconciliation", [])
-                if f.get("severity") == "error"
+                f.title for f in self.typed.portfolio.reconciliation if f.severity == "error"
             ],
         }
 
@@ -261,21 +263,21 @@ class Reports(RiskPage, PitchPage):
         order = {"error": 0, "warning": 1, "info": 2}
         blocks: list[dict] = []
         groups: dict[tuple, dict] = {}
-        for i, f in enumerate(self.results.get("reconciliation", [])):
-            severity = f.get("severity", "info")
+        for i, f in enumerate(self.typed.portfolio.reconciliation):
+            severity = f.severity
             zh, en = SEVERITY.get(severity, ("", severity))
             numbers = []
-            units_of, labels = f.get("units") or {}, f.get("labels") or {}
-            for key, value in (f.get("numbers") or {}).items():
-                kind = _finding_kind(value, units_of.get(key))
+            for key, value in f.numbers.items():
+                unit = f.units.get(key)  # the finding's own unit for the number, none for a text
+                kind = _finding_kind(value, unit)
                 numbers.append(
                     {
                         "key": key,
-                        "label": finding_label(labels[key], units_of.get(key)),
+                        "label": finding_label(f.labels[key], unit),
                         "path": f"reconciliation.{i}.numbers.{key}",
                         "kind": kind,
-                        "text": value if kind is None else None,
-                        "source": (f.get("sources") or {}).get(key, ""),
+                        "text": value if kind is None and isinstance(value, str) else None,
+                        "source": f.sources.get(key, ""),
                     }
                 )
             base = {
@@ -285,8 +287,8 @@ class Reports(RiskPage, PitchPage):
                 "order": order.get(severity, 3),
                 "index": i,
             }
-            per_line = re.match(r"^(.+)-line-([0-9A-Za-z._]+)$", str(f.get("id", "")))
-            title = str(f.get("title", ""))
+            per_line = re.match(r"^(.+)-line-([0-9A-Za-z._]+)$", f.id)
+            title = f.title
             if per_line and re.match(r"^Line [^:]+: ", title):
                 key = (per_line.group(1), severity, tuple(n["key"] for n in numbers))
                 group = groups.get(key)
@@ -315,7 +317,7 @@ class Reports(RiskPage, PitchPage):
                         **base,
                         "table": False,
                         "title": title,
-                        "detail": f.get("detail", ""),
+                        "detail": f.detail,
                         "numbers": numbers,
                     }
                 )
@@ -323,8 +325,8 @@ class Reports(RiskPage, PitchPage):
 
     def finding_counts(self) -> list[tuple[str, str, str, int]]:
         counts = {}
-        for f in self.results.get("reconciliation", []):
-            counts[f.get("severity")] = counts.get(f.get("severity"), 0) + 1
+        for f in self.typed.portfolio.reconciliation:
+            counts[f.severity] = counts.get(f.severity, 0) + 1
         return [(s, *SEVERITY[s], counts[s]) for s in SEVERITY if s in counts]
 
     def assumptions(self) -> list[dict]:
@@ -333,8 +335,9 @@ class Reports(RiskPage, PitchPage):
 
     def target_rows(self) -> list[dict]:
         rows = []
-        for i, row in enumerate((self.results.get("targets") or {}).get("co2_intensity") or []):
-            if row.get("target_t_per_wan_yuan") is not None:
+        intensity = self.typed.portfolio.targets.get("co2_intensity")
+        for i, row in enumerate(intensity.rows if intensity is not None else ()):
+            if _number(row.get("target_t_per_wan_yuan")) is not None:
                 rows.append(
                     {
                         "path": f"targets.co2_intensity.{i}",
@@ -349,15 +352,17 @@ class Reports(RiskPage, PitchPage):
 
     def pv_rows(self) -> list[dict]:
         rows = []
-        for i, row in enumerate((self.results.get("targets") or {}).get("pv_share") or []):
-            if row.get("goal_share") is not None:
+        share = self.typed.portfolio.targets.get("pv_share")
+        for i, row in enumerate(share.rows if share is not None else ()):
+            if _number(row.get("goal_share")) is not None:
                 rows.append({"path": f"targets.pv_share.{i}", "year": row["year"]})
         return rows
 
     def headline_avoided(self) -> str | None:
-        rows = (self.results.get("targets") or {}).get("co2_intensity") or []
+        intensity = self.typed.portfolio.targets.get("co2_intensity")
+        rows = intensity.rows if intensity is not None else ()
         for i in range(len(rows) - 1, -1, -1):
-            if rows[i].get("avoided_t_co2e"):
+            if _number(rows[i].get("avoided_t_co2e")):
                 return f"targets.co2_intensity.{i}"
         return None
 
@@ -517,7 +522,7 @@ class Reports(RiskPage, PitchPage):
 
     def macc_rows(self) -> list[dict]:
         rows = []
-        for i, r in enumerate(self.results.get("macc") or []):
+        for i, r in enumerate(self.typed.portfolio.macc.rows):
             arche = archetype_names(self.typed, r.get("archetype", ""))
             pid = r.get("project")
             zh, en = (
@@ -540,7 +545,7 @@ class Reports(RiskPage, PitchPage):
     def macc_claimed_rows(self) -> list[dict]:
         """The lines whose tonnes are claimed, not modelled: names and paths to their figures."""
         rows = []
-        for i, r in enumerate(self.results.get("macc_claimed") or []):
+        for i, r in enumerate(self.typed.portfolio.macc_claimed.rows):
             pid = r.get("project")
             zh, en = (
                 project_names(self.results, pid)
