@@ -65,6 +65,16 @@ class Figures:
     def has(self, path: str) -> bool:
         return has(self.results, path)
 
+    def unit(self, path: str) -> str:
+        """The unit of the number at `path`, as results.json's `units` map gives it."""
+        unit: str = self.results["units"][path]
+        return unit
+
+    def shown(self, path: str) -> Markup:
+        """The figure at `path` shown the way its unit says (`units.display`: yuan in 万元,
+        a rate or share in percent, a multiple with its sign)."""
+        return self(path, units.display(self.unit(path)))
+
     def __call__(self, path: str, kind: str = "int", unit: str = "") -> Markup:
         value = self.value(path)
         text = fmt(value, kind)
