@@ -36,7 +36,7 @@ bench: $(STAMP)
 # ruff everywhere; mypy --strict on the modules typed so far (the rest is not yet clean).
 STRICT := xlfinance/__init__.py xlfinance/__main__.py xlfinance/finance.py xlfinance/model xlfinance/fund xlfinance/portfolio \
           xlfinance/render/figures.py xlfinance/render/reports.py xlfinance/render/pitch.py \
-          xlfinance/render/pitch_page.py \
+          xlfinance/render/pitch_page.py xlfinance/render/risk_page.py \
           xlfinance/render/financing.py xlfinance/definitions xlfinance/archetypes \
           xlfinance/check.py xlfinance/outputs.py xlfinance/forked.py xlfinance/cachefiles.py \
           xlfinance/interrupt.py xlfinance/errors.py xlfinance/projects.py xlfinance/api.py \
