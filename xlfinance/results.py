@@ -5,6 +5,7 @@ and serialised by `ProgrammeResults.to_json()` as results.json.
     results.projects["pv_phase1"].metrics["npv_yuan"]   # Quantity(value=..., unit="yuan")
     resolve(results, "projects.pv_phase1.npv_yuan")     # the same number, by its path
     results.to_json()["units"]["projects.pv_phase1.npv_yuan"]   # "yuan"
+    results.portfolio.budget.lines.quantity(0, "total_wan_yuan")   # Quantity(..., "wan_yuan")
 
 A number a model computes carries its unit as a `Quantity` (value and unit together), not
 as field metadata: a project's metrics are its model's outputs, which differ from one
@@ -13,11 +14,18 @@ maps whose keys are known only at run time, where metadata on a dataclass field 
 say which unit goes with which key. `units()` is the one walker that collects them into
 results.json's `units` map.
 
-The roll-up's sections (`budget`, `benefits`, `reconciliation`, `macc`, `macc_claimed`,
-`targets`) and the risk and structuring sections are held as the JSON their own modules
-make (`portfolio.Portfolio.results`, `risk.engine`, `structuring.run`), read by path; what
-the pages show beside them that results.json does not hold (names, a loan's terms, the
-fund's terms, the assumptions shown, the yearly cash flows) is typed here.
+The roll-up (`budget`, `benefits`, `reconciliation`, `macc`, `macc_claimed`, `targets`) is
+a `RollUp` (`portfolio.Portfolio.results` makes it): the budget's totals, sources and
+yearly capex as `Quantity`s and `Series`, the findings with their numbers' units, and each
+table a `Table` whose numeric columns declare their unit once, a row being results.json's
+own. The risk and structuring sections are the TypedDicts their modules make
+(`risk.results.RiskSection`, `structuring.run.StructuringSection`), passed through as JSON
+(the command line and the pages read them by path, and this module may not import those),
+with the unit of each of their numbers by path beside them (`risk_units`,
+`structuring_units`). So `units()` gives every number of results.json its unit: a year
+"year", a count or a label "" (a pure number). What the pages show beside results.json that
+it does not hold (names, a loan's terms, the fund's terms, the assumptions shown, the yearly
+cash flows) is typed here too.
 
 This module imports nothing of the definitions, the archetypes or the model but the table of
 units (`model.units`), so a renderer that reads it reads no more.
