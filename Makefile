@@ -33,9 +33,8 @@ test-fast: $(STAMP)
 bench: $(STAMP)
 	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
 
-# ruff everywhere; mypy --strict on the package but the HTML page modules still being typed
-# (not yet clean): drop the --exclude once they are.
-STRICT := xlfinance --exclude 'xlfinance/render/(reports|pitch_page|pitch|risk_page|financing)\.py$$'
+# ruff everywhere; mypy --strict on the whole package.
+STRICT := xlfinance
 lint: $(STAMP)
 	$(PY) -m ruff check xlfinance tests benchmarks
 	$(PY) -m ruff format --check xlfinance tests benchmarks

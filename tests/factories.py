@@ -7,7 +7,7 @@ from types import SimpleNamespace
 
 import xlfinance.definitions.params  # noqa: F401  (registers the archetypes' parameter schemas)
 from xlfinance.definitions.schema import Assumptions, ProjectDef
-from xlfinance.results import ProgrammeResults, Text
+from xlfinance.results import BudgetResults, ProgrammeResults, Quantity, RollUp, Table, Text
 
 BASE_ASSUMPTIONS = {
     "discount_rate": 0.08,
@@ -81,6 +81,40 @@ def merged(base: dict, **changes) -> dict:
     return out
 
 
+def budget_of(total_wan_yuan: float) -> BudgetResults:
+    """A budget of one total (万元) and nothing else: no lines, sources or schedule."""
+    money = Quantity(total_wan_yuan, "wan_yuan")
+    empty = Table((), {})
+    return BudgetResults(
+        unit="wan_yuan",
+        totals={"total_wan_yuan": money},
+        modelled_capex=Quantity(0.0, "wan_yuan"),
+        capex_minus_budget=Quantity(-total_wan_yuan, "wan_yuan"),
+        stated_totals={"total_wan_yuan": money},
+        by_source={},
+        lines=empty,
+        actions=empty,
+        capex_by_year={},
+        funding_by_year=Table((), {}, keys=()),
+        funding_total={},
+    )
+
+
+def roll_up(budget: BudgetResults | None = None, **overrides) -> RollUp:
+    """A roll-up of `budget` (10 万元 unless given), no findings, tables empty."""
+    empty = Table((), {})
+    fields = dict(
+        budget=budget if budget is not None else budget_of(10.0),
+        benefits=empty,
+        reconciliation=(),
+        macc=empty,
+        macc_claimed=empty,
+        targets={},
+    )
+    fields.update(overrides)
+    return RollUp(**fields)
+
+
 def typed_programme(projects=(), **overrides) -> ProgrammeResults:
     """Typed results (`xlfinance.results`) of a programme `town` of 2015 with `projects`
     (ProjectResults), a budget of 10 万元, no findings and nothing else unless given."""
@@ -92,7 +126,7 @@ def typed_programme(projects=(), **overrides) -> ProgrammeResults:
         location=None,
         source="plan",
         projects={p.id: p for p in projects},
-        portfolio={"budget": {"total_wan_yuan": 10.0}, "reconciliation": []},
+        portfolio=roll_up(),
         budget_lines={},
         bibliography=(),
         assumptions=(),

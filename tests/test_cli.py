@@ -375,7 +375,7 @@ def test_build_verbose_lists_every_file_and_phase(tmp_path, capsys, monkeypatch)
         projects={},
         structuring=None,
         results={"projects": {}, "reconciliation": []},
-        programme_results=typed_programme(portfolio={"reconciliation": []}),
+        programme_results=typed_programme(),
         moved_aside=None,
         out_dir=out,
         files=sorted(out.iterdir()),

@@ -85,10 +85,12 @@ def test_without_a_fund_the_fund_column_is_nil(case):
 def test_results_hold_each_year_and_the_totals(case):
     projects, fund = case
     out = funding_results(funding_by_year(projects, fund))
-    assert out["unit"] == "wan_yuan"
-    assert list(out["years"]) == ["2015", "2016", "2017"]
-    assert out["total"]["equity_wan_yuan"] == pytest.approx(26 + 22)
-    assert out["total"]["uses_wan_yuan"] == pytest.approx(100 + 68 + 8)
+    assert dict(out.units) == dict.fromkeys(COLUMNS, "wan_yuan")
+    assert out.keys == ("2015", "2016", "2017")
+    years = out.to_json()
+    assert sum(row["equity_wan_yuan"] for row in years.values()) == pytest.approx(26 + 22)
+    assert sum(row["uses_wan_yuan"] for row in years.values()) == pytest.approx(100 + 68 + 8)
+    assert out.quantity(0, "equity_wan_yuan").unit == "wan_yuan"
 
 
 @pytest.mark.programme

@@ -9,6 +9,7 @@ from pydantic import ValidationError
 
 from xlfinance.assemble import sponsor_of
 from xlfinance.definitions.schema import ProjectDef
+from xlfinance.model import units
 from xlfinance.render import pitch
 from xlfinance.results import (
     Exit,
@@ -21,9 +22,29 @@ from xlfinance.results import (
 )
 
 
-def fig(path: str, kind: str = "int", unit: str = "") -> Markup:
-    """A stand-in for `figures.Figures`: the path, to see which figure is shown where."""
-    return Markup("<{}:{}>").format(path, kind)
+class StandIn:
+    """A stand-in for `figures.Figures`: the path and the way it is shown, to see which
+    figure is shown where; `shown` the way the path's unit says, as results.json's `units`
+    map would give it (`UNITS`)."""
+
+    def __call__(self, path: str, kind: str = "int", unit: str = "") -> Markup:
+        return Markup("<{}:{}>").format(path, kind)
+
+    def shown(self, path: str) -> Markup:
+        return self(path, units.display(UNITS[path]))
+
+
+UNITS = {
+    "structuring.viability_gaps.projects.p.value": "yuan",
+    "projects.p.min_dscr": "x",
+    "projects.p.debt_yuan": "yuan",
+    "fund.investments.p.invested_yuan": "yuan",
+    "structuring.bankable_debt.projects.p.loan_yuan": "yuan",
+    **{f"risk.tornado.{i}.{end}": "yuan" for i in range(6) for end in ("at_low", "at_high")},
+}
+"""The units of the figures the pitch's parts show here: yuan, shown in 万元; the cover a
+multiple."""
+fig = StandIn()
 
 
 def results(**project) -> dict:

@@ -596,10 +596,14 @@ def built(xiaolan_build):
 def hostile(built, tmp_path_factory):
     """pv_phase1 renamed to a script tag; no fund and no risk section."""
     typed = built["typed"]
-    portfolio = copy.deepcopy(dict(typed.portfolio))
-    for row in portfolio.get("macc", []):
-        if row.get("project") == "pv_phase1":
-            row["name_zh"] = row["name_en"] = SCRIPT_NAME
+    macc = typed.portfolio.macc
+    rows = tuple(
+        {**row, "name_zh": SCRIPT_NAME, "name_en": SCRIPT_NAME}
+        if row.get("project") == "pv_phase1"
+        else row
+        for row in macc.rows
+    )
+    portfolio = replace(typed.portfolio, macc=replace(macc, rows=rows))
     renamed = replace(typed.projects["pv_phase1"], name=Text(SCRIPT_NAME, SCRIPT_NAME))
     typed = replace(
         typed,

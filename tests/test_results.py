@@ -7,6 +7,7 @@ from __future__ import annotations
 import ast
 import dataclasses
 import math
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -15,11 +16,18 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from xlfinance.model import units as unit_table
 from xlfinance.results import (
+    BudgetResults,
+    FindingResult,
     FundResults,
     ProgrammeResults,
     ProjectResults,
     Quantity,
+    RollUp,
+    Series,
+    SourceShare,
+    Table,
     Text,
     has,
     resolve,
@@ -123,8 +131,23 @@ class TestResultsJson:
                     "irr": None,
                 }
             },
-            "budget": {"total_wan_yuan": 10.0},
+            "budget": {
+                "unit": "wan_yuan",
+                "total_wan_yuan": 10.0,
+                "modelled_capex_wan_yuan": 0.0,
+                "capex_minus_budget_wan_yuan": -10.0,
+                "stated_totals": {"total_wan_yuan": 10.0},
+                "by_source": {},
+                "lines": [],
+                "actions": [],
+                "capex_by_year": {},
+                "funding_by_year": {"unit": "wan_yuan", "years": {}, "total": {}},
+            },
+            "benefits": [],
             "reconciliation": [],
+            "macc": [],
+            "macc_claimed": [],
+            "targets": {},
             "sources": [{"id": "a-2014"}],
             "units": {
                 "projects.a.capex_yuan": "yuan",
@@ -132,6 +155,13 @@ class TestResultsJson:
                 "fund.gross_irr": "rate",
                 "fund.classes.senior.net_irr": "rate",
                 "fund.classes.senior.cash_flows": "yuan",
+                "budget.total_wan_yuan": "wan_yuan",
+                "budget.modelled_capex_wan_yuan": "wan_yuan",
+                "budget.capex_minus_budget_wan_yuan": "wan_yuan",
+                "budget.stated_totals.total_wan_yuan": "wan_yuan",
+                "programme.base_year": "year",
+                "projects.a.start_year": "year",
+                "fund.years": "year",
             },
             "fund": FUND.section,
             "workbook_names": {"projects.a.irr": "a_irr"},
@@ -140,7 +170,11 @@ class TestResultsJson:
             "programme",
             "projects",
             "budget",
+            "benefits",
             "reconciliation",
+            "macc",
+            "macc_claimed",
+            "targets",
             "sources",
             "units",
             "fund",
@@ -150,7 +184,9 @@ class TestResultsJson:
     def test_sections_it_does_not_have_are_left_out(self):
         document = programme([]).to_json()
         assert not {"fund", "risk", "structuring", "workbook_names"} & set(document)
-        assert document["units"] == {}
+        assert not any(
+            path.startswith(("fund", "risk", "structuring")) for path in document["units"]
+        )
 
     def test_a_number_carries_its_unit(self):
         assert FUND.quantity("fund.classes.senior.net_irr") == Quantity(0.07, "rate")
@@ -319,3 +355,269 @@ def test_importing_the_renderers_loads_none_of_the_model():
     assert [m for m in loaded if m.startswith(FORBIDDEN) and m not in ALLOWED] == []
     assert not any(m.startswith("pydantic") for m in loaded)
     assert "xlfinance.results" in loaded
+
+
+def small_roll_up() -> RollUp:
+    """One budget line of 10 万元 (market 6, policy money 3, the town 1) whose one project's
+    capex comes to 12 万元 (4 in 2015, 8 in 2016, 3 and 6 of it borrowed), one finding
+    on it, one bar of the MACC and the PV share of 2020."""
+    wan = "wan_yuan"
+
+    def money(value: float) -> Quantity:
+        return Quantity(value, wan)
+
+    sources = {
+        "market_wan_yuan": 6.0,
+        "policy_grants_wan_yuan": 3.0,
+        "town_government_wan_yuan": 1.0,
+    }
+    totals = {"total_wan_yuan": money(10.0), **{k: money(v) for k, v in sources.items()}}
+    line = {
+        "line": "1",
+        "action_no": 1,
+        "name_en": "Solar",
+        **{k: q.value for k, q in totals.items()},
+        "projects": ["a"],
+        "modelled_capex_wan_yuan": 12.0,
+        "capex_minus_budget_wan_yuan": 2.0,  # 12 - 10
+    }
+    money_columns = dict.fromkeys(totals, wan)
+    budget = BudgetResults(
+        unit=wan,
+        totals=totals,
+        modelled_capex=money(12.0),
+        capex_minus_budget=money(2.0),
+        stated_totals={"total_wan_yuan": money(10.0)},
+        by_source={  # each source over the total: 6/10, 3/10, 1/10
+            "market_wan_yuan": SourceShare("Market", money(6.0), Quantity(0.6, "share")),
+            "policy_grants_wan_yuan": SourceShare("Policy", money(3.0), Quantity(0.3, "share")),
+            "town_government_wan_yuan": SourceShare("Town", money(1.0), Quantity(0.1, "share")),
+        },
+        lines=Table(
+            (line,),
+            {
+                "action_no": "",
+                **money_columns,
+                "modelled_capex_wan_yuan": wan,
+                "capex_minus_budget_wan_yuan": wan,
+            },
+        ),
+        actions=Table(
+            ({"action_no": 1, **{k: q.value for k, q in totals.items()}, "lines": ["1"]},),
+            {"action_no": "", **money_columns},
+        ),
+        capex_by_year={"1": Series((2015, 2016), (4.0, 8.0), wan)},
+        funding_by_year=Table(
+            (
+                {"capex_wan_yuan": 4.0, "debt_wan_yuan": 3.0},
+                {"capex_wan_yuan": 8.0, "debt_wan_yuan": 6.0},
+            ),
+            {"capex_wan_yuan": wan, "debt_wan_yuan": wan},
+            keys=("2015", "2016"),
+        ),
+        funding_total={"capex_wan_yuan": money(12.0), "debt_wan_yuan": money(9.0)},  # 4+8, 3+6
+    )
+    finding = FindingResult(
+        id="capex-line-1",
+        severity="warning",
+        title="Line 1's capex is over its budget",
+        numbers={"line": "1", "budget_wan_yuan": 10.0, "modelled_capex_wan_yuan": 12.0},
+        sources={},
+        detail="",
+        units={"budget_wan_yuan": wan, "modelled_capex_wan_yuan": wan},
+        labels={"line": "Line", "budget_wan_yuan": "Budget", "modelled_capex_wan_yuan": "Capex"},
+    )
+    bar = {
+        "project": "a",
+        "name_en": "Solar",
+        "abatement_cost_yuan_per_t": -50.0,
+        "abatement_t_co2e_per_year": 200.0,
+        "x_end_t_co2e_per_year": 200.0,
+        "x_start_t_co2e_per_year": 0.0,  # 200 - 200: the first bar starts at 0
+    }
+    tonnes = "t CO2e/yr"
+    macc_units = {
+        "abatement_cost_yuan_per_t": "yuan/t CO2e",
+        "abatement_t_co2e_per_year": tonnes,
+        "x_end_t_co2e_per_year": tonnes,
+        "x_start_t_co2e_per_year": tonnes,
+    }
+    return RollUp(
+        budget=budget,
+        benefits=Table((), {}),
+        reconciliation=(finding,),
+        macc=Table((bar,), macc_units),
+        macc_claimed=Table((), macc_units),
+        targets={
+            "pv_share": Table(
+                ({"year": 2020, "pv_share": 0.15, "goal_share": None},),
+                {"year": "year", "pv_share": "share", "goal_share": "share"},
+            )
+        },
+    )
+
+
+class TestRollUp:
+    def test_the_budget_typed_by_hand_serialised_and_its_units(self):
+        r = small_roll_up()
+        document = r.to_json()
+        assert document["budget"] == {
+            "unit": "wan_yuan",
+            "total_wan_yuan": 10.0,
+            "market_wan_yuan": 6.0,
+            "policy_grants_wan_yuan": 3.0,
+            "town_government_wan_yuan": 1.0,
+            "modelled_capex_wan_yuan": 12.0,
+            "capex_minus_budget_wan_yuan": 2.0,
+            "stated_totals": {"total_wan_yuan": 10.0},
+            "by_source": {
+                "market_wan_yuan": {"label": "Market", "wan_yuan": 6.0, "share": 0.6},
+                "policy_grants_wan_yuan": {"label": "Policy", "wan_yuan": 3.0, "share": 0.3},
+                "town_government_wan_yuan": {"label": "Town", "wan_yuan": 1.0, "share": 0.1},
+            },
+            "lines": [r.budget.lines.rows[0]],
+            "actions": [r.budget.actions.rows[0]],
+            "capex_by_year": {"1": {"2015": 4.0, "2016": 8.0}},
+            "funding_by_year": {
+                "unit": "wan_yuan",
+                "years": {
+                    "2015": {"capex_wan_yuan": 4.0, "debt_wan_yuan": 3.0},
+                    "2016": {"capex_wan_yuan": 8.0, "debt_wan_yuan": 6.0},
+                },
+                "total": {"capex_wan_yuan": 12.0, "debt_wan_yuan": 9.0},
+            },
+        }
+        wan = "wan_yuan"
+        line = {
+            f"budget.lines.0.{k}": wan
+            for k in (
+                "total_wan_yuan",
+                "market_wan_yuan",
+                "policy_grants_wan_yuan",
+                "town_government_wan_yuan",
+                "modelled_capex_wan_yuan",
+                "capex_minus_budget_wan_yuan",
+            )
+        }
+        money = ("total_wan_yuan", "market_wan_yuan", "policy_grants_wan_yuan")
+        assert r.budget.units() == {
+            **{f"budget.{k}": wan for k in (*money, "town_government_wan_yuan")},
+            "budget.modelled_capex_wan_yuan": wan,
+            "budget.capex_minus_budget_wan_yuan": wan,
+            "budget.stated_totals.total_wan_yuan": wan,
+            "budget.by_source.market_wan_yuan.wan_yuan": wan,
+            "budget.by_source.market_wan_yuan.share": "share",
+            "budget.by_source.policy_grants_wan_yuan.wan_yuan": wan,
+            "budget.by_source.policy_grants_wan_yuan.share": "share",
+            "budget.by_source.town_government_wan_yuan.wan_yuan": wan,
+            "budget.by_source.town_government_wan_yuan.share": "share",
+            "budget.lines.0.action_no": "",  # the plan's number of the action
+            **line,
+            "budget.actions.0.action_no": "",
+            **{f"budget.actions.0.{k}": wan for k in (*money, "town_government_wan_yuan")},
+            "budget.capex_by_year.1.2015": wan,
+            "budget.capex_by_year.1.2016": wan,
+            "budget.funding_by_year.years.2015.capex_wan_yuan": wan,
+            "budget.funding_by_year.years.2015.debt_wan_yuan": wan,
+            "budget.funding_by_year.years.2016.capex_wan_yuan": wan,
+            "budget.funding_by_year.years.2016.debt_wan_yuan": wan,
+            "budget.funding_by_year.total.capex_wan_yuan": wan,
+            "budget.funding_by_year.total.debt_wan_yuan": wan,
+        }
+
+    def test_the_rest_of_the_roll_up_and_every_number_has_its_unit(self):
+        r = small_roll_up()
+        document = programme([project("a")], portfolio=r).to_json()
+        assert document["reconciliation"] == [
+            {
+                "id": "capex-line-1",
+                "severity": "warning",
+                "title": "Line 1's capex is over its budget",
+                "numbers": {"line": "1", "budget_wan_yuan": 10.0, "modelled_capex_wan_yuan": 12.0},
+                "sources": {},
+                "detail": "",
+                "units": {"budget_wan_yuan": "wan_yuan", "modelled_capex_wan_yuan": "wan_yuan"},
+                "labels": {
+                    "line": "Line",
+                    "budget_wan_yuan": "Budget",
+                    "modelled_capex_wan_yuan": "Capex",
+                },
+            }
+        ]
+        assert document["macc"][0]["x_start_t_co2e_per_year"] == 0.0
+        assert document["targets"] == {
+            "pv_share": [{"year": 2020, "pv_share": 0.15, "goal_share": None}]
+        }
+        units = document["units"]
+        assert units["reconciliation.0.numbers.modelled_capex_wan_yuan"] == "wan_yuan"
+        assert "reconciliation.0.numbers.line" not in units  # a text has none
+        assert units["macc.0.abatement_cost_yuan_per_t"] == "yuan/t CO2e"
+        assert units["targets.pv_share.0.year"] == "year"
+        assert units["targets.pv_share.0.goal_share"] == "share"  # null: none set before 2020
+        assert units["budget.funding_by_year.total.debt_wan_yuan"] == "wan_yuan"
+        assert {p for p in numbers(document) if p not in units} == set()
+
+    def test_a_number_carries_its_unit(self):
+        r = small_roll_up()
+        assert r.budget.lines.quantity(0, "modelled_capex_wan_yuan") == Quantity(12.0, "wan_yuan")
+        assert r.reconciliation[0].quantity("budget_wan_yuan") == Quantity(10.0, "wan_yuan")
+        with pytest.raises(TypeError, match="line is a text"):
+            r.reconciliation[0].quantity("line")
+
+    def test_a_column_of_numbers_without_a_unit_is_refused(self):
+        table = Table(({"year": 2020, "mwh": 5.0},), {"year": "year"})
+        with pytest.raises(KeyError, match="column 'mwh' holds numbers and has no unit"):
+            table.units_at("targets.pv")
+
+
+def numbers(document, path=""):
+    """The path of every number of a results.json document (a list of numbers, a number a
+    year, by the list's path; a list of rows by each row's index)."""
+    if isinstance(document, dict):
+        for key, value in document.items():
+            if not (path == "" and key == "units"):
+                yield from numbers(value, f"{path}.{key}" if path else key)
+    elif isinstance(document, list):
+        flat = all(x is None or _is_number(x) for x in document)
+        if document and flat:
+            if any(_is_number(x) for x in document):
+                yield path
+        else:
+            for i, value in enumerate(document):
+                yield from numbers(value, f"{path}.{i}")
+    elif _is_number(document):
+        yield path
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+PURE_NUMBERS = (
+    r"budget\.(lines|actions)\.\d+\.action_no",  # the plan's numbering of its actions
+    r"risk\.(trials|seed)",  # how many trials, and the generator's seed
+    r"risk\.monte_carlo\.outputs\..+\.histogram\.counts",  # trials in each bin
+    r"structuring\.entries\.\d+\.(trials\.n|n_trials|evaluations)",  # trials, evaluations
+)
+"""The numbers of results.json that are counts or labels, not quantities: their unit is ""
+(a pure number, as `Quantity` writes it)."""
+
+
+@pytest.mark.programme
+def test_every_number_of_xiaolan_s_results_has_a_unit(xiaolan_build):
+    """Every number of Xiaolan's results.json has its unit in the `units` map, a symbol of
+    the units table (a calendar year "year"); "" only for the counts and labels named in
+    `PURE_NUMBERS`; and every path of the map leads to a value."""
+    document = xiaolan_build.results
+    units = document["units"]
+    found = list(numbers(document))
+    assert len(found) > 4000
+    assert [p for p in found if p not in units] == []
+    assert [p for p in units if not has(document, p)] == []
+    for path, unit in units.items():
+        assert unit_table.check(unit) == unit, path
+    pure = sorted(p for p, unit in units.items() if unit == "")
+    assert [p for p in pure if not any(re.fullmatch(x, p) for x in PURE_NUMBERS)] == []
+    assert units["programme.base_year"] == "year"
+    assert units["fund.years"] == "year"
+    assert units["budget.lines.0.total_wan_yuan"] == "wan_yuan"

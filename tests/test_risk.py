@@ -442,6 +442,84 @@ def test_a_total_loss_counts_as_minus_100_percent():
     assert statistics(never[1:])["p50"] is None
 
 
+def test_the_risk_section_s_units_by_hand():
+    """A run of one project's NPV and IRR and one fund class, a scenario, a tornado bar
+    that multiplies a price (its range a factor, "x") and one draw of a price in yuan/kWh:
+    each number of the section has the unit written out here."""
+    npv = np.array([10.0, 8.0, 9.0, 11.0, 12.0, 7.0, 13.0])  # base, 3 trials, scenario, bar
+    irr = np.array([0.08, 0.07, 0.09, 0.10, 0.05, 0.06, 0.09])
+    bar = TornadoBar(
+        parameter="price", label="price", apply="multiply", low=0.9, high=1.1, unit="yuan/kWh"
+    )
+    result = RiskResult(
+        trials=3,
+        seed=7,
+        bins=2,
+        scenarios={"low": (4, "prices low")},
+        tornado=[(bar, (5, 6))],
+        trial_rows=slice(1, 4),
+        outputs={
+            "projects.pv.npv_yuan": npv,
+            "projects.pv.irr": irr,
+            "projects.pv.equity_irr": irr,
+            "fund.classes.lp.net_irr": irr,
+        },
+        units={
+            "projects.pv.npv_yuan": "yuan",
+            "projects.pv.irr": "rate",
+            "projects.pv.equity_irr": "rate",
+            "fund.classes.lp.net_irr": "rate",
+        },
+        hurdles={"lp": np.full(7, 0.08)},
+        samples={"projects.pv.price": np.array([0.4, 0.5, 0.6])},
+        input_bases={"projects.pv.price": 0.5},
+        draw_units={"projects.pv.price": "yuan/kWh"},
+        classes=("lp",),
+    )
+    section = result.results()
+    found = result.section_units(section)
+    mc = "risk.monte_carlo.outputs"
+    expected = {
+        "risk.trials": "",
+        "risk.seed": "",
+        "risk.scenarios.low.projects.pv.npv_yuan": "yuan",
+        "risk.scenarios.low.projects.pv.irr": "rate",
+        "risk.scenarios.low.projects.pv.equity_irr": "rate",
+        "risk.scenarios.low.fund.classes.lp.net_irr": "rate",
+        "risk.monte_carlo.inputs.projects.pv.price.p10": "yuan/kWh",
+        "risk.monte_carlo.inputs.projects.pv.price.base": "yuan/kWh",
+        "risk.monte_carlo.inputs.projects.pv.price.base_percentile": "share",
+        f"{mc}.projects.pv.npv_yuan.p50": "yuan",
+        f"{mc}.projects.pv.npv_yuan.mean": "yuan",
+        f"{mc}.projects.pv.npv_yuan.prob_below_zero": "share",
+        f"{mc}.projects.pv.npv_yuan.share_undefined": "share",
+        f"{mc}.projects.pv.npv_yuan.histogram.edges": "yuan",
+        f"{mc}.projects.pv.npv_yuan.histogram.counts": "",  # trials in each bin
+        f"{mc}.fund.classes.lp.net_irr.prob_below_hurdle": "share",
+    }
+    assert {path: found[path] for path in expected} == expected
+    for i, entry in enumerate(section["tornado"]):  # the NPV's and the IRR's bars
+        at = f"risk.tornado.{i}"
+        output_unit = "yuan" if entry["output"].endswith("npv_yuan") else "rate"
+        assert (found[f"{at}.low"], found[f"{at}.high"]) == ("x", "x")  # 0.9 and 1.1 times
+        assert found[f"{at}.at_low"] == found[f"{at}.swing"] == output_unit
+    assert len(section["tornado"]) == 3  # the NPV, the IRR and the class's net IRR move
+
+    def numbers(node, path):
+        if isinstance(node, dict):
+            for key, value in node.items():
+                yield from numbers(value, f"{path}.{key}")
+        elif isinstance(node, list) and node and not isinstance(node[0], dict):
+            yield path
+        elif isinstance(node, list):
+            for i, value in enumerate(node):
+                yield from numbers(value, f"{path}.{i}")
+        elif isinstance(node, int | float) and not isinstance(node, bool):
+            yield path
+
+    assert [p for p in numbers(section, "risk") if p not in found] == []
+
+
 def test_a_tornado_bar_with_no_range_and_no_distribution_is_refused_by_name(xiaolan):
     """A risk.yaml refuses such a bar at load (`definitions.risk`); a `RiskFile` given to
     `run_risk` directly met the 10th percentile of no distribution (an AttributeError on

@@ -677,3 +677,80 @@ def test_the_proposal_says_how_to_finance_it(xiaolan_build):
         if e["solve"] == "viability_grant" and e["status"] == "solved":
             assert f"{fmt(e['value'], 'wan_yuan')} 万元" in section, e["project"]
     assert "不低于8.0%" in section and "不低于1.30" in section
+
+
+def test_the_structuring_section_s_units_by_hand():
+    """A viability grant (yuan) for a project's equity IRR (a rate), the fund's capacity
+    (yuan) for its deployment ratio (a share) with an edit to fund.yaml, the bankable debt
+    and the blended metrics' {value, unit} pairs: each number's unit written out here."""
+    from xlfinance.structuring.blended import RATIO_UNIT
+    from xlfinance.structuring.units import structuring_units
+
+    grant = {
+        "solve": "viability_grant",
+        "project": "a",
+        "value": 2.0e6,
+        "unit": "yuan",
+        "defined": 0.0,
+        "target": {"output": "projects.a.equity_irr", "value": 0.08, "comparison": ">="},
+        "achieved": 0.08,
+        "bounds": [0.0, 1.0e9],
+        "tolerance": 1.0,
+        "scenarios": {"low": {"value": 3.0e6, "status": "solved"}},
+        "trials": {"n": 100, "p50": 2.5e6, "p90": 4.0e6, "unreachable_share": 0.0},
+    }
+    capacity = {
+        "solve": "fund_capacity",
+        "project": "fund",
+        "value": 5.0e8,
+        "unit": "yuan",
+        "edits": [{"field": "closes[0].fund_size_yuan", "value": 500000000}],
+        "defined": 1.0e9,
+        "invested_yuan": 4.0e8,
+        "target": {"output": "fund.invested_yuan / fund.committed_yuan", "value": 0.8},
+        "achieved": 0.8,
+        "called_yuan": 4.5e8,
+    }
+    section = {
+        "file": "structuring.yaml",
+        "entries": [grant, capacity],
+        "blended": {
+            "programme": {"mobilisation_ratio": {"value": 1.5, "unit": RATIO_UNIT}},
+            "projects": {"a": {"start_year": 2015, "debt_yuan": {"value": 1.0, "unit": "yuan"}}},
+        },
+        "bankable_debt": {
+            "solve": "debt_capacity",
+            "projects": {"a": {"loan_yuan": 1.0e6, "defined_loan_yuan": 0.0}},
+            "total_yuan": 1.0e6,
+            "defined_total_yuan": 0.0,
+        },
+    }
+    units = {"projects.a.equity_irr": "rate", "fund.deployment.deployment_ratio": "share"}
+    at0, at1 = "structuring.entries.0", "structuring.entries.1"
+    assert structuring_units(section, units) == {
+        f"{at0}.value": "yuan",
+        f"{at0}.defined": "yuan",
+        f"{at0}.bounds": "yuan",
+        f"{at0}.tolerance": "yuan",
+        f"{at0}.achieved": "rate",  # the target output's unit
+        f"{at0}.target.value": "rate",
+        f"{at0}.scenarios.low.value": "yuan",
+        f"{at0}.trials.n": "",  # a count of trials
+        f"{at0}.trials.p50": "yuan",
+        f"{at0}.trials.p90": "yuan",
+        f"{at0}.trials.unreachable_share": "share",
+        f"{at1}.value": "yuan",
+        f"{at1}.defined": "yuan",
+        f"{at1}.achieved": "share",  # invested over committed: the deployment ratio's unit
+        f"{at1}.invested_yuan": "yuan",
+        f"{at1}.called_yuan": "yuan",
+        f"{at1}.target.value": "share",
+        f"{at1}.edits.0.value": "yuan",  # a close's fund size, in yuan
+        "structuring.blended.programme.mobilisation_ratio.value": "x",  # a multiple
+        "structuring.blended.projects.a.start_year": "year",
+        "structuring.blended.projects.a.debt_yuan.value": "yuan",
+        "structuring.bankable_debt.projects.a.loan_yuan": "yuan",
+        "structuring.bankable_debt.projects.a.defined_loan_yuan": "yuan",
+        "structuring.bankable_debt.total_yuan": "yuan",
+        "structuring.bankable_debt.defined_total_yuan": "yuan",
+    }

@@ -187,10 +187,12 @@ def test_a_price_schedule_is_listed_in_its_unit():
 @pytest.mark.programme
 def test_results_json_gives_the_unit_of_every_project_and_fund_number(xiaolan_build):
     """Each number of `projects` and `fund` (a list a year counts as one) has its unit in
-    `units`, the unit of the model row it comes from; nothing else is mapped."""
+    `units`, the unit of the model row it comes from, a project's start and the fund's
+    years "year"; nothing else of theirs is mapped (the other sections' numbers are
+    tests/test_results.py's)."""
     results = xiaolan_build.results
-    mapped = results["units"]
-    described = {"name", "archetype", "budget_line", "start_year"}  # what a project is
+    mapped = {p: u for p, u in results["units"].items() if p.startswith(("projects.", "fund."))}
+    described = {"name", "archetype", "budget_line"}  # what a project is
     numbers = {
         f"projects.{pid}.{key}"
         for pid, project in results["projects"].items()
@@ -206,9 +208,10 @@ def test_results_json_gives_the_unit_of_every_project_and_fund_number(xiaolan_bu
             yield path
 
     fund = results["fund"]
-    numbers |= set(walk({k: v for k, v in fund.items() if k != "years"}, "fund"))
+    numbers |= set(walk(fund, "fund"))
     assert numbers - set(mapped) == set()
     assert set(mapped) - numbers == set()
+    assert mapped["fund.years"] == mapped["projects.pv_phase1.start_year"] == "year"
     assert mapped["projects.pv_phase1.lcoe_yuan_per_kwh"] == "yuan/kWh"
     assert mapped["fund.classes.senior.net_irr"] == "rate"
     assert mapped["fund.classes.senior.tvpi_by_year"] == "x"

@@ -36,6 +36,7 @@ from xlfinance.results import (
     Sponsor,
     Text,
 )
+from xlfinance.structuring.units import structuring_units
 
 if TYPE_CHECKING:
     from xlfinance.definitions import Programme
@@ -118,10 +119,14 @@ def programme_results(
 def with_analysis(results: ProgrammeResults, risk: Any, structuring: Any) -> ProgrammeResults:
     """`results` with risk.yaml's run (`risk.engine.RiskResult`) and structuring.yaml's
     solves (`structuring.run.StructuringResult`), each None where the programme has none."""
+    section = None if risk is None else risk.results()
+    solved = None if structuring is None else structuring.results()
     return replace(
         results,
-        risk=None if risk is None else risk.results(),
-        structuring=None if structuring is None else structuring.results(),
+        risk=section,
+        structuring=solved,
+        risk_units={} if section is None else risk.section_units(section),
+        structuring_units={} if solved is None else structuring_units(solved, results.units()),
     )
 
 

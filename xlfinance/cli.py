@@ -260,7 +260,7 @@ def _build(args: argparse.Namespace) -> int:
             )
         )
     print(printable_lines(_fund_summary(None if typed.fund is None else typed.fund.section)))
-    print(printable_lines(_findings_summary(typed.portfolio.get("reconciliation", []))))
+    print(printable_lines(_findings_summary([f.to_json() for f in typed.portfolio.reconciliation])))
     if args.verbose:
         print(printable(_wrote(result) + ":"))
         print(printable_lines([f"  {p.relative_to(result.out_dir)}" for p in result.files]))

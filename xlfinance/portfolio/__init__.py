@@ -7,7 +7,7 @@ budget's, benefits' and MACC's read from their sheets' models (`budget_sheet`, .
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -19,6 +19,15 @@ from xlfinance.portfolio import funding as _funding
 from xlfinance.portfolio import macc as _macc
 from xlfinance.portfolio import targets as _targets
 from xlfinance.portfolio.reconciliation import Finding, reconcile
+from xlfinance.results import (
+    BudgetResults,
+    FindingResult,
+    Quantity,
+    RollUp,
+    Series,
+    SourceShare,
+    Table,
+)
 
 if TYPE_CHECKING:
     from xlfinance.definitions.load import Programme
@@ -57,49 +66,64 @@ class Portfolio:
     def reconciliation(self) -> pd.DataFrame:
         return pd.DataFrame([f.as_dict() for f in self.findings])
 
-    def results(self, programme: Programme) -> dict[str, object]:
+    def results(self, programme: Programme) -> RollUp:
         """The `budget`, `benefits`, `reconciliation`, `macc`, `macc_claimed` and `targets`
-        of results.json."""
+        of results.json, typed, each number's unit the one its table declares."""
         totals = _budget.totals(self.budget_sheet)
         stated = programme.budget.stated_totals
-        budget = {
-            "unit": "wan_yuan",
-            **totals,
+        unit = _budget.UNIT
+
+        def money(value: float | None) -> Quantity:
+            return Quantity(value, unit)
+
+        funding = _funding.funding_results(self.funding_by_year)
+        budget = BudgetResults(
+            unit=unit,
+            totals={key: money(value) for key, value in totals.items()},
             # the lines the models cover: their capex and its difference from their budget
-            "modelled_capex_wan_yuan": self.budget_sheet.values["total_modelled_capex_wan_yuan"],
-            "capex_minus_budget_wan_yuan": float(
-                self.budget["capex_minus_budget_wan_yuan"].sum(skipna=True)
+            modelled_capex=money(self.budget_sheet.values["total_modelled_capex_wan_yuan"]),
+            capex_minus_budget=money(
+                float(self.budget["capex_minus_budget_wan_yuan"].sum(skipna=True))
             ),
-            "stated_totals": {k: getattr(stated, k) for k in totals},
-            "by_source": {
-                key: {
-                    "label": label,
-                    "wan_yuan": totals[key],
-                    "share": totals[key] / totals["total_wan_yuan"],
-                }
+            stated_totals={k: money(getattr(stated, k)) for k in totals},
+            by_source={
+                key: SourceShare(
+                    label,
+                    money(totals[key]),
+                    Quantity(totals[key] / totals["total_wan_yuan"], "share"),
+                )
                 for key, label in _budget.SOURCES.items()
             },
-            "lines": _records(self.budget.drop(columns=["name_zh"]).reset_index()),
-            "actions": _records(self.actions.reset_index()),
-            "capex_by_year": {
-                str(line): {str(year): value for year, value in column.items()}
+            lines=_table(self.budget.drop(columns=["name_zh"]).reset_index(), _budget.LINE_UNITS),
+            actions=_table(self.actions.reset_index(), _budget.ACTION_UNITS),
+            capex_by_year={
+                str(line): Series(
+                    tuple(int(year) for year in column.index),
+                    tuple(float(value) for value in column),
+                    unit,
+                )
                 for line, column in self.capex_by_year.items()
             },
-            "funding_by_year": _funding.funding_results(self.funding_by_year),
-        }
-        targets: dict[str, list[dict[Hashable, object]]] = {}
+            funding_by_year=funding,
+            funding_total={
+                c: money(float(self.funding_by_year[c].sum())) for c in self.funding_by_year.columns
+            },
+        )
+        targets: dict[str, Table] = {}
         if self.intensity is not None:
-            targets["co2_intensity"] = _records(self.intensity.reset_index())
+            targets["co2_intensity"] = _table(
+                self.intensity.reset_index(), _targets.INTENSITY_UNITS
+            )
         if self.pv_share is not None:
-            targets["pv_share"] = _records(self.pv_share.reset_index())
-        return {
-            "budget": budget,
-            "benefits": _records(self.benefits.reset_index()),
-            "reconciliation": [f.as_dict() for f in self.findings],
-            "macc": _records(self.macc),
-            "macc_claimed": _records(self.macc_claimed),
-            "targets": targets,
-        }
+            targets["pv_share"] = _table(self.pv_share.reset_index(), _targets.PV_SHARE_UNITS)
+        return RollUp(
+            budget=budget,
+            benefits=_table(self.benefits.reset_index(), _benefits.RESULT_UNITS),
+            reconciliation=tuple(_finding(f) for f in self.findings),
+            macc=_table(self.macc, _macc.RESULT_UNITS),
+            macc_claimed=_table(self.macc_claimed, _macc.RESULT_UNITS),
+            targets=targets,
+        )
 
 
 def roll_up(
@@ -132,5 +156,22 @@ def roll_up(
     )
 
 
-def _records(frame: pd.DataFrame) -> list[dict[Hashable, object]]:
-    return frame.to_dict(orient="records")
+def _table(frame: pd.DataFrame, units: Mapping[str, str]) -> Table:
+    """A table of `frame`'s rows as results.json lists them, each column in `units`."""
+    rows: list[dict[str, object]] = [
+        {str(k): v for k, v in row.items()} for row in frame.to_dict(orient="records")
+    ]
+    return Table(tuple(rows), units)
+
+
+def _finding(f: Finding) -> FindingResult:
+    return FindingResult(
+        id=f.id,
+        severity=f.severity,
+        title=f.title,
+        numbers=f.numbers,
+        sources=f.sources,
+        detail=f.detail,
+        units=f.units,
+        labels=f.labels,
+    )

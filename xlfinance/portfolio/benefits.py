@@ -65,6 +65,15 @@ COLUMN_NAMES = {
     JOBS: "new_jobs",
 }
 """Column -> the field it holds, in defined names and results.json."""
+RESULT_UNITS = {
+    **{COLUMN_NAMES[col]: _UNITS[col] for col in (CLAIMED_T, MODELLED_T, RATIO, ECONOMIC)},
+    "beneficiaries_person_times": "person-times",
+    "new_jobs": "jobs",
+    "modelled_npv_wan_yuan": "wan_yuan",
+    "present_cost_wan_yuan": "wan_yuan",
+}
+"""The unit of each numeric column of `benefits_table` (results.json's `benefits`): the
+sheet's cells' own, the counts table 5-5 gives in person-times and jobs, the NPV in 万元."""
 
 
 @dataclass(frozen=True)

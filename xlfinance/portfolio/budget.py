@@ -31,6 +31,18 @@ SOURCES = {
 }
 
 
+UNIT = "wan_yuan"
+"""The unit of every money cell of the Budget sheet, and of the budget's money in results.json."""
+LINE_UNITS = {
+    **dict.fromkeys(BUDGET_MONEY_FIELDS, UNIT),
+    "action_no": "",  # the plan's number of the action, a pure number
+    "modelled_capex_wan_yuan": UNIT,
+    "capex_minus_budget_wan_yuan": UNIT,
+}
+"""The unit of each numeric column of `budget_table` (results.json's `budget.lines`)."""
+ACTION_UNITS = {"action_no": "", **dict.fromkeys(BUDGET_MONEY_FIELDS, UNIT)}
+"""The unit of each numeric column of `action_subtotals` (`budget.actions`)."""
+
 FIRST_ROW = 5
 """The Budget sheet's first line row; the total, the stated total and the action subtotals
 follow the lines (`BudgetSheet`)."""
@@ -97,12 +109,12 @@ def budget_sheet(programme: Programme, projects: Mapping[str, ProjectResult]) ->
         terms = [grid.ref(cells[field]) for cells in lines.values() if field in cells]
         # the four money columns keep the names the Summary and results.json give them
         named = f"budget.{field}" if field in BUDGET_MONEY_FIELDS else f"budget_total_{field}"
-        grid.line(f"total_{field}", total(terms), "wan_yuan", (total_row, COLUMNS[field]), named)
+        grid.line(f"total_{field}", total(terms), UNIT, (total_row, COLUMNS[field]), named)
     stated_row = total_row + 1
     for field in BUDGET_MONEY_FIELDS:
         value = getattr(programme.budget.stated_totals, field)
         if value is not None:
-            grid.typed(f"stated_{field}", value, "wan_yuan", (stated_row, COLUMNS[field]))
+            grid.typed(f"stated_{field}", value, UNIT, (stated_row, COLUMNS[field]))
             grid.name(f"budget_stated_{field}", f"stated_{field}")
     actions: dict[int, int] = {}
     for i, action in enumerate(sorted({line.action_no for line in budget_lines})):
@@ -112,7 +124,7 @@ def budget_sheet(programme: Programme, projects: Mapping[str, ProjectResult]) ->
             grid.line(
                 f"action_{action}_{field}",
                 total(grid.ref(m[field]) for m in members),
-                "wan_yuan",
+                UNIT,
                 (row, COLUMNS[field]),
                 f"budget_action_{action}_{field}",
             )
@@ -134,13 +146,11 @@ def _line_row(
     cells = {field: f"l{row}_{field}" for field in COLUMNS}
 
     def place(field: str, expr: ex.Expr) -> ex.LineRef:
-        return grid.line(cells[field], expr, "wan_yuan", (row, COLUMNS[field]), f"{named}_{field}")
+        return grid.line(cells[field], expr, UNIT, (row, COLUMNS[field]), f"{named}_{field}")
 
     money = {}
     for field in BUDGET_MONEY_FIELDS:
-        money[field] = grid.typed(
-            cells[field], getattr(line, field), "wan_yuan", (row, COLUMNS[field])
-        )
+        money[field] = grid.typed(cells[field], getattr(line, field), UNIT, (row, COLUMNS[field]))
         grid.name(f"{named}_{field}", cells[field])
     place("sum_of_sources_wan_yuan", total(money[field] for field in BUDGET_SOURCE_FIELDS))
     if not pids:
@@ -188,7 +198,7 @@ def budget_table(programme: Programme, sheet: BudgetSheet) -> pd.DataFrame:
             }
         )
     table = pd.DataFrame(rows).set_index("line")
-    table.attrs["unit"] = "wan_yuan"
+    table.attrs["unit"] = UNIT
     return table
 
 
@@ -204,7 +214,7 @@ def action_subtotals(programme: Programme, sheet: BudgetSheet) -> pd.DataFrame:
         for action in sheet.actions
     ]
     out = pd.DataFrame(rows).set_index("action_no")
-    out.attrs["unit"] = "wan_yuan"
+    out.attrs["unit"] = UNIT
     return out
 
 
@@ -223,5 +233,5 @@ def capex_by_year(programme: Programme, projects: Mapping[str, ProjectResult]) -
     ids = [line.id for line in programme.budget.lines if line.id in series]
     frame = pd.DataFrame({line: series[line] for line in ids}).fillna(0.0)
     frame.index.name = "year"
-    frame.attrs["unit"] = "wan_yuan"
+    frame.attrs["unit"] = UNIT
     return frame.sort_index()

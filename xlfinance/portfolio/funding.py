@@ -38,6 +38,7 @@ import pandas as pd
 from xlfinance.archetypes.finance.contract import CAPEX
 from xlfinance.archetypes.registry import REGISTRY
 from xlfinance.model.units import YUAN_PER_WAN
+from xlfinance.results import Table
 
 if TYPE_CHECKING:
     from xlfinance.fund.model import FundEvaluation
@@ -60,6 +61,8 @@ SOURCES = (
     "public_budget_wan_yuan",
 )
 MEMO = ("fund_wan_yuan", "other_equity_wan_yuan")
+UNIT = "wan_yuan"
+"""Every column's unit: yuan divided by `YUAN_PER_WAN`."""
 COLUMNS = (*USES, "uses_wan_yuan", *SOURCES, "sources_wan_yuan", *MEMO)
 
 
@@ -108,19 +111,18 @@ def funding_by_year(
     moving = [*USES, *SOURCES, "fund_wan_yuan"]
     frame = frame[(frame[moving].abs() > 1e-9).any(axis=1)]
     frame.index.name = "year"
-    frame.attrs["unit"] = "wan_yuan"
+    frame.attrs["unit"] = UNIT
     return frame
 
 
-def funding_results(frame: pd.DataFrame) -> dict[str, object]:
-    """results.json's `budget.funding_by_year`: the rows by year, and their totals."""
-    return {
-        "unit": "wan_yuan",
-        "years": {
-            str(year): {c: float(v) for c, v in row.items()} for year, row in frame.iterrows()
-        },
-        "total": {c: float(frame[c].sum()) for c in frame.columns},
-    }
+def funding_results(frame: pd.DataFrame) -> Table:
+    """results.json's `budget.funding_by_year.years`: a row a year, keyed by the year, every
+    column in 万元 (`funding_by_year`'s unit)."""
+    return Table(
+        tuple({str(c): float(v) for c, v in row.items()} for _, row in frame.iterrows()),
+        dict.fromkeys(frame.columns.astype(str), UNIT),
+        keys=tuple(str(year) for year in frame.index),
+    )
 
 
 __all__ = ["COLUMNS", "funding_by_year", "funding_results"]

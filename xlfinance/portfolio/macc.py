@@ -70,6 +70,13 @@ COST, TONNES, CUMULATIVE = 4, 5, 6
 METRICS = {COST: "abatement_cost_yuan_per_t", TONNES: "abatement_t_co2e_per_year"}
 """Column -> the project metric it reads."""
 _UNITS = {COST: "yuan/t CO2e", TONNES: "t CO2e/yr", CUMULATIVE: "t CO2e/yr"}
+RESULT_UNITS = {
+    **{metric: _UNITS[col] for col, metric in METRICS.items()},
+    "x_end_t_co2e_per_year": _UNITS[CUMULATIVE],
+    "x_start_t_co2e_per_year": _UNITS[CUMULATIVE],
+}
+"""The unit of each numeric column of `macc_table` and `claimed_table` (results.json's
+`macc` and `macc_claimed`): the sheet's cells', a bar's ends on the running sum's axis."""
 
 
 @dataclass(frozen=True)

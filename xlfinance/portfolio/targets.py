@@ -61,6 +61,28 @@ def yearly(
     return total
 
 
+INTENSITY_UNITS = {
+    "year": "year",
+    "gdp_wan_yuan": "wan_yuan",
+    "emissions_without_t_co2e": "t CO2e",
+    "avoided_t_co2e": "t CO2e",
+    "emissions_with_t_co2e": "t CO2e",
+    "intensity_without_t_per_wan_yuan": "t CO2e/万元",
+    "intensity_with_t_per_wan_yuan": "t CO2e/万元",
+    "target_t_per_wan_yuan": "t CO2e/万元",
+}
+"""The unit of each column of `intensity_path` (results.json's `targets.co2_intensity`):
+GDP in 万元 as the plan states it, a year's emissions in t CO2e, intensity their ratio."""
+PV_SHARE_UNITS = {
+    "year": "year",
+    "pv_generation_mwh": "MWh",
+    "town_electricity_mwh": "MWh",
+    "pv_share": "share",
+    "goal_share": "share",
+}
+"""The unit of each column of `pv_share` (results.json's `targets.pv_share`)."""
+
+
 def intensity_path(programme: Programme, projects: Mapping[str, ProjectResult]) -> pd.DataFrame:
     """A row a year 2010-2020: GDP, emissions and intensity without and with the programme,
     and the plan's intensity targets where it sets one."""

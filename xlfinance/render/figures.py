@@ -14,7 +14,7 @@ from typing import Any
 from markupsafe import Markup, escape
 
 from xlfinance.model import units
-from xlfinance.model.units import MINUS, fmt
+from xlfinance.model.units import DASH, MINUS, fmt
 from xlfinance.model.units import finite_or_none as _number
 from xlfinance.results import ProgrammeResults, ProjectResults, Text, has, resolve
 
@@ -34,9 +34,11 @@ DSCR_COMFORT = 1.2
 # --------------------------------------------------------------------------------------
 
 
-def fmt_input(value: float, unit: str) -> str:
+def fmt_input(value: float | None, unit: str) -> str:
     """An input as typed, in its unit: a rate or share in percent with up to two decimals,
-    any other number as given (to four decimals at most)."""
+    any other number as given (to four decimals at most); a dash for none."""
+    if value is None:
+        return DASH
     if unit and units.display(unit) == "pct":
         text = f"{value * 100:.2f}".rstrip("0").rstrip(".")
         return (MINUS + text.lstrip("-") if value < 0 else text) + "%"
@@ -64,6 +66,16 @@ class Figures:
 
     def has(self, path: str) -> bool:
         return has(self.results, path)
+
+    def unit(self, path: str) -> str:
+        """The unit of the number at `path`, as results.json's `units` map gives it."""
+        unit: str = self.results["units"][path]
+        return unit
+
+    def shown(self, path: str) -> Markup:
+        """The figure at `path` shown the way its unit says (`units.display`: yuan in 万元,
+        a rate or share in percent, a multiple with its sign)."""
+        return self(path, units.display(self.unit(path)))
 
     def __call__(self, path: str, kind: str = "int", unit: str = "") -> Markup:
         value = self.value(path)

@@ -4,17 +4,24 @@ the fund can absorb and what public money brings in."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from xlfinance.model import units
 from xlfinance.model.units import fmt
+from xlfinance.render.figures import Results
+
+Entry = dict[str, Any]
+"""An answer of results.json's `structuring.entries` (`structuring.fund.Entry`): JSON."""
 
 SUPPORT = ("viability_grant", "viability_subsidy", "break_even_carbon_price")
 
 
-def _entries(results: dict, solve_prefix: str) -> dict[str, dict]:
+def _entries(results: Results, solve_prefix: str) -> dict[str, Entry]:
     entries = (results.get("structuring") or {}).get("entries", [])
     return {e["project"]: e for e in entries if e["solve"].startswith(solve_prefix)}
 
 
-def _value(entry: dict | None, needed: bool = True) -> str:
+def _value(entry: Entry | None, needed: bool = True) -> str:
     """An answer as a reader sees it: 万元, a share, or a price per unit. With `needed`, a
     support a project does not need (already met at 0) says so."""
     if entry is None:
@@ -24,20 +31,21 @@ def _value(entry: dict | None, needed: bool = True) -> str:
     value, unit = entry["value"], entry["unit"]
     if needed and entry["status"] == "already_met" and value == 0:
         return "不需 none needed"
-    if unit == "yuan":
-        return f"{fmt(value, 'wan_yuan')} 万元"
-    if unit in ("share", "rate"):
-        return fmt(value, "pct")
+    shown = units.display(unit)  # the answer's own unit, as results.json gives it
+    if shown == "wan_yuan":  # yuan, shown in 万元
+        return f"{fmt(value, shown)} {units.written(shown)}"
+    if shown == "pct":  # a share or a rate
+        return fmt(value, shown)
     digits = "dec3" if value < 10 else "int"
     return f"{fmt(value, digits)} {unit}"
 
 
-def _name(results: dict, pid: str) -> tuple[str, str]:
+def _name(results: Results, pid: str) -> tuple[str, str]:
     name = (results["projects"].get(pid) or {}).get("name") or {}
     return name.get("zh", pid), name.get("en", pid)
 
 
-def financing_context(results: dict) -> dict | None:
+def financing_context(results: Results) -> dict[str, Any] | None:
     """The rows and figures of the section; None without a structuring section."""
     section = results.get("structuring")
     if not section:
@@ -74,7 +82,7 @@ def financing_context(results: dict) -> dict | None:
     bankable = section.get("bankable_debt") or {}
     blended = (section.get("blended") or {}).get("programme", {})
 
-    def target(entry, kind):
+    def target(entry: Entry | None, kind: str) -> str:
         value = ((entry or {}).get("target") or {}).get("value")
         return fmt(value, kind) if isinstance(value, (int, float)) else ""
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from markupsafe import Markup
 
+from xlfinance.render.figures import Figures, Results
 from xlfinance.results import FundTerms, Loan, ProjectResults
 
 KEY_RISKS = 3
@@ -27,12 +28,12 @@ ESCO_ARCHETYPES = {"retrofit"}
 company invests and is paid from the savings, so the ask is addressed to ESCOs."""
 
 
-def standing(results: dict, pid: str, fig) -> dict:
+def standing(results: Results, pid: str, fig: Figures) -> dict[str, str | Markup]:
     """The pitch's heading: investable, needs support (of N 万元, the viability-gap grant of
     structuring.yaml where solved), or not viable with a grant alone."""
     gaps = (results.get("structuring") or {}).get("viability_gaps") or {}
     if pid in (gaps.get("projects") or {}):
-        amount = fig(f"structuring.viability_gaps.projects.{pid}.value", "wan_yuan")
+        amount = fig.shown(f"structuring.viability_gaps.projects.{pid}.value")
         return {
             "kind": "support",
             "zh": Markup("需扶持 {} 万元方可投资").format(amount),
@@ -47,14 +48,16 @@ def standing(results: dict, pid: str, fig) -> dict:
     return {"kind": "investable", "zh": "可投资", "en": "Investable"}
 
 
-def cover_warning(results: dict, pid: str, target: float | None, fig) -> dict | None:
+def cover_warning(
+    results: Results, pid: str, target: float | None, fig: Figures
+) -> dict[str, Markup] | None:
     """A warning where the loan's minimum DSCR is under the lender's target (the project's
     `target_dscr`, else `default_target`)."""
     p = results["projects"][pid]
     cover = p.get("min_dscr")
     if cover is None or target is None or not p.get("debt_yuan") or cover >= target:
         return None
-    shown = fig(f"projects.{pid}.min_dscr", "x")
+    shown = fig.shown(f"projects.{pid}.min_dscr")
     return {
         "zh": Markup(
             "最低偿债覆盖率 {} 低于贷款人要求的 {:.2f}：需延长贷款期限、减少贷款或增加资本金。"
@@ -66,17 +69,19 @@ def cover_warning(results: dict, pid: str, target: float | None, fig) -> dict | 
     }
 
 
-def asks(results: dict, project: ProjectResults, fund_terms: FundTerms | None, fig) -> list[dict]:
+def asks(
+    results: Results, project: ProjectResults, fund_terms: FundTerms | None, fig: Figures
+) -> list[dict[str, str | Markup]]:
     """What the project asks of whom: the fund's equity, the banks' loan with its terms,
     the loan lenders would size at their target where larger, an ESCO's investment."""
     pid = project.id
     p = results["projects"][pid]
-    out: list[dict] = []
+    out: list[dict[str, str | Markup]] = []
     investment = ((results.get("fund") or {}).get("investments") or {}).get(pid)
     if investment and fund_terms is not None:
         name = fund_terms.name
         share = fund_terms.equity_share(pid)
-        amount = fig(f"fund.investments.{pid}.invested_yuan", "wan_yuan")
+        amount = fig.shown(f"fund.investments.{pid}.invested_yuan")
         held_zh = f"（持有资本金的{share:.0%}）" if share is not None else ""
         held_en = f" ({share:.0%} of the equity)" if share is not None else ""
         out.append(
@@ -89,7 +94,7 @@ def asks(results: dict, project: ProjectResults, fund_terms: FundTerms | None, f
         )
     if p.get("debt_yuan") and project.loan is not None:
         zh, en = _loan_terms(project.loan)
-        amount = fig(f"projects.{pid}.debt_yuan", "wan_yuan")
+        amount = fig.shown(f"projects.{pid}.debt_yuan")
         out.append(
             {
                 "to_zh": "银行",
@@ -101,7 +106,7 @@ def asks(results: dict, project: ProjectResults, fund_terms: FundTerms | None, f
     bankable = ((results.get("structuring") or {}).get("bankable_debt") or {}).get("projects", {})
     loan = (bankable.get(pid) or {}).get("loan_yuan")
     if loan is not None and loan > (p.get("debt_yuan") or 0.0) * (1 + 1e-6) + 1.0:
-        amount = fig(f"structuring.bankable_debt.projects.{pid}.loan_yuan", "wan_yuan")
+        amount = fig.shown(f"structuring.bankable_debt.projects.{pid}.loan_yuan")
         out.append(
             {
                 "to_zh": "银行",
@@ -124,7 +129,7 @@ def asks(results: dict, project: ProjectResults, fund_terms: FundTerms | None, f
     return out
 
 
-def sponsor(project: ProjectResults | None) -> dict | None:
+def sponsor(project: ProjectResults | None) -> dict[str, str] | None:
     """The lead agency, its operating model and whom to contact (the definition's
     `sponsor`); without a contact, through the lead agency."""
     s = None if project is None else project.sponsor
@@ -142,7 +147,9 @@ def sponsor(project: ProjectResults | None) -> dict | None:
     }
 
 
-def key_risks(results: dict, pid: str, fig, n: int = KEY_RISKS) -> list[dict]:
+def key_risks(
+    results: Results, pid: str, fig: Figures, n: int = KEY_RISKS
+) -> list[dict[str, str | Markup]]:
     """The tornado's `n` largest swings of the project's NPV: the parameter and the NPV at
     its low and its high value."""
     output = f"projects.{pid}.npv_yuan"
@@ -154,8 +161,8 @@ def key_risks(results: dict, pid: str, fig, n: int = KEY_RISKS) -> list[dict]:
     bars.sort(key=lambda ib: -ib[1]["swing"])
     out = []
     for i, bar in bars[:n]:
-        at_low = fig(f"risk.tornado.{i}.at_low", "wan_yuan")
-        at_high = fig(f"risk.tornado.{i}.at_high", "wan_yuan")
+        at_low = fig.shown(f"risk.tornado.{i}.at_low")
+        at_high = fig.shown(f"risk.tornado.{i}.at_high")
         out.append(
             {
                 "zh": bar.get("label_zh") or bar.get("label") or bar.get("parameter"),
@@ -170,8 +177,8 @@ def _loan_terms(loan: Loan) -> tuple[str, str]:
     """The loan as a bank quotes it: rate, tenor (construction and grace in it), repayment,
     and how it is sized."""
     parts_zh, parts_en = [], []
-    if loan.rate is not None:
-        rate = loan.rate.value
+    rate = None if loan.rate is None else loan.rate.value
+    if rate is not None:
         parts_zh.append(f"年利率 {rate * 100:.2f}%")
         parts_en.append(f"{rate * 100:.2f}% a year")
     parts_zh.append(

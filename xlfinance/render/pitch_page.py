@@ -7,33 +7,48 @@ support it needs; `render.pitch` holds the pitch's parts (standing, asks, sponso
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
+from markupsafe import Markup
+
+from xlfinance.model import units
 from xlfinance.model.units import finite_or_none as _number
 from xlfinance.render import charts, pitch
 from xlfinance.render.figures import (
     DSCR_COMFORT,
+    Figures,
+    Results,
     archetype_names,
     fmt_input,
     funding_of,
     line_names,
     project_names,
+    shown_unit,
 )
-from xlfinance.results import Loan, ProjectResults
+from xlfinance.results import Loan, ProgrammeResults, ProjectResults
 
 PITCH_EXTRAS = (
-    ("lcoe_yuan_per_kwh", "平准化度电成本", "LCOE", "yuan_kwh", "yuan/kWh"),
-    ("min_dscr", "最低偿债覆盖率", "Min DSCR", "x", ""),
-    ("mirr", "修正内部收益率", "MIRR", "pct", ""),
-    ("discounted_payback_years", "动态回收期", "Discounted payback", "years", "years"),
-    ("abatement_t_co2e", "全生命期减排", "Lifetime abatement", "t", "t CO2e"),
+    ("lcoe_yuan_per_kwh", "平准化度电成本", "LCOE"),
+    ("min_dscr", "最低偿债覆盖率", "Min DSCR"),
+    ("mirr", "修正内部收益率", "MIRR"),
+    ("discounted_payback_years", "动态回收期", "Discounted payback"),
+    ("abatement_t_co2e", "全生命期减排", "Lifetime abatement"),
 )
-"""Secondary figures of a pitch, shown when the project has them."""
+"""Secondary figures of a pitch, shown when the project has them, each the way its unit
+(results.json's `units` map) says."""
 
 
 class PitchPage:
-    """A pitch's context; mixed into `reports.Reports`."""
+    """A pitch's context; mixed into `reports.Reports`, which gives it these:"""
 
-    def pitch_context(self, pid: str) -> dict:
+    if TYPE_CHECKING:
+        results: Results
+        typed: ProgrammeResults
+        fig: Figures
+
+        def chart(self, name: str, svg: str) -> Markup: ...
+
+    def pitch_context(self, pid: str) -> dict[str, Any]:
         p = self.results["projects"][pid]
         zh, en = project_names(self.results, pid)
         project = self.typed.projects.get(pid)
@@ -75,8 +90,8 @@ class PitchPage:
                 "amounts": funding,
             },
             "extras": [
-                (zh_label, en_label, key, kind, unit)
-                for key, zh_label, en_label, kind, unit in PITCH_EXTRAS
+                (zh_label, en_label, key, *_shown(self.fig.unit(f"projects.{pid}.{key}")))
+                for key, zh_label, en_label in PITCH_EXTRAS
                 if _number(p.get(key)) is not None
             ],
             "chart": chart,
@@ -88,7 +103,9 @@ class PitchPage:
             else pitch.asks(self.results, project, self.typed.fund_terms, self.fig),
             "sponsor": pitch.sponsor(project),
             "risks": pitch.key_risks(self.results, pid, self.fig),
-            "discount_rate": "" if rate is None else fmt_input(rate.value, rate.unit),
+            "discount_rate": ""
+            if rate is None or rate.value is None
+            else fmt_input(rate.value, rate.unit),
         }
 
 
@@ -132,7 +149,14 @@ SUPPORT_SOLVES = ("viability_grant", "viability_subsidy", "break_even_carbon_pri
 grant, a production subsidy per unit (any solve named viability_subsidy*), a carbon price."""
 
 
-def _support_text(entry: dict) -> tuple[str, str]:
+def _shown(unit: str) -> tuple[str, str]:
+    """How a figure in `unit` is shown (`units.display`) and the unit written beside it:
+    none for a percentage or a multiple, whose sign says it."""
+    kind = units.display(unit)
+    return kind, "" if kind in ("pct", "x") else shown_unit(unit)
+
+
+def _support_text(entry: dict[str, Any]) -> tuple[str, str]:
     value, unit = entry["value"], entry["unit"]
     if unit == "yuan":
         amount = f"{value / 1e4:,.0f} 万元"
@@ -146,7 +170,7 @@ def _support_text(entry: dict) -> tuple[str, str]:
     return f"补贴 {value:,.3f} 元/{per}{zh}", f"a subsidy of {value:,.3f} yuan/{per}{en}"
 
 
-def pitch_support(results: dict, pid: str) -> dict | None:
+def pitch_support(results: Results, pid: str) -> dict[str, Any] | None:
     """What a project short of its target return needs, from results.json's structuring
     section: None when it meets the target as defined (or there is no structuring.yaml)."""
     entries = [

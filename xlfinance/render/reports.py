@@ -23,7 +23,7 @@ Carlo, scenarios) when it has one; otherwise a sentence says it is not there yet
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +37,7 @@ from xlfinance.render import charts
 from xlfinance.render.figures import (
     Chart,
     Figures,
+    Results,
     action_names,
     archetype_names,
     at_or_below,
@@ -53,9 +54,12 @@ from xlfinance.render.labels_zh import SEVERITIES as SEVERITY
 from xlfinance.render.pitch_page import PitchPage
 from xlfinance.render.results_json import clean
 from xlfinance.render.risk_page import RiskPage
-from xlfinance.results import Assumption, FundTerms, ProgrammeResults
+from xlfinance.results import Assumption, FundTerms, ProgrammeResults, Quantity
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+
+OnChart = Callable[[int], None]
+"""Told the number of charts made so far, after each (a progress line)."""
 
 
 EXITS = {
@@ -84,7 +88,7 @@ kind (use, source, total, memo)."""
 class Reports(RiskPage, PitchPage):
     """Builds the pages of one programme's results."""
 
-    def __init__(self, results: ProgrammeResults, on_chart=None):
+    def __init__(self, results: ProgrammeResults, on_chart: OnChart | None = None):
         self.typed = results
         """The typed results (`xlfinance.results`), for what results.json does not hold."""
         self.results = clean(results.to_json())
@@ -106,9 +110,10 @@ class Reports(RiskPage, PitchPage):
 
     def unit_of(self, path: str) -> str:
         """The unit of the number at `path`, as results.json's `units` map gives it."""
-        return self.results["units"][path]
+        unit: str = self.results["units"][path]
+        return unit
 
-    def common(self) -> dict:
+    def common(self) -> dict[str, Any]:
         r = self.results
         name = r["programme"]["name"]
         location = self.typed.location
@@ -134,9 +139,9 @@ class Reports(RiskPage, PitchPage):
 
     # -- proposal ---------------------------------------------------------------------
 
-    def budget_rows(self) -> list[dict]:
+    def budget_rows(self) -> list[dict[str, Any]]:
         rows = []
-        for i, line in enumerate(self.results["budget"]["lines"]):
+        for i, line in enumerate(self.typed.portfolio.budget.lines.rows):
             zh, en = line_names(self.typed, line["line"], line.get("name_en", ""))
             rows.append(
                 {
@@ -150,62 +155,64 @@ class Reports(RiskPage, PitchPage):
             )
         return rows
 
-    def funding_schedule(self) -> dict | None:
+    def funding_schedule(self) -> dict[str, Any] | None:
         """The yearly sources and uses (results.json `budget.funding_by_year`): its years,
         and a row a use, a source and the fund's part of the equity, each bilingual."""
-        schedule = self.results["budget"].get("funding_by_year")
-        if not schedule or not schedule.get("years"):
+        budget = self.typed.portfolio.budget
+        years = budget.funding_by_year.keys
+        if not years:
             return None
-        total = schedule["total"]
+        total = budget.funding_total
         rows = [
             {"key": key, "zh": zh, "en": en, "kind": kind}
             for key, zh, en, kind in FUNDING_ROWS
             # a source or use that is nil every year (no VAT credited, no grants) is left out
-            if kind == "total" or abs(total.get(key) or 0.0) > 1e-9
+            if kind == "total" or key in total and abs(_number(total[key].value) or 0.0) > 1e-9
         ]
-        return {"years": list(schedule["years"]), "rows": rows}
+        return {"years": list(years), "rows": rows}
 
     def budget_chart(self) -> Markup:
-        budget = self.results["budget"]
+        budget = self.typed.portfolio.budget
         rows = []
-        for action in budget["actions"]:
+        for action in budget.actions.rows:
             zh, en = action_names(self.typed, action["action_no"], action.get("lines", []))
             text = charts.label(zh, shorten(en, 52), "\n") if zh else shorten(en, 52)
             rows.append(
                 (f"{action['action_no']}. {text}", {k: action.get(k, 0.0) for k in SOURCE_KEYS})
             )
-        sources = [(k, self.source_label(k, "\n")) for k in SOURCE_KEYS if k in budget["by_source"]]
+        sources = [(k, self.source_label(k, "\n")) for k in SOURCE_KEYS if k in budget.by_source]
         return self.chart("budget", charts.budget_stacked_bars(rows, sources))
 
     def source_label(self, key: str, sep: str = " ") -> str:
-        en = SOURCES_EN.get(key) or self.results["budget"]["by_source"][key]["label"]
+        en = SOURCES_EN.get(key) or self.typed.portfolio.budget.by_source[key].label
         return charts.label(SOURCES_ZH.get(key), en, sep)
 
-    def sources(self) -> list[dict]:
+    def sources(self) -> list[dict[str, Any]]:
         out = []
-        for key, entry in self.results["budget"]["by_source"].items():
+        for key, entry in self.typed.portfolio.budget.by_source.items():
             out.append(
                 {
                     "key": key,
                     "zh": SOURCES_ZH.get(key, ""),
-                    "en": SOURCES_EN.get(key, entry["label"]),
-                    "long_en": entry["label"],
+                    "en": SOURCES_EN.get(key, entry.label),
+                    "long_en": entry.label,
                     "path": f"budget.by_source.{key}",
                 }
             )
         return out
 
     def funding_chart(self) -> Markup:
-        budget = self.results["budget"]
+        budget = self.typed.portfolio.budget
         parts = [
-            (key, self.source_label(key, "\n"), entry["wan_yuan"], entry["share"])
-            for key, entry in budget["by_source"].items()
+            (key, self.source_label(key, "\n"), _defined(entry.amount), _defined(entry.share))
+            for key, entry in budget.by_source.items()
         ]
-        return self.chart("funding", charts.funding_donut(parts, budget["total_wan_yuan"]))
+        total = _defined(budget.totals["total_wan_yuan"])
+        return self.chart("funding", charts.funding_donut(parts, total))
 
-    def benefit_rows(self) -> list[dict]:
+    def benefit_rows(self) -> list[dict[str, Any]]:
         rows = []
-        for i, b in enumerate(self.results.get("benefits", [])):
+        for i, b in enumerate(self.typed.portfolio.benefits.rows):
             zh, en = line_names(self.typed, b["line"], b.get("name_en", ""))
             rows.append(
                 {
@@ -218,7 +225,7 @@ class Reports(RiskPage, PitchPage):
             )
         return rows
 
-    def at_a_glance(self) -> dict:
+    def at_a_glance(self) -> dict[str, Any]:
         """The top of each memo: the ask (the fund's commitments), the answer (what it
         deploys and what each class nets), how many projects stand alone or need support,
         and the warnings: every reconciliation error, by title. Figures as paths."""
@@ -249,33 +256,31 @@ class Reports(RiskPage, PitchPage):
             "n_not_viable": len(gaps.get("unreachable") or []),
             "gap_total": "structuring.viability_gaps.total.value" if gaps.get("total") else None,
             "warnings": [
-                f.get("title", "")
-                for f in r.get("reconciliation", [])
-                if f.get("severity") == "error"
+                f.title for f in self.typed.portfolio.reconciliation if f.severity == "error"
             ],
         }
 
-    def findings(self) -> list[dict]:
+    def findings(self) -> list[dict[str, Any]]:
         """Reconciliation findings, worst first; a run of per-line findings of one kind
         ("Line 4: modelled capex differs ...") becomes one table with a row a line."""
         order = {"error": 0, "warning": 1, "info": 2}
-        blocks: list[dict] = []
-        groups: dict[tuple, dict] = {}
-        for i, f in enumerate(self.results.get("reconciliation", [])):
-            severity = f.get("severity", "info")
+        blocks: list[dict[str, Any]] = []
+        groups: dict[tuple[object, ...], dict[str, Any]] = {}
+        for i, f in enumerate(self.typed.portfolio.reconciliation):
+            severity = f.severity
             zh, en = SEVERITY.get(severity, ("", severity))
             numbers = []
-            units_of, labels = f.get("units") or {}, f.get("labels") or {}
-            for key, value in (f.get("numbers") or {}).items():
-                kind = _finding_kind(value, units_of.get(key))
+            for key, value in f.numbers.items():
+                unit = f.units.get(key)  # the finding's own unit for the number, none for a text
+                kind = _finding_kind(value, unit)
                 numbers.append(
                     {
                         "key": key,
-                        "label": finding_label(labels[key], units_of.get(key)),
+                        "label": finding_label(f.labels[key], unit),
                         "path": f"reconciliation.{i}.numbers.{key}",
                         "kind": kind,
-                        "text": value if kind is None else None,
-                        "source": (f.get("sources") or {}).get(key, ""),
+                        "text": value if kind is None and isinstance(value, str) else None,
+                        "source": f.sources.get(key, ""),
                     }
                 )
             base = {
@@ -285,11 +290,11 @@ class Reports(RiskPage, PitchPage):
                 "order": order.get(severity, 3),
                 "index": i,
             }
-            per_line = re.match(r"^(.+)-line-([0-9A-Za-z._]+)$", str(f.get("id", "")))
-            title = str(f.get("title", ""))
+            per_line = re.match(r"^(.+)-line-([0-9A-Za-z._]+)$", f.id)
+            title = f.title
             if per_line and re.match(r"^Line [^:]+: ", title):
-                key = (per_line.group(1), severity, tuple(n["key"] for n in numbers))
-                group = groups.get(key)
+                kind_of = (per_line.group(1), severity, tuple(n["key"] for n in numbers))
+                group = groups.get(kind_of)
                 if group is None:
                     head = title.split(": ", 1)[1]
                     group = {
@@ -306,7 +311,7 @@ class Reports(RiskPage, PitchPage):
                         ],
                         "rows": [],
                     }
-                    groups[key] = group
+                    groups[kind_of] = group
                     blocks.append(group)
                 group["rows"].append({"line": per_line.group(2), "cells": numbers})
             else:
@@ -315,26 +320,27 @@ class Reports(RiskPage, PitchPage):
                         **base,
                         "table": False,
                         "title": title,
-                        "detail": f.get("detail", ""),
+                        "detail": f.detail,
                         "numbers": numbers,
                     }
                 )
         return sorted(blocks, key=lambda b: (b["order"], b["index"]))
 
     def finding_counts(self) -> list[tuple[str, str, str, int]]:
-        counts = {}
-        for f in self.results.get("reconciliation", []):
-            counts[f.get("severity")] = counts.get(f.get("severity"), 0) + 1
+        counts: dict[str, int] = {}
+        for f in self.typed.portfolio.reconciliation:
+            counts[f.severity] = counts.get(f.severity, 0) + 1
         return [(s, *SEVERITY[s], counts[s]) for s in SEVERITY if s in counts]
 
-    def assumptions(self) -> list[dict]:
+    def assumptions(self) -> list[dict[str, Any]]:
         """A row for each sourced number of the assumptions and the outlook, as typed."""
         return [_assumption_row(a) for a in self.typed.assumptions]
 
-    def target_rows(self) -> list[dict]:
+    def target_rows(self) -> list[dict[str, Any]]:
         rows = []
-        for i, row in enumerate((self.results.get("targets") or {}).get("co2_intensity") or []):
-            if row.get("target_t_per_wan_yuan") is not None:
+        intensity = self.typed.portfolio.targets.get("co2_intensity")
+        for i, row in enumerate(intensity.rows if intensity is not None else ()):
+            if _number(row.get("target_t_per_wan_yuan")) is not None:
                 rows.append(
                     {
                         "path": f"targets.co2_intensity.{i}",
@@ -347,17 +353,19 @@ class Reports(RiskPage, PitchPage):
                 )
         return rows
 
-    def pv_rows(self) -> list[dict]:
+    def pv_rows(self) -> list[dict[str, Any]]:
         rows = []
-        for i, row in enumerate((self.results.get("targets") or {}).get("pv_share") or []):
-            if row.get("goal_share") is not None:
+        share = self.typed.portfolio.targets.get("pv_share")
+        for i, row in enumerate(share.rows if share is not None else ()):
+            if _number(row.get("goal_share")) is not None:
                 rows.append({"path": f"targets.pv_share.{i}", "year": row["year"]})
         return rows
 
     def headline_avoided(self) -> str | None:
-        rows = (self.results.get("targets") or {}).get("co2_intensity") or []
+        intensity = self.typed.portfolio.targets.get("co2_intensity")
+        rows = intensity.rows if intensity is not None else ()
         for i in range(len(rows) - 1, -1, -1):
-            if rows[i].get("avoided_t_co2e"):
+            if _number(rows[i].get("avoided_t_co2e")):
                 return f"targets.co2_intensity.{i}"
         return None
 
@@ -376,7 +384,7 @@ class Reports(RiskPage, PitchPage):
             names.setdefault(cid, ("", cid.replace("_", " ").capitalize()))
         return names
 
-    def fund_context(self) -> dict | None:
+    def fund_context(self) -> dict[str, Any] | None:
         fund = self.results.get("fund")
         terms = self.fund_terms()
         if not fund and terms is None:
@@ -403,7 +411,7 @@ class Reports(RiskPage, PitchPage):
             ctx["years"] = fund.get("years", [])
             deployment = fund.get("deployment") or {}
             ratio, minimum = deployment.get("deployment_ratio"), deployment.get("minimum_ratio")
-            ctx["below_minimum"] = None not in (ratio, minimum) and ratio < minimum
+            ctx["below_minimum"] = ratio is not None and minimum is not None and ratio < minimum
             ctx["minimum_ratio"] = DASH if minimum is None else fmt(minimum, "pct")
         if terms is not None:
             class_ids = [c.id for c in terms.classes]
@@ -483,7 +491,7 @@ class Reports(RiskPage, PitchPage):
 
     # -- investor ---------------------------------------------------------------------
 
-    def project_rows(self, ids: Iterable[str]) -> list[dict]:
+    def project_rows(self, ids: Iterable[str]) -> list[dict[str, Any]]:
         rows = []
         for pid in ids:
             p = self.results["projects"][pid]
@@ -515,11 +523,11 @@ class Reports(RiskPage, PitchPage):
         colours = {k: a.colour for k, a in kinds.items()}
         return self.chart("macc", charts.macc(rows, labels, colours))
 
-    def macc_rows(self) -> list[dict]:
+    def macc_rows(self) -> list[dict[str, Any]]:
         rows = []
-        for i, r in enumerate(self.results.get("macc") or []):
+        for i, r in enumerate(self.typed.portfolio.macc.rows):
             arche = archetype_names(self.typed, r.get("archetype", ""))
-            pid = r.get("project")
+            pid = str(r.get("project") or "")
             zh, en = (
                 project_names(self.results, pid)
                 if pid in self.results["projects"]
@@ -537,11 +545,11 @@ class Reports(RiskPage, PitchPage):
             )
         return rows
 
-    def macc_claimed_rows(self) -> list[dict]:
+    def macc_claimed_rows(self) -> list[dict[str, Any]]:
         """The lines whose tonnes are claimed, not modelled: names and paths to their figures."""
         rows = []
-        for i, r in enumerate(self.results.get("macc_claimed") or []):
-            pid = r.get("project")
+        for i, r in enumerate(self.typed.portfolio.macc_claimed.rows):
+            pid = str(r.get("project") or "")
             zh, en = (
                 project_names(self.results, pid)
                 if pid in self.results["projects"]
@@ -573,7 +581,14 @@ def _finding_kind(value: Any, unit: str | None) -> str | None:
     return "dec2" if isinstance(value, float) and not float(value).is_integer() else "int"
 
 
-def _assumption_row(a: Assumption) -> dict:
+def _defined(q: Quantity) -> float:
+    """A number a chart draws, which its model always computes."""
+    if q.value is None:
+        raise ValueError(f"a number in {q.unit or 'no unit'} the chart draws is not defined")
+    return q.value
+
+
+def _assumption_row(a: Assumption) -> dict[str, Any]:
     """An assumption as the proposal's table shows it: its names, as typed in its unit."""
     zh, en = ASSUMPTIONS.get(a.path, ("", a.name.replace("_", " ").capitalize()))
     if a.step is not None:  # a schedule's step: {from_<year>: Sourced}
@@ -626,7 +641,7 @@ def _bytecode_cache() -> FileSystemBytecodeCache | None:
     return FileSystemBytecodeCache(str(folder))
 
 
-def cite(text, page: str = "", refs_only: bool = False) -> Markup:
+def cite(text: object, page: str = "", refs_only: bool = False) -> Markup:
     """A source with its leading [id, id] linked to the bibliography (`#src-<id>` on
     `page`, this page by default); anything else escaped as it is. `refs_only`: the linked
     ids alone, where a page has room for no more (a text without ids is shown whole)."""
@@ -648,13 +663,15 @@ def cite(text, page: str = "", refs_only: bool = False) -> Markup:
     return Markup("[{}] {}").format(links, citation.text)
 
 
-def _financing(results: dict):
+def _financing(results: Results) -> dict[str, Any] | None:
     from xlfinance.render.financing import financing_context  # it imports fmt from here
 
     return financing_context(results)
 
 
-def write_reports(stage: Path, results: ProgrammeResults, on_chart=None) -> list[Path]:
+def write_reports(
+    stage: Path, results: ProgrammeResults, on_chart: OnChart | None = None
+) -> list[Path]:
     """Write index.html, proposal.html, investor.html, pitches/<id>.html and charts/*.svg
     into `stage`; return the files written. `on_chart(n)` is told of each chart made."""
     pages, drawn = _render_pages(results, on_chart)
@@ -677,14 +694,16 @@ def write_reports(stage: Path, results: ProgrammeResults, on_chart=None) -> list
     return written
 
 
-def _render_pages(results: ProgrammeResults, on_chart=None):
+def _render_pages(
+    results: ProgrammeResults, on_chart: OnChart | None = None
+) -> tuple[list[tuple[str, str]], list[Chart]]:
     """Every page's HTML and the charts drawn."""
     reports = Reports(results, on_chart)
     env = environment()
     common = reports.common()
     pages: list[tuple[str, str]] = []
 
-    def page(template: str, target: str, root: str, **context) -> None:
+    def page(template: str, target: str, root: str, **context: Any) -> None:
         pages.append((target, env.get_template(template).render(**common, root=root, **context)))
 
     fund = reports.fund_context()

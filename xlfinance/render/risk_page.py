@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup
 
@@ -19,6 +19,8 @@ from xlfinance.model.units import finite_or_none as _number
 from xlfinance.render import charts
 from xlfinance.render.figures import (
     DSCR_COMFORT,
+    Figures,
+    Results,
     archetype_names,
     fmt_input,
     investable,
@@ -26,7 +28,7 @@ from xlfinance.render.figures import (
     shorten,
     shown_unit,
 )
-from xlfinance.results import Text
+from xlfinance.results import FundTerms, ProgrammeResults, Text
 
 METRICS = {
     "npv_yuan": ("净现值", "NPV"),
@@ -102,7 +104,18 @@ their middle, and the page says why."""
 
 
 class RiskPage:
-    """The risk section's context; mixed into `reports.Reports`."""
+    """The risk section's context; mixed into `reports.Reports`, which gives it these:"""
+
+    if TYPE_CHECKING:
+        results: Results
+        typed: ProgrammeResults
+        fig: Figures
+
+        def chart(self, name: str, svg: str) -> Markup: ...
+        def unit_of(self, path: str) -> str: ...
+        def class_names(self) -> dict[str, tuple[str, str]]: ...
+        def fund_terms(self) -> FundTerms | None: ...
+        def finding_counts(self) -> list[tuple[str, str, str, int]]: ...
 
     def output_label(self, output: str, metric: bool = True) -> tuple[str, str]:
         """A risk output path as words: 'pv_phase1 NPV' in both languages; with `metric`
@@ -146,7 +159,9 @@ class RiskPage:
         width = charts.MAX_COLUMNS
         return [c[i : i + width] for c in kinds.values() for i in range(0, len(c), width)]
 
-    def why_off_centre(self, output: str, dist: dict, risk: dict) -> list[dict]:
+    def why_off_centre(
+        self, output: str, dist: dict[str, Any], risk: dict[str, Any]
+    ) -> list[dict[str, Any]]:
         """Where the base case of `output` sits far from the middle of its trials (outside
         `CENTRE`), the sampled inputs that move it whose base case is off the middle of their
         own draws: the reason the base is not the P50. Each: the input's label (zh, en) and
@@ -155,7 +170,8 @@ class RiskPage:
         if share is None or CENTRE[0] <= share <= CENTRE[1]:
             return []
         inputs = (risk.get("monte_carlo") or {}).get("inputs") or {}
-        out, seen = [], set()
+        out: list[dict[str, Any]] = []
+        seen: set[str] = set()
         for bar in risk.get("tornado") or []:  # each output's bars: largest swing first
             if len(out) == WHY_INPUTS:
                 break
@@ -177,12 +193,12 @@ class RiskPage:
         return out
 
     def tornado_row(
-        self, outputs: list[str], bars_of: dict[str, list[tuple[int, dict]]]
-    ) -> tuple[dict, dict[str, int]]:
+        self, outputs: list[str], bars_of: dict[str, list[tuple[int, dict[str, Any]]]]
+    ) -> tuple[charts.TornadoRow, dict[str, int]]:
         """One row of tornado panels: the drivers (parameters) of its outputs, largest swing
         on any of them first, at most `TORNADO_BARS`; and each output's bars left out."""
-        swing: dict[tuple, float] = {}
-        labels: dict[tuple, str] = {}
+        swing: dict[tuple[str, str], float] = {}
+        labels: dict[tuple[str, str], str] = {}
         for output in outputs:
             for _, bar in bars_of[output]:
                 driver = (str(bar.get("parameter", "")), str(bar.get("label") or ""))
@@ -192,7 +208,8 @@ class RiskPage:
                     text = bar.get("label") or str(bar.get("parameter", ""))
                     labels[driver] = f"{shorten(text, 44)}\n{_parameter_range(bar)}".strip()
         drivers = sorted(swing, key=lambda d: -swing[d])[:TORNADO_BARS]
-        panels, hidden = [], {}
+        panels: list[charts.TornadoPanel] = []
+        hidden: dict[str, int] = {}
         for output in outputs:
             by_driver = {
                 (str(b.get("parameter", "")), str(b.get("label") or "")): b
@@ -226,7 +243,7 @@ class RiskPage:
         ids = {pid: i for i, pid in enumerate(investable(self.typed))}  # a project's place
         classes = list((self.results.get("fund") or {}).get("classes", {}))
 
-        def rank(output: str):
+        def rank(output: str) -> tuple[int, int, int] | None:
             parts = output.split(".")
             if parts[0] == "fund":
                 cid = parts[2] if len(parts) > 2 else ""
@@ -237,10 +254,10 @@ class RiskPage:
                 return (1, ids[parts[1]], order)
             return None
 
-        kept = [o for o in outputs if rank(o) is not None]
-        return sorted(kept, key=rank)
+        ranked = {o: r for o in outputs if (r := rank(o)) is not None}
+        return sorted(ranked, key=ranked.__getitem__)
 
-    def risk_context(self) -> dict | None:
+    def risk_context(self) -> dict[str, Any] | None:
         """The risk section's pieces: scenarios (a row an output, a column a scenario),
         tornado charts (one an output, largest swing on top) and Monte Carlo statistics
         and histograms. Headline charts (the fund's classes, each project's NPV) are shown;
@@ -287,11 +304,12 @@ class RiskPage:
             )
         # Tornado: a figure a group of outputs (the fund's classes, the projects' NPVs,
         # their IRRs), a row of panels sharing their drivers a kind of project.
-        bars_of: dict[str, list[tuple[int, dict]]] = {}
+        bars_of: dict[str, list[tuple[int, dict[str, Any]]]] = {}
         for i, bar in enumerate(risk.get("tornado") or []):
             bars_of.setdefault(bar["output"], []).append((i, bar))
         for key, outputs in self.output_groups(self.risk_outputs(bars_of)):
-            rows, listed = [], []
+            rows: list[charts.TornadoRow] = []
+            listed: list[dict[str, Any]] = []
             for cluster in self.output_rows(outputs):
                 row, hidden = self.tornado_row(cluster, bars_of)
                 rows.append(row)
@@ -323,10 +341,10 @@ class RiskPage:
             ctx["tornadoes" if key in HEADLINE_GROUPS else "more_tornadoes"].append(entry)
         # Monte Carlo: statistics of every output shown; histograms of the headline ones,
         # a figure a group.
-        outputs = ((risk.get("monte_carlo") or {}).get("outputs")) or {}
-        histograms: dict[str, list[dict]] = {}
-        for output in self.risk_outputs(outputs):
-            dist = outputs[output]
+        statistics = ((risk.get("monte_carlo") or {}).get("outputs")) or {}
+        histograms: dict[str, list[charts.HistogramPanel]] = {}
+        for output in self.risk_outputs(statistics):
+            dist = statistics[output]
             kind = _risk_kind(self.unit_of(output))
             path = f"{MONTE_CARLO_OUTPUTS}{output}"
             zh, en = self.output_label(output)
@@ -383,7 +401,7 @@ class RiskPage:
         ctx["correlations"] = self.correlations()
         return ctx
 
-    def correlations(self) -> list[dict]:
+    def correlations(self) -> list[dict[str, Any]]:
         """risk.yaml's rank correlations, each pair named by its distributions' labels."""
 
         def name(path: str, named: Text) -> str:
@@ -411,11 +429,11 @@ class RiskPage:
                 return c.hurdle.value
         return None
 
-    def key_risks(self) -> list[dict]:
+    def key_risks(self) -> list[dict[str, Any]]:
         """Risks in words: facts from the results first, then what each kind of project
         present turns on. Each item: head_zh/head_en, zh, en (markup with tagged figures)."""
         r = self.results
-        items: list[dict] = []
+        items: list[dict[str, Any]] = []
         ids = investable(self.typed)
 
         def listed(pids: list[str], key: str, kind: str, zh: bool) -> Markup:
@@ -429,7 +447,7 @@ class RiskPage:
                 for pid in pids
             )
 
-        def item(head: tuple[str, str], zh, en) -> None:
+        def item(head: tuple[str, str], zh: str, en: str) -> None:
             items.append({"head_zh": head[0], "head_en": head[1], "zh": zh, "en": en})
 
         weak = [
@@ -548,7 +566,7 @@ class RiskPage:
         return items
 
 
-def _percentile_text(share) -> str:
+def _percentile_text(share: object) -> str:
     """A percentile rank as a reader writes it: 0.2508 -> "P25"."""
     share = _number(share)
     return DASH if share is None else f"P{round(share * 100):d}"
@@ -560,7 +578,7 @@ def _risk_kind(unit: str) -> str:
     return "wan_yuan" if shown == "wan" else "pct" if shown == "pct" else "dec3"
 
 
-def _parameter_range(bar: dict) -> str:
+def _parameter_range(bar: dict[str, Any]) -> str:
     """A tornado parameter's low and high values as a reader needs them, in the bar's own
     `apply` terms and the unit of the input it reaches: factors of the base for `multiply`,
     amounts added for `add`, else values (rates in percent, money in 万元)."""

@@ -154,6 +154,7 @@ def run_risk(
         losses=losses,
         samples=lay.samples,
         input_bases=lay.input_bases,
+        draw_units=lay.draw_units,
         distributions=dict(risk.distributions),
         classes=tuple(fund_model.classes) if fund_model is not None else None,
         labels={
@@ -199,6 +200,9 @@ class Layout:
     """Distribution path -> the value a draw of it takes in the base case, on the draw's
     scale (1 for `apply: multiply`, 0 for `add`, else the input's own value; None where the
     path reaches inputs of different values)."""
+    draw_units: dict[str, str] = field(default_factory=dict)
+    """Distribution path -> the unit of a draw: "x" for `apply: multiply` (a factor), else
+    that of the inputs it reaches ("" where they differ)."""
 
     @property
     def n_rows(self) -> int:
@@ -306,7 +310,11 @@ def layout(
             values.apply(targets[text], rows.trials, how, samples[text])
 
     bases = {t: _base_of_draw(d, targets[t], models) for t, d in risk.distributions.items()}
-    return Layout(risk, fund_model, rows, values, bars, samples, n_trials, seed, bases)
+    draw_units = {
+        t: "x" if d.apply == "multiply" else resolver.unit(targets[t])
+        for t, d in risk.distributions.items()
+    }
+    return Layout(risk, fund_model, rows, values, bars, samples, n_trials, seed, bases, draw_units)
 
 
 def _base_of_draw(

@@ -195,6 +195,8 @@ class RiskResult:
     """Distribution path -> its draw in each trial (before it is applied)."""
     input_bases: dict[str, float | None] = field(default_factory=dict)
     """Distribution path -> the draw that leaves its inputs at the base case (`Layout`)."""
+    draw_units: dict[str, str] = field(default_factory=dict)
+    """Distribution path -> the unit of its draws (`engine.Layout.draw_units`)."""
     distributions: dict[str, Distribution] = field(default_factory=dict)
     classes: tuple[str, ...] | None = None
     """Fund class ids, or None when the programme has no fund."""
@@ -327,6 +329,46 @@ class RiskResult:
             "outputs": {name: self.statistics(name) for name in self.monte_carlo_outputs()},
             "inputs": {path: self.input_statistics(path) for path in self.samples},
         }
+
+    def section_units(self, section: RiskSection) -> dict[str, str]:
+        """The unit of each number of `section` (this run's `results()`), by its path in
+        results.json: an output's statistics, scenario values and tornado ends in the
+        output's unit; a tornado bar's range in its inputs' unit ("x" for a factor); a
+        draw's quantiles in its unit; probabilities and percentiles shares; the number of
+        trials, the seed and the histogram's counts pure numbers."""
+        found = {"risk.trials": "", "risk.seed": ""}
+        for name, scenario in section["scenarios"].items():
+            at = f"risk.scenarios.{name}"
+            for pid, metrics in scenario["projects"].items():
+                found |= {
+                    f"{at}.projects.{pid}.{m}": self.units[f"projects.{pid}.{m}"] for m in metrics
+                }
+            fund = scenario["fund"]
+            for c in fund["classes"] if fund is not None else ():
+                found[f"{at}.fund.classes.{c}.net_irr"] = self.units[f"fund.classes.{c}.net_irr"]
+        for i, bar in enumerate(section["tornado"]):
+            ends = "x" if bar["apply"] == "multiply" else bar["unit"]
+            unit = self.units[bar["output"]]
+            found |= {f"risk.tornado.{i}.{key}": ends for key in ("low", "high")}
+            found |= {
+                f"risk.tornado.{i}.{key}": unit for key in ("base", "at_low", "at_high", "swing")
+            }
+        mc = section["monte_carlo"]
+        if mc is None:
+            return found
+        for output, stats in mc["outputs"].items():
+            at, unit = f"risk.monte_carlo.outputs.{output}", self.units[output]
+            for key in stats:
+                if key != "histogram":
+                    found[f"{at}.{key}"] = unit if key in (*QUANTILES, "base", "mean") else "share"
+            if stats["histogram"] is not None:
+                found[f"{at}.histogram.edges"] = unit
+                found[f"{at}.histogram.counts"] = ""
+        for path, draws in mc["inputs"].items():
+            at, unit = f"risk.monte_carlo.inputs.{path}", self.draw_units.get(path, "")
+            for key in draws:
+                found[f"{at}.{key}"] = "share" if key == "base_percentile" else unit
+        return found
 
     def results(self) -> RiskSection:
         """The `risk` section of results.json."""
