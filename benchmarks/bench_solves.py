@@ -55,17 +55,24 @@ print(cpu)
 """
 
 
-def run(tree: Path, trials: int, out: Path) -> float:
+def run_child(code: str, tree: Path, *args: str) -> str:
+    """`python -c code args...` with `tree`'s xlfinance (a child process, single-process
+    build settings); its standard output."""
     env = {**os.environ, "PYTHONPATH": str(tree), "XLFINANCE_FORK": "0"}
     done = subprocess.run(
-        [sys.executable, "-c", CHILD, str(ROOT / "projects" / "xiaolan"), str(trials), str(out)],
+        [sys.executable, "-c", code, *args],
         env=env,
         cwd=tree,
         check=True,
         capture_output=True,
         text=True,
     )
-    return float(done.stdout.split()[-1])
+    return done.stdout
+
+
+def run(tree: Path, trials: int, out: Path) -> float:
+    xiaolan = str(ROOT / "projects" / "xiaolan")
+    return float(run_child(CHILD, tree, xiaolan, str(trials), str(out)).split()[-1])
 
 
 def same(a: dict, b: dict) -> bool:
