@@ -269,3 +269,28 @@ class TestFonts:
             font_manager.FontProperties(family=charts.CJK_FAMILY), fallback_to_default=False
         )
         assert Path(path).name in {Path(p).name for p, _ in charts.system_cjk_fonts()}
+
+
+def test_a_cash_flow_chart_drawn_on_a_figure_used_before_is_the_chart_drawn_anew():
+    # Each pitch's chart is drawn on a figure made once for its size and number of years
+    # (`drawing._cash_flow_template`): drawn after another project's (other years, signs
+    # and scale), a chart is byte for byte the chart drawn on a new figure; and a chart in
+    # English after one in Chinese too.
+    template = drawing._cash_flow_template
+    other = ([2031, 2032, 2033], [4e5, -9e8, 2e8], [4e5, -8.996e8, -6.996e8], "cf-other")
+    fresh = {}
+    for args in (ARGS, other):
+        template.cache_clear()
+        fresh[args[3]] = drawing.project_cash_flows(*args)
+    template.cache_clear()
+    reused = [drawing.project_cash_flows(*args) for args in (ARGS, other, ARGS)]
+    assert template.cache_info().hits == 2
+    assert reused == [fresh["cf"], fresh["cf-other"], fresh["cf"]]
+    assert fresh["cf"] != fresh["cf-other"] and "2031" in fresh["cf-other"]
+    with charts.english_only():
+        template.cache_clear()
+        english = drawing.project_cash_flows(*other)
+    template.cache_clear()
+    drawing.project_cash_flows(*other)
+    with charts.english_only():
+        assert drawing.project_cash_flows(*other) == english

@@ -33,7 +33,7 @@ before: a running total inside a cycle still sums the row's first t + 1 columns.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Generic, TypeAlias, TypeVar
 
 import numpy as np
@@ -56,6 +56,10 @@ Closure: TypeAlias = Callable[..., T]
 value (`Values`) or a truth value (`Truth`)."""
 ValueFn: TypeAlias = Closure[Values]
 TruthFn: TypeAlias = Closure[Truth]
+
+
+RowsKey: TypeAlias = tuple[tuple[str, ...] | None, tuple[str, ...], frozenset[str]]
+"""(outputs wanted, lines returned, lines given): what the rows read and let go depend on."""
 
 
 class Env:
@@ -123,9 +127,9 @@ class Program:
         self._cycles: dict[tuple[str, ...], Cycle] = {}
         self._openings: dict[str, ValueFn | None] = {}
         self._outputs: dict[str, ValueFn] = {}
-        self._only: dict[tuple[str, ...], tuple[Plan, list[str]]] = {}
-        self._read: dict[tuple[tuple[str, ...] | None, tuple[str, ...]], frozenset[str]] = {}
-        self._done: dict[tuple[tuple[str, ...] | None, tuple[str, ...]], list[list[str]]] = {}
+        self._only: dict[tuple[tuple[str, ...], frozenset[str]], tuple[Plan, list[str]]] = {}
+        self._read: dict[RowsKey, frozenset[str]] = {}
+        self._done: dict[RowsKey, list[list[str]]] = {}
 
     def environment(
         self, n: int, t: int, scalars: dict[str, Values], rows: dict[str, Values]
@@ -135,17 +139,30 @@ class Program:
         return Env(self, n, t, scalars, rows)
 
     def run(
-        self, env: Env, only: Iterable[str] | None, lines: tuple[str, ...] | None = None
+        self,
+        env: Env,
+        only: Iterable[str] | None,
+        lines: tuple[str, ...] | None = None,
+        given: Mapping[str, Values] | None = None,
     ) -> dict[str, Values]:
         """Compute the lines of the plan (those `only` needs) into `env`; return the outputs
         wanted, each as (scenarios,). With `lines`, a line of a cycle is made into a row
-        only if `rows_read` says it is read as one; else every line is."""
-        plan, wanted = self.plan_for(only)
-        read = None if lines is None else self.rows_read(only, lines)
-        done = None if lines is None else self.rows_done(only, lines)
+        only if `rows_read` says it is read as one; else every line is. The lines `given`
+        (rows already computed) are stored as they are and their blocks not run."""
+        given = given or {}
+        plan, wanted = self.plan_for(only, frozenset(given))
+        read = None if lines is None else self.rows_read(only, lines, frozenset(given))
+        done = None if lines is None else self.rows_done(only, lines, frozenset(given))
+        env.rows.update(given)
         with np.errstate(all="ignore"):
             for i, (block, whole) in enumerate(plan):
-                if whole:
+                if block[0] in given:
+                    missing = [name for name in block if name not in given]
+                    if missing:
+                        raise ModelError(
+                            f"{self.model.name}: a cycle is given only in part: {missing} not"
+                        )
+                elif whole:
                     env.set_row(block[0], self.line(block[0])(env))
                 else:
                     self.cycle(block).run(env, read)
@@ -156,25 +173,34 @@ class Program:
                 for name in wanted
             }
 
-    def plan_for(self, only: Iterable[str] | None) -> tuple[Plan, list[str]]:
-        """The blocks to compute and the outputs to return for `only` (None: everything)."""
-        if only is None:
+    def plan_for(
+        self, only: Iterable[str] | None, given: frozenset[str] = frozenset()
+    ) -> tuple[Plan, list[str]]:
+        """The blocks to compute and the outputs to return for `only` (None: everything),
+        the lines `given` read, not computed (nor what only they read)."""
+        if only is None and not given:
             return self.plan, list(self.model.outputs)
-        key = tuple(only)
+        every = (*self.model.outputs, *self.model.lines)
+        key = (tuple(every if only is None else only), given)
         if key not in self._only:
-            needed, outputs = self.model._needed(key)
+            needed, outputs = self.model._needed(key[0], given)
             plan = [(block, whole) for block, whole in self.plan if needed.intersection(block)]
             self._only[key] = (plan, outputs)
         return self._only[key]
 
-    def rows_read(self, only: Iterable[str] | None, lines: tuple[str, ...]) -> frozenset[str]:
+    def rows_read(
+        self,
+        only: Iterable[str] | None,
+        lines: tuple[str, ...],
+        given: frozenset[str] = frozenset(),
+    ) -> frozenset[str]:
         """The lines whose rows are read once made, when `only` is computed and `lines` are
         returned: those named in `lines`, and those a later block of the plan or an output
         wanted reads (its own cycle reads a line's values period by period, not its row,
         but for `cumsum`, whose rows the cycle makes as it goes: `Store`)."""
-        key = (None if only is None else tuple(only), lines)
+        key = (None if only is None else tuple(only), lines, given)
         if key not in self._read:
-            plan, wanted = self.plan_for(key[0])
+            plan, wanted = self.plan_for(key[0], given)
             exprs = [self.model.outputs[name].expr for name in wanted]
             read = set(lines)
             for block, _ in plan:
@@ -186,13 +212,18 @@ class Program:
             self._read[key] = frozenset(read)
         return self._read[key]
 
-    def rows_done(self, only: Iterable[str] | None, lines: tuple[str, ...]) -> list[list[str]]:
+    def rows_done(
+        self,
+        only: Iterable[str] | None,
+        lines: tuple[str, ...],
+        given: frozenset[str] = frozenset(),
+    ) -> list[list[str]]:
         """For each block of the plan, the rows no later block reads, nor an output wanted,
         nor `lines`: let go once it has run, so that their memory serves the rows made
         after them (a project's rows of 10,000 trials take 1.7 MB each)."""
-        key = (None if only is None else tuple(only), lines)
+        key = (None if only is None else tuple(only), lines, given)
         if key not in self._done:
-            plan, wanted = self.plan_for(key[0])
+            plan, wanted = self.plan_for(key[0], given)
             kept = set(lines)
             for name in wanted:
                 kept.update(ex.dependencies(self.model.outputs[name].expr))

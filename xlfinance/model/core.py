@@ -258,6 +258,7 @@ class Model:
         *,
         only: Iterable[str] | None = None,
         lines: Iterable[str] | None = None,
+        given: Mapping[str, Values] | None = None,
     ) -> Evaluation:
         """Evaluate every line and output.
 
@@ -274,6 +275,13 @@ class Model:
         of a cycle that nothing reads once it is computed (no later line, output wanted or
         line returned) is not made into a row, and a row is let go once the last block that
         reads it has run (`Program.rows_done`). The numbers are the same either way.
+
+        `given` maps lines to their rows already computed for these scenarios, each
+        (scenarios, periods) or (1, periods) when the same in all (what `given_rows` makes
+        of an evaluation's lines): those lines are read, not computed again. A solve moves one
+        input and evaluates the model many times over the same rows; the lines that do not
+        read that input are the same every time (`independent_of`). A cycle is given whole
+        or not at all.
         """
         kept = None if lines is None else self._lines_kept(lines)
         if kept is not None and only is not None:
@@ -311,10 +319,66 @@ class Model:
 
         program = self._program()
         env = program.environment(n, self.n_periods, scalars, rows)
-        outputs = program.run(env, only, kept)
+        outputs = program.run(env, only, kept, self._given(given, n))
         names = self.lines if kept is None else kept
         found = {name: env.full_row(name) for name in names if name in env.rows}
         return Evaluation(self, n, found, outputs)
+
+    def _given(self, given: Mapping[str, Values] | None, n: int) -> dict[str, Values] | None:
+        """`evaluate`'s `given`, checked: lines, each of n or one scenario and every period."""
+        if not given:
+            return None
+        out: dict[str, Values] = {}
+        for name, row in given.items():
+            if name not in self.lines:
+                raise ModelError(f"{self.name}: no line named {name!r} to be given")
+            if row.ndim != 2 or row.shape[1] != self.n_periods or row.shape[0] not in (1, n):
+                raise ModelError(
+                    f"{self.name}: line {name!r} given as {row.shape}, not (1 or {n}, "
+                    f"{self.n_periods})"
+                )
+            out[name] = row
+        return out
+
+    def independent_of(self, name: str) -> frozenset[str]:
+        """The lines that read the input (or series) `name` neither themselves, nor through
+        their openings, nor through any line they read: the same whatever its value."""
+        readers: dict[str, set[str]] = {}
+        touched: list[str] = []
+        for line in self.lines.values():
+            exprs = [line.expr] if line.opening is None else [line.expr, line.opening]
+            for e in exprs:
+                if any(
+                    isinstance(n, (ex.InputRef, ex.RowRef)) and n.name == name for n in e.walk()
+                ):
+                    touched.append(line.name)
+                for dep in ex.dependencies(e):
+                    readers.setdefault(dep, set()).add(line.name)
+        moved: set[str] = set()
+        while touched:
+            line_name = touched.pop()
+            if line_name not in moved:
+                moved.add(line_name)
+                touched.extend(readers.get(line_name, ()))
+        return frozenset(self.lines) - moved
+
+    def fixed_lines(self, only: Iterable[str], name: str) -> tuple[str, ...]:
+        """The lines to give `evaluate` (`given`) when only the input `name` moves between
+        evaluations of `only`: those that do not read it (`independent_of`) and that a line
+        which does, or a wanted output, reads, or that are wanted themselves."""
+        fixed = self.independent_of(name)
+        needed, outputs = self._needed(only)
+        found = {x for x in only if x in fixed}
+        for line in needed - fixed:
+            exprs = [self.lines[line].expr, self.lines[line].opening]
+            found.update(d for e in exprs if e is not None for d in ex.dependencies(e))
+        for output in outputs:
+            found.update(ex.dependencies(self.outputs[output].expr))
+        found &= fixed
+        for block, _ in self._evaluation_plan():  # a cycle is given whole
+            if len(block) > 1 and found.intersection(block):
+                found.update(block)
+        return tuple(sorted(found))
 
     def _lines_kept(self, lines: Iterable[str]) -> tuple[str, ...]:
         """`evaluate`'s `lines`, checked: each the name of a line."""
@@ -324,8 +388,11 @@ class Model:
             raise ModelError(f"{self.name}: no line named {sorted(unknown)}")
         return kept
 
-    def _needed(self, only: Iterable[str]) -> tuple[set[str], list[str]]:
-        """The lines that the wanted outputs and lines depend on, and the wanted outputs."""
+    def _needed(
+        self, only: Iterable[str], given: frozenset[str] = frozenset()
+    ) -> tuple[set[str], list[str]]:
+        """The lines that the wanted outputs and lines depend on, and the wanted outputs;
+        a line `given` is needed, but not the lines it reads."""
         wanted = list(only)
         unknown = [x for x in wanted if x not in self.outputs and x not in self.lines]
         if unknown:
@@ -340,7 +407,8 @@ class Model:
             if name in needed:
                 continue
             needed.add(name)
-            todo.extend(d for d in ex.dependencies(self.lines[name].expr) if d in self.lines)
+            if name not in given:
+                todo.extend(d for d in ex.dependencies(self.lines[name].expr) if d in self.lines)
         return needed, outputs
 
     def _evaluation_plan(self) -> Plan:

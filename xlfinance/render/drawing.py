@@ -18,6 +18,7 @@ import math
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
@@ -27,9 +28,10 @@ import matplotlib
 matplotlib.use("Agg")  # before anything draws; the charts never open a window
 
 from matplotlib import font_manager  # noqa: E402
+from matplotlib.axes import Axes  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
-from matplotlib.patches import Patch  # noqa: E402
+from matplotlib.patches import Patch, Rectangle  # noqa: E402
 from matplotlib.text import Text  # noqa: E402
 from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
 
@@ -582,35 +584,73 @@ def project_cash_flows(
     width: float = WIDE,
     height: float = 3.2,
 ) -> str:
-    """Bars of a project's yearly cash flow with its cumulative cash flow as a line, in 万元."""
+    """Bars of a project's yearly cash flow with its cumulative cash flow as a line, in 万元.
+
+    Every pitch has one, so the figure is made once for each size and number of years
+    (`_cash_flow_template`: axes, bars, line, zero line, labels, grid and legend) and each
+    chart only moves its bars and line, its years and its margins before it is written."""
     flows = [wan(v) for v in cash_flow_yuan]
     cumulative = [wan(v) for v in cumulative_yuan]
-    with _figure(width, height) as fig:
-        ax = fig.subplots()
-        colours = [GREEN if v >= 0 else RED for v in flows]
-        ax.bar(years, flows, width=0.7, color=colours)
-        (line,) = ax.plot(
-            years,
-            cumulative,
-            color=NAVY,
-            linewidth=1.8,
-            marker="o",
-            markersize=2.8,
-            label=label("累计", "cumulative", " / "),
-        )
-        _zero_line(ax)
-        ax.yaxis.set_major_formatter(FuncFormatter(_thousands))
+    settings = rc()
+    with matplotlib.rc_context(settings):
+        template = _cash_flow_template(width, height, len(years), repr(settings))
+        fig, ax = template.fig, template.ax
+        for bar, year, value in zip(template.bars, years, flows, strict=True):
+            bar.set_x(year - BAR_WIDTH / 2)  # as `bar` places it, centred on its year
+            bar.set_height(value)
+            bar.set_facecolor(GREEN if value >= 0 else RED)
+        template.line.set_data(years, cumulative)
+        ax.relim()
+        ax.autoscale_view(scalex=False)
         _year_axis(ax, years)
-        ax.set_ylabel(label("万元", "10,000 yuan", " / "))
-        ax.grid(axis="y")
-        ax.set_axisbelow(True)
-        handles = [
-            line,
-            Patch(color=GREEN, label=label("年净流入", "net in", " / ")),
-            Patch(color=RED, label=label("年净流出", "net out", " / ")),
-        ]
-        _fit(fig, ax, _legend(fig, handles))
+        _fit(fig, ax, template.legend)
         return _svg(fig, _safe_prefix(name))
+
+
+BAR_WIDTH = 0.7
+
+
+@dataclass
+class _CashFlows:
+    """A cash-flow chart's figure with its artists, to be given each project's numbers."""
+
+    fig: Figure
+    ax: Axes
+    bars: list[Rectangle]
+    line: Line2D
+    legend: float
+    """The legend's height in points."""
+
+
+@lru_cache(maxsize=64)
+def _cash_flow_template(width: float, height: float, n: int, _settings: str) -> _CashFlows:
+    """The figure of a cash-flow chart of n years, as `project_cash_flows` drew it anew
+    for each project, its bars and line at zero: made in the rc settings in force (part
+    of the key, as the labels' language is)."""
+    fig = Figure(figsize=(width, height), dpi=72)
+    ax = fig.subplots()
+    zeros = [0.0] * n
+    bars = list(ax.bar(range(n), zeros, width=BAR_WIDTH, color=GREEN))
+    (line,) = ax.plot(
+        range(n),
+        zeros,
+        color=NAVY,
+        linewidth=1.8,
+        marker="o",
+        markersize=2.8,
+        label=label("累计", "cumulative", " / "),
+    )
+    _zero_line(ax)
+    ax.yaxis.set_major_formatter(FuncFormatter(_thousands))
+    ax.set_ylabel(label("万元", "10,000 yuan", " / "))
+    ax.grid(axis="y")
+    ax.set_axisbelow(True)
+    handles = [
+        line,
+        Patch(color=GREEN, label=label("年净流入", "net in", " / ")),
+        Patch(color=RED, label=label("年净流出", "net out", " / ")),
+    ]
+    return _CashFlows(fig, ax, bars, line, _legend(fig, handles))
 
 
 def j_curve(

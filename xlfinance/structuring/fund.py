@@ -151,7 +151,7 @@ class FundRows:
             over = lay.overrides(d, rows) if lay is not None else {}
             result = projects[d]
             if over:
-                ev = result.model.evaluate(over, n_scenarios=n, only=(EQUITY_CASH_FLOW,))
+                ev = result.model.evaluate(over, n_scenarios=n, only=(), lines=(EQUITY_CASH_FLOW,))
                 flows = ev.lines[EQUITY_CASH_FLOW]
             else:
                 flows = result.evaluation.lines[EQUITY_CASH_FLOW][:1]

@@ -129,10 +129,10 @@ def limit(model: Model, input_name: str, rows: Rows, n: int) -> np.ndarray | Non
     grant no more than the equity it replaces (capex less debt), a debt share no more than
     what the grant leaves. None where the input has no such limit."""
     if input_name == "capital_grant_yuan":
-        ev = model.evaluate(rows, n_scenarios=n, only=("capex_yuan", "debt_yuan"))
+        ev = model.evaluate(rows, n_scenarios=n, only=("capex_yuan", "debt_yuan"), lines=())
         return ev.outputs["capex_yuan"] - ev.outputs["debt_yuan"]
     if input_name == "debt_share":
-        ev = model.evaluate(rows, n_scenarios=n, only=("capex_yuan", "grant_yuan"))
+        ev = model.evaluate(rows, n_scenarios=n, only=("capex_yuan", "grant_yuan"), lines=())
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.where(
                 ev.outputs["capex_yuan"] > 0,
@@ -140,6 +140,30 @@ def limit(model: Model, input_name: str, rows: Rows, n: int) -> np.ndarray | Non
                 0,
             )
     return None
+
+
+class FixedRows:
+    """The lines a solve's evaluations read that its input does not move
+    (`Model.fixed_lines`), evaluated once over all n rows: each evaluation of the search is
+    given them for its cases (`Model.evaluate(given=...)`) instead of computing them again.
+    A row the same in every case is kept as one."""
+
+    def __init__(self, model: Model, input_name: str, only: tuple[str, ...], rows: Rows, n: int):
+        self.n = n
+        names = model.fixed_lines(only, input_name)
+        ev = model.evaluate(rows, n_scenarios=n, only=(), lines=names)
+        self.rows = {name: _compact(ev.lines[name]) for name in names}
+
+    def at(self, cases: np.ndarray) -> dict[str, np.ndarray]:
+        """The rows for these cases (indices into the n rows)."""
+        return {k: v if v.shape[0] == 1 else v[cases] for k, v in self.rows.items()}
+
+
+def _compact(row: np.ndarray) -> np.ndarray:
+    """A row of an evaluation as (1, periods) when it is one row broadcast to every case."""
+    if row.shape[0] > 1 and row.strides[0] == 0:
+        return row[:1]
+    return row
 
 
 def solve_project(
@@ -157,16 +181,20 @@ def solve_project(
     output = target.output
     goal = float(target.value.value)
     flow = irr_line(model, output)
+    fixed = FixedRows(model, solve.input, (output,) if flow is None else (flow,), rows, n)
     seen: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
     """(cases, inputs, flow) of each evaluation of an IRR's flow, for `_with_output`."""
 
     def evaluate(cases: np.ndarray, x: np.ndarray) -> np.ndarray:
         overrides = {k: v[cases] for k, v in rows.items()}
         overrides[solve.input] = x
+        given = fixed.at(cases)
         if flow is None:
-            ev = model.evaluate(overrides, n_scenarios=len(cases), only=(output,))
+            ev = model.evaluate(
+                overrides, n_scenarios=len(cases), only=(output,), lines=(), given=given
+            )
             return ev.outputs[output]
-        ev = model.evaluate(overrides, n_scenarios=len(cases), only=(flow,))
+        ev = model.evaluate(overrides, n_scenarios=len(cases), only=(), lines=(flow,), given=given)
         seen.append((cases, np.array(x, dtype=float), ev.lines[flow]))
         return np.asarray(finance.npv(goal, ev.lines[flow]))  # rows of flows: an array
 
@@ -181,7 +209,7 @@ def solve_project(
         n=n,
     )
     if flow is not None:  # report the IRR itself at each answer
-        solution = _with_output(solution, model, rows, solve.input, flow, seen, n)
+        solution = _with_output(solution, model, rows, solve.input, flow, seen, fixed)
     return ProjectSolve(
         solve=name,
         project=pid,
@@ -222,7 +250,7 @@ def _with_output(
     input_name: str,
     flow: str,
     seen: list[tuple[np.ndarray, np.ndarray, np.ndarray]],
-    n: int,
+    fixed: FixedRows,
 ) -> solver.Solution:
     """The solution with `achieved` the IRR itself at each answer (where there is one): the
     IRR of the flow the search evaluated at that input, every answer being a point it
@@ -231,6 +259,7 @@ def _with_output(
     give evaluated there again, without the evaluation. A case whose answer the search did
     not evaluate exactly (the far bound, `near + (far - near)` on the grid, can differ from
     it in the last bit) is evaluated again."""
+    n = fixed.n
     x = np.where(np.isnan(s.value), np.where(np.isnan(s.bound), 0.0, s.bound), s.value)
     flows = np.full((n, model.n_periods), np.nan)
     found = np.zeros(n, dtype=bool)
@@ -243,7 +272,9 @@ def _with_output(
     if missing.size:
         overrides = {k: v[missing] for k, v in rows.items()}
         overrides[input_name] = x[missing]
-        ev = model.evaluate(overrides, n_scenarios=missing.size, only=(flow,))
+        ev = model.evaluate(
+            overrides, n_scenarios=missing.size, only=(), lines=(flow,), given=fixed.at(missing)
+        )
         flows[missing] = ev.lines[flow]
         evaluations += 1
     with np.errstate(all="ignore"):
