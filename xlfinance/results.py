@@ -37,6 +37,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from xlfinance.model.units import is_number
+
 JSON = Any
 """A value of results.json: a dict, list, str, number, bool or None."""
 
@@ -252,10 +254,6 @@ class Correlation:
     source: str
 
 
-def _is_number(value: JSON) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
 @dataclass(frozen=True)
 class Table:
     """A table of results.json, a row a line (a project, a year): each row as results.json
@@ -283,9 +281,9 @@ class Table:
         found = {}
         for key, row in zip(keys, self.rows, strict=True):
             for column, value in row.items():
-                if column not in self.units and _is_number(value):
+                if column not in self.units and is_number(value):
                     raise KeyError(f"{path}: column {column!r} holds numbers and has no unit")
-                if column in self.units and (value is None or _is_number(value)):
+                if column in self.units and (value is None or is_number(value)):
                     found[f"{path}.{key}.{column}"] = self.units[column]
         return found
 

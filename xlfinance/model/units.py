@@ -22,7 +22,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import Any, TypeGuard
 
 YUAN_PER_WAN = 10_000.0
 """Yuan in one 万元."""
@@ -262,6 +262,11 @@ def fmt(value: Any, kind: str = "int") -> str:
 def fmt_unit(value: Any, unit: str) -> str:
     """A number in `unit` as a reader sees it (`fmt` the unit's way)."""
     return fmt(value, display(unit))
+
+
+def is_number(value: object) -> TypeGuard[int | float]:
+    """A number as YAML, JSON or a cell holds it: an int or a float, not a bool."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def finite_or_none(value: Any) -> float | None:

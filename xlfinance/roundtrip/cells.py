@@ -19,13 +19,13 @@ import zipfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeGuard
 
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.workbook.workbook import Workbook
 
+from xlfinance.model.units import is_number
 from xlfinance.render.sheetnames import COVER, INPUTS, RECONCILIATION, RISK, STRUCTURING
 from xlfinance.render.workbook import INPUT_HEADERS
 
@@ -158,11 +158,6 @@ def _same_formula(was: str, now: str) -> bool:
 
 def is_formula(value: object) -> bool:
     return _formula(value) is not None
-
-
-def is_number(value: object) -> TypeGuard[int | float]:
-    """A number a cell holds: an int or a float, not a bool."""
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def same(was: object, now: object) -> bool:

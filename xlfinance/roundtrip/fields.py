@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path as FilePath
 from typing import Any
 
+from xlfinance.model.units import is_number
 from xlfinance.roundtrip.yamledit import Path
 
 PERCENT_SUFFIX = "_pct"
@@ -70,15 +71,11 @@ def _get(data: Any, path: Path) -> Any:
     return data
 
 
-def _number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
 def locate(file: FilePath, data: Any, base: Path, key: str, model_value: float) -> Field | None:
     """The field `key` under `base` of a file's data holding `model_value`, or None."""
     for name, percent in ((key, False), (key + PERCENT_SUFFIX, True)):
         node = _get(data, (*base, name))
-        if isinstance(node, dict) and _number(node.get("value")):
+        if isinstance(node, dict) and is_number(node.get("value")):
             raw, value_path, source_path = (
                 node["value"],
                 (*base, name, "value"),
@@ -88,7 +85,7 @@ def locate(file: FilePath, data: Any, base: Path, key: str, model_value: float) 
                     "source",
                 ),
             )
-        elif _number(node):
+        elif is_number(node):
             raw, value_path, source_path = node, (*base, name), None
         else:
             continue

@@ -19,8 +19,9 @@ from typing import TYPE_CHECKING
 
 from xlfinance.definitions.schema import Sourced, format_number, show
 from xlfinance.definitions.yamlio import CONTROL_CHARACTERS
+from xlfinance.model.units import is_number
 from xlfinance.render.sheetnames import INPUTS
-from xlfinance.roundtrip.cells import Diff, is_formula, is_number
+from xlfinance.roundtrip.cells import Diff, is_formula
 from xlfinance.roundtrip.fields import Field, field_of
 
 if TYPE_CHECKING:

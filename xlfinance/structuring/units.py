@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from xlfinance.model.units import is_number
 from xlfinance.structuring.blended import RATIO_UNIT
 
 if TYPE_CHECKING:
@@ -127,7 +128,7 @@ def _edits(edits: Any, at: str) -> dict[str, str]:
 
 
 def _number(value: object) -> bool:
-    return value is None or (isinstance(value, (int, float)) and not isinstance(value, bool))
+    return value is None or is_number(value)
 
 
 def _paired(node: Any, at: str) -> dict[str, str]:
