@@ -30,7 +30,7 @@ import re
 import time
 from collections.abc import Iterable, Sequence
 from io import BytesIO
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from zipfile import ZipFile, ZipInfo
 
 from openpyxl import LXML
@@ -243,7 +243,8 @@ class FastExcelWriter(ExcelWriter):
         writer.write()
         ws._rels = writer._rels  # type: ignore[attr-defined]
         archive = self.archive
-        info = ZipInfo(ws.path[1:], date_time=time.localtime()[:6])
+        stamp = getattr(archive, "stamp", None) or time.localtime()[:6]
+        info = ZipInfo(ws.path[1:], date_time=stamp)
         info.external_attr = 0o100600 << 16  # a temporary file's, as openpyxl's parts have
         archive.writestr(
             info,
@@ -273,9 +274,19 @@ def print_areas_first(workbook_xml: bytes) -> bytes:
     return rest.replace(_DEFINED_NAMES, _DEFINED_NAMES + b"".join(areas), 1)
 
 
+ZipTime = tuple[int, int, int, int, int, int]
+
+
 class AreasFirst(ZipFile):
     """A zip archive whose xl/workbook.xml goes in through `print_areas_first`; every
-    other part is written as `ZipFile` writes it."""
+    other part is written as `ZipFile` writes it, except that each is dated `stamp` when
+    one is given (the workbook's own modified date) rather than the moment it was
+    written, so that the same definitions built on the same date give the same file, byte
+    for byte (reproducible builds: SOURCE_DATE_EPOCH)."""
+
+    def __init__(self, *args: Any, stamp: ZipTime | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.stamp = stamp
 
     def writestr(
         self,
@@ -284,6 +295,16 @@ class AreasFirst(ZipFile):
         compress_type: int | None = None,
         compresslevel: int | None = None,
     ) -> None:
-        if getattr(zinfo_or_arcname, "filename", zinfo_or_arcname) == "xl/workbook.xml":
+        name = zinfo_or_arcname if isinstance(zinfo_or_arcname, str) else zinfo_or_arcname.filename
+        if name == "xl/workbook.xml":
             data = print_areas_first(data.encode("utf-8") if isinstance(data, str) else bytes(data))
+        if self.stamp is not None and isinstance(zinfo_or_arcname, str):
+            # As ZipFile.writestr makes a name's entry, with the stamp for the time.
+            zinfo_or_arcname = ZipInfo(name, date_time=self.stamp)
+            zinfo_or_arcname.compress_type = self.compression
+            zinfo_or_arcname.external_attr = 0o600 << 16
+            if compresslevel is None:
+                compresslevel = self.compresslevel
+        elif self.stamp is not None and isinstance(zinfo_or_arcname, ZipInfo):
+            zinfo_or_arcname.date_time = self.stamp
         super().writestr(zinfo_or_arcname, data, compress_type, compresslevel)

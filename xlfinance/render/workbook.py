@@ -248,7 +248,9 @@ def save(
     `writer` is `sheetdata.FastExcelWriter`, the bytes of openpyxl's `ExcelWriter` (the
     other choice, for the tests that hold the two to the same parts) in a fraction of its
     time. Either way the print areas lead the defined names (`sheetdata.AreasFirst`)."""
-    with AreasFirst(path, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
+    modified = wb.properties.modified
+    stamp = modified.timetuple()[:6] if modified is not None else None
+    with AreasFirst(path, "w", zipfile.ZIP_DEFLATED, allowZip64=True, stamp=stamp) as archive:
         writer(wb, archive).write_data()
 
 
