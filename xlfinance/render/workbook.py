@@ -218,7 +218,21 @@ def write_workbook(
         book.wb.properties.modified = stamp
         book.wb.calculation.fullCalcOnLoad = True
         save(book.wb, path)
-    return WorkbookOutput(path, dict(book.names), book.wb.sheetnames)
+        written = WorkbookOutput(path, dict(book.names), book.wb.sheetnames)
+        _release(book.wb)
+    return written
+
+
+def _release(wb: Workbook) -> None:
+    """Let reference counting free a saved workbook's cells. Each cell points at its sheet
+    and each sheet at the workbook, which holds the sheets: cycles that only the cyclic
+    collector frees. Resumed with the workbook still alive, its first collection went over
+    every one of the cells written while it was paused (about 0.15 of the phase's CPU-s for
+    Xiaolan); with the sheets' cells and the sheets let go here they are freed as the
+    references go, and the collection finds little."""
+    for ws in wb.worksheets:
+        ws._cells.clear()
+    wb._sheets.clear()  # type: ignore[attr-defined]
 
 
 @contextmanager
