@@ -167,6 +167,16 @@ def test_every_number_of_xiaolan_s_findings_has_its_unit_and_label(xiaolan_build
         "stated_growth_2011_2015": "rate",
     }
     assert by_id["gdp-2015"]["labels"]["gdp_2013_wan_yuan"] == "GDP 2013"
+    # The 2015 CO2 intensity, three ways, each a CO2 intensity: the cut starts from 2010's
+    # CO2 intensity, not section 2.2(2)'s GHG intensity (the same 1.21, in t CO2e/万元).
+    intensity = by_id["intensity-2015"]
+    assert set(intensity["units"].values()) == {"t CO2/万元"}
+    # 1.21 x (1 - 0.195) = 0.97405, against 0.96 (section 3 text) and 0.97 (table 3-1)
+    assert intensity["numbers"]["implied_by_19_5_pct_cut"] == pytest.approx(0.97405, abs=1e-12)
+    assert (intensity["numbers"]["section_3_text"], intensity["numbers"]["table_3_1"]) == (
+        0.96,
+        0.97,
+    )
 
 
 @pytest.mark.programme
