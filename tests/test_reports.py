@@ -41,7 +41,7 @@ from xlfinance.render import charts, risk_page
 from xlfinance.render.figures import investable
 from xlfinance.render.pitch_page import draw_ahead
 from xlfinance.render.reports import write_reports
-from xlfinance.results import Text, resolve
+from xlfinance.results import Text, has, resolve
 
 REPO = Path(__file__).resolve().parents[1]
 XIAOLAN = REPO / "projects" / "xiaolan"
@@ -945,14 +945,16 @@ class TestPages:
     ):
         """A programme of more investable projects than `GRID_MAX_PANELS`: their groups'
         figures are left out, the fund's (3 classes) kept, and every output an investor is
-        shown keeps its row, with its base case, in the Monte Carlo table. Xiaolan's 13
-        investable projects (13 NPVs, 12 IRRs in the tornado) with the limit set to 11 stand
-        in for a programme of hundreds."""
+        shown keeps its row, with its base case, in the Monte Carlo table: the fund's on the
+        investor page, the projects' on the page it links to (`RISK_DETAIL_PAGE`). Xiaolan's
+        13 investable projects (13 NPVs, 12 IRRs in the tornado) with the limit set to 11
+        stand in for a programme of hundreds."""
         results = built["results"]
         ids = investable(built["typed"])
         assert len(ids) == 13
         monkeypatch.setattr(risk_page, "GRID_MAX_PANELS", 11)
-        write_reports(tmp_path, built["typed"])
+        written = write_reports(tmp_path, built["typed"])
+        assert tmp_path / "risk-projects.html" in written
         html = (tmp_path / "investor.html").read_text("utf-8")
         assert html.count('data-chart="tornado-') == 1  # the fund's, of 3 before
         assert html.count('data-chart="mc-') == 1  # the fund's, of 2 before
@@ -961,10 +963,24 @@ class TestPages:
         }
         assert "13 outputs, too many to draw" in html  # the NPV tornado's
         assert "12 outputs, too many to draw" in html  # the IRR tornado's
-        keys = check_figures(tmp_path / "investor.html", results)
+        on_page = check_figures(tmp_path / "investor.html", results)
+        detail = check_figures(tmp_path / "risk-projects.html", results)
+        keys = on_page | detail
+        shown = {o for o in results["risk"]["monte_carlo"]["outputs"] if o.startswith("fund.")}
+        assert shown and all(f"risk.monte_carlo.outputs.{o}.p50" in on_page for o in shown)
         for pid in ids:
             for stat in ("p10", "p50", "p90"):
-                assert f"risk.monte_carlo.outputs.projects.{pid}.npv_yuan.{stat}" in keys
+                key = f"risk.monte_carlo.outputs.projects.{pid}.npv_yuan.{stat}"
+                assert key in detail and key not in on_page
+            for name in results["risk"]["scenarios"]:  # each project's NPV, every scenario
+                path = f"risk.scenarios.{name}.projects.{pid}.npv_yuan"
+                if has(results, path):
+                    assert path in detail and path not in on_page
+        assert html.count('href="risk-projects.html#scenarios"') == 2  # in Chinese, English
+        assert html.count('href="risk-projects.html#monte-carlo"') == 2
+        page = (tmp_path / "risk-projects.html").read_text("utf-8")
+        assert 'href="investor.html#risk"' in page
+        assert 'id="scenarios"' in page and 'id="monte-carlo"' in page  # the links' anchors
         # A figure left out takes its list of base cases with it: each is the Monte Carlo
         # table's base case of the same output (row 0 of the risk run), which stays.
         outputs = results["risk"]["monte_carlo"]["outputs"]

@@ -747,6 +747,16 @@ def _render_pages(
         "financing": financing,
     }
     page("investor.html", "investor.html", "", page_id="investor", **investor)
+    risk: dict[str, Any] | None = investor["risk"]  # type: ignore[assignment]
+    if risk and risk["detail"]:  # the projects' risk rows, linked from the investor page
+        page(
+            "risk-projects.html",
+            risk["detail"],
+            "",
+            page_id="investor",
+            risk=risk,
+            n_projects=len(ids),
+        )
 
     pitches = []
     for pid in ids:

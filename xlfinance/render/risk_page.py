@@ -92,6 +92,12 @@ GRID_MAX_PANELS = 40
 is shown by its tables alone, each project's figures linked from its row to its pitch: a
 figure of hundreds of panels is megabytes no one reads and minutes to draw."""
 
+RISK_DETAIL_PAGE = "risk-projects.html"
+"""Where the projects' rows of the scenario and Monte Carlo tables go when a programme has
+more investable projects than `GRID_MAX_PANELS`: the investor page keeps the fund's rows
+and links to this page, which lists every project's (at 1,000 projects those rows were
+3 MB of the investor page's 5.4)."""
+
 MATERIAL_CHANCE = 0.10
 """Presentation threshold: the key risks name outcomes at least this likely."""
 
@@ -265,6 +271,7 @@ class RiskPage:
         risk = self.results.get("risk")
         if not risk:
             return None
+        projects_apart = len(investable(self.typed)) > GRID_MAX_PANELS
         ctx: dict[str, Any] = {
             "trials": risk.get("trials"),
             "seed": risk.get("seed"),
@@ -274,7 +281,16 @@ class RiskPage:
             "more_tornadoes": [],
             "distributions": [],
             "histograms": [],
+            # the projects' rows where they have a page of their own (RISK_DETAIL_PAGE)
+            "detail": RISK_DETAIL_PAGE if projects_apart else None,
+            "detail_scenario_rows": [],
+            "detail_distributions": [],
         }
+
+        def listed_in(key: str, output: str) -> list[dict[str, Any]]:
+            apart = projects_apart and output.startswith("projects.")
+            return ctx[f"detail_{key}" if apart else key]  # type: ignore[no-any-return]
+
         # Scenarios: one column each; rows are the fund's classes and the projects' NPVs.
         scenarios = risk.get("scenarios") or {}
         for name, sc in scenarios.items():
@@ -299,7 +315,7 @@ class RiskPage:
                 path = f"risk.scenarios.{name}.{output}"
                 cells.append(path if self.fig.has(path) else None)
             zh, en = self.output_label(output)
-            ctx["scenario_rows"].append(
+            listed_in("scenario_rows", output).append(
                 {"zh": zh, "en": en, "cells": cells, "kind": _risk_kind(self.unit_of(output))}
             )
         # Tornado: a figure a group of outputs (the fund's classes, the projects' NPVs,
@@ -348,7 +364,7 @@ class RiskPage:
             kind = _risk_kind(self.unit_of(output))
             path = f"{MONTE_CARLO_OUTPUTS}{output}"
             zh, en = self.output_label(output)
-            ctx["distributions"].append(
+            listed_in("distributions", output).append(
                 {
                     "output": output,
                     "zh": zh,
@@ -396,8 +412,9 @@ class RiskPage:
             svg = charts.histogram_grid(panels, name, unit)
             zh, en = GROUPS.get(key, ("", key))
             ctx["histograms"].append({"zh": zh, "en": en, "chart": self.chart(name, svg)})
-        ctx["any_below_zero"] = any(d["below_zero"] for d in ctx["distributions"])
-        ctx["any_below_hurdle"] = any(d["below_hurdle"] for d in ctx["distributions"])
+        every = ctx["distributions"] + ctx["detail_distributions"]
+        ctx["any_below_zero"] = any(d["below_zero"] for d in every)
+        ctx["any_below_hurdle"] = any(d["below_hurdle"] for d in every)
         ctx["correlations"] = self.correlations()
         return ctx
 
