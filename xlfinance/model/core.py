@@ -495,7 +495,9 @@ class Evaluation:
         years = pd.Index(self.model.start_year + np.arange(self.model.n_periods), name="year")
         data = {name: values[scenario] for name, values in self.lines.items()}
         frame = pd.DataFrame(data, index=years)
-        frame.attrs["units"] = {n: line.unit for n, line in self.model.lines.items()}
+        frame.attrs["units"] = units.LineUnits(
+            {n: line.unit for n, line in self.model.lines.items()}
+        )
         return frame
 
     def metrics(self, scenario: int = 0) -> dict[str, float]:
