@@ -7,6 +7,8 @@ periods, a name, an opening, a number met twice against two numbers alike)."""
 from __future__ import annotations
 
 import dataclasses
+import sys
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 from hypothesis import HealthCheck, given, settings
@@ -174,3 +176,20 @@ def test_random_models_given_other_numbers_share_a_program_and_match_the_referen
             assert_identical(got, want, f"random model {m is twin and 'twin' or 'first'}")
     if "_compiled" in model.__dict__ and "_compiled" in twin.__dict__:
         assert program(model) is program(twin)
+
+
+def test_models_of_one_structure_compiled_in_threads_at_once_each_get_their_numbers():
+    """The risk run and the solves evaluate models in threads: compiling a shared program's
+    closures and folds from several at once, each switched out every microsecond, still
+    gives every model its own numbers, the reference's to the bit."""
+    models = [loan(0.01 * k, 0.001 * k, periods=12) for k in range(1, 17)]
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            got = list(pool.map(lambda m: m.evaluate(), models))
+    finally:
+        sys.setswitchinterval(interval)
+    assert len({id(program(m)) for m in models}) == 1
+    for m, evaluation in zip(models, got, strict=True):
+        assert_identical(evaluation, reference.evaluate(m), m.name)

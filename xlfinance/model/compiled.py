@@ -38,6 +38,7 @@ before: a running total inside a cycle still sums the row's first t + 1 columns.
 
 from __future__ import annotations
 
+import threading
 import weakref
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Generic, TypeAlias, TypeVar
@@ -58,6 +59,8 @@ one."""
 Truth: TypeAlias = tuple[Truths, Missing]
 """A compiled truth value: the booleans, and where it has no value."""
 T = TypeVar("T")
+K = TypeVar("K")
+V = TypeVar("V")
 Closure: TypeAlias = Callable[..., T]
 """A compiled node: `f(env)` for whole rows, `f(run, t)` for period t of a cycle, giving a
 value (`Values`) or a truth value (`Truth`)."""
@@ -149,6 +152,8 @@ class Program:
             dict(model.outputs),
         )
         self.plan = plan
+        self.lock = threading.RLock()
+        """Held while a closure is compiled or a model's folds are computed (`_once`)."""
         self.folds: list[Closure[Any]] = []
         """Closures `f(bound)` of the sub-trees of numbers only, in the order compiled: a
         model's values of them are `Bound.folded`, computed once a model."""
@@ -233,28 +238,35 @@ class Program:
             self._done[key] = done
         return self._done[key]
 
+    def _once(self, made: dict[K, V], key: K, make: Callable[[], V]) -> V:
+        """`made[key]`, made by `make()` the first time, under the program's lock: models
+        of one structure are evaluated in threads at once (the risk run, the solves), and a
+        fold's position must be the one it was appended at (`_add_fold`)."""
+        if key in made:
+            return made[key]
+        with self.lock:
+            if key not in made:
+                made[key] = make()
+            return made[key]
+
     def line(self, name: str) -> ValueFn:
-        if name not in self._lines:
-            self._lines[name] = self.nodes.value(self.model.lines[name].expr)
-        return self._lines[name]
+        return self._once(self._lines, name, lambda: self.nodes.value(self.model.lines[name].expr))
 
     def cycle(self, block: list[str]) -> Cycle:
-        key = tuple(block)
-        if key not in self._cycles:
-            self._cycles[key] = Cycle(self, block)
-        return self._cycles[key]
+        return self._once(self._cycles, tuple(block), lambda: Cycle(self, block))
 
     def opening(self, name: str) -> ValueFn | None:
-        if name not in self._openings:
+        def make() -> ValueFn | None:
             line = self.model.lines.get(name)
             opening = None if line is None else line.opening
-            self._openings[name] = None if opening is None else self.nodes.value(opening)
-        return self._openings[name]
+            return None if opening is None else self.nodes.value(opening)
+
+        return self._once(self._openings, name, make)
 
     def output(self, name: str) -> ValueFn:
-        if name not in self._outputs:
-            self._outputs[name] = self.nodes.value(self.model.outputs[name].expr)
-        return self._outputs[name]
+        return self._once(
+            self._outputs, name, lambda: self.nodes.value(self.model.outputs[name].expr)
+        )
 
 
 class Bound:
@@ -324,7 +336,7 @@ class Bound:
         """`folded` caught up with the program's `folds`."""
         folds = self.program.folds
         if len(self.folded) < len(folds):
-            with np.errstate(all="ignore"):
+            with self.program.lock, np.errstate(all="ignore"):
                 for f in folds[len(self.folded) :]:
                     value = f(self)
                     for array in _arrays(value):
