@@ -278,6 +278,7 @@ def measure(
                 "code": label,
                 "N": n,
                 "validate s": statistics.median(v["wall"] for v, _ in runs),
+                "validate CPU s": statistics.median(v["cpu"] for v, _ in runs),
                 "build s": statistics.median(b["wall"] for _, b in runs),
                 "build CPU s": statistics.median(b["cpu"] for _, b in runs),
                 "RSS MB": max(b["rss"] for _, b in runs),
@@ -295,6 +296,7 @@ def measure(
 COLUMNS = (
     "N",
     "validate s",
+    "validate CPU s",
     "build s",
     "build CPU s",
     "RSS MB",

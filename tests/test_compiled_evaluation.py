@@ -223,7 +223,7 @@ def test_returning_some_lines_matches_the_reference_and_every_line(sampled):
         for name in wanted:
             if name in got.outputs:
                 assert_same_array(got.outputs[name], every.outputs[name], f"{pid}: {name}")
-        program = model._program()
+        program = model._program().program  # the structure's, shared
         plan = program.plan_for((*wanted, *lines))[0]
         read = program.rows_read((*wanted, *lines), lines)
         cycles += sum(1 for _, whole in plan if not whole)
@@ -254,7 +254,7 @@ def test_rows_no_later_block_reads_are_let_go():
     y = m.line("y", x + 1)
     z = m.line("z", ex.prev(ex.LineRef("z")) + y, opening=a)
     m.output("total", ex.rowsum(z))
-    program = m._program()
+    program = m._program().program
     plan, done = program.plan_for(None)[0], program.rows_done(None, ())
     assert {name: plan[i][0] for i, names in enumerate(done) for name in names} == {
         "x": ["y"],

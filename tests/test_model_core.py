@@ -305,6 +305,23 @@ class TestNumpyEngine:
         assert list(frame.index) == list(range(2015, 2025))
         assert "closing_balance" in frame.columns
 
+    def test_frame_carries_each_lines_unit_into_the_tables_made_from_it(self):
+        m = Model("units", 2015, 3)
+        price = m.input("price", 0.4, "yuan/kWh")
+        output = m.line("output", m.period * 1000, "kWh")
+        m.line("revenue", output * price, "yuan")
+        frame = m.evaluate().frame()
+        units = frame.attrs["units"]
+        assert dict(units) == {"output": "kWh", "revenue": "yuan"}
+        # pandas deep-copies attrs into each table an operation makes: the units are
+        # shared, not copied (a column read, a slice, a sum), and cannot be changed
+        for derived in (frame["revenue"], frame.loc[2016:], frame * 2, frame.copy(deep=True)):
+            assert derived.attrs["units"] is units
+        with pytest.raises(TypeError):
+            units["revenue"] = "万元"  # type: ignore[index]
+        # 0, 1000 and 2000 kWh at 0.4 yuan/kWh: 0, 400 and 800 yuan
+        assert frame["revenue"].tolist() == [0.0, 400.0, 800.0]
+
     def test_circular_reference_is_rejected(self):
         m = Model("loop", 2015, 3)
         m.line("a", ex.LineRef("b") + 1)

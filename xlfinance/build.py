@@ -18,6 +18,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Generic, TypedDict, TypeVar
 
+from xlfinance import collector
 from xlfinance.assemble import programme_results, project_results, with_analysis
 from xlfinance.check import check_programme
 from xlfinance.definitions import Programme, load_programme
@@ -102,6 +103,7 @@ class _Analysed(TypedDict, total=False):
     results: ProgrammeResults
 
 
+@collector.held
 def build(
     programme_dir: str | os.PathLike[str],
     out_dir: str | os.PathLike[str],
@@ -125,6 +127,8 @@ def build(
     (`xlfinance.forked`), so it may only write to a stream: whatever it keeps stays in the
     child. Everything is computed before anything is written.
     With `reports=False` only the workbook and results.json are written (no HTML, no charts).
+    What the roll-up leaves is held out of the collector's full passes to the end of the
+    build (`xlfinance.collector`), in this process and the forked child.
 
     `out_dir` must be new, empty or xlfinance's own (`xlfinance.outputs.check_output`), else
     `OutputRefused` is raised before anything is computed; `force` moves aside, and never
@@ -141,6 +145,7 @@ def build(
     with phase("roll-up"):  # the budget, benefits, MACC and findings; the fund's results
         portfolio = roll_up(programme, projects, fund)
         rolled_up = programme_results(programme, project_results(projects), portfolio, fund)
+    collector.hold()  # the definitions, models and results: alive to the end of the build
     out = plan.path
     name = programme.programme.id
     monte_carlo = progress

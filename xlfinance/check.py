@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from xlfinance import collector
 from xlfinance.archetypes import build_model
 from xlfinance.definitions import Programme
 from xlfinance.definitions.yamlio import read_yaml
@@ -39,12 +40,15 @@ class CheckedProgramme:
     """The evaluated fund, None without fund.yaml."""
 
 
+@collector.held
 def check_programme(programme: Programme) -> CheckedProgramme:
     """Build every model the programme defines and resolve every path it names; raise one
-    `DefinitionError` with every problem found."""
+    `DefinitionError` with every problem found. What was made before a project's model is
+    held out of the collector's full passes while it is built (`xlfinance.collector`)."""
     problems: list[Problem] = []
     projects: dict[str, ProjectResult] = {}
     for definition in programme.projects:
+        collector.hold()
         try:
             model = build_model(definition, programme)
             projects[definition.id] = ProjectResult(definition, model, model.evaluate())

@@ -1,15 +1,20 @@
 """A model compiled into numpy closures, once, and run for every evaluation.
 
 Each expression becomes a tree of Python closures, one a node, built the first time a line,
-an opening or an output is needed and kept on the model (`Model._program`) until the model
-changes. Evaluating runs the closures: no dispatch on node types and no look-up of how to
-compute each node, once a line and, in a cycle, once a line and period.
+an opening or an output is needed, and shared by every model of the same structure (the
+same trees but for the numbers written in them: `xlfinance.model.structure`) while one of
+them is alive (`PROGRAMS`); each model runs it with its own numbers (`Bound`, kept on the
+model by `Model._program` until the model changes). Evaluating runs the closures: no
+dispatch on node types and no look-up of how to compute each node, once a line and, in a
+cycle, once a line and period.
 
 Every closure makes the numpy calls that the tree-walking evaluator made, in the same order
 on the same values, so the numbers are the same to the last bit. What goes is work whose
 result was the same every time, and one pass whose result was not needed:
 
-- a constant (a number, NA(), or a sub-tree of them only) is made when compiled;
+- a constant (a number, NA(), or a sub-tree of them only) is made once a model, from its
+  own numbers (`Bound.folded`), by the numpy calls that made it when a program was
+  compiled for one model alone;
 - in a cycle (the lines computed period by period), a part of an expression that does not
   change across periods (an input, a sum of inputs, an aggregate of a row outside the
   cycle) is computed once an evaluation, not once a period;
@@ -33,6 +38,8 @@ before: a running total inside a cycle still sums the row's first t + 1 columns.
 
 from __future__ import annotations
 
+import threading
+import weakref
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Generic, TypeAlias, TypeVar
 
@@ -44,6 +51,7 @@ from xlfinance.model import ops
 from xlfinance.model.core import Model, ModelError, Plan
 from xlfinance.model.expr import Expr
 from xlfinance.model.ops import Kernel, Truths, Values
+from xlfinance.model.structure import Key, Structure
 
 Missing: TypeAlias = tuple[Truths, Values] | None
 """Where a truth value has no value (booleans) and the NaN it has there; None: everywhere
@@ -51,6 +59,8 @@ one."""
 Truth: TypeAlias = tuple[Truths, Missing]
 """A compiled truth value: the booleans, and where it has no value."""
 T = TypeVar("T")
+K = TypeVar("K")
+V = TypeVar("V")
 Closure: TypeAlias = Callable[..., T]
 """A compiled node: `f(env)` for whole rows, `f(run, t)` for period t of a cycle, giving a
 value (`Values`) or a truth value (`Truth`)."""
@@ -58,18 +68,23 @@ ValueFn: TypeAlias = Closure[Values]
 TruthFn: TypeAlias = Closure[Truth]
 
 
+PROGRAMS: weakref.WeakValueDictionary[Key, Program] = weakref.WeakValueDictionary()
+"""The program of each model structure compiled, while a model of it is alive."""
+
 RowsKey: TypeAlias = tuple[tuple[str, ...] | None, tuple[str, ...], frozenset[str]]
 """(outputs wanted, lines returned, lines given): what the rows read and let go depend on."""
 
 
 class Env:
     """The values of one evaluation: scalars as (k, 1), rows as (k, periods), k = 1 for a
-    value the same in every scenario, else the number of scenarios `n`."""
+    value the same in every scenario, else the number of scenarios `n`; and the model's
+    constants folded (`Bound.folded`)."""
 
     def __init__(
-        self, program: Program, n: int, t: int, scalars: dict[str, Values], rows: dict[str, Values]
+        self, program: Bound, n: int, t: int, scalars: dict[str, Values], rows: dict[str, Values]
     ):
         self.program = program
+        self.folded = program.folded
         self.n = n
         self.t = t
         self.scalars = scalars
@@ -117,12 +132,32 @@ def same_in_every_row(value: Values) -> bool:
 
 
 class Program:
-    """A model's lines, openings and outputs, each compiled when first needed."""
+    """A model structure's lines, openings and outputs, each compiled when first needed,
+    shared by every model of that structure (`xlfinance.model.structure`): a number the
+    model's expressions were built with is read from the evaluating model's own constants
+    (`Bound`), and a sub-tree of numbers only is computed once a model (`folds`).
 
-    def __init__(self, model: Model, plan: Plan):
-        self.model = model
+    It compiles from a copy of the first such model's lines and outputs (`model`), which
+    later changes to that model (a line replaced) do not reach: the changed model has
+    another structure, and gets another program."""
+
+    def __init__(self, model: Model, plan: Plan, structure: Structure):
+        self.model = Model(
+            model.name,
+            model.start_year,
+            model.n_periods,
+            dict(model.inputs),
+            dict(model.series),
+            dict(model.lines),
+            dict(model.outputs),
+        )
         self.plan = plan
-        self.nodes = WholeNodes()
+        self.lock = threading.RLock()
+        """Held while a closure is compiled or a model's folds are computed (`_once`)."""
+        self.folds: list[Closure[Any]] = []
+        """Closures `f(bound)` of the sub-trees of numbers only, in the order compiled: a
+        model's values of them are `Bound.folded`, computed once a model."""
+        self.nodes = WholeNodes(structure.slots, self.folds)
         self._lines: dict[str, ValueFn] = {}
         self._cycles: dict[tuple[str, ...], Cycle] = {}
         self._openings: dict[str, ValueFn | None] = {}
@@ -131,47 +166,9 @@ class Program:
         self._read: dict[RowsKey, frozenset[str]] = {}
         self._done: dict[RowsKey, list[list[str]]] = {}
 
-    def environment(
-        self, n: int, t: int, scalars: dict[str, Values], rows: dict[str, Values]
-    ) -> Env:
-        """A new evaluation of n scenarios and t periods from these inputs (as (k, 1)) and
-        series and timeline rows (as (k, periods))."""
-        return Env(self, n, t, scalars, rows)
-
-    def run(
-        self,
-        env: Env,
-        only: Iterable[str] | None,
-        lines: tuple[str, ...] | None = None,
-        given: Mapping[str, Values] | None = None,
-    ) -> dict[str, Values]:
-        """Compute the lines of the plan (those `only` needs) into `env`; return the outputs
-        wanted, each as (scenarios,). With `lines`, a line of a cycle is made into a row
-        only if `rows_read` says it is read as one; else every line is. The lines `given`
-        (rows already computed) are stored as they are and their blocks not run."""
-        given = given or {}
-        plan, wanted = self.plan_for(only, frozenset(given))
-        read = None if lines is None else self.rows_read(only, lines, frozenset(given))
-        done = None if lines is None else self.rows_done(only, lines, frozenset(given))
-        env.rows.update(given)
-        with np.errstate(all="ignore"):
-            for i, (block, whole) in enumerate(plan):
-                if block[0] in given:
-                    missing = [name for name in block if name not in given]
-                    if missing:
-                        raise ModelError(
-                            f"{self.model.name}: a cycle is given only in part: {missing} not"
-                        )
-                elif whole:
-                    env.set_row(block[0], self.line(block[0])(env))
-                else:
-                    self.cycle(block).run(env, read)
-                for name in () if done is None else done[i]:
-                    env.rows.pop(name, None)
-            return {
-                name: np.broadcast_to(self.output(name)(env), (env.n, 1))[:, 0].copy()
-                for name in wanted
-            }
+    def bind(self, name: str, constants: tuple[float, ...]) -> Bound:
+        """This program run with a model's own constants (the model named `name`)."""
+        return Bound(self, name, constants)
 
     def plan_for(
         self, only: Iterable[str] | None, given: frozenset[str] = frozenset()
@@ -241,28 +238,130 @@ class Program:
             self._done[key] = done
         return self._done[key]
 
+    def _once(self, made: dict[K, V], key: K, make: Callable[[], V]) -> V:
+        """`made[key]`, made by `make()` the first time, under the program's lock: models
+        of one structure are evaluated in threads at once (the risk run, the solves), and a
+        fold's position must be the one it was appended at (`_add_fold`)."""
+        if key in made:
+            return made[key]
+        with self.lock:
+            if key not in made:
+                made[key] = make()
+            return made[key]
+
     def line(self, name: str) -> ValueFn:
-        if name not in self._lines:
-            self._lines[name] = self.nodes.value(self.model.lines[name].expr)
-        return self._lines[name]
+        return self._once(self._lines, name, lambda: self.nodes.value(self.model.lines[name].expr))
 
     def cycle(self, block: list[str]) -> Cycle:
-        key = tuple(block)
-        if key not in self._cycles:
-            self._cycles[key] = Cycle(self, block)
-        return self._cycles[key]
+        return self._once(self._cycles, tuple(block), lambda: Cycle(self, block))
 
     def opening(self, name: str) -> ValueFn | None:
-        if name not in self._openings:
+        def make() -> ValueFn | None:
             line = self.model.lines.get(name)
             opening = None if line is None else line.opening
-            self._openings[name] = None if opening is None else self.nodes.value(opening)
-        return self._openings[name]
+            return None if opening is None else self.nodes.value(opening)
+
+        return self._once(self._openings, name, make)
 
     def output(self, name: str) -> ValueFn:
-        if name not in self._outputs:
-            self._outputs[name] = self.nodes.value(self.model.outputs[name].expr)
-        return self._outputs[name]
+        return self._once(
+            self._outputs, name, lambda: self.nodes.value(self.model.outputs[name].expr)
+        )
+
+
+class Bound:
+    """A `Program` with one model's constants: what `Model.evaluate` runs.
+
+    `folded` holds the model's value of each of the program's `folds`, computed (and made
+    read-only, as every evaluation shares it) when a closure that reads it is first taken
+    from the program; a closure compiled for another model of the structure later is
+    caught up on the same way (`_sync`)."""
+
+    __slots__ = ("program", "name", "constants", "folded")
+
+    def __init__(self, program: Program, name: str, constants: tuple[float, ...]):
+        self.program = program
+        self.name = name
+        self.constants = constants
+        self.folded: list[Any] = []
+
+    @property
+    def plan(self) -> Plan:
+        return self.program.plan
+
+    def environment(
+        self, n: int, t: int, scalars: dict[str, Values], rows: dict[str, Values]
+    ) -> Env:
+        """A new evaluation of n scenarios and t periods from these inputs (as (k, 1)) and
+        series and timeline rows (as (k, periods))."""
+        return Env(self, n, t, scalars, rows)
+
+    def run(
+        self,
+        env: Env,
+        only: Iterable[str] | None,
+        lines: tuple[str, ...] | None = None,
+        given: Mapping[str, Values] | None = None,
+    ) -> dict[str, Values]:
+        """Compute the lines of the plan (those `only` needs) into `env`; return the outputs
+        wanted, each as (scenarios,). With `lines`, a line of a cycle is made into a row
+        only if `rows_read` says it is read as one; else every line is. The lines `given`
+        (rows already computed) are stored as they are and their blocks not run."""
+        given = given or {}
+        program = self.program
+        plan, wanted = program.plan_for(only, frozenset(given))
+        read = None if lines is None else program.rows_read(only, lines, frozenset(given))
+        done = None if lines is None else program.rows_done(only, lines, frozenset(given))
+        env.rows.update(given)
+        with np.errstate(all="ignore"):
+            for i, (block, whole) in enumerate(plan):
+                if block[0] in given:
+                    missing = [name for name in block if name not in given]
+                    if missing:
+                        raise ModelError(
+                            f"{self.name}: a cycle is given only in part: {missing} not"
+                        )
+                elif whole:
+                    env.set_row(block[0], self.line(block[0])(env))
+                else:
+                    self.cycle(block).run(env, read)
+                for name in () if done is None else done[i]:
+                    env.rows.pop(name, None)
+            return {
+                name: np.broadcast_to(self.output(name)(env), (env.n, 1))[:, 0].copy()
+                for name in wanted
+            }
+
+    def _sync(self) -> None:
+        """`folded` caught up with the program's `folds`."""
+        folds = self.program.folds
+        if len(self.folded) < len(folds):
+            with self.program.lock, np.errstate(all="ignore"):
+                for f in folds[len(self.folded) :]:
+                    value = f(self)
+                    for array in _arrays(value):
+                        array.flags.writeable = False
+                    self.folded.append(value)
+
+    def line(self, name: str) -> ValueFn:
+        f = self.program.line(name)
+        self._sync()
+        return f
+
+    def cycle(self, block: list[str]) -> Cycle:
+        cycle = self.program.cycle(block)
+        self._sync()
+        return cycle
+
+    def opening(self, name: str) -> ValueFn | None:
+        f = self.program.opening(name)
+        self._sync()
+        return f
+
+    def output(self, name: str) -> ValueFn:
+        f = self.program.output(name)
+        self._sync()
+        return f
 
 
 class Cycle:
@@ -316,10 +415,12 @@ class Run:
         "openings",
         "now",
         "last",
+        "folded",
     )
 
     def __init__(self, env: Env, cycle: Cycle):
         self.rows = env.rows
+        self.folded = env.folded
         self.widths = [1] * len(cycle.names)
         self.invariants = [f(env) for f in cycle.invariants]
         self.invariant_truths = [f(env) for f in cycle.invariant_truths]
@@ -379,13 +480,18 @@ class Store:
             wide[:, :t] = row[:, :t]
 
     def finish(self) -> None:
-        """The rows of the lines kept made from their values (those in `now` are made)."""
+        """The rows of the lines kept made from their values (those in `now` are made): a
+        value of one scenario, before its row was widened, broadcast to the row's; a value
+        already as wide as its row taken as it is (`broadcast_to` of every value, in a
+        model of one scenario a no-op, was the largest cost of evaluating a programme:
+        5.3 of validate's 61 profiled seconds at 1,000 projects)."""
         for i, name in enumerate(self.names):
             if not self.keep[i]:
                 continue
             k = self.widths[i]
             row = self.rows[name] = np.empty((k, self.periods))
-            np.concatenate([np.broadcast_to(v, (k, 1)) for v in self.values[i]], axis=1, out=row)
+            parts = [v if v.shape[0] == k else np.broadcast_to(v, (k, 1)) for v in self.values[i]]
+            np.concatenate(parts, axis=1, out=row)
 
 
 def columns(row: Values) -> list[Values]:
@@ -411,7 +517,16 @@ def _as_stored(value: Values, k: int) -> Values:
 class Nodes:
     """Compiles operators and functions over compiled children; subclasses compile the
     nodes that read values (inputs, rows, prev, cumsum, aggregates) for one way of
-    evaluating: whole rows (`f(env)`) or one period of a cycle (`f(run, t)`)."""
+    evaluating: whole rows (`f(env)`) or one period of a cycle (`f(run, t)`).
+
+    A number (`Const`) is compiled as the model's constant in its slot (`numbers`: the
+    slot of each, by identity, from `Structure.slots`), and a sub-tree of numbers only
+    as a fold (`folds`): computed once a model, on the same values and by the same numpy
+    calls as when it was computed at compile time, for one model."""
+
+    def __init__(self, numbers: dict[int, int], folds: list[Closure[Any]]):
+        self.numbers = numbers
+        self.folds = folds
 
     def leaf(self, node: Expr) -> ValueFn:
         raise ModelError(f"cannot evaluate {node!r}")
@@ -431,19 +546,26 @@ class Nodes:
         return memo[key][1]
 
     def value(self, node: Expr) -> ValueFn:
-        """The closure of a node's value; a sub-tree of constants only, computed now."""
-        return _fold(node, self._value(node), self._constant_only(node))
+        """The closure of a node's value; a sub-tree of constants only, folded."""
+        return self._fold(self._value(node), self._constant_only(node))
 
     def truth(self, node: Expr) -> TruthFn:
         """The closure of a truth value: the booleans of `value != 0` (for a comparison or a
         logical function, those it computes; its value is them as 1.0 and 0.0), and where
         it has no value (`_no_value`: NaN in a value it is made from), or None."""
-        return _fold(node, self._truth(node), self._constant_only(node))
+        return self._fold(self._truth(node), self._constant_only(node))
+
+    def _fold(self, f: Closure[T], constant_only: bool) -> Closure[T]:
+        """A sub-tree of numbers only (`f` over folded children) as a fold of its own,
+        computed once a model (`Bound.folded`)."""
+        if is_constant(f) or not constant_only:
+            return f
+        return _add_fold(self.folds, f)
 
     def _value(self, node: Expr) -> ValueFn:
         match node:
-            case ex.Const(value=value):
-                return constant(np.full((1, 1), value))
+            case ex.Const():
+                return _parameter(self.numbers[id(node)])
             case ex.BinOp(op=op, left=left, right=right):
                 return _binary(ops.ARITHMETIC[op].numpy, self.value(left), self.value(right))
             case ex.Compare() | ex.Func() if node.is_bool:
@@ -512,6 +634,7 @@ class CycleNodes(Nodes):
     """
 
     def __init__(self, whole: WholeNodes, block: list[str]):
+        super().__init__(whole.numbers, whole.folds)
         self.whole = whole
         self.slots = {name: i for i, name in enumerate(block)}
         self.invariants: list[ValueFn] = []
@@ -599,15 +722,39 @@ def _arrays(value: object) -> list[NDArray[Any]]:
     raise TypeError(f"a constant is an array or a truth value's pair, not {value!r}")
 
 
+class Folded:
+    """A closure that returns a model's value of fold `i` (`Bound.folded`), the same array
+    in every evaluation of the model: for whole rows `f(env)`, in a cycle `f(run, t)`, in
+    another fold `f(bound)`, each of which holds the model's `folded`."""
+
+    __slots__ = ("i",)
+
+    def __init__(self, i: int):
+        self.i = i
+
+    def __call__(self, holder: Env | Run | Bound, *_: object) -> Any:
+        return holder.folded[self.i]
+
+
+def _add_fold(folds: list[Closure[Any]], f: Closure[Any]) -> Folded:
+    folds.append(f)
+    return Folded(len(folds) - 1)
+
+
 def is_constant(f: Closure[T]) -> bool:
-    return isinstance(f, Constant)
+    """Whether `f` returns the same value in every evaluation of a model: a constant, or a
+    model's fold."""
+    return isinstance(f, Constant | Folded)
 
 
-def _fold(node: Expr, f: Closure[T], constant_only: bool) -> Closure[T]:
-    if is_constant(f) or not constant_only:
-        return f
-    with np.errstate(all="ignore"):
-        return constant(f())
+def _parameter(slot: int) -> Closure[Values]:
+    """A number of the model's expressions, (1, 1), from its constants: what `np.full` made
+    of the `Const` when it was compiled for one model (its dtype the number's)."""
+
+    def parameter(bound: Bound) -> Values:
+        return np.full((1, 1), bound.constants[slot])
+
+    return parameter
 
 
 def _binary(op: Kernel, left: ValueFn, right: ValueFn) -> ValueFn:

@@ -32,7 +32,8 @@ TIME_ROWS = ("period", "year")
 if TYPE_CHECKING:
     import pandas as pd
 
-    from xlfinance.model.compiled import Program
+    from xlfinance.model.compiled import Bound
+    from xlfinance.model.structure import Structure
 
 Plan = list[tuple[list[str], bool]]
 """Blocks of lines in evaluation order, each with whether it is computed as whole rows."""
@@ -416,39 +417,65 @@ class Model:
 
         Kept until the model changes (lines, outputs, inputs or series added or replaced),
         so that evaluating the same model again neither sorts nor compiles its lines again.
+        A model of the structure of one already compiled (`_structured`) takes its plan,
+        which depends on nothing the structure leaves out: it is neither sorted nor checked
+        again (the other model's names passed the same checks).
         """
+        plan, _ = self._structured()
+        return plan
+
+    def _structured(self) -> tuple[Plan, Structure]:
+        """The plan and the structure (`xlfinance.model.structure`), kept as the plan is."""
+        from xlfinance.model import compiled
+        from xlfinance.model.structure import Structure
+
         key = (
             tuple(self.lines.values()),
             tuple(self.outputs.values()),
             tuple(self.inputs),
             tuple(self.series),
         )
-        cached: tuple[object, Plan] | None = self.__dict__.get("_plan")
+        cached: tuple[object, Plan, Structure] | None = self.__dict__.get("_plan")
         if cached is not None and cached[0] == key:
-            return cached[1]
-        plan = [
-            (block, len(block) == 1 and block[0] not in ex.dependencies(self.lines[block[0]].expr))
-            for block in self.line_order()
-        ]
-        self.__dict__["_plan"] = (key, plan)
-        return plan
+            return cached[1], cached[2]
+        structure = Structure(self)
+        shared = compiled.PROGRAMS.get(structure.key)
+        if shared is not None:
+            plan = shared.plan
+        else:
+            plan = [
+                (
+                    block,
+                    len(block) == 1 and block[0] not in ex.dependencies(self.lines[block[0]].expr),
+                )
+                for block in self.line_order()
+            ]
+        self.__dict__["_plan"] = (key, plan, structure)
+        return plan, structure
 
-    def _program(self) -> Program:
-        """The model compiled into numpy closures (`xlfinance.model.compiled`), kept as long
-        as its plan is: compiled once, evaluated many times."""
-        from xlfinance.model.compiled import Program  # it imports this module
+    def _program(self) -> Bound:
+        """The model's structure compiled into numpy closures (`xlfinance.model.compiled`),
+        shared with every model of that structure, bound to this model's constants; kept
+        as long as its plan is: compiled once, evaluated many times."""
+        from xlfinance.model import compiled  # it imports this module
 
-        plan = self._evaluation_plan()
-        program: Program | None = self.__dict__.get("_compiled")
-        if program is None or program.plan is not plan:
-            program = self.__dict__["_compiled"] = Program(self, plan)
-        return program
+        plan, structure = self._structured()
+        bound: Bound | None = self.__dict__.get("_compiled")
+        if bound is None or bound.plan is not plan:
+            program = compiled.PROGRAMS.get(structure.key)
+            if program is None:
+                program = compiled.PROGRAMS[structure.key] = compiled.Program(self, plan, structure)
+            elif program.plan is not plan:  # compiled for another model since: its plan
+                self.__dict__["_plan"] = (self.__dict__["_plan"][0], program.plan, structure)
+            bound = self.__dict__["_compiled"] = program.bind(self.name, structure.constants)
+        return bound
 
     def __getstate__(self) -> dict[str, object]:
         """Pickled and copied without its compiled program (closures), made again when
         needed."""
         state = dict(self.__dict__)
         state.pop("_compiled", None)
+        state.pop("_plan", None)  # its structure names nodes by identity: of this process
         return state
 
 
@@ -468,7 +495,9 @@ class Evaluation:
         years = pd.Index(self.model.start_year + np.arange(self.model.n_periods), name="year")
         data = {name: values[scenario] for name, values in self.lines.items()}
         frame = pd.DataFrame(data, index=years)
-        frame.attrs["units"] = {n: line.unit for n, line in self.model.lines.items()}
+        frame.attrs["units"] = units.LineUnits(
+            {n: line.unit for n, line in self.model.lines.items()}
+        )
         return frame
 
     def metrics(self, scenario: int = 0) -> dict[str, float]:

@@ -12,7 +12,7 @@ into a cell as a value: none begins with a character a spreadsheet reads as a fo
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from functools import lru_cache
 
 from xlfinance.model import units
@@ -81,26 +81,17 @@ def label_zh(label: str | None, names: Mapping[str, str] | None = None) -> str |
     return _zh(label, names if isinstance(names, Names) else Names(names or {}))
 
 
-class Names(Mapping[str, str]):
+class Names(units.Frozen):
     """The names labels carry (`label_zh`'s `names`), frozen and hashed once: the key of
     its cache beside the label. A workbook's has every project id, so sorting and hashing
     it at each of its labels made writing the workbook quadratic in the projects (57,000
     labels at 250 projects, each sorting 250 names)."""
 
-    __slots__ = ("_names", "_hash")
+    __slots__ = ("_hash",)
 
     def __init__(self, names: Mapping[str, str]):
-        self._names = dict(sorted(dict(names).items()))
-        self._hash = hash(tuple(self._names.items()))
-
-    def __getitem__(self, key: str) -> str:
-        return self._names[key]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._names)
-
-    def __len__(self) -> int:
-        return len(self._names)
+        super().__init__(dict(sorted(dict(names).items())))
+        self._hash = hash(tuple(self._items.items()))
 
     def __hash__(self) -> int:
         return self._hash
@@ -108,7 +99,7 @@ class Names(Mapping[str, str]):
     def __eq__(self, other: object) -> bool:
         if self is other:
             return True
-        return isinstance(other, Names) and self._names == other._names
+        return isinstance(other, Names) and self._items == other._items
 
 
 @lru_cache(maxsize=8192)
