@@ -1,5 +1,7 @@
 """Every solve of Xiaolan's structuring.yaml (the projects' and the fund's), in CPU seconds,
 this tree beside a baseline checkout, and whether their answers are the same to the bit.
+With `--projects N`, of a programme of N projects made as `bench_scale.py` makes it
+(Xiaolan's projects copied under new ids), generated once and solved by both trees.
 
 What is timed, in a child process per tree and repeat, in turn (before and after under the
 same load): `run_structuring` over the rows of risk.yaml (base case, scenarios, tornado and
@@ -10,7 +12,7 @@ row, and the fund's entries) to a file; the answers of the two trees are compare
 `np.array_equal` (NaN equal to NaN), and the output says whether they are.
 
 Run: .venv/bin/python benchmarks/bench_solves.py [--baseline TREE] [--trials 1000]
-     [--repeats 3]
+     [--repeats 3] [--projects N]
 """
 
 from __future__ import annotations
@@ -70,9 +72,8 @@ def run_child(code: str, tree: Path, *args: str) -> str:
     return done.stdout
 
 
-def run(tree: Path, trials: int, out: Path) -> float:
-    xiaolan = str(ROOT / "projects" / "xiaolan")
-    return float(run_child(CHILD, tree, xiaolan, str(trials), str(out)).split()[-1])
+def run(tree: Path, programme: Path, trials: int, out: Path) -> float:
+    return float(run_child(CHILD, tree, str(programme), str(trials), str(out)).split()[-1])
 
 
 def same(a: dict, b: dict) -> bool:
@@ -93,21 +94,30 @@ def main() -> None:
     parser.add_argument("--baseline", type=Path, metavar="TREE")
     parser.add_argument("--trials", type=int, default=1000)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--projects", type=int, metavar="N", help="a generated programme")
     args = parser.parse_args()
     trees = {"this": ROOT}
     if args.baseline is not None:
         trees = {"baseline": args.baseline.resolve(), "this": ROOT}
     cpu: dict[str, list[float]] = {name: [] for name in trees}
     with tempfile.TemporaryDirectory() as work:
+        programme = ROOT / "projects" / "xiaolan"
+        if args.projects is not None:
+            sys.path.insert(0, str(ROOT / "benchmarks"))
+            from bench_scale import generate
+
+            programme = generate(args.projects, Path(work) / f"programme-{args.projects}")
         for _ in range(args.repeats):
             for name, tree in trees.items():
-                cpu[name].append(run(tree, args.trials, Path(work) / f"{name}.pickle"))
+                out = Path(work) / f"{name}.pickle"
+                cpu[name].append(run(tree, programme, args.trials, out))
         answers = {}
         for name in trees:
             with open(Path(work) / f"{name}.pickle", "rb") as handle:
                 answers[name] = pickle.load(handle)
+    what = "Xiaolan" if args.projects is None else f"{args.projects} projects"
     print(
-        f"every solve of Xiaolan, {args.trials} trials, one thread; CPU s, median of "
+        f"every solve of {what}, {args.trials} trials, one thread; CPU s, median of "
         f"{args.repeats} (each repeat's in brackets)"
     )
     for name, values in cpu.items():

@@ -362,11 +362,13 @@ class Model:
                 touched.extend(readers.get(line_name, ()))
         return frozenset(self.lines) - moved
 
-    def fixed_lines(self, only: Iterable[str], name: str) -> tuple[str, ...]:
-        """The lines to give `evaluate` (`given`) when only the input `name` moves between
-        evaluations of `only`: those that do not read it (`independent_of`) and that a line
-        which does, or a wanted output, reads, or that are wanted themselves."""
-        fixed = self.independent_of(name)
+    def fixed_lines(self, only: Iterable[str], *names: str) -> tuple[str, ...]:
+        """The lines to give `evaluate` (`given`) when only the inputs `names` move between
+        evaluations of `only`: those that read none of them (`independent_of` each) and
+        that a line which does, or a wanted output, reads, or that are wanted themselves."""
+        if not names:
+            raise ModelError(f"{self.name}: fixed_lines names no moving input")
+        fixed = frozenset.intersection(*(self.independent_of(name) for name in names))
         needed, outputs = self._needed(only)
         found = {x for x in only if x in fixed}
         for line in needed - fixed:

@@ -27,7 +27,8 @@ The search:
    the true threshold lies within `xtol` of it, on the side of the other end.
 
 A NaN output (an IRR with no sign change) never meets a target. Tolerance: `xtol`, in the
-input's unit, absolute.
+input's unit, absolute: a number, or one per case (a batch may hold the cases of several
+solves, each searched to its own tolerance; a case's search reads nothing of another's).
 """
 
 from __future__ import annotations
@@ -91,29 +92,33 @@ def solve(
     *,
     comparison: str = ">=",
     prefer: str = "smallest",
-    xtol: float,
+    xtol: float | Floats,
     n: int | None = None,
     grid: int = GRID,
     max_iterations: int = MAX_ITERATIONS,
 ) -> Solution:
-    """Solve every case; `target`, `lo` and `hi` are numbers or arrays of the n cases."""
+    """Solve every case; `target`, `lo`, `hi` and `xtol` are numbers or arrays of the n
+    cases."""
     if comparison not in COMPARISONS:
         raise ValueError(f"comparison must be one of {sorted(COMPARISONS)}, not {comparison!r}")
     if prefer not in PREFER:
         raise ValueError(f"prefer must be one of {PREFER}, not {prefer!r}")
-    if not xtol > 0:
+    if not np.all(np.asarray(xtol) > 0):
         raise ValueError(f"xtol must be positive (got {xtol})")
     if grid < 1:
         raise ValueError(f"grid must be at least 1 (got {grid})")
-    sizes = {np.size(a) for a in (target, lo, hi) if np.ndim(a) > 0}
+    sizes = {np.size(a) for a in (target, lo, hi, xtol) if np.ndim(a) > 0}
     if n is not None:
         sizes.add(n)
     if len(sizes) > 1:
-        raise ValueError(f"target and bounds disagree on the number of cases: {sorted(sizes)}")
+        raise ValueError(
+            f"target, bounds and tolerance disagree on the number of cases: {sorted(sizes)}"
+        )
     n = sizes.pop() if sizes else 1
     target = np.broadcast_to(np.asarray(target, dtype=float), (n,))
     lo = np.broadcast_to(np.asarray(lo, dtype=float), (n,))
     hi = np.broadcast_to(np.asarray(hi, dtype=float), (n,))
+    tolerance = np.broadcast_to(np.asarray(xtol, dtype=float), (n,))
     if np.any(~(lo <= hi)):
         bad = int(np.flatnonzero(~(lo <= hi))[0])
         raise ValueError(f"bounds are reversed or not numbers: lo {lo[bad]} > hi {hi[bad]}")
@@ -177,11 +182,14 @@ def solve(
     side = np.zeros(idx.size)
     while idx.size and iterations < max_iterations:
         w = np.abs(b - a)
-        done = w <= xtol
+        tol = tolerance[idx]
+        done = w <= tol
         if done.any():
             _settle(value, achieved, status, width, idx[done], b[done], yb[done], w[done])
             keep = ~done
-            idx, a, b, ea, eb, yb, side, w = (v[keep] for v in (idx, a, b, ea, eb, yb, side, w))
+            idx, a, b, ea, eb, yb, side, w, tol = (
+                v[keep] for v in (idx, a, b, ea, eb, yb, side, w, tol)
+            )
             history = [h[keep] for h in history]
             if not idx.size:
                 break
@@ -194,7 +202,7 @@ def solve(
         x = np.where(np.isfinite(falsi) & ~slow, falsi, (a + b) / 2)
         # Inside the interval, at least a quarter tolerance from either end, so that it
         # closes from both sides once the root is near.
-        step = np.minimum(xtol / 4, w / 2)
+        step = np.minimum(tol / 4, w / 2)
         x = np.clip(x, np.minimum(a, b) + step, np.maximum(a, b) - step)
         history = [*history[1:], w]
         e, y = excess(idx, x)
