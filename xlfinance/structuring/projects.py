@@ -176,7 +176,10 @@ class FixedRows:
         """The limits' outputs over the n rows."""
 
     def at(self, cases: np.ndarray) -> dict[str, np.ndarray]:
-        """The rows for these cases (indices into the n rows)."""
+        """The rows for these cases (indices into the n rows): as they are for all n in
+        order (a search's first point), else copied out."""
+        if len(cases) == self.n and np.array_equal(cases, np.arange(self.n)):
+            return dict(self.rows)
         return {k: v if v.shape[0] == 1 else v[cases] for k, v in self.rows.items()}
 
 
@@ -251,13 +254,23 @@ class Batch:
 
 
 def solve_together(
-    parts: Sequence[Part], target: TargetDef, pid: str, model: Model, rows: Rows
+    parts: Sequence[Part],
+    target: TargetDef,
+    pid: str,
+    model: Model,
+    rows: Rows,
+    trials: slice | None = None,
 ) -> list[ProjectSolve]:
     """Solve one project's solves that share a target and a preference (`parts`) in one
     lock-step search, each over its own first n rows of `rows`: one evaluation of the model
     an iteration over every part's unsettled cases, given once the lines none of their
     inputs moves. Each case's search is its own (its bounds, its tolerance), so each answer
-    is the one its solve alone finds, bit for bit."""
+    is the one its solve alone finds, bit for bit.
+
+    With `trials` (the rows of the Monte Carlo's trials), a part over them is searched to
+    the tolerance in every other row, and in the trials only as far as its P50 and P90
+    need (`solver.Ranked`, `trial_ranks`): those two are the same to the bit, each trial's
+    status and monotonicity too; a trial's value is one that meets the target."""
     batch = Batch(model, parts, rows)
     prefer = {solve.prefer for _, solve, _ in parts}
     if len(prefer) > 1:
@@ -305,15 +318,22 @@ def solve_together(
         ev = model.evaluate(overrides, n_scenarios=len(cases), only=(), lines=(flow,), given=given)
         return ev.lines[flow]
 
+    preferred = prefer.pop()
+    ranked = [
+        solver.Ranked(np.arange(trials.start, trials.stop) + start, trial_ranks(trials, preferred))
+        for start, (*_, n) in zip(batch.starts, parts, strict=False)
+        if trials is not None and trials.stop > trials.start and n >= trials.stop
+    ]
     solution = solver.solve(
         evaluate,
         0.0 if flow is not None else goal,
         np.concatenate(lows),
         np.concatenate(highs),
         comparison=target.comparison,
-        prefer=prefer.pop(),
+        prefer=preferred,
         xtol=np.concatenate(tolerances),
         n=len(batch.row),
+        ranked=ranked,
     )
     if flow is not None:  # report the IRR itself at each answer
         solution = _with_output(solution, model.n_periods, flows, seen)
@@ -350,6 +370,15 @@ def solve_together(
             )
         )
     return out
+
+
+def trial_ranks(trials: slice, prefer: str) -> tuple[int, ...]:
+    """The order statistics (0-based, ascending) of the trials' answers that P50 and P90
+    read (`percentile_need`: the p-quantile for "smallest", the (1 - p)-quantile for
+    "largest", numpy's inverted CDF, which takes one of the sorted values as it is)."""
+    m = trials.stop - trials.start
+    qs = [p if prefer == "smallest" else 1 - p for p in CONFIDENCE]
+    return tuple(sorted({int(np.quantile(np.arange(m), q, method="inverted_cdf")) for q in qs}))
 
 
 def irr_line(model: Model, output: str) -> str | None:
@@ -412,12 +441,13 @@ def batches(jobs: Iterable[Job]) -> list[list[Job]]:
     return list(groups.values())
 
 
-def solve_batch(jobs: Sequence[Job], model: Model, rows: Rows) -> list[ProjectSolve]:
+def solve_batch(
+    jobs: Sequence[Job], model: Model, rows: Rows, trials: slice | None = None
+) -> list[ProjectSolve]:
     """`solve_together` for one of `batches`, its answers in the order of its jobs."""
     _, _, target, pid, _ = jobs[0]
-    return solve_together(
-        [(name, solve, n) for name, solve, _, _, n in jobs], target, pid, model, rows
-    )
+    parts = [(name, solve, n) for name, solve, _, _, n in jobs]
+    return solve_together(parts, target, pid, model, rows, trials)
 
 
 def solve_projects(
@@ -425,10 +455,12 @@ def solve_projects(
     projects: dict[str, ProjectResult],
     overrides: RowsOf | None = None,
     n_rows: int = 1,
+    trials: slice | None = None,
 ) -> list[ProjectSolve]:
     """Every solve for every project it applies to. `overrides(pid)` gives a project's
     changed inputs over the n_rows rows (none: one row, the base case). A project's solves
-    of one target are searched together (`batches`)."""
+    of one target are searched together (`batches`); the `trials` rows only as far as
+    their P50 and P90 need (`solve_together`)."""
     jobs: list[Job] = []
     for name, solve in structuring.solves.items():
         target = structuring.targets[solve.target]
@@ -440,7 +472,7 @@ def solve_projects(
     for batch in batches(jobs):
         pid = batch[0][3]
         rows = overrides(pid) if overrides is not None else {}
-        for answer in solve_batch(batch, projects[pid].model, rows):
+        for answer in solve_batch(batch, projects[pid].model, rows, trials):
             answers[answer.solve, pid] = answer
     return [answers[name, pid] for name, _, _, pid, _ in jobs]
 

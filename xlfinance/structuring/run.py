@@ -337,7 +337,8 @@ def run_structuring(
         solved: Iterator[ProjectSolve] = iter([])
         if missing:
             pid = batch[0][3]
-            solved = iter(solve_batch(missing, projects[pid].model, overrides(pid)))
+            model = projects[pid].model
+            solved = iter(solve_batch(missing, model, overrides(pid), trial_rows))
         answers: list[ProjectSolve] = []
         for key, hit in zip(keys, found, strict=True):
             if hit is None:
