@@ -289,6 +289,24 @@ def test_given_lines_are_read_not_computed():
     assert one.outputs["total"].tolist() == [63.0, 66.0]  # one row for both: 60 + 3a
 
 
+def test_lines_fixed_for_several_inputs_read_none_of_them():
+    """x = 2 * period reads nothing, u = x * b reads b, y = u + a reads a (and b through u):
+    with a moving, u and x are fixed and u is what y reads; with a and b moving, only x
+    (what u, now moving, reads); with b alone, x too (u reads it). By hand."""
+    m = Model("several", 2020, 3)
+    a = m.input("a", 1.0)
+    b = m.input("b", 2.0)
+    x = m.line("x", 2 * m.period)
+    u = m.line("u", x * b)
+    y = m.line("y", u + a)
+    m.output("total", ex.rowsum(y))
+    assert m.fixed_lines(("total",), "a") == ("u",)
+    assert m.fixed_lines(("total",), "a", "b") == ("x",)
+    assert m.fixed_lines(("total",), "b") == ("x",)
+    with pytest.raises(ModelError, match="names no moving input"):
+        m.fixed_lines(("total",))
+
+
 def test_bad_given_lines_are_errors_naming_them():
     m = Model("given", 2020, 3)
     a = m.input("a", 1.0)

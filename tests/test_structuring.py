@@ -170,6 +170,106 @@ def test_a_batch_equals_its_cases_one_by_one():
             assert abs(alone.value[0] - together.value[i]) <= 1e-10
 
 
+@settings(max_examples=examples(40), deadline=None)
+@given(
+    slopes=st.lists(st.floats(0.01, 50), min_size=2, max_size=5),
+    tolerances=st.lists(st.sampled_from([1e-9, 1e-6, 1e-3, 0.25]), min_size=5, max_size=5),
+)
+def test_cases_with_their_own_tolerances_are_each_solved_as_alone(slopes, tolerances):
+    # Each case its own line (slope s, crossing 1 at 1/s + 0.3) and its own tolerance: in
+    # one batch, each answer is bit for bit the one a batch of that case alone gives, and
+    # lies within its own tolerance above the threshold (x = (1 + 0.3 s) / s, by hand).
+    n = len(slopes)
+    slope = np.array(slopes)
+    xtol = np.array(tolerances[:n])
+
+    def f(cases, x):
+        return slope[cases] * (np.asarray(x) - 0.3)
+
+    together = solver.solve(f, 1.0, 0.0, 200.0, xtol=xtol, n=n)
+    for i in range(n):
+        alone = solver.solve(
+            lambda c, x, i=i: slope[i] * (np.asarray(x) - 0.3), 1.0, 0.0, 200.0, xtol=xtol[i]
+        )
+        assert together.value[i] == alone.value[0] and together.status[i] == alone.status[0]
+        threshold = (1 + 0.3 * slope[i]) / slope[i]
+        assert slope[i] * (together.value[i] - 0.3) >= 1.0
+        assert -1e-12 <= together.value[i] - threshold <= xtol[i] * (1 + 1e-9) + 1e-12
+        assert together.width[i] <= xtol[i]
+
+
+def test_a_tolerance_for_each_case_must_be_positive_and_one_a_case():
+    with pytest.raises(ValueError, match="positive"):
+        solver.solve(batch(lambda x: x), 1.0, 0.0, 2.0, xtol=np.array([1e-3, 0.0]))
+    with pytest.raises(ValueError, match="disagree"):
+        solver.solve(batch(lambda x: x), np.ones(3), 0.0, 2.0, xtol=np.array([1e-3, 1e-3]))
+
+
+@settings(max_examples=examples(60), deadline=None)
+@given(
+    crossings=st.lists(st.floats(-1.0, 12.0), min_size=3, max_size=40),
+    slopes=st.lists(st.floats(0.05, 20.0), min_size=40, max_size=40),
+    power=st.sampled_from([1, 3]),
+    prefer=st.sampled_from(["smallest", "largest"]),
+    quantiles=st.lists(st.floats(0.0, 1.0), min_size=1, max_size=3),
+)
+def test_a_ranked_group_gives_its_order_statistics_to_the_bit(
+    crossings, slopes, power, prefer, quantiles
+):
+    # Case i crosses the target 0 at c_i (below 0: met at once; above 10: unreachable),
+    # rising for "smallest" (the least x with f >= 0), falling for "largest". Case 0 is
+    # outside the group (searched to the tolerance); the others a Ranked group with the
+    # ranks of the quantiles asked for. Against every case searched to the tolerance:
+    # case 0, every status and every order statistic asked for are the same to the bit,
+    # and every answer meets the target, the threshold within its width of it.
+    n = len(crossings)
+    c, k = np.array(crossings), np.array(slopes[:n])
+    sign = 1.0 if prefer == "smallest" else -1.0
+
+    def f(cases, x):
+        return sign * k[cases] * (np.asarray(x) - c[cases]) ** power
+
+    group = np.arange(1, n)
+    ranks = tuple(
+        sorted({int(np.quantile(np.arange(n - 1), q, method="inverted_cdf")) for q in quantiles})
+    )
+    ranked = [solver.Ranked(group, ranks)]
+    full = solver.solve(f, 0.0, 0.0, 10.0, xtol=1e-6, prefer=prefer, n=n)
+    short = solver.solve(f, 0.0, 0.0, 10.0, xtol=1e-6, prefer=prefer, n=n, ranked=ranked)
+    assert np.array_equal(short.status, full.status)
+    assert np.array_equal(short.monotone, full.monotone)
+    assert np.array_equal(short.value[:1], full.value[:1], equal_nan=True)
+    beyond = np.inf if prefer == "smallest" else -np.inf
+
+    def answers(sol):
+        return np.sort(np.where(sol.status == solver.UNREACHABLE, beyond, sol.value)[group])
+
+    for r in ranks:
+        assert answers(short)[r] == answers(full)[r]
+    solved = short.status == solver.SOLVED
+    assert np.all(f(np.flatnonzero(solved), short.value[solved]) >= 0)
+    # The threshold lies between each answer and a width towards the preferred end.
+    v = short.value[solved]
+    other = v - sign * short.width[solved]
+    assert np.all(
+        (np.minimum(v, other) - 1e-9 <= c[solved]) & (c[solved] <= np.maximum(v, other) + 1e-9)
+    )
+    assert short.evaluations <= full.evaluations
+
+
+def test_a_rank_outside_its_group_is_an_error():
+    with pytest.raises(ValueError, match="outside a group of 2"):
+        solver.solve(
+            batch(lambda x: x),
+            1.0,
+            0.0,
+            2.0,
+            xtol=1e-3,
+            n=3,
+            ranked=[solver.Ranked(np.array([1, 2]), (2,))],
+        )
+
+
 # --------------------------------------------------------------------------------------
 # Solves of the programme: written back, they meet their targets
 # --------------------------------------------------------------------------------------
@@ -320,7 +420,7 @@ class Plain:
     def __getattr__(self, name):
         return getattr(self.model, name)
 
-    def fixed_lines(self, only, name):
+    def fixed_lines(self, only, *names):
         return ()
 
     def evaluate(self, overrides=None, n_scenarios=None, **_):
@@ -349,6 +449,93 @@ def test_every_solve_gives_the_plain_evaluations_answers_to_the_bit(xiaolan):
             got, want = getattr(fast.solution, field), getattr(slow.solution, field)
             equal_nan = got.dtype.kind == "f"
             assert np.array_equal(got, want, equal_nan=equal_nan), (fast.solve, fast.project)
+
+
+@pytest.mark.programme
+def test_solves_searched_together_give_each_solve_s_own_answers_to_the_bit(xiaolan):
+    # A project's solves of one target (the grant, the subsidy per unit and the carbon
+    # price, all on the equity return) are searched in one batch, given the lines none of
+    # their inputs moves: every answer, over the base case, the scenarios, the tornado and
+    # 200 trials, is bit for bit the one its solve finds searched alone.
+    from xlfinance.risk.engine import layout
+
+    programme, projects = xiaolan
+    lay = layout(programme, projects, None, 200)
+    together = solve_projects(programme.structuring, projects, lay.overrides, lay.n_rows)
+    # Batches of three solves were searched (else this checks nothing new).
+    pids = {s.project for s in together}
+    assert (
+        sum(sum(a.project == p and a.output == "equity_irr" for a in together) == 3 for p in pids)
+        >= 5
+    )
+    for s in together:
+        solve = programme.structuring.solves[s.solve]
+        target = programme.structuring.targets[solve.target]
+        alone = solve_project(
+            s.solve,
+            solve,
+            target,
+            s.project,
+            projects[s.project].model,
+            lay.overrides(s.project),
+            lay.n_rows,
+        )
+        assert (alone.lower, alone.upper, alone.tolerance) == (s.lower, s.upper, s.tolerance)
+        for field in ("value", "status", "achieved", "bound", "monotone", "width"):
+            got, want = getattr(s.solution, field), getattr(alone.solution, field)
+            equal_nan = got.dtype.kind == "f"
+            assert np.array_equal(got, want, equal_nan=equal_nan), (s.solve, s.project, field)
+
+
+@pytest.mark.programme
+def test_trials_searched_only_as_far_as_p50_and_p90_need_report_the_same(xiaolan):
+    # Every solve of structuring.yaml over 300 trials, the trials searched only as far as
+    # their P50 and P90 need (`solver.Ranked`), against every row searched to the
+    # tolerance: the results' entries (base case, scenarios, P50, P90, the unreachable and
+    # monotone shares) are the same to the bit, every row but the trials too, every
+    # trial's status and monotonicity; a trial left short meets its target.
+    import json
+
+    from xlfinance import finance
+    from xlfinance.risk.engine import layout
+    from xlfinance.structuring.projects import irr_line
+    from xlfinance.structuring.run import StructuringResult
+
+    programme, projects = xiaolan
+    lay = layout(programme, projects, None, 300)
+    t = lay.rows.trials
+    scenarios = {name: row for name, (row, _) in lay.rows.scenarios.items()}
+    results = {}
+    for trials in (None, t):
+        solved = solve_projects(programme.structuring, projects, lay.overrides, lay.n_rows, trials)
+        results[trials is None] = solved
+    full, short = results[True], results[False]
+    left = 0
+    for a, b in zip(full, short, strict=True):
+        for field in ("value", "achieved", "bound", "width"):
+            x, y = getattr(a.solution, field), getattr(b.solution, field)
+            assert np.array_equal(x[: t.start], y[: t.start], equal_nan=True), (a.solve, field)
+        for field in ("status", "monotone"):
+            assert np.array_equal(getattr(a.solution, field), getattr(b.solution, field))
+        short_of = b.solution.width > b.tolerance
+        left += int(short_of.sum())
+        assert not short_of[: t.start].any()
+        if b.output == "min_dscr":  # the cover at each answer left short meets the target
+            assert np.all(b.solution.achieved[short_of] >= b.target)
+        elif short_of.any():  # its equity flow's NPV at the target rate is >= 0 there
+            model = projects[b.project].model
+            rows = {k: v[short_of] for k, v in lay.overrides(b.project).items()}
+            rows[b.input] = b.solution.value[short_of]
+            flow = irr_line(model, b.output)
+            ev = model.evaluate(rows, n_scenarios=int(short_of.sum()), only=(), lines=(flow,))
+            assert np.all(finance.npv(b.target, ev.lines[flow]) >= 0), (b.solve, b.project)
+    assert left > 1000  # the trials were left short: this checks what it says
+
+    def entries(solves):
+        made = StructuringResult(file="s", solves=solves, scenarios=scenarios, trials=t)
+        return json.dumps(made.entries(), sort_keys=True)
+
+    assert entries(short) == entries(full)
 
 
 # --------------------------------------------------------------------------------------
@@ -528,13 +715,14 @@ def test_cached_answers_equal_solved_ones_and_an_edit_resolves_only_its_project(
     copy = tmp_path / "xiaolan"
     shutil.copytree(XIAOLAN, copy)
     solved: list[str] = []
-    real = run.solve_project
+    real = run.solve_batch
 
-    def counting(name, solve, target, pid, *args):
-        solved.append(pid)
-        return real(name, solve, target, pid, *args)
+    def counting(jobs, *args):
+        answers = real(jobs, *args)
+        solved.extend(a.project for a in answers)
+        return answers
 
-    monkeypatch.setattr(run, "solve_project", counting)
+    monkeypatch.setattr(run, "solve_batch", counting)
 
     def answers():
         programme = load_programme(copy)

@@ -344,17 +344,8 @@ class Model:
     def independent_of(self, name: str) -> frozenset[str]:
         """The lines that read the input (or series) `name` neither themselves, nor through
         their openings, nor through any line they read: the same whatever its value."""
-        readers: dict[str, set[str]] = {}
-        touched: list[str] = []
-        for line in self.lines.values():
-            exprs = [line.expr] if line.opening is None else [line.expr, line.opening]
-            for e in exprs:
-                if any(
-                    isinstance(n, (ex.InputRef, ex.RowRef)) and n.name == name for n in e.walk()
-                ):
-                    touched.append(line.name)
-                for dep in ex.dependencies(e):
-                    readers.setdefault(dep, set()).add(line.name)
+        readers, reading = self._readers()
+        touched = sorted(reading.get(name, ()))
         moved: set[str] = set()
         while touched:
             line_name = touched.pop()
@@ -363,11 +354,36 @@ class Model:
                 touched.extend(readers.get(line_name, ()))
         return frozenset(self.lines) - moved
 
-    def fixed_lines(self, only: Iterable[str], name: str) -> tuple[str, ...]:
-        """The lines to give `evaluate` (`given`) when only the input `name` moves between
-        evaluations of `only`: those that do not read it (`independent_of`) and that a line
-        which does, or a wanted output, reads, or that are wanted themselves."""
-        fixed = self.independent_of(name)
+    def _readers(self) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
+        """The lines that read each line, and those that read each input or series
+        themselves (in their expression or opening); made once for the model's plan (a
+        project's solves ask `independent_of` for each of their inputs)."""
+        plan = self._evaluation_plan()
+        cached: tuple[Plan, dict[str, set[str]], dict[str, set[str]]] | None = self.__dict__.get(
+            "_reading"
+        )
+        if cached is not None and cached[0] is plan:
+            return cached[1], cached[2]
+        readers: dict[str, set[str]] = {}
+        reading: dict[str, set[str]] = {}
+        for line in self.lines.values():
+            exprs = [line.expr] if line.opening is None else [line.expr, line.opening]
+            for e in exprs:
+                for n in e.walk():
+                    if isinstance(n, (ex.InputRef, ex.RowRef)):
+                        reading.setdefault(n.name, set()).add(line.name)
+                for dep in ex.dependencies(e):
+                    readers.setdefault(dep, set()).add(line.name)
+        self.__dict__["_reading"] = (plan, readers, reading)
+        return readers, reading
+
+    def fixed_lines(self, only: Iterable[str], *names: str) -> tuple[str, ...]:
+        """The lines to give `evaluate` (`given`) when only the inputs `names` move between
+        evaluations of `only`: those that read none of them (`independent_of` each) and
+        that a line which does, or a wanted output, reads, or that are wanted themselves."""
+        if not names:
+            raise ModelError(f"{self.name}: fixed_lines names no moving input")
+        fixed = frozenset.intersection(*(self.independent_of(name) for name in names))
         needed, outputs = self._needed(only)
         found = {x for x in only if x in fixed}
         for line in needed - fixed:

@@ -2,18 +2,20 @@
 
 `run_structuring(programme, projects, fund)` lays out the rows of risk.yaml (the base case,
 its scenarios, the tornado's ends and the trials; only the base case without a risk.yaml),
-solves each project over them (`projects.solve_projects`, two projects at a time on two
-cores) and returns a `StructuringResult`: per solve and project the base-case answer, the
-answer in each scenario, and over the trials the P50 and P90 of what is needed; then the
-blended-finance metrics (`blended`), the viability gaps in total and the bankable debt. The
-answers of the file's `fund` section (`structuring.fund.solve_fund`: the first-loss share,
-the fund size the deals absorb, the senior net IRR at P90) follow as entries of their own.
+solves each project over them (a project's solves of one target searched together,
+`projects.batches`, two batches at a time on two cores) and returns a `StructuringResult`:
+per solve and project the base-case answer, the answer in each scenario, and over the
+trials the P50 and P90 of what is needed; then the blended-finance metrics (`blended`),
+the viability gaps in total and the bankable debt. The answers of the file's `fund`
+section (`structuring.fund.solve_fund`: the first-loss share, the fund size the deals
+absorb, the senior net IRR at P90) follow as entries of their own.
 """
 
 from __future__ import annotations
 
 import math
 import os
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -28,20 +30,20 @@ from xlfinance.structuring.blended import Blended, Quantity
 from xlfinance.structuring.fund import Entry
 from xlfinance.structuring.projects import (
     CONFIDENCE,
+    Job,
     ProjectSolve,
     Rows,
     applies,
+    batches,
     investable,
     percentile_need,
     sizes_debt,
-    solve_project,
+    solve_batch,
 )
 
 if TYPE_CHECKING:
     from xlfinance.definitions.load import Programme
-    from xlfinance.definitions.structuring import SolveDef, TargetDef
     from xlfinance.fund.model import FundEvaluation
-    from xlfinance.model.core import Model
     from xlfinance.projects import ProjectResult
 
 
@@ -249,10 +251,6 @@ class StructuringResult:
         return out
 
 
-Job = tuple[str, "SolveDef", "TargetDef", str, "Model", int]
-"""(solve name, solve, target, project id, its model, rows wanted): one project's solve."""
-
-
 def cached_entries(value: object) -> list[Entry] | None:
     """The fund's entries as `cache.store_json` kept them (a list of JSON objects), or
     None for a miss."""
@@ -314,38 +312,51 @@ def run_structuring(
         for pid in solve.projects or sorted(projects):
             model = projects[pid].model
             if investable(projects[pid]) and applies(model, solve, target.output):
-                jobs.append((name, solve, target, pid, model, rows_wanted))
+                jobs.append((name, solve, target, pid, rows_wanted))
 
     info = {
         "programme": programme.programme.model_dump(mode="json"),
         "assumptions": programme.assumptions.model_dump(mode="json"),
     }
 
-    def one(job: Job) -> ProjectSolve:
-        name, solve, target, pid, model, n = job
+    def key_of(job: Job) -> str:
+        name, solve, target, pid, n = job
         rows = {k: v[:n] for k, v in overrides(pid).items()}
-        key = None
-        if use_cache:
-            parts = {
-                **info,
-                "project": projects[pid].definition.model_dump(mode="json"),
-                "solve": [name, solve.model_dump(mode="json"), target.model_dump(mode="json")],
-            }
-            key = cache.project_key(parts, rows, n)
-            hit = cache.load_project(key)
-            if hit is not None:
-                return hit
-        answer = solve_project(name, solve, target, pid, model, rows, n)
-        if key is not None:
-            cache.store_project(key, answer)
-        return answer
+        parts = {
+            **info,
+            "project": projects[pid].definition.model_dump(mode="json"),
+            "solve": [name, solve.model_dump(mode="json"), target.model_dump(mode="json")],
+        }
+        return cache.project_key(parts, rows, n)
+
+    def one(batch: list[Job]) -> list[ProjectSolve]:
+        """A project's solves searched together (`batches`), those in the cache read back."""
+        keys = [key_of(job) if use_cache else None for job in batch]
+        found = [None if key is None else cache.load_project(key) for key in keys]
+        missing = [job for job, hit in zip(batch, found, strict=True) if hit is None]
+        solved: Iterator[ProjectSolve] = iter([])
+        if missing:
+            pid = batch[0][3]
+            model = projects[pid].model
+            solved = iter(solve_batch(missing, model, overrides(pid), trial_rows))
+        answers: list[ProjectSolve] = []
+        for key, hit in zip(keys, found, strict=True):
+            if hit is None:
+                hit = next(solved)
+                if key is not None:
+                    cache.store_project(key, hit)
+            answers.append(hit)
+        return answers
 
     workers = threads if threads is not None else min(2, os.cpu_count() or 1)
+    grouped = batches(jobs)
     if workers > 1:
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            solved = list(pool.map(one, jobs))
+            answered = list(pool.map(one, grouped))
     else:
-        solved = [one(job) for job in jobs]
+        answered = [one(batch) for batch in grouped]
+    by_job = {(a.solve, a.project): a for answers in answered for a in answers}
+    solved = [by_job[name, pid] for name, _, _, pid, _ in jobs]
 
     # --- The fund section (structuring.fund): over the fund's model and the same rows. ---
     fund_entries: list[Entry] | None = []

@@ -25,14 +25,18 @@ The search:
 3. The answer is the end of the final interval that meets the target, so writing it into
    the definition and evaluating again meets the target exactly, not only to the tolerance;
    the true threshold lies within `xtol` of it, on the side of the other end.
+4. Cases of which only some order statistics are read (`Ranked`: the trials, whose P50 and
+   P90 the results give) are searched only while they could be one of them; one that can
+   no longer is left at its interval's meeting end, its `width` more than `xtol`.
 
 A NaN output (an IRR with no sign change) never meets a target. Tolerance: `xtol`, in the
-input's unit, absolute.
+input's unit, absolute: a number, or one per case (a batch may hold the cases of several
+solves, each searched to its own tolerance; a case's search reads nothing of another's).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TypeAlias
 
@@ -74,13 +78,29 @@ class Solution:
     bound: np.ndarray
     """The bound at which the search ended for an unreachable case (the far end), else NaN."""
     width: np.ndarray
-    """Width of the final interval (0 where already met or unreachable), <= xtol."""
+    """Width of the final interval (0 where already met or unreachable), <= xtol but for a
+    case of a `Ranked` group left when it could be none of the order statistics read."""
     iterations: int
     evaluations: int
     """Model evaluations over the batch (grid points plus iterations)."""
 
     def __len__(self) -> int:
         return len(self.value)
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """Cases of which only some order statistics are read (the trials, of which the results
+    give the P50 and P90): the k-th smallest answer for each k of `ranks` (0-based), an
+    unreachable case counting as beyond the far bound. A case of the group is searched to
+    the tolerance only while its interval could still hold one of them; once it cannot, it
+    is left at the end of its interval that meets the target (`Solution.width` says how
+    wide): the k-th smallest of the answers is the same, to the bit, as if every case had
+    been searched to the end (each case's search its own, the one left below or above the
+    k-th whatever its exact answer)."""
+
+    cases: Cases
+    ranks: tuple[int, ...]
 
 
 def solve(
@@ -91,29 +111,34 @@ def solve(
     *,
     comparison: str = ">=",
     prefer: str = "smallest",
-    xtol: float,
+    xtol: float | Floats,
     n: int | None = None,
     grid: int = GRID,
     max_iterations: int = MAX_ITERATIONS,
+    ranked: Sequence[Ranked] = (),
 ) -> Solution:
-    """Solve every case; `target`, `lo` and `hi` are numbers or arrays of the n cases."""
+    """Solve every case; `target`, `lo`, `hi` and `xtol` are numbers or arrays of the n
+    cases."""
     if comparison not in COMPARISONS:
         raise ValueError(f"comparison must be one of {sorted(COMPARISONS)}, not {comparison!r}")
     if prefer not in PREFER:
         raise ValueError(f"prefer must be one of {PREFER}, not {prefer!r}")
-    if not xtol > 0:
+    if not np.all(np.asarray(xtol) > 0):
         raise ValueError(f"xtol must be positive (got {xtol})")
     if grid < 1:
         raise ValueError(f"grid must be at least 1 (got {grid})")
-    sizes = {np.size(a) for a in (target, lo, hi) if np.ndim(a) > 0}
+    sizes = {np.size(a) for a in (target, lo, hi, xtol) if np.ndim(a) > 0}
     if n is not None:
         sizes.add(n)
     if len(sizes) > 1:
-        raise ValueError(f"target and bounds disagree on the number of cases: {sorted(sizes)}")
+        raise ValueError(
+            f"target, bounds and tolerance disagree on the number of cases: {sorted(sizes)}"
+        )
     n = sizes.pop() if sizes else 1
     target = np.broadcast_to(np.asarray(target, dtype=float), (n,))
     lo = np.broadcast_to(np.asarray(lo, dtype=float), (n,))
     hi = np.broadcast_to(np.asarray(hi, dtype=float), (n,))
+    tolerance = np.broadcast_to(np.asarray(xtol, dtype=float), (n,))
     if np.any(~(lo <= hi)):
         bad = int(np.flatnonzero(~(lo <= hi))[0])
         raise ValueError(f"bounds are reversed or not numbers: lo {lo[bad]} > hi {hi[bad]}")
@@ -175,13 +200,28 @@ def solve(
     iterations = 0
     history = [np.abs(b - a)] * 3  # the widths of the last three iterations
     side = np.zeros(idx.size)
+    # Where each case's answer may still be, for the order statistics of `ranked`: an
+    # unreachable case beyond the far bound, one already met at its end.
+    beyond = np.inf if prefer == "smallest" else -np.inf
+    low = np.where(already, near, np.where(never, beyond, np.nan))
+    high = low.copy()
+    for group in ranked:
+        if any(not 0 <= k < len(group.cases) for k in group.ranks):
+            raise ValueError(f"ranks {group.ranks} outside a group of {len(group.cases)}")
     while idx.size and iterations < max_iterations:
         w = np.abs(b - a)
-        done = w <= xtol
+        tol = tolerance[idx]
+        done = w <= tol
+        if ranked:
+            low[idx] = np.where(done, b, np.minimum(a, b))
+            high[idx] = np.where(done, b, np.maximum(a, b))
+            done |= ~_read(ranked, low, high)[idx]
         if done.any():
             _settle(value, achieved, status, width, idx[done], b[done], yb[done], w[done])
             keep = ~done
-            idx, a, b, ea, eb, yb, side, w = (v[keep] for v in (idx, a, b, ea, eb, yb, side, w))
+            idx, a, b, ea, eb, yb, side, w, tol = (
+                v[keep] for v in (idx, a, b, ea, eb, yb, side, w, tol)
+            )
             history = [h[keep] for h in history]
             if not idx.size:
                 break
@@ -194,7 +234,7 @@ def solve(
         x = np.where(np.isfinite(falsi) & ~slow, falsi, (a + b) / 2)
         # Inside the interval, at least a quarter tolerance from either end, so that it
         # closes from both sides once the root is near.
-        step = np.minimum(xtol / 4, w / 2)
+        step = np.minimum(tol / 4, w / 2)
         x = np.clip(x, np.minimum(a, b) + step, np.maximum(a, b) - step)
         history = [*history[1:], w]
         e, y = excess(idx, x)
@@ -244,6 +284,22 @@ def _settle(
     width[idx] = w
 
 
+def _read(ranked: Sequence[Ranked], low: Floats, high: Floats) -> NDArray[np.bool_]:
+    """Whether each case is still read, given where each answer may be ([low, high]): a
+    case of no group always; one of a group while its interval meets the k-th smallest
+    low and the k-th smallest high of its group for one of its ranks k (the k-th smallest
+    answer lies between them; a case wholly below or above cannot be it)."""
+    read = np.ones(low.shape, dtype=bool)
+    for group in ranked:
+        lo, hi = low[group.cases], high[group.cases]
+        lows, highs = np.sort(lo), np.sort(hi)
+        near = np.zeros(lo.shape, dtype=bool)
+        for k in group.ranks:
+            near |= (hi >= lows[k]) & (lo <= highs[k])
+        read[group.cases] = near
+    return read
+
+
 def _monotone(outputs: np.ndarray) -> np.ndarray:
     """Whether each case's outputs over the grid (rows) never turn back, over the points
     where the output is a number (a DSCR with no debt, an IRR with no sign change are NaN:
@@ -262,4 +318,4 @@ def _monotone(outputs: np.ndarray) -> np.ndarray:
     return rising | falling
 
 
-__all__ = ["ALREADY_MET", "SOLVED", "STATUSES", "Solution", "UNREACHABLE", "solve"]
+__all__ = ["ALREADY_MET", "SOLVED", "STATUSES", "Ranked", "Solution", "UNREACHABLE", "solve"]
