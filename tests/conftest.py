@@ -23,6 +23,7 @@ import functools
 import json
 import os
 import pickle
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +32,14 @@ import pytest
 from hypothesis import settings
 
 from .lo import HAVE_LIBREOFFICE, Recalculated
+
+# The test modules' assertion-rewritten bytecode is kept (tests/__pycache__, git-ignored) even
+# where PYTHONDONTWRITEBYTECODE is set, as on the shared machine: pytest rewrites the asserts
+# of every test module it imports and, when it may not write the result, does it again in
+# each process, every run (4.3 of the 7.0 CPU-s a worker took to collect the suite, twice
+# under `-n 2`). Set before any test module is imported; the bytecode is Python's own,
+# checked against its source's mtime and size.
+sys.dont_write_bytecode = False
 
 settings.register_profile("ci", derandomize=True, print_blob=True)
 if os.environ.get("CI") == "true":
