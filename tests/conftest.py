@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import fcntl
 import functools
+import gc
 import json
 import os
 import pickle
@@ -220,6 +221,25 @@ def shared(tmp_path_factory, name: str, make: Callable[[Path], object]) -> objec
         return value
 
 
+def frozen(value):
+    """`value`, with every object alive now moved out of the garbage collector's reach
+    (`gc.freeze`; what is garbage already collected first). A session fixture lives to the
+    end of the session, and each full collection walked its objects again (the workbook
+    openpyxl loads alone holds 174,000), in every test after; reference counting still
+    frees what they drop. 33.0 and 31.4 -> 31.3 and 29.3 user CPU-s four files' fast-loop
+    tests with the shared build in one process (test_results, test_fund, test_workbook,
+    test_compiled_evaluation), interleaved."""
+    gc.collect()
+    gc.freeze()
+    return value
+
+
+def pytest_collection_finish(session):
+    """The collected modules, their imports and their tests, out of the collector's reach
+    (`frozen`)."""
+    frozen(None)
+
+
 def _build_xiaolan(folder: Path) -> Built:
     from xlfinance.build import build
 
@@ -238,7 +258,7 @@ def _build_xiaolan(folder: Path) -> Built:
 def xiaolan_build(tmp_path_factory) -> Built:
     """The Xiaolan programme built with its reports, once a session (`shared`); tests only
     read it (a test that changes the outputs copies them first)."""
-    return shared(tmp_path_factory, "xiaolan", _build_xiaolan)
+    return frozen(shared(tmp_path_factory, "xiaolan", _build_xiaolan))
 
 
 @pytest.fixture(scope="session")
@@ -247,7 +267,7 @@ def xiaolan_opened(xiaolan_build):
     for the modules that read its cells, styles and print settings; they never change it."""
     import openpyxl
 
-    return openpyxl.load_workbook(xiaolan_build.workbook)
+    return frozen(openpyxl.load_workbook(xiaolan_build.workbook))
 
 
 @dataclass(frozen=True)
@@ -283,7 +303,7 @@ def clashing_build(tmp_path_factory) -> ClashingBuild:
     """The variant whose ids clash as sheet names, built once a session for the two tests
     that read it (`shared`): its LibreOffice check (tests/test_workbook.py) and its workbook
     held to openpyxl's writer (tests/test_sheetdata.py)."""
-    return shared(tmp_path_factory, "clashing", _build_clashing)
+    return frozen(shared(tmp_path_factory, "clashing", _build_clashing))
 
 
 @pytest.fixture(scope="session")
