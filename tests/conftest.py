@@ -59,6 +59,7 @@ def pytest_configure(config):
         config.option.loadscopereorder = False
 
 
+@pytest.hookimpl(trylast=True)  # after `-m` and `-k` have deselected what they leave out
 def pytest_collection_modifyitems(config, items):
     """The LibreOffice tests first (one scope, `_split_scope` below; writing and
     recalculating every registered workbook takes 15 CPU-seconds in one go), test_hostile.py's
@@ -68,6 +69,12 @@ def pytest_collection_modifyitems(config, items):
     holds little yet, before the collector has the shared build and the module fixtures to
     walk (at the end they took 6 s and 1.9 s under a load of 11).
 
+    The LibreOffice pass needs the shared Xiaolan build, so its worker builds it while the
+    other runs test_hostile's tests, which need none. Where no LibreOffice test runs (`make
+    test-fast`), the first file that reads the shared build goes first in their place:
+    otherwise both workers went from test_hostile's tests to files reading the build at
+    about the same time, and one waited out the other's build (33 s of a loaded run).
+
     Skip LibreOffice tests where soffice is missing, except in CI, where it is a failure.
 
     `make test` runs two pytest-xdist workers, scheduled by `pytest_xdist_make_scheduler`
@@ -75,14 +82,18 @@ def pytest_collection_modifyitems(config, items):
     once, and a module's fixtures are made once) and the LibreOffice tests share one. (xdist's
     own `loadgroup` would do it by marks, but pytest 9 no longer reads the node ids it
     rewrites.)"""
+    recalculating = HAVE_LIBREOFFICE or os.environ.get("CI") == "true"
+    builder = None
+    if not (recalculating and any("libreoffice" in item.keywords for item in items)):
+        builder = next((item.path for item in items if "xiaolan_build" in item.fixturenames), None)
 
     def rank(item) -> int:
-        if "libreoffice" in item.keywords:
+        if "libreoffice" in item.keywords or item.path == builder:
             return 0
         return 1 if item.path.name in ONE_BY_ONE else 2
 
     items.sort(key=rank)  # stable: the order within each rank is kept
-    if HAVE_LIBREOFFICE or os.environ.get("CI") == "true":
+    if recalculating:
         return
     skip = pytest.mark.skip(reason="LibreOffice (soffice) is not installed")
     for item in items:
