@@ -174,18 +174,23 @@ class TestNew:
         listed = run("validate", str(folder))
         assert listed.returncode == 0 and "school_retrofit" in listed.stdout
 
-    def test_existing_file_is_not_overwritten(self, tmp_path):
+    # The refusals in-process (`cli.main`, what `python -m xlfinance` exits with): the
+    # command line's exit status and clean stderr as a process are TestValidateSubprocess's
+    # and test_new_project_validates's; a subprocess here only started Python again.
+    def test_existing_file_is_not_overwritten(self, tmp_path, capsys):
         folder = self._programme(tmp_path)
         before = (folder / "projects" / "pv_phase1.yaml").read_bytes()
-        done = run("new", str(folder), "--archetype", "pv", "--id", "pv_phase1")
-        assert done.returncode == 2 and "already exists" in done.stderr
+        status = cli.main(["new", str(folder), "--archetype", "pv", "--id", "pv_phase1"])
+        assert status == 2 and "already exists" in capsys.readouterr().err
         assert (folder / "projects" / "pv_phase1.yaml").read_bytes() == before
 
-    def test_unknown_budget_line_leaves_nothing_behind(self, tmp_path):
+    def test_unknown_budget_line_leaves_nothing_behind(self, tmp_path, capsys):
         folder = self._programme(tmp_path)
-        done = run("new", str(folder), "--archetype", "pv", "--id", "roofs", "--budget-line", "99")
-        assert done.returncode == 2 and "Traceback" not in done.stderr
-        assert "projects/roofs.yaml" in done.stderr.replace("\\", "/")
+        args = ["new", str(folder), "--archetype", "pv", "--id", "roofs", "--budget-line", "99"]
+        status = cli.main(args)
+        err = capsys.readouterr().err
+        assert status == 2 and "Traceback" not in err
+        assert "projects/roofs.yaml" in err.replace("\\", "/")
         assert not (folder / "projects" / "roofs.yaml").exists()
 
 
