@@ -16,7 +16,8 @@ the original's. What must stay consistent moves with the copies:
   (`projects.*.<input>`) reach every copy as they reach every Xiaolan project.
 
 Timed, each in a subprocess (`python -m xlfinance ...`): `validate`, `build` (wall time,
-CPU time, the peak resident memory of the child or its fork from `wait4`, the phases of
+CPU time, the peak resident memory of the child or its fork from `wait4` and of each
+polled from /proc, the phases of
 `--verbose`), the size of investor.html and of the whole output folder, the number of
 files in it, and with `--libreoffice` LibreOffice recalculating this tree's workbook
 (`xlfinance.recalc.values`, one start, every sheet exported; not the baseline's).
@@ -45,6 +46,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -192,17 +194,61 @@ PHASE = re.compile(r"^  (\S[\w -]*?) +(\d+\.\d+) s$")
 """A line of `build --verbose`'s phase timings: `  structuring     88.40 s`."""
 
 
+def _high_water_mb(pid: int) -> float | None:
+    """The peak resident memory of a live process so far (`VmHWM` of /proc/PID/status), MB."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024  # kB
+    except OSError:  # gone, or no /proc
+        pass
+    return None
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children", encoding="ascii") as children:
+            return [int(c) for c in children.read().split()]
+    except OSError:
+        return []
+
+
+class Peaks(threading.Thread):
+    """The peak RSS of a process and of each process it forks, polled every `every`
+    seconds from /proc (Linux): which of them holds the build's peak. A fork's last rise
+    before it exits may fall between two polls; `wait4`'s figure is the exact largest."""
+
+    def __init__(self, pid: int, every: float = 0.1):
+        super().__init__(daemon=True)
+        self.pid, self.every = pid, every
+        self.parent = 0.0
+        self.forks: dict[int, float] = {}
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        while not self.done.wait(self.every):
+            self.parent = max(self.parent, _high_water_mb(self.pid) or 0.0)
+            for child in _children(self.pid):
+                self.forks[child] = max(self.forks.get(child, 0.0), _high_water_mb(child) or 0.0)
+
+
 def run(args: list[str], env: dict[str, str], tree: Path = ROOT) -> dict:
     """Run `python -m xlfinance args` of the code in `tree` in a child: its wall seconds,
     CPU seconds (user and system, with the forked process it waited for), peak RSS in MB
-    (from `wait4`: the largest of the child and its fork, not their sum) and, of a build
-    run `--verbose`, the seconds of each phase. A failure prints its stderr and stops."""
+    (from `wait4`: the largest of the child and its fork, not their sum; and polled, each
+    one's, `Peaks`) and, of a build run `--verbose`, the seconds of each phase. A failure
+    prints its stderr and stops."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         started = time.perf_counter()
         child = subprocess.Popen(
             [sys.executable, "-m", "xlfinance", *args], cwd=tree, env=env, stdout=out, stderr=err
         )
+        peaks = Peaks(child.pid)
+        peaks.start()
         _, status, usage = os.wait4(child.pid, 0)  # reaped here, with its resource usage
+        peaks.done.set()
+        peaks.join()
         seconds = time.perf_counter() - started
         child.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
@@ -219,6 +265,8 @@ def run(args: list[str], env: dict[str, str], tree: Path = ROOT) -> dict:
         "wall": seconds,
         "cpu": usage.ru_utime + usage.ru_stime,
         "rss": usage.ru_maxrss / 1024,  # KiB on Linux
+        "rss parent": peaks.parent,
+        "rss fork": max(peaks.forks.values(), default=0.0),
         "phases": phases,
     }
 
@@ -282,6 +330,8 @@ def measure(
                 "build s": statistics.median(b["wall"] for _, b in runs),
                 "build CPU s": statistics.median(b["cpu"] for _, b in runs),
                 "RSS MB": max(b["rss"] for _, b in runs),
+                "parent MB": max(b["rss parent"] for _, b in runs),
+                "fork MB": max(b["rss fork"] for _, b in runs),
                 "investor MB": (out / "investor.html").stat().st_size / 2**20,
                 "output MB": size / 2**20,
                 "files": files,
@@ -300,6 +350,8 @@ COLUMNS = (
     "build s",
     "build CPU s",
     "RSS MB",
+    "parent MB",
+    "fork MB",
     "investor MB",
     "output MB",
     "files",

@@ -202,6 +202,7 @@ def with_openpyxl_copies(patch: pytest.MonkeyPatch, folder: Path) -> list[Path]:
         copies.append(folder / f"{len(copies)}-{Path(path).name}")
         with pytest.MonkeyPatch.context() as inner:
             inner.setattr(workbook, "save", by_openpyxl)
+            inner.setattr(workbook, "FREEZE", False)  # openpyxl's writer writes cells
             write(copies[-1], *args, **kwargs)
         return write(path, *args, **kwargs)
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import zipfile
+import zlib
 from decimal import Decimal
 from io import BytesIO
 from pathlib import Path
@@ -32,7 +33,13 @@ from openpyxl.writer.excel import ExcelWriter
 
 from xlfinance.build import build
 from xlfinance.model.sheet import write_formula, write_text
-from xlfinance.render.sheetdata import FastExcelWriter, escape_attribute, escape_text, to_ascii
+from xlfinance.render.sheetdata import (
+    FastExcelWriter,
+    escape_attribute,
+    escape_text,
+    freeze,
+    to_ascii,
+)
 
 from .conftest import SOURCE_DATE_EPOCH, with_openpyxl_copies
 from .strategies import examples
@@ -195,15 +202,19 @@ def saved(wb: Workbook, writer) -> BytesIO:
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
-@given(st.lists(_sheet, min_size=1, max_size=2))
+@given(st.lists(_sheet, min_size=1, max_size=3))
 def test_random_sheets_are_written_as_openpyxl_writes_them(sheets):
+    """By FastExcelWriter, and with every sheet but the first frozen (`saved_frozen`)."""
     try:
         want = saved(make_workbook(sheets), ExcelWriter)
     except (ValueError, OverflowError) as refused:  # a cell openpyxl cannot write
         with pytest.raises(type(refused)):
             saved(make_workbook(sheets), FastExcelWriter)
+        with pytest.raises(type(refused)):
+            saved_frozen(make_workbook(sheets))
         return
     assert_same_parts(saved(make_workbook(sheets), FastExcelWriter), want)
+    assert_same_parts(saved_frozen(make_workbook(sheets)), want)
 
 
 def test_a_sheet_of_every_kind_is_written_as_openpyxl_writes_it():
@@ -276,3 +287,67 @@ def test_escaping_by_hand():
         to_ascii(escape_text('a&b<c>"\r\n\t中😀')) == b'a&amp;b&lt;c&gt;"&#13;\n\t&#20013;&#128512;'
     )
     assert escape_attribute('"\t\n\r') == "&quot;&#9;&#10;&#13;"
+
+
+# Frozen sheets ------------------------------------------------------------------------------
+def saved_frozen(wb: Workbook) -> BytesIO:
+    """`wb` saved with every sheet but the first frozen as it stands (`sheetdata.freeze`)
+    and its cells let go, as the build freezes each project sheet: the first sheet, written
+    first at the save, gives its styles their ids before any frozen sheet's."""
+    frozen = {}
+    for ws in wb.worksheets[1:]:
+        made = freeze(ws)
+        if made is not None:
+            frozen[ws.title] = made
+            ws._cells.clear()
+    out = BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        FastExcelWriter(wb, archive, frozen).write_data()
+    return out
+
+
+def test_a_frozen_sheets_style_ids_are_given_at_the_save_by_hand():
+    """S0 (not frozen) has a bold cell, S1 (frozen before the save) an italic cell, then a
+    bold one. openpyxl gives a style its id when the save first meets it, sheet by sheet,
+    after the default style 0: bold in S0 is 1, then italic in S1 is 2, and S1's bold is 1.
+    When S1 froze, the workbook had given no id but 0, so S1's XML said italic 1 and bold
+    2 (its own order); the save must give them 2 and 1."""
+
+    def book() -> Workbook:
+        wb = Workbook()
+        wb.properties.created = wb.properties.modified = dt.datetime(2024, 11, 25)
+        wb.active.title = "S0"
+        wb["S0"]["A1"] = 1
+        wb["S0"]["A1"].font = Font(bold=True)
+        s1 = wb.create_sheet("S1")
+        s1["A1"], s1["A2"] = 2, 3
+        s1["A1"].font = Font(italic=True)
+        s1["A2"].font = Font(bold=True)
+        return wb
+
+    wb = book()
+    frozen = freeze(wb["S1"])
+    assert frozen is not None
+    xml = zlib.decompress(frozen.xml)
+    assert b'<c r="A1" s="1" t="n"><v>2</v></c>' in xml  # italic, S1's first style
+    assert b'<c r="A2" s="2" t="n"><v>3</v></c>' in xml  # bold, its second
+    wb["S1"]._cells.clear()
+    out = BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        FastExcelWriter(wb, archive, {"S1": frozen}).write_data()
+    sheet = parts(out)["xl/worksheets/sheet2.xml"]
+    assert b'<c r="A1" s="2" t="n"><v>2</v></c>' in sheet  # italic: the save's second
+    assert b'<c r="A2" s="1" t="n"><v>3</v></c>' in sheet  # bold: S0 gave it 1
+    assert_same_parts(out, saved(book(), ExcelWriter))
+
+
+def test_a_cell_written_to_a_frozen_sheet_is_refused():
+    """What the frozen XML does not hold would be lost at the save: refused instead."""
+    wb = Workbook()
+    ws = wb.active
+    ws["A1"] = 1
+    frozen = freeze(ws)
+    ws._cells.clear()
+    ws["B2"] = 2
+    with zipfile.ZipFile(BytesIO(), "w") as archive, pytest.raises(AssertionError, match="B2"):
+        FastExcelWriter(wb, archive, {ws.title: frozen}).write_data()

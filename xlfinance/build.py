@@ -204,6 +204,7 @@ def build(
                         if has(document, path)
                     },
                 )
+                del document  # (27 MB of JSON at 1,000 projects) before its copy with the names
                 results = typed.to_json()
                 (stage / "results.json").write_text(results_json.dumps(results), encoding="utf-8")
             if reports:

@@ -28,16 +28,20 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterable, Sequence
+import zlib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from io import BytesIO
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, cast
 from zipfile import ZipFile, ZipInfo
 
 from openpyxl import LXML
 from openpyxl.cell._writer import lxml_write_cell
 from openpyxl.comments.comment_sheet import CommentRecord
 from openpyxl.compat import safe_string
+from openpyxl.packaging.relationship import RelationshipList
 from openpyxl.utils import get_column_letter
+from openpyxl.utils.indexed_list import IndexedList
 from openpyxl.worksheet._writer import WorksheetWriter
 from openpyxl.writer.excel import ExcelWriter
 from openpyxl.xml.functions import xmlfile
@@ -47,7 +51,6 @@ if TYPE_CHECKING:
     from openpyxl.cell import _CellGetValue
     from openpyxl.comments.comments import Comment
     from openpyxl.styles.cell_style import StyleArray
-    from openpyxl.utils.indexed_list import IndexedList
     from openpyxl.workbook.workbook import Workbook
     from openpyxl.worksheet.dimensions import DimensionHolder, RowDimension
     from openpyxl.worksheet.hyperlink import Hyperlink
@@ -225,9 +228,13 @@ class FastExcelWriter(ExcelWriter):
     than a temporary file; each part is stored as openpyxl stores it (deflated, with a
     temporary file's mode), so the workbook's parts are openpyxl's, byte for byte."""
 
-    def __init__(self, workbook: Workbook, archive: ZipFile) -> None:
+    def __init__(
+        self, workbook: Workbook, archive: ZipFile, frozen: Mapping[str, FrozenSheet] = {}
+    ) -> None:
         super().__init__(workbook, archive)
         self.archive = archive
+        self.frozen = frozen
+        """Sheet title -> the sheet as `freeze` serialised it, its cells let go since."""
 
     def write_worksheet(self, ws: Worksheet) -> None:
         if not LXML or self.workbook.write_only:
@@ -239,16 +246,24 @@ class FastExcelWriter(ExcelWriter):
         drawing = ws._drawing = SpreadsheetDrawing()  # type: ignore[attr-defined]
         drawing.charts = ws._charts  # type: ignore[attr-defined]
         drawing.images = ws._images  # type: ignore[attr-defined]
-        writer = SheetDataWriter(ws, out=BytesIO())
-        writer.write()
-        ws._rels = writer._rels  # type: ignore[attr-defined]
+        frozen = self.frozen.get(ws.title)
+        if frozen is None:
+            writer = SheetDataWriter(ws, out=BytesIO())
+            writer.write()
+            ws._rels = writer._rels  # type: ignore[attr-defined]
+            data = writer.read()
+        else:
+            late = [cell.coordinate for cell in list(ws._cells.values())[:3]]
+            assert not late, f"{ws.title}: {', '.join(late)} written after the sheet froze"
+            ws._rels = frozen.rels  # type: ignore[attr-defined]
+            data = thaw(frozen, self.workbook._cell_styles)  # type: ignore[attr-defined]
         archive = self.archive
         stamp = getattr(archive, "stamp", None) or time.localtime()[:6]
         info = ZipInfo(ws.path[1:], date_time=stamp)
         info.external_attr = 0o100600 << 16  # a temporary file's, as openpyxl's parts have
         archive.writestr(
             info,
-            writer.read(),
+            data,
             compress_type=archive.compression,
             compresslevel=archive.compresslevel,
         )
@@ -308,3 +323,72 @@ class AreasFirst(ZipFile):
         elif self.stamp is not None and isinstance(zinfo_or_arcname, ZipInfo):
             zinfo_or_arcname.date_time = self.stamp
         super().writestr(zinfo_or_arcname, data, compress_type, compresslevel)
+
+
+_STYLE_ID = re.compile(rb'(<(?:c|row)\s[^>]*?\ss="|<col\s[^>]*?\sstyle=")(\d+)"')
+"""A cell's, row's or column's style id in a worksheet's XML. Text cannot match it: in
+content `<` is always `&lt;`, and in an attribute value `>` is always `&gt;`."""
+
+
+@dataclass(frozen=True)
+class FrozenSheet:
+    """A worksheet serialised once it is written (`freeze`), so that its cells can be let
+    go; `FastExcelWriter` writes it at the save as it would have written the sheet then.
+
+    The one thing the XML cannot know before the save is the cell styles' ids: the workbook
+    gives each style its id as the save first meets it, sheet by sheet in the sheets'
+    order, and the sheets before this one (the Cover, written last) are not written yet.
+    So the XML is written with ids of its own (`styles[id]` the style), and each is given
+    its workbook id at the save, in the order the XML first uses them, which is the order
+    the save would have met them in."""
+
+    xml: bytes
+    """The worksheet's XML, zlib-compressed (a sheet's XML is a tenth of its cells' memory,
+    and compresses about tenfold again)."""
+    styles: Sequence[StyleArray]
+    rels: RelationshipList
+    """The sheet's relationships (its drawing, its hyperlinks), as its writer made them."""
+
+
+def freeze(ws: Worksheet) -> FrozenSheet | None:
+    """`ws` serialised as `FastExcelWriter` would write it now, or None where this cannot
+    stand for the sheet written at the save: a sheet with something its writer numbers
+    across the workbook (conditional formats' differential styles, tables, comments), or
+    without lxml. The caller lets the sheet's cells go and hands the result to the writer."""
+    if not LXML or ws.conditional_formatting or ws.tables:
+        return None
+    # The workbook's list of cell styles and the sheet's lists its writer fills, which
+    # types-openpyxl leaves out (`_Styles`, `_Sheet`).
+    book = cast("_Styles", ws.parent)
+    sheet = cast("_Sheet", ws)
+    given = book._cell_styles
+    own: IndexedList[StyleArray] = IndexedList(given)  # the ids given so far kept
+    hyperlinks, comments = len(sheet._hyperlinks), len(sheet._comments)
+    book._cell_styles = own
+    try:
+        writer = SheetDataWriter(ws, out=BytesIO())
+        writer.write()
+        xml = writer.read()
+    finally:
+        book._cell_styles = given
+    if len(sheet._comments) != comments:
+        del sheet._comments[comments:]
+        del sheet._hyperlinks[hyperlinks:]
+        return None
+    rels: RelationshipList = writer._rels  # type: ignore[attr-defined]  # as write_worksheet reads it
+    return FrozenSheet(zlib.compress(xml, 1), list(own), rels)
+
+
+def thaw(frozen: FrozenSheet, styles: IndexedList[StyleArray]) -> bytes:
+    """The frozen sheet's XML with the workbook's style ids, each style added to `styles`
+    (the workbook's list) as the XML first uses it."""
+    ids: dict[bytes, bytes] = {}
+
+    def given(match: re.Match[bytes]) -> bytes:
+        own = match.group(2)
+        style_id = ids.get(own)
+        if style_id is None:
+            style_id = ids[own] = b"%d" % styles.add(frozen.styles[int(own)])
+        return match.group(1) + style_id + b'"'
+
+    return _STYLE_ID.sub(given, zlib.decompress(frozen.xml))

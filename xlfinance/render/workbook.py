@@ -67,7 +67,7 @@ from xlfinance.render.labels import (
     severity,
 )
 from xlfinance.render.labels_zh import RELIABILITIES
-from xlfinance.render.sheetdata import AreasFirst, FastExcelWriter
+from xlfinance.render.sheetdata import AreasFirst, FastExcelWriter, FrozenSheet, freeze
 from xlfinance.render.sheetnames import (
     BENEFITS,
     BUDGET,
@@ -126,6 +126,11 @@ class _Book:
     label_names: Mapping[str, str] = field(default_factory=dict)
     """The Chinese of the names labels carry (fund classes' English names, project ids),
     for `labels.bilingual`."""
+    frozen: dict[str, FrozenSheet] = field(default_factory=dict)
+    """Sheet title -> the project sheet serialised once written, its cells let go
+    (`_freeze`)."""
+    used: dict[str, tuple[int, int, set[int]]] = field(default_factory=dict)
+    """Sheet title -> `_used` of a frozen sheet, taken before its cells were let go."""
 
     def label_text(self, label: str) -> str:
         """A model label as the sheet shows it: "中文 / English" (`labels.bilingual`)."""
@@ -189,6 +194,7 @@ def write_workbook(
         sheet_maps: dict[str, SheetMap] = {}
         for pid, result in projects.items():
             sheet_maps[pid] = _project_sheet(book, pid, result, input_refs[pid])
+            _freeze(book, book.wb[book.titles[pid]])
         if fund is not None:
             sheet_maps["fund"] = _fund_sheet(book, fund, input_refs["fund"], sheet_maps, projects)
         _timeline_sheet(book, programme, projects, sheet_maps)
@@ -211,13 +217,14 @@ def write_workbook(
         _cover_sheet(book, cover, programme, projects, built)
         _error_cells(book)
         for ws in book.wb.worksheets:
-            styles.print_area(ws)
+            if ws.title not in book.frozen:  # (a frozen sheet's was set as it froze)
+                styles.print_area(ws)
         book.wb.properties.creator = "xlfinance"
         stamp = dt.datetime.combine(built, dt.time())
         book.wb.properties.created = stamp
         book.wb.properties.modified = stamp
         book.wb.calculation.fullCalcOnLoad = True
-        save(book.wb, path)
+        save(book.wb, path, frozen=book.frozen)
         written = WorkbookOutput(path, dict(book.names), book.wb.sheetnames)
         _release(book.wb)
     return written
@@ -233,6 +240,32 @@ def _release(wb: Workbook) -> None:
     for ws in wb.worksheets:
         ws._cells.clear()
     wb._sheets.clear()  # type: ignore[attr-defined]
+
+
+FREEZE = True
+"""Whether each project sheet is serialised as soon as it is written and its cells let go
+(`sheetdata.freeze`): the project sheets are nearly all of a large programme's cells (3
+million at 1,000 projects, each an openpyxl object with its own style array), and nothing
+reads a project sheet's cells once it is written; the other sheets refer to its cells by
+address (its `SheetMap`). The workbook's bytes are the same either way. False for the
+tests' copy saved by openpyxl's own `ExcelWriter` (`tests/conftest.py`), which writes
+cells."""
+
+
+def _freeze(book: _Book, ws: Worksheet) -> None:
+    """Serialise a written project sheet for the save and let its cells go, keeping what
+    is later asked of them: its print area (set now) and its used range (`_used`, for the
+    count of error values). A sheet `sheetdata.freeze` cannot stand for keeps its cells."""
+    if not FREEZE:
+        return
+    used = _used(ws)
+    styles.print_area(ws)
+    frozen = freeze(ws)
+    if frozen is None:
+        return
+    book.frozen[ws.title] = frozen
+    book.used[ws.title] = used
+    ws._cells.clear()
 
 
 @contextmanager
@@ -256,16 +289,24 @@ def save(
     wb: Workbook,
     path: Path,
     writer: Callable[[Workbook, zipfile.ZipFile], ExcelWriter] = FastExcelWriter,
+    frozen: Mapping[str, FrozenSheet] | None = None,
 ) -> None:
     """Save as `Workbook.save` does, but keep the properties' modified date: openpyxl sets
     it to now, which made two builds of the same definitions differ (SOURCE_DATE_EPOCH).
     `writer` is `sheetdata.FastExcelWriter`, the bytes of openpyxl's `ExcelWriter` (the
     other choice, for the tests that hold the two to the same parts) in a fraction of its
-    time. Either way the print areas lead the defined names (`sheetdata.AreasFirst`)."""
+    time. Either way the print areas lead the defined names (`sheetdata.AreasFirst`).
+    `frozen`: the sheets serialised as they were written (`_freeze`), which only
+    FastExcelWriter writes."""
     modified = wb.properties.modified
     stamp = modified.timetuple()[:6] if modified is not None else None
     with AreasFirst(path, "w", zipfile.ZIP_DEFLATED, allowZip64=True, stamp=stamp) as archive:
-        writer(wb, archive).write_data()
+        if frozen:
+            if writer is not FastExcelWriter:
+                raise ValueError(f"{writer} cannot write the frozen sheets {sorted(frozen)}")
+            FastExcelWriter(wb, archive, frozen).write_data()
+        else:
+            writer(wb, archive).write_data()
 
 
 # Inputs ------------------------------------------------------------------------------------
@@ -1041,7 +1082,7 @@ def _error_cells(book: _Book) -> None:
     styles.header_row(ws, top, ("工作表 Sheet", "", "错误值 Error values"))
     counts = []
     for i, sheet in enumerate(book.wb.worksheets):
-        last, columns, reading = _used(sheet)
+        last, columns, reading = book.used.get(sheet.title) or _used(sheet)
         if sheet is ws:
             last, reading = row - 1, {5}
         right = get_column_letter(columns)

@@ -72,12 +72,14 @@ CHUNK_SIZE = 12_000
 """Most rows evaluated together. One pass over every row is fastest (numpy's work grows
 with the rows, Python's overhead with the passes), so 10,000 trials are one chunk; the cap
 bounds memory: the fund's lines at 12,000 rows x 30 years take about 0.4 GB."""
-LINES_MEMORY = 768 * 2**20
+LINES_MEMORY = 384 * 2**20
 """Bytes that one evaluation's lines may take, at the most, counting every line of the model
 as a float64 (rows, periods) array (`rows_that_fit`): a bound, as lines the same in every
 row are kept as one row and `only=` computes fewer. The fund's model grows by ten lines a
-deal: Xiaolan's, 233 lines x 30 years with 4 deals, takes 10,039 rows at once (0.52 GiB);
-with some 180 deals (1,000 projects) its 2,000 lines would take 4.5 GiB at once."""
+deal: Xiaolan's, 233 lines x 30 years with 4 deals, takes 10,039 rows in two blocks (0.52
+GiB at once); with some 180 deals (1,000 projects) its 2,000 lines would take 4.5 GiB at
+once, twelve blocks. 768 MiB before: the forked child's peak at 1,000 projects was its
+last block of the fund's solves, over 2 GB."""
 PROJECT_METRICS = ("npv_yuan", "irr", "equity_irr")
 FUND = "fund"
 BASE = "base"
