@@ -23,6 +23,37 @@ class Node:
         self.me = self
 
 
+@pytest.fixture(autouse=True)
+def nothing_frozen():
+    """Each test starts with nothing frozen: the session freezes its fixtures
+    (`conftest.frozen`), and freezes everything alive again after the test."""
+    was = gc.get_freeze_count()
+    gc.unfreeze()
+    yield
+    if was:
+        gc.freeze()
+
+
+def test_a_hosts_frozen_objects_stay_frozen():
+    # gc.unfreeze cannot tell the host's objects from ours: a held call that began with
+    # objects frozen holds nothing more and lets none of them go
+    host = Node()
+    gc.freeze()
+    frozen = gc.get_freeze_count()
+    assert frozen > 0
+
+    @collector.held
+    def build() -> None:
+        Node()
+        collector.hold()
+        assert collector.holding() and gc.get_freeze_count() == frozen
+
+    build()
+    assert gc.get_freeze_count() == frozen and not collector.holding()
+    gc.unfreeze()
+    del host
+
+
 def test_hold_outside_a_held_call_holds_nothing():
     assert gc.get_freeze_count() == 0
     collector.hold()

@@ -14,6 +14,10 @@ outermost such call puts everything back (`gc.unfreeze`), so a process that buil
 then a cycle that was garbage already when held (or became garbage after) is not freed:
 what a held phase makes that dies in a cycle waits for the end of the command.
 
+A host that froze objects itself (an application embedding xlfinance, the test session)
+keeps them frozen: `gc.unfreeze` cannot tell its objects from ours, so where anything is
+frozen when the outermost `held` call starts, that call holds nothing and lets nothing go.
+
 A fork (`xlfinance.forked`) is safe with it, and cheaper: the child inherits the held state,
 and its own collections leave the parent's objects (and the pages they are on) alone, as
 `gc.freeze`'s documentation recommends before a fork.
@@ -32,6 +36,9 @@ R = TypeVar("R")
 _depth = 0
 """How many calls of `held` functions are running (nested: a build checks its programme)."""
 
+_host_froze = False
+"""Whether objects were frozen already when the outermost running `held` call began."""
+
 
 def held(function: Callable[P, R]) -> Callable[P, R]:
     """`function` run with `hold()` in effect, and what it held let go when the outermost
@@ -39,13 +46,15 @@ def held(function: Callable[P, R]) -> Callable[P, R]:
 
     @functools.wraps(function)
     def run(*args: P.args, **kwargs: P.kwargs) -> R:
-        global _depth
+        global _depth, _host_froze
+        if _depth == 0:
+            _host_froze = gc.get_freeze_count() > 0
         _depth += 1
         try:
             return function(*args, **kwargs)
         finally:
             _depth -= 1
-            if _depth == 0:
+            if _depth == 0 and not _host_froze:
                 gc.unfreeze()
 
     return run
@@ -53,8 +62,8 @@ def held(function: Callable[P, R]) -> Callable[P, R]:
 
 def hold() -> None:
     """Every object made so far out of the collector's full passes, within a `held` call;
-    nothing outside one."""
-    if _depth:
+    nothing outside one, nor where the host had frozen objects of its own."""
+    if _depth and not _host_froze:
         gc.freeze()
 
 
