@@ -1,4 +1,5 @@
-"""Python's cyclic garbage collector kept off what a command holds to its end.
+"""Python's cyclic garbage collector kept off what a command holds to its end (`held`,
+`hold`), and paused while the workbook is written (`paused`).
 
 A full pass of the collector goes over every object it tracks. Loading a programme and
 building and evaluating its models makes objects that live until the command ends (the
@@ -27,7 +28,8 @@ from __future__ import annotations
 
 import functools
 import gc
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import ParamSpec, TypeVar
 
 P = ParamSpec("P")
@@ -70,3 +72,21 @@ def hold() -> None:
 def holding() -> bool:
     """Whether `hold()` holds now."""
     return _depth > 0
+
+
+@contextmanager
+def paused() -> Iterator[None]:
+    """Python's cyclic garbage collector paused, and resumed as it was, while the workbook
+    is written (`render.workbook.write_workbook`). Writing the Xiaolan workbook makes some
+    190,000 objects the collector tracks (cells, their styles, charts), all alive until the
+    save, and every 700 made set off a collection, its full passes going over the 200,000
+    objects a build already holds: about 0.4 of the 1.1 CPU-s the workbook took. What the
+    writing drops is still freed at once, by reference counting; only a cycle dropped
+    meanwhile waits for the collector's next run."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()

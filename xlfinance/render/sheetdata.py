@@ -258,8 +258,7 @@ class FastExcelWriter(ExcelWriter):
             ws._rels = frozen.rels  # type: ignore[attr-defined]
             data = thaw(frozen, self.workbook._cell_styles)  # type: ignore[attr-defined]
         archive = self.archive
-        stamp = getattr(archive, "stamp", None) or time.localtime()[:6]
-        info = ZipInfo(ws.path[1:], date_time=stamp)
+        info = ZipInfo(ws.path[1:], date_time=time.localtime()[:6])  # AreasFirst re-dates it
         info.external_attr = 0o100600 << 16  # a temporary file's, as openpyxl's parts have
         archive.writestr(
             info,

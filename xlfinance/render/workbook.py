@@ -12,10 +12,8 @@ Text from definitions is written as text (`write_text`), never as a formula.
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import zipfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -29,6 +27,7 @@ from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.worksheet import Worksheet
 from pydantic import BaseModel
 
+from xlfinance import collector
 from xlfinance.archetypes.finance.contract import (
     CUMULATIVE_CASH_FLOW,
     EQUITY_CASH_FLOW,
@@ -174,7 +173,7 @@ def write_workbook(
     `fund` is the evaluated fund (`xlfinance.fund.FundEvaluation`) or None; `extra_sheets`
     are functions `(book, sheet_maps)` adding sheets before Checks (the Risk sheet).
     """
-    with collector_paused():
+    with collector.paused():
         book = _Book(
             Workbook(), sheet_titles(projects), label_names=Names(_label_names(projects, fund))
         )
@@ -266,23 +265,6 @@ def _freeze(book: _Book, ws: Worksheet) -> None:
     book.frozen[ws.title] = frozen
     book.used[ws.title] = used
     ws._cells.clear()
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector paused, and resumed as it was. Writing the Xiaolan
-    workbook makes some 190,000 objects the collector tracks (cells, their styles, charts),
-    all alive until the save, and every 700 made set off a collection, its full passes
-    going over the 200,000 objects a build already holds: about 0.4 of the 1.1 CPU-s the
-    workbook took. What the writing drops is still freed at once, by reference counting;
-    only a cycle dropped meanwhile waits for the collector's next run."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def save(
